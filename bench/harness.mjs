@@ -1,0 +1,81 @@
+// The bench harness: each benchmark compares kanmon with its peers side by side,
+// in one process and one run, and prints ops/s and the ratio to a baseline.
+// Benchmarks import the built package (dist/), as users do.
+import { performance } from 'node:perf_hooks';
+
+const results = [];
+
+/**
+ * Measure one function: sync, or async with `concurrency` calls in flight.
+ * Runs a warm-up, then repeats until `timeMs` has passed.
+ * @returns {Promise<{ ops: number, meanUs: number, samples: number }>}
+ */
+export async function measure(fn, { timeMs = 1000, warmupMs = 200, concurrency = 1, batch = 1 } = {}) {
+  const isAsync = fn.constructor.name === 'AsyncFunction' || concurrency > 1;
+  const runFor = async (ms) => {
+    let count = 0;
+    const start = performance.now();
+    const deadline = start + ms;
+    if (!isAsync) {
+      while (performance.now() < deadline) {
+        for (let i = 0; i < batch; i++) fn(count + i);
+        count += batch;
+      }
+    } else {
+      const worker = async () => {
+        while (performance.now() < deadline) {
+          await fn(count++);
+        }
+      };
+      await Promise.all(Array.from({ length: concurrency }, worker));
+    }
+    return { count, elapsed: performance.now() - start };
+  };
+  await runFor(warmupMs);
+  const { count, elapsed } = await runFor(timeMs);
+  return { ops: (count / elapsed) * 1000, meanUs: (elapsed * 1000) / count, samples: count };
+}
+
+/**
+ * Compare several implementations of one task. `cases` maps a name to a
+ * function; the first (or `baseline`) is the reference for the ratio column.
+ */
+export async function compare(title, cases, options = {}) {
+  const names = Object.keys(cases);
+  const baseline = options.baseline ?? names[0];
+  const rows = [];
+  for (const name of names) {
+    const r = await measure(cases[name], options);
+    rows.push({ name, ...r });
+  }
+  const base = rows.find((r) => r.name === baseline)?.ops ?? rows[0].ops;
+  const table = rows.map((r) => ({ ...r, ratio: r.ops / base }));
+  results.push({ title, note: options.note, baseline, rows: table });
+  printTable(title, table, baseline, options.note);
+  return Object.fromEntries(table.map((r) => [r.name, r]));
+}
+
+/** Record a figure that is not a side-by-side comparison (sizes, memory, totals). */
+export function figure(title, rows) {
+  results.push({ title, figures: rows });
+  process.stdout.write(`\n### ${title}\n\n| figure | value |\n|---|---|\n`);
+  for (const [k, v] of Object.entries(rows)) process.stdout.write(`| ${k} | ${v} |\n`);
+}
+
+function fmt(n) {
+  if (n >= 100) return Math.round(n).toLocaleString('en-US');
+  if (n >= 1) return n.toFixed(2);
+  return n.toPrecision(3);
+}
+
+function printTable(title, rows, baseline, note) {
+  const lines = [`\n### ${title}`, ''];
+  if (note) lines.push(note, '');
+  lines.push(`| case | ops/s | mean µs | × ${baseline} |`, '|---|---:|---:|---:|');
+  for (const r of rows) lines.push(`| ${r.name} | ${fmt(r.ops)} | ${fmt(r.meanUs)} | ${fmt(r.ratio)} |`);
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+export function allResults() {
+  return results;
+}
