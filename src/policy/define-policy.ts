@@ -98,7 +98,7 @@ export function definePolicy(base: PresetId | PolicyInput | Policy, overrides?: 
 
   if (typeof base === 'string') {
     if (!isPresetId(base)) {
-      throw invalid([{ path: '(base)', message: `unknown preset '${base}'; expected one of ${presetIds.join(', ')}` }]);
+      throw invalid([{ path: '(base)', message: `unknown preset '${String(base)}'; expected one of ${presetIds.join(', ')}` }]);
     }
     preset = { id: base, settings: presetSettings(base) };
     baseInput = preset.settings;
@@ -119,5 +119,6 @@ export function definePolicy(base: PresetId | PolicyInput | Policy, overrides?: 
   }
 
   const settings = parse(deepMerge(baseInput, overrides));
-  return deepFreeze({ ...settings, preset }) as Policy;
+  const policy: Policy = deepFreeze({ ...settings, preset });
+  return policy;
 }

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { definePolicy, type Policy } from '../../policy/define-policy.js';
 import { isPresetId, presetIds } from '../../policy/presets/index.js';
+import type { PolicyInput } from '../../policy/schema.js';
 import { KanmonError } from '../../errors.js';
 import { type CliCommand, type CliIo, EXIT_OK, EXIT_USAGE } from '../command.js';
 
@@ -12,11 +13,11 @@ import { type CliCommand, type CliIo, EXIT_OK, EXIT_USAGE } from '../command.js'
  * Shared by every command that takes a policy.
  */
 export async function policyFromFlags(flags: { preset?: string | undefined; config?: string | undefined }, io: CliIo): Promise<Policy> {
-  let overrides: unknown;
+  let overrides: PolicyInput | undefined;
   if (flags.config !== undefined) {
     const text = await readFile(resolve(io.cwd, flags.config), 'utf8');
     try {
-      overrides = JSON.parse(text) as unknown;
+      overrides = JSON.parse(text) as PolicyInput;
     } catch (cause) {
       throw new KanmonError('ERR_INVALID_POLICY', `${flags.config}: not valid JSON`, { cause });
     }
@@ -25,9 +26,9 @@ export async function policyFromFlags(flags: { preset?: string | undefined; conf
     if (!isPresetId(flags.preset)) {
       throw new KanmonError('ERR_INVALID_POLICY', `unknown preset '${flags.preset}'; expected one of ${presetIds.join(', ')}`);
     }
-    return definePolicy(flags.preset, overrides as Parameters<typeof definePolicy>[1]);
+    return definePolicy(flags.preset, overrides);
   }
-  return definePolicy((overrides ?? {}) as Parameters<typeof definePolicy>[0]);
+  return definePolicy(overrides ?? {});
 }
 
 export const policyCommand: CliCommand = {
