@@ -8,3 +8,8 @@ export type { PresetId } from './policy/presets/index.js';
 export { policySchema } from './policy/schema.js';
 export type { CharacterClass, PolicyInput, PolicySettings } from './policy/schema.js';
 export type { DeepReadonly } from './internal/deep.js';
+
+export { createKeyRing } from './keys/key-ring.js';
+export type { KeyInput, KeyPurpose, KeyRing, KeyRingOptions } from './keys/key-ring.js';
+export { sealSecret, openSecret } from './keys/secret-box.js';
+export type { OpenedSecret, SealBinding } from './keys/secret-box.js';

@@ -1,0 +1,96 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { KanmonError } from '../errors.js';
+import type { KeyRing } from './key-ring.js';
+
+/**
+ * What a sealed value is bound to. A value sealed for one binding does not
+ * open under another: a TOTP seed of account A cannot be swapped into B's row.
+ */
+export interface SealBinding {
+  /** Tenant id (municipality); `''` when single-tenant. */
+  readonly tenant?: string;
+  /** The account the secret belongs to. */
+  readonly account: string;
+  /** What the secret is for, e.g. `'totp'`, `'recovery'`. */
+  readonly purpose: string;
+}
+
+/** The result of {@link openSecret}. */
+export interface OpenedSecret {
+  readonly value: Buffer;
+  /** The key it was sealed under. */
+  readonly keyId: string;
+  /** Sealed under a key other than the current one: seal it again and store the new string. */
+  readonly needsReseal: boolean;
+}
+
+const PREFIX = 'kmn1';
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+
+function aad(keyId: string, binding: SealBinding): Buffer {
+  for (const part of [binding.tenant ?? '', binding.account, binding.purpose]) {
+    if (typeof part !== 'string') throw new KanmonError('ERR_INVALID_ARGUMENT', 'seal binding fields must be strings');
+  }
+  // Length-prefixed so that no two bindings share bytes.
+  const parts = ['kanmon-seal-v1', keyId, binding.tenant ?? '', binding.account, binding.purpose].map((p) => Buffer.from(p, 'utf8'));
+  const out: Buffer[] = [];
+  for (const part of parts) {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(part.length);
+    out.push(len, part);
+  }
+  return Buffer.concat(out);
+}
+
+/**
+ * Seal a secret at rest with AES-256-GCM (CRYPTREC-listed, SEC-17) under the
+ * key ring's current key. The string carries the key id and nonce:
+ * `kmn1.<keyId>.<nonce>.<ciphertext+tag>` (base64url).
+ *
+ * @example
+ * ```ts
+ * import { createKeyRing, sealSecret, openSecret } from 'kanmon';
+ * const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: new Uint8Array(32).fill(7) }], current: 'k1' });
+ * const sealed = sealSecret(keyRing, 'JBSWY3DPEHPK3PXP', { account: 'u-1', purpose: 'totp' });
+ * openSecret(keyRing, sealed, { account: 'u-1', purpose: 'totp' }).value.toString(); // 'JBSWY3DPEHPK3PXP'
+ * ```
+ */
+export function sealSecret(keyRing: KeyRing, value: string | Uint8Array, binding: SealBinding): string {
+  const keyId = keyRing.currentId;
+  const key = keyRing.derive(keyId, 'seal');
+  const nonce = randomBytes(NONCE_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  cipher.setAAD(aad(keyId, binding));
+  const plaintext = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
+  const body = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+  return `${PREFIX}.${keyId}.${nonce.toString('base64url')}.${body.toString('base64url')}`;
+}
+
+/**
+ * Open a value from {@link sealSecret}. Throws `ERR_SEAL_INVALID` when it was
+ * tampered with, truncated or sealed for another binding, `ERR_KEY_DESTROYED`
+ * after its key was destroyed, `ERR_KEY_NOT_FOUND` for an unknown key id.
+ */
+export function openSecret(keyRing: KeyRing, sealed: string, binding: SealBinding): OpenedSecret {
+  const parts = typeof sealed === 'string' ? sealed.split('.') : [];
+  const [prefix, keyId, nonceText, bodyText] = parts;
+  if (parts.length !== 4 || prefix !== PREFIX || !keyId || !nonceText || !bodyText) {
+    throw new KanmonError('ERR_SEAL_INVALID', 'not a sealed value (expected kmn1.<keyId>.<nonce>.<body>)');
+  }
+  const key = keyRing.derive(keyId, 'seal');
+  const nonce = Buffer.from(nonceText, 'base64url');
+  const body = Buffer.from(bodyText, 'base64url');
+  if (nonce.length !== NONCE_BYTES || body.length < TAG_BYTES || nonce.toString('base64url') !== nonceText || body.toString('base64url') !== bodyText) {
+    throw new KanmonError('ERR_SEAL_INVALID', 'sealed value is malformed');
+  }
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, nonce);
+    decipher.setAAD(aad(keyId, binding));
+    decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
+    const value = Buffer.concat([decipher.update(body.subarray(0, body.length - TAG_BYTES)), decipher.final()]);
+    return { value, keyId, needsReseal: keyId !== keyRing.currentId };
+  } catch (cause) {
+    throw new KanmonError('ERR_SEAL_INVALID', 'sealed value failed authentication (tampered, or sealed for another account or purpose)', { cause });
+  }
+}
