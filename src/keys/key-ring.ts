@@ -101,7 +101,7 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
   };
 
   const keys: readonly KeyInput[] = options.keys;
-  if (!Array.isArray(keys) || keys.length === 0) {
+  if (!(keys instanceof Array) || keys.length === 0) {
     throw new KanmonError('ERR_INVALID_ARGUMENT', 'createKeyRing needs at least one key');
   }
   for (const key of keys) add(key);
