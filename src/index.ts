@@ -13,3 +13,10 @@ export { createKeyRing } from './keys/key-ring.js';
 export type { KeyInput, KeyPurpose, KeyRing, KeyRingOptions } from './keys/key-ring.js';
 export { sealSecret, openSecret } from './keys/secret-box.js';
 export type { OpenedSecret, SealBinding } from './keys/secret-box.js';
+
+export { enrollTotp } from './mfa/enroll-totp.js';
+export type { EnrollTotpOptions, TotpAccount, TotpEnrollment } from './mfa/enroll-totp.js';
+export { verifyTotp, confirmTotpEnrollment } from './mfa/totp.js';
+export type { ConfirmTotpInput, ConfirmTotpResult, TotpFailureReason, VerifyTotpInput, VerifyTotpOptions, VerifyTotpResult } from './mfa/totp.js';
+export { generateRecoveryCodes, hashRecoveryCodes, RECOVERY_CODE_BITS } from './mfa/recovery-codes.js';
+export type { HashRecoveryCodesOptions, RecoveryCodeSet } from './mfa/recovery-codes.js';

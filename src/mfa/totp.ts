@@ -1,0 +1,170 @@
+import { isKanmonError } from '../errors.js';
+import type { KeyRing } from '../keys/key-ring.js';
+import { openSecret } from '../keys/secret-box.js';
+import { sealSecret } from '../keys/secret-box.js';
+import type { Policy } from '../policy/define-policy.js';
+import { TOTP_PENDING_PURPOSE, TOTP_PURPOSE } from './enroll-totp.js';
+import { type MfaState, mfaState } from './internal/state.js';
+import { epochSeconds, matchStep, normaliseCode } from './internal/totp-core.js';
+import type { MfaLockoutLike, MfaStoreLike } from './internal/state.js';
+
+/** Why a code was refused. */
+export type TotpFailureReason = 'invalid_code' | 'replayed' | 'locked' | 'not_enrolled' | 'unavailable';
+
+/** The answer of {@link verifyTotp}: never a bare boolean. */
+export type VerifyTotpResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly reason: 'locked'; readonly retryAfterMs: number }
+  | { readonly ok: false; readonly reason: Exclude<TotpFailureReason, 'locked'> };
+
+/** One code to check. */
+export interface VerifyTotpInput {
+  /** The account id the secret was sealed for. */
+  readonly account: string;
+  /** @default '' */
+  readonly tenant?: string;
+  /** The confirmed sealed secret stored on the account; `null`/`undefined` when none. */
+  readonly sealedSecret: string | null | undefined;
+  /** What the user typed. Anything at all: malformed input is `invalid_code`, never a throw. */
+  readonly code: unknown;
+}
+
+/** The capabilities {@link verifyTotp} works with. */
+export interface VerifyTotpOptions {
+  readonly policy: Policy;
+  readonly keyRing: KeyRing;
+  /** Shared state: the last accepted time step per account (replay guard). */
+  readonly store: MfaStoreLike;
+  /** The second-factor failure counter and lock (`lockout.mfa` in the policy). */
+  readonly lockout: MfaLockoutLike;
+  /** Clock in milliseconds. */
+  readonly now: () => number;
+}
+
+type Opened = { readonly kind: 'confirmed' | 'pending'; readonly secret: Buffer; readonly needsReseal: boolean } | { readonly kind: 'none' };
+
+function openTotpSecret(keyRing: KeyRing, sealed: unknown, tenant: string, account: string, expect: 'confirmed' | 'pending'): Opened {
+  if (typeof sealed !== 'string' || sealed.length === 0) return { kind: 'none' };
+  const first = expect === 'confirmed' ? TOTP_PURPOSE : TOTP_PENDING_PURPOSE;
+  const other = expect === 'confirmed' ? TOTP_PENDING_PURPOSE : TOTP_PURPOSE;
+  try {
+    const opened = openSecret(keyRing, sealed, { tenant, account, purpose: first });
+    return { kind: expect, secret: opened.value, needsReseal: opened.needsReseal };
+  } catch (err) {
+    if (!isKanmonError(err, 'ERR_SEAL_INVALID')) throw err;
+    // A value sealed for the other stage opens under its own purpose: say which
+    // stage it is in rather than calling it tampered. Anything else is tampering.
+    try {
+      const opened = openSecret(keyRing, sealed, { tenant, account, purpose: other });
+      opened.value.fill(0);
+    } catch {
+      throw err;
+    }
+    return { kind: 'none' };
+  }
+}
+
+async function checkCode(
+  state: MfaState,
+  secret: Buffer,
+  code: unknown,
+  policy: Policy,
+  now: () => number,
+): Promise<VerifyTotpResult> {
+  const reserved = await state.reserve();
+  if (!reserved.ok) return reserved;
+  const settings = policy.mfa.totp;
+  const normalised = normaliseCode(code, settings.digits);
+  if (normalised === null) return { ok: false, reason: 'invalid_code' };
+  const step = matchStep(secret, normalised, settings, epochSeconds(now));
+  if (step === null) return { ok: false, reason: 'invalid_code' };
+  // A step that matched is spent for good: `advance` is atomic in every store,
+  // so of two requests racing with one code exactly one moves the step forward.
+  const ttlMs = (2 * settings.window + 2) * settings.periodSeconds * 1000;
+  const advanced = await state.advanceStep(step, ttlMs);
+  if (advanced === 'unavailable') return { ok: false, reason: 'unavailable' };
+  if (!advanced) return { ok: false, reason: 'replayed' };
+  const reset = await state.succeed();
+  if (reset === 'unavailable') return { ok: false, reason: 'unavailable' };
+  return { ok: true };
+}
+
+/**
+ * Check a TOTP code (RFC 6238) as the second factor, with replay protection
+ * and the second-factor lockout.
+ *
+ * In order: no confirmed secret → `not_enrolled` (nothing counted); locked →
+ * `locked` with `retryAfterMs`, even for the correct code; then the attempt is
+ * counted *before* the code is looked at, so however many requests race, at
+ * most `lockout.mfa.maxFailures` codes are checked per lock. A code of the
+ * wrong length or with non-digits is `invalid_code` (full-width digits and
+ * spaces are accepted: `１２３ ４５６`). A code matching a step within
+ * `mfa.totp.window` steps of now is accepted only if that step is later than
+ * the last accepted one, atomically: a replay, and the loser of two requests
+ * racing with one code, get `replayed` (and stay counted as failures).
+ * A correct code resets the failure counter.
+ *
+ * Throws only for configuration or data faults: `ERR_SEAL_INVALID` (tampered
+ * or another account's secret), `ERR_KEY_DESTROYED`, `ERR_KEY_NOT_FOUND`.
+ *
+ * @example
+ * ```ts
+ * import { verifyTotp } from 'kanmon';
+ * const result = await verifyTotp(
+ *   { account: user.id, tenant: 'funabashi', sealedSecret: user.totpSecret, code: body.code },
+ *   { policy, keyRing, store, lockout, now: Date.now },
+ * );
+ * if (!result.ok) return reply.code(401).send({ reason: result.reason });
+ * ```
+ */
+export async function verifyTotp(input: VerifyTotpInput, options: VerifyTotpOptions): Promise<VerifyTotpResult> {
+  const { account, tenant = '' } = input;
+  const { policy, keyRing, now } = options;
+  const opened = openTotpSecret(keyRing, input.sealedSecret, tenant, account, 'confirmed');
+  if (opened.kind === 'none') return { ok: false, reason: 'not_enrolled' };
+  try {
+    return await checkCode(mfaState(options, tenant, account), opened.secret, input.code, policy, now);
+  } finally {
+    opened.secret.fill(0);
+  }
+}
+
+/** One first code, confirming a pending enrolment. */
+export interface ConfirmTotpInput {
+  readonly account: string;
+  /** @default '' */
+  readonly tenant?: string;
+  /** `pendingSealedSecret` from `enrollTotp`. */
+  readonly pendingSealedSecret: string;
+  readonly code: unknown;
+}
+
+/** The answer of {@link confirmTotpEnrollment}. */
+export type ConfirmTotpResult =
+  | {
+      readonly ok: true;
+      /** Store this as the account's TOTP secret, replacing the pending one. */
+      readonly sealedSecret: string;
+    }
+  | Exclude<VerifyTotpResult, { readonly ok: true }>;
+
+/**
+ * Confirm a pending enrolment with the first code from the user's app. The
+ * same rules as {@link verifyTotp} apply (lockout, replay: the confirming code
+ * cannot then be used again to log in). On success the secret is sealed again
+ * for purpose `totp`, the only form {@link verifyTotp} accepts.
+ * `not_enrolled` when the value is not a pending enrolment of this account.
+ */
+export async function confirmTotpEnrollment(input: ConfirmTotpInput, options: VerifyTotpOptions): Promise<ConfirmTotpResult> {
+  const { account, tenant = '' } = input;
+  const { policy, keyRing, now } = options;
+  const opened = openTotpSecret(keyRing, input.pendingSealedSecret, tenant, account, 'pending');
+  if (opened.kind === 'none') return { ok: false, reason: 'not_enrolled' };
+  try {
+    const result = await checkCode(mfaState(options, tenant, account), opened.secret, input.code, policy, now);
+    if (!result.ok) return result;
+    return { ok: true, sealedSecret: sealSecret(keyRing, opened.secret, { tenant, account, purpose: TOTP_PURPOSE }) };
+  } finally {
+    opened.secret.fill(0);
+  }
+}
