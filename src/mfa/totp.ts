@@ -1,7 +1,6 @@
 import { isKanmonError } from '../errors.js';
 import type { KeyRing } from '../keys/key-ring.js';
-import { openSecret } from '../keys/secret-box.js';
-import { sealSecret } from '../keys/secret-box.js';
+import { openSecret, sealSecret } from '../keys/secret-box.js';
 import type { Policy } from '../policy/define-policy.js';
 import { TOTP_PENDING_PURPOSE, TOTP_PURPOSE } from './enroll-totp.js';
 import { type MfaState, mfaState } from './internal/state.js';
@@ -13,7 +12,14 @@ export type TotpFailureReason = 'invalid_code' | 'replayed' | 'locked' | 'not_en
 
 /** The answer of {@link verifyTotp}: never a bare boolean. */
 export type VerifyTotpResult =
-  | { readonly ok: true }
+  | {
+      readonly ok: true;
+      /**
+       * Present when the secret was sealed under a key that is no longer current
+       * (after a rotation): store this instead, so the old key can be destroyed.
+       */
+      readonly resealedSecret?: string;
+    }
   | { readonly ok: false; readonly reason: 'locked'; readonly retryAfterMs: number }
   | { readonly ok: false; readonly reason: Exclude<TotpFailureReason, 'locked'> };
 
@@ -123,7 +129,11 @@ export async function verifyTotp(input: VerifyTotpInput, options: VerifyTotpOpti
   const opened = openTotpSecret(keyRing, input.sealedSecret, tenant, account, 'confirmed');
   if (opened.kind === 'none') return { ok: false, reason: 'not_enrolled' };
   try {
-    return await checkCode(mfaState(options, tenant, account), opened.secret, input.code, policy, now);
+    const result = await checkCode(mfaState(options, tenant, account), opened.secret, input.code, policy, now);
+    if (result.ok && opened.needsReseal) {
+      return { ok: true, resealedSecret: sealSecret(keyRing, opened.secret, { tenant, account, purpose: TOTP_PURPOSE }) };
+    }
+    return result;
   } finally {
     opened.secret.fill(0);
   }

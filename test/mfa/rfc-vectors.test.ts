@@ -32,7 +32,7 @@ const appendixD = ['755224', '287082', '359152', '969429', '338314', '254676', '
 describe('RFC 6238 Appendix B through verifyTotp', () => {
   for (const algorithm of ['SHA1', 'SHA256', 'SHA512'] as const) {
     const column = { SHA1: 1, SHA256: 2, SHA512: 3 }[algorithm];
-    it.each(appendixB.map((row) => [row[0], row[column]!] as const))(`${algorithm} at T=%s s → %s`, async (seconds, expected) => {
+    it.each(appendixB.map((row): [number, string] => [row[0], row[column] as string]))(`${algorithm} at T=%s s → %s`, async (seconds, expected) => {
       const policy = policyWith('nist-800-63b', { mfa: { totp: { algorithm, digits: 8, periodSeconds: 30, window: 0 } } });
       const keyRing = testKeyRing();
       const clock = manualClock(seconds * 1000);
@@ -55,7 +55,7 @@ describe('RFC 6238 Appendix B through verifyTotp', () => {
 });
 
 describe('RFC 4226 Appendix D through verifyTotp', () => {
-  it.each(appendixD.map((code, count) => [count, code] as const))('count %i → %s', async (count, expected) => {
+  it.each(appendixD.map((code, count): [number, string] => [count, code]))('count %i → %s', async (count, expected) => {
     const policy = policyWith('funabashi', { mfa: { totp: { window: 0 } } });
     const keyRing = testKeyRing();
     // any instant inside step `count` gives HOTP(K, count)
