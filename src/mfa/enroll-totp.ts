@@ -12,7 +12,7 @@ export interface TotpAccount {
   readonly id: string;
   /** What the authenticator app shows (user name, e-mail, 氏名). @default id */
   readonly label?: string;
-  /** Tenant (municipality) id; `''` when single-tenant. @default '' */
+  /** Tenant (municipality) id, as for the lockout and the store. @default 'default' */
   readonly tenant?: string;
 }
 
@@ -55,7 +55,7 @@ function accountOf(account: TotpAccount | string): Required<TotpAccount> {
   if (typeof a !== 'object' || a === null || typeof a.id !== 'string' || a.id.length === 0) {
     throw new KanmonError('ERR_INVALID_ARGUMENT', 'account must be an id string or { id, label?, tenant? }');
   }
-  return { id: a.id, label: a.label ?? a.id, tenant: a.tenant ?? '' };
+  return { id: a.id, label: a.label ?? a.id, tenant: a.tenant ?? 'default' };
 }
 
 function labelPart(name: string, value: string): string {

@@ -3,9 +3,9 @@ import type { KeyRing } from '../keys/key-ring.js';
 import { openSecret, sealSecret } from '../keys/secret-box.js';
 import type { Policy } from '../policy/define-policy.js';
 import { TOTP_PENDING_PURPOSE, TOTP_PURPOSE } from './enroll-totp.js';
-import { type MfaState, mfaState } from './internal/state.js';
+import { mfaKey } from './internal/keys.js';
+import { type MfaLockout, type MfaStore, storeCall } from './internal/state.js';
 import { epochSeconds, matchStep, normaliseCode } from './internal/totp-core.js';
-import type { MfaLockoutLike, MfaStoreLike } from './internal/state.js';
 
 /** Why a code was refused. */
 export type TotpFailureReason = 'invalid_code' | 'replayed' | 'locked' | 'not_enrolled' | 'unavailable';
@@ -20,14 +20,19 @@ export type VerifyTotpResult =
        */
       readonly resealedSecret?: string;
     }
-  | { readonly ok: false; readonly reason: 'locked'; readonly retryAfterMs: number }
+  | {
+      readonly ok: false;
+      readonly reason: 'locked';
+      /** ms until the second-factor lock ends; `null` = until an administrator unlocks. */
+      readonly retryAfterMs: number | null;
+    }
   | { readonly ok: false; readonly reason: Exclude<TotpFailureReason, 'locked'> };
 
 /** One code to check. */
 export interface VerifyTotpInput {
   /** The account id the secret was sealed for. */
   readonly account: string;
-  /** @default '' */
+  /** Tenant (municipality) id, as for the lockout. @default 'default' */
   readonly tenant?: string;
   /** The confirmed sealed secret stored on the account; `null`/`undefined` when none. */
   readonly sealedSecret: string | null | undefined;
@@ -39,12 +44,14 @@ export interface VerifyTotpInput {
 export interface VerifyTotpOptions {
   readonly policy: Policy;
   readonly keyRing: KeyRing;
-  /** Shared state: the last accepted time step per account (replay guard). */
-  readonly store: MfaStoreLike;
-  /** The second-factor failure counter and lock (`lockout.mfa` in the policy). */
-  readonly lockout: MfaLockoutLike;
-  /** Clock in milliseconds. */
+  /** Shared state (memory, Redis, PostgreSQL): the last accepted time step per account. */
+  readonly store: MfaStore;
+  /** The second-factor failure counter and lock (`policy.lockout.mfa`): `createLockout(...)` over the same store. */
+  readonly lockout: MfaLockout;
+  /** Clock, ms since the epoch. */
   readonly now: () => number;
+  /** A store call slower than this answers `unavailable`. @default 2000 */
+  readonly storeTimeoutMs?: number;
 }
 
 type Opened = { readonly kind: 'confirmed' | 'pending'; readonly secret: Buffer; readonly needsReseal: boolean } | { readonly kind: 'none' };
@@ -70,28 +77,29 @@ function openTotpSecret(keyRing: KeyRing, sealed: unknown, tenant: string, accou
   }
 }
 
-async function checkCode(
-  state: MfaState,
-  secret: Buffer,
-  code: unknown,
-  policy: Policy,
-  now: () => number,
-): Promise<VerifyTotpResult> {
-  const reserved = await state.reserve();
-  if (!reserved.ok) return reserved;
+async function checkCode(secret: Buffer, input: { readonly account: string; readonly tenant: string; readonly code: unknown }, options: VerifyTotpOptions): Promise<VerifyTotpResult> {
+  const { policy, store, lockout, now, storeTimeoutMs = 2000 } = options;
+  const who = { account: input.account, tenant: input.tenant };
+  const reservation = await lockout.reserveMfa(who);
+  if (!reservation.ok) {
+    return reservation.reason === 'unavailable' ? { ok: false, reason: 'unavailable' } : { ok: false, reason: 'locked', retryAfterMs: reservation.retryAfterMs };
+  }
   const settings = policy.mfa.totp;
-  const normalised = normaliseCode(code, settings.digits);
-  if (normalised === null) return { ok: false, reason: 'invalid_code' };
-  const step = matchStep(secret, normalised, settings, epochSeconds(now));
+  const code = normaliseCode(input.code, settings.digits);
+  if (code === null) return { ok: false, reason: 'invalid_code' };
+  const step = matchStep(secret, code, settings, epochSeconds(now));
   if (step === null) return { ok: false, reason: 'invalid_code' };
-  // A step that matched is spent for good: `advance` is atomic in every store,
-  // so of two requests racing with one code exactly one moves the step forward.
+  // The matched step is spent for good. advanceIfGreater is atomic in every
+  // store, so of two requests racing with one code exactly one moves it. The
+  // record must outlive every code that could still match: a code is valid from
+  // `window` steps before its step until `window` steps after.
   const ttlMs = (2 * settings.window + 2) * settings.periodSeconds * 1000;
-  const advanced = await state.advanceStep(step, ttlMs);
+  const key = mfaKey(input.tenant, 'totp-step', input.account);
+  const advanced = await storeCall(() => store.advanceIfGreater(key, step, ttlMs), storeTimeoutMs);
   if (advanced === 'unavailable') return { ok: false, reason: 'unavailable' };
   if (!advanced) return { ok: false, reason: 'replayed' };
-  const reset = await state.succeed();
-  if (reset === 'unavailable') return { ok: false, reason: 'unavailable' };
+  // The decision is made; a failed reset only leaves the failure count standing (the stricter side).
+  await lockout.succeedMfa(who);
   return { ok: true };
 }
 
@@ -124,12 +132,12 @@ async function checkCode(
  * ```
  */
 export async function verifyTotp(input: VerifyTotpInput, options: VerifyTotpOptions): Promise<VerifyTotpResult> {
-  const { account, tenant = '' } = input;
-  const { policy, keyRing, now } = options;
+  const { account, tenant = 'default' } = input;
+  const { keyRing } = options;
   const opened = openTotpSecret(keyRing, input.sealedSecret, tenant, account, 'confirmed');
   if (opened.kind === 'none') return { ok: false, reason: 'not_enrolled' };
   try {
-    const result = await checkCode(mfaState(options, tenant, account), opened.secret, input.code, policy, now);
+    const result = await checkCode(opened.secret, { account, tenant, code: input.code }, options);
     if (result.ok && opened.needsReseal) {
       return { ok: true, resealedSecret: sealSecret(keyRing, opened.secret, { tenant, account, purpose: TOTP_PURPOSE }) };
     }
@@ -142,7 +150,7 @@ export async function verifyTotp(input: VerifyTotpInput, options: VerifyTotpOpti
 /** One first code, confirming a pending enrolment. */
 export interface ConfirmTotpInput {
   readonly account: string;
-  /** @default '' */
+  /** @default 'default' */
   readonly tenant?: string;
   /** `pendingSealedSecret` from `enrollTotp`. */
   readonly pendingSealedSecret: string;
@@ -166,12 +174,12 @@ export type ConfirmTotpResult =
  * `not_enrolled` when the value is not a pending enrolment of this account.
  */
 export async function confirmTotpEnrollment(input: ConfirmTotpInput, options: VerifyTotpOptions): Promise<ConfirmTotpResult> {
-  const { account, tenant = '' } = input;
-  const { policy, keyRing, now } = options;
+  const { account, tenant = 'default' } = input;
+  const { keyRing } = options;
   const opened = openTotpSecret(keyRing, input.pendingSealedSecret, tenant, account, 'pending');
   if (opened.kind === 'none') return { ok: false, reason: 'not_enrolled' };
   try {
-    const result = await checkCode(mfaState(options, tenant, account), opened.secret, input.code, policy, now);
+    const result = await checkCode(opened.secret, { account, tenant, code: input.code }, options);
     if (!result.ok) return result;
     return { ok: true, sealedSecret: sealSecret(keyRing, opened.secret, { tenant, account, purpose: TOTP_PURPOSE }) };
   } finally {

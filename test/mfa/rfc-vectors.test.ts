@@ -36,7 +36,7 @@ describe('RFC 6238 Appendix B through verifyTotp', () => {
       const policy = policyWith('nist-800-63b', { mfa: { totp: { algorithm, digits: 8, periodSeconds: 30, window: 0 } } });
       const keyRing = testKeyRing();
       const clock = manualClock(seconds * 1000);
-      const sealedSecret = sealSecret(keyRing, seeds[algorithm], { account: 'rfc', purpose: 'totp' });
+      const sealedSecret = sealSecret(keyRing, seeds[algorithm], { tenant: 'default', account: 'rfc', purpose: 'totp' });
       const options = { policy, keyRing, now: clock.now, ...interimState(policy, clock.now) };
 
       // one digit off is refused, then the vector is accepted

@@ -4,7 +4,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { createKeyRing, definePolicy } from '../../src/index.js';
 import type { KeyRing, Policy, PolicyOverrides, PresetId } from '../../src/index.js';
-import type { MfaLockoutLike, MfaStoreLike } from '../../src/mfa/internal/state.js';
+import type { MfaLockout, MfaStore } from '../../src/mfa/internal/state.js';
 
 export function testKeyRing(): KeyRing {
   return createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });
@@ -25,36 +25,41 @@ export function manualClock(start = 1_700_000_000_000): Clock {
   return { now: () => t, set: (ms) => (t = ms), advance: (ms) => (t += ms) };
 }
 
-export function interimState(policy: Policy, now: () => number): { store: MfaStoreLike; lockout: MfaLockoutLike } {
-  const steps = new Map<string, number>();
-  const consumed = new Map<string, Set<string>>();
+export function interimState(policy: Policy, now: () => number): { store: MfaStore; lockout: MfaLockout } {
+  const values = new Map<string, number>();
   const failures = new Map<string, { count: number; lockedUntil: number }>();
   const { maxFailures, lockDurationMs } = policy.lockout.mfa;
+  const tick = () => Promise.resolve();
   return {
     store: {
-      advanceIfGreater: async (key, value) => {
-        await Promise.resolve();
-        const last = steps.get(key);
+      advanceIfGreater: async (key: string, value: number) => {
+        await tick();
+        const last = values.get(key);
         if (last !== undefined && value <= last) return false;
-        steps.set(key, value);
+        values.set(key, value);
         return true;
       },
-      consumeOnce: async (key, member) => {
-        await Promise.resolve();
-        const set = consumed.get(key) ?? new Set<string>();
-        consumed.set(key, set);
-        if (set.has(member)) return false;
-        set.add(member);
+      consumeOnce: async (key: string) => {
+        await tick();
+        if (values.has(key)) return false;
+        values.set(key, 1);
         return true;
       },
-      countConsumed: async (key) => {
-        await Promise.resolve();
-        return consumed.get(key)?.size ?? 0;
+      increment: async (key: string) => {
+        await tick();
+        const next = (values.get(key) ?? 0) + 1;
+        values.set(key, next);
+        return next;
+      },
+      readCounter: async (key: string) => {
+        await tick();
+        return values.get(key) ?? 0;
       },
     },
     lockout: {
-      reserveMfa: async (key) => {
-        await Promise.resolve();
+      reserveMfa: async ({ account, tenant = 'default' }) => {
+        await tick();
+        const key = `${tenant}:${account}`;
         const entry = failures.get(key) ?? { count: 0, lockedUntil: 0 };
         failures.set(key, entry);
         if (entry.lockedUntil > now()) return { ok: false, reason: 'locked', retryAfterMs: entry.lockedUntil - now() };
@@ -66,9 +71,10 @@ export function interimState(policy: Policy, now: () => number): { store: MfaSto
         if (entry.count >= maxFailures) entry.lockedUntil = now() + lockDurationMs;
         return { ok: true };
       },
-      succeedMfa: async (key) => {
-        await Promise.resolve();
-        failures.delete(key);
+      succeedMfa: async ({ account, tenant = 'default' }) => {
+        await tick();
+        failures.delete(`${tenant}:${account}`);
+        return { ok: true };
       },
     },
   };

@@ -14,7 +14,7 @@ function setup() {
   const keyRing = testKeyRing();
   const clock = manualClock();
   const secret = randomBytes(20);
-  const sealedSecret = sealSecret(keyRing, secret, { account: 'u', purpose: 'totp' });
+  const sealedSecret = sealSecret(keyRing, secret, { tenant: 'default', account: 'u', purpose: 'totp' });
   const options = { policy, keyRing, now: clock.now, ...interimState(policy, clock.now) };
   return { verify: (code: unknown) => verifyTotp({ account: 'u', sealedSecret, code }, options), code: totpAt(secret, clock.now()) };
 }
