@@ -20,3 +20,5 @@ export { verifyTotp, confirmTotpEnrollment } from './mfa/totp.js';
 export type { ConfirmTotpInput, ConfirmTotpResult, TotpFailureReason, VerifyTotpInput, VerifyTotpOptions, VerifyTotpResult } from './mfa/totp.js';
 export { generateRecoveryCodes, hashRecoveryCodes, RECOVERY_CODE_BITS } from './mfa/recovery-codes.js';
 export type { HashRecoveryCodesOptions, RecoveryCodeSet } from './mfa/recovery-codes.js';
+export { consumeRecoveryCode, recoveryCodesRemaining } from './mfa/recovery-codes.js';
+export type { ConsumeRecoveryCodeInput, ConsumeRecoveryCodeOptions, ConsumeRecoveryCodeResult, RecoveryCodesRemainingOptions } from './mfa/recovery-codes.js';

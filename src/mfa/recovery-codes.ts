@@ -1,7 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { KanmonError } from '../errors.js';
 import type { KeyRing } from '../keys/key-ring.js';
-import { CODE_BITS, canonicalCode, randomCode, recoveryHash } from './internal/recovery-hash.js';
+import { mfaKey } from './internal/keys.js';
+import { CODE_BITS, HASH_PREFIX, canonicalCode, randomCode, recoveryHash } from './internal/recovery-hash.js';
+import { type MfaLockout, type MfaStore, storeCall } from './internal/state.js';
 
 /** Bits of entropy in each code from {@link generateRecoveryCodes} (60). */
 export const RECOVERY_CODE_BITS = CODE_BITS;
@@ -43,7 +45,7 @@ export interface RecoveryCodeSet {
 export interface HashRecoveryCodesOptions {
   readonly keyRing: KeyRing;
   readonly account: string;
-  /** @default '' */
+  /** @default 'default' */
   readonly tenant?: string;
 }
 
@@ -61,7 +63,7 @@ export interface HashRecoveryCodesOptions {
  * Destroying the key (crypto-shredding) makes the hashes worthless.
  */
 export function hashRecoveryCodes(codes: readonly string[], options: HashRecoveryCodesOptions): RecoveryCodeSet {
-  const { keyRing, account, tenant = '' } = options;
+  const { keyRing, account, tenant = 'default' } = options;
   if (typeof account !== 'string' || account.length === 0 || typeof tenant !== 'string') {
     throw new KanmonError('ERR_INVALID_ARGUMENT', 'hashRecoveryCodes: account must be a non-empty string, tenant a string');
   }
@@ -76,4 +78,132 @@ export function hashRecoveryCodes(codes: readonly string[], options: HashRecover
   });
   if (new Set(hashes).size !== hashes.length) throw new KanmonError('ERR_INVALID_ARGUMENT', 'hashRecoveryCodes: codes repeat');
   return { setId: randomBytes(16).toString('base64url'), hashes };
+}
+
+/** One recovery code to use instead of a TOTP code. */
+export interface ConsumeRecoveryCodeInput {
+  readonly account: string;
+  /** @default 'default' */
+  readonly tenant?: string;
+  /** The account's stored set; `null`/`undefined` when it has none. */
+  readonly set: RecoveryCodeSet | null | undefined;
+  /** What the user typed. Anything at all: malformed input is `invalid_code`. */
+  readonly code: unknown;
+}
+
+/** The capabilities {@link consumeRecoveryCode} works with (as for `verifyTotp`). */
+export interface ConsumeRecoveryCodeOptions {
+  readonly keyRing: KeyRing;
+  readonly store: MfaStore;
+  readonly lockout: MfaLockout;
+  /** @default 2000 */
+  readonly storeTimeoutMs?: number;
+}
+
+/** The answer of {@link consumeRecoveryCode}. */
+export type ConsumeRecoveryCodeResult =
+  | {
+      readonly ok: true;
+      /** Codes of this set still unused, for the UI ("3 codes left: make new ones"). */
+      readonly remaining: number;
+    }
+  | { readonly ok: false; readonly reason: 'locked'; readonly retryAfterMs: number | null }
+  | { readonly ok: false; readonly reason: 'invalid_code' | 'already_used' | 'not_enrolled' | 'unavailable' };
+
+interface ParsedHash {
+  readonly keyId: string;
+  readonly mac: Buffer;
+}
+
+function parseSet(set: RecoveryCodeSet): ParsedHash[] {
+  if (typeof set.setId !== 'string' || !Array.isArray(set.hashes)) {
+    throw new KanmonError('ERR_INVALID_ARGUMENT', 'recovery code set must be { setId, hashes } from hashRecoveryCodes');
+  }
+  return set.hashes.map((hash: unknown) => {
+    const parts = typeof hash === 'string' ? hash.split('.') : [];
+    const mac = Buffer.from(parts[2] ?? '', 'base64url');
+    if (parts.length !== 3 || parts[0] !== HASH_PREFIX || !parts[1] || mac.length !== 32) {
+      throw new KanmonError('ERR_INVALID_ARGUMENT', 'recovery code set holds a value that is not from hashRecoveryCodes');
+    }
+    return { keyId: parts[1], mac };
+  });
+}
+
+function usedKey(tenant: string, account: string, setId: string): string {
+  return mfaKey(tenant, 'recovery-used', account, setId);
+}
+
+/**
+ * Use a recovery code as the second factor: each code works once, however many
+ * requests race with it (the store's atomic `consumeOnce`), and attempts count
+ * against the same second-factor lockout as TOTP codes.
+ *
+ * The typed code is hashed under each key id present in the set and compared
+ * with every stored hash in constant time (no early exit), so timing tells
+ * nothing about which or how many codes matched.
+ *
+ * @example
+ * ```ts
+ * import { consumeRecoveryCode } from 'kanmon';
+ * const result = await consumeRecoveryCode(
+ *   { account: user.id, set: user.recoveryCodes, code: body.code },
+ *   { keyRing, store, lockout },
+ * );
+ * if (result.ok && result.remaining <= 2) showRegenerateHint();
+ * ```
+ */
+export async function consumeRecoveryCode(input: ConsumeRecoveryCodeInput, options: ConsumeRecoveryCodeOptions): Promise<ConsumeRecoveryCodeResult> {
+  const { account, tenant = 'default', set } = input;
+  const { keyRing, store, lockout, storeTimeoutMs = 2000 } = options;
+  if (set === null || set === undefined) return { ok: false, reason: 'not_enrolled' };
+  const hashes = parseSet(set);
+  if (hashes.length === 0) return { ok: false, reason: 'not_enrolled' };
+
+  const who = { account, tenant };
+  const reservation = await lockout.reserveMfa(who);
+  if (!reservation.ok) {
+    return reservation.reason === 'unavailable' ? { ok: false, reason: 'unavailable' } : { ok: false, reason: 'locked', retryAfterMs: reservation.retryAfterMs };
+  }
+  const canonical = canonicalCode(input.code);
+  if (canonical === null) return { ok: false, reason: 'invalid_code' };
+
+  const candidates = new Map<string, Buffer>();
+  for (const { keyId } of hashes) {
+    if (!candidates.has(keyId)) {
+      candidates.set(keyId, Buffer.from(recoveryHash(keyRing, keyId, tenant, account, canonical).split('.')[2]!, 'base64url'));
+    }
+  }
+  let index = -1;
+  hashes.forEach(({ keyId, mac }, i) => {
+    // every hash is compared, match or not
+    if (timingSafeEqual(mac, candidates.get(keyId)!) && index === -1) index = i;
+  });
+  if (index === -1) return { ok: false, reason: 'invalid_code' };
+
+  const consumed = await storeCall(() => store.consumeOnce(mfaKey(tenant, 'recovery', account, set.setId, String(index)), null), storeTimeoutMs);
+  if (consumed === 'unavailable') return { ok: false, reason: 'unavailable' };
+  if (!consumed) return { ok: false, reason: 'already_used' };
+  const used = await storeCall(() => store.increment(usedKey(tenant, account, set.setId)), storeTimeoutMs);
+  await lockout.succeedMfa(who);
+  // The count is for display only: `consumeOnce` above is what makes a code single-use.
+  return { ok: true, remaining: used === 'unavailable' ? Math.max(0, hashes.length - 1) : Math.max(0, hashes.length - used) };
+}
+
+/** Options for {@link recoveryCodesRemaining}. */
+export interface RecoveryCodesRemainingOptions {
+  readonly store: MfaStore;
+  readonly account: string;
+  /** @default 'default' */
+  readonly tenant?: string;
+}
+
+/**
+ * How many codes of `set` are still unused, for the account page. Throws
+ * `ERR_STORE_UNAVAILABLE` when the store does not answer (it is not a login decision).
+ */
+export async function recoveryCodesRemaining(set: RecoveryCodeSet, options: RecoveryCodesRemainingOptions): Promise<number> {
+  const { store, account, tenant = 'default' } = options;
+  const hashes = parseSet(set);
+  const used = await store.readCounter(usedKey(tenant, account, set.setId));
+  return Math.max(0, hashes.length - used);
 }
