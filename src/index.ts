@@ -13,3 +13,17 @@ export { createKeyRing } from './keys/key-ring.js';
 export type { KeyInput, KeyPurpose, KeyRing, KeyRingOptions } from './keys/key-ring.js';
 export { sealSecret, openSecret } from './keys/secret-box.js';
 export type { OpenedSecret, SealBinding } from './keys/secret-box.js';
+
+export { createSessionManager, cryptrecSessionAlgorithms } from './session/create-session-manager.js';
+export type {
+  AuthMethod,
+  IssueSessionInput,
+  IssuedSession,
+  Session,
+  SessionAlgorithm,
+  SessionKeyPair,
+  SessionManager,
+  SessionManagerOptions,
+  SessionRevocationStore,
+  VerifySessionResult,
+} from './session/create-session-manager.js';
