@@ -14,6 +14,19 @@ export type { KeyInput, KeyPurpose, KeyRing, KeyRingOptions } from './keys/key-r
 export { sealSecret, openSecret } from './keys/secret-box.js';
 export type { OpenedSecret, SealBinding } from './keys/secret-box.js';
 
+export { createSessionManager, cryptrecSessionAlgorithms } from './session/create-session-manager.js';
+export type {
+  AuthMethod,
+  IssueSessionInput,
+  IssuedSession,
+  Session,
+  SessionAlgorithm,
+  SessionKeyPair,
+  SessionManager,
+  SessionManagerOptions,
+  SessionRevocationStore,
+  VerifySessionResult,
+} from './session/create-session-manager.js';
 export { enrollTotp } from './mfa/enroll-totp.js';
 export type { EnrollTotpOptions, TotpAccount, TotpEnrollment } from './mfa/enroll-totp.js';
 export { verifyTotp, confirmTotpEnrollment } from './mfa/totp.js';

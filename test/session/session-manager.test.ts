@@ -1,0 +1,247 @@
+/**
+ * IPC-11, IPC-12, RM-38 (idle logoff), RM-23 / FNB-3.1.4 (sessions die when a
+ * password changes or leaks), SEC-17 (CRYPTREC algorithms), RFC 8725 §2.1/§3.1
+ * (`alg: none` and algorithm confusion refused), SEC-29 (tenant isolation).
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import { SignJWT, decodeJwt, decodeProtectedHeader, importJWK } from 'jose';
+import { describe, expect, it } from 'vitest';
+import {
+  KanmonError,
+  type SessionAlgorithm,
+  type SessionRevocationStore,
+  createKeyRing,
+  createSessionManager,
+} from '../../src/index.js';
+
+const MIN = 60_000;
+
+/** The revocation state as plain maps: the session manager, not the store, is under test here. */
+function revocationState(): SessionRevocationStore & { reads: number } {
+  const epochs = new Map<string, number>();
+  const revoked = new Map<string, number>();
+  const state = {
+    reads: 0,
+    epoch(tenant: string, subject: string) {
+      state.reads++;
+      return Promise.resolve(epochs.get(`${tenant}/${subject}`) ?? 0);
+    },
+    bumpEpoch(tenant: string, subject: string) {
+      const next = (epochs.get(`${tenant}/${subject}`) ?? 0) + 1;
+      epochs.set(`${tenant}/${subject}`, next);
+      return Promise.resolve(next);
+    },
+    revokeSession(tenant: string, sid: string, until: number) {
+      revoked.set(`${tenant}/${sid}`, until);
+      return Promise.resolve();
+    },
+    isSessionRevoked(tenant: string, sid: string) {
+      return Promise.resolve(revoked.has(`${tenant}/${sid}`));
+    },
+  };
+  return state;
+}
+
+function setup(algorithm: SessionAlgorithm = 'ES256', idleTimeoutMs = 15 * MIN, absoluteTimeoutMs = 60 * MIN) {
+  let clock = Date.UTC(2026, 3, 1, 0, 0, 0);
+  const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });
+  const revocations = revocationState();
+  const sessions = createSessionManager({ keyRing, revocations, idleTimeoutMs, absoluteTimeoutMs, algorithm, now: () => clock, refreshAfterMs: MIN });
+  return {
+    sessions,
+    keyRing,
+    revocations,
+    advance: (ms: number) => {
+      clock += ms;
+    },
+  };
+}
+
+const alice = { tenant: 'funabashi', subject: 'alice', amr: ['pwd', 'otp'] as const, roles: ['admin'] };
+
+describe('sessions: issue and verify', () => {
+  for (const algorithm of ['ES256', 'EdDSA', 'HS256'] as const) {
+    it(`round-trips with ${algorithm} and pins the header`, async () => {
+      const { sessions } = setup(algorithm);
+      const { token, session } = await sessions.issue(alice);
+      expect(decodeProtectedHeader(token)).toMatchObject({ alg: algorithm, kid: 'k1', typ: 'kanmon-session+jwt' });
+      expect(decodeJwt(token)).toMatchObject({ sub: 'alice', tenant: 'funabashi', amr: ['pwd', 'otp'] });
+      const result = await sessions.verify(token, { tenant: 'funabashi' });
+      expect(result).toEqual({ ok: true, session });
+      expect(session.roles).toEqual(['admin']);
+    });
+  }
+
+  it('never throws for any input (malformed tokens)', async () => {
+    const { sessions } = setup();
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.string(), fc.anything()), async (token) => {
+        const result = await sessions.verify(token, { tenant: 'funabashi' });
+        expect(result.ok).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
+    const r = await sessions.verify('a.b.c', { tenant: 'funabashi' });
+    expect(r).toEqual({ ok: false, reason: 'malformed' });
+  });
+});
+
+describe('idle and absolute timeouts (IPC-11, IPC-12, RM-38)', () => {
+  it('idle timeout at its boundary: valid 1 ms before, expired at the deadline', async () => {
+    const { sessions, advance } = setup('ES256', 15 * MIN, 60 * MIN);
+    const { token } = await sessions.issue(alice);
+    advance(15 * MIN - 1);
+    expect((await sessions.verify(token, { tenant: 'funabashi' })).ok).toBe(true);
+    advance(1);
+    expect(await sessions.verify(token, { tenant: 'funabashi' })).toEqual({ ok: false, reason: 'expired_idle' });
+  });
+
+  it('rolling: activity moves the idle deadline, never past the absolute cap', async () => {
+    const { sessions, advance } = setup('ES256', 15 * MIN, 40 * MIN);
+    let { token } = await sessions.issue(alice);
+    const deadlines: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      advance(10 * MIN);
+      const result = await sessions.verify(token, { tenant: 'funabashi' });
+      if (!result.ok) {
+        expect((i + 1) * 10).toBe(40); // the absolute cap: 40 minutes after login
+        expect(result.reason).toBe('expired_absolute');
+        return;
+      }
+      expect(result.refreshed).toBeDefined();
+      token = result.refreshed!.token;
+      deadlines.push(result.refreshed!.session.idleExpiresAt);
+    }
+    throw new Error(`the absolute cap did not end the session: ${deadlines.join(',')}`);
+  });
+
+  it('a refreshed token is capped at the absolute expiry', async () => {
+    const { sessions, advance } = setup('ES256', 15 * MIN, 20 * MIN);
+    const { token, session } = await sessions.issue(alice);
+    advance(10 * MIN);
+    const result = await sessions.verify(token, { tenant: 'funabashi' });
+    expect(result.ok && result.refreshed?.session.idleExpiresAt).toBe(session.absoluteExpiresAt);
+  });
+});
+
+describe('revocation (RM-23, FNB-3.1.4)', () => {
+  it('revokeAll (password change, compromise) kills every earlier session at once, even cached ones', async () => {
+    const { sessions } = setup();
+    const a = await sessions.issue(alice);
+    const b = await sessions.issue(alice);
+    expect((await sessions.verify(a.token, { tenant: 'funabashi' })).ok).toBe(true); // now cached
+    await sessions.revokeAll('funabashi', 'alice');
+    expect(await sessions.verify(a.token, { tenant: 'funabashi' })).toEqual({ ok: false, reason: 'revoked' });
+    expect(await sessions.verify(b.token, { tenant: 'funabashi' })).toEqual({ ok: false, reason: 'revoked' });
+    const fresh = await sessions.issue(alice);
+    expect((await sessions.verify(fresh.token, { tenant: 'funabashi' })).ok).toBe(true);
+  });
+
+  it('logout ends one session only', async () => {
+    const { sessions } = setup();
+    const a = await sessions.issue(alice);
+    const b = await sessions.issue(alice);
+    await sessions.logout(a.session);
+    expect(await sessions.verify(a.token, { tenant: 'funabashi' })).toEqual({ ok: false, reason: 'revoked' });
+    expect((await sessions.verify(b.token, { tenant: 'funabashi' })).ok).toBe(true);
+  });
+
+  it('revocation state is read on every verify (the cache holds signatures, not decisions)', async () => {
+    const { sessions, revocations } = setup();
+    const { token } = await sessions.issue(alice);
+    const before = revocations.reads;
+    await sessions.verify(token, { tenant: 'funabashi' });
+    await sessions.verify(token, { tenant: 'funabashi' });
+    expect(revocations.reads - before).toBe(2);
+  });
+
+  it('an unreachable store answers unavailable, never a pass', async () => {
+    const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });
+    const working = revocationState();
+    let down = false;
+    const flaky: SessionRevocationStore = {
+      ...working,
+      epoch: (t, s) => (down ? Promise.reject(new Error('ECONNREFUSED')) : working.epoch(t, s)),
+    };
+    const sessions = createSessionManager({ keyRing, revocations: flaky, idleTimeoutMs: MIN, absoluteTimeoutMs: 10 * MIN, now: () => 0 });
+    const { token } = await sessions.issue(alice);
+    down = true;
+    expect(await sessions.verify(token, { tenant: 'funabashi' })).toEqual({ ok: false, reason: 'unavailable' });
+  });
+});
+
+describe('forged tokens (RFC 8725)', () => {
+  it('alg none is refused', async () => {
+    const { sessions } = setup();
+    const { token } = await sessions.issue(alice);
+    const [, payload] = token.split('.');
+    const header = Buffer.from(JSON.stringify({ alg: 'none', kid: 'k1', typ: 'kanmon-session+jwt' })).toString('base64url');
+    expect(await sessions.verify(`${header}.${payload}.`, { tenant: 'funabashi' })).toEqual({ ok: false, reason: 'algorithm_not_allowed' });
+  });
+
+  it('algorithm confusion: an HS256 token keyed with public key bytes is refused', async () => {
+    const { sessions } = setup('ES256');
+    const { token } = await sessions.issue(alice);
+    // The classic attack: switch alg to HS256 and MAC with the (public) verification key's bytes.
+    const [, payload] = token.split('.');
+    const header = Buffer.from(JSON.stringify({ alg: 'HS256', kid: 'k1', typ: 'kanmon-session+jwt' })).toString('base64url');
+    const publicKeyBytes = randomBytes(65);
+    const mac = createHmac('sha256', publicKeyBytes).update(`${header}.${payload}`).digest('base64url');
+    expect(await sessions.verify(`${header}.${payload}.${mac}`, { tenant: 'funabashi' })).toEqual({
+      ok: false,
+      reason: 'algorithm_not_allowed',
+    });
+  });
+
+  it('a token signed by another key ring is refused', async () => {
+    const a = setup();
+    const b = setup();
+    const { token } = await b.sessions.issue(alice);
+    expect(await a.sessions.verify(token, { tenant: 'funabashi' })).toEqual({ ok: false, reason: 'invalid_signature' });
+  });
+
+  it('a changed claim breaks the signature', async () => {
+    const { sessions } = setup();
+    const { token } = await sessions.issue(alice);
+    const [h, p, s] = token.split('.');
+    const claims = JSON.parse(Buffer.from(p!, 'base64url').toString()) as Record<string, unknown>;
+    const tampered = Buffer.from(JSON.stringify({ ...claims, roles: ['admin', 'superuser'] })).toString('base64url');
+    expect(await sessions.verify(`${h}.${tampered}.${s}`, { tenant: 'funabashi' })).toEqual({ ok: false, reason: 'invalid_signature' });
+  });
+
+  it("a token from another tenant is refused (SEC-29)", async () => {
+    const { sessions } = setup();
+    const { token } = await sessions.issue({ ...alice, tenant: 'chiba' });
+    expect(await sessions.verify(token, { tenant: 'funabashi' })).toEqual({ ok: false, reason: 'wrong_tenant' });
+  });
+
+  it('a JWT of another kind (no kanmon typ, foreign key) is refused', async () => {
+    const { sessions } = setup('HS256');
+    const otherKey = await importJWK({ kty: 'oct', k: randomBytes(32).toString('base64url') }, 'HS256');
+    const other = await new SignJWT({ sub: 'alice', tenant: 'funabashi' }).setProtectedHeader({ alg: 'HS256', kid: 'k1' }).sign(otherKey);
+    expect((await sessions.verify(other, { tenant: 'funabashi' })).ok).toBe(false);
+  });
+});
+
+describe('configuration', () => {
+  it('the cryptrec profile refuses EdDSA (SEC-17) and allows ES256', () => {
+    const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });
+    const base = { keyRing, revocations: revocationState(), idleTimeoutMs: MIN, absoluteTimeoutMs: 10 * MIN, now: () => 0, cryptoProfile: 'cryptrec' as const };
+    expect(() => createSessionManager({ ...base, algorithm: 'EdDSA' })).toThrow(KanmonError);
+    expect(() => createSessionManager({ ...base, algorithm: 'ES256' })).not.toThrow();
+    expect(() => createSessionManager({ ...base, algorithm: 'none' as never })).toThrow(KanmonError);
+    expect(() => createSessionManager({ ...base, idleTimeoutMs: 20 * MIN })).toThrow(KanmonError);
+  });
+
+  it('key rotation: tokens signed by the old key still verify', async () => {
+    const { sessions, keyRing } = setup();
+    const old = await sessions.issue(alice);
+    keyRing.add({ id: 'k2', secret: randomBytes(32) });
+    keyRing.setCurrent('k2');
+    const fresh = await sessions.issue(alice);
+    expect(decodeProtectedHeader(fresh.token).kid).toBe('k2');
+    expect((await sessions.verify(old.token, { tenant: 'funabashi' })).ok).toBe(true);
+    expect((await sessions.verify(fresh.token, { tenant: 'funabashi' })).ok).toBe(true);
+  });
+});
