@@ -27,6 +27,7 @@ export type {
   SessionRevocationStore,
   VerifySessionResult,
 } from './session/create-session-manager.js';
+
 export { enrollTotp } from './mfa/enroll-totp.js';
 export type { EnrollTotpOptions, TotpAccount, TotpEnrollment } from './mfa/enroll-totp.js';
 export { verifyTotp, confirmTotpEnrollment } from './mfa/totp.js';
