@@ -36,3 +36,4 @@ export { generateRecoveryCodes, hashRecoveryCodes, RECOVERY_CODE_BITS } from './
 export type { HashRecoveryCodesOptions, RecoveryCodeSet } from './mfa/recovery-codes.js';
 export { consumeRecoveryCode, recoveryCodesRemaining } from './mfa/recovery-codes.js';
 export type { ConsumeRecoveryCodeInput, ConsumeRecoveryCodeOptions, ConsumeRecoveryCodeResult, RecoveryCodesRemainingOptions } from './mfa/recovery-codes.js';
+export type { MfaLockout, MfaReservation, MfaStore } from './mfa/capabilities.js';

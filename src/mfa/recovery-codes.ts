@@ -3,7 +3,8 @@ import { KanmonError } from '../errors.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import { mfaKey } from './internal/keys.js';
 import { CODE_BITS, HASH_PREFIX, canonicalCode, randomCode, recoveryHash } from './internal/recovery-hash.js';
-import { type MfaLockout, type MfaStore, storeCall } from './internal/state.js';
+import type { MfaLockout, MfaStore } from './capabilities.js';
+import { storeCall } from './internal/store-call.js';
 
 /** Bits of entropy in each code from {@link generateRecoveryCodes} (60). */
 export const RECOVERY_CODE_BITS = CODE_BITS;

@@ -4,7 +4,8 @@ import { openSecret, sealSecret } from '../keys/secret-box.js';
 import type { Policy } from '../policy/define-policy.js';
 import { TOTP_PENDING_PURPOSE, TOTP_PURPOSE } from './enroll-totp.js';
 import { mfaKey } from './internal/keys.js';
-import { type MfaLockout, type MfaStore, storeCall } from './internal/state.js';
+import type { MfaLockout, MfaStore } from './capabilities.js';
+import { storeCall } from './internal/store-call.js';
 import { epochSeconds, matchStep, normaliseCode } from './internal/totp-core.js';
 
 /** Why a code was refused. */

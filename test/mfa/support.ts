@@ -4,7 +4,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { createKeyRing, definePolicy } from '../../src/index.js';
 import type { KeyRing, Policy, PolicyOverrides, PresetId } from '../../src/index.js';
-import type { MfaLockout, MfaStore } from '../../src/mfa/internal/state.js';
+import type { MfaLockout, MfaStore } from '../../src/index.js';
 
 export function testKeyRing(): KeyRing {
   return createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });
