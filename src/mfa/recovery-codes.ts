@@ -145,12 +145,13 @@ function usedKey(tenant: string, account: string, setId: string): string {
  *
  * @example
  * ```ts
- * import { consumeRecoveryCode } from 'kanmon';
- * const result = await consumeRecoveryCode(
- *   { account: user.id, set: user.recoveryCodes, code: body.code },
- *   { keyRing, store, lockout },
- * );
- * if (result.ok && result.remaining <= 2) showRegenerateHint();
+ * import { consumeRecoveryCode, type KeyRing, type MfaLockout, type MfaStore, type RecoveryCodeSet } from 'kanmon';
+ * declare const keyRing: KeyRing, store: MfaStore, lockout: MfaLockout;
+ * declare const user: { id: string; recoveryCodes: RecoveryCodeSet | null };
+ * declare const code: string; // as typed
+ *
+ * const result = await consumeRecoveryCode({ account: user.id, set: user.recoveryCodes, code }, { keyRing, store, lockout });
+ * if (result.ok && result.remaining <= 2) console.log('few codes left: offer new ones');
  * ```
  */
 export async function consumeRecoveryCode(input: ConsumeRecoveryCodeInput, options: ConsumeRecoveryCodeOptions): Promise<ConsumeRecoveryCodeResult> {

@@ -124,12 +124,20 @@ async function checkCode(secret: Buffer, input: { readonly account: string; read
  *
  * @example
  * ```ts
- * import { verifyTotp } from 'kanmon';
+ * import { createLockout, definePolicy, memoryStore, verifyTotp, type KeyRing } from 'kanmon';
+ * declare const keyRing: KeyRing;
+ * declare const user: { id: string; totpSecret: string | null };
+ * declare const code: string; // as typed
+ *
+ * const policy = definePolicy('funabashi');
+ * const store = memoryStore();
+ * const lockout = createLockout({ policy, store });
  * const result = await verifyTotp(
- *   { account: user.id, tenant: 'funabashi', sealedSecret: user.totpSecret, code: body.code },
- *   { policy, keyRing, store, lockout, now: Date.now },
+ *   { account: user.id, tenant: 'funabashi', sealedSecret: user.totpSecret, code },
+ *   { policy, keyRing, store, lockout, now: () => Date.now() },
  * );
- * if (!result.ok) return reply.code(401).send({ reason: result.reason });
+ * if (!result.ok) console.log(result.reason); // 'invalid_code' | 'replayed' | 'locked' | 'not_enrolled' | 'unavailable'
+ * else if (result.resealedSecret) user.totpSecret = result.resealedSecret; // after a key rotation
  * ```
  */
 export async function verifyTotp(input: VerifyTotpInput, options: VerifyTotpOptions): Promise<VerifyTotpResult> {
