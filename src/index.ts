@@ -8,3 +8,29 @@ export type { PresetId } from './policy/presets/index.js';
 export { policySchema } from './policy/schema.js';
 export type { CharacterClass, PolicyInput, PolicySettings } from './policy/schema.js';
 export type { DeepReadonly } from './internal/deep.js';
+
+export { complianceReport } from './compliance/report.js';
+export type {
+  ComplianceEvidence,
+  ComplianceFinding,
+  ComplianceNote,
+  ComplianceReport,
+  ComplianceReportOptions,
+  ComplianceRow,
+  ComplianceSummary,
+  NistConflict,
+  ReportLang,
+  Verdict,
+} from './compliance/report.js';
+export { clauses, clauseDocuments, documentInfo, presetDocuments, getClause, isClauseDocument } from './compliance/clauses.js';
+export type {
+  Clause,
+  ClauseDocument,
+  ClauseDocumentInfo,
+  ClauseStatus,
+  ControlId,
+  EnforcedClause,
+  OutsideClause,
+  ResponsibleParty,
+  SupportedClause,
+} from './compliance/clauses.js';
