@@ -34,3 +34,5 @@ export type {
   ResponsibleParty,
   SupportedClause,
 } from './compliance/clauses.js';
+export { renderComplianceReport, reportFormats, isReportFormat } from './compliance/render/index.js';
+export type { ReportFormat } from './compliance/render/index.js';

@@ -1,0 +1,38 @@
+import { KanmonError } from '../../errors.js';
+import type { ComplianceReport } from '../report.js';
+import { renderCsv } from './csv.js';
+import { renderHtml } from './html.js';
+import { renderJson } from './json.js';
+import { renderMarkdown } from './markdown.js';
+
+export const reportFormats = ['md', 'json', 'html', 'csv'] as const;
+export type ReportFormat = (typeof reportFormats)[number];
+
+export function isReportFormat(value: unknown): value is ReportFormat {
+  return typeof value === 'string' && (reportFormats as readonly string[]).includes(value);
+}
+
+/**
+ * Render a compliance report: `md` (Markdown tables), `json`, `html` (one
+ * self-contained page, printable to A4) or `csv` (UTF-8 with BOM, CRLF).
+ *
+ * @example
+ * ```ts
+ * import { complianceReport, definePolicy, renderComplianceReport } from 'kanmon';
+ * const html = renderComplianceReport(complianceReport(definePolicy('funabashi')), 'html');
+ * ```
+ */
+export function renderComplianceReport(report: ComplianceReport, format: ReportFormat): string {
+  switch (format) {
+    case 'md':
+      return renderMarkdown(report);
+    case 'json':
+      return renderJson(report);
+    case 'html':
+      return renderHtml(report);
+    case 'csv':
+      return renderCsv(report);
+    default:
+      throw new KanmonError('ERR_INVALID_ARGUMENT', `renderComplianceReport: unknown format ${String(format)}; expected ${reportFormats.join(', ')}`);
+  }
+}
