@@ -35,4 +35,4 @@ export type {
   SupportedClause,
 } from './compliance/clauses.js';
 export { renderComplianceReport, reportFormats, isReportFormat } from './compliance/render/index.js';
-export type { ReportFormat } from './compliance/render/index.js';
+export type { ReportFormat, RenderOptions } from './compliance/render/index.js';

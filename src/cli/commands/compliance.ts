@@ -96,7 +96,9 @@ export const complianceCommand: CliCommand = {
 
     const policy = await policyFromFlags(values, io);
     const report = complianceReport(policy, { lang, ...(documents ? { documents } : {}) });
-    io.stdout.write(renderComplianceReport(report, format));
+    const shown = ['kanmon compliance', ...(values.preset ? ['--preset', values.preset] : []), ...(values.config ? ['--config', values.config] : [])];
+    shown.push('--format', format, '--lang', lang, ...(documents ? ['--documents', documents.join(',')] : []));
+    io.stdout.write(renderComplianceReport(report, format, { command: shown.join(' ') }));
     if (report.weakened) {
       const ids = report.rows.filter((r) => r.verdict === 'weakened').map((r) => r.clause);
       io.stderr.write(`${t.weakened(ids.length)}: ${ids.join(', ')}\n`);

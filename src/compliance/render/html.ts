@@ -56,7 +56,7 @@ ${verdicts.map((v) => `.v-${v} { background: ${colour[v].bg}; color: ${colour[v]
  * with its verdict colour. Prints on A4: one document per page run, table
  * headers repeated, rows never split.
  */
-export function renderHtml(report: ComplianceReport, command = commandLine(report, 'html')): string {
+export function renderHtml(report: ComplianceReport, command: string = commandLine(report, 'html')): string {
   const lang = report.lang;
   const t = labels[lang];
   const v = verdictLabel[lang];

@@ -12,6 +12,11 @@ export function isReportFormat(value: unknown): value is ReportFormat {
   return typeof value === 'string' && (reportFormats as readonly string[]).includes(value);
 }
 
+export interface RenderOptions {
+  /** The command line shown in the header of md and html output. @default rebuilt from the report */
+  readonly command?: string;
+}
+
 /**
  * Render a compliance report: `md` (Markdown tables), `json`, `html` (one
  * self-contained page, printable to A4) or `csv` (UTF-8 with BOM, CRLF).
@@ -22,14 +27,14 @@ export function isReportFormat(value: unknown): value is ReportFormat {
  * const html = renderComplianceReport(complianceReport(definePolicy('funabashi')), 'html');
  * ```
  */
-export function renderComplianceReport(report: ComplianceReport, format: ReportFormat): string {
+export function renderComplianceReport(report: ComplianceReport, format: ReportFormat, options: RenderOptions = {}): string {
   switch (format) {
     case 'md':
-      return renderMarkdown(report);
+      return renderMarkdown(report, options.command);
     case 'json':
       return renderJson(report);
     case 'html':
-      return renderHtml(report);
+      return renderHtml(report, options.command);
     case 'csv':
       return renderCsv(report);
     default:

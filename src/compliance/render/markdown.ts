@@ -6,7 +6,7 @@ import { commandLine, evidenceLine, labels, rowsOf } from './labels.js';
 const cell = (text: string) => text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
 
 /** The report as Markdown: the summary table, a legend, then one table per document. */
-export function renderMarkdown(report: ComplianceReport, command = commandLine(report, 'md')): string {
+export function renderMarkdown(report: ComplianceReport, command: string = commandLine(report, 'md')): string {
   const lang = report.lang;
   const t = labels[lang];
   const v = verdictLabel[lang];
