@@ -54,7 +54,7 @@ describe.skipIf(!available && !required)('kanmon compliance --format html in hea
       const weakenedColumn = await summary.locator('tbody tr td:nth-child(4)').allInnerTexts();
       expect(weakenedColumn).toEqual(['1', '1']);
       expect(await page.locator('tr#SEC-23 .badge').innerText()).toContain('弱化');
-      const colour = await page.locator('tr#SEC-23 .badge').evaluate((el) => getComputedStyle(el).backgroundColor);
+      const colour = await page.locator('tr#SEC-23 .badge').evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el).backgroundColor);
       expect(colour).toBe('rgb(254, 226, 226)');
       await page.screenshot({ path: `${outDir}compliance-funabashi.png`, fullPage: false });
 

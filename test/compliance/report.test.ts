@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type ComplianceReport,
+  type ComplianceReportOptions,
   type ComplianceRow,
   type PolicyOverrides,
   type PresetId,
@@ -20,7 +21,7 @@ function row(report: ComplianceReport, id: string): ComplianceRow {
   return found;
 }
 
-function reportFor(preset: PresetId, overrides?: PolicyOverrides, lang: 'ja' | 'en' = 'en', documents?: Parameters<typeof complianceReport>[1]['documents']) {
+function reportFor(preset: PresetId, overrides?: PolicyOverrides, lang: 'ja' | 'en' = 'en', documents?: ComplianceReportOptions['documents']) {
   return complianceReport(definePolicy(preset, overrides), { lang, ...(documents ? { documents } : {}) });
 }
 
