@@ -37,7 +37,7 @@ describe('kanmon compliance', () => {
     expect(run.stdout).toContain('## 判定の集計');
   });
 
-  it('SEC-23: a config lowering password.minLength to 8 exits 1 and marks SEC-23 weakened', async () => {
+  it('SEC-6, SEC-23: a config lowering password.minLength to 8 exits 1 (a CI gate on configuration mistakes) and marks SEC-23 weakened', async () => {
     const run = await kanmon(['compliance', '--preset', 'funabashi', '--config', 'weak.json', '--format', 'md', '--lang', 'ja'], { cwd: dir });
     expect(run.code).toBe(1);
     const rows = verdictsOf(run.stdout);

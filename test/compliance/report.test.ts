@@ -194,6 +194,14 @@ describe('SEC-6 / SEC-23: a configuration weaker than the clause is reported, ne
     expect(row(reportFor('remote-maintenance', { password: { history: 0 } }), 'RM-22').verdict).toBe('weakened');
   });
 
+  it('EXT-5: a policy without a character-class rule is weakened, and the row notes the NIST conflict', () => {
+    const r = row(reportFor('external-service-common', { password: { requiredClasses: [], minClasses: 0 } }), 'EXT-5');
+    expect(r.verdict).toBe('weakened');
+    expect(evidence(r, 'password.minClasses').finding?.code).toBe('composition_missing');
+    expect(r.notes.map((n) => n.code)).toEqual(['nist_composition']);
+    expect(row(reportFor('external-service-common', { password: { requiredClasses: [], minClasses: 3 } }), 'EXT-5').verdict).toBe('met');
+  });
+
   it('IPC-4: dropping the initial-password change or the common-password list is weakened', () => {
     expect(row(reportFor('external-service-common', { password: { mustChangeInitial: false } }), 'IPC-4').verdict).toBe('weakened');
     expect(row(reportFor('external-service-common', { password: { rejectCommon: false } }), 'IPC-4').verdict).toBe('weakened');
