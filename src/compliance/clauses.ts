@@ -419,6 +419,7 @@ export const clauses: readonly Clause[] = [
     status: 'out',
     responsible: 'network',
   },
+  // Quoted as written, including the document's typo 「データをは」.
   {
     id: 'IPC-15',
     document: 'IPC',
@@ -915,6 +916,7 @@ export const clauses: readonly Clause[] = [
     status: 'out',
     responsible: 'contract',
   },
+  // The document announces ①～⑥ but lists only ①–⑤: the catalog holds the five it lists (SEC-6.1–6.5).
   {
     id: 'SEC-6',
     document: 'SEC',

@@ -132,6 +132,10 @@ export function findingText(f: Finding, lang: ReportLang): string {
       return ja
         ? '業務時間が設定されていません（access.businessHours が null）。業務時間外の利用を検知するため設定してください。'
         : 'No business hours are set (access.businessHours is null); set them so use outside hours is detected.';
+    case 'fail_open':
+      return ja
+        ? "lockout.onStoreError が 'fail_open' です。ストア障害の間ロックが働かなくなるため 'fail_closed' にしてください。"
+        : "lockout.onStoreError is 'fail_open', so the lock silently stops while the store is down; set 'fail_closed'.";
     case 'filter_off':
       return ja
         ? '漏えいパスワードのオフラインフィルタが無効です。`kanmon breached build` でフィルタを作り、password.breached.offline を true にしてください。'

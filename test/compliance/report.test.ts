@@ -133,7 +133,7 @@ describe('SEC-6 / SEC-23: a configuration weaker than the clause is reported, ne
       { lockout: { maxFailures: 50 } },
       { lockout: { lockDurationMs: 0 } },
       { lockout: { failureWindowMs: 1000 } },
-      { lockout: { onStoreError: 'fail_open' } },
+      { lockout: { onStoreError: 'fail_open' } }, // a lock that stops locking when Redis is down
     ];
     for (const overrides of cases) {
       expect(row(reportFor('funabashi', overrides), 'SEC-24').verdict, JSON.stringify(overrides)).toBe('weakened');

@@ -36,7 +36,8 @@ export type FindingCode =
   | 'algorithm_not_listed'
   | 'no_privileged_roles'
   | 'hours_off'
-  | 'filter_off';
+  | 'filter_off'
+  | 'fail_open';
 
 export interface Finding {
   readonly verdict: 'weakened' | 'not_configured';
@@ -171,7 +172,7 @@ export const lockout: Check = (s) => {
       `>= ${MIN_LOCK_MS} (or lockout.permanent)`,
       !l.permanent && l.lockDurationMs < MIN_LOCK_MS ? weak('below_minimum', { path: 'lockout.lockDurationMs', value: l.lockDurationMs, min: MIN_LOCK_MS }) : undefined,
     ),
-    item('lockout.onStoreError', l.onStoreError, 'fail_closed', l.onStoreError === 'fail_closed' ? undefined : weak('must_be_off', { path: 'lockout.onStoreError=fail_open' })),
+    item('lockout.onStoreError', l.onStoreError, 'fail_closed', l.onStoreError === 'fail_closed' ? undefined : weak('fail_open', {})),
   ];
 };
 
