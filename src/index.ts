@@ -27,6 +27,33 @@ export type {
   SessionRevocationStore,
   VerifySessionResult,
 } from './session/create-session-manager.js';
+export { complianceReport } from './compliance/report.js';
+export type {
+  ComplianceEvidence,
+  ComplianceFinding,
+  ComplianceNote,
+  ComplianceReport,
+  ComplianceReportOptions,
+  ComplianceRow,
+  ComplianceSummary,
+  NistConflict,
+  ReportLang,
+  Verdict,
+} from './compliance/report.js';
+export { clauses, clauseDocuments, documentInfo, presetDocuments, getClause, isClauseDocument } from './compliance/clauses.js';
+export type {
+  Clause,
+  ClauseDocument,
+  ClauseDocumentInfo,
+  ClauseStatus,
+  ControlId,
+  EnforcedClause,
+  OutsideClause,
+  ResponsibleParty,
+  SupportedClause,
+} from './compliance/clauses.js';
+export { renderComplianceReport, reportFormats, isReportFormat } from './compliance/render/index.js';
+export type { ReportFormat, RenderOptions } from './compliance/render/index.js';
 
 export { enrollTotp } from './mfa/enroll-totp.js';
 export type { EnrollTotpOptions, TotpAccount, TotpEnrollment } from './mfa/enroll-totp.js';

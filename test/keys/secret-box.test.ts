@@ -1,5 +1,5 @@
 /**
- * SEC-17 (CRYPTREC-listed encryption at rest: AES-256-GCM), SEC-28 / FNB-3.3
+ * SEC-17, FNB-2.4 (CRYPTREC-listed encryption at rest: AES-256-GCM), SEC-28 / FNB-3.3
  * (key lifecycle: ids, rotation), FNB-4.1 / SEC-31 (destroying a key makes
  * what it sealed unreadable).
  */

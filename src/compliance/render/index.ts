@@ -1,0 +1,43 @@
+import { KanmonError } from '../../errors.js';
+import type { ComplianceReport } from '../report.js';
+import { renderCsv } from './csv.js';
+import { renderHtml } from './html.js';
+import { renderJson } from './json.js';
+import { renderMarkdown } from './markdown.js';
+
+export const reportFormats = ['md', 'json', 'html', 'csv'] as const;
+export type ReportFormat = (typeof reportFormats)[number];
+
+export function isReportFormat(value: unknown): value is ReportFormat {
+  return typeof value === 'string' && (reportFormats as readonly string[]).includes(value);
+}
+
+export interface RenderOptions {
+  /** The command line shown in the header of md and html output. @default rebuilt from the report */
+  readonly command?: string;
+}
+
+/**
+ * Render a compliance report: `md` (Markdown tables), `json`, `html` (one
+ * self-contained page, printable to A4) or `csv` (UTF-8 with BOM, CRLF).
+ *
+ * @example
+ * ```ts
+ * import { complianceReport, definePolicy, renderComplianceReport } from 'kanmon';
+ * const html = renderComplianceReport(complianceReport(definePolicy('funabashi')), 'html');
+ * ```
+ */
+export function renderComplianceReport(report: ComplianceReport, format: ReportFormat, options: RenderOptions = {}): string {
+  switch (format) {
+    case 'md':
+      return renderMarkdown(report, options.command);
+    case 'json':
+      return renderJson(report);
+    case 'html':
+      return renderHtml(report, options.command);
+    case 'csv':
+      return renderCsv(report);
+    default:
+      throw new KanmonError('ERR_INVALID_ARGUMENT', `renderComplianceReport: unknown format ${String(format)}; expected ${reportFormats.join(', ')}`);
+  }
+}
