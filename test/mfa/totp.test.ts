@@ -1,9 +1,13 @@
 /**
- * SEC-13 / EXT-4: TOTP enrolment. A fresh secret from the CSPRNG (≥ 160 bits),
- * an otpauth:// Key URI with issuer and account (Japanese labels percent-encoded
- * from UTF-8), an SVG QR code, and a sealed secret that is *pending*: it does
- * not count as a second factor until the first correct code confirms it.
+ * SEC-13 / EXT-4: TOTP as the strengthened (second) factor. Enrolment makes a
+ * fresh secret from the CSPRNG (≥ 160 bits), an otpauth:// Key URI with issuer
+ * and account (Japanese labels percent-encoded from UTF-8), an SVG QR code, and
+ * a sealed secret that is *pending*: it does not count as a second factor until
+ * the first correct code confirms it.
+ * SEC-4 (standard formats for migration): the Key URI alone is enough for another
+ * RFC 6238 implementation (otplib, reading only the URI) to produce codes kanmon accepts.
  */
+import { generateSync } from 'otplib';
 import { describe, expect, it } from 'vitest';
 import { KanmonError, confirmTotpEnrollment, enrollTotp, openSecret, verifyTotp } from '../../src/index.js';
 import { interimState, manualClock, policyWith, testKeyRing, totpAt } from './support.js';
@@ -139,5 +143,30 @@ describe('confirmTotpEnrollment: pending until the first correct code', () => {
     await expect(verifyTotp({ account: 'mallory', sealedSecret: e.pendingSealedSecret, code: '123456' }, options)).rejects.toMatchObject({
       code: 'ERR_SEAL_INVALID',
     });
+  });
+});
+
+describe('SEC-4: the enrolment is portable through its standard Key URI', () => {
+  it.each(['SHA1', 'SHA256', 'SHA512'] as const)('%s: otplib, given only the parsed URI, makes codes verifyTotp accepts', async (algorithm) => {
+    const policy = policyWith('nist-800-63b', { mfa: { totp: { algorithm, digits: 8, periodSeconds: 60 } } });
+    const keyRing = testKeyRing();
+    const clock = manualClock(1_760_000_000_000);
+    const options = { policy, keyRing, now: clock.now, ...interimState(policy, clock.now) };
+    const e = await enrollTotp({ id: 'u-9', label: '佐藤 花子' }, policy, { keyRing });
+
+    const params = new URL(e.uri).searchParams;
+    const fromUri = (atMs: number) =>
+      generateSync({
+        secret: params.get('secret')!,
+        algorithm: params.get('algorithm')!.toLowerCase() as 'sha1' | 'sha256' | 'sha512',
+        digits: Number(params.get('digits')),
+        period: Number(params.get('period')),
+        epoch: Math.floor(atMs / 1000),
+      });
+    const confirmed = await confirmTotpEnrollment({ account: 'u-9', pendingSealedSecret: e.pendingSealedSecret, code: fromUri(clock.now()) }, options);
+    expect(confirmed.ok).toBe(true);
+    if (!confirmed.ok) return;
+    clock.advance(60_000);
+    await expect(verifyTotp({ account: 'u-9', sealedSecret: confirmed.sealedSecret, code: fromUri(clock.now()) }, options)).resolves.toEqual({ ok: true });
   });
 });
