@@ -66,6 +66,25 @@ describe('RFC 6238 §5.2 / better-auth #10387: a code is accepted once', () => {
   });
 });
 
+describe('a code whose digits repeat in a later step', () => {
+  it('is refused the second time although it is also the next step’s code (§5.2: "the same OTP")', async () => {
+    // Found by search: with this seed HOTP(58333333) = HOTP(58333334) = 376739.
+    const secret = Buffer.from('cca14618410bc3c50a2c244391ad3fd69ec93421', 'hex');
+    expect([totpAt(secret, 58_333_333 * 30_000), totpAt(secret, 58_333_334 * 30_000)]).toEqual(['376739', '376739']);
+    const policy = policyWith('funabashi');
+    const keyRing = testKeyRing();
+    const clock = manualClock(58_333_333 * 30_000);
+    const sealedSecret = sealSecret(keyRing, secret, { tenant: 'default', account: 'c', purpose: 'totp' });
+    const options = { policy, keyRing, now: clock.now, ...interimState(policy, clock.now) };
+    const verify = () => verifyTotp({ account: 'c', sealedSecret, code: '376739' }, options);
+    await expect(verify()).resolves.toEqual({ ok: true }); // step 58333333
+    // the same digits are also step 58333334's code (inside window +1): still the same OTP, refused
+    await expect(verify()).resolves.toEqual({ ok: false, reason: 'replayed' });
+    clock.advance(30_000); // now in step 58333334 itself
+    await expect(verify()).resolves.toEqual({ ok: false, reason: 'replayed' });
+  });
+});
+
 describe('window: at most ±1 step', () => {
   it('window 1 accepts the previous and next step and refuses two steps either side', async () => {
     const cases: [number, boolean][] = [
