@@ -8,3 +8,6 @@ export type { PresetId } from './policy/presets/index.js';
 export { policySchema } from './policy/schema.js';
 export type { CharacterClass, PolicyInput, PolicySettings } from './policy/schema.js';
 export type { DeepReadonly } from './internal/deep.js';
+
+export { createIpAllowList } from './access/ip-allow-list.js';
+export type { IpAllowList, InvalidCidrEntry } from './access/ip-allow-list.js';
