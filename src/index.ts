@@ -11,3 +11,13 @@ export type { DeepReadonly } from './internal/deep.js';
 
 export { createIpAllowList } from './access/ip-allow-list.js';
 export type { IpAllowList, InvalidCidrEntry } from './access/ip-allow-list.js';
+export { createClientIpResolver, resolveClientIp } from './access/client-ip.js';
+export type {
+  ClientIpOptions,
+  ClientIpRequest,
+  ClientIpResolver,
+  ClientIpResult,
+  ClientIpSource,
+  ForwardedHeaderName,
+  IncomingHeaders,
+} from './access/client-ip.js';
