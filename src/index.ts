@@ -21,3 +21,12 @@ export type {
   ForwardedHeaderName,
   IncomingHeaders,
 } from './access/client-ip.js';
+export { createBusinessHours } from './access/business-hours.js';
+export type {
+  BusinessHours,
+  BusinessHoursCheck,
+  BusinessHoursOptions,
+  ClosedReason,
+  LocalTime,
+  OutOfHoursAction,
+} from './access/business-hours.js';
