@@ -30,3 +30,15 @@ export type {
   LocalTime,
   OutOfHoursAction,
 } from './access/business-hours.js';
+export { createClientCertPolicy } from './access/client-cert.js';
+export type {
+  ClientCertPolicy,
+  ClientCertPolicyOptions,
+  ClientCertReason,
+  ClientCertRequest,
+  ClientCertResult,
+  ClientCertSource,
+  PeerCertificateSocket,
+  VerifiedClientCert,
+} from './access/client-cert.js';
+export { certificateFingerprintSha256 } from './access/certificate-fingerprint.js';
