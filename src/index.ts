@@ -42,3 +42,19 @@ export type {
   VerifiedClientCert,
 } from './access/client-cert.js';
 export { certificateFingerprintSha256 } from './access/certificate-fingerprint.js';
+export { createDevices } from './access/device.js';
+export type {
+  CheckDeviceInput,
+  DeviceCheckResult,
+  DeviceEvent,
+  DeviceReason,
+  Devices,
+  DevicesOptions,
+  DeviceTokenKey,
+  DeviceTokenKeys,
+  RegisterDeviceInput,
+  RegisterDeviceResult,
+  RevokeDeviceInput,
+} from './access/device.js';
+export { createMemoryDeviceRegistry } from './access/device-registry.js';
+export type { DeviceKind, DeviceRegistry, MemoryDeviceRegistry, RegisteredDevice } from './access/device-registry.js';
