@@ -58,3 +58,16 @@ export type {
 } from './access/device.js';
 export { createMemoryDeviceRegistry } from './access/device-registry.js';
 export type { DeviceKind, DeviceRegistry, MemoryDeviceRegistry, RegisteredDevice } from './access/device-registry.js';
+export { createAccessEvaluator, evaluateAccess } from './access/evaluate-access.js';
+export type {
+  AccessContext,
+  AccessDecision,
+  AccessDenyReason,
+  AccessEvaluator,
+  AccessEvaluatorOptions,
+  AccessFlag,
+  AccessPolicy,
+  AccessRequest,
+  AccessRequestDecision,
+  AccessRuleName,
+} from './access/evaluate-access.js';

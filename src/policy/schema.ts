@@ -201,11 +201,19 @@ export const businessHoursSchema = z.strictObject({
 export const accessRuleSchema = z.strictObject({
   /** FNB-2.1: who may reach this route or service. */
   allow: z.enum(['internal_only', 'allow_listed_terminals', 'any']),
+  /** `allow_listed_terminals` only: this rule's terminal addresses instead of `access.ipAllowList`. */
+  ipAllowList: z.array(cidr).optional(),
+  /** `allow_listed_terminals` only: overrides `access.requireClientCert` for this rule. */
+  requireClientCert: z.boolean().optional(),
+  /** `allow_listed_terminals` only: overrides `access.requireRegisteredDevice` for this rule. */
+  requireRegisteredDevice: z.boolean().optional(),
 });
 
 export const accessSchema = z.strictObject({
   /** Proxies whose `X-Forwarded-For` / `Forwarded` headers are believed. Empty = headers ignored. */
   trustedProxies: z.array(cidr).default([]),
+  /** The one forwarding header the trusted proxies set; the other is never read (a client could send it). */
+  forwardedHeader: z.enum(['x-forwarded-for', 'forwarded']).default('x-forwarded-for'),
   /** Client addresses allowed to connect (EXT-4, IPC-2, RM-21). Empty = no IP restriction. */
   ipAllowList: z.array(cidr).default([]),
   /** Terminals must present an allow-listed client certificate. */
