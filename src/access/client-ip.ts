@@ -205,7 +205,7 @@ export function resolveClientIp(request: ClientIpRequest, options: ClientIpOptio
     }
   } else if (proxies !== null && typeof proxies === 'object') {
     let perHeader = byList.get(proxies);
-    if (!perHeader) byList.set(proxies, (perHeader = new Map()));
+    if (!perHeader) byList.set(proxies, (perHeader = new Map<ForwardedHeaderName, ClientIpResolver>()));
     resolver = perHeader.get(header);
     if (!resolver) perHeader.set(header, (resolver = createClientIpResolver(options)));
   } else {

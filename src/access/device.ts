@@ -119,13 +119,14 @@ function requireId(value: unknown, name: string): string {
 }
 
 function loadKeys(keys: DeviceTokenKeys): readonly DeviceTokenKey[] {
-  const list = typeof keys === 'function' ? keys() : keys;
+  const list: unknown = typeof keys === 'function' ? keys() : keys;
   if (!Array.isArray(list) || list.length === 0) throw invalidArgument('device token keys: at least one key is needed');
-  for (const key of list as readonly DeviceTokenKey[]) {
+  const checked = list as readonly DeviceTokenKey[];
+  for (const key of checked) {
     if (!key || typeof key.id !== 'string' || !KEY_ID.test(key.id)) throw invalidArgument('device token key id must match [A-Za-z0-9_-]{1,64}');
     if (!(key.secret instanceof Uint8Array) || key.secret.length < 32) throw invalidArgument(`device token key ${key.id}: secret must be at least 32 bytes`);
   }
-  return list;
+  return checked;
 }
 
 function mac(key: DeviceTokenKey, signed: string): Buffer {

@@ -80,10 +80,8 @@ export function createIpAllowList(cidrs: readonly string[]): IpAllowList {
       if (typeof ip !== 'string') return false;
       const length = ip.length;
       if (length === 0 || length > 128) return false;
-      if (ip.indexOf(':') < 0) {
-        const v4 = parseIpv4(ip, 0, length);
-        return v4 >= 0 && inV4(tables, v4);
-      }
+      const v4 = parseIpv4(ip, 0, length);
+      if (v4 >= 0) return inV4(tables, v4);
       let end = length;
       const zone = ip.indexOf('%');
       if (zone >= 0) {

@@ -1,12 +1,13 @@
 import { X509Certificate } from 'node:crypto';
 import * as crypto from 'node:crypto';
+import type * as Crypto from 'node:crypto';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { certificateFingerprintSha256, createClientCertPolicy } from '../../src/index.js';
 import { generateCertificates } from './support/certificates.js';
 
 // Count the constant-time comparisons the check makes, around the real implementation.
 vi.mock('node:crypto', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:crypto')>();
+  const real = await importOriginal<typeof Crypto>();
   return { ...real, timingSafeEqual: vi.fn(real.timingSafeEqual) };
 });
 

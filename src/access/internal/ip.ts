@@ -36,13 +36,14 @@ export function parseIpv4(s: string, start: number, end: number): number {
   return value * 256 + part;
 }
 
-const groups = new Uint16Array(8);
+const groups = new Int32Array(8);
 
-function hexValue(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
+/** Hex digit values by character code; -1 for anything else. */
+const HEX = new Int8Array(128).fill(-1);
+for (let c = 0; c < 10; c++) HEX[48 + c] = c;
+for (let c = 0; c < 6; c++) {
+  HEX[65 + c] = 10 + c;
+  HEX[97 + c] = 10 + c;
 }
 
 /**
@@ -53,6 +54,7 @@ function hexValue(c: number): number {
 export function parseIpv6(s: string, start: number, end: number, out: Uint32Array): boolean {
   const length = end - start;
   if (length < 2 || length > 45) return false;
+  const g = groups;
   let count = 0;
   let gap = -1;
   let i = start;
@@ -64,49 +66,55 @@ export function parseIpv6(s: string, start: number, end: number, out: Uint32Arra
   while (i < end) {
     if (count === 8) return false;
     let value = 0;
-    let digits = 0;
     let j = i;
-    while (j < end) {
-      const h = hexValue(s.charCodeAt(j));
+    const limit = i + 4 < end ? i + 4 : end;
+    while (j < limit) {
+      const c = s.charCodeAt(j);
+      const h = c < 128 ? (HEX[c] as number) : -1;
       if (h < 0) break;
-      if (++digits > 4) return false;
-      value = value * 16 + h;
+      value = (value << 4) | h;
       j++;
     }
-    if (j < end && s.charCodeAt(j) === 46) {
-      if (count > 6) return false;
-      const v4 = parseIpv4(s, i, end);
-      if (v4 < 0) return false;
-      groups[count++] = v4 >>> 16;
-      groups[count++] = v4 & 0xffff;
-      break;
+    if (j === i) return false;
+    if (j < end) {
+      const c = s.charCodeAt(j);
+      if (c === 58) {
+        g[count++] = value;
+        j++;
+        if (j === end) return false; // a single trailing ':'
+        if (s.charCodeAt(j) === 58) {
+          if (gap >= 0) return false;
+          gap = count;
+          j++;
+        }
+        i = j;
+        continue;
+      }
+      if (c === 46) {
+        if (count > 6) return false;
+        const v4 = parseIpv4(s, i, end);
+        if (v4 < 0) return false;
+        g[count++] = v4 >>> 16;
+        g[count++] = v4 & 0xffff;
+        break;
+      }
+      return false; // a fifth hex digit or a stray character
     }
-    if (digits === 0) return false;
-    groups[count++] = value;
-    if (j === end) break;
-    if (s.charCodeAt(j) !== 58) return false;
-    j++;
-    if (j === end) return false; // a single trailing ':'
-    if (s.charCodeAt(j) === 58) {
-      if (gap >= 0) return false;
-      gap = count;
-      j++;
-    }
-    i = j;
+    g[count++] = value;
+    break;
   }
   if (gap < 0) {
     if (count !== 8) return false;
   } else {
     if (count > 7) return false; // '::' stands for at least one group
-    const tail = count - gap;
     const shift = 8 - count;
-    for (let k = tail - 1; k >= 0; k--) groups[gap + shift + k] = groups[gap + k] ?? 0;
-    for (let k = 0; k < shift; k++) groups[gap + k] = 0;
+    for (let k = count - 1; k >= gap; k--) g[k + shift] = g[k] as number;
+    for (let k = gap; k < gap + shift; k++) g[k] = 0;
   }
-  out[0] = (((groups[0] ?? 0) << 16) | (groups[1] ?? 0)) >>> 0;
-  out[1] = (((groups[2] ?? 0) << 16) | (groups[3] ?? 0)) >>> 0;
-  out[2] = (((groups[4] ?? 0) << 16) | (groups[5] ?? 0)) >>> 0;
-  out[3] = (((groups[6] ?? 0) << 16) | (groups[7] ?? 0)) >>> 0;
+  out[0] = ((g[0] as number) << 16) | (g[1] as number);
+  out[1] = ((g[2] as number) << 16) | (g[3] as number);
+  out[2] = ((g[4] as number) << 16) | (g[5] as number);
+  out[3] = ((g[6] as number) << 16) | (g[7] as number);
   return true;
 }
 
