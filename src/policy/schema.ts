@@ -290,6 +290,19 @@ export const policySchema = z
     if (p.session.idleTimeoutMs > p.session.absoluteTimeoutMs) {
       ctx.addIssue({ code: 'custom', path: ['session', 'idleTimeoutMs'], message: 'must not exceed session.absoluteTimeoutMs' });
     }
+    const rules = [['defaultRule', p.access.defaultRule] as const, ...Object.entries(p.access.routes).map(([name, rule]) => [`routes.${name}`, rule] as const)];
+    for (const [name, rule] of rules) {
+      const path = ['access', ...name.split(/\.(.*)/s).filter(Boolean)];
+      const terminalFields = rule.ipAllowList !== undefined || rule.requireClientCert !== undefined || rule.requireRegisteredDevice !== undefined;
+      if (rule.allow !== 'allow_listed_terminals' && terminalFields) {
+        ctx.addIssue({ code: 'custom', path, message: `terminal settings only apply to allow: 'allow_listed_terminals'` });
+      }
+      if (rule.allow === 'internal_only' && p.mfa.internalNetworks.length === 0) {
+        ctx.addIssue({ code: 'custom', path, message: "allow: 'internal_only' needs mfa.internalNetworks" });
+      }
+      // An allow_listed_terminals rule with no terminal configured is refused by createAccessEvaluator, not here:
+      // the presets ship it that way for the deployer to fill in.
+    }
     const hours = p.access.businessHours;
     if (hours && hours.open >= hours.close) {
       ctx.addIssue({ code: 'custom', path: ['access', 'businessHours', 'close'], message: 'must be later than open' });

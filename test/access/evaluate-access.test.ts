@@ -150,6 +150,18 @@ describe('configuration mistakes are refused or warned about', () => {
     expect(() => createAccessEvaluator(base({ access: { ipAllowList: ['10.1'] } }))).toThrow(expect.objectContaining({ code: 'ERR_INVALID_CIDR' }));
   });
 
+  it('RM-21, IPC-2: the remote-maintenance and external-service-common presets need the terminals listed before use', () => {
+    for (const preset of ['remote-maintenance', 'external-service-common'] as const) {
+      expect(() => createAccessEvaluator(definePolicy(preset))).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_POLICY', message: expect.stringContaining('access.defaultRule') as string }),
+      );
+      const listed = definePolicy(preset, { access: { ipAllowList: ['192.0.2.0/28'] } });
+      const evaluator = createAccessEvaluator(listed);
+      expect(evaluator.evaluate(ctx({ clientIp: '192.0.2.15', instant: tuesdayMorning })).ok).toBe(true);
+      expect(evaluator.evaluate(ctx({ clientIp: '192.0.2.16', instant: tuesdayMorning }))).toMatchObject({ ok: false, reason: 'ip_not_allowed' });
+    }
+  });
+
   it('terminal settings no rule uses: ERR_CONFIG_HAZARD warning', () => {
     const spy = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     createAccessEvaluator(definePolicy('funabashi', { access: { ipAllowList: ['192.0.2.0/24'] } }));
