@@ -1,8 +1,7 @@
 import type { X509Certificate } from 'node:crypto';
 import { KanmonError } from '../errors.js';
-import { createClientIpResolver } from './client-ip.js';
-import type { ClientIpResolver, IncomingHeaders } from './client-ip.js';
-import type { IpAllowList } from './ip-allow-list.js';
+import type { IncomingHeaders } from './client-ip.js';
+import { type IpAllowList, createIpAllowList } from './ip-allow-list.js';
 import {
   type NamePattern,
   fingerprintAllowed,
@@ -15,6 +14,7 @@ import {
   parseNamePattern,
 } from './internal/certificate.js';
 import { headerValue } from './internal/forwarded.js';
+import { checkTrustsEverything } from './internal/hazard.js';
 
 /** The part of a `tls.TLSSocket` the check reads. */
 export interface PeerCertificateSocket {
@@ -151,12 +151,14 @@ export function createClientCertPolicy(options: ClientCertPolicyOptions): Client
     });
   const subjectPatterns = parsePatterns(subjects, 'subjects');
   const issuerPatterns = parsePatterns(issuers, 'issuers');
-  let resolver: ClientIpResolver | null = null;
+  let proxies: IpAllowList | null = null;
   let headerName: string | null = null;
   if (header !== null) {
     if (typeof header !== 'string' || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/.test(header)) throw bad('header must be an HTTP header name');
     if (trustedProxies === undefined) throw bad('a certificate header needs trustedProxies: only they may set it');
-    resolver = createClientIpResolver({ trustedProxies });
+    proxies = Array.isArray(trustedProxies) ? createIpAllowList(trustedProxies as readonly string[]) : (trustedProxies as IpAllowList);
+    if (!proxies || typeof proxies.has !== 'function') throw bad('trustedProxies must be an array of CIDRs or an IpAllowList');
+    checkTrustsEverything(proxies);
     headerName = header.toLowerCase();
   }
 
@@ -210,10 +212,10 @@ export function createClientCertPolicy(options: ClientCertPolicyOptions): Client
         return verify(cert, 'socket', socket.authorized === true);
       }
     }
-    if (resolver !== null && headerName !== null) {
+    if (proxies !== null && headerName !== null) {
       const remoteAddress = request?.remoteAddress ?? socket?.remoteAddress;
       const value = headerValue(request?.headers, headerName);
-      if (value !== undefined && resolver.resolve({ remoteAddress, headers: {} }).peerTrusted) {
+      if (value !== undefined && typeof remoteAddress === 'string' && proxies.has(remoteAddress)) {
         const cert = parseCertificate(value);
         if (cert === null) return { ok: false, reason: 'malformed', source: 'header' };
         // The proxy verified the chain (configure it to); pins and names are still checked here.

@@ -2,6 +2,7 @@ import { KanmonError } from '../errors.js';
 import { allowListTables, createIpAllowList } from './ip-allow-list.js';
 import type { IpAllowList } from './ip-allow-list.js';
 import { type HeaderBag, headerValue, hopText, parseForwarded, parseHop, splitForwardedFor } from './internal/forwarded.js';
+import { checkTrustsEverything } from './internal/hazard.js';
 import { formatIp, parseClientIp } from './internal/ip.js';
 
 /** Request headers as Node gives them (`req.headers`): lower-case names. */
@@ -89,18 +90,8 @@ export function createClientIpResolver(options: ClientIpOptions): ClientIpResolv
   if (trusted === undefined || trusted === null || typeof trusted.has !== 'function') {
     throw new KanmonError('ERR_INVALID_ARGUMENT', 'trustedProxies must be an array of CIDRs or an IpAllowList');
   }
+  const trustsEverything = checkTrustsEverything(trusted);
   const tables = allowListTables(trusted);
-  const trustsEverything = tables !== undefined && (tables.allV4 || tables.allV6);
-  if (trustsEverything) {
-    process.emitWarning(
-      'kanmon: trustedProxies covers every address, so any client can set its own address with a forwarding header. List only your proxies.',
-      {
-        type: 'KanmonWarning',
-        code: 'ERR_CONFIG_HAZARD',
-        detail: 'See docs/access.md#trusted-proxies and docs/errors.md#err_config_hazard.',
-      },
-    );
-  }
   const noProxies = tables !== undefined ? tables.v4Starts.length === 0 && tables.v6Starts.length === 0 : false;
 
   function resolve(request: ClientIpRequest): ClientIpResult {

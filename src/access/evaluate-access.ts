@@ -222,14 +222,16 @@ export function createAccessEvaluator(policy: AccessPolicy, options: AccessEvalu
     return { ok: true, flags: [...flags], rule: rule.allow, route, hours: reading };
   }
 
-  const resolver: ClientIpResolver = createClientIpResolver({ trustedProxies: access.trustedProxies, header: access.forwardedHeader });
+  // One compiled trusted-proxy list for the address and the certificate header: one hazard warning at most.
+  const trustedProxies = createIpAllowList(access.trustedProxies);
+  const resolver: ClientIpResolver = createClientIpResolver({ trustedProxies, header: access.forwardedHeader });
   const certificates: ClientCertPolicy = createClientCertPolicy({
     fingerprintsSha256: access.clientCert.fingerprintsSha256,
     subjects: access.clientCert.subjects,
     issuers: access.clientCert.issuers,
     requireValidity: access.clientCert.requireValidity,
     header: access.clientCert.header,
-    trustedProxies: access.trustedProxies,
+    trustedProxies,
     now: options.now ?? (() => Number.NaN),
   });
   const needsDevices = allRules.some((r) => r.requireRegisteredDevice);

@@ -169,6 +169,13 @@ describe('configuration mistakes are refused or warned about', () => {
     expect(spy.mock.calls[0]?.[1]).toMatchObject({ code: 'ERR_CONFIG_HAZARD' });
   });
 
+  it('trusting every proxy for both the address and the certificate header warns once per evaluator', () => {
+    const spy = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    createAccessEvaluator(base({ access: { trustedProxies: ['0.0.0.0/0'], clientCert: { header: 'x-ssl-client-cert' } } }));
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(spy.mock.calls[0]?.[1]).toMatchObject({ code: 'ERR_CONFIG_HAZARD', type: 'KanmonWarning' });
+  });
+
   it('evaluateAccess compiles once per policy object', () => {
     const spy = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     const policy = definePolicy('funabashi', { access: { ipAllowList: ['192.0.2.0/24'] } });

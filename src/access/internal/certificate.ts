@@ -33,8 +33,7 @@ export function formatFingerprint(bytes: Uint8Array): string {
 export function parseFingerprint(text: string): Buffer | null {
   if (typeof text !== 'string') return null;
   const hex = text.replace(/:/g, '');
-  if (!/^[0-9A-Fa-f]{64}$/.test(hex)) return null;
-  if (text.includes(':') && !/^(?:[0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$/.test(text)) return null;
+  if (!/^[0-9A-Fa-f]{64}$/.test(hex) || /^:|:$|::/.test(text)) return null;
   return Buffer.from(hex, 'hex');
 }
 
