@@ -76,7 +76,7 @@ function proto(value: string | undefined): 'http' | 'https' | null {
 }
 
 /**
- * Compile a {@link ClientIpResolver} (EXT-9). Use this once at start-up; 
+ * Compile a {@link ClientIpResolver} (EXT-9). Use this once at start-up;
  * {@link resolveClientIp} is the same with a cache.
  */
 export function createClientIpResolver(options: ClientIpOptions): ClientIpResolver {

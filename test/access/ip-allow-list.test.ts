@@ -218,6 +218,13 @@ describe('EXT-9: configuration refuses ambiguous or invalid entries with ERR_INV
     expect(problem('10.0.0.1/8')).toMatch(/10\.0\.0\.0\/8/);
   });
 
+  it('leaves the caller\'s array untouched', () => {
+    const entries = Object.freeze(['10.0.0.0/9', '10.128.0.0/9', '::1']);
+    const list = createIpAllowList(entries);
+    expect(entries).toEqual(['10.0.0.0/9', '10.128.0.0/9', '::1']);
+    expect(list.rangeCount).toBe(2);
+  });
+
   it('refuses a non-array and non-string entries', () => {
     expect(() => createIpAllowList('10.0.0.0/8' as unknown as string[])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
     expect(cidrError([42 as unknown as string]).code).toBe('ERR_INVALID_CIDR');
