@@ -54,3 +54,65 @@ export type {
 } from './compliance/clauses.js';
 export { renderComplianceReport, reportFormats, isReportFormat } from './compliance/render/index.js';
 export type { ReportFormat, RenderOptions } from './compliance/render/index.js';
+export { createIpAllowList } from './access/ip-allow-list.js';
+export type { IpAllowList, InvalidCidrEntry } from './access/ip-allow-list.js';
+export { createClientIpResolver, resolveClientIp } from './access/client-ip.js';
+export type {
+  ClientIpOptions,
+  ClientIpRequest,
+  ClientIpResolver,
+  ClientIpResult,
+  ClientIpSource,
+  ForwardedHeaderName,
+  IncomingHeaders,
+} from './access/client-ip.js';
+export { createBusinessHours } from './access/business-hours.js';
+export type {
+  BusinessHours,
+  BusinessHoursCheck,
+  BusinessHoursOptions,
+  ClosedReason,
+  LocalTime,
+  OutOfHoursAction,
+} from './access/business-hours.js';
+export { createClientCertPolicy } from './access/client-cert.js';
+export type {
+  ClientCertPolicy,
+  ClientCertPolicyOptions,
+  ClientCertReason,
+  ClientCertRequest,
+  ClientCertResult,
+  ClientCertSource,
+  PeerCertificateSocket,
+  VerifiedClientCert,
+} from './access/client-cert.js';
+export { certificateFingerprintSha256 } from './access/certificate-fingerprint.js';
+export { createDevices } from './access/device.js';
+export type {
+  CheckDeviceInput,
+  DeviceCheckResult,
+  DeviceEvent,
+  DeviceReason,
+  Devices,
+  DevicesOptions,
+  DeviceTokenKey,
+  DeviceTokenKeys,
+  RegisterDeviceInput,
+  RegisterDeviceResult,
+  RevokeDeviceInput,
+} from './access/device.js';
+export { createMemoryDeviceRegistry } from './access/device-registry.js';
+export type { DeviceKind, DeviceRegistry, MemoryDeviceRegistry, RegisteredDevice } from './access/device-registry.js';
+export { createAccessEvaluator, evaluateAccess } from './access/evaluate-access.js';
+export type {
+  AccessContext,
+  AccessDecision,
+  AccessDenyReason,
+  AccessEvaluator,
+  AccessEvaluatorOptions,
+  AccessFlag,
+  AccessPolicy,
+  AccessRequest,
+  AccessRequestDecision,
+  AccessRuleName,
+} from './access/evaluate-access.js';
