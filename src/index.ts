@@ -8,3 +8,12 @@ export type { PresetId } from './policy/presets/index.js';
 export { policySchema } from './policy/schema.js';
 export type { CharacterClass, PolicyInput, PolicySettings } from './policy/schema.js';
 export type { DeepReadonly } from './internal/deep.js';
+
+export { checkPassword } from './password/check-password.js';
+export type { PasswordCheckResult, PasswordContext, PasswordPolicy } from './password/check-password.js';
+export { normalizePassword } from './password/normalize.js';
+export type { PasswordNormalization } from './password/normalize.js';
+export { passwordIssueCodes } from './password/issues.js';
+export type { ContextSource, PasswordIssue, PasswordIssueCode, PasswordIssueOf, SequenceKind } from './password/issues.js';
+export type { BreachedPasswordFilter } from './password/rules/breached.js';
+export type { PasswordSettings } from './password/internal/prepared.js';
