@@ -17,3 +17,10 @@ export { passwordIssueCodes } from './password/issues.js';
 export type { ContextSource, PasswordIssue, PasswordIssueCode, PasswordIssueOf, SequenceKind } from './password/issues.js';
 export type { BreachedPasswordFilter } from './password/rules/breached.js';
 export type { PasswordSettings } from './password/internal/prepared.js';
+
+export { formatIssue } from './messages/format-issue.js';
+export type { IssueMessageOverrides } from './messages/format-issue.js';
+export { describePolicy, passwordRules } from './messages/describe-policy.js';
+export type { PolicyRuleOverrides } from './messages/describe-policy.js';
+export { messageLangs } from './messages/catalog.js';
+export type { MessageLang, PasswordRule, PasswordRuleId } from './messages/catalog.js';
