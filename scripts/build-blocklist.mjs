@@ -16,7 +16,8 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
-const out = join(here, '..', 'src', 'password', 'common-passwords.ts');
+// An optional argument writes elsewhere (the test that checks the committed file is current uses it).
+const out = process.argv[2] ?? join(here, '..', 'src', 'password', 'common-passwords.ts');
 
 const source = '@zxcvbn-ts/language-common';
 const { version, license } = require(`${source}/package.json`);

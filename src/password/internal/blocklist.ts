@@ -1,29 +1,78 @@
 import { commonPasswordsEncoded } from '../common-passwords.js';
 
-let decoded: ReadonlySet<string> | null = null;
-
-/**
- * The shipped common-password list as a Set, decoded from its front-coded
- * form on first use (about 3 MiB of heap; `npm run bench` measures it).
- */
-export function commonPasswords(): ReadonlySet<string> {
-  if (decoded) return decoded;
-  const set = new Set<string>();
-  const text = commonPasswordsEncoded;
+/** The shipped common passwords, decoded from their front-coded form (lower-case, sorted). */
+export function decodeCommonPasswords(encoded: string = commonPasswordsEncoded): string[] {
+  const entries: string[] = [];
   let previous = '';
   let i = 0;
-  while (i < text.length) {
-    const shared = text.charCodeAt(i) - 65;
+  while (i < encoded.length) {
+    const shared = encoded.charCodeAt(i) - 65;
     let end = i + 1;
-    while (end < text.length) {
-      const unit = text.charCodeAt(end);
+    while (end < encoded.length) {
+      const unit = encoded.charCodeAt(end);
       if (unit >= 65 && unit <= 90) break;
       end++;
     }
-    previous = previous.slice(0, shared) + text.slice(i + 1, end);
-    set.add(previous);
+    previous = previous.slice(0, shared) + encoded.slice(i + 1, end);
+    entries.push(previous);
     i = end;
   }
-  decoded = set;
-  return set;
+  return entries;
+}
+
+/**
+ * Leet substitutions undone, and look-alikes folded together: `1`, `!`, `|`
+ * and `l` all become `i`, so `tru5tn0l`, `trustno1` and `TrustNo!` meet.
+ */
+const FOLD: Readonly<Record<string, string>> = {
+  '0': 'o',
+  '1': 'i',
+  '!': 'i',
+  '|': 'i',
+  l: 'i',
+  '2': 'z',
+  '3': 'e',
+  '4': 'a',
+  '@': 'a',
+  '5': 's',
+  $: 's',
+  '6': 'g',
+  '9': 'g',
+  '7': 't',
+  '+': 't',
+  '8': 'b',
+  '(': 'c',
+  '#': 'h',
+};
+const FOLDABLE = /[0-9!|l@$+(#]/g;
+
+/**
+ * The form passwords are compared in: lower-case input with leet undone
+ * (`p@ssw0rd` → `password`). Maps each UTF-16 unit to one unit, so slices of
+ * the folded text are the folded slices.
+ */
+export function foldLeet(lower: string): string {
+  return lower.replace(FOLDABLE, (c) => FOLD[c] ?? c);
+}
+
+/** The shipped list in folded form, and its longest entry. */
+export interface FoldedList {
+  readonly entries: ReadonlySet<string>;
+  readonly longest: number;
+}
+
+let folded: FoldedList | null = null;
+
+/**
+ * The shipped list in folded form, built on first use and kept (about 3 MiB
+ * of heap; `npm run bench` measures it).
+ */
+export function foldedCommonPasswords(): FoldedList {
+  if (!folded) {
+    const entries = new Set(decodeCommonPasswords().map(foldLeet));
+    let longest = 0;
+    for (const entry of entries) if (entry.length > longest) longest = entry.length;
+    folded = { entries, longest };
+  }
+  return folded;
 }
