@@ -39,7 +39,9 @@ export interface PasswordPolicy {
   readonly password: PasswordSettings;
 }
 
-const OK: PasswordCheckResult = Object.freeze({ ok: true, issues: Object.freeze([]) as readonly [] });
+const NO_ISSUES: readonly [] = [];
+Object.freeze(NO_ISSUES);
+const OK: PasswordCheckResult = Object.freeze({ ok: true, issues: NO_ISSUES });
 
 function fail(issues: readonly [PasswordIssue, ...PasswordIssue[]]): PasswordCheckResult {
   return { ok: false, issues };
@@ -76,10 +78,10 @@ function checkContextArgument(context: unknown): PasswordContext {
   if (words !== undefined && (!Array.isArray(words) || !words.every((w) => typeof w === 'string'))) {
     throw new KanmonError('ERR_INVALID_ARGUMENT', 'checkPassword: `context.words` must be an array of strings');
   }
-  if (breachedFilter !== undefined && typeof (breachedFilter as { has?: unknown } | null)?.has !== 'function') {
+  if (breachedFilter !== undefined && !(typeof breachedFilter === 'object' && breachedFilter !== null && typeof Reflect.get(breachedFilter, 'has') === 'function')) {
     throw new KanmonError('ERR_INVALID_ARGUMENT', 'checkPassword: `context.breachedFilter` must have a `has(password)` method');
   }
-  return context as PasswordContext;
+  return context;
 }
 
 /**

@@ -57,7 +57,7 @@ describe('checkPassword: result shape', () => {
       expect(() => checkPassword(STRONG, bad as never)).toThrow(KanmonError);
     }
     try {
-      checkPassword(STRONG, handMade as never);
+      checkPassword(STRONG, handMade);
     } catch (err) {
       expect((err as KanmonError).code).toBe('ERR_INVALID_ARGUMENT');
     }

@@ -139,7 +139,7 @@ export const checkPasswordCommand: CliCommand = {
       return EXIT_USAGE;
     }
     const t = text[lang];
-    const flag = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+    const flag = (name: string) => (typeof values[name] === 'string' ? (values[name]) : undefined);
     if (flag('preset') === undefined && flag('config') === undefined) {
       io.stderr.write(this.usage[lang] + '\n');
       return EXIT_USAGE;
