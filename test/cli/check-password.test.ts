@@ -43,22 +43,30 @@ async function run(args: string[], stdin: CliIo['stdin'], lang: CliLang = 'en'):
 
 const piped = (text: string) => Readable.from([Buffer.from(text, 'utf8')]);
 
-/** A terminal: isTTY, raw mode recorded, keystrokes pushed by the test. */
+/** A terminal: isTTY, raw mode recorded; keystrokes typed by the test arrive, chunk by chunk, once it is read. */
 class FakeTty extends EventEmitter {
   isTTY = true;
   rawModes: boolean[] = [];
+  private readonly pending: string[] = [];
   setRawMode(mode: boolean) {
     this.rawModes.push(mode);
     return this;
   }
   resume() {
+    const next = () => {
+      const chunk = this.pending.shift();
+      if (chunk === undefined) return;
+      this.emit('data', Buffer.from(chunk, 'utf8'));
+      setImmediate(next);
+    };
+    setImmediate(next);
     return this;
   }
   pause() {
     return this;
   }
-  type(keys: string) {
-    setImmediate(() => this.emit('data', Buffer.from(keys, 'utf8')));
+  type(...chunks: string[]) {
+    this.pending.push(...chunks);
   }
 }
 
@@ -133,8 +141,7 @@ describe('kanmon check-password', () => {
 
   it('on a terminal, keystrokes split over chunks are joined; Ctrl-C cancels with exit 2', async () => {
     const tty = new FakeTty();
-    tty.type('Xk9#m');
-    setTimeout(() => tty.emit('data', 'Q2$vLp7\n'), 5);
+    tty.type('Xk9#m', 'Q2$vLp7\n');
     expect((await run(['check-password', '--preset', 'funabashi'], tty as unknown as CliIo['stdin'])).code).toBe(0);
 
     const cancelled = new FakeTty();
