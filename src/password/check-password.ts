@@ -67,18 +67,17 @@ function checkContextArgument(context: unknown): PasswordContext {
     throw new KanmonError('ERR_INVALID_ARGUMENT', 'checkPassword: `context` must be an object');
   }
   const { username, email, words, breachedFilter } = context as Record<string, unknown>;
-  for (const [name, value] of [
-    ['username', username],
-    ['email', email],
-  ] as const) {
-    if (value !== undefined && value !== null && typeof value !== 'string') {
-      throw new KanmonError('ERR_INVALID_ARGUMENT', `checkPassword: \`context.${name}\` must be a string`);
-    }
+  if (username !== undefined && username !== null && typeof username !== 'string') {
+    throw new KanmonError('ERR_INVALID_ARGUMENT', 'checkPassword: `context.username` must be a string');
+  }
+  if (email !== undefined && email !== null && typeof email !== 'string') {
+    throw new KanmonError('ERR_INVALID_ARGUMENT', 'checkPassword: `context.email` must be a string');
   }
   if (words !== undefined && (!Array.isArray(words) || !words.every((w) => typeof w === 'string'))) {
     throw new KanmonError('ERR_INVALID_ARGUMENT', 'checkPassword: `context.words` must be an array of strings');
   }
-  if (breachedFilter !== undefined && !(typeof breachedFilter === 'object' && breachedFilter !== null && typeof Reflect.get(breachedFilter, 'has') === 'function')) {
+  const hasMethod = typeof breachedFilter === 'object' && breachedFilter !== null && typeof Reflect.get(breachedFilter, 'has') === 'function';
+  if (breachedFilter !== undefined && !hasMethod) {
     throw new KanmonError('ERR_INVALID_ARGUMENT', 'checkPassword: `context.breachedFilter` must have a `has(password)` method');
   }
   return context;

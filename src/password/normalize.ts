@@ -16,7 +16,11 @@ export type PasswordNormalization = 'NFKC' | 'NFC';
  * ```
  */
 export function normalizePassword(password: string, form: PasswordNormalization = 'NFKC'): string {
-  return password.normalize(form);
+  // ASCII is stable under NFKC and NFC: skip the ICU call for the usual password.
+  for (let i = 0; i < password.length; i++) {
+    if (password.charCodeAt(i) > 0x7f) return password.normalize(form);
+  }
+  return password;
 }
 
 /**

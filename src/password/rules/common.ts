@@ -23,10 +23,10 @@ export function checkCommon(input: PreparedPassword, settings: PasswordSettings)
   const { entries, longest } = foldedCommonPasswords();
   const lower = input.lower;
   const length = lower.length;
-  const folded = foldLeet(lower);
-  if (entries.has(folded)) return { code: 'common' };
-  // A core is at least half of the password and no longer than the longest entry.
+  // A match (the whole, or a core of at least half) is no longer than the longest entry.
   if (length > 2 * longest) return null;
+  const folded = foldLeet(lower);
+  if (length <= longest && entries.has(folded)) return { code: 'common' };
   // The leading and trailing runs of non-letters: the `123!` of `Password123!`.
   let start = 0;
   while (start < length && !isLetter(lower.charCodeAt(start))) start++;

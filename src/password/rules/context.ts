@@ -1,6 +1,5 @@
 import type { ContextSource, PasswordIssue } from '../issues.js';
 import type { PasswordSettings, PreparedPassword } from '../internal/prepared.js';
-import { countCodePoints } from '../normalize.js';
 
 /** What the caller knows about the account, for the context rule. */
 export interface ContextValues {
@@ -17,29 +16,45 @@ export interface ContextValues {
 export const MIN_CONTEXT_LENGTH = 3;
 const MIN_CONTEXT_LENGTH_NON_ASCII = 2;
 
-/** Separators that split a username or an e-mail local part into its parts. */
-const SEPARATORS = /[\s._\-+@]+/u;
-
-function isLongEnough(token: string): boolean {
-  const length = countCodePoints(token);
-  // eslint-disable-next-line no-control-regex
-  if (!/[\u0000-\u007f]/.test(token)) return length >= MIN_CONTEXT_LENGTH_NON_ASCII;
-  return length >= MIN_CONTEXT_LENGTH;
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
+function hasAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) <= 0x7f) return true;
+  return false;
+}
+
+/** `text` reversed by code point. */
 function reverse(text: string): string {
-  return Array.from(text).reverse().join('');
+  return isAscii(text) ? text.split('').reverse().join('') : Array.from(text).reverse().join('');
 }
 
-/** The forms a value is looked for in: normalised, lower-cased, whole and split into parts. */
-function tokensOf(value: string, normalization: PasswordSettings['normalization'], split: boolean): string[] {
-  const whole = value.normalize(normalization).toLowerCase().trim();
-  const tokens = new Set<string>();
-  if (isLongEnough(whole)) tokens.add(whole);
-  if (split) {
-    for (const part of whole.split(SEPARATORS)) if (isLongEnough(part)) tokens.add(part);
+function addToken(tokens: string[], value: string): void {
+  const length = isAscii(value) ? value.length : Array.from(value).length;
+  if (length < (hasAscii(value) ? MIN_CONTEXT_LENGTH : MIN_CONTEXT_LENGTH_NON_ASCII)) return;
+  if (!tokens.includes(value)) tokens.push(value);
+}
+
+/** Separators that split a username or an e-mail local part into its parts. */
+function isSeparator(unit: number): boolean {
+  return unit === 0x2e || unit === 0x5f || unit === 0x2d || unit === 0x2b || unit === 0x40 || unit === 0x20 || unit === 0x09;
+}
+
+/** The forms a value is looked for in: normalised, lower-cased, whole and (for ids) split into parts. */
+function addTokens(tokens: string[], value: string, normalization: PasswordSettings['normalization'], split: boolean): void {
+  // NFKC and NFC leave ASCII unchanged: skip the call for the usual login id.
+  const whole = (isAscii(value) ? value : value.normalize(normalization)).toLowerCase().trim();
+  addToken(tokens, whole);
+  if (!split) return;
+  let from = 0;
+  for (let i = 0; i <= whole.length; i++) {
+    if (i === whole.length || isSeparator(whole.charCodeAt(i))) {
+      if (i > from && (from > 0 || i < whole.length)) addToken(tokens, whole.slice(from, i));
+      from = i + 1;
+    }
   }
-  return [...tokens];
 }
 
 /** Normalised policy words, computed once per (frozen) policy section. */
@@ -48,19 +63,33 @@ const policyWordCache = new WeakMap<object, readonly string[]>();
 function policyWords(settings: PasswordSettings): readonly string[] {
   let words = policyWordCache.get(settings);
   if (!words) {
-    words = settings.contextWords.flatMap((word) => tokensOf(word, settings.normalization, false));
+    const tokens: string[] = [];
+    for (const word of settings.contextWords) addTokens(tokens, word, settings.normalization, false);
+    words = tokens;
     policyWordCache.set(settings, words);
   }
   return words;
 }
 
-function find(lower: string, tokens: readonly string[]): { reversed: boolean } | null {
-  let reversedHit = false;
-  for (const token of tokens) {
-    if (lower.includes(token)) return { reversed: false };
-    if (!reversedHit && lower.includes(reverse(token))) reversedHit = true;
-  }
-  return reversedHit ? { reversed: true } : null;
+/** The password lower-cased, and reversed when first needed (a token reversed in it is the token in its reverse). */
+interface Haystack {
+  readonly lower: string;
+  reversed: string | null;
+}
+
+/** The issue for `source` when a token occurs forwards, or else reversed, in the password. */
+function find(haystack: Haystack, source: ContextSource, tokens: readonly string[]): PasswordIssue | null {
+  if (tokens.length === 0) return null;
+  for (const token of tokens) if (haystack.lower.includes(token)) return { code: 'contains_context', source, reversed: false };
+  haystack.reversed ??= reverse(haystack.lower);
+  for (const token of tokens) if (haystack.reversed.includes(token)) return { code: 'contains_context', source, reversed: true };
+  return null;
+}
+
+function idTokens(value: string, normalization: PasswordSettings['normalization']): string[] {
+  const tokens: string[] = [];
+  addTokens(tokens, value, normalization, true);
+  return tokens;
 }
 
 /**
@@ -73,18 +102,21 @@ function find(lower: string, tokens: readonly string[]): { reversed: boolean } |
 export function checkContext(input: PreparedPassword, settings: PasswordSettings, context: ContextValues): PasswordIssue[] {
   if (!settings.rejectContext) return [];
   const issues: PasswordIssue[] = [];
-  const report = (source: ContextSource, tokens: readonly string[]) => {
-    const hit = find(input.lower, tokens);
-    if (hit) issues.push({ code: 'contains_context', source, reversed: hit.reversed });
+  const add = (issue: PasswordIssue | null) => {
+    if (issue) issues.push(issue);
   };
-  if (context.username) report('username', tokensOf(context.username, settings.normalization, true));
+  const lower: Haystack = { lower: input.lower, reversed: null };
+  if (context.username) add(find(lower, 'username', idTokens(context.username, settings.normalization)));
   if (context.email) {
     const at = context.email.lastIndexOf('@');
-    const local = at === -1 ? context.email : context.email.slice(0, at);
-    report('email', tokensOf(local, settings.normalization, true));
+    add(find(lower, 'email', idTokens(at === -1 ? context.email : context.email.slice(0, at), settings.normalization)));
   }
-  const callerWords = context.words ? context.words.flatMap((word) => tokensOf(word, settings.normalization, false)) : [];
-  const words = callerWords.length > 0 ? [...policyWords(settings), ...callerWords] : policyWords(settings);
-  if (words.length > 0) report('word', words);
+  let words = policyWords(settings);
+  if (context.words && context.words.length > 0) {
+    const tokens = [...words];
+    for (const word of context.words) addTokens(tokens, word, settings.normalization, false);
+    words = tokens;
+  }
+  add(find(lower, 'word', words));
   return issues;
 }

@@ -34,6 +34,14 @@ function isDateDigits(digits: string): boolean {
 /** Longest all-digit date (8 or 6 digits) inside runs of digits. */
 function longestDigitDate(text: string): number {
   let best = 0;
+  let digits = 0;
+  let longestRun = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    digits = unit >= 0x30 && unit <= 0x39 ? digits + 1 : 0;
+    if (digits > longestRun) longestRun = digits;
+  }
+  if (longestRun < 6) return 0;
   for (const run of text.match(/\d{6,}/g) ?? []) {
     for (const size of [8, 6]) {
       if (size <= best) break;
@@ -71,15 +79,19 @@ function isEraYear(era: string, year: string): boolean {
   return last !== undefined && n >= 1 && n <= last;
 }
 
+/** Cheap tests that rule each pattern out before it runs. */
+const MAY_BE_SEPARATED = /\d[-/._ ]\d/;
+const MAY_BE_ERA = /[mtshr]\d/;
+
 function longestPatternDate(text: string): number {
   let best = 0;
-  for (const m of text.matchAll(SEPARATED)) {
+  if (MAY_BE_SEPARATED.test(text)) for (const m of text.matchAll(SEPARATED)) {
     if (isSeparatedDate(m[1] as string, m[3] as string, m[4] as string)) best = Math.max(best, m[0].length);
   }
-  for (const m of text.matchAll(ERA_INITIAL)) {
+  if (MAY_BE_ERA.test(text)) for (const m of text.matchAll(ERA_INITIAL)) {
     if (isEraYear(m[1] as string, m[2] as string) && isMonthDay(Number(m[4]), Number(m[5]))) best = Math.max(best, m[0].length);
   }
-  for (const m of text.matchAll(KANJI)) {
+  if (text.includes('月')) for (const m of text.matchAll(KANJI)) {
     const [, era, year] = m;
     const yearOk = year === undefined || (era ? isEraYear(era, year) : year !== '元' && isYear(year));
     if (yearOk && isMonthDay(Number(m[3]), Number(m[4]))) best = Math.max(best, countCodePoints(m[0]));
@@ -96,7 +108,6 @@ function longestPatternDate(text: string): number {
 export function checkDate(input: PreparedPassword, settings: PasswordSettings): PasswordIssue | null {
   if (!settings.rejectDates) return null;
   const text = input.lower;
-  if (!/\d/.test(text)) return null;
   const longest = Math.max(longestDigitDate(text), longestPatternDate(text));
   return longest > 0 && longest * 2 >= input.length ? { code: 'date' } : null;
 }
