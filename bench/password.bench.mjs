@@ -52,12 +52,30 @@ function blocklistHeap() {
   gc();
   gc();
   const before = process.memoryUsage().heapUsed;
+  const startedAt = performance.now();
   checkPassword('Password123!', withList, context);
+  const firstUseMs = performance.now() - startedAt;
   gc();
   gc();
   const after = process.memoryUsage().heapUsed;
-  const startedAt = performance.now();
-  return { bytes: after - before, firstUseMs: performance.now() - startedAt };
+  return { bytes: after - before, firstUseMs };
+}
+
+/**
+ * µs of this process's CPU time per call, over batches of 100: on a shared
+ * machine it leaves out the time the process waited for a core.
+ */
+function cpuMicros(fn, timeMs = 1000) {
+  for (let i = 0; i < 20_000; i++) fn(i);
+  const start = process.cpuUsage();
+  const deadline = performance.now() + timeMs;
+  let count = 0;
+  while (performance.now() < deadline) {
+    for (let i = 0; i < 100; i++) fn(count + i);
+    count += 100;
+  }
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / count;
 }
 
 export default async function bench() {
@@ -103,10 +121,16 @@ export default async function bench() {
 
   const worstUs = Math.max(...Object.values(worst).map((r) => r.kanmon.meanUs));
   const ratio = typicalRun.kanmon.ops / typicalRun['zxcvbn-ts'].ops;
+  const typicalCpuUs = cpuMicros(cases(pick(typical)).kanmon);
+  const worstCpuUs = Math.max(...Object.values(worstInputs).map((inputs) => cpuMicros(cases(pick(inputs)).kanmon, 500)));
+  const n = (x) => Math.round(x).toLocaleString('en-US');
   figure('checkPassword against the issue #2 targets', {
-    'typical checks/s (target ≥ 300,000)': Math.round(typicalRun.kanmon.ops).toLocaleString('en-US'),
-    '× zxcvbn-ts, typical (target ≥ 1,000×)': `${Math.round(ratio).toLocaleString('en-US')}×`,
-    'worst case µs per check (target ≤ 50)': worstUs.toFixed(2),
+    'typical checks/s, wall clock (target ≥ 300,000)': n(typicalRun.kanmon.ops),
+    'typical checks per CPU-second of this process': n(1e6 / typicalCpuUs),
+    '× zxcvbn-ts, typical, same run (target ≥ 1,000×)': `${n(ratio)}×`,
+    'worst case µs per check, wall clock (target ≤ 50)': worstUs.toFixed(2),
+    'worst case µs of CPU per check': worstCpuUs.toFixed(2),
     'heap added by the common-password list (target ≤ 5 MiB)': `${(heap.bytes / MiB).toFixed(2)} MiB`,
+    'first check with the list (decodes it), ms': heap.firstUseMs.toFixed(1),
   });
 }

@@ -28,7 +28,10 @@ function hasAscii(text: string): boolean {
 
 /** `text` reversed by code point. */
 function reverse(text: string): string {
-  return isAscii(text) ? text.split('').reverse().join('') : Array.from(text).reverse().join('');
+  if (!isAscii(text)) return Array.from(text).reverse().join('');
+  const units = new Uint16Array(text.length);
+  for (let i = 0, j = text.length - 1; j >= 0; i++, j--) units[i] = text.charCodeAt(j);
+  return String.fromCharCode.apply(null, units as unknown as number[]);
 }
 
 function addToken(tokens: string[], value: string): void {
@@ -71,18 +74,11 @@ function policyWords(settings: PasswordSettings): readonly string[] {
   return words;
 }
 
-/** The password lower-cased, and reversed when first needed (a token reversed in it is the token in its reverse). */
-interface Haystack {
-  readonly lower: string;
-  reversed: string | null;
-}
-
 /** The issue for `source` when a token occurs forwards, or else reversed, in the password. */
-function find(haystack: Haystack, source: ContextSource, tokens: readonly string[]): PasswordIssue | null {
+function find(lower: string, source: ContextSource, tokens: readonly string[]): PasswordIssue | null {
   if (tokens.length === 0) return null;
-  for (const token of tokens) if (haystack.lower.includes(token)) return { code: 'contains_context', source, reversed: false };
-  haystack.reversed ??= reverse(haystack.lower);
-  for (const token of tokens) if (haystack.reversed.includes(token)) return { code: 'contains_context', source, reversed: true };
+  for (const token of tokens) if (lower.includes(token)) return { code: 'contains_context', source, reversed: false };
+  for (const token of tokens) if (lower.includes(reverse(token))) return { code: 'contains_context', source, reversed: true };
   return null;
 }
 
@@ -105,7 +101,7 @@ export function checkContext(input: PreparedPassword, settings: PasswordSettings
   const add = (issue: PasswordIssue | null) => {
     if (issue) issues.push(issue);
   };
-  const lower: Haystack = { lower: input.lower, reversed: null };
+  const { lower } = input;
   if (context.username) add(find(lower, 'username', idTokens(context.username, settings.normalization)));
   if (context.email) {
     const at = context.email.lastIndexOf('@');

@@ -85,16 +85,22 @@ const MAY_BE_ERA = /[mtshr]\d/;
 
 function longestPatternDate(text: string): number {
   let best = 0;
-  if (MAY_BE_SEPARATED.test(text)) for (const m of text.matchAll(SEPARATED)) {
-    if (isSeparatedDate(m[1] as string, m[3] as string, m[4] as string)) best = Math.max(best, m[0].length);
+  if (MAY_BE_SEPARATED.test(text)) {
+    for (const m of text.matchAll(SEPARATED)) {
+      if (isSeparatedDate(m[1] as string, m[3] as string, m[4] as string)) best = Math.max(best, m[0].length);
+    }
   }
-  if (MAY_BE_ERA.test(text)) for (const m of text.matchAll(ERA_INITIAL)) {
-    if (isEraYear(m[1] as string, m[2] as string) && isMonthDay(Number(m[4]), Number(m[5]))) best = Math.max(best, m[0].length);
+  if (MAY_BE_ERA.test(text)) {
+    for (const m of text.matchAll(ERA_INITIAL)) {
+      if (isEraYear(m[1] as string, m[2] as string) && isMonthDay(Number(m[4]), Number(m[5]))) best = Math.max(best, m[0].length);
+    }
   }
-  if (text.includes('月')) for (const m of text.matchAll(KANJI)) {
-    const [, era, year] = m;
-    const yearOk = year === undefined || (era ? isEraYear(era, year) : year !== '元' && isYear(year));
-    if (yearOk && isMonthDay(Number(m[3]), Number(m[4]))) best = Math.max(best, countCodePoints(m[0]));
+  if (text.includes('月')) {
+    for (const m of text.matchAll(KANJI)) {
+      const [, era, year] = m;
+      const yearOk = year === undefined || (era ? isEraYear(era, year) : year !== '元' && isYear(year));
+      if (yearOk && isMonthDay(Number(m[3]), Number(m[4]))) best = Math.max(best, countCodePoints(m[0]));
+    }
   }
   return best;
 }
