@@ -74,11 +74,18 @@ function policyWords(settings: PasswordSettings): readonly string[] {
   return words;
 }
 
+/** The lower-cased password, and its reverse once first needed: a token reversed in it is the token in its reverse. */
+interface Haystack {
+  readonly forward: string;
+  reversed: string | null;
+}
+
 /** The issue for `source` when a token occurs forwards, or else reversed, in the password. */
-function find(lower: string, source: ContextSource, tokens: readonly string[]): PasswordIssue | null {
+function find(haystack: Haystack, source: ContextSource, tokens: readonly string[]): PasswordIssue | null {
   if (tokens.length === 0) return null;
-  for (const token of tokens) if (lower.includes(token)) return { code: 'contains_context', source, reversed: false };
-  for (const token of tokens) if (lower.includes(reverse(token))) return { code: 'contains_context', source, reversed: true };
+  for (const token of tokens) if (haystack.forward.includes(token)) return { code: 'contains_context', source, reversed: false };
+  haystack.reversed ??= reverse(haystack.forward);
+  for (const token of tokens) if (haystack.reversed.includes(token)) return { code: 'contains_context', source, reversed: true };
   return null;
 }
 
@@ -101,7 +108,7 @@ export function checkContext(input: PreparedPassword, settings: PasswordSettings
   const add = (issue: PasswordIssue | null) => {
     if (issue) issues.push(issue);
   };
-  const { lower } = input;
+  const lower: Haystack = { forward: input.lower, reversed: null };
   if (context.username) add(find(lower, 'username', idTokens(context.username, settings.normalization)));
   if (context.email) {
     const at = context.email.lastIndexOf('@');
