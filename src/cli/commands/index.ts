@@ -1,6 +1,7 @@
 import type { CliCommand } from '../command.js';
+import { checkPasswordCommand } from './check-password.js';
 import { complianceCommand } from './compliance.js';
 import { policyCommand } from './policy.js';
 
 /** Every `kanmon` sub-command, in the order `kanmon --help` lists them. */
-export const commands: readonly CliCommand[] = [policyCommand, complianceCommand];
+export const commands: readonly CliCommand[] = [policyCommand, checkPasswordCommand, complianceCommand];
