@@ -55,6 +55,8 @@ async function load<T>(pkg: string, importer: () => Promise<unknown>, pick: (mod
   return api;
 }
 
+const nodeArgon2Specifier = 'argon2';
+
 const loaders: Record<Argon2EngineName, () => Promise<Argon2Engine>> = {
   // The default: prebuilt N-API binaries, no compiler, no install script.
   'node-rs': async () => {
@@ -77,29 +79,36 @@ const loaders: Record<Argon2EngineName, () => Promise<Argon2Engine>> = {
   },
   // The optional peer, loaded only when chosen. Its prebuilt binary needs npm's
   // install script (a source rebuild) on Node 20; see docs/hashing.md.
-  'node-argon2': async () => {
-    const na = await load<NodeArgon2Module>(
-      'argon2',
-      // A variable specifier keeps bundlers from resolving the optional peer at build time.
-      () => import(/* @vite-ignore */ nodeArgon2Specifier),
-      (m) => (typeof m.hash === 'function' && typeof m.argon2id === 'number' ? (m as unknown as NodeArgon2Module) : undefined),
-    );
-    return {
-      name: 'node-argon2',
-      hashRaw: (password, salt, params, outputLength) =>
-        na.hash(Buffer.from(password), {
-          raw: true,
-          type: na.argon2id,
-          memoryCost: params.memoryKiB,
-          timeCost: params.iterations,
-          parallelism: params.parallelism,
-          hashLength: outputLength,
-          salt: Buffer.from(salt),
-        }),
-    };
-  },
+  'node-argon2': () => loadNodeArgon2(),
 };
-const nodeArgon2Specifier = 'argon2';
+
+/**
+ * The node-argon2 adapter. `importer` is injectable so the missing-package
+ * path (`ERR_ENGINE_UNAVAILABLE`) is testable where the package is installed.
+ */
+export async function loadNodeArgon2(
+  // A variable specifier keeps bundlers from resolving the optional peer at build time.
+  importer: () => Promise<unknown> = () => import(/* @vite-ignore */ nodeArgon2Specifier),
+): Promise<Argon2Engine> {
+  const na = await load<NodeArgon2Module>(
+    'argon2',
+    importer,
+    (m) => (typeof m.hash === 'function' && typeof m.argon2id === 'number' ? (m as unknown as NodeArgon2Module) : undefined),
+  );
+  return {
+    name: 'node-argon2',
+    hashRaw: (password, salt, params, outputLength) =>
+      na.hash(Buffer.from(password), {
+        raw: true,
+        type: na.argon2id,
+        memoryCost: params.memoryKiB,
+        timeCost: params.iterations,
+        parallelism: params.parallelism,
+        hashLength: outputLength,
+        salt: Buffer.from(salt),
+      }),
+  };
+}
 
 /**
  * An Argon2id engine by name. The package is imported on first use, so

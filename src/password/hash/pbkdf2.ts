@@ -31,7 +31,7 @@ export function readPbkdf2(phc: PhcString): Pbkdf2Hash {
   if (phc.params.some(([n]) => n === 'l') && intParam(phc, 'l', 1, 1024) !== phc.hash.length) {
     throw new KanmonError('ERR_INVALID_HASH', 'pbkdf2 l= does not match the hash length');
   }
-  if (phc.salt.length < 8 || phc.salt.length > 64) throw new KanmonError('ERR_INVALID_HASH', 'pbkdf2 salt must be 8–64 bytes');
+  if (phc.salt.length > 64) throw new KanmonError('ERR_INVALID_HASH', 'pbkdf2 salt must be at most 64 bytes'); // short salts verify (and are rehashed)
   if (phc.hash.length < 16 || phc.hash.length > 128) throw new KanmonError('ERR_INVALID_HASH', 'pbkdf2 hash must be 16–128 bytes');
   return { digest, iterations, keyId: keyIdParam(phc), salt: phc.salt, key: phc.hash };
 }
