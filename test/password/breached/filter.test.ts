@@ -1,0 +1,139 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { buildBreachedPasswordFilter, createBreachedFilterBuilder, createBreachedPasswordFilter } from '../../../src/index.js';
+import { sha1Bytes, sha1Utf8 } from '../../../src/password/breached/internal/sha1.js';
+
+const N = 1_000_000;
+
+/** `count` lines `prefix<i>`, streamed in chunks: generated data, nothing downloaded. */
+function* lines(prefix: string, count: number, eol = '\n'): Generator<string> {
+  const perChunk = 10_000;
+  for (let start = 0; start < count; start += perChunk) {
+    let chunk = '';
+    for (let i = start; i < Math.min(count, start + perChunk); i++) chunk += `${prefix}${i}${eol}`;
+    yield chunk;
+  }
+}
+
+async function* asAsync<T>(it: Iterable<T>): AsyncGenerator<T> {
+  yield* it;
+}
+
+const sha1Hex = (text: string) => createHash('sha1').update(text, 'utf8').digest('hex').toUpperCase();
+
+describe('RM-23, FNB-3.1.4: offline breached-password filter, 1,000,000 entries at FPR 1e-6', () => {
+  let filterBytes: Uint8Array;
+
+  it('is at most 3.6 MiB, has no false negatives, and a measured FPR ≤ 2e-6 on 1,000,000 non-members', async () => {
+    const result = await buildBreachedPasswordFilter(() => asAsync(lines('member-', N)), { fpr: 1e-6, format: 'plain' });
+    filterBytes = result.bytes;
+    expect(result).toMatchObject({ format: 'plain', lines: N, count: N, skipped: 0, hashes: 20 });
+    expect(filterBytes.length).toBeLessThanOrEqual(3.6 * 1024 * 1024);
+
+    const filter = createBreachedPasswordFilter(filterBytes);
+    expect(filter.count).toBe(N);
+    let missing = 0;
+    for (let i = 0; i < N; i++) if (!filter.has(`member-${i}`)) missing++;
+    expect(missing).toBe(0);
+
+    let falsePositives = 0;
+    for (let i = 0; i < N; i++) if (filter.has(`outsider-${i}`)) falsePositives++;
+    expect(falsePositives / N).toBeLessThanOrEqual(2e-6);
+  });
+
+  it('a flipped byte anywhere (header, digest, body) or a truncation is refused with ERR_INVALID_FILTER', () => {
+    const positions = [0, 9, 12, 17, 25, 40, 64, 65 + 12345, filterBytes.length - 1];
+    for (const at of positions) {
+      const copy = Uint8Array.from(filterBytes);
+      copy[at]! ^= 0x01;
+      expect(() => createBreachedPasswordFilter(copy), `byte ${at}`).toThrow(expect.objectContaining({ code: 'ERR_INVALID_FILTER' }));
+    }
+    for (const length of [0, 10, 63, 64, filterBytes.length - 1]) {
+      expect(() => createBreachedPasswordFilter(filterBytes.subarray(0, length)), `length ${length}`).toThrow(expect.objectContaining({ code: 'ERR_INVALID_FILTER' }));
+    }
+    const longer = new Uint8Array(filterBytes.length + 1);
+    longer.set(filterBytes);
+    expect(() => createBreachedPasswordFilter(longer)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_FILTER' }));
+    expect(() => createBreachedPasswordFilter('nope' as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+  });
+});
+
+describe('building from a Have I Been Pwned "Pwned Passwords" download', () => {
+  const passwords = ['P@ssw0rd', '123456', 'パスワード', 'correct horse', 'qwerty'];
+  const counts = [1000, 5, 2, 1, 37];
+  const hibp = (eol: string) =>
+    passwords
+      .map((p, i) => `${sha1Hex(p)}:${counts[i]}`)
+      .reverse() // any order
+      .join(eol) + eol;
+
+  it.each([
+    ['LF', '\n'],
+    ['CRLF', '\r\n'],
+  ])('%s lines, split across chunk boundaries anywhere; --min-count keeps only frequent ones', async (_name, eol) => {
+    const text = hibp(eol);
+    const chunks = () => asAsync(text.match(/[\s\S]{1,7}/g)!.map((s) => Buffer.from(s)));
+    const all = await buildBreachedPasswordFilter(chunks);
+    expect(all).toMatchObject({ format: 'hibp', count: 5, lines: 5 });
+    const filter = createBreachedPasswordFilter(all.bytes);
+    for (const p of passwords) expect(filter.has(p)).toBe(true);
+    expect(filter.has('not-in-the-list')).toBe(false);
+    expect(filter.hasSha1(sha1Hex('P@ssw0rd'))).toBe(true);
+    expect(filter.hasSha1(sha1Hex('P@ssw0rd').toLowerCase())).toBe(true);
+
+    const frequent = await buildBreachedPasswordFilter(chunks, { minCount: 10 });
+    expect(frequent).toMatchObject({ count: 2, skipped: 3 });
+    const f = createBreachedPasswordFilter(frequent.bytes);
+    expect(passwords.map((p) => f.has(p))).toEqual([true, false, false, false, true]);
+  });
+
+  it('a last line without a newline counts; blank lines are skipped', async () => {
+    const text = `${sha1Hex('a')}:3\n\n${sha1Hex('b')}:4`;
+    const result = await buildBreachedPasswordFilter(() => asAsync([text]));
+    expect(result).toMatchObject({ format: 'hibp', count: 2, skipped: 1 });
+    expect(createBreachedPasswordFilter(result.bytes).has('b')).toBe(true);
+  });
+
+  it('a malformed line in HIBP input is a coded error with its line number', async () => {
+    const text = `${sha1Hex('a')}:3\n${sha1Hex('b').slice(0, 39)}:4\n`;
+    await expect(buildBreachedPasswordFilter(() => asAsync([text]))).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARGUMENT',
+      message: expect.stringContaining('line 2'),
+    });
+    await expect(buildBreachedPasswordFilter(() => asAsync(['a\nb\n']), { minCount: 5, format: 'plain' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+  });
+
+  it('a plain list hashes each line as given (CR stripped, no other trimming)', async () => {
+    const result = await buildBreachedPasswordFilter(() => asAsync(['hunter2\r\n pad \nパスワード\n']));
+    expect(result).toMatchObject({ format: 'plain', count: 3 });
+    const filter = createBreachedPasswordFilter(result.bytes);
+    expect([filter.has('hunter2'), filter.has(' pad '), filter.has('pad'), filter.has('パスワード')]).toEqual([true, true, false, true]);
+  });
+
+  it('the in-memory builder and an empty filter', () => {
+    const builder = createBreachedFilterBuilder({ expectedCount: 0 });
+    const empty = createBreachedPasswordFilter(builder.finish());
+    expect(empty.count).toBe(0);
+    expect(empty.has('')).toBe(false);
+    expect(() => builder.addPassword('x')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    expect(() => createBreachedFilterBuilder({ expectedCount: 10, fpr: 0 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+  });
+});
+
+describe('the filter’s SHA-1 agrees with node:crypto', () => {
+  it('for any string (property), including astral, lone surrogates and multi-block inputs', () => {
+    const out = new Int32Array(5);
+    const hex = (w: Int32Array) => [...w].map((v) => (v >>> 0).toString(16).padStart(8, '0')).join('');
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.string({ maxLength: 5000 })), (text) => {
+        expect(hex(sha1Utf8(text, out))).toBe(createHash('sha1').update(text, 'utf8').digest('hex'));
+      }),
+      { numRuns: 500 },
+    );
+    for (const len of [0, 55, 56, 63, 64, 65, 119, 120, 4096, 5000]) {
+      const bytes = new Uint8Array(len).map((_, i) => i * 7);
+      expect(hex(sha1Bytes(bytes, out))).toBe(createHash('sha1').update(bytes).digest('hex'));
+    }
+  });
+});
