@@ -40,7 +40,7 @@ export async function checkPasswordHistory(
 ): Promise<PasswordHistoryResult> {
   if (!Array.isArray(previousHashes)) throw new KanmonError('ERR_INVALID_ARGUMENT', 'previousHashes must be an array of stored hashes, newest first');
   const history = policy.password.history;
-  const recent = previousHashes.slice(0, history);
+  const recent: readonly string[] = (previousHashes as readonly string[]).slice(0, history);
   // One at a time: the gate would run them in parallel, but a change of password
   // should not take N hashing slots from logins.
   for (let index = 0; index < recent.length; index++) {

@@ -2,7 +2,6 @@ import { parseArgs } from 'node:util';
 import { KanmonError } from '../../errors.js';
 import { createKeyRing, type KeyRing } from '../../keys/key-ring.js';
 import type { Policy } from '../../policy/define-policy.js';
-import { type Argon2EngineName } from '../../password/hash/argon2id.js';
 import { createPasswordHasher, type PasswordHasher } from '../../password/hash/create-hasher.js';
 import { type CliCommand, type CliIo, EXIT_FINDING, EXIT_OK, EXIT_USAGE } from '../command.js';
 import { readPassword } from '../read-password.js';
@@ -28,7 +27,7 @@ async function hasherFromFlags(values: { preset?: string | undefined; config?: s
   const secret = io.env.KANMON_PEPPER_KEY;
   if (keyId !== undefined && secret !== undefined) keyRing = createKeyRing({ keys: [{ id: keyId, secret }], current: keyId });
   else if (policy.hashing.pepper) throw new KanmonError('ERR_INVALID_ARGUMENT', 'the policy peppers hashes: set KANMON_PEPPER_KEY_ID and KANMON_PEPPER_KEY');
-  return { policy, hasher: createPasswordHasher({ policy, keyRing, engine: engine as Argon2EngineName }) };
+  return { policy, hasher: createPasswordHasher({ policy, keyRing, engine }) };
 }
 
 export const hashCommand: CliCommand = {
