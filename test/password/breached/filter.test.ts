@@ -132,6 +132,10 @@ describe('the filter’s SHA-1 agrees with node:crypto', () => {
       }),
       { numRuns: 500 },
     );
+    for (const len of [0, 54, 55, 56, 63, 64, 4096, 4097]) {
+      const text = 'p'.repeat(len);
+      expect(hex(sha1Utf8(text, out)), `ascii ${len}`).toBe(createHash('sha1').update(text).digest('hex'));
+    }
     for (const len of [0, 55, 56, 63, 64, 65, 119, 120, 4096, 5000]) {
       const bytes = new Uint8Array(len).map((_, i) => i * 7);
       expect(hex(sha1Bytes(bytes, out))).toBe(createHash('sha1').update(bytes).digest('hex'));
