@@ -42,6 +42,15 @@ async function hashing() {
     { timeMs: 3000 },
   );
 
+  // The machine running this may be shared: wall-clock ratios swing with other load. CPU time
+  // (process-wide, so it includes the thread pool) in alternating rounds is the steadier overhead figure.
+  await interleaved('hasher overhead by CPU time, OWASP parameters, alternating rounds', {
+    'raw @node-rs/argon2 hash()': () => nodeRs.hash(password, rsOptions),
+    'kanmon hasher.hash()': () => hasher.hash(password),
+    'raw @node-rs/argon2 verify()': () => nodeRs.verify(rsStored, password),
+    'kanmon hasher.verify()': () => hasher.verify(stored, password),
+  });
+
   const rs = argon2Engine('node-rs');
   const na = argon2Engine('node-argon2');
   const salt = Buffer.alloc(16, 7);
@@ -142,6 +151,29 @@ async function filter() {
     { timeMs: 2000, batch: 1000, note: `The Set holds the same 1,000,000 entries in about ${Math.round((N * 100) / 1048576)} MiB of heap; the filter in ${(built.bytes.length / 1048576).toFixed(1)} MiB.` },
   );
   cpuFigure(f, probes);
+}
+
+async function interleaved(title, cases, rounds = 8, perRound = 8) {
+  const totals = Object.fromEntries(Object.keys(cases).map((name) => [name, { cpuUs: 0, wallMs: 0, n: 0 }]));
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, fn] of Object.entries(cases)) {
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      for (let i = 0; i < perRound; i++) await fn();
+      const cpu = process.cpuUsage(cpu0);
+      totals[name].cpuUs += cpu.user + cpu.system;
+      totals[name].wallMs += performance.now() - t0;
+      totals[name].n += perRound;
+    }
+  }
+  const rows = {};
+  for (const [name, t] of Object.entries(totals)) {
+    rows[name] = `${(t.cpuUs / t.n / 1000).toFixed(2)} CPU ms/op, ${(t.wallMs / t.n).toFixed(2)} wall ms/op`;
+  }
+  const ratio = (a, b) => (totals[a].cpuUs / totals[b].cpuUs).toFixed(3);
+  rows['hash: kanmon / raw (CPU)'] = ratio('kanmon hasher.hash()', 'raw @node-rs/argon2 hash()');
+  rows['verify: kanmon / raw (CPU)'] = ratio('kanmon hasher.verify()', 'raw @node-rs/argon2 verify()');
+  figure(title, rows);
 }
 
 function cpuFigure(f, probes) {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { buildBreachedPasswordFilter, createBreachedFilterBuilder, createBreachedPasswordFilter } from '../../../src/index.js';
 import { sha1Bytes, sha1Utf8 } from '../../../src/password/breached/internal/sha1.js';
+import { probe, probeLarge, probeSmall } from '../../../src/password/breached/format.js';
 
 const N = 1_000_000;
 
@@ -140,5 +141,33 @@ describe('the filter’s SHA-1 agrees with node:crypto', () => {
       const bytes = new Uint8Array(len).map((_, i) => i * 7);
       expect(hex(sha1Bytes(bytes, out))).toBe(createHash('sha1').update(bytes).digest('hex'));
     }
+  });
+});
+
+describe('filters over 2^30 bits use float64 probes that agree with the int32 ones', () => {
+  it('probeLarge sets and finds exactly the bits probeSmall does (property over digests and sizes)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), { minLength: 5, maxLength: 5 }), fc.integer({ min: 64, max: 1 << 20 }), fc.integer({ min: 1, max: 64 }), (words, bits, hashes) => {
+        const d = Int32Array.from(words);
+        const a = new Uint8Array(Math.ceil(bits / 8));
+        const b = new Uint8Array(Math.ceil(bits / 8));
+        probeSmall(a, bits, hashes, d, true);
+        probeLarge(b, bits, hashes, d, true);
+        expect(Buffer.from(b).equals(Buffer.from(a))).toBe(true);
+        expect(probeLarge(a, bits, hashes, d, false)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a filter just over 2^30 bits round-trips through the large path', () => {
+    const bits = 2 ** 30 + 8;
+    const body = new Uint8Array(Math.ceil(bits / 8));
+    const digest = (text: string) => sha1Utf8(text, new Int32Array(5));
+    for (let i = 0; i < 1000; i++) probe(body, bits, 20, digest(`in-${i}`), true);
+    for (let i = 0; i < 1000; i++) expect(probe(body, bits, 20, digest(`in-${i}`), false)).toBe(true);
+    let hits = 0;
+    for (let i = 0; i < 1000; i++) if (probe(body, bits, 20, digest(`out-${i}`), false)) hits++;
+    expect(hits).toBe(0);
   });
 });
