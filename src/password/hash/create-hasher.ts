@@ -145,6 +145,8 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
   }
   const gate = createGate(hashing.maxConcurrentHashes ?? availableParallelism(), hashing.maxQueuedHashes);
   const argon2Params = hashing.argon2;
+  /** Stored Argon2 hashes needing more memory than this are refused: 1 GiB, or the policy's own cost if higher. */
+  const maxVerifyMemoryKiB = Math.max(argon2Params.memoryKiB, 1024 * 1024);
   const pbkdf2Digest: Pbkdf2Digest | undefined =
     hashing.algorithm === 'pbkdf2-sha256' ? 'sha256' : hashing.algorithm === 'pbkdf2-sha512' ? 'sha512' : undefined;
   const pbkdf2Iterations = pbkdf2Digest === 'sha512' ? hashing.pbkdf2.iterationsSha512 : hashing.pbkdf2.iterationsSha256;
@@ -254,6 +256,10 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
       let valid: boolean;
       switch (stored.kind) {
         case 'argon2id': {
+          if (stored.hash.params.memoryKiB > maxVerifyMemoryKiB) {
+            // A stored value (perhaps tampered with) must not make one verify allocate gigabytes.
+            throw new KanmonError('ERR_UNSUPPORTED_HASH', `argon2id m=${stored.hash.params.memoryKiB} KiB is above the ${maxVerifyMemoryKiB} KiB kanmon verifies`);
+          }
           const input = material(prepared.text, stored.hash.keyId);
           try {
             valid = await gate.run(() => verifyArgon2id(engine, stored.hash, input));

@@ -312,6 +312,15 @@ describe('stored values kanmon cannot read are coded errors', () => {
     expect(await codeOf(Promise.resolve().then(() => hasher.needsRehash(stored)))).toBe(code);
   });
 
+  it('a stored Argon2 hash asking for more than 1 GiB is refused before the engine runs (a tampered row cannot exhaust memory)', async () => {
+    const engine = spyEngine();
+    const guarded = createPasswordHasher({ policy: policyOf(), engine });
+    const stored = '$argon2id$v=19$m=4194304,t=1,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc';
+    expect(await codeOf(guarded.verify(stored, 'password'))).toBe('ERR_UNSUPPORTED_HASH');
+    expect(guarded.needsRehash(stored)).toBe(true);
+    expect(engine.calls).toBe(0);
+  });
+
   it('configuration mistakes throw at construction', () => {
     expect(() => createPasswordHasher({ policy: policyOf({ hashing: { pepper: true } }) })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
     expect(() => createPasswordHasher({ policy: policyOf(), engine: 'bcrypt' as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
