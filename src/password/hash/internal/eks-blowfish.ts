@@ -14,8 +14,8 @@
  * once, on the first bcrypt verification, with Machin's formula in BigInt (~0.1 s).
  *
  * The cost loop yields to the event loop every 16 rounds, so a legacy
- * verification never blocks other requests for long (pure JS is ~3× slower
- * than C here; it runs once per migrated user, who is then rehashed).
+ * verification never blocks other requests for long (cost 10 takes ~0.1 s in
+ * pure JS; it runs once per migrated user, who is then rehashed).
  */
 
 const P_WORDS = 18;
