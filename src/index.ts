@@ -122,7 +122,6 @@ export { normalizePassword } from './password/normalize.js';
 export type { PasswordNormalization } from './password/normalize.js';
 export { passwordIssueCodes } from './password/issues.js';
 export type { ContextSource, PasswordIssue, PasswordIssueCode, PasswordIssueOf, SequenceKind } from './password/issues.js';
-export type { BreachedPasswordFilter } from './password/rules/breached.js';
 export type { PasswordSettings } from './password/internal/prepared.js';
 
 export { formatIssue } from './messages/format-issue.js';
@@ -131,3 +130,26 @@ export { describePolicy, passwordRules } from './messages/describe-policy.js';
 export type { PolicyRuleOverrides } from './messages/describe-policy.js';
 export { messageLangs } from './messages/catalog.js';
 export type { MessageLang, PasswordRule, PasswordRuleId } from './messages/catalog.js';
+export { createPasswordHasher } from './password/hash/create-hasher.js';
+export type { PasswordHasher, PasswordHasherOptions, PasswordRefusal, PasswordVerifyResult } from './password/hash/create-hasher.js';
+export { argon2Engine } from './password/hash/argon2id.js';
+export type { Argon2Engine, Argon2EngineName, Argon2Params } from './password/hash/argon2id.js';
+export { canonicalArgon2 } from './password/hash/phc.js';
+export { checkPasswordHistory } from './password/history.js';
+export type { PasswordHistoryResult } from './password/history.js';
+export { checkPasswordAge, canChangePassword } from './password/age.js';
+export type { MustChangeReason, PasswordAgeResult, PasswordAgeState, PasswordChangeAllowance } from './password/age.js';
+export { markCompromised } from './password/compromise.js';
+export type { CompromisePatch, CompromiseSource, MarkCompromisedOptions, PasswordCompromisedEvent } from './password/compromise.js';
+export { createBreachedPasswordFilter } from './password/breached/create-filter.js';
+export type { BreachedPasswordFilter } from './password/breached/create-filter.js';
+export { buildBreachedPasswordFilter, createBreachedFilterBuilder } from './password/breached/build.js';
+export type {
+  BreachedFilterBuilder,
+  BreachedFilterBuilderOptions,
+  BreachedListFormat,
+  BuildBreachedFilterOptions,
+  BuildBreachedFilterResult,
+} from './password/breached/build.js';
+export { createOnlineBreachCheck } from './password/breached/online.js';
+export type { OnlineBreachCheck, OnlineBreachCheckOptions, OnlineBreachResult } from './password/breached/online.js';

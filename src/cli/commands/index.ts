@@ -1,7 +1,16 @@
 import type { CliCommand } from '../command.js';
+import { breachedCommand } from './breached.js';
 import { checkPasswordCommand } from './check-password.js';
 import { complianceCommand } from './compliance.js';
+import { hashCommand, verifyCommand } from './hash.js';
 import { policyCommand } from './policy.js';
 
 /** Every `kanmon` sub-command, in the order `kanmon --help` lists them. */
-export const commands: readonly CliCommand[] = [policyCommand, checkPasswordCommand, complianceCommand];
+export const commands: readonly CliCommand[] = [
+  policyCommand,
+  checkPasswordCommand,
+  hashCommand,
+  verifyCommand,
+  breachedCommand,
+  complianceCommand,
+];
