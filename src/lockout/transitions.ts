@@ -72,6 +72,14 @@ export type ReserveResult =
       readonly source: number;
     };
 
+/**
+ * Added to every TTL: records outlive the moment they stop mattering by this
+ * much, so instances whose clocks disagree by up to this much (and the store's
+ * own clock) never see a record vanish while it still counts. Expiry only
+ * reclaims space; the decisions read the timestamps.
+ */
+export const ttlSlackMs = 5_000;
+
 /** How long an account record is remembered after its last activity. */
 export function keepMs(args: Pick<ReserveArgs, 'failureWindowMs' | 'multiplier' | 'maxLockDurationMs'>): number {
   if (args.failureWindowMs === 0) return 0;
@@ -127,7 +135,7 @@ function accountTtl(s: AccountState, args: ReserveArgs): number | null {
   if (s.u === -1) return null;
   const keep = keepMs(args);
   if (keep === 0) return null;
-  return Math.max(s.t, s.u) + keep - args.now;
+  return Math.max(s.t, s.u) + keep - args.now + ttlSlackMs;
 }
 
 /**
@@ -193,7 +201,7 @@ export const reserveTransition: Transition<ReserveArgs, ReserveResult> = {
     for (let i = 0; i < count; i++) {
       const windowMs = (args.sources[i] as SourceLimit).windowMs;
       const start = starts[i] as number;
-      writes.push({ kind: 'set', record: { n: (counts[i] as number) + 1, s: start }, ttlMs: windowMs > 0 ? start + windowMs - now : null });
+      writes.push({ kind: 'set', record: { n: (counts[i] as number) + 1, s: start }, ttlMs: windowMs > 0 ? start + windowMs - now + ttlSlackMs : null });
     }
     return {
       writes,

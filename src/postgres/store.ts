@@ -103,7 +103,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         }
       }),
 
-    update<A, R>(transition: Transition<A, R>, keys: readonly string[], args: A): Promise<R> {
+    async update<A, R>(transition: Transition<A, R>, keys: readonly string[], args: A): Promise<R> {
       checkUpdateKeys(keys);
       return wrap(transition.name, async () => {
         const client = await pool.connect();
@@ -166,7 +166,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       });
     },
 
-    read: (key) => {
+    read: async (key) => {
       assertStoreKey(key);
       return wrap('read', async () => {
         const { rows } = await pool.query<Row>(`SELECT key, record, expires_at FROM ${T} WHERE key = $1`, [key]);
@@ -175,7 +175,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       });
     },
 
-    advanceIfGreater: (key, value, ttlMs) => {
+    advanceIfGreater: async (key, value, ttlMs) => {
       assertStoreKey(key);
       checkInteger(value);
       checkTtl(ttlMs);
@@ -191,7 +191,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       });
     },
 
-    consumeOnce: (key, ttlMs) => {
+    consumeOnce: async (key, ttlMs) => {
       assertStoreKey(key);
       checkTtl(ttlMs);
       return wrap('consumeOnce', async () => {
@@ -206,7 +206,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       });
     },
 
-    increment: (key) => {
+    increment: async (key) => {
       assertStoreKey(key);
       return wrap('increment', async () => {
         const { rows } = await pool.query<{ value: string }>(
@@ -218,7 +218,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       });
     },
 
-    readCounter: (key) => {
+    readCounter: async (key) => {
       assertStoreKey(key);
       return wrap('readCounter', async () => {
         const { rows } = await pool.query<{ value: string | null; expires_at: string | null }>(
@@ -230,7 +230,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       });
     },
 
-    delete: (key) => {
+    delete: async (key) => {
       assertStoreKey(key);
       return wrap('delete', async () => {
         const { rows } = await pool.query<{ expires_at: string | null }>(`DELETE FROM ${T} WHERE key = $1 RETURNING expires_at`, [key]);
@@ -238,7 +238,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       });
     },
 
-    purgeTenant: (tenantId) => {
+    purgeTenant: async (tenantId) => {
       assertTenant(tenantId);
       return wrap('purgeTenant', async () => (await pool.query(`DELETE FROM ${T} WHERE tenant = $1`, [tenantId])).rowCount ?? 0);
     },

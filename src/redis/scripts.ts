@@ -8,7 +8,7 @@
  * Lua's 14-digit default formatting, so millisecond timestamps stay exact.
  */
 import { KanmonError } from '../errors.js';
-import type { ReserveArgs, ReserveResult, ResetArgs, ResetResult } from '../lockout/transitions.js';
+import { type ReserveArgs, type ReserveResult, type ResetArgs, type ResetResult, ttlSlackMs } from '../lockout/transitions.js';
 
 /** A Lua implementation of a named transition: how to pass its args and read its reply. */
 export interface RedisTransitionScript<A = never, R = unknown> {
@@ -33,6 +33,7 @@ local lockDur = tonumber(ARGV[4])
 local mult = tonumber(ARGV[5])
 local maxLock = tonumber(ARGV[6])
 local permanent = ARGV[7] == '1'
+local slack = ${ttlSlackMs}
 local ns = #KEYS - 1
 
 local acc = redis.call('HMGET', KEYS[1], 'f', 't', 'u', 'c')
@@ -93,11 +94,11 @@ if f >= maxF then
 end
 redis.call('HSET', KEYS[1], 'f', int(f), 't', int(t), 'u', int(u), 'c', int(c))
 if u == -1 or keep == 0 then redis.call('PERSIST', KEYS[1])
-else redis.call('PEXPIRE', KEYS[1], int(math.max(t, u) + keep - now)) end
+else redis.call('PEXPIRE', KEYS[1], int(math.max(t, u) + keep - now + slack)) end
 for i = 1, ns do
   local w = tonumber(ARGV[7 + 2 * i])
   redis.call('HSET', KEYS[i + 1], 'n', int(counts[i] + 1), 's', int(starts[i]))
-  if w > 0 then redis.call('PEXPIRE', KEYS[i + 1], int(starts[i] + w - now))
+  if w > 0 then redis.call('PEXPIRE', KEYS[i + 1], int(starts[i] + w - now + slack))
   else redis.call('PERSIST', KEYS[i + 1]) end
 end
 local remaining = maxF - f

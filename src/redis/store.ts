@@ -102,19 +102,19 @@ export function redisStore(options: RedisStoreOptions): KanmonStore {
       return script.decode(reply);
     },
 
-    read: (key) => {
+    read: async (key) => {
       assertStoreKey(key);
       return wrap('read', async () => toRecord(await client.hgetall(full(key))));
     },
 
-    advanceIfGreater: (key, value, ttlMs) => {
+    advanceIfGreater: async (key, value, ttlMs) => {
       assertStoreKey(key);
       checkInteger(value);
       checkTtl(ttlMs);
       return wrap('advanceIfGreater', async () => (await advance(1, full(key), String(value), ttlMs === null ? '' : String(ttlMs))) === 1);
     },
 
-    consumeOnce: (key, ttlMs) => {
+    consumeOnce: async (key, ttlMs) => {
       assertStoreKey(key);
       checkTtl(ttlMs);
       return wrap('consumeOnce', async () => {
@@ -123,22 +123,22 @@ export function redisStore(options: RedisStoreOptions): KanmonStore {
       });
     },
 
-    increment: (key) => {
+    increment: async (key) => {
       assertStoreKey(key);
       return wrap('increment', () => client.incr(full(key)));
     },
 
-    readCounter: (key) => {
+    readCounter: async (key) => {
       assertStoreKey(key);
       return wrap('readCounter', async () => Number((await client.get(full(key))) ?? 0));
     },
 
-    delete: (key) => {
+    delete: async (key) => {
       assertStoreKey(key);
       return wrap('delete', async () => (await client.del(full(key))) > 0);
     },
 
-    purgeTenant: (tenant) => {
+    purgeTenant: async (tenant) => {
       assertTenant(tenant);
       return wrap('purgeTenant', async () => {
         const match = `${prefix}:{${tenant}}:*`;
