@@ -288,12 +288,12 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
       try {
         promise = op();
       } catch (err) {
-        settle(() => reject(err));
+        settle(() => reject(err instanceof Error ? err : new Error(String(err))));
         return;
       }
       promise.then(
         (value) => settle(() => resolve(value)),
-        (err: unknown) => settle(() => reject(err)),
+        (err: unknown) => settle(() => reject(err instanceof Error ? err : new Error(String(err)))),
       );
     });
 
@@ -305,7 +305,7 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
       });
     try {
       const out = onEvent(event);
-      if (out && typeof (out as Promise<void>).then === 'function') (out as Promise<void>).then(undefined, report);
+      if (out) out.then(undefined, report);
     } catch (err) {
       report(err);
     }

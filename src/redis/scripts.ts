@@ -21,7 +21,7 @@ function ints(reply: unknown, min: number): number[] {
   if (!Array.isArray(reply) || reply.length < min || !reply.every((v) => typeof v === 'number')) {
     throw new KanmonError('ERR_STORE_UNAVAILABLE', 'redis store: unexpected script reply');
   }
-  return reply as number[];
+  return reply;
 }
 
 const reserveLua = `
@@ -147,8 +147,8 @@ const reset: RedisTransitionScript<ResetArgs, ResetResult> = {
 
 /** The built-in transitions' scripts, by transition name. */
 export const builtinScripts: Readonly<Record<string, RedisTransitionScript<never>>> = {
-  'lockout.reserve': reserve as unknown as RedisTransitionScript<never>,
-  'lockout.reset': reset as unknown as RedisTransitionScript<never>,
+  'lockout.reserve': reserve,
+  'lockout.reset': reset,
 };
 
 /** Advance a number if strictly greater (KEYS[1]; ARGV: value, ttl ms or ''). */

@@ -7,7 +7,7 @@ export const maxUpdateKeys = 8;
 
 /** Check the keys of an update: store keys, one tenant, no duplicates, at most {@link maxUpdateKeys}. */
 export function checkUpdateKeys(keys: readonly string[]): void {
-  if (!Array.isArray(keys) || keys.length === 0 || keys.length > maxUpdateKeys) {
+  if (typeof keys?.length !== 'number' || keys.length === 0 || keys.length > maxUpdateKeys) {
     throw new KanmonError('ERR_INVALID_ARGUMENT', `update takes 1–${maxUpdateKeys} keys`);
   }
   assertStoreKey(keys[0]);
@@ -24,8 +24,8 @@ export function checkUpdateKeys(keys: readonly string[]): void {
 /** Check a transition's outcome has one write per key and sane records. */
 export function checkOutcome<R>(name: string, outcome: TransitionOutcome<R>, keyCount: number): readonly RecordWrite[] {
   const writes = outcome.writes;
-  if (!Array.isArray(writes) || writes.length !== keyCount) {
-    throw new KanmonError('ERR_INVALID_ARGUMENT', `transition '${name}' returned ${String(writes?.length)} writes for ${keyCount} keys`);
+  if (writes?.length !== keyCount) {
+    throw new KanmonError('ERR_INVALID_ARGUMENT', `transition '${name}' did not return one write per key (${keyCount})`);
   }
   for (const w of writes) {
     if (w.kind === 'set') {
@@ -41,7 +41,7 @@ export function checkOutcome<R>(name: string, outcome: TransitionOutcome<R>, key
 /** Throw `ERR_INVALID_ARGUMENT` unless `ttlMs` is `null` or a positive safe integer. */
 export function checkTtl(ttlMs: unknown): asserts ttlMs is number | null {
   if (ttlMs !== null && !(typeof ttlMs === 'number' && Number.isSafeInteger(ttlMs) && ttlMs > 0)) {
-    throw new KanmonError('ERR_INVALID_ARGUMENT', `ttlMs must be null or a positive integer; got ${String(ttlMs)}`);
+    throw new KanmonError('ERR_INVALID_ARGUMENT', `ttlMs must be null or a positive integer; got ${typeof ttlMs === 'number' ? ttlMs : typeof ttlMs}`);
   }
 }
 

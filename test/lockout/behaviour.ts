@@ -31,7 +31,7 @@ export function setup(getStore: () => KanmonStore, lockout: NonNullable<PolicyIn
       t = T0 + ms;
     },
     /** `n` reservations one after another; their answers. */
-    async fail(key: Parameters<typeof l.reserve>[0], n: number) {
+    fail: async (key: Parameters<typeof l.reserve>[0], n: number) => {
       const out = [];
       for (let i = 0; i < n; i++) out.push(await l.reserve(key));
       return out;

@@ -33,7 +33,7 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs = 20_000
 }
 
 /** Lock 'alice' (3 failures), kill the server, check the refusals, restart, check the lock. */
-async function killAndRestart(store: KanmonStore, server: { kill(): Promise<void>; restart(): Promise<void> }, ready: () => Promise<boolean>) {
+async function killAndRestart(store: KanmonStore, server: { kill(): Promise<void>; restart(): Promise<void> }, ready: () => boolean | Promise<boolean>) {
   const events: LockoutEvent[] = [];
   const lockout = createLockout({
     policy: definePolicy({ lockout: { maxFailures: 3, lockDurationMs: 600_000 } }),
@@ -79,7 +79,7 @@ describe.skipIf(!requireService('redis'))('lockout on Redis', () => {
   lockoutBehaviour('redis', () => store);
 
   it('Redis SIGKILLed mid-test: attempts refused as unavailable, nothing unhandled; after a restart with AOF the lock is intact', async () => {
-    const { lockout, before } = await killAndRestart(store, server, async () => client.status === 'ready');
+    const { lockout, before } = await killAndRestart(store, server, () => client.status === 'ready');
     await until(async () => (await lockout.reserve('carol')).ok);
     const after = await lockout.status('alice');
     expect(after.password).toEqual(before.password);
@@ -92,7 +92,7 @@ describe.skipIf(!requireService('redis'))('lockout on Redis', () => {
     const c = new Redis(volatile.url);
     c.on('error', () => undefined);
     try {
-      const { lockout } = await killAndRestart(redisStore({ client: c }), volatile, async () => c.status === 'ready');
+      const { lockout } = await killAndRestart(redisStore({ client: c }), volatile, () => c.status === 'ready');
       await until(async () => (await lockout.reserve('carol')).ok);
       // (the reservations refused during the outage sat in ioredis' offline queue and were counted on reconnect)
       await expect(lockout.status('alice')).resolves.toMatchObject({ locked: false, password: { locked: false, lockCount: 0 } });
