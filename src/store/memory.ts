@@ -99,18 +99,30 @@ export function memoryStore(options: MemoryStoreOptions = {}): KanmonStore & { /
     async update<A, R>(transition: Transition<A, R>, keys: readonly string[], args: A): Promise<R> {
       checkUpdateKeys(keys);
       const t = now();
-      const records = keys.map((key) => live(key, t)?.record ?? null);
+      const found: (Entry | undefined)[] = [];
+      const records: (StoreRecord | null)[] = [];
+      for (const key of keys) {
+        const entry = live(key, t);
+        found.push(entry);
+        records.push(entry?.record ?? null);
+      }
       const outcome = transition.apply(records, args);
       const writes = checkOutcome(transition.name, outcome, keys.length);
       let fresh = 0;
-      for (let i = 0; i < keys.length; i++) if (writes[i]?.kind === 'set' && records[i] === null) fresh++;
+      for (let i = 0; i < keys.length; i++) if (writes[i]?.kind === 'set' && found[i] === undefined) fresh++;
       makeRoom(fresh);
       for (let i = 0; i < keys.length; i++) {
         const w = writes[i];
         const key = keys[i] as string;
         if (w?.kind === 'set') {
+          const entry = found[i];
           if (w.ttlMs !== null && w.ttlMs <= 0) entries.delete(key);
-          else entries.set(key, { record: { ...w.record }, value: 0, expiresAt: expiry(t, w.ttlMs) });
+          else if (entry) {
+            // Records are never handed out (read() copies), so the transition's fresh object is kept as is.
+            entry.record = w.record;
+            entry.value = 0;
+            entry.expiresAt = expiry(t, w.ttlMs);
+          } else entries.set(key, { record: w.record, value: 0, expiresAt: expiry(t, w.ttlMs) });
         } else if (w?.kind === 'delete') {
           entries.delete(key);
         }
