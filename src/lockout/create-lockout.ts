@@ -297,6 +297,47 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
       );
     });
 
+  /**
+   * The hot path's version of {@link guarded}: one promise that never rejects;
+   * the store's answer goes through `onValue`, any failure or timeout through
+   * `onError` as `ERR_STORE_UNAVAILABLE`.
+   */
+  const call = <T, U>(op: () => Promise<T>, onValue: (value: T) => U, onError: (err: KanmonError) => U): Promise<U> => {
+    const fail = (err: unknown) => onError(asStoreError(err));
+    if (store.inProcess) {
+      let promise: Promise<T>;
+      try {
+        promise = op();
+      } catch (err) {
+        return Promise.resolve(fail(err));
+      }
+      return promise.then(onValue, fail);
+    }
+    return new Promise<U>((resolve) => {
+      const entry = { deadline: performance.now() + storeTimeoutMs, fail: (err: KanmonError) => resolve(fail(err)) };
+      pending.add(entry);
+      if (!watchdog) {
+        watchdog = setInterval(tick, Math.max(5, Math.min(250, storeTimeoutMs / 4)));
+        watchdog.unref();
+      }
+      let promise: Promise<T>;
+      try {
+        promise = op();
+      } catch (err) {
+        if (pending.delete(entry)) resolve(fail(err));
+        return;
+      }
+      promise.then(
+        (value) => {
+          if (pending.delete(entry)) resolve(onValue(value));
+        },
+        (err: unknown) => {
+          if (pending.delete(entry)) resolve(fail(err));
+        },
+      );
+    });
+  };
+
   const emit = (event: LockoutEvent): void => {
     if (!onEvent) return;
     const report = (err: unknown) =>
@@ -333,8 +374,13 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
       ? err
       : new KanmonError('ERR_STORE_UNAVAILABLE', `${store.name} store failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
 
-  async function reserveFactor(factor: LockoutFactor, key: LockoutKey): Promise<LockoutReservation> {
-    const who = resolve(key);
+  function reserveFactor(factor: LockoutFactor, key: LockoutKey): Promise<LockoutReservation> {
+    let who: Resolved;
+    try {
+      who = resolve(key);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
     const base = factor === 'password' ? password : mfa;
     const keys = [storeKey(who.tenant, 'lockout', factor === 'password' ? 'pw' : 'mfa', who.account)];
     let sources: SourceLimit[] = noSources;
@@ -373,41 +419,40 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
       permanent: base.permanent,
       sources,
     };
-    let result: ReserveResult;
-    try {
-      result = await guarded(() => store.update(reserveTransition, keys, args));
-    } catch (err) {
-      const error = asStoreError(err);
+    const onError = (error: KanmonError): LockoutReservation => {
       emit({ type: 'lockout.store_error', at, tenant: who.tenant, account: who.account, factor, operation: 'reserve', failOpen, error });
       return failOpen
         ? { ok: true, failures: null, remaining: null, lockedNow: false, degraded: true }
         : { ok: false, reason: 'unavailable', retryAfterMs: unavailableRetryAfterMs, code: 'ERR_STORE_UNAVAILABLE' };
-    }
-    switch (result.status) {
-      case 'ok':
-        if (result.lockedNow) {
-          const permanent = result.lockedUntil === -1;
-          emit({
-            type: 'lockout.locked',
-            at,
-            tenant: who.tenant,
-            account: who.account,
-            factor,
-            failures: result.failures,
-            lockCount: result.lockCount,
-            lockedUntil: permanent ? null : result.lockedUntil,
-            durationMs: permanent ? null : result.lockedUntil - at,
-          });
+    };
+    const onValue = (result: ReserveResult): LockoutReservation => {
+      switch (result.status) {
+        case 'ok':
+          if (result.lockedNow) {
+            const permanent = result.lockedUntil === -1;
+            emit({
+              type: 'lockout.locked',
+              at,
+              tenant: who.tenant,
+              account: who.account,
+              factor,
+              failures: result.failures,
+              lockCount: result.lockCount,
+              lockedUntil: permanent ? null : result.lockedUntil,
+              durationMs: permanent ? null : result.lockedUntil - at,
+            });
+          }
+          return { ok: true, failures: result.failures, remaining: result.remaining, lockedNow: result.lockedNow, degraded: false };
+        case 'locked':
+          return { ok: false, reason: 'locked', retryAfterMs: result.retryAfterMs };
+        case 'throttled': {
+          const scope = scopes[result.source] ?? 'ip';
+          emit({ type: 'lockout.throttled', at, tenant: who.tenant, account: who.account, factor, scope, source: who.ip ?? '', retryAfterMs: result.retryAfterMs });
+          return { ok: false, reason: 'throttled', retryAfterMs: result.retryAfterMs, scope };
         }
-        return { ok: true, failures: result.failures, remaining: result.remaining, lockedNow: result.lockedNow, degraded: false };
-      case 'locked':
-        return { ok: false, reason: 'locked', retryAfterMs: result.retryAfterMs };
-      case 'throttled': {
-        const scope = scopes[result.source] ?? 'ip';
-        emit({ type: 'lockout.throttled', at, tenant: who.tenant, account: who.account, factor, scope, source: who.ip ?? '', retryAfterMs: result.retryAfterMs });
-        return { ok: false, reason: 'throttled', retryAfterMs: result.retryAfterMs, scope };
       }
-    }
+    };
+    return call(() => store.update(reserveTransition, keys, args), onValue, onError);
   }
 
   async function resetFactor(

@@ -4,8 +4,10 @@
  * TypeScript original line for line; the shared contract suite runs the same
  * cases on every store, so the two cannot drift apart unnoticed.
  *
- * Numbers cross as decimal strings and are written with `%d`, never with
- * Lua's 14-digit default formatting, so millisecond timestamps stay exact.
+ * A record is one string value, `f=3;t=1732…;u=0;c=1` (fields in a fixed
+ * order per transition): one GET and one SET … PX per key, the cheapest shape
+ * for Redis. Numbers cross as decimal strings and are written with `%d`, never
+ * with Lua's 14-digit default formatting, so millisecond timestamps stay exact.
  */
 import { KanmonError } from '../errors.js';
 import { type ReserveArgs, type ReserveResult, type ResetArgs, type ResetResult, ttlSlackMs } from '../lockout/transitions.js';
@@ -36,13 +38,13 @@ local permanent = ARGV[7] == '1'
 local slack = ${ttlSlackMs}
 local ns = #KEYS - 1
 
-local acc = redis.call('HMGET', KEYS[1], 'f', 't', 'u', 'c')
-local exists = acc[1] or acc[2] or acc[3] or acc[4]
-local f = tonumber(acc[1]) or 0
-local t = tonumber(acc[2]) or 0
-local u = tonumber(acc[3]) or 0
-local c = tonumber(acc[4]) or 0
-if exists and (u == -1 or u > now) then
+local raw = redis.call('GET', KEYS[1])
+local f, t, u, c = 0, 0, 0, 0
+if raw then
+  local a, b, d, e = string.match(raw, '^f=(%-?%d+);t=(%-?%d+);u=(%-?%d+);c=(%-?%d+)$')
+  f, t, u, c = tonumber(a) or 0, tonumber(b) or 0, tonumber(d) or 0, tonumber(e) or 0
+end
+if raw and (u == -1 or u > now) then
   local retry = -1
   if u ~= -1 then retry = u - now end
   return {1, retry, u, c}
@@ -53,8 +55,12 @@ local throttled, retry = -1, 0
 for i = 1, ns do
   local limit = tonumber(ARGV[6 + 2 * i])
   local w = tonumber(ARGV[7 + 2 * i])
-  local r = redis.call('HMGET', KEYS[i + 1], 'n', 's')
-  local n, s = tonumber(r[1]), tonumber(r[2])
+  local n, s
+  local r = redis.call('GET', KEYS[i + 1])
+  if r then
+    local a, b = string.match(r, '^n=(%-?%d+);s=(%-?%d+)$')
+    n, s = tonumber(a), tonumber(b)
+  end
   if n == nil or s == nil or (w > 0 and now - s >= w) then n = 0; s = now end
   counts[i] = n
   starts[i] = s
@@ -92,14 +98,14 @@ if f >= maxF then
     u = now + math.floor(d)
   end
 end
-redis.call('HSET', KEYS[1], 'f', int(f), 't', int(t), 'u', int(u), 'c', int(c))
-if u == -1 or keep == 0 then redis.call('PERSIST', KEYS[1])
-else redis.call('PEXPIRE', KEYS[1], int(math.max(t, u) + keep - now + slack)) end
+local value = string.format('f=%d;t=%d;u=%d;c=%d', f, t, u, c)
+if u == -1 or keep == 0 then redis.call('SET', KEYS[1], value)
+else redis.call('SET', KEYS[1], value, 'PX', int(math.max(t, u) + keep - now + slack)) end
 for i = 1, ns do
   local w = tonumber(ARGV[7 + 2 * i])
-  redis.call('HSET', KEYS[i + 1], 'n', int(counts[i] + 1), 's', int(starts[i]))
-  if w > 0 then redis.call('PEXPIRE', KEYS[i + 1], int(starts[i] + w - now + slack))
-  else redis.call('PERSIST', KEYS[i + 1]) end
+  local v = string.format('n=%d;s=%d', counts[i] + 1, starts[i])
+  if w > 0 then redis.call('SET', KEYS[i + 1], v, 'PX', int(starts[i] + w - now + slack))
+  else redis.call('SET', KEYS[i + 1], v) end
 end
 local remaining = maxF - f
 if remaining < 0 then remaining = 0 end
@@ -107,9 +113,12 @@ return {0, f, remaining, lockedNow, c, u}
 `;
 
 const resetLua = `
-local r = redis.call('HMGET', KEYS[1], 'f', 'u')
-local f = tonumber(r[1]) or 0
-local u = tonumber(r[2]) or 0
+local raw = redis.call('GET', KEYS[1])
+local f, u = 0, 0
+if raw then
+  local a, b = string.match(raw, '^f=(%-?%d+);t=%-?%d+;u=(%-?%d+);')
+  f, u = tonumber(a) or 0, tonumber(b) or 0
+end
 redis.call('DEL', unpack(KEYS))
 local was = 0
 if u == -1 or u > tonumber(ARGV[1]) then was = 1 end
