@@ -2,7 +2,7 @@ import { KanmonError } from '../errors.js';
 import { systemClock } from '../internal/clock.js';
 import { ipBucket } from '../internal/ip-bucket.js';
 import type { Policy } from '../policy/define-policy.js';
-import { assertTenant, storeKey } from '../store/key.js';
+import { assertTenant, trustedKey } from '../store/key.js';
 import type { KanmonStore } from '../store/store.js';
 import { normalizeAccountKey } from './normalize-account.js';
 import {
@@ -365,7 +365,7 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
     }
     if (typeof account !== 'string') throw new KanmonError('ERR_INVALID_ARGUMENT', 'lockout key: account must be a string');
     if (ip !== null && typeof ip !== 'string') throw new KanmonError('ERR_INVALID_ARGUMENT', 'lockout key: ip must be a string');
-    assertTenant(tenant);
+    if (tenant !== defaultTenant) assertTenant(tenant);
     return { tenant, account: normalizeAccountKey(account), ip: ip === null || ip === '' ? null : ipBucket(ip) };
   };
 
@@ -382,7 +382,7 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     const base = factor === 'password' ? password : mfa;
-    const keys = [storeKey(who.tenant, 'lockout', factor === 'password' ? 'pw' : 'mfa', who.account)];
+    const keys = [trustedKey(who.tenant, 'lockout', factor === 'password' ? 'pw' : 'mfa', who.account)];
     let sources: SourceLimit[] = noSources;
     const scopes: ThrottleScope[] = [];
     if (factor === 'password' && (perAccountIp || perIp)) {
@@ -396,12 +396,12 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
         }
       } else {
         if (perAccountIp) {
-          keys.push(storeKey(who.tenant, 'lockout', 'pw-ip', who.account, who.ip));
+          keys.push(trustedKey(who.tenant, 'lockout', 'pw-ip', who.account, who.ip));
           sources.push(perAccountIp);
           scopes.push('account_ip');
         }
         if (perIp) {
-          keys.push(storeKey(who.tenant, 'lockout', 'ip', who.ip));
+          keys.push(trustedKey(who.tenant, 'lockout', 'ip', who.ip));
           sources.push(perIp);
           scopes.push('ip');
         }
@@ -452,6 +452,16 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
         }
       }
     };
+    if (store.updateNow) {
+      // In-process store: decide synchronously, one promise for the answer.
+      let value: LockoutReservation;
+      try {
+        value = onValue(store.updateNow(reserveTransition, keys, args));
+      } catch (err) {
+        value = onError(asStoreError(err));
+      }
+      return Promise.resolve(value);
+    }
     return call(() => store.update(reserveTransition, keys, args), onValue, onError);
   }
 
@@ -462,9 +472,9 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
     actor: string | null,
   ): Promise<LockoutResetResult> {
     const who = resolve(key);
-    const keys = [storeKey(who.tenant, 'lockout', factor === 'password' ? 'pw' : 'mfa', who.account)];
+    const keys = [trustedKey(who.tenant, 'lockout', factor === 'password' ? 'pw' : 'mfa', who.account)];
     if (factor === 'password' && perAccountIp && who.ip !== null && by === 'success') {
-      keys.push(storeKey(who.tenant, 'lockout', 'pw-ip', who.account, who.ip));
+      keys.push(trustedKey(who.tenant, 'lockout', 'pw-ip', who.account, who.ip));
     }
     const at = now();
     try {
@@ -483,7 +493,7 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
     const base = factor === 'password' ? password : mfa;
     let record;
     try {
-      record = await guarded(() => store.read(storeKey(who.tenant, 'lockout', factor === 'password' ? 'pw' : 'mfa', who.account)));
+      record = await guarded(() => store.read(trustedKey(who.tenant, 'lockout', factor === 'password' ? 'pw' : 'mfa', who.account)));
     } catch (err) {
       throw asStoreError(err);
     }

@@ -2,8 +2,12 @@ import { createHash } from 'node:crypto';
 import { KanmonError } from '../errors.js';
 
 const tenantPattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-/** A key as the stores accept it: `{tenant}:namespace:` then printable ASCII only. */
-const keyPattern = /^\{[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\}:[a-z][a-z0-9-]{0,31}:[!-~]*$/;
+/**
+ * A key as the stores accept it: `{tenant}:namespace:` first. Only the prefix
+ * is checked on the hot path: it is what isolates tenants (hash tag, purge);
+ * the parts after it are opaque to every store.
+ */
+const keyPrefixPattern = /^\{[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\}:[a-z][a-z0-9-]{0,31}:/;
 const namespacePattern = /^[a-z][a-z0-9-]{0,31}$/;
 /** Key parts left as they are; everything else is percent-encoded as UTF-8. */
 const plainPart = /^[A-Za-z0-9_.@+-]*$/;
@@ -17,7 +21,7 @@ export function isTenantId(tenant: unknown): tenant is string {
 
 /** Whether `key` has the shape {@link storeKey} produces. Every store checks every key with it. */
 export function isStoreKey(key: unknown): key is string {
-  return typeof key === 'string' && key.length <= 2048 && keyPattern.test(key);
+  return typeof key === 'string' && key.length <= 2048 && keyPrefixPattern.test(key);
 }
 
 /** The tenant of a key built by {@link storeKey}, or `null`. */
@@ -81,5 +85,17 @@ export function storeKey(tenant: string, namespace: string, ...parts: readonly s
     if (typeof part !== 'string') throw new KanmonError('ERR_INVALID_ARGUMENT', 'key parts must be strings');
     key += ':' + escapePart(part);
   }
+  return key;
+}
+
+/**
+ * {@link storeKey} for callers that validated `tenant` already and pass a
+ * constant namespace (the hot paths): the parts are escaped all the same.
+ * @internal
+ */
+export function trustedKey(tenant: string, namespace: string, a: string, b?: string, c?: string): string {
+  let key = `{${tenant}}:${namespace}:${escapePart(a)}`;
+  if (b !== undefined) key += `:${escapePart(b)}`;
+  if (c !== undefined) key += `:${escapePart(c)}`;
   return key;
 }

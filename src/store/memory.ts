@@ -87,6 +87,41 @@ export function memoryStore(options: MemoryStoreOptions = {}): KanmonStore & { /
   };
   const expiry = (t: number, ttlMs: number | null): number => (ttlMs === null ? Infinity : t + ttlMs);
 
+  /** One transition, synchronously: nothing else runs in between, so it is atomic. */
+  const applyNow = <A, R>(transition: Transition<A, R>, keys: readonly string[], args: A): R => {
+    checkUpdateKeys(keys);
+    const t = now();
+    const found: (Entry | undefined)[] = [];
+    const records: (StoreRecord | null)[] = [];
+    for (const key of keys) {
+      const entry = live(key, t);
+      found.push(entry);
+      records.push(entry?.record ?? null);
+    }
+    const outcome = transition.apply(records, args);
+    const writes = checkOutcome(transition.name, outcome, keys.length);
+    let fresh = 0;
+    for (let i = 0; i < keys.length; i++) if (writes[i]?.kind === 'set' && found[i] === undefined) fresh++;
+    makeRoom(fresh);
+    for (let i = 0; i < keys.length; i++) {
+      const w = writes[i];
+      const key = keys[i] as string;
+      if (w?.kind === 'set') {
+        const entry = found[i];
+        if (w.ttlMs !== null && w.ttlMs <= 0) entries.delete(key);
+        else if (entry) {
+          // Records are never handed out (read() copies), so the transition's fresh object is kept as is.
+          entry.record = w.record;
+          entry.value = 0;
+          entry.expiresAt = expiry(t, w.ttlMs);
+        } else entries.set(key, { record: w.record, value: 0, expiresAt: expiry(t, w.ttlMs) });
+      } else if (w?.kind === 'delete') {
+        entries.delete(key);
+      }
+    }
+    return outcome.result;
+  };
+
   // Each method is `async` so that a bad argument rejects the returned promise
   // rather than throwing synchronously; the body itself runs in one tick.
   return {
@@ -96,38 +131,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): KanmonStore & { /
       return entries.size;
     },
 
-    async update<A, R>(transition: Transition<A, R>, keys: readonly string[], args: A): Promise<R> {
-      checkUpdateKeys(keys);
-      const t = now();
-      const found: (Entry | undefined)[] = [];
-      const records: (StoreRecord | null)[] = [];
-      for (const key of keys) {
-        const entry = live(key, t);
-        found.push(entry);
-        records.push(entry?.record ?? null);
+    updateNow: applyNow,
+
+    update<A, R>(transition: Transition<A, R>, keys: readonly string[], args: A): Promise<R> {
+      try {
+        return Promise.resolve(applyNow(transition, keys, args));
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
       }
-      const outcome = transition.apply(records, args);
-      const writes = checkOutcome(transition.name, outcome, keys.length);
-      let fresh = 0;
-      for (let i = 0; i < keys.length; i++) if (writes[i]?.kind === 'set' && found[i] === undefined) fresh++;
-      makeRoom(fresh);
-      for (let i = 0; i < keys.length; i++) {
-        const w = writes[i];
-        const key = keys[i] as string;
-        if (w?.kind === 'set') {
-          const entry = found[i];
-          if (w.ttlMs !== null && w.ttlMs <= 0) entries.delete(key);
-          else if (entry) {
-            // Records are never handed out (read() copies), so the transition's fresh object is kept as is.
-            entry.record = w.record;
-            entry.value = 0;
-            entry.expiresAt = expiry(t, w.ttlMs);
-          } else entries.set(key, { record: w.record, value: 0, expiresAt: expiry(t, w.ttlMs) });
-        } else if (w?.kind === 'delete') {
-          entries.delete(key);
-        }
-      }
-      return outcome.result;
     },
 
     async read(key) {

@@ -20,7 +20,7 @@ function faultyStore(mode: 'reject' | 'hang' | 'throw'): KanmonStore {
     if (mode === 'throw') throw new Error('socket closed');
     return mode === 'reject' ? Promise.reject(new Error('ECONNREFUSED')) : new Promise<never>(() => undefined);
   };
-  return { ...real, name: 'faulty', inProcess: false, update: fault, read: fault } as KanmonStore;
+  return { ...real, name: 'faulty', inProcess: false, updateNow: undefined, update: fault, read: fault } as KanmonStore;
 }
 
 describe('store failure (fail closed by default, configurable)', () => {
@@ -46,6 +46,13 @@ describe('store failure (fail closed by default, configurable)', () => {
       expect((events[0] as { error: KanmonError }).error.code).toBe('ERR_STORE_UNAVAILABLE');
     });
   }
+
+  it('a full memory store fails closed for new accounts and keeps counting known ones', async () => {
+    const lockout = createLockout({ policy: definePolicy({ lockout: { maxFailures: 3 } }), store: memoryStore({ maxEntries: 1 }) });
+    await expect(lockout.reserve('alice')).resolves.toMatchObject({ ok: true, failures: 1 });
+    await expect(lockout.reserve('bob')).resolves.toEqual({ ok: false, reason: 'unavailable', retryAfterMs: 1000, code: 'ERR_STORE_UNAVAILABLE' });
+    await expect(lockout.reserve('alice')).resolves.toMatchObject({ ok: true, failures: 2 });
+  });
 
   it("onStoreError 'fail_open' lets the attempt through, uncounted and marked degraded", async () => {
     const events: { type: string; failOpen?: boolean }[] = [];

@@ -60,7 +60,7 @@ export function storeContract(name: string, getStore: () => KanmonStore, options
     describe('keys', () => {
       it('refuses keys not built by storeKey, on every method, with ERR_INVALID_ARGUMENT', async () => {
         const store = getStore();
-        for (const bad of ['plain', 'kanmon:{t}:x', '{bad tenant}:lockout:a', '{t}:UPPER:a', '{t}:lockout:white space', '']) {
+        for (const bad of ['plain', 'kanmon:{t}:x', '{bad tenant}:lockout:a', '{t}:UPPER:a', '{t}:lockout', '']) {
           await expectCode(store.read(bad), 'ERR_INVALID_ARGUMENT');
           await expectCode(store.increment(bad), 'ERR_INVALID_ARGUMENT');
           await expectCode(store.consumeOnce(bad, null), 'ERR_INVALID_ARGUMENT');
