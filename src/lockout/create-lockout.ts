@@ -257,50 +257,58 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
   const failOpen = cfg.onStoreError === 'fail_open';
   let warnedNoIp = false;
 
-  // One watchdog timer for every store call in flight, instead of a timer per call.
-  const pending = new Set<{ deadline: number; fail: (err: KanmonError) => void }>();
+  // One watchdog for every store call in flight, instead of a timer per call:
+  // calls join the current bucket; each tick (a quarter of the timeout) closes
+  // a bucket, and the bucket closed four ticks ago times out whatever in it is
+  // still open. Timeouts fire between 1× and 1.25× storeTimeoutMs.
+  interface Pending {
+    open: boolean;
+    fail(err: KanmonError): void;
+  }
+  const tickMs = Math.max(5, Math.ceil(storeTimeoutMs / 4));
+  let current: Pending[] = [];
+  const closed: Pending[][] = [];
+  let inFlight = 0;
   let watchdog: ReturnType<typeof setInterval> | null = null;
   const tick = () => {
-    const t = performance.now();
-    for (const p of pending) {
-      if (p.deadline <= t) {
-        pending.delete(p);
-        p.fail(new KanmonError('ERR_STORE_UNAVAILABLE', `${store.name} store did not answer within ${storeTimeoutMs} ms`));
+    closed.push(current);
+    current = [];
+    if (closed.length > 4) {
+      for (const p of closed.shift() ?? []) {
+        if (p.open) {
+          p.open = false;
+          inFlight--;
+          p.fail(new KanmonError('ERR_STORE_UNAVAILABLE', `${store.name} store did not answer within ${storeTimeoutMs} ms`));
+        }
       }
     }
-    if (pending.size === 0 && watchdog) {
+    if (inFlight === 0 && watchdog) {
       clearInterval(watchdog);
       watchdog = null;
+      current = [];
+      closed.length = 0;
     }
   };
-  const guarded = <T>(op: () => Promise<T>): Promise<T> =>
-    store.inProcess ? op() : new Promise<T>((resolve, reject) => {
-      const entry = { deadline: performance.now() + storeTimeoutMs, fail: reject };
-      pending.add(entry);
-      if (!watchdog) {
-        watchdog = setInterval(tick, Math.max(5, Math.min(250, storeTimeoutMs / 4)));
-        watchdog.unref();
-      }
-      const settle = (f: () => void) => {
-        if (pending.delete(entry)) f();
-      };
-      let promise: Promise<T>;
-      try {
-        promise = op();
-      } catch (err) {
-        settle(() => reject(err instanceof Error ? err : new Error(String(err))));
-        return;
-      }
-      promise.then(
-        (value) => settle(() => resolve(value)),
-        (err: unknown) => settle(() => reject(err instanceof Error ? err : new Error(String(err)))),
-      );
-    });
+  const watch = (entry: Pending): void => {
+    inFlight++;
+    current.push(entry);
+    if (!watchdog) {
+      watchdog = setInterval(tick, tickMs);
+      watchdog.unref();
+    }
+  };
+  /** Settle an entry once: false when the watchdog (or an earlier answer) got there first. */
+  const close = (entry: Pending): boolean => {
+    if (!entry.open) return false;
+    entry.open = false;
+    inFlight--;
+    return true;
+  };
 
   /**
-   * The hot path's version of {@link guarded}: one promise that never rejects;
-   * the store's answer goes through `onValue`, any failure or timeout through
-   * `onError` as `ERR_STORE_UNAVAILABLE`.
+   * The hot path's store call: one promise that never rejects; the store's
+   * answer goes through `onValue`, any failure or timeout through `onError`
+   * as `ERR_STORE_UNAVAILABLE`.
    */
   const call = <T, U>(op: () => Promise<T>, onValue: (value: T) => U, onError: (err: KanmonError) => U): Promise<U> => {
     const fail = (err: unknown) => onError(asStoreError(err));
@@ -314,29 +322,31 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
       return promise.then(onValue, fail);
     }
     return new Promise<U>((resolve) => {
-      const entry = { deadline: performance.now() + storeTimeoutMs, fail: (err: KanmonError) => resolve(fail(err)) };
-      pending.add(entry);
-      if (!watchdog) {
-        watchdog = setInterval(tick, Math.max(5, Math.min(250, storeTimeoutMs / 4)));
-        watchdog.unref();
-      }
+      const entry: Pending = { open: true, fail: (err) => resolve(fail(err)) };
+      watch(entry);
       let promise: Promise<T>;
       try {
         promise = op();
       } catch (err) {
-        if (pending.delete(entry)) resolve(fail(err));
+        if (close(entry)) resolve(fail(err));
         return;
       }
       promise.then(
         (value) => {
-          if (pending.delete(entry)) resolve(onValue(value));
+          if (close(entry)) resolve(onValue(value));
         },
         (err: unknown) => {
-          if (pending.delete(entry)) resolve(fail(err));
+          if (close(entry)) resolve(fail(err));
         },
       );
     });
   };
+
+  /** A store call that rejects with `ERR_STORE_UNAVAILABLE` on failure or timeout (off the hot path). */
+  const guarded = <T>(op: () => Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      void call(op, resolve, reject);
+    });
 
   const emit = (event: LockoutEvent): void => {
     if (!onEvent) return;

@@ -29,12 +29,13 @@ function ints(reply: unknown, min: number): number[] {
 const reserveLua = `
 local function int(n) return string.format('%d', n) end
 local now = tonumber(ARGV[1])
-local maxF = tonumber(ARGV[2])
-local win = tonumber(ARGV[3])
-local lockDur = tonumber(ARGV[4])
-local mult = tonumber(ARGV[5])
-local maxLock = tonumber(ARGV[6])
-local permanent = ARGV[7] == '1'
+local pm, pw, pd, pl, px, pp = string.match(ARGV[2], '^([^,]+),([^,]+),([^,]+),([^,]+),([^,]+),([01])$')
+local maxF = tonumber(pm)
+local win = tonumber(pw)
+local lockDur = tonumber(pd)
+local mult = tonumber(pl)
+local maxLock = tonumber(px)
+local permanent = pp == '1'
 local slack = ${ttlSlackMs}
 local ns = #KEYS - 1
 
@@ -53,8 +54,8 @@ end
 local counts, starts = {}, {}
 local throttled, retry = -1, 0
 for i = 1, ns do
-  local limit = tonumber(ARGV[6 + 2 * i])
-  local w = tonumber(ARGV[7 + 2 * i])
+  local limit = tonumber(ARGV[1 + 2 * i])
+  local w = tonumber(ARGV[2 + 2 * i])
   local n, s
   local r = redis.call('GET', KEYS[i + 1])
   if r then
@@ -102,7 +103,7 @@ local value = string.format('f=%d;t=%d;u=%d;c=%d', f, t, u, c)
 if u == -1 or keep == 0 then redis.call('SET', KEYS[1], value)
 else redis.call('SET', KEYS[1], value, 'PX', int(math.max(t, u) + keep - now + slack)) end
 for i = 1, ns do
-  local w = tonumber(ARGV[7 + 2 * i])
+  local w = tonumber(ARGV[2 + 2 * i])
   local v = string.format('n=%d;s=%d', counts[i] + 1, starts[i])
   if w > 0 then redis.call('SET', KEYS[i + 1], v, 'PX', int(starts[i] + w - now + slack))
   else redis.call('SET', KEYS[i + 1], v) end
@@ -128,7 +129,8 @@ return {was, f}
 const reserve: RedisTransitionScript<ReserveArgs, ReserveResult> = {
   lua: reserveLua,
   encode(a) {
-    const argv: (string | number)[] = [a.now, a.maxFailures, a.failureWindowMs, a.lockDurationMs, a.multiplier, a.maxLockDurationMs, a.permanent ? 1 : 0];
+    // The policy travels as one argument: fewer bulk strings per call.
+    const argv: (string | number)[] = [a.now, `${a.maxFailures},${a.failureWindowMs},${a.lockDurationMs},${a.multiplier},${a.maxLockDurationMs},${a.permanent ? 1 : 0}`];
     for (const s of a.sources) argv.push(s.limit, s.windowMs);
     return argv;
   },
