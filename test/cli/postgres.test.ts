@@ -28,6 +28,7 @@ describe('kanmon postgres schema', () => {
   it.skipIf(!requireService('postgres'))('the printed SQL applies to a real PostgreSQL, twice (idempotent)', async () => {
     const server = await startPostgres();
     const pool = new pg.Pool({ connectionString: server.connectionString });
+    pool.on('error', () => undefined);
     try {
       const a = io();
       await runCli(['postgres', 'schema'], a);

@@ -125,6 +125,7 @@ describe('SEC-24 / CVE-2024-4629: 200 concurrent wrong attempts, maxFailures 5',
     beforeAll(async () => {
       server = await startPostgres();
       const pool = new pg.Pool({ connectionString: server.connectionString });
+      pool.on('error', () => undefined);
       await postgresStore({ pool }).migrate();
       await pool.end();
     });

@@ -13,6 +13,7 @@ describe.skipIf(!requireService('postgres'))('postgresStore (real PostgreSQL)', 
   beforeAll(async () => {
     server = await startPostgres();
     pool = new pg.Pool({ connectionString: server.connectionString, max: 20 });
+    pool.on('error', () => undefined); // a server shutting down reports to idle clients; pg throws without a listener
     store = postgresStore({ pool });
     // several instances migrating at once must not trip over each other
     await Promise.all([store.migrate(), postgresStore({ pool }).migrate(), postgresStore({ pool }).migrate()]);
@@ -52,6 +53,7 @@ describe.skipIf(!requireService('postgres'))('postgresStore (real PostgreSQL)', 
 
   it('a store failure is ERR_STORE_UNAVAILABLE with the driver error as cause', async () => {
     const dead = new pg.Pool({ connectionString: 'postgres://postgres@127.0.0.1:1/postgres', connectionTimeoutMillis: 1000 });
+    dead.on('error', () => undefined);
     const s = postgresStore({ pool: dead });
     const err = await s.increment(storeKey('x', 'y', 'z')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KanmonError);
