@@ -27,14 +27,18 @@ export interface RedisStoreOptions {
   readonly scripts?: Readonly<Record<string, RedisTransitionScript<never>>>;
 }
 
-/** A record as the scripts store it: `k=v;k=v` with integer values. */
-function parseRecord(raw: string | null): StoreRecord | null {
-  if (raw === null) return null;
-  const out: Record<string, number> = {};
-  for (const pair of raw.split(';')) {
-    const eq = pair.indexOf('=');
-    if (eq > 0) out[pair.slice(0, eq)] = Number(pair.slice(eq + 1));
+/** The fields of each record tag, in the order the scripts pack them (see scripts.ts). */
+const recordFields: Readonly<Record<string, readonly string[]>> = { a: ['f', 't', 'u', 'c'], s: ['n', 's'] };
+
+/** A record as the scripts store it: a tag byte, then little-endian doubles. */
+function parseRecord(raw: Buffer | null): StoreRecord | null {
+  if (raw === null || raw.length === 0) return null;
+  const fields = recordFields[String.fromCharCode(raw[0] ?? 0)];
+  if (!fields || raw.length !== 1 + 8 * fields.length) {
+    throw new KanmonError('ERR_STORE_UNAVAILABLE', 'redis store: a record has an unknown format');
   }
+  const out: Record<string, number> = {};
+  fields.forEach((name, i) => (out[name] = raw.readDoubleLE(1 + 8 * i)));
   return toRecord(out);
 }
 
@@ -127,7 +131,7 @@ export function redisStore(options: RedisStoreOptions): KanmonStore {
 
     read: async (key) => {
       assertStoreKey(key);
-      return wrap('read', async () => parseRecord(await client.get(full(key))));
+      return wrap('read', async () => parseRecord(await client.getBuffer(full(key))));
     },
 
     advanceIfGreater: async (key, value, ttlMs) => {
