@@ -257,53 +257,41 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
   const failOpen = cfg.onStoreError === 'fail_open';
   let warnedNoIp = false;
 
-  // One watchdog for every store call in flight, instead of a timer per call:
-  // calls join the current bucket; each tick (a quarter of the timeout) closes
-  // a bucket, and the bucket closed four ticks ago times out whatever in it is
-  // still open. Timeouts fire between 1× and 1.25× storeTimeoutMs.
+  // One watchdog for every store call in flight, instead of a timer (or a
+  // clock read) per call: a tick counter advances every quarter of the
+  // timeout, and a call still open four ticks after it started times out
+  // (between 1× and 1.25× storeTimeoutMs). Answered calls leave the set at
+  // once, so nothing is retained for the GC to trace.
   interface Pending {
-    open: boolean;
+    expires: number;
     fail(err: KanmonError): void;
   }
   const tickMs = Math.max(5, Math.ceil(storeTimeoutMs / 4));
-  let current: Pending[] = [];
-  const closed: Pending[][] = [];
-  let inFlight = 0;
+  const pending = new Set<Pending>();
+  let ticks = 0;
   let watchdog: ReturnType<typeof setInterval> | null = null;
   const tick = () => {
-    closed.push(current);
-    current = [];
-    if (closed.length > 4) {
-      for (const p of closed.shift() ?? []) {
-        if (p.open) {
-          p.open = false;
-          inFlight--;
-          p.fail(new KanmonError('ERR_STORE_UNAVAILABLE', `${store.name} store did not answer within ${storeTimeoutMs} ms`));
-        }
+    ticks++;
+    for (const p of pending) {
+      if (p.expires <= ticks) {
+        pending.delete(p);
+        p.fail(new KanmonError('ERR_STORE_UNAVAILABLE', `${store.name} store did not answer within ${storeTimeoutMs} ms`));
       }
     }
-    if (inFlight === 0 && watchdog) {
+    if (pending.size === 0 && watchdog) {
       clearInterval(watchdog);
       watchdog = null;
-      current = [];
-      closed.length = 0;
     }
   };
   const watch = (entry: Pending): void => {
-    inFlight++;
-    current.push(entry);
+    pending.add(entry);
     if (!watchdog) {
       watchdog = setInterval(tick, tickMs);
       watchdog.unref();
     }
   };
   /** Settle an entry once: false when the watchdog (or an earlier answer) got there first. */
-  const close = (entry: Pending): boolean => {
-    if (!entry.open) return false;
-    entry.open = false;
-    inFlight--;
-    return true;
-  };
+  const close = (entry: Pending): boolean => pending.delete(entry);
 
   /**
    * The hot path's store call: one promise that never rejects; the store's
@@ -322,7 +310,7 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
       return promise.then(onValue, fail);
     }
     return new Promise<U>((resolve) => {
-      const entry: Pending = { open: true, fail: (err) => resolve(fail(err)) };
+      const entry: Pending = { expires: ticks + 5, fail: (err) => resolve(fail(err)) };
       watch(entry);
       let promise: Promise<T>;
       try {
