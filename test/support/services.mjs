@@ -193,7 +193,10 @@ export async function startPostgres() {
         execFileSync(isReady, ['-q', '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres'], { stdio: 'pipe' });
         break;
       } catch (err) {
-        if (performance.now() > deadline) throw new Error(`postgres on ${port} not ready within 30 s: ${err.message}`);
+        if (performance.now() > deadline) {
+          await stopChild(child, 'SIGQUIT'); // never leave a server behind
+          throw new Error(`postgres on ${port} not ready within 30 s: ${err.message}`);
+        }
         await new Promise((r) => setTimeout(r, 50));
       }
     }
