@@ -153,3 +153,22 @@ export type {
 } from './password/breached/build.js';
 export { createOnlineBreachCheck } from './password/breached/online.js';
 export type { OnlineBreachCheck, OnlineBreachCheckOptions, OnlineBreachResult } from './password/breached/online.js';
+export { createLockout } from './lockout/create-lockout.js';
+export type {
+  CreateLockoutOptions,
+  Lockout,
+  LockoutEvent,
+  LockoutFactor,
+  LockoutFactorStatus,
+  LockoutKey,
+  LockoutReservation,
+  LockoutResetResult,
+  LockoutStatus,
+  ThrottleScope,
+} from './lockout/create-lockout.js';
+export { reserveTransition, resetTransition } from './lockout/transitions.js';
+export type { ReserveArgs, ReserveResult, ResetArgs, ResetResult, SourceLimit } from './lockout/transitions.js';
+export { memoryStore } from './store/memory.js';
+export type { MemoryStoreOptions } from './store/memory.js';
+export { storeKey, isStoreKey, isTenantId, tenantOfKey } from './store/key.js';
+export type { KanmonStore, RecordWrite, StoreRecord, Transition, TransitionOutcome } from './store/store.js';

@@ -4,6 +4,7 @@ import { checkPasswordCommand } from './check-password.js';
 import { complianceCommand } from './compliance.js';
 import { hashCommand, verifyCommand } from './hash.js';
 import { policyCommand } from './policy.js';
+import { postgresCommand } from './postgres.js';
 
 /** Every `kanmon` sub-command, in the order `kanmon --help` lists them. */
 export const commands: readonly CliCommand[] = [
@@ -13,4 +14,5 @@ export const commands: readonly CliCommand[] = [
   verifyCommand,
   breachedCommand,
   complianceCommand,
+  postgresCommand,
 ];
