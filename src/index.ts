@@ -54,6 +54,124 @@ export type {
 } from './compliance/clauses.js';
 export { renderComplianceReport, reportFormats, isReportFormat } from './compliance/render/index.js';
 export type { ReportFormat, RenderOptions } from './compliance/render/index.js';
+export { createIpAllowList } from './access/ip-allow-list.js';
+export type { IpAllowList, InvalidCidrEntry } from './access/ip-allow-list.js';
+export { createClientIpResolver, resolveClientIp } from './access/client-ip.js';
+export type {
+  ClientIpOptions,
+  ClientIpRequest,
+  ClientIpResolver,
+  ClientIpResult,
+  ClientIpSource,
+  ForwardedHeaderName,
+  IncomingHeaders,
+} from './access/client-ip.js';
+export { createBusinessHours } from './access/business-hours.js';
+export type {
+  BusinessHours,
+  BusinessHoursCheck,
+  BusinessHoursOptions,
+  ClosedReason,
+  LocalTime,
+  OutOfHoursAction,
+} from './access/business-hours.js';
+export { createClientCertPolicy } from './access/client-cert.js';
+export type {
+  ClientCertPolicy,
+  ClientCertPolicyOptions,
+  ClientCertReason,
+  ClientCertRequest,
+  ClientCertResult,
+  ClientCertSource,
+  PeerCertificateSocket,
+  VerifiedClientCert,
+} from './access/client-cert.js';
+export { certificateFingerprintSha256 } from './access/certificate-fingerprint.js';
+export { createDevices } from './access/device.js';
+export type {
+  CheckDeviceInput,
+  DeviceCheckResult,
+  DeviceEvent,
+  DeviceReason,
+  Devices,
+  DevicesOptions,
+  DeviceTokenKey,
+  DeviceTokenKeys,
+  RegisterDeviceInput,
+  RegisterDeviceResult,
+  RevokeDeviceInput,
+} from './access/device.js';
+export { createMemoryDeviceRegistry } from './access/device-registry.js';
+export type { DeviceKind, DeviceRegistry, MemoryDeviceRegistry, RegisteredDevice } from './access/device-registry.js';
+export { createAccessEvaluator, evaluateAccess } from './access/evaluate-access.js';
+export type {
+  AccessContext,
+  AccessDecision,
+  AccessDenyReason,
+  AccessEvaluator,
+  AccessEvaluatorOptions,
+  AccessFlag,
+  AccessPolicy,
+  AccessRequest,
+  AccessRequestDecision,
+  AccessRuleName,
+} from './access/evaluate-access.js';
+export { checkPassword } from './password/check-password.js';
+export type { PasswordCheckResult, PasswordContext, PasswordPolicy } from './password/check-password.js';
+export { normalizePassword } from './password/normalize.js';
+export type { PasswordNormalization } from './password/normalize.js';
+export { passwordIssueCodes } from './password/issues.js';
+export type { ContextSource, PasswordIssue, PasswordIssueCode, PasswordIssueOf, SequenceKind } from './password/issues.js';
+export type { PasswordSettings } from './password/internal/prepared.js';
+
+export { formatIssue } from './messages/format-issue.js';
+export type { IssueMessageOverrides } from './messages/format-issue.js';
+export { describePolicy, passwordRules } from './messages/describe-policy.js';
+export type { PolicyRuleOverrides } from './messages/describe-policy.js';
+export { messageLangs } from './messages/catalog.js';
+export type { MessageLang, PasswordRule, PasswordRuleId } from './messages/catalog.js';
+export { createPasswordHasher } from './password/hash/create-hasher.js';
+export type { PasswordHasher, PasswordHasherOptions, PasswordRefusal, PasswordVerifyResult } from './password/hash/create-hasher.js';
+export { argon2Engine } from './password/hash/argon2id.js';
+export type { Argon2Engine, Argon2EngineName, Argon2Params } from './password/hash/argon2id.js';
+export { canonicalArgon2 } from './password/hash/phc.js';
+export { checkPasswordHistory } from './password/history.js';
+export type { PasswordHistoryResult } from './password/history.js';
+export { checkPasswordAge, canChangePassword } from './password/age.js';
+export type { MustChangeReason, PasswordAgeResult, PasswordAgeState, PasswordChangeAllowance } from './password/age.js';
+export { markCompromised } from './password/compromise.js';
+export type { CompromisePatch, CompromiseSource, MarkCompromisedOptions, PasswordCompromisedEvent } from './password/compromise.js';
+export { createBreachedPasswordFilter } from './password/breached/create-filter.js';
+export type { BreachedPasswordFilter } from './password/breached/create-filter.js';
+export { buildBreachedPasswordFilter, createBreachedFilterBuilder } from './password/breached/build.js';
+export type {
+  BreachedFilterBuilder,
+  BreachedFilterBuilderOptions,
+  BreachedListFormat,
+  BuildBreachedFilterOptions,
+  BuildBreachedFilterResult,
+} from './password/breached/build.js';
+export { createOnlineBreachCheck } from './password/breached/online.js';
+export type { OnlineBreachCheck, OnlineBreachCheckOptions, OnlineBreachResult } from './password/breached/online.js';
+export { createLockout } from './lockout/create-lockout.js';
+export type {
+  CreateLockoutOptions,
+  Lockout,
+  LockoutEvent,
+  LockoutFactor,
+  LockoutFactorStatus,
+  LockoutKey,
+  LockoutReservation,
+  LockoutResetResult,
+  LockoutStatus,
+  ThrottleScope,
+} from './lockout/create-lockout.js';
+export { reserveTransition, resetTransition } from './lockout/transitions.js';
+export type { ReserveArgs, ReserveResult, ResetArgs, ResetResult, SourceLimit } from './lockout/transitions.js';
+export { memoryStore } from './store/memory.js';
+export type { MemoryStoreOptions } from './store/memory.js';
+export { storeKey, isStoreKey, isTenantId, tenantOfKey } from './store/key.js';
+export type { KanmonStore, RecordWrite, StoreRecord, Transition, TransitionOutcome } from './store/store.js';
 
 export { enrollTotp } from './mfa/enroll-totp.js';
 export type { EnrollTotpOptions, TotpAccount, TotpEnrollment } from './mfa/enroll-totp.js';

@@ -201,11 +201,19 @@ export const businessHoursSchema = z.strictObject({
 export const accessRuleSchema = z.strictObject({
   /** FNB-2.1: who may reach this route or service. */
   allow: z.enum(['internal_only', 'allow_listed_terminals', 'any']),
+  /** `allow_listed_terminals` only: this rule's terminal addresses instead of `access.ipAllowList`. */
+  ipAllowList: z.array(cidr).optional(),
+  /** `allow_listed_terminals` only: overrides `access.requireClientCert` for this rule. */
+  requireClientCert: z.boolean().optional(),
+  /** `allow_listed_terminals` only: overrides `access.requireRegisteredDevice` for this rule. */
+  requireRegisteredDevice: z.boolean().optional(),
 });
 
 export const accessSchema = z.strictObject({
   /** Proxies whose `X-Forwarded-For` / `Forwarded` headers are believed. Empty = headers ignored. */
   trustedProxies: z.array(cidr).default([]),
+  /** The one forwarding header the trusted proxies set; the other is never read (a client could send it). */
+  forwardedHeader: z.enum(['x-forwarded-for', 'forwarded']).default('x-forwarded-for'),
   /** Client addresses allowed to connect (EXT-4, IPC-2, RM-21). Empty = no IP restriction. */
   ipAllowList: z.array(cidr).default([]),
   /** Terminals must present an allow-listed client certificate. */
@@ -281,6 +289,19 @@ export const policySchema = z
     }
     if (p.session.idleTimeoutMs > p.session.absoluteTimeoutMs) {
       ctx.addIssue({ code: 'custom', path: ['session', 'idleTimeoutMs'], message: 'must not exceed session.absoluteTimeoutMs' });
+    }
+    const rules = [['defaultRule', p.access.defaultRule] as const, ...Object.entries(p.access.routes).map(([name, rule]) => [`routes.${name}`, rule] as const)];
+    for (const [name, rule] of rules) {
+      const path = ['access', ...name.split(/\.(.*)/s).filter(Boolean)];
+      const terminalFields = rule.ipAllowList !== undefined || rule.requireClientCert !== undefined || rule.requireRegisteredDevice !== undefined;
+      if (rule.allow !== 'allow_listed_terminals' && terminalFields) {
+        ctx.addIssue({ code: 'custom', path, message: `terminal settings only apply to allow: 'allow_listed_terminals'` });
+      }
+      if (rule.allow === 'internal_only' && p.mfa.internalNetworks.length === 0) {
+        ctx.addIssue({ code: 'custom', path, message: "allow: 'internal_only' needs mfa.internalNetworks" });
+      }
+      // An allow_listed_terminals rule with no terminal configured is refused by createAccessEvaluator, not here:
+      // the presets ship it that way for the deployer to fill in.
     }
     const hours = p.access.businessHours;
     if (hours && hours.open >= hours.close) {

@@ -1,6 +1,18 @@
 import type { CliCommand } from '../command.js';
+import { breachedCommand } from './breached.js';
+import { checkPasswordCommand } from './check-password.js';
 import { complianceCommand } from './compliance.js';
+import { hashCommand, verifyCommand } from './hash.js';
 import { policyCommand } from './policy.js';
+import { postgresCommand } from './postgres.js';
 
 /** Every `kanmon` sub-command, in the order `kanmon --help` lists them. */
-export const commands: readonly CliCommand[] = [policyCommand, complianceCommand];
+export const commands: readonly CliCommand[] = [
+  policyCommand,
+  checkPasswordCommand,
+  hashCommand,
+  verifyCommand,
+  breachedCommand,
+  complianceCommand,
+  postgresCommand,
+];

@@ -1,0 +1,101 @@
+// Lockout `reserve` (the call made before every password check) on each store,
+// side by side with rate-limiter-flexible's consume on the same backend, in one run.
+// The bench starts its own redis-server and PostgreSQL (the test harness's code).
+// Memory runs last: rate-limiter-flexible's memory limiter keeps a timer per key alive
+// for its whole duration, which would weigh on the GC of the sections after it.
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
+import { createLockout, definePolicy, memoryStore } from '../dist/index.js';
+import { postgresStore } from '../dist/postgres/index.js';
+import { redisStore } from '../dist/redis/index.js';
+import { requireService, startPostgres, startRedis } from '../test/support/services.mjs';
+import { compare, figure, measure } from './harness.mjs';
+
+/** Untimed pass over every case first (JIT, script cache, keys created), so the case measured first is not the cold one. */
+async function warmUp(cases, options) {
+  for (const fn of Object.values(cases)) await measure(fn, { ...options, timeMs: 1000 });
+}
+
+// Many accounts, each attempt counted (100,000 accounts, maxFailures 1000: no account locks
+// and every call is a counted write, the expensive path), client IPs on.
+const policy = definePolicy('funabashi', {
+  lockout: { maxFailures: 1000, perSource: { maxFailuresPerIp: null, maxFailuresPerAccountAndIp: null } },
+});
+const ACCOUNTS = 100_000;
+const account = (i) => `user${i % ACCOUNTS}@city.example.jp`;
+
+export default async function lockoutBench() {
+  // --- Redis --------------------------------------------------------------
+  if (requireService('redis')) {
+    const server = await startRedis();
+    const client = new Redis(server.url);
+    client.on('error', () => undefined);
+    try {
+      const lockout = createLockout({ policy, store: redisStore({ client }) });
+      const peer = new RateLimiterRedis({ storeClient: client, points: 1_000_000, duration: 900, keyPrefix: 'rlf' });
+      await client.ping();
+      const cases = {
+        'kanmon reserve': (i) => lockout.reserve(account(i)),
+        'rate-limiter-flexible RateLimiterRedis.consume': (i) => peer.consume(account(i)),
+        'PING floor (same client)': () => client.ping(),
+      };
+      await warmUp(cases, { concurrency: 64 });
+      await compare(
+        'lockout.reserve — Redis store, concurrency 64, one ioredis client',
+        cases,
+        {
+          concurrency: 64,
+          timeMs: 3000,
+          note: 'Acceptance: kanmon reserve at least as fast as RateLimiterRedis.consume. Each is one round trip (EVALSHA); PING is the floor of one round trip.',
+        },
+      );
+    } finally {
+      client.disconnect();
+      await server.stop();
+    }
+  }
+
+  // --- PostgreSQL ---------------------------------------------------------
+  if (requireService('postgres')) {
+    const server = await startPostgres();
+    const pool = new pg.Pool({ connectionString: server.connectionString, max: 16, options: '-c synchronous_commit=on' });
+    pool.on('error', () => undefined);
+    try {
+      const store = postgresStore({ pool });
+      await store.migrate();
+      const lockout = createLockout({ policy, store });
+      const r = await compare(
+        'lockout.reserve — PostgreSQL store, concurrency 16, pool of 16',
+        {
+          'kanmon reserve': (i) => lockout.reserve(account(i)),
+          'SELECT 1 floor (same pool)': () => pool.query('SELECT 1'),
+        },
+        { concurrency: 16, timeMs: 3000, note: 'One short transaction per call: BEGIN, upsert-and-lock, write, COMMIT. The test server runs with fsync off.' },
+      );
+      figure('lockout.reserve — PostgreSQL', { 'reserve ops/s': Math.round(r['kanmon reserve'].ops) });
+    } finally {
+      await pool.end();
+      await server.stop();
+    }
+  }
+
+  // --- memory -------------------------------------------------------------
+  {
+    const store = memoryStore();
+    const lockout = createLockout({ policy, store });
+    const peer = new RateLimiterMemory({ points: 1_000_000, duration: 900 });
+    const cases = {
+      'kanmon reserve': (i) => lockout.reserve(account(i)),
+      'rate-limiter-flexible RateLimiterMemory.consume': (i) => peer.consume(account(i)),
+    };
+    await warmUp(cases, {});
+    await compare(
+      'lockout.reserve — memory store (concurrency 1)',
+      cases,
+      { timeMs: 2000, note: 'Acceptance: kanmon reserve ≥ 500,000 ops/s on the memory store. 100,000 distinct accounts.' },
+    );
+    await store.close();
+  }
+
+}

@@ -1,0 +1,100 @@
+import { createReadStream } from 'node:fs';
+import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { KanmonError } from '../../errors.js';
+import { type BreachedListFormat, buildBreachedPasswordFilter } from '../../password/breached/build.js';
+import { createBreachedPasswordFilter } from '../../password/breached/create-filter.js';
+import { type CliCommand, type CliIo, EXIT_FINDING, EXIT_OK, EXIT_USAGE } from '../command.js';
+import { readPassword } from '../read-password.js';
+
+const usage = {
+  en: [
+    'kanmon breached build <file> -o <filter.bin> [--min-count N] [--fpr 1e-6] [--format auto|hibp|plain]',
+    'kanmon breached check <filter.bin>      (password from stdin or a no-echo prompt)',
+    '',
+    '<file>: a Have I Been Pwned "Pwned Passwords" SHA-1 download (HASH:COUNT lines, any order,',
+    'CRLF or LF) or a plain list of passwords, one per line. Progress goes to stderr.',
+  ].join('\n'),
+  ja: [
+    'kanmon breached build <ファイル> -o <filter.bin> [--min-count N] [--fpr 1e-6] [--format auto|hibp|plain]',
+    'kanmon breached check <filter.bin>      （パスワードは標準入力またはエコーなしのプロンプト）',
+    '',
+    '<ファイル>: Have I Been Pwned の "Pwned Passwords" SHA-1 版（HASH:COUNT 行、順不同、CRLF/LF）',
+    'またはパスワードを 1 行に 1 つ並べた一覧。進捗は標準エラーに出力します。',
+  ].join('\n'),
+};
+
+function mib(bytes: number): string {
+  return (bytes / 1024 / 1024).toFixed(1) + ' MiB';
+}
+
+async function build(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    options: { output: { type: 'string', short: 'o' }, 'min-count': { type: 'string' }, fpr: { type: 'string' }, format: { type: 'string' } },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1 || values.output === undefined) {
+    io.stderr.write(usage[io.lang] + '\n');
+    return EXIT_USAGE;
+  }
+  const input = resolve(io.cwd, positionals[0]!);
+  const output = resolve(io.cwd, values.output);
+  const minCount = values['min-count'] === undefined ? 1 : Number(values['min-count']);
+  const fpr = values.fpr === undefined ? 1e-6 : Number(values.fpr);
+  if (!Number.isSafeInteger(minCount) || minCount < 0) throw new KanmonError('ERR_INVALID_ARGUMENT', '--min-count must be a non-negative integer');
+  if (!(fpr > 0 && fpr < 1)) throw new KanmonError('ERR_INVALID_ARGUMENT', '--fpr must be between 0 and 1, e.g. 1e-6');
+  const format = (values.format ?? 'auto') as BreachedListFormat;
+  const total = (await stat(input)).size;
+  const started = performance.now();
+  const result = await buildBreachedPasswordFilter(() => createReadStream(input, { highWaterMark: 1 << 20 }), {
+    fpr,
+    minCount,
+    format,
+    onProgress: ({ pass, lines, bytes }) => {
+      const pct = total > 0 ? ` ${((100 * bytes) / total).toFixed(0)}%` : '';
+      io.stderr.write(`pass ${pass}/2: ${lines.toLocaleString('en-US')} lines, ${mib(bytes)}${pct}\n`);
+    },
+  });
+  const temp = `${output}.${process.pid}.tmp`;
+  await writeFile(temp, result.bytes);
+  await rename(temp, output);
+  const seconds = (performance.now() - started) / 1000;
+  io.stderr.write(
+    `${result.format}: ${result.count.toLocaleString('en-US')} entries (${result.skipped.toLocaleString('en-US')} skipped) from ${result.lines.toLocaleString('en-US')} lines in ${seconds.toFixed(1)} s\n` +
+      `k=${result.hashes}, m=${result.bits.toLocaleString('en-US')} bits, ${mib(result.bytes.length)}, expected FPR ${result.expectedFpr.toExponential(2)}\n`,
+  );
+  io.stdout.write(output + '\n');
+  return EXIT_OK;
+}
+
+async function check(args: readonly string[], io: CliIo): Promise<number> {
+  const { positionals } = parseArgs({ args: [...args], options: {}, strict: true, allowPositionals: true });
+  if (positionals.length !== 1) {
+    io.stderr.write(usage[io.lang] + '\n');
+    return EXIT_USAGE;
+  }
+  const filter = createBreachedPasswordFilter(await readFile(resolve(io.cwd, positionals[0]!)));
+  const password = await readPassword(io, io.lang === 'ja' ? 'パスワード: ' : 'Password: ');
+  const found = filter.has(password);
+  io.stdout.write((found ? 'breached' : 'not found') + '\n');
+  return found ? EXIT_FINDING : EXIT_OK;
+}
+
+export const breachedCommand: CliCommand = {
+  name: 'breached',
+  summary: {
+    en: 'Build or query the offline breached-password filter',
+    ja: 'オフラインの漏えいパスワードフィルタを作成・照会',
+  },
+  usage,
+  async run(args, io) {
+    const [sub, ...rest] = args;
+    if (sub === 'build') return build(rest, io);
+    if (sub === 'check') return check(rest, io);
+    io.stderr.write(usage[io.lang] + '\n');
+    return EXIT_USAGE;
+  },
+};

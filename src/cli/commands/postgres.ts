@@ -1,0 +1,26 @@
+import { stateSchemaSql } from '../../postgres/schema.js';
+import { type CliCommand, EXIT_OK, EXIT_USAGE } from '../command.js';
+
+/**
+ * `kanmon postgres schema`: print the SQL `postgresStore().migrate()` applies,
+ * for DBAs who review and apply schemas themselves.
+ */
+export const postgresCommand: CliCommand = {
+  name: 'postgres',
+  summary: {
+    en: 'Print the PostgreSQL schema of the kanmon store (kanmon postgres schema)',
+    ja: 'kanmon ストアの PostgreSQL スキーマを表示（kanmon postgres schema）',
+  },
+  usage: {
+    en: 'kanmon postgres schema\n\nPrints the SQL that postgresStore().migrate() applies (idempotent: CREATE … IF NOT EXISTS).',
+    ja: 'kanmon postgres schema\n\npostgresStore().migrate() が適用する SQL を表示します（冪等: CREATE … IF NOT EXISTS）。',
+  },
+  run(args, io) {
+    if (args.length !== 1 || args[0] !== 'schema') {
+      io.stderr.write(this.usage[io.lang] + '\n');
+      return Promise.resolve(EXIT_USAGE);
+    }
+    io.stdout.write(stateSchemaSql);
+    return Promise.resolve(EXIT_OK);
+  },
+};

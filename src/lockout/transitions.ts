@@ -1,0 +1,241 @@
+/**
+ * The lockout state machine as pure transitions over store records.
+ *
+ * Every store applies these atomically (see `src/store/store.ts`); the Redis
+ * store runs their Lua twins in `src/redis/scripts.ts`, kept in step by the
+ * shared contract suite. Nothing here reads a clock: `now` is an argument.
+ *
+ * Account record (one per tenant, factor and normalised account):
+ * - `f` failures counted (reservations since the last success or reset)
+ * - `t` time of the last counted attempt (ms)
+ * - `u` locked until (ms); `0` not locked; `-1` locked until an admin unlocks
+ * - `c` locks so far (drives progressive lock durations)
+ *
+ * Source record (per (account, IP) and per IP), a fixed window:
+ * - `n` attempts counted in the window, `s` window start (ms)
+ */
+import type { RecordWrite, StoreRecord, Transition } from '../store/store.js';
+
+/** A per-source throttle: its limit and window. `windowMs: 0` = the window never resets. */
+export interface SourceLimit {
+  readonly limit: number;
+  readonly windowMs: number;
+}
+
+const keep: RecordWrite = Object.freeze({ kind: 'keep' });
+const keeps: readonly RecordWrite[][] = Array.from({ length: 9 }, (_, n) => Object.freeze(new Array<RecordWrite>(n).fill(keep)) as RecordWrite[]);
+const keepAll = (n: number): readonly RecordWrite[] => keeps[n] ?? new Array<RecordWrite>(n).fill(keep);
+
+/** Arguments of {@link reserveTransition}. */
+export interface ReserveArgs {
+  /** The caller's clock, ms since the epoch (> 0). */
+  readonly now: number;
+  readonly maxFailures: number;
+  /** The failure count resets after this long without an attempt; `0` = never. */
+  readonly failureWindowMs: number;
+  readonly lockDurationMs: number;
+  /** Each further lock lasts `multiplier` times the previous one (1 = constant). */
+  readonly multiplier: number;
+  /** Cap of a progressive lock (never below `lockDurationMs`). */
+  readonly maxLockDurationMs: number;
+  /** Locks last until {@link resetTransition} (an admin unlock). */
+  readonly permanent: boolean;
+  /** Throttles whose records sit at keys[1], keys[2], … in this order. */
+  readonly sources: readonly SourceLimit[];
+}
+
+/** The outcome of a reservation. `lockedUntil`: `0` none, `-1` until an admin unlocks. */
+export type ReserveResult =
+  | {
+      readonly status: 'ok';
+      /** Failures counted, this reservation included. */
+      readonly failures: number;
+      /** Reservations left before the account locks. */
+      readonly remaining: number;
+      /** This reservation reached `maxFailures` and locked the account. */
+      readonly lockedNow: boolean;
+      readonly lockCount: number;
+      readonly lockedUntil: number;
+    }
+  | {
+      readonly status: 'locked';
+      /** `null` while locked until an admin unlocks. */
+      readonly retryAfterMs: number | null;
+      readonly lockedUntil: number;
+      readonly lockCount: number;
+    }
+  | {
+      readonly status: 'throttled';
+      /** `null` when the throttle's window never resets (`windowMs: 0`). */
+      readonly retryAfterMs: number | null;
+      /** Index into `sources` of the throttle that refused (the one that lasts longest). */
+      readonly source: number;
+    };
+
+/**
+ * Added to every TTL: records outlive the moment they stop mattering by this
+ * much, so instances whose clocks disagree by up to this much (and the store's
+ * own clock) never see a record vanish while it still counts. Expiry only
+ * reclaims space; the decisions read the timestamps.
+ */
+export const ttlSlackMs = 5_000;
+
+/** How long an account record is remembered after its last activity. */
+export function keepMs(args: Pick<ReserveArgs, 'failureWindowMs' | 'multiplier' | 'maxLockDurationMs'>): number {
+  if (args.failureWindowMs === 0) return 0;
+  return args.multiplier > 1 ? Math.max(args.failureWindowMs, args.maxLockDurationMs) : args.failureWindowMs;
+}
+
+/** The length of lock number `lockCount` (1-based). Repeated multiplication, as the Lua twin does, so both agree to the bit. */
+export function lockDuration(args: Pick<ReserveArgs, 'lockDurationMs' | 'multiplier' | 'maxLockDurationMs'>, lockCount: number): number {
+  let d = args.lockDurationMs;
+  if (args.multiplier > 1) {
+    const cap = Math.max(args.maxLockDurationMs, args.lockDurationMs);
+    for (let i = 2; i <= lockCount; i++) {
+      d = d * args.multiplier;
+      if (d >= cap) {
+        d = cap;
+        break;
+      }
+    }
+  }
+  return Math.floor(d);
+}
+
+interface AccountState {
+  f: number;
+  t: number;
+  u: number;
+  c: number;
+}
+
+/**
+ * The account's state as of `now`, with everything that has lapsed forgotten:
+ * an expired lock clears the count; a quiet `failureWindowMs` clears the count;
+ * a quiet `keepMs` clears the lock history too.
+ */
+export function effectiveAccount(record: StoreRecord | null, args: Pick<ReserveArgs, 'now' | 'failureWindowMs' | 'multiplier' | 'maxLockDurationMs'>): AccountState {
+  const s: AccountState = { f: record?.f ?? 0, t: record?.t ?? 0, u: record?.u ?? 0, c: record?.c ?? 0 };
+  if (s.u === -1 || s.u > args.now) return s;
+  const keep = keepMs(args);
+  if (keep > 0 && args.now - Math.max(s.t, s.u) >= keep) {
+    s.f = 0;
+    s.c = 0;
+    s.u = 0;
+  } else if (s.u > 0) {
+    s.f = 0;
+    s.u = 0;
+  } else if (args.failureWindowMs > 0 && args.now - s.t >= args.failureWindowMs) {
+    s.f = 0;
+  }
+  return s;
+}
+
+function accountTtl(s: AccountState, args: ReserveArgs): number | null {
+  if (s.u === -1) return null;
+  const keep = keepMs(args);
+  if (keep === 0) return null;
+  return Math.max(s.t, s.u) + keep - args.now + ttlSlackMs;
+}
+
+/**
+ * Count one attempt up front, before the secret is verified.
+ *
+ * keys: `[account, ...sources]`. Refuses with `locked` while the account is
+ * locked and with `throttled` when a per-source window is full; a refusal
+ * writes nothing. Otherwise counts the attempt on the account and on every
+ * source, and locks the account when the count reaches `maxFailures`.
+ */
+export const reserveTransition: Transition<ReserveArgs, ReserveResult> = {
+  name: 'lockout.reserve',
+  apply(records, args) {
+    const now = args.now;
+    const record = records[0] ?? null;
+    if (record && (record.u === -1 || (record.u ?? 0) > now)) {
+      const u = record.u ?? 0;
+      return {
+        writes: keepAll(records.length),
+        result: { status: 'locked', retryAfterMs: u === -1 ? null : u - now, lockedUntil: u, lockCount: record.c ?? 0 },
+      };
+    }
+    const count = args.sources.length;
+    const counts: number[] = [];
+    const starts: number[] = [];
+    let throttled = -1;
+    let retryAfterMs = 0;
+    for (let i = 0; i < count; i++) {
+      const limit = args.sources[i] as SourceLimit;
+      const r = records[i + 1] ?? null;
+      let n = r?.n ?? 0;
+      let s = r?.s ?? 0;
+      if (r === null || (limit.windowMs > 0 && now - s >= limit.windowMs)) {
+        n = 0;
+        s = now;
+      }
+      counts.push(n);
+      starts.push(s);
+      if (n >= limit.limit) {
+        const retry = limit.windowMs > 0 ? s + limit.windowMs - now : -1;
+        if (throttled === -1 || (retryAfterMs !== -1 && (retry === -1 || retry > retryAfterMs))) {
+          throttled = i;
+          retryAfterMs = retry;
+        }
+      }
+    }
+    if (throttled !== -1) {
+      return {
+        writes: keepAll(records.length),
+        result: { status: 'throttled', retryAfterMs: retryAfterMs === -1 ? null : retryAfterMs, source: throttled },
+      };
+    }
+    const s = effectiveAccount(record, args);
+    s.f += 1;
+    s.t = now;
+    let lockedNow = false;
+    if (s.f >= args.maxFailures) {
+      s.c += 1;
+      s.u = args.permanent ? -1 : now + lockDuration(args, s.c);
+      lockedNow = true;
+    }
+    const writes: RecordWrite[] = [{ kind: 'set', record: { f: s.f, t: s.t, u: s.u, c: s.c }, ttlMs: accountTtl(s, args) }];
+    for (let i = 0; i < count; i++) {
+      const windowMs = (args.sources[i] as SourceLimit).windowMs;
+      const start = starts[i] as number;
+      writes.push({ kind: 'set', record: { n: (counts[i] as number) + 1, s: start }, ttlMs: windowMs > 0 ? start + windowMs - now + ttlSlackMs : null });
+    }
+    return {
+      writes,
+      result: { status: 'ok', failures: s.f, remaining: Math.max(0, args.maxFailures - s.f), lockedNow, lockCount: s.c, lockedUntil: s.u },
+    };
+  },
+};
+
+/** Arguments of {@link resetTransition}. */
+export interface ResetArgs {
+  readonly now: number;
+}
+
+/** What a reset removed. */
+export interface ResetResult {
+  /** The account (keys[0]) was locked at `now`. */
+  readonly wasLocked: boolean;
+  /** Its failure count as stored (before any lapse is applied). */
+  readonly failures: number;
+}
+
+/**
+ * Forget an account: delete every key given (the account record, and any
+ * per-(account, IP) record), atomically, reporting whether it was locked.
+ * Used by a successful login and by an administrator's unlock.
+ */
+export const resetTransition: Transition<ResetArgs, ResetResult> = {
+  name: 'lockout.reset',
+  apply(records, args) {
+    const r = records[0] ?? null;
+    const u = r?.u ?? 0;
+    return {
+      writes: records.map((): RecordWrite => ({ kind: 'delete' })),
+      result: { wasLocked: u === -1 || u > args.now, failures: r?.f ?? 0 },
+    };
+  },
+};

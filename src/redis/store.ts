@@ -1,0 +1,189 @@
+import { createHash } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+import { KanmonError } from '../errors.js';
+import { assertStoreKey, assertTenant } from '../store/key.js';
+import { checkInteger, checkTtl, checkUpdateKeys, storeFailure, toRecord } from '../store/internal.js';
+import type { KanmonStore, StoreRecord, Transition } from '../store/store.js';
+import { type RedisTransitionScript, advanceLua, builtinScripts } from './scripts.js';
+
+/** Options for {@link redisStore}. */
+export interface RedisStoreOptions {
+  /**
+   * An ioredis client (`Redis` or `Cluster`) you created and own; kanmon never
+   * closes it. Give it an `error` listener, and consider
+   * `enableOfflineQueue: false` so commands fail fast while Redis is down
+   * (lockout also times out on its own: `storeTimeoutMs`).
+   */
+  readonly client: Redis | Cluster;
+  /**
+   * Prepended to every key: `<prefix>:{tenant}:namespace:…`.
+   * @default 'kanmon'
+   */
+  readonly prefix?: string;
+  /**
+   * Lua scripts for further transitions, by transition name (see
+   * `RedisTransitionScript`). The built-in lockout transitions are always there.
+   */
+  readonly scripts?: Readonly<Record<string, RedisTransitionScript<never>>>;
+}
+
+/** The fields of each record tag, in the order the scripts pack them (see scripts.ts). */
+const recordFields: Readonly<Record<string, readonly string[]>> = { a: ['f', 't', 'u', 'c'], s: ['n', 's'] };
+
+/** A record as the scripts store it: a tag byte, then little-endian doubles. */
+function parseRecord(raw: Buffer | null): StoreRecord | null {
+  if (raw === null || raw.length === 0) return null;
+  const fields = recordFields[String.fromCharCode(raw[0] ?? 0)];
+  if (!fields || raw.length !== 1 + 8 * fields.length) {
+    throw new KanmonError('ERR_STORE_UNAVAILABLE', 'redis store: a record has an unknown format');
+  }
+  const out: Record<string, number> = {};
+  fields.forEach((name, i) => (out[name] = raw.readDoubleLE(1 + 8 * i)));
+  return toRecord(out);
+}
+
+type ScriptCommand = (...args: (string | number)[]) => Promise<unknown>;
+
+const prefixPattern = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * A {@link KanmonStore} over Redis (kanmon/redis), for many instances behind a
+ * load balancer. Every transition is one Lua script, loaded once per client
+ * with `defineCommand` and run by `EVALSHA`: one round trip, atomic on the
+ * server. Keys carry the tenant as a Redis Cluster hash tag
+ * (`kanmon:{city-001}:lockout:pw:alice`), so multi-key scripts are slot-safe.
+ * `purgeTenant` walks keys with `SCAN`, never `KEYS`.
+ *
+ * Lockout state must survive a Redis restart: run Redis with persistence
+ * (AOF, `appendonly yes`), or a restart unlocks every account.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from 'ioredis';
+ * import { createLockout, definePolicy } from 'kanmon';
+ * import { redisStore } from 'kanmon/redis';
+ *
+ * const client = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { enableOfflineQueue: false });
+ * client.on('error', (err) => console.error('redis', err.message));
+ * const lockout = createLockout({ policy: definePolicy('funabashi'), store: redisStore({ client }) });
+ * ```
+ */
+export function redisStore(options: RedisStoreOptions): KanmonStore {
+  const { client, prefix = 'kanmon', scripts: extra = {} } = options;
+  if (!client || typeof (client as { defineCommand?: unknown }).defineCommand !== 'function') {
+    throw new KanmonError('ERR_INVALID_ARGUMENT', 'redisStore: client must be an ioredis Redis or Cluster instance');
+  }
+  if (!prefixPattern.test(prefix)) throw new KanmonError('ERR_INVALID_ARGUMENT', 'redisStore: prefix must be 1–64 of A-Z a-z 0-9 _ . -');
+  const scripts = { ...extra, ...builtinScripts };
+  const commands = client as unknown as Record<string, ScriptCommand | undefined>;
+
+  /** Define the script on this client once (the name carries the script's hash, so versions never clash). */
+  const command = (lua: string): ScriptCommand => {
+    const name = 'kanmon_' + createHash('sha1').update(lua).digest('hex').slice(0, 16);
+    if (typeof commands[name] !== 'function') client.defineCommand(name, { lua });
+    const fn = commands[name] as ScriptCommand;
+    return (...args) => fn.apply(client, args);
+  };
+  const byName = new Map<string, { script: RedisTransitionScript<never>; run: ScriptCommand }>();
+  for (const [name, script] of Object.entries(scripts)) byName.set(name, { script, run: command(script.lua) });
+  const advance = command(advanceLua);
+  const full = (key: string) => `${prefix}:${key}`;
+
+  const wrap = async <T>(op: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw storeFailure('redis', op, err);
+    }
+  };
+
+  const masters = (): (Redis | Cluster)[] => {
+    const nodes = (client as { nodes?: (role: 'master') => Redis[] }).nodes;
+    return typeof nodes === 'function' && (client as { isCluster?: boolean }).isCluster ? nodes.call(client, 'master') : [client];
+  };
+
+  return {
+    name: 'redis',
+
+    update<A, R>(transition: Transition<A, R>, keys: readonly string[], args: A): Promise<R> {
+      // Not `async`: one promise layer on the hottest path of every shared deployment.
+      let pending: Promise<unknown>;
+      let script: RedisTransitionScript<A, R>;
+      try {
+        checkUpdateKeys(keys);
+        const entry = byName.get(transition.name);
+        if (!entry) {
+          throw new KanmonError('ERR_INVALID_ARGUMENT', `redisStore has no Lua script for transition '${transition.name}'; pass it in options.scripts`);
+        }
+        script = entry.script as unknown as RedisTransitionScript<A, R>;
+        const argv = script.encode(args);
+        pending = keys.length === 1 ? entry.run(1, full(keys[0] as string), ...argv) : entry.run(keys.length, ...keys.map(full), ...argv);
+      } catch (err) {
+        return Promise.reject(storeFailure('redis', transition.name, err));
+      }
+      return pending.then(
+        (reply) => script.decode(reply),
+        (err: unknown) => {
+          throw storeFailure('redis', transition.name, err);
+        },
+      );
+    },
+
+    read: async (key) => {
+      assertStoreKey(key);
+      return wrap('read', async () => parseRecord(await client.getBuffer(full(key))));
+    },
+
+    advanceIfGreater: async (key, value, ttlMs) => {
+      assertStoreKey(key);
+      checkInteger(value);
+      checkTtl(ttlMs);
+      return wrap('advanceIfGreater', async () => (await advance(1, full(key), String(value), ttlMs === null ? '' : String(ttlMs))) === 1);
+    },
+
+    consumeOnce: async (key, ttlMs) => {
+      assertStoreKey(key);
+      checkTtl(ttlMs);
+      return wrap('consumeOnce', async () => {
+        const reply = ttlMs === null ? await client.set(full(key), '1', 'NX') : await client.set(full(key), '1', 'PX', ttlMs, 'NX');
+        return reply === 'OK';
+      });
+    },
+
+    increment: async (key) => {
+      assertStoreKey(key);
+      return wrap('increment', () => client.incr(full(key)));
+    },
+
+    readCounter: async (key) => {
+      assertStoreKey(key);
+      return wrap('readCounter', async () => Number((await client.get(full(key))) ?? 0));
+    },
+
+    delete: async (key) => {
+      assertStoreKey(key);
+      return wrap('delete', async () => (await client.del(full(key))) > 0);
+    },
+
+    purgeTenant: async (tenant) => {
+      assertTenant(tenant);
+      return wrap('purgeTenant', async () => {
+        const match = `${prefix}:{${tenant}}:*`;
+        let removed = 0;
+        for (const node of masters()) {
+          let cursor = '0';
+          do {
+            const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+            cursor = next;
+            if (keys.length > 0) removed += await node.unlink(...keys);
+          } while (cursor !== '0');
+        }
+        return removed;
+      });
+    },
+
+    async close() {
+      // The client belongs to the caller.
+    },
+  };
+}

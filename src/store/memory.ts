@@ -1,0 +1,213 @@
+/* eslint-disable @typescript-eslint/require-await -- the methods are async so a bad argument rejects
+   rather than throws; their bodies are synchronous on purpose: one tick is what makes each atomic. */
+import { KanmonError } from '../errors.js';
+import { systemClock } from '../internal/clock.js';
+import { assertStoreKey, assertTenant } from './key.js';
+import { checkInteger, checkOutcome, checkTtl, checkUpdateKeys } from './internal.js';
+import type { KanmonStore, StoreRecord, Transition } from './store.js';
+
+/** Options for {@link memoryStore}. */
+export interface MemoryStoreOptions {
+  /**
+   * The clock TTLs are measured with.
+   * @default the system clock
+   */
+  readonly now?: () => number;
+  /**
+   * Most keys held at once. When full, expired keys are swept; if it is still
+   * full, writes of new keys fail with `ERR_STORE_UNAVAILABLE` (so lockout
+   * fails closed for new keys) rather than evicting live lockout state, which
+   * would let an attacker flush a lock by flooding.
+   * @default 1_000_000
+   */
+  readonly maxEntries?: number;
+  /**
+   * How often expired keys are swept (an `unref()`ed timer).
+   * @default 60_000
+   */
+  readonly sweepIntervalMs?: number;
+}
+
+interface Entry {
+  record: StoreRecord | null;
+  value: number;
+  /** ms on the store's clock; Infinity = no expiry. */
+  expiresAt: number;
+}
+
+/**
+ * The embedded store: state in this process's memory, for one instance and for
+ * tests. Every operation completes within one tick, so each is atomic. Expired
+ * keys are swept by an `unref()`ed timer (it never keeps the process alive) and
+ * whenever the store is full; the number of keys is bounded by `maxEntries`.
+ *
+ * Several instances of a service need a shared store: {@link redisStore} or
+ * {@link postgresStore}.
+ *
+ * @example
+ * ```ts
+ * import { createLockout, definePolicy, memoryStore } from 'kanmon';
+ * const lockout = createLockout({ policy: definePolicy('funabashi'), store: memoryStore() });
+ * ```
+ */
+export function memoryStore(options: MemoryStoreOptions = {}): KanmonStore & { /** Keys held now (expired ones not yet swept included). */ readonly size: number } {
+  const { now = systemClock, maxEntries = 1_000_000, sweepIntervalMs = 60_000 } = options;
+  if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new KanmonError('ERR_INVALID_ARGUMENT', 'maxEntries must be a positive integer');
+  if (!Number.isSafeInteger(sweepIntervalMs) || sweepIntervalMs < 1) throw new KanmonError('ERR_INVALID_ARGUMENT', 'sweepIntervalMs must be a positive integer');
+  const entries = new Map<string, Entry>();
+
+  const sweep = (): number => {
+    const t = now();
+    let removed = 0;
+    for (const [key, entry] of entries) {
+      if (entry.expiresAt <= t) {
+        entries.delete(key);
+        removed++;
+      }
+    }
+    return removed;
+  };
+  const timer = setInterval(sweep, sweepIntervalMs);
+  timer.unref();
+
+  const live = (key: string, t: number): Entry | undefined => {
+    const entry = entries.get(key);
+    if (entry && entry.expiresAt <= t) {
+      entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  };
+  const makeRoom = (count: number): void => {
+    if (entries.size + count <= maxEntries) return;
+    sweep();
+    if (entries.size + count > maxEntries) {
+      throw new KanmonError('ERR_STORE_UNAVAILABLE', `memory store full (${maxEntries} keys); raise maxEntries or use a shared store`);
+    }
+  };
+  const expiry = (t: number, ttlMs: number | null): number => (ttlMs === null ? Infinity : t + ttlMs);
+
+  /** One transition, synchronously: nothing else runs in between, so it is atomic. */
+  const applyNow = <A, R>(transition: Transition<A, R>, keys: readonly string[], args: A): R => {
+    checkUpdateKeys(keys);
+    const t = now();
+    const found: (Entry | undefined)[] = [];
+    const records: (StoreRecord | null)[] = [];
+    for (const key of keys) {
+      const entry = live(key, t);
+      found.push(entry);
+      records.push(entry?.record ?? null);
+    }
+    const outcome = transition.apply(records, args);
+    const writes = checkOutcome(transition.name, outcome, keys.length);
+    let fresh = 0;
+    for (let i = 0; i < keys.length; i++) if (writes[i]?.kind === 'set' && found[i] === undefined) fresh++;
+    makeRoom(fresh);
+    for (let i = 0; i < keys.length; i++) {
+      const w = writes[i];
+      const key = keys[i] as string;
+      if (w?.kind === 'set') {
+        const entry = found[i];
+        if (w.ttlMs !== null && w.ttlMs <= 0) entries.delete(key);
+        else if (entry) {
+          // Records are never handed out (read() copies), so the transition's fresh object is kept as is.
+          entry.record = w.record;
+          entry.value = 0;
+          entry.expiresAt = expiry(t, w.ttlMs);
+        } else entries.set(key, { record: w.record, value: 0, expiresAt: expiry(t, w.ttlMs) });
+      } else if (w?.kind === 'delete') {
+        entries.delete(key);
+      }
+    }
+    return outcome.result;
+  };
+
+  // Each method is `async` so that a bad argument rejects the returned promise
+  // rather than throwing synchronously; the body itself runs in one tick.
+  return {
+    name: 'memory',
+    inProcess: true,
+    get size() {
+      return entries.size;
+    },
+
+    updateNow: applyNow,
+
+    update<A, R>(transition: Transition<A, R>, keys: readonly string[], args: A): Promise<R> {
+      try {
+        return Promise.resolve(applyNow(transition, keys, args));
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    },
+
+    async read(key) {
+      assertStoreKey(key);
+      const record = live(key, now())?.record;
+      return record ? { ...record } : null;
+    },
+
+    async advanceIfGreater(key, value, ttlMs) {
+      assertStoreKey(key);
+      checkInteger(value);
+      checkTtl(ttlMs);
+      const t = now();
+      const entry = live(key, t);
+      if (entry && entry.value >= value) return false;
+      if (!entry) makeRoom(1);
+      entries.set(key, { record: null, value, expiresAt: expiry(t, ttlMs) });
+      return true;
+    },
+
+    async consumeOnce(key, ttlMs) {
+      assertStoreKey(key);
+      checkTtl(ttlMs);
+      const t = now();
+      if (live(key, t)) return false;
+      makeRoom(1);
+      entries.set(key, { record: null, value: 1, expiresAt: expiry(t, ttlMs) });
+      return true;
+    },
+
+    async increment(key) {
+      assertStoreKey(key);
+      const entry = live(key, now());
+      if (entry) {
+        entry.value += 1;
+        return entry.value;
+      }
+      makeRoom(1);
+      entries.set(key, { record: null, value: 1, expiresAt: Infinity });
+      return 1;
+    },
+
+    async readCounter(key) {
+      assertStoreKey(key);
+      return live(key, now())?.value ?? 0;
+    },
+
+    async delete(key) {
+      assertStoreKey(key);
+      const existed = live(key, now()) !== undefined;
+      entries.delete(key);
+      return existed;
+    },
+
+    async purgeTenant(tenant) {
+      assertTenant(tenant);
+      const prefix = `{${tenant}}:`;
+      let removed = 0;
+      for (const key of entries.keys()) {
+        if (key.startsWith(prefix)) {
+          entries.delete(key);
+          removed++;
+        }
+      }
+      return removed;
+    },
+
+    async close() {
+      clearInterval(timer);
+    },
+  };
+}
