@@ -182,3 +182,5 @@ export type { HashRecoveryCodesOptions, RecoveryCodeSet } from './mfa/recovery-c
 export { consumeRecoveryCode, recoveryCodesRemaining } from './mfa/recovery-codes.js';
 export type { ConsumeRecoveryCodeInput, ConsumeRecoveryCodeOptions, ConsumeRecoveryCodeResult, RecoveryCodesRemainingOptions } from './mfa/recovery-codes.js';
 export type { MfaLockout, MfaReservation, MfaStore } from './mfa/capabilities.js';
+export { mfaRequirement } from './mfa/requirement.js';
+export type { MfaContext, MfaReason, MfaRequirement } from './mfa/requirement.js';

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { sealSecret, verifyTotp } from '../../src/index.js';
-import { interimState, manualClock, policyWith, testKeyRing, totpAt } from './support.js';
+import { memoryState, manualClock, policyWith, testKeyRing, totpAt } from './support.js';
 
 function setup() {
   const policy = policyWith('funabashi'); // lockout.mfa: 5 failures, 30 min
@@ -16,7 +16,7 @@ function setup() {
   const clock = manualClock(1_750_000_000_000);
   const secret = randomBytes(20);
   const sealedSecret = sealSecret(keyRing, secret, { tenant: 'city-a', account: 'admin-1', purpose: 'totp' });
-  const options = { policy, keyRing, now: clock.now, ...interimState(policy, clock.now) };
+  const options = { policy, keyRing, now: clock.now, ...memoryState(policy, clock.now) };
   const verify = (code: string) => verifyTotp({ account: 'admin-1', tenant: 'city-a', sealedSecret, code }, options);
   const current = () => totpAt(secret, clock.now());
   const wrong = () => (current() === '000000' ? '111111' : '000000');

@@ -14,14 +14,14 @@ import {
   hashRecoveryCodes,
   recoveryCodesRemaining,
 } from '../../src/index.js';
-import { interimState, manualClock, policyWith, testKeyRing } from './support.js';
+import { memoryState, manualClock, policyWith, testKeyRing } from './support.js';
 
 const format = /^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/;
 
 function setup(policy = policyWith('funabashi')) {
   const keyRing = testKeyRing();
   const clock = manualClock();
-  const state = interimState(policy, clock.now);
+  const state = memoryState(policy, clock.now);
   const codes = generateRecoveryCodes();
   const set = hashRecoveryCodes(codes, { keyRing, account: 'u-1', tenant: 'city-a' });
   const options = { keyRing, ...state };
@@ -86,7 +86,7 @@ describe('consumeRecoveryCode', () => {
   it('forgives how a code is typed: case, spaces, missing or Unicode hyphens, full width, O/0 and I/L/1', async () => {
     const { use } = setup();
     const keyRing = testKeyRing();
-    const state = interimState(policyWith('funabashi'), manualClock().now);
+    const state = memoryState(policyWith('funabashi'), manualClock().now);
     const code = '0O1I-L1AB-CDEF'; // canonical 0011-11AB-CDEF
     const set = hashRecoveryCodes(['0011-11AB-CDEF'], { keyRing, account: 'u' });
     await expect(consumeRecoveryCode({ account: 'u', set, code: ' ｏo1i　l1ab ー cdef ' }, { keyRing, ...state })).resolves.toEqual({ ok: true, remaining: 0 });
@@ -100,7 +100,7 @@ describe('consumeRecoveryCode', () => {
     await expect(consumeRecoveryCode({ account: 'u-2', tenant: 'city-a', set: other, code: codes[0] }, options)).resolves.toEqual({ ok: false, reason: 'invalid_code' });
     await expect(consumeRecoveryCode({ account: 'u-2', tenant: 'city-a', set: null, code: codes[0] }, options)).resolves.toEqual({ ok: false, reason: 'not_enrolled' });
     for (const junk of [null, 42, {}, '', 'x'.repeat(10_000), '1234-5678-90AB-CDEF']) {
-      await expect(consumeRecoveryCode({ account: 'u-2', tenant: 'city-b', set: other, code: junk }, { ...options, lockout: interimState(policyWith('nist-800-63b'), Date.now).lockout })).resolves.toEqual({
+      await expect(consumeRecoveryCode({ account: 'u-2', tenant: 'city-b', set: other, code: junk }, { ...options, lockout: memoryState(policyWith('nist-800-63b'), Date.now).lockout })).resolves.toEqual({
         ok: false,
         reason: 'invalid_code',
       });
@@ -122,7 +122,7 @@ describe('consumeRecoveryCode', () => {
 
   it('FNB-4.1: after rotation old hashes still verify; after the old key is destroyed they fail with ERR_KEY_DESTROYED', async () => {
     const keyRing = createKeyRing({ keys: [{ id: 'old', secret: randomBytes(32) }], current: 'old' });
-    const state = interimState(policyWith('funabashi'), manualClock().now);
+    const state = memoryState(policyWith('funabashi'), manualClock().now);
     const codes = generateRecoveryCodes(2);
     const set = hashRecoveryCodes(codes, { keyRing, account: 'u' });
     keyRing.add({ id: 'new', secret: randomBytes(32) });

@@ -8,14 +8,14 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { definePolicy, sealSecret, verifyTotp } from '../../src/index.js';
 import type { Policy } from '../../src/index.js';
-import { interimState, manualClock, policyWith, testKeyRing, totpAt } from './support.js';
+import { memoryState, manualClock, policyWith, testKeyRing, totpAt } from './support.js';
 
 function setup(policy: Policy = policyWith('funabashi'), start = 1_700_000_000_000 - (1_700_000_000_000 % 30_000)) {
   const keyRing = testKeyRing();
   const clock = manualClock(start);
   const secret = randomBytes(20);
   const sealedSecret = sealSecret(keyRing, secret, { tenant: 'funabashi', account: 'u-1', purpose: 'totp' });
-  const options = { policy, keyRing, now: clock.now, ...interimState(policy, clock.now) };
+  const options = { policy, keyRing, now: clock.now, ...memoryState(policy, clock.now) };
   const verify = (code: string) => verifyTotp({ account: 'u-1', tenant: 'funabashi', sealedSecret, code }, options);
   const codeAt = (ms: number) => totpAt(secret, ms);
   return { clock, verify, codeAt, options, sealedSecret };
@@ -75,7 +75,7 @@ describe('a code whose digits repeat in a later step', () => {
     const keyRing = testKeyRing();
     const clock = manualClock(58_333_333 * 30_000);
     const sealedSecret = sealSecret(keyRing, secret, { tenant: 'default', account: 'c', purpose: 'totp' });
-    const options = { policy, keyRing, now: clock.now, ...interimState(policy, clock.now) };
+    const options = { policy, keyRing, now: clock.now, ...memoryState(policy, clock.now) };
     const verify = () => verifyTotp({ account: 'c', sealedSecret, code: '376739' }, options);
     await expect(verify()).resolves.toEqual({ ok: true }); // step 58333333
     // the same digits are also step 58333334's code (inside window +1): still the same OTP, refused

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { sealSecret, verifyTotp } from '../../src/index.js';
-import { hotp, interimState, manualClock, policyWith, testKeyRing } from './support.js';
+import { hotp, memoryState, manualClock, policyWith, testKeyRing } from './support.js';
 
 // RFC 6238 Appendix B: the seeds are the ASCII digits "1234567890" repeated to the
 // hash's output length (20, 32, 64 bytes), per the reference implementation.
@@ -37,7 +37,7 @@ describe('RFC 6238 Appendix B through verifyTotp', () => {
       const keyRing = testKeyRing();
       const clock = manualClock(seconds * 1000);
       const sealedSecret = sealSecret(keyRing, seeds[algorithm], { tenant: 'default', account: 'rfc', purpose: 'totp' });
-      const options = { policy, keyRing, now: clock.now, ...interimState(policy, clock.now) };
+      const options = { policy, keyRing, now: clock.now, ...memoryState(policy, clock.now) };
 
       // one digit off is refused, then the vector is accepted
       const wrong = expected.slice(0, 7) + String((Number(expected[7]) + 1) % 10);
@@ -61,7 +61,7 @@ describe('RFC 4226 Appendix D through verifyTotp', () => {
     // any instant inside step `count` gives HOTP(K, count)
     const clock = manualClock(count * 30_000 + 29_999);
     const sealedSecret = sealSecret(keyRing, seeds.SHA1, { tenant: 't', account: 'rfc', purpose: 'totp' });
-    const options = { policy, keyRing, now: clock.now, ...interimState(policy, clock.now) };
+    const options = { policy, keyRing, now: clock.now, ...memoryState(policy, clock.now) };
     await expect(verifyTotp({ account: 'rfc', tenant: 't', sealedSecret, code: expected }, options)).resolves.toEqual({ ok: true });
     expect(hotp(seeds.SHA1, count)).toBe(expected);
   });

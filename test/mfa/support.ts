@@ -1,10 +1,8 @@
 // Fixtures for the MFA suites.
-// INTERIM until issue 4 is merged: a minimal in-process state; replaced by
-// memoryStore() + createLockout() (and the Redis/PostgreSQL stores) after the merge.
 import { createHmac, randomBytes } from 'node:crypto';
-import { createKeyRing, definePolicy } from '../../src/index.js';
+import { createKeyRing, createLockout, definePolicy, memoryStore } from '../../src/index.js';
 import type { KeyRing, Policy, PolicyOverrides, PresetId } from '../../src/index.js';
-import type { MfaLockout, MfaStore } from '../../src/index.js';
+import type { KanmonStore, Lockout } from '../../src/index.js';
 
 export function testKeyRing(): KeyRing {
   return createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });
@@ -25,59 +23,14 @@ export function manualClock(start = 1_700_000_000_000): Clock {
   return { now: () => t, set: (ms) => (t = ms), advance: (ms) => (t += ms) };
 }
 
-export function interimState(policy: Policy, now: () => number): { store: MfaStore; lockout: MfaLockout } {
-  const values = new Map<string, number>();
-  const failures = new Map<string, { count: number; lockedUntil: number }>();
-  const { maxFailures, lockDurationMs } = policy.lockout.mfa;
-  const tick = () => Promise.resolve();
-  return {
-    store: {
-      advanceIfGreater: async (key: string, value: number) => {
-        await tick();
-        const last = values.get(key);
-        if (last !== undefined && value <= last) return false;
-        values.set(key, value);
-        return true;
-      },
-      consumeOnce: async (key: string) => {
-        await tick();
-        if (values.has(key)) return false;
-        values.set(key, 1);
-        return true;
-      },
-      increment: async (key: string) => {
-        await tick();
-        const next = (values.get(key) ?? 0) + 1;
-        values.set(key, next);
-        return next;
-      },
-      readCounter: async (key: string) => {
-        await tick();
-        return values.get(key) ?? 0;
-      },
-    },
-    lockout: {
-      reserveMfa: async ({ account, tenant = 'default' }) => {
-        await tick();
-        const key = `${tenant}:${account}`;
-        const entry = failures.get(key) ?? { count: 0, lockedUntil: 0 };
-        failures.set(key, entry);
-        if (entry.lockedUntil > now()) return { ok: false, reason: 'locked', retryAfterMs: entry.lockedUntil - now() };
-        if (entry.lockedUntil !== 0) {
-          entry.lockedUntil = 0;
-          entry.count = 0;
-        }
-        entry.count++;
-        if (entry.count >= maxFailures) entry.lockedUntil = now() + lockDurationMs;
-        return { ok: true };
-      },
-      succeedMfa: async ({ account, tenant = 'default' }) => {
-        await tick();
-        failures.delete(`${tenant}:${account}`);
-        return { ok: true };
-      },
-    },
-  };
+/**
+ * The state every MFA call needs, as a deployment has it: the embedded memory
+ * store and a lockout over it, on the test's clock. (The Redis and PostgreSQL
+ * stores get the same calls in stores.test.ts.)
+ */
+export function memoryState(policy: Policy, now: () => number): { store: KanmonStore; lockout: Lockout } {
+  const store = memoryStore({ now });
+  return { store, lockout: createLockout({ policy, store, now }) };
 }
 
 /** An independent HOTP (RFC 4226 §5.3) over node:crypto, to produce codes the tests submit. */

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sealSecret, verifyTotp } from '../../src/index.js';
-import { interimState, manualClock, policyWith, testKeyRing, totpAt } from './support.js';
+import { memoryState, manualClock, policyWith, testKeyRing, totpAt } from './support.js';
 
 function setup() {
   const policy = policyWith('nist-800-63b', { lockout: { mfa: { maxFailures: 1000 } } });
@@ -15,7 +15,7 @@ function setup() {
   const clock = manualClock();
   const secret = randomBytes(20);
   const sealedSecret = sealSecret(keyRing, secret, { tenant: 'default', account: 'u', purpose: 'totp' });
-  const options = { policy, keyRing, now: clock.now, ...interimState(policy, clock.now) };
+  const options = { policy, keyRing, now: clock.now, ...memoryState(policy, clock.now) };
   return { verify: (code: unknown) => verifyTotp({ account: 'u', sealedSecret, code }, options), code: totpAt(secret, clock.now()) };
 }
 

@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sealSecret, verifyTotp } from '../../src/index.js';
-import { interimState, manualClock, policyWith, testKeyRing, totpAt } from './support.js';
+import { memoryState, manualClock, policyWith, testKeyRing, totpAt } from './support.js';
 
 const policy = policyWith('funabashi', { lockout: { mfa: { maxFailures: 1000 } } }); // window 1
 const keyRing = testKeyRing();
@@ -20,7 +20,7 @@ const secretBytes = fc.uint8Array({ minLength: 20, maxLength: 20 });
 function fixture(secret: Uint8Array, at: number) {
   const clock = manualClock(at);
   const sealedSecret = sealSecret(keyRing, secret, { tenant: 'default', account: 'p', purpose: 'totp' });
-  const options = { policy, keyRing, now: clock.now, ...interimState(policy, clock.now) };
+  const options = { policy, keyRing, now: clock.now, ...memoryState(policy, clock.now) };
   return { clock, verify: (code: string) => verifyTotp({ account: 'p', sealedSecret, code }, options) };
 }
 

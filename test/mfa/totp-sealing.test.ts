@@ -8,14 +8,14 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createKeyRing, openSecret, sealSecret, verifyTotp } from '../../src/index.js';
-import { interimState, manualClock, policyWith, totpAt } from './support.js';
+import { memoryState, manualClock, policyWith, totpAt } from './support.js';
 
 describe('sealed TOTP secrets', () => {
   it('rotation: an old seal verifies and is handed back re-sealed; after destroy(old) the old seal fails with ERR_KEY_DESTROYED', async () => {
     const policy = policyWith('funabashi');
     const keyRing = createKeyRing({ keys: [{ id: 'old', secret: randomBytes(32) }], current: 'old' });
     const clock = manualClock();
-    const options = { policy, keyRing, now: clock.now, ...interimState(policy, clock.now) };
+    const options = { policy, keyRing, now: clock.now, ...memoryState(policy, clock.now) };
     const secret = randomBytes(20);
     const binding = { tenant: 'city-a', account: 'u', purpose: 'totp' };
     const oldSeal = sealSecret(keyRing, secret, binding);
@@ -40,7 +40,7 @@ describe('sealed TOTP secrets', () => {
     const policy = policyWith('funabashi', { lockout: { mfa: { maxFailures: 1000 } } });
     const keyRing = createKeyRing({ keys: [{ id: 'k', secret: randomBytes(32) }], current: 'k' });
     const clock = manualClock();
-    const options = { policy, keyRing, now: clock.now, ...interimState(policy, clock.now) };
+    const options = { policy, keyRing, now: clock.now, ...memoryState(policy, clock.now) };
     const secret = randomBytes(20);
     const sealed = sealSecret(keyRing, secret, { tenant: 'default', account: 'u', purpose: 'totp' });
     const code = totpAt(secret, clock.now());

@@ -10,7 +10,7 @@
 import { generateSync } from 'otplib';
 import { describe, expect, it } from 'vitest';
 import { KanmonError, confirmTotpEnrollment, enrollTotp, openSecret, verifyTotp } from '../../src/index.js';
-import { interimState, manualClock, policyWith, testKeyRing, totpAt } from './support.js';
+import { memoryState, manualClock, policyWith, testKeyRing, totpAt } from './support.js';
 
 const base32Alphabet = /^[A-Z2-7]+$/;
 
@@ -102,7 +102,7 @@ describe('confirmTotpEnrollment: pending until the first correct code', () => {
     const policy = policyWith('funabashi');
     const keyRing = testKeyRing();
     const clock = manualClock();
-    const options = { policy, keyRing, now: clock.now, ...interimState(policy, clock.now) };
+    const options = { policy, keyRing, now: clock.now, ...memoryState(policy, clock.now) };
     const e = await enrollTotp('u-1', policy, { keyRing });
     const secret = decodeBase32(e.secret);
     const code = totpAt(secret, clock.now());
@@ -135,7 +135,7 @@ describe('confirmTotpEnrollment: pending until the first correct code', () => {
     const policy = policyWith('funabashi');
     const keyRing = testKeyRing();
     const clock = manualClock();
-    const options = { policy, keyRing, now: clock.now, ...interimState(policy, clock.now) };
+    const options = { policy, keyRing, now: clock.now, ...memoryState(policy, clock.now) };
     const e = await enrollTotp('alice', policy, { keyRing });
     await expect(confirmTotpEnrollment({ account: 'mallory', pendingSealedSecret: e.pendingSealedSecret, code: '123456' }, options)).rejects.toMatchObject({
       code: 'ERR_SEAL_INVALID',
@@ -151,7 +151,7 @@ describe('SEC-4: the enrolment is portable through its standard Key URI', () => 
     const policy = policyWith('nist-800-63b', { mfa: { totp: { algorithm, digits: 8, periodSeconds: 60 } } });
     const keyRing = testKeyRing();
     const clock = manualClock(1_760_000_000_000);
-    const options = { policy, keyRing, now: clock.now, ...interimState(policy, clock.now) };
+    const options = { policy, keyRing, now: clock.now, ...memoryState(policy, clock.now) };
     const e = await enrollTotp({ id: 'u-9', label: '佐藤 花子' }, policy, { keyRing });
 
     const params = new URL(e.uri).searchParams;
