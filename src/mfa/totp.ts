@@ -88,7 +88,7 @@ async function checkCode(secret: Buffer, input: { readonly account: string; read
   const settings = policy.mfa.totp;
   const code = normaliseCode(input.code, settings.digits);
   if (code === null) return { ok: false, reason: 'invalid_code' };
-  const step = matchStep(secret, code, settings, epochSeconds(now));
+  const step = await matchStep(secret, code, settings, epochSeconds(now));
   if (step === null) return { ok: false, reason: 'invalid_code' };
   // The matched step is spent for good. advanceIfGreater is atomic in every
   // store, so of two requests racing with one code exactly one moves it. The

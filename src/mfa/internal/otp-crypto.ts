@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { CryptoPlugin, HashAlgorithm } from 'otplib';
+import type { CryptoPlugin } from 'otplib';
 
 const nodeNames: Readonly<Record<string, string>> = { sha1: 'sha1', sha256: 'sha256', sha512: 'sha512' };
 
@@ -14,10 +14,11 @@ export function constantTimeEqual(a: string | Uint8Array, b: string | Uint8Array
  * otplib's crypto plugin over `node:crypto`: HMAC from OpenSSL, randomness
  * from the operating system's CSPRNG, `timingSafeEqual` for comparisons.
  * otplib hands `hmac` an already normalised name (`sha1`, `sha256`, `sha512`).
+ * No `algorithms` list: the plugin supports all three, and otplib filters that
+ * list on every call when one is given.
  */
 export const nodeOtpCrypto: CryptoPlugin = {
   name: 'kanmon-node',
-  algorithms: ['sha1', 'sha256', 'sha512'] satisfies HashAlgorithm[],
   hmac(algorithm, key, data) {
     const name = nodeNames[algorithm];
     if (!name) throw new TypeError(`unsupported HMAC algorithm '${String(algorithm)}'`);
