@@ -13,3 +13,5 @@ export { createKeyRing } from './keys/key-ring.js';
 export type { KeyInput, KeyPurpose, KeyRing, KeyRingOptions } from './keys/key-ring.js';
 export { sealSecret, openSecret } from './keys/secret-box.js';
 export type { OpenedSecret, SealBinding } from './keys/secret-box.js';
+
+export * from './audit/index.js';
