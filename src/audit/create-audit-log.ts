@@ -176,7 +176,6 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   let ready = false;
   let failed: KanmonError | null = null;
   let head: AuditHead | null = null;
-  const pending = new Set<Promise<unknown>>();
 
   /** Compute the next record synchronously (seq and chain advance here, in call order). */
   const seal = (event: AuditEventInput): { record: AuditSinkRecord; receipt: AuditReceipt } => {
@@ -273,24 +272,16 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     return opened;
   };
 
-  const track = <T>(promise: Promise<T>): Promise<T> => {
-    pending.add(promise);
-    const done = () => pending.delete(promise);
-    promise.then(done, done);
-    return promise;
-  };
-
   return {
     stream,
     open,
     append(event) {
-      if (ready) return track(commit(event));
-      return track(open().then(() => commit(event)));
+      if (ready) return commit(event);
+      return open().then(() => commit(event));
     },
     head: () => head,
     async close() {
-      await Promise.allSettled([...pending]);
-      await sink.close();
+      await sink.close(); // sinks flush what they hold before closing
     },
   };
 }

@@ -6,12 +6,13 @@ import { KanmonError } from '../errors.js';
  *
  * The result depends only on `ts` and `timeZone`, never on the process's `TZ`
  * (SEC-19, FNB-2.5). The zone's offset is looked up through `Intl` once per
- * minute of input and cached, so formatting costs one `toISOString`.
+ * minute of input and cached, so formatting usually costs one string concatenation.
  */
 export type IsoTimeFormatter = (ts: number) => string;
 
 const maxTs = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
 const minTs = 0;
+const millis = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
 
 export function createIsoTimeFormatter(timeZone: string): IsoTimeFormatter {
   let parts: Intl.DateTimeFormat;
@@ -32,6 +33,8 @@ export function createIsoTimeFormatter(timeZone: string): IsoTimeFormatter {
   let cachedMinute = Number.NaN;
   let cachedOffsetMs = 0;
   let cachedSuffix = '';
+  let cachedSecond = Number.NaN;
+  let cachedPrefix = '';
 
   const offsetAt = (ts: number): number => {
     const f: Record<string, number> = {};
@@ -53,8 +56,13 @@ export function createIsoTimeFormatter(timeZone: string): IsoTimeFormatter {
       const hh = String(Math.floor(abs / 60)).padStart(2, '0');
       const mm = String(abs % 60).padStart(2, '0');
       cachedSuffix = `${cachedOffsetMs < 0 ? '-' : '+'}${hh}:${mm}`;
+      cachedSecond = Number.NaN;
     }
-    const iso = new Date(ts + cachedOffsetMs).toISOString();
-    return iso.slice(0, 23) + cachedSuffix;
+    const second = Math.floor(ts / 1000);
+    if (second !== cachedSecond) {
+      cachedSecond = second;
+      cachedPrefix = new Date(second * 1000 + cachedOffsetMs).toISOString().slice(0, 20); // YYYY-MM-DDTHH:MM:SS.
+    }
+    return cachedPrefix + millis[ts - second * 1000]! + cachedSuffix;
   };
 }
