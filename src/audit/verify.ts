@@ -255,7 +255,8 @@ export async function verifyAuditLog(source: AuditVerifySource, keyRing: KeyRing
     return st;
   };
   const fail = (st: StreamState, seq: number, reason: AuditTamperReason, index: number, where: string | undefined) => {
-    st.bad ??= { stream: st.stream, seq, reason, index, where };
+    // keep the earliest: a start checked only at the end may precede a failure found on the way
+    if (!st.bad || index < st.bad.index) st.bad = { stream: st.stream, seq, reason, index, where };
   };
 
   let index = -1;
@@ -348,23 +349,20 @@ export async function verifyAuditLog(source: AuditVerifySource, keyRing: KeyRing
   const end = index + 1;
 
   for (const st of states.values()) {
-    if (st.bad) continue;
-    if (st.garbage) {
-      fail(st, st.expected, 'malformed', st.garbageIndex, st.garbageWhere);
-      continue;
-    }
-    if (st.deferred) {
+    if (st.deferred && !(st.bad && st.bad.index < st.deferred.index)) {
       const d = st.deferred;
       const linked = linkOf(st.stream, d.seq - 1);
       if (linked === undefined) {
         const known = [...(links.get(st.stream)?.keys() ?? [])].filter((s) => s < d.seq - 1);
         fail(st, known.length > 0 ? Math.max(...known) + 1 : 1, 'seq_gap', d.index, d.where);
-        continue;
-      }
-      if (!timingSafeEqual(chainMac(keyOf(d.kid), Buffer.from(linked, 'base64url'), d.canonical), Buffer.from(d.mac, 'base64url'))) {
+      } else if (!timingSafeEqual(chainMac(keyOf(d.kid), Buffer.from(linked, 'base64url'), d.canonical), Buffer.from(d.mac, 'base64url'))) {
         fail(st, d.seq, 'bad_mac', d.index, d.where);
-        continue;
       }
+    }
+    if (st.bad) continue;
+    if (st.garbage) {
+      fail(st, st.expected, 'malformed', st.garbageIndex, st.garbageWhere);
+      continue;
     }
     for (const [seq, mac] of st.anchorSeqs) {
       const anchor = anchorsByStream.get(st.stream)?.find((a) => a.seq === seq);
