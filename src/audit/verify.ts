@@ -217,8 +217,10 @@ export async function verifyAuditLog(source: AuditVerifySource, keyRing: KeyRing
     anchorsByStream.set(anchor.stream, [...(anchorsByStream.get(anchor.stream) ?? []), anchor]);
   }
   let manifestBad: AuditBadRecord | null = null;
+  let manifestChecked = false;
   if (manifest) {
-    if (!checkManifestMac(manifest, keyOf)) {
+    manifestChecked = checkManifestMac(manifest, keyOf);
+    if (!manifestChecked) {
       manifestBad = { stream: '', seq: 0, reason: 'manifest_mismatch', index: 0, where: 'manifest' };
     } else {
       for (const s of manifest.streams) {
@@ -394,7 +396,8 @@ export async function verifyAuditLog(source: AuditVerifySource, keyRing: KeyRing
   const bads = [...states.values()].map((s) => s.bad).filter((b): b is AuditBadRecord => b !== null);
   if (manifestBad) bads.push(manifestBad);
   bads.sort((a, b) => a.index - b.index);
-  const firstBad = bads[0] ?? null;
+  // a manifest whose own MAC fails vouches for nothing: that is the finding
+  const firstBad = manifest && !manifestChecked ? manifestBad : (bads[0] ?? null);
   const streams: AuditStreamSummary[] = [...states.values()]
     .filter((s) => s.count > 0 || s.bad)
     .map((s) => ({
