@@ -10,7 +10,7 @@ import { KanmonError } from '../errors.js';
  */
 export type IsoTimeFormatter = (ts: number) => string;
 
-const maxTs = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
+const maxTs = 253_402_128_000_000; // 9999-12-30T00:00Z: local time stays in year 9999 in every zone
 const minTs = 0;
 const millis = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
 

@@ -127,7 +127,7 @@ export function fileAuditSink(options: FileAuditSinkOptions): AuditSink {
   const { dir, fsync = true } = options;
   if (typeof dir !== 'string' || dir === '') throw new KanmonError('ERR_INVALID_ARGUMENT', 'fileAuditSink needs a dir');
   const format = createIsoTimeFormatter(options.timeZone ?? 'Asia/Tokyo');
-  const dayOf = (ts: number) => format(ts).slice(0, 10);
+  const dayOf = (ts: number) => format(Math.min(Math.max(0, Math.trunc(ts)), 253_402_128_000_000)).slice(0, 10);
   const writers = new Map<string, Writer>();
 
   const checkStream = (stream: string) => {
