@@ -114,6 +114,10 @@ interface Pending {
   readonly reject: (err: unknown) => void;
 }
 
+/** Record times are 1970…9999; query bounds are clamped into what `to_timestamp` accepts. */
+const maxTs = 8.64e15;
+const clamp = (ts: number) => Math.min(Math.max(ts, 0), maxTs);
+
 const typeSet: ReadonlySet<string> = new Set(auditEventTypeList);
 
 function wrap(message: string, cause: unknown): KanmonError {
@@ -194,7 +198,7 @@ export function postgresAuditSink(options: PostgresAuditSinkOptions): PostgresAu
               COALESCE((SELECT min(seq) - 1 FROM ${table} b WHERE b.stream = a.stream AND b.ts >= to_timestamp($1 / 1000.0)), max(seq) + 1) AS lo,
               COALESCE((SELECT max(seq) FROM ${table} c WHERE c.stream = a.stream AND c.ts < to_timestamp($2 / 1000.0)), 0) AS hi
          FROM ${table} a WHERE ($3::text IS NULL OR stream = $3) GROUP BY stream ORDER BY stream`,
-      [read.fromTs ?? -8.64e15, read.toTs ?? 8.64e15, read.stream ?? null],
+      [clamp(read.fromTs ?? 0), clamp(read.toTs ?? maxTs), read.stream ?? null],
     )).rows as { stream: string; lo: string; hi: string }[];
     for (const range of ranges) {
       let after = Number(range.lo) - 1;
@@ -257,7 +261,7 @@ export function postgresAuditSink(options: PostgresAuditSinkOptions): PostgresAu
             AND ($5::text IS NULL OR actor = $5)
             AND ($6::text IS NULL OR tenant = $6)
           ORDER BY ts, stream, seq LIMIT $7`,
-        [Math.max(q.from, -8.64e15), Math.min(q.to, 8.64e15), types, q.outOfHours ?? null, q.actor ?? null, q.tenant ?? null, q.limit],
+        [clamp(q.from), clamp(q.to), types, q.outOfHours ?? null, q.actor ?? null, q.tenant ?? null, q.limit],
       );
       return (rows as { line: string }[]).map((r) => parseAuditRecord(r.line));
     },
@@ -272,7 +276,7 @@ export function postgresAuditSink(options: PostgresAuditSinkOptions): PostgresAu
          SELECT bounds.stream, bounds.through, bounds.through - bounds.first + 1 AS count, t.line
            FROM bounds JOIN ${table} t ON t.stream = bounds.stream AND t.seq = bounds.through
           WHERE bounds.through >= bounds.first ORDER BY bounds.stream`,
-        [beforeTs],
+        [clamp(beforeTs)],
       );
       return (rows as { stream: string; through: string; count: string; line: string }[]).map((r): AuditPrunePlan => {
         const head = readHead(Buffer.from(r.line, 'utf8'));

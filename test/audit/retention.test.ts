@@ -13,7 +13,7 @@ import { fileAuditSink } from '../../src/audit/sinks/file.js';
 import { memoryAuditSink } from '../../src/audit/sinks/memory.js';
 import { verifyAuditLog } from '../../src/audit/verify.js';
 import { definePolicy } from '../../src/policy/define-policy.js';
-import { steppingClock, testKeyRing } from './support.js';
+import { testKeyRing } from './support.js';
 
 const keyRing = testKeyRing();
 const day = 86_400_000;
