@@ -3,7 +3,7 @@
 // PostgreSQL sink. Issue 7 targets: ≥ 150,000 appends/s in memory, ≥ 50,000/s
 // durable file appends, 1M verified ≤ 5 s.
 import { createHmac } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync, fdatasyncSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, openSync, writeSync, closeSync, fdatasyncSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -27,7 +27,6 @@ export const genesisMac: Buffer = Buffer.alloc(32);
 
 /** `,"mac":"` + 43 base64url characters + `"}`. */
 export const macSuffixLength = 53;
-const macSuffixStart = ',"mac":"';
 
 /** HMAC-SHA-256 over `prev ‖ canonical`. */
 export function chainMac(subkey: Buffer, prev: Buffer, canonical: string | Uint8Array): Buffer {
@@ -78,14 +77,16 @@ const macPattern = /^[A-Za-z0-9_-]{43}$/;
 export function readHead(line: Uint8Array): LineHead | null {
   const length = line.length;
   if (length < 80 + macSuffixLength || line[length - 1] !== 0x7d || line[length - 2] !== 0x22) return null;
-  const suffix = Buffer.from(line.buffer, line.byteOffset + length - macSuffixLength, macSuffixLength).toString('latin1');
-  if (!suffix.startsWith(macSuffixStart)) return null;
-  const mac = suffix.slice(macSuffixStart.length, macSuffixStart.length + 43);
+  const buf = line instanceof Buffer ? line : Buffer.from(line.buffer, line.byteOffset, length);
+  const macStart = length - macSuffixLength;
+  // `,"mac":"` spelled out byte by byte: cheaper than decoding the suffix
+  if (buf[macStart] !== 0x2c || buf[macStart + 1] !== 0x22 || buf[macStart + 2] !== 0x6d || buf[macStart + 3] !== 0x61) return null;
+  if (buf[macStart + 4] !== 0x63 || buf[macStart + 5] !== 0x22 || buf[macStart + 6] !== 0x3a || buf[macStart + 7] !== 0x22) return null;
+  const mac = buf.toString('latin1', macStart + 8, length - 2);
   if (!macPattern.test(mac)) return null;
-  const prefix = Buffer.from(line.buffer, line.byteOffset, Math.min(length - macSuffixLength, 256)).toString('latin1');
-  const m = headPattern.exec(prefix);
+  const m = headPattern.exec(buf.toString('latin1', 0, Math.min(macStart, 256)));
   if (!m) return null;
   const seq = Number(m[2]);
   if (!Number.isSafeInteger(seq)) return null;
-  return { stream: m[1]!, seq, kid: m[3]!, type: m[4]!, canonicalLength: length - macSuffixLength, mac };
+  return { stream: m[1]!, seq, kid: m[3]!, type: m[4]!, canonicalLength: macStart, mac };
 }

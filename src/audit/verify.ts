@@ -1,11 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { KanmonError, isKanmonError } from '../errors.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { AuditAlert } from './alerts.js';
 import { chainMac, genesisMac, macKeys, readHead } from './chain.js';
 import type { AuditHead } from './create-audit-log.js';
 import { type AuditManifest, checkManifestMac } from './internal/manifest.js';
+import { type MacJob, type MacPool, createMacPool } from './internal/mac-pool.js';
 import { fileAuditSink } from './sinks/file.js';
 import type { AuditLine, AuditSink } from './sink.js';
 
@@ -92,6 +94,12 @@ export interface AuditVerifyOptions {
   readonly onAlert?: ((alert: AuditAlert) => void) | undefined;
   /** Clock for the alert. @default () => 0 */
   readonly now?: (() => number) | undefined;
+  /**
+   * Worker threads checking MACs in parallel. By default, up to 3 (one fewer
+   * than the CPUs) once a source has passed 20,000 records; 0 checks on the
+   * calling thread only; a positive number uses that many from the first record.
+   */
+  readonly threads?: number | undefined;
 }
 
 interface StreamState {
@@ -107,6 +115,8 @@ interface StreamState {
   garbageIndex: number;
   garbageWhere: string | undefined;
   bad: AuditBadRecord | null;
+  /** What had verified before `bad` (MACs checked by workers report late). */
+  badSnapshot: { count: number; lastSeq: number; lastMac: string };
   /** A first record with seq > 1 whose predecessor's MAC is known only from a `log.pruned` record (checked at the end). */
   deferred: { seq: number; canonical: Buffer; mac: string; kid: string; index: number; where: string | undefined } | null;
   readonly anchorSeqs: Map<number, string | null>;
@@ -249,6 +259,7 @@ export async function verifyAuditLog(source: AuditVerifySource, keyRing: KeyRing
         garbageIndex: 0,
         garbageWhere: undefined,
         bad: null,
+        badSnapshot: { count: 0, lastSeq: 0, lastMac: '' },
         deferred: null,
         anchorSeqs: new Map((anchorsByStream.get(stream) ?? []).map((a) => [a.seq, null])),
       };
@@ -256,97 +267,163 @@ export async function verifyAuditLog(source: AuditVerifySource, keyRing: KeyRing
     }
     return st;
   };
-  const fail = (st: StreamState, seq: number, reason: AuditTamperReason, index: number, where: string | undefined) => {
-    // keep the earliest: a start checked only at the end may precede a failure found on the way
-    if (!st.bad || index < st.bad.index) st.bad = { stream: st.stream, seq, reason, index, where };
+  const fail = (
+    st: StreamState,
+    seq: number,
+    reason: AuditTamperReason,
+    index: number,
+    where: string | undefined,
+    snapshot: StreamState['badSnapshot'] = { count: st.count, lastSeq: st.lastSeq, lastMac: st.lastMac },
+  ) => {
+    // keep the earliest: a start checked only at the end, or a MAC checked by a worker, may precede a failure found on the way
+    if (!st.bad || index < st.bad.index) {
+      st.bad = { stream: st.stream, seq, reason, index, where };
+      st.badSnapshot = snapshot;
+    }
+  };
+
+  // MAC checks go to worker threads for large sources
+  const forced = options.threads;
+  if (forced !== undefined && (!Number.isInteger(forced) || forced < 0)) throw new KanmonError('ERR_INVALID_ARGUMENT', 'verifyAuditLog: threads must be a non-negative integer');
+  const autoThreads = Math.min(3, availableParallelism() - 1);
+  let pool: MacPool | null = null;
+  interface Pending extends MacJob {
+    readonly st: StreamState;
+    readonly seq: number;
+    readonly index: number;
+    readonly where: string | undefined;
+    readonly snapshot: StreamState['badSnapshot'];
+  }
+  let jobs: Pending[] = [];
+  const inFlight: Promise<void>[] = [];
+  let busy = 0;
+  const dispatch = () => {
+    if (!pool || jobs.length === 0) return;
+    const batch = jobs;
+    jobs = [];
+    if (busy >= (forced || autoThreads)) {
+      // every worker is busy: this thread checks the batch itself (on a loaded machine, no worse than no workers)
+      for (const job of batch) {
+        if (chainMac(keyOf(job.kid), Buffer.from(job.prev), job.canonical).toString('base64url') !== job.mac) {
+          fail(job.st, job.seq, 'bad_mac', job.index, job.where, job.snapshot);
+        }
+      }
+      return;
+    }
+    busy++;
+    inFlight.push(
+      pool.check(batch).then((bad) => {
+        busy--;
+        for (const i of bad) {
+          const job = batch[i]!;
+          fail(job.st, job.seq, 'bad_mac', job.index, job.where, job.snapshot);
+        }
+      }),
+    );
   };
 
   let index = -1;
   let lastStream: string | null = null;
-  for await (const batch of chunks) {
-    for (const line of batch) {
-      index++;
-      const bytes = line.bytes;
-      const head = readHead(bytes);
-      if (!head) {
-        const owner = line.stream ?? lastStream ?? '';
-        const st = stateOf(owner);
+  try {
+    for await (const batch of chunks) {
+      if (!pool && (forced ?? 0) > 0) pool = createMacPool(forced!, keyOf);
+      else if (!pool && forced === undefined && autoThreads > 0 && index >= 20_000) pool = createMacPool(autoThreads, keyOf);
+      for (const line of batch) {
+        index++;
+        const bytes = line.bytes;
+        const head = readHead(bytes);
+        if (!head) {
+          const owner = line.stream ?? lastStream ?? '';
+          const st = stateOf(owner);
+          if (st.bad) continue;
+          if (!st.garbage) {
+            st.garbage = [];
+            st.garbageIndex = index;
+            st.garbageWhere = line.where;
+          }
+          st.garbage.push(Buffer.from(bytes));
+          continue;
+        }
+        if (line.stream !== undefined && head.stream !== line.stream) {
+          const st = stateOf(line.stream);
+          fail(st, st.expected, 'stream_mismatch', index, line.where);
+          continue;
+        }
+        lastStream = head.stream;
+        const st = stateOf(head.stream);
         if (st.bad) continue;
-        if (!st.garbage) {
-          st.garbage = [];
-          st.garbageIndex = index;
-          st.garbageWhere = line.where;
+        if (st.garbage) {
+          // only a log.recovered record that names exactly these bytes seals them
+          const after = head.type === 'log.recovered' && head.seq === st.expected ? afterField(bytes) : null;
+          const torn = Buffer.from(st.garbage.map((g) => g.toString('latin1')).join('\n'), 'latin1');
+          if (!after || after.tornBytes !== torn.length || after.tornSha256 !== createHash('sha256').update(torn).digest('hex')) {
+            fail(st, st.expected, 'malformed', st.garbageIndex, st.garbageWhere);
+            continue;
+          }
+          st.garbage = null;
+          st.recovered++;
         }
-        st.garbage.push(Buffer.from(bytes));
-        continue;
-      }
-      if (line.stream !== undefined && head.stream !== line.stream) {
-        const st = stateOf(line.stream);
-        fail(st, st.expected, 'stream_mismatch', index, line.where);
-        continue;
-      }
-      lastStream = head.stream;
-      const st = stateOf(head.stream);
-      if (st.bad) continue;
-      if (st.garbage) {
-        // only a log.recovered record that names exactly these bytes seals them
-        const after = head.type === 'log.recovered' && head.seq === st.expected ? afterField(bytes) : null;
-        const torn = Buffer.from(st.garbage.map((g) => g.toString('latin1')).join('\n'), 'latin1');
-        if (!after || after.tornBytes !== torn.length || after.tornSha256 !== createHash('sha256').update(torn).digest('hex')) {
-          fail(st, st.expected, 'malformed', st.garbageIndex, st.garbageWhere);
+        let prev: Buffer | null;
+        if (st.count === 0) {
+          const linked = linkOf(head.stream, head.seq - 1);
+          prev = head.seq === 1 ? genesisMac : linked !== undefined ? Buffer.from(linked, 'base64url') : null;
+          st.firstSeq = head.seq;
+        } else if (head.seq !== st.expected) {
+          const linked = head.seq > st.expected ? linkOf(head.stream, head.seq - 1) : undefined;
+          if (linked === undefined) {
+            const reason = head.seq > st.expected ? 'seq_gap' : head.seq === st.expected - 1 ? 'duplicate' : 'seq_out_of_order';
+            fail(st, st.expected, reason, index, line.where);
+            continue;
+          }
+          prev = Buffer.from(linked, 'base64url');
+        } else {
+          prev = st.prev;
+        }
+        let key: Buffer;
+        try {
+          key = keyOf(head.kid);
+        } catch (err) {
+          if (isKanmonError(err, 'ERR_KEY_DESTROYED')) fail(st, head.seq, 'key_destroyed', index, line.where);
+          else if (isKanmonError(err, 'ERR_KEY_NOT_FOUND') || isKanmonError(err, 'ERR_INVALID_ARGUMENT')) fail(st, head.seq, 'unknown_key', index, line.where);
+          else throw err;
           continue;
         }
-        st.garbage = null;
-        st.recovered++;
-      }
-      let prev: Buffer | null;
-      if (st.count === 0) {
-        const linked = linkOf(head.stream, head.seq - 1);
-        prev = head.seq === 1 ? genesisMac : linked !== undefined ? Buffer.from(linked, 'base64url') : null;
-        st.firstSeq = head.seq;
-      } else if (head.seq !== st.expected) {
-        const linked = head.seq > st.expected ? linkOf(head.stream, head.seq - 1) : undefined;
-        if (linked === undefined) {
-          const reason = head.seq > st.expected ? 'seq_gap' : head.seq === st.expected - 1 ? 'duplicate' : 'seq_out_of_order';
-          fail(st, st.expected, reason, index, line.where);
-          continue;
+        const canonical = bytes.subarray(0, head.canonicalLength);
+        let mac: Buffer;
+        if (prev === null) {
+          st.deferred = { seq: head.seq, canonical: Buffer.from(canonical), mac: head.mac, kid: head.kid, index, where: line.where };
+          mac = Buffer.from(head.mac, 'base64url');
+        } else if (pool) {
+          jobs.push({ kid: head.kid, prev, canonical, mac: head.mac, st, seq: head.seq, index, where: line.where, snapshot: { count: st.count, lastSeq: st.lastSeq, lastMac: st.lastMac } });
+          mac = Buffer.from(head.mac, 'base64url'); // checked by a worker; a failure lands in `fail` with this record's index
+        } else {
+          // offline verification has no timing oracle: a plain comparison of the encodings is fine here
+          mac = chainMac(key, prev, canonical);
+          if (mac.toString('base64url') !== head.mac) {
+            fail(st, head.seq, 'bad_mac', index, line.where);
+            continue;
+          }
         }
-        prev = Buffer.from(linked, 'base64url');
-      } else {
-        prev = st.prev;
-      }
-      let key: Buffer;
-      try {
-        key = keyOf(head.kid);
-      } catch (err) {
-        if (isKanmonError(err, 'ERR_KEY_DESTROYED')) fail(st, head.seq, 'key_destroyed', index, line.where);
-        else if (isKanmonError(err, 'ERR_KEY_NOT_FOUND') || isKanmonError(err, 'ERR_INVALID_ARGUMENT')) fail(st, head.seq, 'unknown_key', index, line.where);
-        else throw err;
-        continue;
-      }
-      const canonical = bytes.subarray(0, head.canonicalLength);
-      const claimed = Buffer.from(head.mac, 'base64url');
-      if (prev === null) {
-        st.deferred = { seq: head.seq, canonical: Buffer.from(canonical), mac: head.mac, kid: head.kid, index, where: line.where };
-      } else if (!timingSafeEqual(chainMac(key, prev, canonical), claimed)) {
-        fail(st, head.seq, 'bad_mac', index, line.where);
-        continue;
-      }
-      st.prev = claimed;
-      st.expected = head.seq + 1;
-      st.count++;
-      st.lastSeq = head.seq;
-      st.lastMac = head.mac;
-      if (st.anchorSeqs.has(head.seq)) st.anchorSeqs.set(head.seq, head.mac);
-      if (head.type === 'log.pruned') {
-        const after = afterField(bytes);
-        if (after && typeof after.target === 'string' && typeof after.throughSeq === 'number' && typeof after.throughMac === 'string') {
-          let map = links.get(after.target);
-          if (!map) links.set(after.target, (map = new Map<number, string>()));
-          map.set(after.throughSeq, after.throughMac);
+        st.prev = mac;
+        st.expected = head.seq + 1;
+        st.count++;
+        st.lastSeq = head.seq;
+        st.lastMac = head.mac;
+        if (st.anchorSeqs.has(head.seq)) st.anchorSeqs.set(head.seq, head.mac);
+        if (head.type === 'log.pruned') {
+          const after = afterField(bytes);
+          if (after && typeof after.target === 'string' && typeof after.throughSeq === 'number' && typeof after.throughMac === 'string') {
+            let map = links.get(after.target);
+            if (!map) links.set(after.target, (map = new Map<number, string>()));
+            map.set(after.throughSeq, after.throughMac);
+          }
         }
       }
+      dispatch();
     }
+    await Promise.all(inFlight);
+  } finally {
+    await pool?.close();
   }
   const end = index + 1;
 
@@ -400,14 +477,17 @@ export async function verifyAuditLog(source: AuditVerifySource, keyRing: KeyRing
   const firstBad = manifest && !manifestChecked ? manifestBad : (bads[0] ?? null);
   const streams: AuditStreamSummary[] = [...states.values()]
     .filter((s) => s.count > 0 || s.bad)
-    .map((s) => ({
-      stream: s.stream,
-      count: s.count,
-      firstSeq: s.firstSeq,
-      lastSeq: s.lastSeq,
-      head: s.count > 0 ? { stream: s.stream, seq: s.lastSeq, mac: s.lastMac } : null,
-      recovered: s.recovered,
-    }));
+    .map((s) => {
+      const v = s.bad ? s.badSnapshot : s;
+      return {
+        stream: s.stream,
+        count: v.count,
+        firstSeq: s.firstSeq,
+        lastSeq: v.lastSeq,
+        head: v.count > 0 ? { stream: s.stream, seq: v.lastSeq, mac: v.lastMac } : null,
+        recovered: s.recovered,
+      };
+    });
   const count = streams.reduce((n, s) => n + s.count, 0);
   if (firstBad && options.onAlert) {
     try {

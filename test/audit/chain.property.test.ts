@@ -94,14 +94,16 @@ describe('EXT-6: the keyed chain detects any tampering (fast-check)', () => {
           fc.record({ kind: fc.constant('swap' as const), line: fc.nat() }),
           fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
         ),
-        async (events, raw) => {
+        fc.integer({ min: 0, max: 4 }),
+        async (events, raw, pick) => {
+          const threads = pick === 0 ? 1 : 0; // one run in five checks MACs in a worker thread
           const { lines, bytes, anchor } = await buildLog(events);
           const clean = await verifyAuditLog({ jsonl: bytes, stream: 'web-1' }, keyRing, { anchors: [anchor] });
           expect(clean.ok).toBe(true);
           expect(clean.count).toBe(events.length);
           const m: Mutation = 'line' in raw ? { ...raw, line: raw.line % lines.length } : raw;
           const { bytes: tampered, index, seq } = mutate(lines, m);
-          const result = await verifyAuditLog({ jsonl: tampered, stream: 'web-1' }, keyRing, { anchors: [anchor] });
+          const result = await verifyAuditLog({ jsonl: tampered, stream: 'web-1' }, keyRing, { anchors: [anchor], threads });
           expect(result.ok).toBe(false);
           expect(result.firstBad).toMatchObject({ stream: 'web-1', index, seq });
         },

@@ -354,6 +354,19 @@ export function fileAuditSink(options: FileAuditSinkOptions): AuditSink {
   };
 }
 
+/** A line of a file; its `file:line` location is built only when asked for (a failure), not a million times. */
+class FileLine implements AuditLine {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly stream: string | undefined,
+    private readonly path: string,
+    private readonly lineNo: number,
+  ) {}
+  get where(): string {
+    return `${this.path}:${this.lineNo}`;
+  }
+}
+
 /** A file's lines as bytes, in batches; a last line without newline is yielded too (it is torn). */
 export async function* readLines(path: string, stream?: string): AsyncGenerator<AuditLine[]> {
   const handle = await open(path, 'r');
@@ -377,7 +390,7 @@ export async function* readLines(path: string, stream?: string): AsyncGenerator<
         const nl = data.indexOf(0x0a, start);
         if (nl < 0) break;
         lineNo++;
-        batch.push({ bytes: data.subarray(start, nl), stream, where: `${path}:${lineNo}` });
+        batch.push(new FileLine(data.subarray(start, nl), stream, path, lineNo));
         start = nl + 1;
       }
       if (start < data.length) carry = Buffer.from(data.subarray(start));
