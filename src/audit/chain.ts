@@ -46,10 +46,16 @@ export function macKeys(keyRing: KeyRing): (kid: string) => Buffer {
   };
 }
 
-/** JSON string literal with U+2028/U+2029 escaped too, so no reader can see a line break inside a field. */
+/** Characters that need JSON escaping, plus NEL, U+2028/U+2029 (line breaks to some readers) and surrogates (left to JSON.stringify). */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point: they must be escaped
+const needsEscape = /["\\\u0000-\u001f\u0085\u2028\u2029\ud800-\udfff]/;
+const lineBreaks = /[\u0085\u2028\u2029]/g;
+
+/** JSON string literal with NEL, U+2028 and U+2029 escaped too, so no reader can see a line break inside a field. */
 export function quote(text: string): string {
+  if (!needsEscape.test(text)) return '"' + text + '"'; // the common case: nothing to escape
   const json = JSON.stringify(text);
-  return json.includes('\u2028') || json.includes('\u2029') ? json.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029') : json;
+  return json.replace(lineBreaks, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** The fixed prefix every record starts with; lets a reader find stream, seq, key id and type without parsing JSON. */

@@ -164,3 +164,17 @@ describe('EXT-6: large logs verify with MAC checks spread over worker threads', 
     expect(await verifyAuditLog(sink, keyRing, { threads: 2 })).toMatchObject({ ok: true, count: 30_000 });
   });
 });
+
+describe('SEC-18: free text is escaped so it cannot leave its field', () => {
+  it('quote(s) is a JSON string that parses back to s and holds no line break (fast-check)', async () => {
+    const { quote } = await import('../../src/audit/chain.js');
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 64 }), (s) => {
+        const q = quote(s);
+        expect(JSON.parse(q)).toBe(s);
+        expect(q).not.toMatch(/[\r\n\u0085\u2028\u2029]/);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
