@@ -223,19 +223,39 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     };
   };
 
-  const commit = async (event: AuditEventInput): Promise<AuditReceipt> => {
-    if (failed) throw failed;
-    const { record, receipt } = seal(event);
-    try {
-      const written = sink.write(record);
-      if (written) await written;
-    } catch (cause) {
-      failed = new KanmonError('ERR_AUDIT_WRITE', `audit stream '${stream}': record ${receipt.seq} was not stored durably; the log is closed`, { cause });
-      throw failed;
-    }
+  const writeFailed = (seqNo: number, cause: unknown): KanmonError => {
+    failed ??= new KanmonError('ERR_AUDIT_WRITE', `audit stream '${stream}': record ${seqNo} was not stored durably; the log is closed`, { cause });
+    return failed;
+  };
+  const durable = (record: AuditSinkRecord, receipt: AuditReceipt): AuditReceipt => {
     if (!head || head.seq < receipt.seq) head = { stream, seq: receipt.seq, mac: receipt.mac };
     if (alerter) alerter.observe(parseAuditRecord(record.line));
     return receipt;
+  };
+
+  /** Seal, hand to the sink, resolve when durable. Not `async`: a sink that stores synchronously costs one resolved promise. */
+  const commit = (event: AuditEventInput): Promise<AuditReceipt> => {
+    if (failed) return Promise.reject(failed);
+    let sealed: ReturnType<typeof seal>;
+    let written: Promise<void> | void;
+    try {
+      sealed = seal(event);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new KanmonError('ERR_AUDIT_FORMAT', String(err))); // seal throws KanmonError
+    }
+    const { record, receipt } = sealed;
+    try {
+      written = sink.write(record);
+    } catch (cause) {
+      return Promise.reject(writeFailed(receipt.seq, cause));
+    }
+    if (!written) return Promise.resolve(durable(record, receipt));
+    return written.then(
+      () => durable(record, receipt),
+      (cause: unknown) => {
+        throw writeFailed(receipt.seq, cause);
+      },
+    );
   };
 
   const open = (): Promise<AuditLogOpened> => {
