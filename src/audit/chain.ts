@@ -29,7 +29,7 @@ export const genesisMac: Buffer = Buffer.alloc(32);
 export const macSuffixLength = 53;
 
 /** HMAC-SHA-256 over `prev ‖ canonical`. */
-export function chainMac(subkey: Buffer, prev: Buffer, canonical: string | Uint8Array): Buffer {
+export function chainMac(subkey: Buffer, prev: Uint8Array, canonical: string | Uint8Array): Buffer {
   return createHmac('sha256', subkey).update(prev).update(canonical).digest();
 }
 

@@ -105,7 +105,8 @@ export interface AuditVerifyOptions {
 interface StreamState {
   readonly stream: string;
   expected: number;
-  prev: Buffer | null;
+  /** The previous record's MAC: bytes, or its base64url text while workers check the MACs. */
+  prev: Buffer | string | null;
   count: number;
   firstSeq: number;
   lastSeq: number;
@@ -292,7 +293,10 @@ export async function verifyAuditLog(source: AuditVerifySource, keyRing: KeyRing
     readonly seq: number;
     readonly index: number;
     readonly where: string | undefined;
-    readonly snapshot: StreamState['badSnapshot'];
+    /** What had verified before this record, should its MAC fail. */
+    readonly count: number;
+    readonly lastSeq: number;
+    readonly lastMac: string;
   }
   let jobs: Pending[] = [];
   const inFlight: Promise<void>[] = [];
@@ -304,8 +308,9 @@ export async function verifyAuditLog(source: AuditVerifySource, keyRing: KeyRing
     if (busy >= (forced || autoThreads)) {
       // every worker is busy: this thread checks the batch itself (on a loaded machine, no worse than no workers)
       for (const job of batch) {
-        if (chainMac(keyOf(job.kid), Buffer.from(job.prev), job.canonical).toString('base64url') !== job.mac) {
-          fail(job.st, job.seq, 'bad_mac', job.index, job.where, job.snapshot);
+        const prev = typeof job.prev === 'string' ? Buffer.from(job.prev, 'base64url') : job.prev;
+        if (chainMac(keyOf(job.kid), prev, job.canonical).toString('base64url') !== job.mac) {
+          fail(job.st, job.seq, 'bad_mac', job.index, job.where, job);
         }
       }
       return;
@@ -316,7 +321,7 @@ export async function verifyAuditLog(source: AuditVerifySource, keyRing: KeyRing
         busy--;
         for (const i of bad) {
           const job = batch[i]!;
-          fail(job.st, job.seq, 'bad_mac', job.index, job.where, job.snapshot);
+          fail(job.st, job.seq, 'bad_mac', job.index, job.where, job);
         }
       }),
     );
@@ -363,7 +368,7 @@ export async function verifyAuditLog(source: AuditVerifySource, keyRing: KeyRing
           st.garbage = null;
           st.recovered++;
         }
-        let prev: Buffer | null;
+        let prev: Buffer | string | null;
         if (st.count === 0) {
           const linked = linkOf(head.stream, head.seq - 1);
           prev = head.seq === 1 ? genesisMac : linked !== undefined ? Buffer.from(linked, 'base64url') : null;
@@ -389,16 +394,16 @@ export async function verifyAuditLog(source: AuditVerifySource, keyRing: KeyRing
           continue;
         }
         const canonical = bytes.subarray(0, head.canonicalLength);
-        let mac: Buffer;
+        let mac: Buffer | string;
         if (prev === null) {
           st.deferred = { seq: head.seq, canonical: Buffer.from(canonical), mac: head.mac, kid: head.kid, index, where: line.where };
-          mac = Buffer.from(head.mac, 'base64url');
+          mac = head.mac;
         } else if (pool) {
-          jobs.push({ kid: head.kid, prev, canonical, mac: head.mac, st, seq: head.seq, index, where: line.where, snapshot: { count: st.count, lastSeq: st.lastSeq, lastMac: st.lastMac } });
-          mac = Buffer.from(head.mac, 'base64url'); // checked by a worker; a failure lands in `fail` with this record's index
+          jobs.push({ kid: head.kid, prev, canonical, mac: head.mac, st, seq: head.seq, index, where: line.where, count: st.count, lastSeq: st.lastSeq, lastMac: st.lastMac });
+          mac = head.mac; // checked by a worker; a failure lands in `fail` with this record's index
         } else {
           // offline verification has no timing oracle: a plain comparison of the encodings is fine here
-          mac = chainMac(key, prev, canonical);
+          mac = chainMac(key, typeof prev === 'string' ? Buffer.from(prev, 'base64url') : prev, canonical);
           if (mac.toString('base64url') !== head.mac) {
             fail(st, head.seq, 'bad_mac', index, line.where);
             continue;

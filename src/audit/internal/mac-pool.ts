@@ -3,7 +3,8 @@ import { Worker } from 'node:worker_threads';
 /** One MAC to check: `HMAC(key(kid), prev ‖ canonical)` must encode to `mac`. */
 export interface MacJob {
   readonly kid: string;
-  readonly prev: Uint8Array;
+  /** The previous MAC: bytes, or base64url text. */
+  readonly prev: Uint8Array | string;
   readonly canonical: Uint8Array;
   readonly mac: string;
 }
@@ -70,7 +71,8 @@ export function createMacPool(threads: number, keyOf: (kid: string) => Buffer): 
           k = kids.push(job.kid) - 1;
           kidIndex.set(job.kid, k);
         }
-        data.set(job.prev, off);
+        if (typeof job.prev === 'string') data.write(job.prev, off, 32, 'base64url');
+        else data.set(job.prev, off);
         data.write(job.mac, off + 32, 43, 'latin1');
         data.set(job.canonical, off + 75);
         meta[3 * i] = off;
