@@ -56,7 +56,14 @@ export interface Alerter {
  * The alert rules and the limiter: at most `alertsPerMinute` alerts per clock
  * minute; the rest are counted and delivered as one `suppressed` alert when the
  * next one gets through. A receiver that throws is ignored: alerting never
- * breaks logging.
+ * breaks logging. `createAuditLog({ onAlert })` uses it; call it directly to
+ * alert on records from another source.
+ *
+ * @example
+ * ```ts
+ * import { createAlerter } from 'kanmon';
+ * const alerter = createAlerter({ onAlert: (a) => console.warn(a.kind), now: Date.now, alertsPerMinute: 10 });
+ * ```
  */
 export function createAlerter(options: AlerterOptions): Alerter {
   const { onAlert, now, alertAfterFailures = 5, alertsPerMinute = 60, maxTrackedActors = 100_000 } = options;

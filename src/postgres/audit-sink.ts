@@ -41,6 +41,12 @@ const tablePattern = /^[a-z_][a-z0-9_]{0,40}$/;
  * Give the application's role only INSERT and SELECT on the table (and DELETE
  * for pruning); keep table ownership, the retention table and the trigger with
  * an administrator role, so the application cannot drop the guard.
+ *
+ * @example
+ * ```ts
+ * import { auditSchemaSql } from 'kanmon/postgres';
+ * process.stdout.write(auditSchemaSql({ retentionDays: 365 })); // hand it to the DBA
+ * ```
  */
 export function auditSchemaSql(options: { table?: string | undefined; retentionDays?: number | undefined } = {}): string {
   const table = options.table ?? 'kanmon_audit';

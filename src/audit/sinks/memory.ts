@@ -15,6 +15,15 @@ export interface MemoryAuditSink extends AuditSink {
  * An in-process sink: records live in arrays, "durable" as soon as stored.
  * For tests, benchmarks and short-lived tools; production uses the file or
  * PostgreSQL sink.
+ *
+ * @example
+ * ```ts
+ * import { createAuditLog, memoryAuditSink, verifyAuditLog } from 'kanmon';
+ * const sink = memoryAuditSink();
+ * const log = createAuditLog({ sink, keyRing, stream: 'test', now: () => 0 });
+ * await log.append({ type: 'auth.login.success', actor: 'tanaka' });
+ * (await verifyAuditLog(sink, keyRing)).ok; // true
+ * ```
  */
 export function memoryAuditSink(): MemoryAuditSink {
   const streams = new Map<string, { lines: string[]; ts: number[] }>();
