@@ -172,3 +172,4 @@ export { memoryStore } from './store/memory.js';
 export type { MemoryStoreOptions } from './store/memory.js';
 export { storeKey, isStoreKey, isTenantId, tenantOfKey } from './store/key.js';
 export type { KanmonStore, RecordWrite, StoreRecord, Transition, TransitionOutcome } from './store/store.js';
+export * from './audit/index.js';
