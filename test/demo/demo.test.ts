@@ -11,10 +11,10 @@ let base = '';
 
 beforeAll(async () => {
   // @ts-expect-error the demo is plain JavaScript
-  const { createDemoApp } = (await import('../../examples/demo/app.mjs')) as {
-    createDemoApp(o: { now: () => number }): Promise<{ app: { listen(port: number, host: string, cb: () => void): Server } }>;
+  const demo = (await import('../../examples/demo/app.mjs')) as {
+    createDemoApp: (o: { now: () => number }) => Promise<{ app: { listen(port: number, host: string, cb: () => void): Server } }>;
   };
-  const { app } = await createDemoApp({ now: () => Date.now() });
+  const { app } = await demo.createDemoApp({ now: () => Date.now() });
   await new Promise<void>((resolve) => {
     server = app.listen(0, '127.0.0.1', resolve);
   });
