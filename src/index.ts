@@ -184,3 +184,4 @@ export type { ConsumeRecoveryCodeInput, ConsumeRecoveryCodeOptions, ConsumeRecov
 export type { MfaLockout, MfaReservation, MfaStore } from './mfa/capabilities.js';
 export { mfaRequirement } from './mfa/requirement.js';
 export type { MfaContext, MfaReason, MfaRequirement } from './mfa/requirement.js';
+export * from './audit/index.js';

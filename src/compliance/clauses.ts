@@ -192,7 +192,7 @@ export const clauses: readonly Clause[] = [
     status: 'enforce',
     controls: ['password-policy', 'lockout', 'mfa', 'totp', 'ip-allow-list', 'client-cert', 'registered-device', 'trusted-proxies'],
     policyPaths: ['lockout.maxFailures', 'lockout.failureWindowMs', 'lockout.lockDurationMs', 'lockout.onStoreError', 'mfa.requireForPrivileged', 'mfa.totp.window', 'access.ipAllowList', 'access.requireClientCert', 'access.requireRegisteredDevice', 'access.trustedProxies'],
-    tests: ['test/login/create-kanmon.test.ts', 'test/access/ip-allow-list.test.ts', 'test/access/client-cert.test.ts', 'test/mfa/totp.test.ts', 'test/lockout/transitions.test.ts'],
+    tests: ['test/login/create-kanmon.test.ts', 'test/access/ip-allow-list.test.ts', 'test/access/client-cert.test.ts', 'test/mfa/totp.test.ts', 'test/access/client-cert-constant-time.test.ts', 'test/access/evaluate-access.test.ts', 'test/lockout/create-lockout.test.ts', 'test/lockout/race.test.ts', 'test/lockout/stores.test.ts'],
   },
   {
     id: 'EXT-5',
@@ -203,7 +203,7 @@ export const clauses: readonly Clause[] = [
     status: 'enforce',
     controls: ['password-policy'],
     policyPaths: ['password.minLength', 'password.requiredClasses', 'password.minClasses'],
-    tests: ['test/password/check-password.test.ts', 'test/compliance/report.test.ts'],
+    tests: ['test/compliance/report.test.ts', 'test/password/security.test.ts'],
   },
   {
     id: 'EXT-6',
@@ -214,7 +214,7 @@ export const clauses: readonly Clause[] = [
     status: 'enforce',
     controls: ['audit-log', 'audit-retention'],
     policyPaths: ['audit.retentionDays', 'audit.alertAfterFailures'],
-    tests: ['test/audit/chain.test.ts', 'test/audit/create-audit-log.test.ts', 'test/audit/verify.test.ts'],
+    tests: ['test/audit/chain.property.test.ts', 'test/audit/crash.test.ts', 'test/audit/event.test.ts', 'test/audit/file-sink.test.ts', 'test/audit/retention.test.ts', 'test/policy/define-policy.test.ts', 'test/postgres/audit-sink.test.ts'],
   },
   {
     id: 'EXT-7',
@@ -301,7 +301,7 @@ export const clauses: readonly Clause[] = [
     status: 'enforce',
     controls: ['ip-allow-list', 'client-cert', 'registered-device', 'access-rules'],
     policyPaths: ['access.defaultRule.allow', 'access.ipAllowList', 'access.requireClientCert', 'access.requireRegisteredDevice', 'access.trustedProxies'],
-    tests: ['test/access/ip-allow-list.test.ts', 'test/access/client-cert.test.ts', 'test/access/device.test.ts'],
+    tests: ['test/access/ip-allow-list.test.ts', 'test/access/client-cert.test.ts', 'test/access/device.test.ts', 'test/access/evaluate-access.test.ts'],
   },
   {
     id: 'IPC-3',
@@ -323,7 +323,7 @@ export const clauses: readonly Clause[] = [
     status: 'enforce',
     controls: ['password-policy', 'breached-filter'],
     policyPaths: ['password.mustChangeInitial', 'password.rejectCommon', 'password.rejectContext'],
-    tests: ['test/password/check-password.test.ts', 'test/login/create-kanmon.test.ts'],
+    tests: ['test/login/create-kanmon.test.ts', 'test/password/age.test.ts', 'test/password/security.test.ts'],
   },
   {
     id: 'IPC-5',
@@ -671,7 +671,7 @@ export const clauses: readonly Clause[] = [
     status: 'enforce',
     controls: ['password-policy', 'password-age', 'lockout', 'ip-allow-list', 'client-cert', 'registered-device'],
     policyPaths: ['password.minLength', 'password.requiredClasses', 'password.minClasses', 'password.maxAgeDays', 'lockout.maxFailures', 'lockout.failureWindowMs', 'lockout.lockDurationMs', 'lockout.onStoreError', 'access.ipAllowList', 'access.requireClientCert', 'access.requireRegisteredDevice', 'access.trustedProxies'],
-    tests: ['test/password/check-password.test.ts', 'test/password/age.test.ts', 'test/policy/define-policy.test.ts', 'test/compliance/report.test.ts'],
+    tests: ['test/policy/define-policy.test.ts', 'test/compliance/report.test.ts', 'test/lockout/create-lockout.test.ts', 'test/lockout/race.test.ts', 'test/lockout/stores.test.ts', 'test/messages/describe-policy.test.ts', 'test/password/security.test.ts'],
   },
   {
     id: 'RM-20',
@@ -691,7 +691,7 @@ export const clauses: readonly Clause[] = [
     status: 'enforce',
     controls: ['ip-allow-list', 'client-cert', 'registered-device', 'access-rules'],
     policyPaths: ['access.defaultRule.allow', 'access.ipAllowList', 'access.requireClientCert', 'access.requireRegisteredDevice', 'access.trustedProxies'],
-    tests: ['test/access/ip-allow-list.test.ts', 'test/access/client-cert.test.ts', 'test/access/device.test.ts'],
+    tests: ['test/access/ip-allow-list.test.ts', 'test/access/client-cert.test.ts', 'test/access/device.test.ts', 'test/access/evaluate-access.test.ts'],
   },
   {
     id: 'RM-22',
@@ -713,7 +713,7 @@ export const clauses: readonly Clause[] = [
     status: 'enforce',
     controls: ['breached-filter', 'mark-compromised'],
     policyPaths: ['password.breached.offline'],
-    tests: ['test/password/breached/filter.test.ts', 'test/login/create-kanmon.test.ts'],
+    tests: ['test/password/breached/filter.test.ts', 'test/login/create-kanmon.test.ts', 'test/password/compromise.test.ts', 'test/session/create-session-manager.test.ts'],
   },
   {
     id: 'RM-24',
@@ -836,7 +836,7 @@ export const clauses: readonly Clause[] = [
     status: 'enforce',
     controls: ['password-policy', 'password-age', 'password-history', 'breached-filter'],
     policyPaths: ['password.minLength', 'password.requiredClasses', 'password.minClasses', 'password.maxAgeDays', 'password.history', 'password.breached.offline'],
-    tests: ['test/password/check-password.test.ts', 'test/password/age.test.ts', 'test/password/history.test.ts', 'test/password/breached/filter.test.ts', 'test/policy/define-policy.test.ts'],
+    tests: ['test/password/age.test.ts', 'test/password/history.test.ts', 'test/policy/define-policy.test.ts', 'test/messages/describe-policy.test.ts'],
   },
   {
     id: 'RM-37',
@@ -905,7 +905,7 @@ export const clauses: readonly Clause[] = [
     status: 'enforce',
     controls: ['password-hashing', 'totp', 'audit-export'],
     policyPaths: ['hashing.algorithm'],
-    tests: ['test/password/hash/phc.test.ts', 'test/mfa/totp.test.ts', 'test/audit/verify.test.ts'],
+    tests: ['test/mfa/totp.test.ts', 'test/password/hash/create-hasher.test.ts'],
   },
   {
     id: 'SEC-5',
@@ -926,7 +926,7 @@ export const clauses: readonly Clause[] = [
     status: 'enforce',
     controls: ['policy-validation', 'compliance-report'],
     policyPaths: [],
-    tests: ['test/compliance/report.test.ts', 'test/compliance/cli.test.ts'],
+    tests: ['test/compliance/report.test.ts', 'test/compliance/cli.test.ts', 'test/policy/define-policy.test.ts'],
   },
   {
     id: 'SEC-6.1',
@@ -937,7 +937,7 @@ export const clauses: readonly Clause[] = [
     status: 'enforce',
     controls: ['no-outbound'],
     policyPaths: ['password.breached.online.enabled'],
-    tests: ['test/password/breached/filter.test.ts', 'test/compliance/report.test.ts'],
+    tests: ['test/compliance/report.test.ts', 'test/password/breached/online.test.ts'],
   },
   {
     id: 'SEC-6.2',
@@ -957,7 +957,7 @@ export const clauses: readonly Clause[] = [
     status: 'enforce',
     controls: ['registered-device', 'client-cert'],
     policyPaths: ['access.requireRegisteredDevice', 'access.requireClientCert'],
-    tests: ['test/login/create-kanmon.test.ts', 'test/access/device.test.ts'],
+    tests: ['test/login/create-kanmon.test.ts', 'test/access/device.test.ts', 'test/access/evaluate-access.test.ts'],
   },
   {
     id: 'SEC-6.4',
@@ -1111,7 +1111,7 @@ export const clauses: readonly Clause[] = [
     status: 'enforce',
     controls: ['mfa', 'client-cert'],
     policyPaths: ['mfa.requireOutsideInternalNetwork', 'mfa.requireForAll', 'mfa.internalNetworks', 'mfa.clientCertSatisfiesOutside', 'mfa.totp.window'],
-    tests: ['test/mfa/requirement.test.ts', 'test/login/create-kanmon.test.ts'],
+    tests: ['test/mfa/requirement.test.ts', 'test/login/create-kanmon.test.ts', 'test/access/evaluate-access.test.ts'],
   },
   {
     id: 'SEC-17',
@@ -1122,7 +1122,7 @@ export const clauses: readonly Clause[] = [
     status: 'enforce',
     controls: ['crypto-profile', 'tls', 'key-ring'],
     policyPaths: ['cryptoProfile', 'hashing.algorithm', 'session.algorithm', 'access.requireTls'],
-    tests: ['test/password/hash/pbkdf2.test.ts', 'test/keys/secret-box.test.ts'],
+    tests: ['test/keys/secret-box.test.ts', 'test/password/hash/create-hasher.test.ts', 'test/session/create-session-manager.test.ts'],
   },
   {
     id: 'SEC-18',
@@ -1133,7 +1133,7 @@ export const clauses: readonly Clause[] = [
     status: 'enforce',
     controls: ['audit-log', 'audit-export', 'audit-retention'],
     policyPaths: ['audit.retentionDays'],
-    tests: ['test/audit/create-audit-log.test.ts', 'test/audit/verify.test.ts'],
+    tests: ['test/audit/alerts.test.ts', 'test/audit/chain.property.test.ts', 'test/audit/event.test.ts', 'test/audit/export.test.ts', 'test/postgres/audit-sink.test.ts'],
   },
   {
     id: 'SEC-19',
@@ -1144,7 +1144,7 @@ export const clauses: readonly Clause[] = [
     status: 'enforce',
     controls: ['time-zone'],
     policyPaths: ['timeZone', 'access.businessHours.timeZone'],
-    tests: ['test/audit/event.test.ts'],
+    tests: ['test/access/business-hours.test.ts', 'test/audit/time-zone.test.ts'],
   },
   {
     id: 'SEC-20',
@@ -1184,7 +1184,7 @@ export const clauses: readonly Clause[] = [
     status: 'enforce',
     controls: ['password-policy', 'password-hashing'],
     policyPaths: ['password.minLength', 'password.requiredClasses', 'password.minClasses', 'hashing.algorithm'],
-    tests: ['test/password/check-password.test.ts', 'test/password/hash/argon2id.test.ts', 'test/policy/define-policy.test.ts', 'test/compliance/report.test.ts'],
+    tests: ['test/policy/define-policy.test.ts', 'test/compliance/report.test.ts', 'test/demo/demo.test.ts', 'test/messages/describe-policy.test.ts', 'test/password/hash/create-hasher.test.ts', 'test/password/security.test.ts'],
   },
   {
     id: 'SEC-24',
@@ -1195,7 +1195,7 @@ export const clauses: readonly Clause[] = [
     status: 'enforce',
     controls: ['lockout'],
     policyPaths: ['lockout.maxFailures', 'lockout.failureWindowMs', 'lockout.lockDurationMs', 'lockout.onStoreError'],
-    tests: ['test/lockout/transitions.test.ts', 'test/lockout/create-lockout.test.ts'],
+    tests: ['test/lockout/transitions.test.ts', 'test/lockout/create-lockout.test.ts', 'test/lockout/race.test.ts', 'test/lockout/stores.test.ts'],
   },
   {
     id: 'SEC-25',
@@ -1215,7 +1215,7 @@ export const clauses: readonly Clause[] = [
     status: 'enforce',
     controls: ['audit-log', 'roles'],
     policyPaths: ['mfa.privilegedRoles', 'audit.retentionDays'],
-    tests: ['test/audit/create-audit-log.test.ts', 'test/audit/event.test.ts'],
+    tests: ['test/audit/event.test.ts'],
   },
   {
     id: 'SEC-27',
@@ -1226,7 +1226,7 @@ export const clauses: readonly Clause[] = [
     status: 'enforce',
     controls: ['business-hours', 'audit-log'],
     policyPaths: ['access.businessHours', 'access.businessHours.outOfHours', 'audit.alertAfterFailures'],
-    tests: ['test/access/business-hours.test.ts'],
+    tests: ['test/access/business-hours.test.ts', 'test/access/evaluate-access.test.ts', 'test/audit/alerts.test.ts', 'test/audit/event.test.ts', 'test/audit/query.test.ts', 'test/postgres/audit-sink.test.ts'],
   },
   {
     id: 'SEC-28',
@@ -1449,7 +1449,7 @@ export const clauses: readonly Clause[] = [
     status: 'enforce',
     controls: ['access-rules', 'ip-allow-list', 'client-cert', 'registered-device'],
     policyPaths: ['access.defaultRule', 'access.routes', 'access.ipAllowList', 'access.requireClientCert', 'access.requireRegisteredDevice', 'mfa.internalNetworks'],
-    tests: ['test/access/ip-allow-list.test.ts', 'test/login/create-kanmon.test.ts'],
+    tests: ['test/login/create-kanmon.test.ts', 'test/access/evaluate-access.test.ts'],
   },
   {
     id: 'FNB-2.2',
@@ -1478,7 +1478,7 @@ export const clauses: readonly Clause[] = [
     status: 'enforce',
     controls: ['crypto-profile', 'tls', 'key-ring'],
     policyPaths: ['cryptoProfile', 'hashing.algorithm', 'session.algorithm', 'access.requireTls'],
-    tests: ['test/password/hash/pbkdf2.test.ts', 'test/keys/secret-box.test.ts'],
+    tests: ['test/keys/secret-box.test.ts', 'test/password/hash/create-hasher.test.ts'],
   },
   {
     id: 'FNB-2.5',
@@ -1489,7 +1489,7 @@ export const clauses: readonly Clause[] = [
     status: 'enforce',
     controls: ['time-zone'],
     policyPaths: ['timeZone', 'access.businessHours.timeZone'],
-    tests: ['test/audit/event.test.ts'],
+    tests: ['test/audit/time-zone.test.ts'],
   },
   {
     id: 'FNB-3.1',
@@ -1511,7 +1511,7 @@ export const clauses: readonly Clause[] = [
     status: 'enforce',
     controls: ['password-hashing', 'password-policy'],
     policyPaths: ['password.mustChangeInitial', 'hashing.algorithm'],
-    tests: ['test/password/hash/argon2id.test.ts', 'test/login/create-kanmon.test.ts'],
+    tests: ['test/login/create-kanmon.test.ts', 'test/cli/check-password.test.ts'],
   },
   {
     id: 'FNB-3.1.2',
@@ -1522,7 +1522,7 @@ export const clauses: readonly Clause[] = [
     status: 'enforce',
     controls: ['password-hashing'],
     policyPaths: ['hashing.algorithm'],
-    tests: ['test/password/hash/argon2id.test.ts'],
+    tests: ['test/password/hash/create-hasher.test.ts'],
   },
   {
     id: 'FNB-3.1.3',
@@ -1533,7 +1533,7 @@ export const clauses: readonly Clause[] = [
     status: 'enforce',
     controls: ['password-policy'],
     policyPaths: ['password.minLength', 'password.requiredClasses', 'password.minClasses', 'password.rejectCommon', 'password.rejectContext'],
-    tests: ['test/password/check-password.test.ts', 'test/policy/define-policy.test.ts'],
+    tests: ['test/policy/define-policy.test.ts', 'test/messages/describe-policy.test.ts', 'test/password/security.test.ts'],
   },
   {
     id: 'FNB-3.1.4',
@@ -1544,7 +1544,7 @@ export const clauses: readonly Clause[] = [
     status: 'enforce',
     controls: ['mark-compromised'],
     policyPaths: [],
-    tests: ['test/login/create-kanmon.test.ts'],
+    tests: ['test/login/create-kanmon.test.ts', 'test/password/age.test.ts', 'test/password/breached/filter.test.ts', 'test/password/compromise.test.ts', 'test/session/create-session-manager.test.ts'],
   },
   {
     id: 'FNB-3.1.5',

@@ -1,3 +1,5 @@
 export { postgresStore } from './store.js';
 export type { PostgresStore, PostgresStoreOptions } from './store.js';
 export { stateSchemaSql, stateTableName } from './schema.js';
+export { postgresAuditSink, auditSchemaSql } from './audit-sink.js';
+export type { PgPoolLike, PgQueryable, PostgresAuditSink, PostgresAuditSinkOptions } from './audit-sink.js';

@@ -228,7 +228,8 @@ describe('not_configured: data only the deployer has', () => {
     const overrides: PolicyOverrides = { access: { routes: { admin: { allow: 'allow_listed_terminals' } } } };
     expect(row(reportFor('funabashi', overrides), 'FNB-2.1').verdict).toBe('not_configured');
     expect(row(reportFor('funabashi', { access: { ...overrides.access, ipAllowList: ['192.0.2.10'] } }), 'FNB-2.1').verdict).toBe('met');
-    expect(row(reportFor('funabashi', { access: { routes: { lgwan: { allow: 'internal_only' } } } }), 'FNB-2.1').verdict).toBe('not_configured');
+    // An internal-only route with no internal networks is not even a valid policy (SEC-6: mistakes caught at definition).
+    expect(() => reportFor('funabashi', { access: { routes: { lgwan: { allow: 'internal_only' } } } })).toThrow(/internal_only' needs mfa.internalNetworks/);
   });
 
   it('RM-23: the breached-password filter is supplied by the deployer', () => {

@@ -25,7 +25,7 @@ beforeAll(async () => {
   await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
   await run(
     'npm',
-    ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', '--omit=peer', join(dir, filename)],
+    ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', '--omit=peer', join(dir, filename), '@types/node@20'],
     { cwd: dir },
   );
 }, 240_000);
@@ -66,7 +66,8 @@ describe('the packed tarball', () => {
     await writeFile(
       join(dir, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, types: [] },
+        // A Node server project: @types/node is there, as in any consumer of a Node library.
+        compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, types: ['node'] },
         files: ['typed.mts', 'typed.cts'],
       }),
     );

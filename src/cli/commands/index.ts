@@ -1,4 +1,5 @@
 import type { CliCommand } from '../command.js';
+import { auditCommand } from './audit.js';
 import { breachedCommand } from './breached.js';
 import { checkPasswordCommand } from './check-password.js';
 import { complianceCommand } from './compliance.js';
@@ -14,5 +15,6 @@ export const commands: readonly CliCommand[] = [
   verifyCommand,
   breachedCommand,
   complianceCommand,
+  auditCommand,
   postgresCommand,
 ];

@@ -1,0 +1,309 @@
+import { randomUUID } from 'node:crypto';
+import { KanmonError } from '../errors.js';
+import type { KeyRing } from '../keys/key-ring.js';
+import { createIsoTimeFormatter } from '../internal/iso-time.js';
+import { type Alerter, type AuditAlert, createAlerter } from './alerts.js';
+import { chainMac, genesisMac, macKeys, quote, readHead } from './chain.js';
+import {
+  type AuditEventInput,
+  type AuditEventType,
+  type AuditOutcome,
+  type AuditRecord,
+  type AuditValue,
+  auditEventTypes,
+  clausePattern,
+  defaultOutcome,
+  isAuditEventType,
+  reasonPattern,
+  secretKeyPattern,
+  streamPattern,
+  tenantPattern,
+  valueKeyPattern,
+} from './event.js';
+import { parseAuditRecord } from './internal/parse.js';
+import type { AuditSink, AuditSinkRecord, TornTail } from './sink.js';
+
+/** Options for {@link createAuditLog}. */
+export interface AuditLogOptions {
+  readonly sink: AuditSink;
+  readonly keyRing: KeyRing;
+  /** This writer's chain: one per process (`web-1`, `batch`), `[A-Za-z0-9_-]{1,64}`. Two live writers must never share a stream. */
+  readonly stream: string;
+  readonly now: () => number;
+  /** The one zone of every timestamp (SEC-19, FNB-2.5). @default policy.timeZone, else 'Asia/Tokyo' */
+  readonly timeZone?: string | undefined;
+  /** Tenant of events that name none. @default 'default' */
+  readonly tenant?: string | undefined;
+  /** The policy in force: `timeZone` and `audit.alertAfterFailures` / `audit.alertsPerMinute` are taken from it. */
+  readonly policy?: { readonly timeZone: string; readonly audit: { readonly alertAfterFailures: number; readonly alertsPerMinute: number } } | undefined;
+  /** Called for lockouts, replays, out-of-hours use, success after many failures, and sealed torn tails; rate-limited. */
+  readonly onAlert?: ((alert: AuditAlert) => void) | undefined;
+}
+
+/** What `append` resolves to once the record is durable. */
+export interface AuditReceipt {
+  readonly stream: string;
+  readonly seq: number;
+  readonly id: string;
+  readonly time: string;
+  readonly ts: number;
+  /** The record's MAC (base64url). */
+  readonly mac: string;
+}
+
+/** The checkpoint to keep outside the log (print it, e-mail it, store it elsewhere). */
+export interface AuditHead {
+  readonly stream: string;
+  readonly seq: number;
+  readonly mac: string;
+}
+
+/** What opening the stream found. */
+export interface AuditLogOpened {
+  /** The last seq already in the stream before this writer started (0 for a new stream). */
+  readonly resumedAfterSeq: number;
+  /** A torn tail that was found and sealed with a `log.recovered` record, or null. */
+  readonly recovered: TornTail | null;
+}
+
+/** A writer on one stream. */
+export interface AuditLog {
+  readonly stream: string;
+  /** Read the stream's tail and seal a torn one. `append` calls it on first use; call it yourself to learn what it found. */
+  open(): Promise<AuditLogOpened>;
+  /**
+   * Add one event to the chain. Resolves when the sink says the record is
+   * durable; rejects with `ERR_AUDIT_FORMAT` for an event outside the schema and
+   * `ERR_AUDIT_WRITE` when the sink failed (after which every append rejects:
+   * the log fails closed, reopen it with a new `createAuditLog`).
+   */
+  append(event: AuditEventInput): Promise<AuditReceipt>;
+  /** The last durable record: `{ stream, seq, mac }`, or null before the first. */
+  head(): AuditHead | null;
+  /** Wait for pending appends, then close the sink. */
+  close(): Promise<void>;
+}
+
+const maxText = 256;
+
+/** Free text from the network is cut, never refused (a 10 kB username must not crash a login). */
+function text(value: unknown, max: number, field: string): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') throw new KanmonError('ERR_AUDIT_FORMAT', `audit event: ${field} must be a string`);
+  return value.length > max ? value.slice(0, max - 1) + '…' : value;
+}
+
+function values(value: unknown, field: string): string {
+  if (value === undefined || value === null) return 'null';
+  if (typeof value !== 'object' || Array.isArray(value)) throw new KanmonError('ERR_AUDIT_FORMAT', `audit event: ${field} must be an object`);
+  let out = '{';
+  let n = 0;
+  for (const [key, v] of Object.entries(value as Record<string, AuditValue>)) {
+    if (!valueKeyPattern.test(key)) throw new KanmonError('ERR_AUDIT_FORMAT', `audit event: ${field} key '${key.slice(0, 64)}' is not [A-Za-z][A-Za-z0-9_]*`);
+    if (secretKeyPattern.test(key)) {
+      throw new KanmonError('ERR_AUDIT_FORMAT', `audit event: ${field}.${key} names a secret; secrets are never logged`);
+    }
+    if (++n > 64) throw new KanmonError('ERR_AUDIT_FORMAT', `audit event: ${field} has more than 64 keys`);
+    let encoded: string;
+    if (v === null || typeof v === 'boolean') encoded = String(v);
+    else if (typeof v === 'number' && Number.isFinite(v)) encoded = String(v);
+    else if (typeof v === 'string') encoded = quote(text(v, maxText, `${field}.${key}`)!);
+    else if (Array.isArray(v) && v.length <= 64 && v.every((s) => typeof s === 'string')) {
+      encoded = '[' + v.map((s: string) => quote(text(s, maxText, `${field}.${key}`)!)).join(',') + ']';
+    } else throw new KanmonError('ERR_AUDIT_FORMAT', `audit event: ${field}.${key} must be a string, finite number, boolean, null or string[]`);
+    out += (n > 1 ? ',' : '') + quote(key) + ':' + encoded;
+  }
+  return out + '}';
+}
+
+const defaultClauses = new Map<string, string>(
+  Object.entries(auditEventTypes).map(([type, clauses]) => [type, '[' + clauses.map((c) => `"${c}"`).join(',') + ']']),
+);
+
+function clauseList(type: AuditEventType, extra: unknown): string {
+  if (extra === undefined) return defaultClauses.get(type)!;
+  if (!Array.isArray(extra) || extra.length > 32) throw new KanmonError('ERR_AUDIT_FORMAT', 'audit event: clauses must be an array of at most 32 clause ids');
+  const all: string[] = [...auditEventTypes[type]];
+  for (const c of extra) {
+    if (typeof c !== 'string' || !clausePattern.test(c)) throw new KanmonError('ERR_AUDIT_FORMAT', `audit event: '${String(c).slice(0, 32)}' is not a clause id`);
+    if (!all.includes(c)) all.push(c);
+  }
+  return '[' + all.map((c) => `"${c}"`).join(',') + ']';
+}
+
+const outcomes: ReadonlySet<string> = new Set<AuditOutcome>(['success', 'failure', 'denied', 'info']);
+
+/**
+ * A tamper-evident audit log writer (EXT-6, SEC-18, SEC-26): one HMAC-SHA-256
+ * chain per stream, durable before `append` resolves.
+ *
+ * @example
+ * ```ts
+ * import { createAuditLog, createKeyRing, fileAuditSink } from 'kanmon';
+ * const keyRing = createKeyRing({ keys: [{ id: 'k2026', secret: process.env.KANMON_KEY! }], current: 'k2026' });
+ * const log = createAuditLog({ sink: fileAuditSink({ dir: '/var/log/kanmon' }), keyRing, stream: 'web-1', now: Date.now });
+ * await log.append({ type: 'auth.login.failure', actor: 'tanaka', source: { ip: '10.0.0.8' }, reason: 'invalid_password' });
+ * console.log(log.head()); // { stream: 'web-1', seq: 1, mac: '…' }: keep it outside the log
+ * ```
+ */
+export function createAuditLog(options: AuditLogOptions): AuditLog {
+  const { sink, keyRing, stream, now, policy, onAlert } = options;
+  if (typeof stream !== 'string' || !streamPattern.test(stream)) {
+    throw new KanmonError('ERR_INVALID_ARGUMENT', `audit stream must match ${String(streamPattern)}`);
+  }
+  if (typeof now !== 'function') throw new KanmonError('ERR_INVALID_ARGUMENT', 'createAuditLog needs a clock: now: () => number');
+  if (!sink || typeof sink.open !== 'function' || typeof sink.write !== 'function') {
+    throw new KanmonError('ERR_INVALID_ARGUMENT', 'createAuditLog needs a sink (memoryAuditSink, fileAuditSink, postgresAuditSink)');
+  }
+  const tenant = options.tenant ?? 'default';
+  if (!tenantPattern.test(tenant)) throw new KanmonError('ERR_INVALID_ARGUMENT', `tenant must match ${String(tenantPattern)}`);
+  const formatTime = createIsoTimeFormatter(options.timeZone ?? policy?.timeZone ?? 'Asia/Tokyo');
+  const keyOf = macKeys(keyRing);
+  keyOf(keyRing.currentId); // fail now, not at the first append, on a bad key ring
+  const alerter: Alerter | null = onAlert
+    ? createAlerter({
+        onAlert,
+        now,
+        alertAfterFailures: policy?.audit.alertAfterFailures,
+        alertsPerMinute: policy?.audit.alertsPerMinute,
+      })
+    : null;
+  const streamJson = quote(stream);
+
+  let seq = 0;
+  let prev: Buffer = genesisMac;
+  let opened: Promise<AuditLogOpened> | null = null;
+  let ready = false;
+  let failed: KanmonError | null = null;
+  let head: AuditHead | null = null;
+
+  /** Compute the next record synchronously (seq and chain advance here, in call order). */
+  const seal = (event: AuditEventInput): { record: AuditSinkRecord; receipt: AuditReceipt } => {
+    if (typeof event !== 'object' || event === null) throw new KanmonError('ERR_AUDIT_FORMAT', 'audit event must be an object');
+    const type = event.type;
+    if (!isAuditEventType(type)) throw new KanmonError('ERR_AUDIT_FORMAT', `audit event type '${String(type).slice(0, 64)}' is not in the closed list`);
+    const eventTenant = event.tenant ?? tenant;
+    if (eventTenant !== tenant && (typeof eventTenant !== 'string' || !tenantPattern.test(eventTenant))) {
+      throw new KanmonError('ERR_AUDIT_FORMAT', `audit event: tenant must match ${String(tenantPattern)}`);
+    }
+    const outcome = event.outcome ?? defaultOutcome(type);
+    if (!outcomes.has(outcome)) throw new KanmonError('ERR_AUDIT_FORMAT', `audit event: outcome '${String(outcome)}' is not success|failure|denied|info`);
+    const reason = event.reason ?? null;
+    if (reason !== null && (typeof reason !== 'string' || !reasonPattern.test(reason))) {
+      throw new KanmonError('ERR_AUDIT_FORMAT', `audit event: reason must be a code matching ${String(reasonPattern)} (free text is not logged)`);
+    }
+    const outOfHours = event.outOfHours === true;
+    const actor = text(event.actor, maxText, 'actor');
+    const target = text(event.target, maxText, 'target');
+    const source = event.source;
+    const ip = source ? text(source.ip, 64, 'source.ip') : null;
+    const userAgent = source ? text(source.userAgent, 512, 'source.userAgent') : null;
+    const clauses = clauseList(type, event.clauses);
+    const before = values(event.before, 'before');
+    const after = values(event.after, 'after');
+
+    const ts = now();
+    const time = formatTime(ts);
+    const kid = keyRing.currentId;
+    const id = randomUUID();
+    const nextSeq = seq + 1;
+    const canonical =
+      `{"v":1,"stream":${streamJson},"seq":${nextSeq},"kid":"${kid}","type":"${type}","id":"${id}","tenant":"${eventTenant}",` +
+      `"time":"${time}","ts":${ts},"outcome":"${outcome}","actor":${actor === null ? 'null' : quote(actor)},` +
+      `"target":${target === null ? 'null' : quote(target)},"source":{"ip":${ip === null ? 'null' : quote(ip)},` +
+      `"userAgent":${userAgent === null ? 'null' : quote(userAgent)}},"reason":${reason === null ? 'null' : `"${reason}"`},` +
+      `"outOfHours":${outOfHours},"clauses":${clauses},"before":${before},"after":${after}`;
+    const macBytes = chainMac(keyOf(kid), prev, canonical);
+    const mac = macBytes.toString('base64url');
+    seq = nextSeq;
+    prev = macBytes;
+    return {
+      record: { stream, seq: nextSeq, ts, tenant: eventTenant, type, actor, outOfHours, line: `${canonical},"mac":"${mac}"}` },
+      receipt: { stream, seq: nextSeq, id, time, ts, mac },
+    };
+  };
+
+  const writeFailed = (seqNo: number, cause: unknown): KanmonError => {
+    failed ??= new KanmonError('ERR_AUDIT_WRITE', `audit stream '${stream}': record ${seqNo} was not stored durably; the log is closed`, { cause });
+    return failed;
+  };
+  const durable = (record: AuditSinkRecord, receipt: AuditReceipt): AuditReceipt => {
+    if (!head || head.seq < receipt.seq) head = { stream, seq: receipt.seq, mac: receipt.mac };
+    if (alerter) alerter.observe(parseAuditRecord(record.line));
+    return receipt;
+  };
+
+  /** Seal, hand to the sink, resolve when durable. Not `async`: a sink that stores synchronously costs one resolved promise. */
+  const commit = (event: AuditEventInput): Promise<AuditReceipt> => {
+    if (failed) return Promise.reject(failed);
+    let sealed: ReturnType<typeof seal>;
+    let written: Promise<void> | void;
+    try {
+      sealed = seal(event);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new KanmonError('ERR_AUDIT_FORMAT', String(err))); // seal throws KanmonError
+    }
+    const { record, receipt } = sealed;
+    try {
+      written = sink.write(record);
+    } catch (cause) {
+      return Promise.reject(writeFailed(receipt.seq, cause));
+    }
+    if (!written) return Promise.resolve(durable(record, receipt));
+    return written.then(
+      () => durable(record, receipt),
+      (cause: unknown) => {
+        throw writeFailed(receipt.seq, cause);
+      },
+    );
+  };
+
+  const open = (): Promise<AuditLogOpened> => {
+    opened ??= (async () => {
+      let tail;
+      try {
+        tail = await sink.open(stream);
+      } catch (cause) {
+        failed = new KanmonError('ERR_AUDIT_WRITE', `audit stream '${stream}' could not be opened`, { cause });
+        throw failed;
+      }
+      if (tail.last !== null) {
+        const last = readHead(Buffer.from(tail.last, 'utf8'));
+        if (!last || last.stream !== stream) {
+          failed = new KanmonError('ERR_AUDIT_FORMAT', `audit stream '${stream}': the last stored record is not a record of this stream`);
+          throw failed;
+        }
+        seq = last.seq;
+        prev = Buffer.from(last.mac, 'base64url');
+        head = { stream, seq: last.seq, mac: last.mac };
+      }
+      const resumedAfterSeq = seq;
+      ready = true;
+      if (tail.torn) {
+        await commit({
+          type: 'log.recovered',
+          reason: 'torn_tail',
+          target: tail.torn.location,
+          after: { tornBytes: tail.torn.bytes, tornSha256: tail.torn.sha256, afterSeq: resumedAfterSeq },
+        });
+      }
+      return { resumedAfterSeq, recovered: tail.torn };
+    })();
+    return opened;
+  };
+
+  return {
+    stream,
+    open,
+    append(event) {
+      if (ready) return commit(event);
+      return open().then(() => commit(event));
+    },
+    head: () => head,
+    async close() {
+      await sink.close(); // sinks flush what they hold before closing
+    },
+  };
+}
+
+export type { AuditEventType, AuditRecord };

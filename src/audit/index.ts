@@ -1,0 +1,36 @@
+export { auditEventTypes, auditEventTypeList, isAuditEventType, auditEventInputSchema, auditRecordSchema } from './event.js';
+export type { AuditEventInput, AuditEventType, AuditOutcome, AuditRecord, AuditSource, AuditValue } from './event.js';
+export { createAuditLog } from './create-audit-log.js';
+export type { AuditHead, AuditLog, AuditLogOpened, AuditLogOptions, AuditReceipt } from './create-audit-log.js';
+export { verifyAuditLog } from './verify.js';
+export type {
+  AuditBadRecord,
+  AuditExportSource,
+  AuditStreamSummary,
+  AuditTamperReason,
+  AuditVerifyOptions,
+  AuditVerifyResult,
+  AuditVerifySource,
+} from './verify.js';
+export { exportAuditLog } from './export.js';
+export type { AuditExport, AuditExportOptions, AuditManifest, AuditManifestStream } from './export.js';
+export { pruneAuditLog } from './retention.js';
+export type { AuditPruneOptions, AuditPruneResult } from './retention.js';
+export { createAlerter } from './alerts.js';
+export type { Alerter, AlerterOptions, AuditAlert, AuditAlertKind } from './alerts.js';
+export { findEvents } from './query.js';
+export { memoryAuditSink } from './sinks/memory.js';
+export type { MemoryAuditSink } from './sinks/memory.js';
+export { fileAuditSink } from './sinks/file.js';
+export type { FileAuditSinkOptions } from './sinks/file.js';
+export { parseAuditRecord } from './internal/parse.js';
+export type {
+  AuditLine,
+  AuditPrunePlan,
+  AuditQuery,
+  AuditReadOptions,
+  AuditSink,
+  AuditSinkRecord,
+  AuditSinkTail,
+  TornTail,
+} from './sink.js';
