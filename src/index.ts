@@ -172,4 +172,16 @@ export { memoryStore } from './store/memory.js';
 export type { MemoryStoreOptions } from './store/memory.js';
 export { storeKey, isStoreKey, isTenantId, tenantOfKey } from './store/key.js';
 export type { KanmonStore, RecordWrite, StoreRecord, Transition, TransitionOutcome } from './store/store.js';
+
+export { enrollTotp } from './mfa/enroll-totp.js';
+export type { EnrollTotpOptions, TotpAccount, TotpEnrollment } from './mfa/enroll-totp.js';
+export { verifyTotp, confirmTotpEnrollment } from './mfa/totp.js';
+export type { ConfirmTotpInput, ConfirmTotpResult, TotpFailureReason, VerifyTotpInput, VerifyTotpOptions, VerifyTotpResult } from './mfa/totp.js';
+export { generateRecoveryCodes, hashRecoveryCodes, RECOVERY_CODE_BITS } from './mfa/recovery-codes.js';
+export type { HashRecoveryCodesOptions, RecoveryCodeSet } from './mfa/recovery-codes.js';
+export { consumeRecoveryCode, recoveryCodesRemaining } from './mfa/recovery-codes.js';
+export type { ConsumeRecoveryCodeInput, ConsumeRecoveryCodeOptions, ConsumeRecoveryCodeResult, RecoveryCodesRemainingOptions } from './mfa/recovery-codes.js';
+export type { MfaLockout, MfaReservation, MfaStore } from './mfa/capabilities.js';
+export { mfaRequirement } from './mfa/requirement.js';
+export type { MfaContext, MfaReason, MfaRequirement } from './mfa/requirement.js';
 export * from './audit/index.js';

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { KanmonError } from '../errors.js';
 import { type DeepReadonly, deepFreeze, deepMerge, isPlainObject } from '../internal/deep.js';
-import { type PresetId, isPresetId, presetIds, presets } from './presets/index.js';
+import { type PresetId, isPresetId, japanesePresetIds, presetIds, presets } from './presets/index.js';
 import { type PolicyInput, type PolicySettings, policySchema } from './schema.js';
 
 /** One bad field of a policy: its dotted path and what is wrong with it. */
@@ -67,6 +67,20 @@ function parse(input: unknown): PolicySettings {
 }
 
 /**
+ * Limits a Japanese preset keeps whatever the overrides say: these are not
+ * weakenings to report but configurations the clauses rule out.
+ */
+function checkPresetFloors(id: PresetId, settings: PolicySettings): void {
+  if (!japanesePresetIds.includes(id)) return;
+  const issues: PolicyIssue[] = [];
+  if (settings.mfa.totp.window > 1) {
+    // SEC-13: a window of ±n steps accepts 2n+1 codes per guess; above 1 the second factor is weakened.
+    issues.push({ path: 'mfa.totp.window', message: `must be at most 1 under the '${id}' preset (SEC-13); got ${settings.mfa.totp.window}` });
+  }
+  if (issues.length > 0) throw invalid(issues);
+}
+
+/**
  * Build the one policy every control reads: a preset (or a full object),
  * optionally overridden, validated once with zod and deeply frozen.
  *
@@ -119,6 +133,7 @@ export function definePolicy(base: PresetId | PolicyInput | Policy, overrides?: 
   }
 
   const settings = parse(deepMerge(baseInput, overrides));
+  if (preset) checkPresetFloors(preset.id, settings);
   const policy: Policy = deepFreeze({ ...settings, preset });
   return policy;
 }

@@ -144,7 +144,13 @@ describe('SEC-6 / SEC-23: a configuration weaker than the clause is reported, ne
   it('SEC-13: MFA for privileged roles off, no privileged role, or a TOTP window above 1 is weakened', () => {
     expect(row(reportFor('funabashi', { mfa: { requireForPrivileged: false } }), 'SEC-13').verdict).toBe('weakened');
     expect(row(reportFor('funabashi', { mfa: { privilegedRoles: [] } }), 'SEC-13').verdict).toBe('weakened');
-    const wide = reportFor('funabashi', { mfa: { totp: { window: 2 } } });
+    // Under a Japanese preset a window above 1 is refused outright (issue 5); a policy outside those
+    // presets may set it, and the report then marks the MFA clauses weakened.
+    expect(() => definePolicy('funabashi', { mfa: { totp: { window: 2 } } })).toThrow(/mfa\.totp\.window/);
+    const narrow = reportFor('nist-800-63b', { mfa: { internalNetworks: ['10.0.0.0/8'] } });
+    const wide = reportFor('nist-800-63b', { mfa: { internalNetworks: ['10.0.0.0/8'], totp: { window: 2 } } });
+    expect(evidence(row(narrow, 'SEC-13'), 'mfa.totp.window').finding).toBeUndefined();
+    expect(evidence(row(wide, 'SEC-13'), 'mfa.totp.window').finding).toBeDefined();
     expect(row(wide, 'SEC-13').verdict).toBe('weakened');
     expect(row(wide, 'SEC-16').verdict).toBe('weakened');
     expect(row(reportFor('funabashi', { mfa: { requireForPrivileged: false, requireForAll: true } }), 'SEC-13').verdict).toBe('met');

@@ -1,0 +1,25 @@
+/**
+ * The capabilities the MFA functions are given, as tiny structural interfaces:
+ * every `KanmonStore` (memory, Redis, PostgreSQL) and every `Lockout` from
+ * `createLockout` satisfy them (a type test checks it); nothing more is asked.
+ */
+
+/** The second-factor side of a lockout: `createLockout(...)` is one. */
+export interface MfaLockout {
+  reserveMfa(key: { readonly account: string; readonly tenant?: string }): Promise<MfaReservation>;
+  succeedMfa(key: { readonly account: string; readonly tenant?: string }): Promise<{ readonly ok: boolean }>;
+}
+
+/** What {@link MfaLockout.reserveMfa} answers. */
+export type MfaReservation =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly reason: 'locked' | 'throttled'; readonly retryAfterMs: number | null }
+  | { readonly ok: false; readonly reason: 'unavailable' };
+
+/** The store primitives the MFA code uses: every `KanmonStore` has them. */
+export interface MfaStore {
+  advanceIfGreater(key: string, value: number, ttlMs: number | null): Promise<boolean>;
+  consumeOnce(key: string, ttlMs: number | null): Promise<boolean>;
+  increment(key: string): Promise<number>;
+  readCounter(key: string): Promise<number>;
+}
