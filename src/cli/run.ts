@@ -53,7 +53,7 @@ export async function runCli(argv: readonly string[], io: CliIo, list: readonly 
       return EXIT_USAGE;
     }
     if (err instanceof TypeError && 'code' in err && String((err as { code: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
-      io.stderr.write(`kanmon ${name}: ${err.message}\n\n${command.usage[io.lang]}\n`);
+      io.stderr.write(`kanmon ${name}: ERR_INVALID_ARGUMENT: ${err.message}\n\n${command.usage[io.lang]}\n`);
       return EXIT_USAGE;
     }
     throw err;
