@@ -30,7 +30,7 @@ export function kanmon(args: readonly string[], env: Record<string, string> = {}
       { cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LANG: 'C', ...env }, encoding: 'utf8', timeout: 20_000 },
       (error, stdout, stderr) => {
         if (error && typeof error.code !== 'number') {
-          reject(error);
+          reject(new Error(`kanmon ${args.join(' ')} did not exit normally`, { cause: error }));
           return;
         }
         resolvePromise({ code: error ? Number(error.code) : 0, stdout, stderr });
