@@ -10,12 +10,14 @@ import type { Request, Response } from 'express';
 import type {
   AuditHead,
   AuditLog,
+  AuditSink,
   ClientCertResult,
   DeviceCheckResult,
   Devices,
   KanmonStore,
   KeyRing,
   Lockout,
+  PasswordHasher,
   PasswordIssue,
   Policy,
 } from '../../src/index.js';
@@ -27,6 +29,7 @@ export declare const res: Response;
 // What the user sent, and where from (clientIp as resolved through trusted proxies).
 export declare const username: string;
 export declare const password: string;
+export declare const newPassword: string;
 export declare const input: string;
 export declare const code: string;
 export declare const clientIp: string;
@@ -39,7 +42,13 @@ export declare const from: number;
 export declare const to: number;
 
 // The application's records and ids.
-export declare const user: { readonly id: string; readonly roles: readonly string[]; readonly totpSecret: string | null };
+export declare const user: {
+  readonly id: string;
+  readonly roles: readonly string[];
+  readonly totpSecret: string | null;
+  readonly passwordChangedAt: number;
+  readonly passwordHistory: readonly string[];
+};
 export declare const id: string;
 export declare const account: string;
 export declare const accountId: string;
@@ -47,7 +56,7 @@ export declare const adminId: string;
 export declare const tenantId: string;
 export declare const sealedSecret: string | null;
 export declare const pendingSealedSecret: string;
-export declare const accounts: { update(id: string, patch: Record<string, unknown>): Promise<void> };
+export declare const accounts: { update(id: string, patch: object): Promise<void> };
 export declare function saveTotpSecret(accountId: string, sealedSecret: string): Promise<void>;
 export declare function verifyPassword(username: string, password: string): Promise<boolean>;
 
@@ -57,6 +66,8 @@ export declare const keyRing: KeyRing;
 export declare const store: KanmonStore;
 export declare const lockout: Lockout;
 export declare const auditLog: AuditLog;
+export declare const sink: AuditSink;
+export declare const hasher: PasswordHasher;
 export declare const devices: Devices;
 export declare const certificate: ClientCertResult | null;
 export declare const device: DeviceCheckResult | null;

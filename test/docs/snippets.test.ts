@@ -6,16 +6,17 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checkSnippets, collectSnippets, extractSnippets, formatErrors, root, type CheckResult } from './snippets.js';
+import { checkSnippets, collectJsdocExamples, collectSnippets, extractJsdocExamples, extractSnippets, formatErrors, root, type CheckResult } from './snippets.js';
 
 /** Blocks fenced ```ts nocheck: a handful of signature sketches at most. */
 const MAX_SKIPPED = 3;
 
 let result: CheckResult;
+let examples: CheckResult;
 beforeAll(async () => {
   if (!existsSync(join(root, 'dist/index.d.ts'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
-  result = await checkSnippets(await collectSnippets());
-}, 120_000);
+  [result, examples] = await Promise.all([checkSnippets(await collectSnippets()), checkSnippets(await collectJsdocExamples())]);
+}, 180_000);
 
 describe('documentation code blocks', () => {
   it('every ts block in README.md and docs/ type-checks against the built package (strict)', () => {
@@ -30,6 +31,14 @@ describe('documentation code blocks', () => {
   });
 });
 
+describe('JSDoc examples (STYLE: "JSDoc on every export with @example that compiles")', () => {
+  it('every ```ts @example in src/ type-checks against the built package', () => {
+    expect(examples.checked).toBeGreaterThan(30);
+    expect(formatErrors(examples.errors)).toBe('');
+    expect(examples.skipped).toEqual([]);
+  });
+});
+
 describe('the checker itself', () => {
   it('finds ts / typescript blocks (indented or tilde-fenced too), with the markdown line of their first line, and nocheck', () => {
     const md = ['# t', '```ts', 'const a = 1;', '```', '', '```sh', 'echo', '```', '1. item', '   ~~~typescript nocheck', '   let b: number = 2;', '   ~~~', '````ts', '```', '````'].join('\n');
@@ -38,6 +47,11 @@ describe('the checker itself', () => {
       { file: 'x.md', line: 11, code: 'let b: number = 2;', nocheck: true },
       { file: 'x.md', line: 14, code: '```', nocheck: false },
     ]);
+  });
+
+  it('finds ```ts blocks in JSDoc comments, margins removed, with the source line of their first line', () => {
+    const source = ['/**', ' * Does it.', ' *', ' * @example', ' * ```ts', " * import { x } from 'kanmon';", ' *   x(1);', ' * ```', ' */', 'export function x() {}'].join('\n');
+    expect(extractJsdocExamples('src/x.ts', source)).toEqual([{ file: 'src/x.ts', line: 6, code: "import { x } from 'kanmon';\n  x(1);", nocheck: false }]);
   });
 
   it('reports a broken block by markdown file, line and column, and does not report prelude names a block defines itself', async () => {

@@ -1,6 +1,7 @@
 /**
- * Type-check the TypeScript code blocks of README.md and docs/**\/*.md against
- * the BUILT package, as a reader who copies them into a strict project would.
+ * Type-check the TypeScript code blocks of README.md and docs/**\/*.md, and the
+ * ```ts `@example` blocks of JSDoc in src/, against the BUILT package, as a
+ * reader who copies them into a strict project would.
  *
  * Conventions (also in docs/README.md, "Code blocks"):
  * - Every ```ts / ```typescript block is one ES module. It imports what it uses
@@ -76,6 +77,39 @@ export async function collectSnippets(): Promise<Snippet[]> {
   const all: Snippet[] = [];
   for (const file of await documentationFiles()) all.push(...extractSnippets(file, await readFile(join(root, file), 'utf8')));
   return all;
+}
+
+const exampleOpen = /^\s*\*\s?```(ts|typescript)(\s.*)?$/;
+const exampleClose = /^\s*\*\s?```\s*$/;
+
+/** Every ```ts block inside a JSDoc comment (`@example`) of one source file, without the ` * ` margins. */
+export function extractJsdocExamples(file: string, source: string): Snippet[] {
+  const lines = source.split(/\r?\n/);
+  const out: Snippet[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const open = exampleOpen.exec(lines[i]!);
+    if (!open) continue;
+    let end = i + 1;
+    while (end < lines.length && !exampleClose.test(lines[end]!) && !/\*\//.test(lines[end]!)) end++;
+    const body = lines.slice(i + 1, end).map((l) => l.replace(/^\s*\* ?/, ''));
+    out.push({ file, line: i + 2, code: body.join('\n'), nocheck: /\bnocheck\b/.test(open[2] ?? '') });
+    i = end;
+  }
+  return out;
+}
+
+/** The JSDoc examples of every src/**\/*.ts file. */
+export async function collectJsdocExamples(): Promise<Snippet[]> {
+  const all: Snippet[] = [];
+  async function walk(dir: string): Promise<void> {
+    for (const entry of await readdir(join(root, dir), { withFileTypes: true })) {
+      const path = `${dir}/${entry.name}`;
+      if (entry.isDirectory()) await walk(path);
+      else if (entry.name.endsWith('.ts')) all.push(...extractJsdocExamples(path, await readFile(join(root, path), 'utf8')));
+    }
+  }
+  await walk('src');
+  return all.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
 }
 
 /** Names declared at the top level of a module (imports, variables, functions, classes, types). */
