@@ -5,17 +5,13 @@
  * signatures. (docs/cryptrec.md)
  */
 import { describe, expect, it } from 'vitest';
-import { KanmonError, createKeyRing, createSessionManager, cryptrecSessionAlgorithms, definePolicy } from '../../src/index.js';
+import { createKeyRing, createSessionManager, cryptrecSessionAlgorithms, definePolicy } from '../../src/index.js';
+import { errorCode, kanmonError } from '../support/errors.js';
 
 function issuesOf(fn: () => unknown): { path: string; message: string }[] {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(KanmonError);
-    expect((err as KanmonError).code).toBe('ERR_INVALID_POLICY');
-    return ((err as KanmonError).details as { issues: { path: string; message: string }[] }).issues;
-  }
-  throw new Error('definePolicy accepted the policy');
+  const err = kanmonError(fn);
+  expect(err.code).toBe('ERR_INVALID_POLICY');
+  return (err.details as { issues: { path: string; message: string }[] }).issues;
 }
 
 const pbkdf2 = { algorithm: 'pbkdf2-sha256' } as const;
@@ -36,7 +32,7 @@ describe("SEC-17 / FNB-2.4: cryptoProfile 'cryptrec'", () => {
     const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: new Uint8Array(32).fill(3) }], current: 'k1' });
     const revocations = { epoch: () => Promise.resolve(0), bumpEpoch: () => Promise.resolve(1), revokeSession: () => Promise.resolve(), isSessionRevoked: () => Promise.resolve(false) };
     const common = { keyRing, revocations, idleTimeoutMs: 60_000, absoluteTimeoutMs: 120_000, now: () => 0, algorithm: 'EdDSA' } as const;
-    expect(() => createSessionManager({ ...common, cryptoProfile: 'cryptrec' })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_POLICY' }) as Error);
+    expect(errorCode(() => createSessionManager({ ...common, cryptoProfile: 'cryptrec' }))).toBe('ERR_INVALID_POLICY');
     expect(() => createSessionManager({ ...common, cryptoProfile: 'standard' })).not.toThrow();
     expect(definePolicy('funabashi', { session: { algorithm: 'EdDSA' } }).session.algorithm).toBe('EdDSA');
   });
