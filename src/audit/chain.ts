@@ -19,11 +19,16 @@
  * bytes, changing any of them breaks the MAC; because each MAC covers the
  * previous one, deleting, inserting or reordering breaks the next record.
  */
-import { createHmac } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { KanmonError } from '../errors.js';
 import type { KeyRing } from '../keys/key-ring.js';
 
 /** The `prevMac` of a stream's first record. */
 export const genesisMac: Buffer = Buffer.alloc(32);
+
+/** {@link genesisMac} as base64url text: 43 `A`s. */
+export const genesisMacText: string = genesisMac.toString('base64url');
 
 /** `,"mac":"` + 43 base64url characters + `"}`. */
 export const macSuffixLength = 53;
@@ -33,6 +38,94 @@ export function chainMac(subkey: Buffer, prev: Uint8Array, canonical: string | U
   return createHmac('sha256', subkey).update(prev).update(canonical).digest();
 }
 
+/**
+ * The chain MAC of one subkey, on the MACs' text form: `prev` is the previous
+ * record's MAC as written (43 base64url characters; its 32 bytes are hashed).
+ */
+export interface ChainKey {
+  /** The MAC, base64url, of a record whose canonical bytes are given (verification). */
+  mac(prev: string, canonical: Uint8Array): string;
+  /** The whole record line, `canonical` + `,"mac":"…"}`, for canonical text (the writer). */
+  line(prev: string, canonical: string): string;
+}
+
+/** SHA-256's block size: HMAC's key pads are one block (RFC 2104 §2). */
+const blockBytes = 64;
+/** Where a record's bytes start in the scratch buffer: after the ipad block and the previous MAC. */
+const dataStart = blockBytes + 32;
+
+/** Node's one-shot `crypto.hash` (Node ≥ 20.12): a digest in one call, with the EVP_MD looked up once. */
+const oneShotHash = (nodeCrypto as Partial<typeof nodeCrypto>).hash;
+
+/**
+ * HMAC-SHA-256 (RFC 2104) as two one-shot SHA-256 digests over blocks
+ * prepared once per key: `H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ prev ‖ canonical))`.
+ *
+ * The same MAC as `createHmac('sha256', subkey)` (test/audit/chain-key.test.ts
+ * checks it) at about two thirds of the cost: `createHmac` builds a stream
+ * object and an OpenSSL context per record and looks the digest up again, and
+ * the chain computes one MAC per record on every append and every
+ * verification. `line` also returns the record as one flat string decoded from
+ * the bytes just hashed, rather than a tree of concatenated pieces: the memory
+ * sink keeps it, and the garbage collector copies one object instead of many.
+ * Falls back to `createHmac` on a Node without `crypto.hash`.
+ */
+export function createChainKey(subkey: Uint8Array): ChainKey {
+  const hash = oneShotHash;
+  if (typeof hash !== 'function') return createHmacChainKey(subkey);
+  const key = subkey.length > blockBytes ? createHash('sha256').update(subkey).digest() : subkey;
+  const outer = Buffer.alloc(blockBytes + 32);
+  let scratch = Buffer.alloc(4096);
+  for (let i = 0; i < blockBytes; i++) {
+    const k = i < key.length ? key[i]! : 0;
+    scratch[i] = k ^ 0x36;
+    outer[i] = k ^ 0x5c;
+  }
+  /** Room for `bytes` record bytes plus the MAC suffix after the ipad block and `prev`. */
+  const reserve = (bytes: number) => {
+    if (dataStart + bytes + macSuffixLength <= scratch.length) return;
+    const grown = Buffer.alloc(dataStart + bytes + macSuffixLength);
+    scratch.copy(grown, 0, 0, blockBytes);
+    scratch = grown;
+  };
+  const reference = createHmacChainKey(subkey);
+  /** HMAC of the ipad block, `prev` and the `n` record bytes already in place; null when `prev` is not 43 base64url characters. */
+  const macOf = (prev: string, n: number): string | null => {
+    if (prev.length !== 43 || scratch.write(prev, blockBytes, 32, 'base64url') !== 32) return null;
+    outer.write(hash('sha256', scratch.subarray(0, dataStart + n), 'binary'), blockBytes, 32, 'latin1'); // 'binary' is latin1: one char per byte
+    return hash('sha256', outer, 'base64url');
+  };
+  return {
+    mac(prev, canonical) {
+      reserve(canonical.length);
+      scratch.set(canonical, dataStart);
+      // a `prev` that is not a MAC's text (a link from a damaged record) is hashed as Buffer.from decodes it, as before
+      return macOf(prev, canonical.length) ?? reference.mac(prev, canonical);
+    },
+    line(prev, canonical) {
+      reserve(canonical.length * 3); // a UTF-16 code unit is at most 3 bytes of UTF-8
+      const n = scratch.write(canonical, dataStart, 'utf8');
+      const mac = macOf(prev, n);
+      if (mac === null) throw new KanmonError('ERR_AUDIT_FORMAT', 'chain MAC: prev is not a 32-byte base64url MAC');
+      const end = dataStart + n + scratch.write(`,"mac":"${mac}"}`, dataStart + n, 'latin1');
+      // ASCII (the usual record) decodes as latin1, without UTF-8 validation
+      return scratch.toString(n === canonical.length ? 'latin1' : 'utf8', dataStart, end);
+    },
+  };
+}
+
+/** {@link createChainKey} through `createHmac`: the reference, and the fallback on Node < 20.12. */
+export function createHmacChainKey(subkey: Uint8Array): ChainKey {
+  const mac = (prev: string, canonical: string | Uint8Array) =>
+    createHmac('sha256', subkey).update(Buffer.from(prev, 'base64url')).update(canonical).digest('base64url');
+  return { mac, line: (prev, canonical) => `${canonical},"mac":"${mac(prev, canonical)}"}` };
+}
+
+/** The MAC in a record line written by {@link ChainKey.line}. */
+export function macOfLine(line: string): string {
+  return line.slice(line.length - 45, line.length - 2);
+}
+
 /** Subkeys by key id, derived once. */
 export function macKeys(keyRing: KeyRing): (kid: string) => Buffer {
   const cache = new Map<string, Buffer>();
@@ -40,6 +133,19 @@ export function macKeys(keyRing: KeyRing): (kid: string) => Buffer {
     let key = cache.get(kid);
     if (!key) {
       key = keyRing.derive(kid, 'audit-mac');
+      cache.set(kid, key);
+    }
+    return key;
+  };
+}
+
+/** A {@link ChainKey} per key id, built once (throws as `keyOf` does for an unknown or destroyed key). */
+export function chainKeys(keyOf: (kid: string) => Buffer): (kid: string) => ChainKey {
+  const cache = new Map<string, ChainKey>();
+  return (kid) => {
+    let key = cache.get(kid);
+    if (!key) {
+      key = createChainKey(keyOf(kid));
       cache.set(kid, key);
     }
     return key;

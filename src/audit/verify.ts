@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { KanmonError, isKanmonError } from '../errors.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { AuditAlert } from './alerts.js';
-import { chainMac, genesisMac, macKeys, readHead } from './chain.js';
+import { type ChainKey, chainKeys, chainMac, genesisMacText, macKeys, readHead } from './chain.js';
 import type { AuditHead } from './create-audit-log.js';
 import { type AuditManifest, checkManifestMac } from './internal/manifest.js';
 import { type MacJob, type MacPool, createMacPool } from './internal/mac-pool.js';
@@ -105,8 +105,8 @@ export interface AuditVerifyOptions {
 interface StreamState {
   readonly stream: string;
   expected: number;
-  /** The previous record's MAC: bytes, or its base64url text while workers check the MACs. */
-  prev: Buffer | string | null;
+  /** The previous record's MAC, base64url (as written in its line). */
+  prev: string | null;
   count: number;
   firstSeq: number;
   lastSeq: number;
@@ -216,6 +216,7 @@ function afterField(line: Uint8Array): Record<string, unknown> | null {
  */
 export async function verifyAuditLog(source: AuditVerifySource, keyRing: KeyRing, options: AuditVerifyOptions = {}): Promise<AuditVerifyResult> {
   const keyOf = macKeys(keyRing);
+  const chainKeyOf = chainKeys(keyOf);
   const { chunks, manifest, data } = await resolveSource(source);
   const states = new Map<string, StreamState>();
   /** stream → (seq → MAC of that seq) from `log.pruned` records and the export manifest. */
@@ -308,8 +309,7 @@ export async function verifyAuditLog(source: AuditVerifySource, keyRing: KeyRing
     if (busy >= (forced || autoThreads)) {
       // every worker is busy: this thread checks the batch itself (on a loaded machine, no worse than no workers)
       for (const job of batch) {
-        const prev = typeof job.prev === 'string' ? Buffer.from(job.prev, 'base64url') : job.prev;
-        if (chainMac(keyOf(job.kid), prev, job.canonical).toString('base64url') !== job.mac) {
+        if (chainKeyOf(job.kid).mac(job.prev, job.canonical) !== job.mac) {
           fail(job.st, job.seq, 'bad_mac', job.index, job.where, job);
         }
       }
@@ -368,10 +368,10 @@ export async function verifyAuditLog(source: AuditVerifySource, keyRing: KeyRing
           st.garbage = null;
           st.recovered++;
         }
-        let prev: Buffer | string | null;
+        let prev: string | null;
         if (st.count === 0) {
           const linked = linkOf(head.stream, head.seq - 1);
-          prev = head.seq === 1 ? genesisMac : linked !== undefined ? Buffer.from(linked, 'base64url') : null;
+          prev = head.seq === 1 ? genesisMacText : (linked ?? null);
           st.firstSeq = head.seq;
         } else if (head.seq !== st.expected) {
           const linked = head.seq > st.expected ? linkOf(head.stream, head.seq - 1) : undefined;
@@ -380,13 +380,13 @@ export async function verifyAuditLog(source: AuditVerifySource, keyRing: KeyRing
             fail(st, st.expected, reason, index, line.where);
             continue;
           }
-          prev = Buffer.from(linked, 'base64url');
+          prev = linked;
         } else {
           prev = st.prev;
         }
-        let key: Buffer;
+        let chainKey: ChainKey;
         try {
-          key = keyOf(head.kid);
+          chainKey = chainKeyOf(head.kid);
         } catch (err) {
           if (isKanmonError(err, 'ERR_KEY_DESTROYED')) fail(st, head.seq, 'key_destroyed', index, line.where);
           else if (isKanmonError(err, 'ERR_KEY_NOT_FOUND') || isKanmonError(err, 'ERR_INVALID_ARGUMENT')) fail(st, head.seq, 'unknown_key', index, line.where);
@@ -394,22 +394,18 @@ export async function verifyAuditLog(source: AuditVerifySource, keyRing: KeyRing
           continue;
         }
         const canonical = bytes.subarray(0, head.canonicalLength);
-        let mac: Buffer | string;
         if (prev === null) {
           st.deferred = { seq: head.seq, canonical: Buffer.from(canonical), mac: head.mac, kid: head.kid, index, where: line.where };
-          mac = head.mac;
-        } else if (pool) {
+        } else if (pool && prev.length === 43) {
+          // checked by a worker; a failure lands in `fail` with this record's index
           jobs.push({ kid: head.kid, prev, canonical, mac: head.mac, st, seq: head.seq, index, where: line.where, count: st.count, lastSeq: st.lastSeq, lastMac: st.lastMac });
-          mac = head.mac; // checked by a worker; a failure lands in `fail` with this record's index
-        } else {
+        } else if (chainKey.mac(prev, canonical) !== head.mac) {
           // offline verification has no timing oracle: a plain comparison of the encodings is fine here
-          mac = chainMac(key, typeof prev === 'string' ? Buffer.from(prev, 'base64url') : prev, canonical);
-          if (mac.toString('base64url') !== head.mac) {
-            fail(st, head.seq, 'bad_mac', index, line.where);
-            continue;
-          }
+          fail(st, head.seq, 'bad_mac', index, line.where);
+          continue;
         }
-        st.prev = mac;
+        // the MAC as written: the next record chains from it (checked above, or by a worker, or at the end)
+        st.prev = head.mac;
         st.expected = head.seq + 1;
         st.count++;
         st.lastSeq = head.seq;
