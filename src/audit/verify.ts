@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { KanmonError, isKanmonError } from '../errors.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { AuditAlert } from './alerts.js';
-import { type ChainKey, chainKeys, chainMac, genesisMacText, macKeys, readHead } from './chain.js';
+import { type ChainKey, chainKeys, chainMac, genesisMacText, macKeys, macSuffixLength, readHead } from './chain.js';
 import type { AuditHead } from './create-audit-log.js';
 import { type AuditManifest, checkManifestMac } from './internal/manifest.js';
 import { type MacJob, type MacPool, createMacPool } from './internal/mac-pool.js';
@@ -293,7 +293,8 @@ export async function verifyAuditLog(source: AuditVerifySource, keyRing: KeyRing
     readonly st: StreamState;
     readonly seq: number;
     readonly index: number;
-    readonly where: string | undefined;
+    /** The line, for its `where` (built only if the MAC fails). */
+    readonly line: AuditLine;
     /** What had verified before this record, should its MAC fail. */
     readonly count: number;
     readonly lastSeq: number;
@@ -306,11 +307,11 @@ export async function verifyAuditLog(source: AuditVerifySource, keyRing: KeyRing
     if (!pool || jobs.length === 0) return;
     const batch = jobs;
     jobs = [];
-    if (busy >= (forced || autoThreads)) {
-      // every worker is busy: this thread checks the batch itself (on a loaded machine, no worse than no workers)
+    if (busy >= 2 * (forced || autoThreads)) {
+      // every worker has a batch running and one queued: this thread checks this batch itself (on a loaded machine, no worse than no workers)
       for (const job of batch) {
-        if (chainKeyOf(job.kid).mac(job.prev, job.canonical) !== job.mac) {
-          fail(job.st, job.seq, 'bad_mac', job.index, job.where, job);
+        if (chainKeyOf(job.kid).mac(job.prev, job.bytes.subarray(0, job.bytes.length - macSuffixLength)) !== job.mac) {
+          fail(job.st, job.seq, 'bad_mac', job.index, job.line.where, job);
         }
       }
       return;
@@ -321,7 +322,7 @@ export async function verifyAuditLog(source: AuditVerifySource, keyRing: KeyRing
         busy--;
         for (const i of bad) {
           const job = batch[i]!;
-          fail(job.st, job.seq, 'bad_mac', job.index, job.where, job);
+          fail(job.st, job.seq, 'bad_mac', job.index, job.line.where, job);
         }
       }),
     );
@@ -393,13 +394,12 @@ export async function verifyAuditLog(source: AuditVerifySource, keyRing: KeyRing
           else throw err;
           continue;
         }
-        const canonical = bytes.subarray(0, head.canonicalLength);
         if (prev === null) {
-          st.deferred = { seq: head.seq, canonical: Buffer.from(canonical), mac: head.mac, kid: head.kid, index, where: line.where };
+          st.deferred = { seq: head.seq, canonical: Buffer.from(bytes.subarray(0, head.canonicalLength)), mac: head.mac, kid: head.kid, index, where: line.where };
         } else if (pool && prev.length === 43) {
           // checked by a worker; a failure lands in `fail` with this record's index
-          jobs.push({ kid: head.kid, prev, canonical, mac: head.mac, st, seq: head.seq, index, where: line.where, count: st.count, lastSeq: st.lastSeq, lastMac: st.lastMac });
-        } else if (chainKey.mac(prev, canonical) !== head.mac) {
+          jobs.push({ kid: head.kid, prev, bytes, mac: head.mac, st, seq: head.seq, index, line, count: st.count, lastSeq: st.lastSeq, lastMac: st.lastMac });
+        } else if (chainKey.mac(prev, bytes.subarray(0, head.canonicalLength)) !== head.mac) {
           // offline verification has no timing oracle: a plain comparison of the encodings is fine here
           fail(st, head.seq, 'bad_mac', index, line.where);
           continue;
@@ -420,8 +420,9 @@ export async function verifyAuditLog(source: AuditVerifySource, keyRing: KeyRing
           }
         }
       }
-      dispatch();
+      if (jobs.length >= 4096) dispatch(); // a few thousand MACs per message: a message costs more than a MAC
     }
+    dispatch();
     await Promise.all(inFlight);
   } finally {
     await pool?.close();

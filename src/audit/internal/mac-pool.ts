@@ -5,7 +5,9 @@ export interface MacJob {
   readonly kid: string;
   /** The previous MAC, base64url (43 characters). */
   readonly prev: string;
-  readonly canonical: Uint8Array;
+  /** The whole record line (as `readHead` accepted it): canonical bytes, then `,"mac":"<mac>"}`. */
+  readonly bytes: Uint8Array;
+  /** The MAC as written in the line. */
   readonly mac: string;
 }
 
@@ -21,11 +23,12 @@ export interface MacPool {
   close(): Promise<void>;
 }
 
-/** Bytes of a job before its record: the claimed MAC's text, a block for the HMAC ipad, the previous MAC. */
-const jobHead = 43 + 64 + 32;
+/** Bytes of a job before its record line: a block for the HMAC ipad, the previous MAC. */
+const jobHead = 64 + 32;
 
 /*
- * A job in the batch buffer is `mac text (43) | room for K ⊕ ipad (64) | prev (32) | canonical`.
+ * A job in the batch buffer is `room for K ⊕ ipad (64) | prev (32) | line`, the
+ * line ending in `,"mac":"<43 characters>"}` (53 bytes, checked by readHead).
  * The worker fills the room with its key's ipad block, so the inner hash of
  * HMAC-SHA-256 (RFC 2104) is one one-shot SHA-256 over bytes already in place:
  * `H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ prev ‖ canonical))`, the MAC chain.ts computes.
@@ -50,16 +53,16 @@ parentPort.on('message', (m) => {
   const keys = m.keys.map((k) => padsOf(Buffer.from(k)));
   const bad = [];
   for (let i = 0; i < m.n; i++) {
-    const off = meta[3 * i], len = meta[3 * i + 1], key = keys[meta[3 * i + 2]];
+    const off = meta[3 * i], end = off + ${jobHead} + meta[3 * i + 1] - 53, key = keys[meta[3 * i + 2]];
     let mac;
     if (typeof hash === 'function') {
-      data.set(key.ipad, off + 43);
-      key.outer.write(hash('sha256', data.subarray(off + 43, off + ${jobHead} + len), 'latin1'), 64, 32, 'latin1');
+      data.set(key.ipad, off);
+      key.outer.write(hash('sha256', data.subarray(off, end), 'latin1'), 64, 32, 'latin1');
       mac = hash('sha256', key.outer, 'base64url');
     } else {
-      mac = createHmac('sha256', key.raw).update(data.subarray(off + 107, off + ${jobHead} + len)).digest('base64url');
+      mac = createHmac('sha256', key.raw).update(data.subarray(off + 64, end)).digest('base64url');
     }
-    if (mac !== data.toString('latin1', off, off + 43)) bad.push(i);
+    if (mac !== data.toString('latin1', end + 8, end + 51)) bad.push(i);
   }
   parentPort.postMessage({ id: m.id, bad });
 });
@@ -88,7 +91,7 @@ export function createMacPool(threads: number, keyOf: (kid: string) => Buffer): 
       const kids: string[] = [];
       const kidIndex = new Map<string, number>();
       let size = 0;
-      for (const job of jobs) size += jobHead + job.canonical.length;
+      for (const job of jobs) size += jobHead + job.bytes.length;
       const data = Buffer.from(new ArrayBuffer(size));
       const meta = new Int32Array(jobs.length * 3);
       let off = 0;
@@ -99,13 +102,12 @@ export function createMacPool(threads: number, keyOf: (kid: string) => Buffer): 
           k = kids.push(job.kid) - 1;
           kidIndex.set(job.kid, k);
         }
-        data.write(job.mac, off, 43, 'latin1');
-        data.write(job.prev, off + 107, 32, 'base64url');
-        data.set(job.canonical, off + jobHead);
+        data.write(job.prev, off + 64, 32, 'base64url');
+        data.set(job.bytes, off + jobHead);
         meta[3 * i] = off;
-        meta[3 * i + 1] = job.canonical.length;
+        meta[3 * i + 1] = job.bytes.length;
         meta[3 * i + 2] = k;
-        off += jobHead + job.canonical.length;
+        off += jobHead + job.bytes.length;
       }
       const id = next++;
       const worker = workers[id % workers.length]!;

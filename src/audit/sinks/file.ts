@@ -43,7 +43,7 @@ interface Writer {
 }
 
 const filePattern = /^(\d{4}-\d{2}-\d{2})\.jsonl$/;
-const readChunkBytes = 4 << 20;
+const readChunkBytes = 512 << 10;
 
 async function syncDir(path: string): Promise<void> {
   const handle = await open(path, 'r');
