@@ -53,6 +53,8 @@ export interface ChainKey {
 const blockBytes = 64;
 /** Where a record's bytes start in the scratch buffer: after the ipad block and the previous MAC. */
 const dataStart = blockBytes + 32;
+/** Records up to this many bytes are hashed in the key's scratch buffer (a record is ~0.5 KiB); larger ones, rare, through createHmac, so no key holds a huge buffer. */
+const scratchMaxBytes = 256 << 10;
 
 /** Node's one-shot `crypto.hash` (Node ≥ 20.12): a digest in one call, with the EVP_MD looked up once. */
 const oneShotHash = (nodeCrypto as Partial<typeof nodeCrypto>).hash;
@@ -81,12 +83,14 @@ export function createChainKey(subkey: Uint8Array): ChainKey {
     scratch[i] = k ^ 0x36;
     outer[i] = k ^ 0x5c;
   }
-  /** Room for `bytes` record bytes plus the MAC suffix after the ipad block and `prev`. */
-  const reserve = (bytes: number) => {
-    if (dataStart + bytes + macSuffixLength <= scratch.length) return;
+  /** Room for `bytes` record bytes plus the MAC suffix after the ipad block and `prev`; false when too large for the scratch buffer. */
+  const reserve = (bytes: number): boolean => {
+    if (dataStart + bytes + macSuffixLength <= scratch.length) return true;
+    if (bytes > scratchMaxBytes) return false;
     const grown = Buffer.alloc(dataStart + bytes + macSuffixLength);
     scratch.copy(grown, 0, 0, blockBytes);
     scratch = grown;
+    return true;
   };
   const reference = createHmacChainKey(subkey);
   /** HMAC of the ipad block, `prev` and the `n` record bytes already in place; null when `prev` is not 43 base64url characters. */
@@ -97,13 +101,13 @@ export function createChainKey(subkey: Uint8Array): ChainKey {
   };
   return {
     mac(prev, canonical) {
-      reserve(canonical.length);
+      if (!reserve(canonical.length)) return reference.mac(prev, canonical);
       scratch.set(canonical, dataStart);
       // a `prev` that is not a MAC's text (a link from a damaged record) is hashed as Buffer.from decodes it, as before
       return macOf(prev, canonical.length) ?? reference.mac(prev, canonical);
     },
     line(prev, canonical) {
-      reserve(canonical.length * 3); // a UTF-16 code unit is at most 3 bytes of UTF-8
+      if (!reserve(canonical.length * 3)) return reference.line(prev, canonical); // a UTF-16 code unit is at most 3 bytes of UTF-8
       const n = scratch.write(canonical, dataStart, 'utf8');
       const mac = macOf(prev, n);
       if (mac === null) throw new KanmonError('ERR_AUDIT_FORMAT', 'chain MAC: prev is not a 32-byte base64url MAC');

@@ -54,11 +54,12 @@ describe('RFC 2104: the chain MAC is HMAC-SHA-256', () => {
     );
   });
 
-  it('one key object reused across records of growing and shrinking size keeps every MAC right (no stale scratch bytes)', () => {
+  it('one key object reused across records of growing and shrinking size, small and huge, keeps every MAC right (no stale scratch bytes)', () => {
     const key = Buffer.alloc(32, 9);
     const chain = createChainKey(key);
     let prev = genesisMacText;
-    for (const size of [10, 5000, 3, 9000, 0, 700, 1]) {
+    // sizes around the 4 KiB start and the 256 KiB cap of the scratch buffer (beyond it, createHmac is used)
+    for (const size of [10, 5000, 3, 9000, 0, 80_000, 700, 100_000, 300_000, 1]) {
       const text = 'x'.repeat(size);
       const line = chain.line(prev, text);
       expect(macOfLine(line)).toBe(hmac(key, prev, text));
