@@ -250,7 +250,7 @@ const typeText = new FieldText();
 export function readHead(line: Uint8Array): LineHead | null {
   const length = line.length;
   if (length < 80 + macSuffixLength || line[length - 1] !== 0x7d || line[length - 2] !== 0x22) return null;
-  const buf = line instanceof Buffer ? line : Buffer.from(line.buffer, line.byteOffset, length);
+  const buf = Buffer.isBuffer(line) ? line : Buffer.from(line.buffer, line.byteOffset, length);
   const macStart = length - macSuffixLength;
   if (!literalAt(buf, macStart, macOpen, length)) return null;
   const macEnd = length - 2;
