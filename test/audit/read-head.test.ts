@@ -60,8 +60,8 @@ describe('EXT-6: readHead accepts exactly what the record format allows', () => 
       if (expected) records++;
     }
     // the sample holds both kinds, so the comparison means something either way
-    expect(records).toBeGreaterThan(300);
-    expect(records).toBeLessThan(7700);
+    expect(records).toBeGreaterThan(100); // about 400 expected: far from both bounds for any seed
+    expect(records).toBeLessThan(7900);
   });
 
   it('reads a real record, and reads the fields of consecutive lines anew when they change', () => {
