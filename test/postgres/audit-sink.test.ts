@@ -25,8 +25,7 @@ describe.skipIf(!available)('postgresAuditSink (real PostgreSQL)', () => {
   beforeAll(async () => {
     server = await startPostgres();
     pool = new pg.Pool({ connectionString: server.connectionString, max: 8 });
-    // pool.end() can resolve before its clients' sockets close; the server stopping then reaches them as an event (57P01)
-    pool.on('error', () => undefined);
+    pool.on('error', () => undefined); // the server's shutdown reaches idle clients
     const sink = postgresAuditSink({ pool, retentionDays: 365 });
     await sink.migrate();
     await sink.migrate(); // idempotent
