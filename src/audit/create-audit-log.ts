@@ -3,7 +3,7 @@ import { KanmonError } from '../errors.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import { createIsoTimeFormatter } from '../internal/iso-time.js';
 import { type Alerter, type AuditAlert, createAlerter } from './alerts.js';
-import { chainMac, genesisMac, macKeys, quote, readHead } from './chain.js';
+import { chainKeys, genesisMacText, macKeys, macOfLine, quote, readHead } from './chain.js';
 import {
   type AuditEventInput,
   type AuditEventType,
@@ -158,8 +158,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   const tenant = options.tenant ?? 'default';
   if (!tenantPattern.test(tenant)) throw new KanmonError('ERR_INVALID_ARGUMENT', `tenant must match ${String(tenantPattern)}`);
   const formatTime = createIsoTimeFormatter(options.timeZone ?? policy?.timeZone ?? 'Asia/Tokyo');
-  const keyOf = macKeys(keyRing);
-  keyOf(keyRing.currentId); // fail now, not at the first append, on a bad key ring
+  const chainKey = chainKeys(macKeys(keyRing));
+  chainKey(keyRing.currentId); // fail now, not at the first append, on a bad key ring
   const alerter: Alerter | null = onAlert
     ? createAlerter({
         onAlert,
@@ -171,14 +171,23 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   const streamJson = quote(stream);
 
   let seq = 0;
-  let prev: Buffer = genesisMac;
+  /** The previous record's MAC, base64url, as written in its line. */
+  let prev: string = genesisMacText;
   let opened: Promise<AuditLogOpened> | null = null;
   let ready = false;
   let failed: KanmonError | null = null;
+  /** The last durable record; `head()` builds its object only when asked (not once per append). */
+  let headSeq = 0;
+  let headMac = '';
   let head: AuditHead | null = null;
+  /** The receipt of the record `seal` just returned (saves a wrapper object per append). */
+  let sealedReceipt: AuditReceipt | null = null;
 
-  /** Compute the next record synchronously (seq and chain advance here, in call order). */
-  const seal = (event: AuditEventInput): { record: AuditSinkRecord; receipt: AuditReceipt } => {
+  /**
+   * Compute the next record synchronously (seq and chain advance here, in call
+   * order) and leave its receipt in `sealedReceipt`.
+   */
+  const seal = (event: AuditEventInput): AuditSinkRecord => {
     if (typeof event !== 'object' || event === null) throw new KanmonError('ERR_AUDIT_FORMAT', 'audit event must be an object');
     const type = event.type;
     if (!isAuditEventType(type)) throw new KanmonError('ERR_AUDIT_FORMAT', `audit event type '${String(type).slice(0, 64)}' is not in the closed list`);
@@ -213,14 +222,12 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       `"target":${target === null ? 'null' : quote(target)},"source":{"ip":${ip === null ? 'null' : quote(ip)},` +
       `"userAgent":${userAgent === null ? 'null' : quote(userAgent)}},"reason":${reason === null ? 'null' : `"${reason}"`},` +
       `"outOfHours":${outOfHours},"clauses":${clauses},"before":${before},"after":${after}`;
-    const macBytes = chainMac(keyOf(kid), prev, canonical);
-    const mac = macBytes.toString('base64url');
+    const line = chainKey(kid).line(prev, canonical);
+    const mac = macOfLine(line);
     seq = nextSeq;
-    prev = macBytes;
-    return {
-      record: { stream, seq: nextSeq, ts, tenant: eventTenant, type, actor, outOfHours, line: `${canonical},"mac":"${mac}"}` },
-      receipt: { stream, seq: nextSeq, id, time, ts, mac },
-    };
+    prev = mac;
+    sealedReceipt = { stream, seq: nextSeq, id, time, ts, mac };
+    return { stream, seq: nextSeq, ts, tenant: eventTenant, type, actor, outOfHours, line };
   };
 
   const writeFailed = (seqNo: number, cause: unknown): KanmonError => {
@@ -228,7 +235,10 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     return failed;
   };
   const durable = (record: AuditSinkRecord, receipt: AuditReceipt): AuditReceipt => {
-    if (!head || head.seq < receipt.seq) head = { stream, seq: receipt.seq, mac: receipt.mac };
+    if (headSeq < receipt.seq) {
+      headSeq = receipt.seq;
+      headMac = receipt.mac;
+    }
     if (alerter) alerter.observe(parseAuditRecord(record.line));
     return receipt;
   };
@@ -236,14 +246,14 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   /** Seal, hand to the sink, resolve when durable. Not `async`: a sink that stores synchronously costs one resolved promise. */
   const commit = (event: AuditEventInput): Promise<AuditReceipt> => {
     if (failed) return Promise.reject(failed);
-    let sealed: ReturnType<typeof seal>;
+    let record: AuditSinkRecord;
     let written: Promise<void> | void;
     try {
-      sealed = seal(event);
+      record = seal(event);
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new KanmonError('ERR_AUDIT_FORMAT', String(err))); // seal throws KanmonError
     }
-    const { record, receipt } = sealed;
+    const receipt = sealedReceipt!;
     try {
       written = sink.write(record);
     } catch (cause) {
@@ -274,8 +284,9 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
           throw failed;
         }
         seq = last.seq;
-        prev = Buffer.from(last.mac, 'base64url');
-        head = { stream, seq: last.seq, mac: last.mac };
+        prev = last.mac;
+        headSeq = last.seq;
+        headMac = last.mac;
       }
       const resumedAfterSeq = seq;
       ready = true;
@@ -299,7 +310,11 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       if (ready) return commit(event);
       return open().then(() => commit(event));
     },
-    head: () => head,
+    head() {
+      if (headSeq === 0) return null;
+      if (!head || head.seq !== headSeq) head = { stream, seq: headSeq, mac: headMac };
+      return head;
+    },
     async close() {
       await sink.close(); // sinks flush what they hold before closing
     },

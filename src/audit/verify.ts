@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { KanmonError, isKanmonError } from '../errors.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { AuditAlert } from './alerts.js';
-import { chainMac, genesisMac, macKeys, readHead } from './chain.js';
+import { type ChainKey, chainKeys, chainMac, genesisMacText, macKeys, macSuffixLength, readHead } from './chain.js';
 import type { AuditHead } from './create-audit-log.js';
 import { type AuditManifest, checkManifestMac } from './internal/manifest.js';
 import { type MacJob, type MacPool, createMacPool } from './internal/mac-pool.js';
@@ -105,8 +105,8 @@ export interface AuditVerifyOptions {
 interface StreamState {
   readonly stream: string;
   expected: number;
-  /** The previous record's MAC: bytes, or its base64url text while workers check the MACs. */
-  prev: Buffer | string | null;
+  /** The previous record's MAC, base64url (as written in its line). */
+  prev: string | null;
   count: number;
   firstSeq: number;
   lastSeq: number;
@@ -216,6 +216,7 @@ function afterField(line: Uint8Array): Record<string, unknown> | null {
  */
 export async function verifyAuditLog(source: AuditVerifySource, keyRing: KeyRing, options: AuditVerifyOptions = {}): Promise<AuditVerifyResult> {
   const keyOf = macKeys(keyRing);
+  const chainKeyOf = chainKeys(keyOf);
   const { chunks, manifest, data } = await resolveSource(source);
   const states = new Map<string, StreamState>();
   /** stream → (seq → MAC of that seq) from `log.pruned` records and the export manifest. */
@@ -292,7 +293,8 @@ export async function verifyAuditLog(source: AuditVerifySource, keyRing: KeyRing
     readonly st: StreamState;
     readonly seq: number;
     readonly index: number;
-    readonly where: string | undefined;
+    /** The line, for its `where` (built only if the MAC fails). */
+    readonly line: AuditLine;
     /** What had verified before this record, should its MAC fail. */
     readonly count: number;
     readonly lastSeq: number;
@@ -305,12 +307,11 @@ export async function verifyAuditLog(source: AuditVerifySource, keyRing: KeyRing
     if (!pool || jobs.length === 0) return;
     const batch = jobs;
     jobs = [];
-    if (busy >= (forced || autoThreads)) {
-      // every worker is busy: this thread checks the batch itself (on a loaded machine, no worse than no workers)
+    if (busy >= 2 * (forced || autoThreads)) {
+      // every worker has a batch running and one queued: this thread checks this batch itself (on a loaded machine, no worse than no workers)
       for (const job of batch) {
-        const prev = typeof job.prev === 'string' ? Buffer.from(job.prev, 'base64url') : job.prev;
-        if (chainMac(keyOf(job.kid), prev, job.canonical).toString('base64url') !== job.mac) {
-          fail(job.st, job.seq, 'bad_mac', job.index, job.where, job);
+        if (chainKeyOf(job.kid).mac(job.prev, job.bytes.subarray(0, job.bytes.length - macSuffixLength)) !== job.mac) {
+          fail(job.st, job.seq, 'bad_mac', job.index, job.line.where, job);
         }
       }
       return;
@@ -321,7 +322,7 @@ export async function verifyAuditLog(source: AuditVerifySource, keyRing: KeyRing
         busy--;
         for (const i of bad) {
           const job = batch[i]!;
-          fail(job.st, job.seq, 'bad_mac', job.index, job.where, job);
+          fail(job.st, job.seq, 'bad_mac', job.index, job.line.where, job);
         }
       }),
     );
@@ -368,10 +369,10 @@ export async function verifyAuditLog(source: AuditVerifySource, keyRing: KeyRing
           st.garbage = null;
           st.recovered++;
         }
-        let prev: Buffer | string | null;
+        let prev: string | null;
         if (st.count === 0) {
           const linked = linkOf(head.stream, head.seq - 1);
-          prev = head.seq === 1 ? genesisMac : linked !== undefined ? Buffer.from(linked, 'base64url') : null;
+          prev = head.seq === 1 ? genesisMacText : (linked ?? null);
           st.firstSeq = head.seq;
         } else if (head.seq !== st.expected) {
           const linked = head.seq > st.expected ? linkOf(head.stream, head.seq - 1) : undefined;
@@ -380,36 +381,31 @@ export async function verifyAuditLog(source: AuditVerifySource, keyRing: KeyRing
             fail(st, st.expected, reason, index, line.where);
             continue;
           }
-          prev = Buffer.from(linked, 'base64url');
+          prev = linked;
         } else {
           prev = st.prev;
         }
-        let key: Buffer;
+        let chainKey: ChainKey;
         try {
-          key = keyOf(head.kid);
+          chainKey = chainKeyOf(head.kid);
         } catch (err) {
           if (isKanmonError(err, 'ERR_KEY_DESTROYED')) fail(st, head.seq, 'key_destroyed', index, line.where);
           else if (isKanmonError(err, 'ERR_KEY_NOT_FOUND') || isKanmonError(err, 'ERR_INVALID_ARGUMENT')) fail(st, head.seq, 'unknown_key', index, line.where);
           else throw err;
           continue;
         }
-        const canonical = bytes.subarray(0, head.canonicalLength);
-        let mac: Buffer | string;
         if (prev === null) {
-          st.deferred = { seq: head.seq, canonical: Buffer.from(canonical), mac: head.mac, kid: head.kid, index, where: line.where };
-          mac = head.mac;
-        } else if (pool) {
-          jobs.push({ kid: head.kid, prev, canonical, mac: head.mac, st, seq: head.seq, index, where: line.where, count: st.count, lastSeq: st.lastSeq, lastMac: st.lastMac });
-          mac = head.mac; // checked by a worker; a failure lands in `fail` with this record's index
-        } else {
+          st.deferred = { seq: head.seq, canonical: Buffer.from(bytes.subarray(0, head.canonicalLength)), mac: head.mac, kid: head.kid, index, where: line.where };
+        } else if (pool && prev.length === 43) {
+          // checked by a worker; a failure lands in `fail` with this record's index
+          jobs.push({ kid: head.kid, prev, bytes, mac: head.mac, st, seq: head.seq, index, line, count: st.count, lastSeq: st.lastSeq, lastMac: st.lastMac });
+        } else if (chainKey.mac(prev, bytes.subarray(0, head.canonicalLength)) !== head.mac) {
           // offline verification has no timing oracle: a plain comparison of the encodings is fine here
-          mac = chainMac(key, typeof prev === 'string' ? Buffer.from(prev, 'base64url') : prev, canonical);
-          if (mac.toString('base64url') !== head.mac) {
-            fail(st, head.seq, 'bad_mac', index, line.where);
-            continue;
-          }
+          fail(st, head.seq, 'bad_mac', index, line.where);
+          continue;
         }
-        st.prev = mac;
+        // the MAC as written: the next record chains from it (checked above, or by a worker, or at the end)
+        st.prev = head.mac;
         st.expected = head.seq + 1;
         st.count++;
         st.lastSeq = head.seq;
@@ -424,8 +420,9 @@ export async function verifyAuditLog(source: AuditVerifySource, keyRing: KeyRing
           }
         }
       }
-      dispatch();
+      if (jobs.length >= 4096) dispatch(); // a few thousand MACs per message: a message costs more than a MAC
     }
+    dispatch();
     await Promise.all(inFlight);
   } finally {
     await pool?.close();

@@ -112,6 +112,28 @@ describe('file sink', () => {
     expect((await verifyAuditLog(dir, keyRing)).firstBad).toMatchObject({ stream: 'a', seq: 2, reason: 'stream_mismatch' });
   });
 
+  it('a log of several MiB (lines that straddle the reader\'s chunks) verifies, and a change in a straddling line is found at its seq', async () => {
+    const dir = tempDir();
+    const log = createAuditLog({ sink: fileAuditSink({ dir, fsync: false }), keyRing, stream: 'big', now: steppingClock() });
+    const event = { ...loginFailure, source: { ip: '10.0.0.8', userAgent: 'Mozilla/5.0 '.repeat(30) } };
+    await Promise.all(Array.from({ length: 6000 }, () => log.append(event)));
+    await log.close();
+    const name = readdirSync(join(dir, 'big'))[0]!;
+    const file = join(dir, 'big', name);
+    const bytes = readFileSync(file);
+    expect(bytes.length).toBeGreaterThan(3 << 20);
+    for (const threads of [0, 1]) expect(await verifyAuditLog(dir, keyRing, { threads })).toMatchObject({ ok: true, count: 6000 });
+    // the line that holds byte 2 MiB: it starts in one read and ends in the next, for any read size that divides 2 MiB
+    const at = 2 << 20;
+    const seq = bytes.subarray(0, at).toString('latin1').split('\n').length;
+    expect(bytes[at]).not.toBe(0x0a);
+    bytes[at] = bytes[at] === 0x20 ? 0x21 : 0x20;
+    writeFileSync(file, bytes);
+    for (const threads of [0, 1]) {
+      expect(await verifyAuditLog(dir, keyRing, { threads })).toMatchObject({ ok: false, count: seq - 1, firstBad: { stream: 'big', seq } });
+    }
+  });
+
   it('a failed write rejects with ERR_AUDIT_WRITE and the log fails closed', async () => {
     const dir = tempDir();
     const broken = createAuditLog({ sink: fileAuditSink({ dir: join(dir, 'file-not-dir', 'x') }), keyRing, stream: 'w', now: steppingClock() });

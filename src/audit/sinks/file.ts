@@ -43,7 +43,7 @@ interface Writer {
 }
 
 const filePattern = /^(\d{4}-\d{2}-\d{2})\.jsonl$/;
-const readChunkBytes = 4 << 20;
+const readChunkBytes = 512 << 10;
 
 async function syncDir(path: string): Promise<void> {
   const handle = await open(path, 'r');
@@ -375,15 +375,15 @@ export async function* readLines(path: string, stream?: string): AsyncGenerator<
     let lineNo = 0;
     let position = 0;
     for (;;) {
-      const buf = Buffer.allocUnsafe(readChunkBytes);
-      const { bytesRead } = await handle.read(buf, 0, buf.length, position);
+      // a fresh buffer each time (yielded lines point into it); the partial line left over goes first, then the read
+      const carried = carry?.length ?? 0;
+      const buf = Buffer.allocUnsafe(carried + readChunkBytes);
+      if (carry) carry.copy(buf, 0);
+      const { bytesRead } = await handle.read(buf, carried, readChunkBytes, position);
       if (bytesRead === 0) break;
       position += bytesRead;
-      let data = buf.subarray(0, bytesRead);
-      if (carry) {
-        data = Buffer.concat([carry, data]);
-        carry = null;
-      }
+      const data = buf.subarray(0, carried + bytesRead);
+      carry = null;
       const batch: AuditLine[] = [];
       let start = 0;
       for (;;) {
@@ -393,7 +393,7 @@ export async function* readLines(path: string, stream?: string): AsyncGenerator<
         batch.push(new FileLine(data.subarray(start, nl), stream, path, lineNo));
         start = nl + 1;
       }
-      if (start < data.length) carry = Buffer.from(data.subarray(start));
+      if (start < data.length) carry = data.subarray(start);
       if (batch.length > 0) yield batch;
     }
     if (carry && carry.length > 0) yield [{ bytes: carry, stream, where: `${path}:${lineNo + 1}` }];
