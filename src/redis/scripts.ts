@@ -209,6 +209,9 @@ interface ReserveVariant extends RedisScriptVariant<ReserveArgs> {
 }
 
 const reserveVariants: ReserveVariant[] = [];
+
+/** How many reserve variants exist (tests: the generic script is exercised once they are all taken). @internal */
+export const reserveVariantCount = (): number => reserveVariants.length;
 const encodeNow = (a: ReserveArgs): readonly (string | number)[] => [a.now];
 
 function samePolicy(p: ReservePolicy, a: ReserveArgs): boolean {
