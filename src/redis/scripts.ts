@@ -123,6 +123,7 @@ end`;
   }
   return `${head}
 local raw = redis.call('GET', KEYS[1])
+${policy && !sources ? fastPath(policy) : ''}
 local f, t, u, c = 0, 0, 0, 0
 if raw then
   f, t, u, c = struct.unpack('<dddd', raw, 2)
@@ -199,6 +200,30 @@ local remaining = maxF - f
 if remaining < 0 then remaining = 0 end
 return {0, f, remaining, lockedNow, c, u}
 `;
+}
+
+/**
+ * The common case of a variant without sources, ahead of the general code:
+ * not locked, nothing lapsing (no lock in the record, inside the failure
+ * window: `keep` is never shorter than the window), and this attempt does not
+ * lock. The general code would count it the same way; this is only shorter.
+ */
+function fastPath(policy: ReservePolicy): string {
+  if (policy.maxFailures > packBase) return ''; // its answer would not fit the packed integer
+  const keep = keepMs(policy);
+  const set = (f: string, c: string) =>
+    `redis.call('SET', KEYS[1], struct.pack('<Bdddd', 97, ${f}, now, 0, ${c})${keep > 0 ? `, 'PX', '${String(keep + ttlSlackMs)}'` : ''})`;
+  const inWindow = policy.failureWindowMs > 0 ? ` and now - t0 < ${String(policy.failureWindowMs)}` : '';
+  return `if raw then
+  local f0, t0, u0, c0 = struct.unpack('<dddd', raw, 2)
+  if u0 == 0 and f0 + 1 < ${String(policy.maxFailures)}${inWindow} and c0 < ${2 ** 53 / packBase} then
+    ${set('f0 + 1', 'c0')}
+    return c0 * ${packBase} + f0 + 1
+  end
+elseif 1 < ${String(policy.maxFailures)} then
+  ${set('1', '0')}
+  return 1
+end`;
 }
 
 /** Most reserve variants (distinct policies) kept; further policies run the generic script. */
