@@ -134,7 +134,7 @@ export function redisStore(options: RedisStoreOptions): KanmonStore {
         script = entry.script as unknown as RedisTransitionScript<A, R>;
         const count = keys.length;
         const variant = script.variant?.(args, count);
-        const run = variant ? variantCommand(entry.script, variant as unknown as RedisScriptVariant<never>) : entry.run;
+        const run = variant ? variantCommand(entry.script, variant) : entry.run;
         const argv = (variant ?? script).encode(args);
         // numkeys, the keys, then ARGV, in one array.
         const call: (string | number)[] = new Array<string | number>(1 + count + argv.length);
