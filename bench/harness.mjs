@@ -39,14 +39,35 @@ export async function measure(fn, { timeMs = 1000, warmupMs = 200, concurrency =
 /**
  * Compare several implementations of one task. `cases` maps a name to a
  * function; the first (or `baseline`) is the reference for the ratio column.
+ * `rounds` > 1 interleaves the cases (slices of timeMs / rounds, order
+ * alternating), for comparisons that must hold on a loaded machine.
  */
 export async function compare(title, cases, options = {}) {
   const names = Object.keys(cases);
   const baseline = options.baseline ?? names[0];
   const rows = [];
-  for (const name of names) {
-    const r = await measure(cases[name], options);
-    rows.push({ name, ...r });
+  const rounds = options.rounds ?? 1;
+  if (rounds > 1) {
+    // Interleaved: each case runs `rounds` slices of timeMs / rounds in turn, so on a
+    // shared machine a burst of outside load weighs on every case alike, not on one.
+    const sum = Object.fromEntries(names.map((name) => [name, { count: 0, ms: 0 }]));
+    const slice = { ...options, timeMs: (options.timeMs ?? 1000) / rounds, warmupMs: 50 };
+    for (let round = 0; round < rounds; round++) {
+      for (const name of round % 2 === 0 ? names : [...names].reverse()) {
+        const r = await measure(cases[name], slice);
+        sum[name].count += r.samples;
+        sum[name].ms += r.samples * r.meanUs / 1000;
+      }
+    }
+    for (const name of names) {
+      const { count, ms } = sum[name];
+      rows.push({ name, ops: (count / ms) * 1000, meanUs: (ms * 1000) / count, samples: count });
+    }
+  } else {
+    for (const name of names) {
+      const r = await measure(cases[name], options);
+      rows.push({ name, ...r });
+    }
   }
   const base = rows.find((r) => r.name === baseline)?.ops ?? rows[0].ops;
   const table = rows.map((r) => ({ ...r, ratio: r.ops / base }));

@@ -46,8 +46,9 @@ export default async function lockoutBench() {
         cases,
         {
           concurrency: 64,
-          timeMs: 3000,
-          note: 'Acceptance: kanmon reserve at least as fast as RateLimiterRedis.consume. Each is one round trip (EVALSHA); PING is the floor of one round trip.',
+          timeMs: 4000,
+          rounds: 8,
+          note: 'Acceptance: kanmon reserve at least as fast as RateLimiterRedis.consume. Each is one round trip (EVALSHA); PING is the floor of one round trip. Cases interleaved (8 slices each, order alternating) so outside load on a shared machine weighs on all alike.',
         },
       );
     } finally {

@@ -26,6 +26,9 @@ const keep: RecordWrite = Object.freeze({ kind: 'keep' });
 const keeps: readonly RecordWrite[][] = Array.from({ length: 9 }, (_, n) => Object.freeze(new Array<RecordWrite>(n).fill(keep)) as RecordWrite[]);
 const keepAll = (n: number): readonly RecordWrite[] => keeps[n] ?? new Array<RecordWrite>(n).fill(keep);
 
+/** Shared by reservations without sources (never written to: the loops over sources do not run). */
+const noCounts: number[] = [];
+
 /** Arguments of {@link reserveTransition}. */
 export interface ReserveArgs {
   /** The caller's clock, ms since the epoch (> 0). */
@@ -159,8 +162,8 @@ export const reserveTransition: Transition<ReserveArgs, ReserveResult> = {
       };
     }
     const count = args.sources.length;
-    const counts: number[] = [];
-    const starts: number[] = [];
+    const counts: number[] = count === 0 ? noCounts : [];
+    const starts: number[] = count === 0 ? noCounts : [];
     let throttled = -1;
     let retryAfterMs = 0;
     for (let i = 0; i < count; i++) {

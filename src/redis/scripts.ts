@@ -1,24 +1,71 @@
 /**
  * The Lua twins of the lockout transitions (`src/lockout/transitions.ts`),
  * one script per transition, one EVALSHA per call. Each mirrors its
- * TypeScript original line for line; the shared contract suite runs the same
- * cases on every store, so the two cannot drift apart unnoticed.
+ * TypeScript original; the shared contract suite and the Redis suite's
+ * property test (every result, record and TTL compared with the TypeScript
+ * transition) keep the two from drifting apart.
+ *
+ * ## Why `lockout.reserve` looks the way it does
+ *
+ * A reservation is the call made before every password check. Measured per
+ * call (instructions, `redis-server` 7.0 and node under callgrind):
+ * - Redis pays ~1,300 instructions per script argument and ~2,000 per
+ *   `tonumber` of a decimal (glibc `strtod`). The policy is the same on every
+ *   call, so it is compiled into a variant of the script as Lua constants
+ *   (one variant per policy, defined once per client, see {@link RedisScriptVariant});
+ *   a call sends only `now`. Unusual policies, and more than
+ *   {@link maxReserveVariants} of them, use the generic script, which reads
+ *   the policy from its arguments.
+ * - A Buffer argument would let numbers cross as raw doubles, but it switches
+ *   ioredis to its buffer-concatenating writer, which costs the client more
+ *   than Redis saves: every argument is a decimal string.
+ * - A table reply costs Redis 5,000–7,000 instructions (it probes each table
+ *   for `err`, `ok`, `double`, … before reading it as an array), so the two
+ *   hot answers are not tables: a counted attempt that did not lock answers
+ *   one integer (`lockCount * 2^32 + failures`), a locked account answers its
+ *   record as stored (a bulk string, read as a Buffer). Rare answers (a lock
+ *   just set, a throttle) stay tables.
+ * - The TTL of the common write (`keep + slack`) is fixed by the policy: a
+ *   string constant in a variant. Other TTLs are formatted with `%d`, never
+ *   with Lua's 14-digit default, so millisecond timestamps stay exact.
  *
  * A record is one string value: a tag byte (`a` account: f, t, u, c; `s`
  * source: n, s) and its fields as little-endian doubles (`struct.pack`), exact
- * for every safe integer. One GET and one SET … PX per key, with no number
- * formatting or parsing in Lua: the cheapest shape for Redis. Arguments cross
- * as decimal strings and the PX TTL is written with `%d`, never with Lua's
- * 14-digit default formatting, so millisecond timestamps stay exact.
+ * for every safe integer. One GET and one SET … PX per key.
  */
 import { KanmonError } from '../errors.js';
-import { type ReserveArgs, type ReserveResult, type ResetArgs, type ResetResult, ttlSlackMs } from '../lockout/transitions.js';
+import {
+  type ReserveArgs,
+  type ReserveResult,
+  type ResetArgs,
+  type ResetResult,
+  type SourceLimit,
+  keepMs,
+  ttlSlackMs,
+} from '../lockout/transitions.js';
+
+/** A script specialised for the constant part of a transition's args (a policy). */
+export interface RedisScriptVariant<A = never> {
+  readonly lua: string;
+  encode(args: A): readonly (string | number)[];
+}
 
 /** A Lua implementation of a named transition: how to pass its args and read its reply. */
 export interface RedisTransitionScript<A = never, R = unknown> {
   readonly lua: string;
+  /** The script's ARGV (numbers cross as decimal strings). */
   encode(args: A): readonly (string | number)[];
-  decode(reply: unknown): R;
+  /** The transition's result from the script's reply (`args` as given to `encode`). */
+  decode(reply: unknown, args: A): R;
+  /** Bulk string replies come back as Buffers (binary-safe) instead of UTF-8 strings. */
+  readonly bufferReplies?: boolean;
+  /**
+   * Optional: a variant of the script for these args, or `undefined` to run
+   * {@link lua}. Must hand back the same object for the same constants: the
+   * store defines each variant once per client. Its reply is read by
+   * {@link decode} too.
+   */
+  variant?(args: A, keyCount: number): RedisScriptVariant<A> | undefined;
 }
 
 function ints(reply: unknown, min: number): number[] {
@@ -28,65 +75,105 @@ function ints(reply: unknown, min: number): number[] {
   return reply;
 }
 
-const reserveLua = `
-local function int(n) return string.format('%d', n) end
+/** `lockCount * packBase + failures`: the integer answer of a counted attempt that did not lock. */
+const packBase = 2 ** 32;
+
+/** The policy part of {@link ReserveArgs}: what a variant compiles in. */
+type ReservePolicy = Omit<ReserveArgs, 'now'>;
+
+/**
+ * The reserve script. With `policy`, a variant: the policy as Lua constants,
+ * ARGV = [now]. Without, the generic script: ARGV = [now, maxFailures,
+ * failureWindowMs, lockDurationMs, multiplier, maxLockDurationMs, permanent
+ * (0/1), then limit and windowMs per source]. KEYS: the account, then one
+ * record per source.
+ */
+function reserveLua(policy: ReservePolicy | null): string {
+  // JavaScript's shortest round-trip decimal; Lua reads it back to the same double.
+  const num = (n: number) => String(n);
+  let head: string;
+  let keepTtl: string;
+  let sources: boolean;
+  if (policy) {
+    const keep = keepMs(policy);
+    const ns = policy.sources.length;
+    sources = ns > 0;
+    keepTtl = `'${num(keep + ttlSlackMs)}'`;
+    head = `
 local now = tonumber(ARGV[1])
-local pm, pw, pd, pl, px, pp = string.match(ARGV[2], '^([^,]+),([^,]+),([^,]+),([^,]+),([^,]+),([01])$')
-local maxF = tonumber(pm)
-local win = tonumber(pw)
-local lockDur = tonumber(pd)
-local mult = tonumber(pl)
-local maxLock = tonumber(px)
-local permanent = pp == '1'
-local slack = ${ttlSlackMs}
-local ns = #KEYS - 1
-
-local raw = redis.call('GET', KEYS[1])
-local f, t, u, c = 0, 0, 0, 0
-if raw then f, t, u, c = struct.unpack('<dddd', raw, 2) end
-if raw and (u == -1 or u > now) then
-  local retry = -1
-  if u ~= -1 then retry = u - now end
-  return {1, retry, u, c}
-end
-
-local counts, starts = {}, {}
-local throttled, retry = -1, 0
-for i = 1, ns do
-  local limit = tonumber(ARGV[1 + 2 * i])
-  local w = tonumber(ARGV[2 + 2 * i])
-  local n, s
-  local r = redis.call('GET', KEYS[i + 1])
-  if r then n, s = struct.unpack('<dd', r, 2) end
-  if n == nil or s == nil or (w > 0 and now - s >= w) then n = 0; s = now end
-  counts[i] = n
-  starts[i] = s
-  if n >= limit then
-    local rt = -1
-    if w > 0 then rt = s + w - now end
-    if throttled == -1 or (retry ~= -1 and (rt == -1 or rt > retry)) then throttled = i - 1; retry = rt end
-  end
-end
-if throttled ~= -1 then return {2, retry, throttled} end
-
+local maxF, win, lockDur, mult, maxLock, permanent, keep = ${[policy.maxFailures, policy.failureWindowMs, policy.lockDurationMs, policy.multiplier, policy.maxLockDurationMs].map(num).join(', ')}, ${policy.permanent ? 'true' : 'false'}, ${num(keep)}
+${sources ? `local ns, limits, windows = ${ns}, {${policy.sources.map((s) => num(s.limit)).join(', ')}}, {${policy.sources.map((s) => num(s.windowMs)).join(', ')}}` : ''}`;
+  } else {
+    sources = true;
+    keepTtl = `string.format('%d', keep + ${ttlSlackMs})`;
+    head = `
+local now = tonumber(ARGV[1])
+local maxF, win, lockDur, mult, maxLock = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local permanent = ARGV[7] == '1'
 local keep = 0
 if win > 0 then
-  if mult > 1 then keep = math.max(win, maxLock) else keep = win end
+  keep = win
+  if mult > 1 and maxLock > win then keep = maxLock end
 end
-if keep > 0 and now - math.max(t, u) >= keep then f = 0; c = 0; u = 0
-elseif u > 0 then f = 0; u = 0
-elseif win > 0 and now - t >= win then f = 0 end
+local ns, limits, windows = #KEYS - 1, {}, {}
+for i = 1, ns do
+  limits[i] = tonumber(ARGV[6 + 2 * i])
+  windows[i] = tonumber(ARGV[7 + 2 * i])
+end`;
+  }
+  return `${head}
+local raw = redis.call('GET', KEYS[1])
+${policy && !sources ? fastPath(policy) : ''}
+local f, t, u, c = 0, 0, 0, 0
+if raw then
+  f, t, u, c = struct.unpack('<dddd', raw, 2)
+  if u == -1 or u > now then return raw end
+end
+${
+  sources
+    ? `local counts, starts = {}, {}
+if ns > 0 then
+  local throttled, retry = -1, 0
+  for i = 1, ns do
+    local limit, w = limits[i], windows[i]
+    local n, s
+    local r = redis.call('GET', KEYS[i + 1])
+    if r then n, s = struct.unpack('<dd', r, 2) end
+    if n == nil or s == nil or (w > 0 and now - s >= w) then n = 0; s = now end
+    counts[i] = n
+    starts[i] = s
+    if n >= limit then
+      local rt = -1
+      if w > 0 then rt = s + w - now end
+      if throttled == -1 or (retry ~= -1 and (rt == -1 or rt > retry)) then throttled = i - 1; retry = rt end
+    end
+  end
+  if throttled ~= -1 then return {2, retry, throttled} end
+end`
+    : ''
+}
+if raw then
+  local last = t
+  if u > t then last = u end
+  if keep > 0 and now - last >= keep then f = 0; c = 0; u = 0
+  elseif u > 0 then f = 0; u = 0
+  elseif win > 0 and now - t >= win then f = 0 end
+end
 
 f = f + 1
-t = now
 local lockedNow = 0
-if f >= maxF then
+if f < maxF then
+  -- not locking: u is 0 (a lock in force answered above, a lapsed one was cleared), so the TTL is keep + slack
+  if keep > 0 then redis.call('SET', KEYS[1], struct.pack('<Bdddd', 97, f, now, u, c), 'PX', ${keepTtl})
+  else redis.call('SET', KEYS[1], struct.pack('<Bdddd', 97, f, now, u, c)) end
+else
   c = c + 1
   lockedNow = 1
   if permanent then u = -1 else
     local d = lockDur
     if mult > 1 then
-      local cap = math.max(maxLock, lockDur)
+      local cap = maxLock
+      if lockDur > cap then cap = lockDur end
       for _ = 2, c do
         d = d * mult
         if d >= cap then d = cap; break end
@@ -94,20 +181,108 @@ if f >= maxF then
     end
     u = now + math.floor(d)
   end
+  local value = struct.pack('<Bdddd', 97, f, now, u, c)
+  if u == -1 or keep == 0 then redis.call('SET', KEYS[1], value)
+  else redis.call('SET', KEYS[1], value, 'PX', string.format('%d', u + keep - now + ${ttlSlackMs})) end
 end
-local value = 'a' .. struct.pack('<dddd', f, t, u, c)
-if u == -1 or keep == 0 then redis.call('SET', KEYS[1], value)
-else redis.call('SET', KEYS[1], value, 'PX', int(math.max(t, u) + keep - now + slack)) end
-for i = 1, ns do
-  local w = tonumber(ARGV[2 + 2 * i])
-  local v = 's' .. struct.pack('<dd', counts[i] + 1, starts[i])
-  if w > 0 then redis.call('SET', KEYS[i + 1], v, 'PX', int(starts[i] + w - now + slack))
+${
+  sources
+    ? `for i = 1, ns do
+  local w = windows[i]
+  local v = struct.pack('<Bdd', 115, counts[i] + 1, starts[i])
+  if w > 0 then redis.call('SET', KEYS[i + 1], v, 'PX', string.format('%d', starts[i] + w - now + ${ttlSlackMs}))
   else redis.call('SET', KEYS[i + 1], v) end
-end
+end`
+    : ''
+}
+if lockedNow == 0 and u == 0 and f < ${packBase} and c < ${2 ** 53 / packBase} then return c * ${packBase} + f end
 local remaining = maxF - f
 if remaining < 0 then remaining = 0 end
 return {0, f, remaining, lockedNow, c, u}
 `;
+}
+
+/**
+ * The common case of a variant without sources, ahead of the general code:
+ * not locked, nothing lapsing (no lock in the record, inside the failure
+ * window: `keep` is never shorter than the window), and this attempt does not
+ * lock. The general code would count it the same way; this is only shorter.
+ */
+function fastPath(policy: ReservePolicy): string {
+  if (policy.maxFailures > packBase) return ''; // its answer would not fit the packed integer
+  const keep = keepMs(policy);
+  const set = (f: string, c: string) =>
+    `redis.call('SET', KEYS[1], struct.pack('<Bdddd', 97, ${f}, now, 0, ${c})${keep > 0 ? `, 'PX', '${String(keep + ttlSlackMs)}'` : ''})`;
+  const inWindow = policy.failureWindowMs > 0 ? ` and now - t0 < ${String(policy.failureWindowMs)}` : '';
+  return `if raw then
+  local f0, t0, u0, c0 = struct.unpack('<dddd', raw, 2)
+  if u0 == 0 and f0 + 1 < ${String(policy.maxFailures)}${inWindow} and c0 < ${2 ** 53 / packBase} then
+    ${set('f0 + 1', 'c0')}
+    return c0 * ${packBase} + f0 + 1
+  end
+elseif 1 < ${String(policy.maxFailures)} then
+  ${set('1', '0')}
+  return 1
+end`;
+}
+
+/** Most reserve variants (distinct policies) kept; further policies run the generic script. */
+export const maxReserveVariants = 32;
+
+interface ReserveVariant extends RedisScriptVariant<ReserveArgs> {
+  readonly policy: ReservePolicy;
+}
+
+const reserveVariants: ReserveVariant[] = [];
+
+/** How many reserve variants exist (tests: the generic script is exercised once they are all taken). @internal */
+export const reserveVariantCount = (): number => reserveVariants.length;
+const encodeNow = (a: ReserveArgs): readonly (string | number)[] => [a.now];
+
+function samePolicy(p: ReservePolicy, a: ReserveArgs): boolean {
+  if (
+    p.maxFailures !== a.maxFailures ||
+    p.failureWindowMs !== a.failureWindowMs ||
+    p.lockDurationMs !== a.lockDurationMs ||
+    p.multiplier !== a.multiplier ||
+    p.maxLockDurationMs !== a.maxLockDurationMs ||
+    p.permanent !== a.permanent
+  ) {
+    return false;
+  }
+  const x = p.sources;
+  const y = a.sources;
+  if (x === y) return true;
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) {
+    const s = x[i] as SourceLimit;
+    const t = y[i] as SourceLimit;
+    if (s.limit !== t.limit || s.windowMs !== t.windowMs) return false;
+  }
+  return true;
+}
+
+function reserveVariant(a: ReserveArgs, keyCount: number): ReserveVariant | undefined {
+  if (keyCount !== 1 + a.sources.length) return undefined;
+  for (const v of reserveVariants) if (samePolicy(v.policy, a)) return v;
+  if (reserveVariants.length >= maxReserveVariants) return undefined;
+  const policy: ReservePolicy = {
+    maxFailures: a.maxFailures,
+    failureWindowMs: a.failureWindowMs,
+    lockDurationMs: a.lockDurationMs,
+    multiplier: a.multiplier,
+    maxLockDurationMs: a.maxLockDurationMs,
+    permanent: a.permanent,
+    sources: a.sources.map((s) => ({ limit: s.limit, windowMs: s.windowMs })),
+  };
+  // Only plain integers (and a finite multiplier) become Lua constants; anything else takes the generic path.
+  const integers = [policy.maxFailures, policy.failureWindowMs, policy.lockDurationMs, policy.maxLockDurationMs, keepMs(policy) + ttlSlackMs];
+  for (const s of policy.sources) integers.push(s.limit, s.windowMs);
+  if (!integers.every((n) => Number.isSafeInteger(n)) || !Number.isFinite(policy.multiplier) || typeof policy.permanent !== 'boolean') return undefined;
+  const variant: ReserveVariant = { policy, lua: reserveLua(policy), encode: encodeNow };
+  reserveVariants.push(variant);
+  return variant;
+}
 
 const resetLua = `
 local raw = redis.call('GET', KEYS[1])
@@ -123,23 +298,32 @@ return {was, f}
 `;
 
 const reserve: RedisTransitionScript<ReserveArgs, ReserveResult> = {
-  lua: reserveLua,
+  lua: reserveLua(null),
+  bufferReplies: true,
+  variant: reserveVariant,
   encode(a) {
-    // The policy travels as one argument: fewer bulk strings per call.
-    const argv: (string | number)[] = [a.now, `${a.maxFailures},${a.failureWindowMs},${a.lockDurationMs},${a.multiplier},${a.maxLockDurationMs},${a.permanent ? 1 : 0}`];
+    const argv: (string | number)[] = [a.now, a.maxFailures, a.failureWindowMs, a.lockDurationMs, a.multiplier, a.maxLockDurationMs, a.permanent ? 1 : 0];
     for (const s of a.sources) argv.push(s.limit, s.windowMs);
     return argv;
   },
-  decode(reply) {
-    const r = ints(reply, 3);
-    switch (r[0]) {
-      case 0:
-        return { status: 'ok', failures: r[1] ?? 0, remaining: r[2] ?? 0, lockedNow: r[3] === 1, lockCount: r[4] ?? 0, lockedUntil: r[5] ?? 0 };
-      case 1:
-        return { status: 'locked', retryAfterMs: r[1] === -1 ? null : (r[1] ?? 0), lockedUntil: r[2] ?? 0, lockCount: r[3] ?? 0 };
-      default:
-        return { status: 'throttled', retryAfterMs: r[1] === -1 ? null : (r[1] ?? 0), source: r[2] ?? 0 };
+  decode(reply, a) {
+    if (typeof reply === 'number') {
+      // Counted, not locked: lockCount * 2^32 + failures (see the script).
+      const lockCount = Math.floor(reply / packBase);
+      const failures = reply - lockCount * packBase;
+      return { status: 'ok', failures, remaining: Math.max(0, a.maxFailures - failures), lockedNow: false, lockCount, lockedUntil: 0 };
     }
+    if (Buffer.isBuffer(reply)) {
+      // Locked: the account record as stored.
+      if (reply.length !== 33 || reply[0] !== 0x61) throw new KanmonError('ERR_STORE_UNAVAILABLE', 'redis store: unexpected script reply');
+      const u = reply.readDoubleLE(17);
+      return { status: 'locked', retryAfterMs: u === -1 ? null : u - a.now, lockedUntil: u, lockCount: reply.readDoubleLE(25) };
+    }
+    const r = ints(reply, 3);
+    if (r[0] === 0) {
+      return { status: 'ok', failures: r[1] ?? 0, remaining: r[2] ?? 0, lockedNow: r[3] === 1, lockCount: r[4] ?? 0, lockedUntil: r[5] ?? 0 };
+    }
+    return { status: 'throttled', retryAfterMs: r[1] === -1 ? null : (r[1] ?? 0), source: r[2] ?? 0 };
   },
 };
 

@@ -4,7 +4,7 @@ import { KanmonError } from '../errors.js';
 import { assertStoreKey, assertTenant } from '../store/key.js';
 import { checkInteger, checkTtl, checkUpdateKeys, storeFailure, toRecord } from '../store/internal.js';
 import type { KanmonStore, StoreRecord, Transition } from '../store/store.js';
-import { type RedisTransitionScript, advanceLua, builtinScripts } from './scripts.js';
+import { type RedisScriptVariant, type RedisTransitionScript, advanceLua, builtinScripts } from './scripts.js';
 
 /** Options for {@link redisStore}. */
 export interface RedisStoreOptions {
@@ -42,7 +42,8 @@ function parseRecord(raw: Buffer | null): StoreRecord | null {
   return toRecord(out);
 }
 
-type ScriptCommand = (...args: (string | number)[]) => Promise<unknown>;
+/** A defined script: numkeys, the keys, then ARGV. */
+type ScriptCommand = (args: readonly (string | number)[]) => Promise<unknown>;
 
 const prefixPattern = /^[A-Za-z0-9_.-]{1,64}$/;
 
@@ -75,19 +76,34 @@ export function redisStore(options: RedisStoreOptions): KanmonStore {
   }
   if (!prefixPattern.test(prefix)) throw new KanmonError('ERR_INVALID_ARGUMENT', 'redisStore: prefix must be 1–64 of A-Z a-z 0-9 _ . -');
   const scripts = { ...extra, ...builtinScripts };
-  const commands = client as unknown as Record<string, ScriptCommand | undefined>;
+  const commands = client as unknown as Record<string, ((...args: (string | number)[]) => Promise<unknown>) | undefined>;
 
-  /** Define the script on this client once (the name carries the script's hash, so versions never clash). */
-  const command = (lua: string): ScriptCommand => {
+  /**
+   * Define the script on this client once (the name carries the script's hash,
+   * so versions never clash) and return its command. ioredis defines
+   * `<name>Buffer` beside it: the same script, bulk replies as Buffers.
+   */
+  const command = (lua: string, bufferReplies = false): ScriptCommand => {
     const name = 'kanmon_' + createHash('sha1').update(lua).digest('hex').slice(0, 16);
     if (typeof commands[name] !== 'function') client.defineCommand(name, { lua });
-    const fn = commands[name] as ScriptCommand;
-    return (...args) => fn.apply(client, args);
+    const fn = commands[bufferReplies ? `${name}Buffer` : name] as (...args: (string | number)[]) => Promise<unknown>;
+    return (args) => fn.apply(client, args as (string | number)[]);
   };
   const byName = new Map<string, { script: RedisTransitionScript<never>; run: ScriptCommand }>();
-  for (const [name, script] of Object.entries(scripts)) byName.set(name, { script, run: command(script.lua) });
+  for (const [name, script] of Object.entries(scripts)) byName.set(name, { script, run: command(script.lua, script.bufferReplies === true) });
+  /** Script variants (see `RedisTransitionScript.variant`), defined on this client at their first use. */
+  const variants = new Map<RedisScriptVariant<never>, ScriptCommand>();
+  const variantCommand = (script: RedisTransitionScript<never>, variant: RedisScriptVariant<never>): ScriptCommand => {
+    let run = variants.get(variant);
+    if (!run) {
+      run = command(variant.lua, script.bufferReplies === true);
+      variants.set(variant, run);
+    }
+    return run;
+  };
   const advance = command(advanceLua);
-  const full = (key: string) => `${prefix}:${key}`;
+  const prefixed = `${prefix}:`;
+  const full = (key: string) => prefixed + key;
 
   const wrap = async <T>(op: string, fn: () => Promise<T>): Promise<T> => {
     try {
@@ -116,13 +132,21 @@ export function redisStore(options: RedisStoreOptions): KanmonStore {
           throw new KanmonError('ERR_INVALID_ARGUMENT', `redisStore has no Lua script for transition '${transition.name}'; pass it in options.scripts`);
         }
         script = entry.script as unknown as RedisTransitionScript<A, R>;
-        const argv = script.encode(args);
-        pending = keys.length === 1 ? entry.run(1, full(keys[0] as string), ...argv) : entry.run(keys.length, ...keys.map(full), ...argv);
+        const count = keys.length;
+        const variant = script.variant?.(args, count);
+        const run = variant ? variantCommand(entry.script, variant) : entry.run;
+        const argv = (variant ?? script).encode(args);
+        // numkeys, the keys, then ARGV, in one array.
+        const call: (string | number)[] = new Array<string | number>(1 + count + argv.length);
+        call[0] = count;
+        for (let i = 0; i < count; i++) call[1 + i] = prefixed + (keys[i] as string);
+        for (let i = 0; i < argv.length; i++) call[1 + count + i] = argv[i] as string | number;
+        pending = run(call);
       } catch (err) {
         return Promise.reject(storeFailure('redis', transition.name, err));
       }
       return pending.then(
-        (reply) => script.decode(reply),
+        (reply) => script.decode(reply, args),
         (err: unknown) => {
           throw storeFailure('redis', transition.name, err);
         },
@@ -138,7 +162,7 @@ export function redisStore(options: RedisStoreOptions): KanmonStore {
       assertStoreKey(key);
       checkInteger(value);
       checkTtl(ttlMs);
-      return wrap('advanceIfGreater', async () => (await advance(1, full(key), String(value), ttlMs === null ? '' : String(ttlMs))) === 1);
+      return wrap('advanceIfGreater', async () => (await advance([1, full(key), String(value), ttlMs === null ? '' : String(ttlMs)])) === 1);
     },
 
     consumeOnce: async (key, ttlMs) => {

@@ -19,9 +19,21 @@ export function isTenantId(tenant: unknown): tenant is string {
   return typeof tenant === 'string' && tenantPattern.test(tenant);
 }
 
+/**
+ * The prefix (`{tenant}:namespace:`) of the last key that passed: a key that
+ * starts with it passes too (the pattern looks at nothing else), so the
+ * common case, many keys of one tenant and namespace, skips the regex.
+ */
+let lastPrefix: string | null = null;
+
 /** Whether `key` has the shape {@link storeKey} produces. Every store checks every key with it. */
 export function isStoreKey(key: unknown): key is string {
-  return typeof key === 'string' && key.length <= 2048 && keyPrefixPattern.test(key);
+  if (typeof key !== 'string' || key.length > 2048) return false;
+  if (lastPrefix !== null && key.startsWith(lastPrefix)) return true;
+  const match = keyPrefixPattern.exec(key);
+  if (match === null) return false;
+  lastPrefix = match[0];
+  return true;
 }
 
 /** The tenant of a key built by {@link storeKey}, or `null`. */

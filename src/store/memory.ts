@@ -91,12 +91,13 @@ export function memoryStore(options: MemoryStoreOptions = {}): KanmonStore & { /
   const applyNow = <A, R>(transition: Transition<A, R>, keys: readonly string[], args: A): R => {
     checkUpdateKeys(keys);
     const t = now();
-    const found: (Entry | undefined)[] = [];
-    const records: (StoreRecord | null)[] = [];
-    for (const key of keys) {
-      const entry = live(key, t);
-      found.push(entry);
-      records.push(entry?.record ?? null);
+    const count = keys.length;
+    const found = new Array<Entry | undefined>(count);
+    const records = new Array<StoreRecord | null>(count);
+    for (let i = 0; i < count; i++) {
+      const entry = live(keys[i] as string, t);
+      found[i] = entry;
+      records[i] = entry?.record ?? null;
     }
     const outcome = transition.apply(records, args);
     const writes = checkOutcome(transition.name, outcome, keys.length);

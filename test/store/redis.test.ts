@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type KanmonStore, storeKey } from '../../src/index.js';
+import { type KanmonStore, type ReserveArgs, type StoreRecord, reserveTransition, resetTransition, storeKey } from '../../src/index.js';
 import { redisStore } from '../../src/redis/index.js';
+import { maxReserveVariants } from '../../src/redis/scripts.js';
 import { KanmonError } from '../../src/errors.js';
 import { type RedisServer, requireService, startRedis } from '../support/services.js';
 import { storeContract } from './contract.js';
@@ -46,6 +48,58 @@ describe.skipIf(!requireService('redis'))('redisStore (real redis-server)', () =
     monitor.disconnect();
     // the script's own calls show up as well, so count only the client-issued commands
     expect(seen.filter((c) => c === 'evalsha' || c === 'eval')).toEqual(['evalsha']);
+  });
+
+  // SEC-24: the Lua twin of lockout.reserve must decide exactly as the TypeScript transition does:
+  // same result, same records, same TTLs (a TTL too short would forget a lock). Random policies and
+  // attempt sequences; more distinct policies than the store keeps script variants for, so both the
+  // per-policy variants and the generic script run.
+  it('property: the reserve and reset scripts give the TypeScript transitions\' results, records and TTLs', async () => {
+    const policyArb = fc.record({
+      maxFailures: fc.integer({ min: 1, max: 5 }),
+      failureWindowMs: fc.constantFrom(0, 1000, 4000),
+      lockDurationMs: fc.constantFrom(1, 700, 3000),
+      multiplier: fc.constantFrom(1, 1.5, 2),
+      maxLockDurationMs: fc.constantFrom(2000, 9000),
+      permanent: fc.boolean(),
+      sources: fc.array(fc.record({ limit: fc.integer({ min: 1, max: 6 }), windowMs: fc.constantFrom(0, 1500) }), { maxLength: 2 }),
+    });
+    const stepArb = fc.record({ dt: fc.constantFrom(0, 1, 699, 700, 1000, 1500, 4000, 20_000), op: fc.constantFrom('reserve', 'reserve', 'reserve', 'reset', 'reset-all') });
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(policyArb, fc.array(stepArb, { minLength: 1, maxLength: 24 }), async (policy, steps) => {
+        const t = `prop-${++run}`;
+        const keys = [storeKey(t, 'lockout', 'pw', 'alice'), ...policy.sources.map((_, i) => storeKey(t, 'lockout', 'src', String(i)))];
+        const model = new Map<string, StoreRecord>();
+        let now = 1_800_000_000_000;
+        for (const step of steps) {
+          now += step.dt;
+          const used = step.op === 'reset' ? keys.slice(0, 1) : keys;
+          const records = used.map((k) => model.get(k) ?? null);
+          const expected = step.op === 'reserve' ? reserveTransition.apply(records, { now, ...policy } satisfies ReserveArgs) : resetTransition.apply(records, { now });
+          const actual = step.op === 'reserve' ? await store.update(reserveTransition, used, { now, ...policy }) : await store.update(resetTransition, used, { now });
+          expect(actual).toEqual(expected.result);
+          for (const [i, w] of expected.writes.entries()) {
+            const key = used[i] as string;
+            if (w.kind === 'set') model.set(key, w.record);
+            if (w.kind === 'delete') model.delete(key);
+            await expect(store.read(key)).resolves.toEqual(model.get(key) ?? null);
+            if (w.kind === 'set') {
+              const pttl = await client.pttl(`kanmon:${key}`);
+              if (w.ttlMs === null) expect(pttl).toBe(-1);
+              else {
+                expect(pttl).toBeLessThanOrEqual(w.ttlMs);
+                expect(pttl).toBeGreaterThan(w.ttlMs - 2000);
+              }
+            }
+          }
+        }
+      }),
+      { numRuns: 80 },
+    );
+    // More distinct policies than variants were drawn: the generic script took the rest.
+    const { reserveVariantCount } = await import('../../src/redis/scripts.js');
+    expect(reserveVariantCount()).toBe(maxReserveVariants);
   });
 
   it('a store failure is ERR_STORE_UNAVAILABLE with the driver error as cause', async () => {
