@@ -693,10 +693,15 @@ export function createKanmon(options: KanmonOptions): Kanmon {
     async adminUnlock(input) {
       const account = await findTarget(input);
       if (account === null) return { ok: false, reason: 'not_found' };
-      const result = await lockout.adminUnlock({ account: account.username, tenant: input.tenant }, { actor: input.actor });
-      if (!result.ok) return { ok: false, reason: 'unavailable' };
-      await record(adminEvent(input, 'admin.account.unlock', { before: { locked: result.wasLocked }, after: { locked: false } }));
-      return { ok: true, wasLocked: result.wasLocked };
+      // Passwords are counted by the name typed at login, second factors by account id: lift both.
+      const [byName, byId] = await Promise.all([
+        lockout.adminUnlock({ account: account.username, tenant: input.tenant }, { actor: input.actor }),
+        lockout.adminUnlock({ account: account.id, tenant: input.tenant }, { actor: input.actor }),
+      ]);
+      if (!byName.ok || !byId.ok) return { ok: false, reason: 'unavailable' };
+      const wasLocked = byName.wasLocked || byId.wasLocked;
+      await record(adminEvent(input, 'admin.account.unlock', { before: { locked: wasLocked }, after: { locked: false } }));
+      return { ok: true, wasLocked };
     },
 
     async revokeSessions(input) {

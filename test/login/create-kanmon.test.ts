@@ -321,6 +321,9 @@ function flowSuite(storeName: string, makeStore: () => (now: () => number) => Ka
         expect(results.at(-1)).toMatchObject({ status: 'denied', reason: 'locked', retryAfterMs: expect.any(Number) as number });
         w.clock.advance(30_000);
         expect(await w.kanmon.verifyMfa(next.challenge, totpAt(secret, w.clock.now()))).toMatchObject({ status: 'denied', reason: 'locked' });
+        // An administrator lifts the second-factor lock too.
+        expect(await w.kanmon.adminUnlock({ tenant: w.tenant, actor: 'admin-1', accountId: 'u-1' })).toEqual({ ok: true, wasLocked: true });
+        expectStatus(await w.kanmon.verifyMfa(next.challenge, totpAt(secret, w.clock.now())), 'authenticated');
       });
 
       it('challenges: forged, tampered, expired or of the other stage are refused', async () => {
