@@ -17,6 +17,7 @@
  * - Enumeration: unknown user, wrong password and disabled account give one
  *   identical answer, and the hasher runs exactly once on each path.
  */
+import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KanmonError, type KanmonStore, certificateFingerprintSha256, type LoginResult, memoryStore } from '../../src/index.js';
@@ -565,6 +566,26 @@ function flowSuite(storeName: string, makeStore: () => (now: () => number) => Ka
 }
 
 flowSuite('memory', () => (now) => memoryStore({ now }));
+
+describe('malformed input never throws (property)', () => {
+  it('login, verifyMfa, changePassword, enrollTotp: any value in any field is a coded answer', async () => {
+    const w = makeWorld((now) => memoryStore({ now }));
+    await w.addUser('alice');
+    const anything = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.anything(), fc.constant('alice'), fc.constant(GOOD_PASSWORD));
+    const statuses = new Set(['authenticated', 'mfa_required', 'password_change_required', 'denied']);
+    await fc.assert(
+      fc.asyncProperty(anything, anything, anything, anything, async (username, password, clientIp, deviceId) => {
+        const result = await w.kanmon.login({ tenant: w.tenant, username, password, clientIp, deviceId, tls: true } as never);
+        expect(statuses.has(result.status)).toBe(true);
+        expect(await w.kanmon.verifyMfa(username as string, password as string)).toEqual({ status: 'denied', reason: 'invalid_challenge' });
+        expect(await w.kanmon.enrollTotp({ challenge: username as string })).toEqual({ status: 'denied', reason: 'invalid_challenge' });
+        const change = await w.kanmon.changePassword({ challenge: username as string, currentPassword: password as string, newPassword: 'x' });
+        expect(change).toEqual({ status: 'denied', reason: 'invalid_challenge' });
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
 
 describe('store outage', () => {
   it('the store does not answer: the login is refused as unavailable (fail closed) and no hash is computed', async () => {
