@@ -4,7 +4,7 @@
  */
 import type { NextFunction, Request, RequestHandler, Response, ErrorRequestHandler } from 'express';
 import { KanmonError } from '../errors.js';
-import { type HttpAdapterOptions, type HttpKanmon, type HttpRequest, type KanmonRequestState, createHttpCore } from '../http/create-http-core.js';
+import { type HttpAdapterOptions, type HttpKanmon, type HttpRequest, type KanmonRequestState, createHttpCore, roleList } from '../http/create-http-core.js';
 import type { HttpReply } from '../http/error-body.js';
 import { errorReply } from '../http/error-body.js';
 import type { ReadBodyResult } from '../http/read-body.js';
@@ -71,13 +71,13 @@ function send(res: Response, reply: HttpReply): void {
   res.status(reply.status);
   for (const [name, value] of Object.entries(reply.headers)) {
     if (name === 'set-cookie') res.append('Set-Cookie', value as string | string[]);
-    else res.setHeader(name, value as string | string[]);
+    else res.setHeader(name, value);
   }
   if (reply.body === null) res.end();
   else res.end(reply.body);
 }
 
-const asRequest = (req: Request): HttpRequest => req as unknown as HttpRequest;
+const asRequest = (req: Request): HttpRequest => req;
 
 /**
  * Express 5 middleware for a {@link HttpKanmon} (what `createKanmon` returns).
@@ -141,13 +141,6 @@ export function kanmonExpress(kanmon: HttpKanmon, options: HttpAdapterOptions): 
         .then((reply) => send(res, reply), next);
     };
 
-  const roleList = (roles: string | readonly string[]): readonly string[] => {
-    const list = typeof roles === 'string' ? [roles] : roles;
-    if (!Array.isArray(list) || list.length === 0 || !list.every((r) => typeof r === 'string' && r.length > 0)) {
-      throw new KanmonError('ERR_INVALID_ARGUMENT', 'requireRole needs one or more role names');
-    }
-    return [...list];
-  };
 
   return {
     tls: (guardOptions) => (req, res, next) => {
@@ -159,12 +152,7 @@ export function kanmonExpress(kanmon: HttpKanmon, options: HttpAdapterOptions): 
     requireSession: (guardOptions) => guard({ kind: 'session' }, guardOptions),
     requireMfa: (guardOptions) => guard({ kind: 'mfa' }, guardOptions),
     requireRole: (roles, guardOptions) => guard({ kind: 'role', roles: roleList(roles) }, guardOptions),
-    requireAccess: (policyName, guardOptions) => {
-      if (typeof policyName !== 'string' || !Object.hasOwn(kanmon.policy.access.routes, policyName)) {
-        throw new KanmonError('ERR_INVALID_ARGUMENT', `requireAccess('${String(policyName)}'): no such rule in policy.access.routes`);
-      }
-      return guard({ kind: 'access', policyName }, guardOptions);
-    },
+    requireAccess: (policyName, guardOptions) => guard({ kind: 'access', policyName: core.accessRule(policyName) }, guardOptions),
     login: () => handler('login'),
     verifyMfa: () => handler('verifyMfa'),
     changePassword: () => handler('changePassword'),

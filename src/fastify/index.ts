@@ -5,7 +5,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { KanmonError } from '../errors.js';
-import { type GuardRequirement, type HttpAdapterOptions, type HttpKanmon, type HttpRequest, type KanmonRequestState, createHttpCore } from '../http/create-http-core.js';
+import { type GuardRequirement, type HttpAdapterOptions, type HttpKanmon, type HttpRequest, type KanmonRequestState, createHttpCore, roleList } from '../http/create-http-core.js';
 import { type HttpReply, errorReply } from '../http/error-body.js';
 import { parseJsonBody } from '../http/read-body.js';
 
@@ -76,7 +76,7 @@ function send(reply: FastifyReply, response: HttpReply): FastifyReply {
   return response.body === null ? reply.send() : reply.send(response.body);
 }
 
-const raw = (request: FastifyRequest): HttpRequest => request.raw as unknown as HttpRequest;
+const raw = (request: FastifyRequest): HttpRequest => request.raw;
 
 const routeNames = {
   login: '/login',
@@ -112,30 +112,18 @@ async function plugin(fastify: FastifyInstance, options: KanmonFastifyOptions): 
       for (const cookie of outcome.setCookie) reply.header('set-cookie', cookie);
     };
 
-  const roleList = (roles: string | readonly string[]): readonly string[] => {
-    const list = typeof roles === 'string' ? [roles] : roles;
-    if (!Array.isArray(list) || list.length === 0 || !list.every((r) => typeof r === 'string' && r.length > 0)) {
-      throw new KanmonError('ERR_INVALID_ARGUMENT', 'requireRole needs one or more role names');
-    }
-    return [...list];
-  };
 
   const guards: KanmonFastify = {
     requireSession: (guardOptions) => guard({ kind: 'session' }, guardOptions),
     requireMfa: (guardOptions) => guard({ kind: 'mfa' }, guardOptions),
     requireRole: (roles, guardOptions) => guard({ kind: 'role', roles: roleList(roles) }, guardOptions),
-    requireAccess: (policyName, guardOptions) => {
-      if (typeof policyName !== 'string' || !Object.hasOwn(kanmon.policy.access.routes, policyName)) {
-        throw new KanmonError('ERR_INVALID_ARGUMENT', `requireAccess('${String(policyName)}'): no such rule in policy.access.routes`);
-      }
-      return guard({ kind: 'access', policyName }, guardOptions);
-    },
+    requireAccess: (policyName, guardOptions) => guard({ kind: 'access', policyName: core.accessRule(policyName) }, guardOptions),
   };
   fastify.decorate('kanmon', guards);
 
   if (routes === false) return;
   await fastify.register(
-    async (auth) => {
+    (auth, _options, done) => {
       // kanmon reads its own bodies: bytes up to the limit, then the same JSON check as the Express adapter.
       auth.removeAllContentTypeParsers();
       auth.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: core.bodyLimitBytes }, (_request, body, done) => done(null, body));
@@ -153,6 +141,7 @@ async function plugin(fastify: FastifyInstance, options: KanmonFastifyOptions): 
         });
       }
       auth.post('/logout', async (request, reply) => send(reply, await core.handlers.logout(raw(request), stateOf(request))));
+      done();
     },
     { prefix: routes },
   );

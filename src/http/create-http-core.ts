@@ -124,6 +124,14 @@ const mfaFailure: Record<MfaDenyReason, HttpErrorCode> = {
   unavailable: 'service_unavailable',
 };
 
+/** The role names of `requireRole`: one name or a non-empty list of non-empty names (else `ERR_INVALID_ARGUMENT`). */
+export function roleList(roles: unknown): readonly string[] {
+  const items: unknown[] = typeof roles === 'string' ? [roles] : Array.isArray(roles) ? (roles as unknown[]) : [];
+  const names = items.filter((r): r is string => typeof r === 'string' && r.length > 0);
+  if (names.length === 0 || names.length !== items.length) throw new KanmonError('ERR_INVALID_ARGUMENT', 'requireRole needs one or more role names');
+  return names;
+}
+
 const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
 
 /** A field of a JSON body: a string of 1 to `max` characters. */
@@ -499,8 +507,17 @@ export function createHttpCore(kanmon: HttpKanmon, options: HttpAdapterOptions) 
   /** Read a JSON body from the raw request stream (when the framework has not parsed it). */
   const readBody = (stream: Readable, contentType: string | undefined): Promise<ReadBodyResult> => readJsonBody(stream, contentType, bodyLimitBytes);
 
+  /** `requireAccess(name)`: the name must be a rule of `policy.access.routes`, checked when the guard is made. */
+  const accessRule = (policyName: unknown): string => {
+    if (typeof policyName !== 'string' || !Object.hasOwn(policy.access.routes, policyName)) {
+      throw new KanmonError('ERR_INVALID_ARGUMENT', `requireAccess('${String(policyName)}'): no such rule in policy.access.routes`);
+    }
+    return policyName;
+  };
+
   return {
     cookieName,
+    accessRule,
     bodyLimitBytes,
     state,
     langOf,
