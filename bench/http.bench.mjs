@@ -77,7 +77,7 @@ export default async function run() {
       lines.push(
         `| ${framework} | ${Math.round(bare.rps).toLocaleString('en-US')} | ${Math.round(tlsOnly.rps).toLocaleString('en-US')} | ${Math.round(guarded.rps).toLocaleString('en-US')} | ${(ratio * 100).toFixed(1)}% | ${bare.p99Ms} / ${guarded.p99Ms} |`,
       );
-      figures[`${framework}: rounds req/s (bare; TLS check; requireSession)`] = `${bare.rounds.join(', ')} | ${tlsOnly.rounds.join(', ')} | ${guarded.rounds.join(', ')}`;
+      figures[`${framework}: rounds req/s (bare; TLS check; requireSession)`] = `${bare.rounds.join(', ')}; ${tlsOnly.rounds.join(', ')}; ${guarded.rounds.join(', ')}`;
       figures[`${framework}: requireSession ÷ bare`] = `${(ratio * 100).toFixed(1)}%${framework === 'fastify' ? (ratio >= 0.5 ? ' (≥ 50%: holds)' : ' (< 50%: does NOT hold)') : ''}`;
     }
     process.stdout.write(lines.join('\n') + '\n');
