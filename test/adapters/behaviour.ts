@@ -14,6 +14,7 @@
  *   GET  /terminal   requireAccess('terminal')  client certificate
  *   GET  /device     requireAccess('device')    registered device
  *   GET  /open       requireAccess('open')      any place (business hours still apply)
+ *   GET  /page       requireSession({ onDenied }) answering 303 → /login (an HTML app's own refusal)
  */
 import { generateSync } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -353,6 +354,15 @@ export function adapterBehaviour(adapter: AdapterUnderTest): void {
         const mfa = await call('/mfa-only', { headers: { cookie } });
         expect(mfa.status).toBe(403);
         expect(error(mfa).code).toBe('mfa_required');
+      });
+
+      it('onDenied answers a refusal the app\'s own way (a redirect to the login page), and is not called on success', async () => {
+        const refused = await call('/page', { headers: { 'accept-language': 'en' } });
+        expect(refused.status).toBe(303);
+        expect(refused.headers.location).toBe('/login?reason=session_required');
+        const cookie = await sessionCookie();
+        const ok = await call('/page', { headers: { cookie } });
+        expect(ok.status).toBe(200);
       });
 
       it('requireRole alone still demands a session (401, not a pass)', async () => {
