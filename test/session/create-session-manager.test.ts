@@ -9,49 +9,39 @@ import { SignJWT, decodeJwt, decodeProtectedHeader, importJWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 import {
   KanmonError,
+  type KanmonStore,
   type SessionAlgorithm,
-  type SessionRevocationStore,
+  type SessionStore,
   createKeyRing,
   createSessionManager,
+  memoryStore,
 } from '../../src/index.js';
 
 const MIN = 60_000;
 
-/** The revocation state as plain maps: the session manager, not the store, is under test here. */
-function revocationState(): SessionRevocationStore & { reads: number } {
-  const epochs = new Map<string, number>();
-  const revoked = new Map<string, number>();
-  const state = {
+/** A real memory store, counting the reads the session manager makes. */
+function countingStore(store: KanmonStore = memoryStore()): SessionStore & { reads: number } {
+  const counting = {
     reads: 0,
-    epoch(tenant: string, subject: string) {
-      state.reads++;
-      return Promise.resolve(epochs.get(`${tenant}/${subject}`) ?? 0);
+    readCounter(key: string) {
+      counting.reads++;
+      return store.readCounter(key);
     },
-    bumpEpoch(tenant: string, subject: string) {
-      const next = (epochs.get(`${tenant}/${subject}`) ?? 0) + 1;
-      epochs.set(`${tenant}/${subject}`, next);
-      return Promise.resolve(next);
-    },
-    revokeSession(tenant: string, sid: string, until: number) {
-      revoked.set(`${tenant}/${sid}`, until);
-      return Promise.resolve();
-    },
-    isSessionRevoked(tenant: string, sid: string) {
-      return Promise.resolve(revoked.has(`${tenant}/${sid}`));
-    },
+    increment: (key: string) => store.increment(key),
+    consumeOnce: (key: string, ttlMs: number | null) => store.consumeOnce(key, ttlMs),
   };
-  return state;
+  return counting;
 }
 
 function setup(algorithm: SessionAlgorithm = 'ES256', idleTimeoutMs = 15 * MIN, absoluteTimeoutMs = 60 * MIN) {
   let clock = Date.UTC(2026, 3, 1, 0, 0, 0);
   const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });
-  const revocations = revocationState();
-  const sessions = createSessionManager({ keyRing, revocations, idleTimeoutMs, absoluteTimeoutMs, algorithm, now: () => clock, refreshAfterMs: MIN });
+  const store = countingStore();
+  const sessions = createSessionManager({ keyRing, store, idleTimeoutMs, absoluteTimeoutMs, algorithm, now: () => clock, refreshAfterMs: MIN });
   return {
     sessions,
     keyRing,
-    revocations,
+    store,
     advance: (ms: number) => {
       clock += ms;
     },
@@ -148,23 +138,24 @@ describe('revocation (RM-23, FNB-3.1.4)', () => {
   });
 
   it('revocation state is read on every verify (the cache holds signatures, not decisions)', async () => {
-    const { sessions, revocations } = setup();
+    const { sessions, store } = setup();
     const { token } = await sessions.issue(alice);
-    const before = revocations.reads;
+    const before = store.reads;
     await sessions.verify(token, { tenant: 'funabashi' });
     await sessions.verify(token, { tenant: 'funabashi' });
-    expect(revocations.reads - before).toBe(2);
+    expect(store.reads - before).toBe(4); // epoch + logout mark, twice
   });
 
   it('an unreachable store answers unavailable, never a pass', async () => {
     const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });
-    const working = revocationState();
+    const working = memoryStore();
     let down = false;
-    const flaky: SessionRevocationStore = {
-      ...working,
-      epoch: (t, s) => (down ? Promise.reject(new Error('ECONNREFUSED')) : working.epoch(t, s)),
+    const flaky: SessionStore = {
+      increment: (key) => working.increment(key),
+      consumeOnce: (key, ttl) => working.consumeOnce(key, ttl),
+      readCounter: (key) => (down ? Promise.reject(new KanmonError('ERR_STORE_UNAVAILABLE', 'ECONNREFUSED')) : working.readCounter(key)),
     };
-    const sessions = createSessionManager({ keyRing, revocations: flaky, idleTimeoutMs: MIN, absoluteTimeoutMs: 10 * MIN, now: () => 0 });
+    const sessions = createSessionManager({ keyRing, store: flaky, idleTimeoutMs: MIN, absoluteTimeoutMs: 10 * MIN, now: () => 0 });
     const { token } = await sessions.issue(alice);
     down = true;
     expect(await sessions.verify(token, { tenant: 'funabashi' })).toEqual({ ok: false, reason: 'unavailable' });
@@ -227,7 +218,7 @@ describe('forged tokens (RFC 8725)', () => {
 describe('configuration', () => {
   it('the cryptrec profile refuses EdDSA (SEC-17) and allows ES256', () => {
     const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });
-    const base = { keyRing, revocations: revocationState(), idleTimeoutMs: MIN, absoluteTimeoutMs: 10 * MIN, now: () => 0, cryptoProfile: 'cryptrec' as const };
+    const base = { keyRing, store: memoryStore(), idleTimeoutMs: MIN, absoluteTimeoutMs: 10 * MIN, now: () => 0, cryptoProfile: 'cryptrec' as const };
     expect(() => createSessionManager({ ...base, algorithm: 'EdDSA' })).toThrow(KanmonError);
     expect(() => createSessionManager({ ...base, algorithm: 'ES256' })).not.toThrow();
     expect(() => createSessionManager({ ...base, algorithm: 'none' as never })).toThrow(KanmonError);
