@@ -9,7 +9,7 @@ const dataDir = fileURLToPath(new URL('./.data/', import.meta.url));
 const { app, banner, close } = await createDemoApp({ now: () => Date.now(), dataDir });
 const server = app.listen(port, '127.0.0.1', () => {
   const { port: actual } = server.address();
-  process.stdout.write(`${banner}\n\nkanmon demo: http://localhost:${actual}/  (Ctrl+C で終了 / to stop)\n`);
+  process.stdout.write(`${banner}\n\nkanmon demo: http://127.0.0.1:${actual}/  (Ctrl+C で終了 / to stop)\n`);
 });
 const stop = () => server.close(() => void close().then(() => process.exit(0)));
 process.on('SIGINT', stop);
