@@ -95,7 +95,7 @@ describe.skipIf(!executablePath)('demo app in Chromium: the whole journey, in Ja
     const demo = (await import('../../examples/demo/app.mjs')) as DemoModule;
     const created = await demo.createDemoApp({ now, dataDir });
     seeded = created.seeded;
-    close = created.close;
+    close = () => created.close();
     await new Promise<void>((resolve) => {
       server = created.app.listen(0, '127.0.0.1', resolve);
     });
