@@ -5,7 +5,7 @@ import { text } from './i18n.mjs';
 
 const style = `
 :root{--blue:#00508c;--red:#b00020;--green:#0a6b2d}
-body{font-family:"IPAGothic","IPAexGothic","Hiragino Sans","Noto Sans CJK JP","Yu Gothic",system-ui,sans-serif;max-width:52rem;margin:0 auto;padding:0 1rem 3rem;color:#1a1a1a;line-height:1.7}
+body{font-family:"IPAPGothic","IPAexGothic","Hiragino Sans","Noto Sans CJK JP","Yu Gothic",system-ui,sans-serif;max-width:52rem;margin:0 auto;padding:0 1rem 3rem;color:#1a1a1a;line-height:1.7}
 header{display:flex;justify-content:space-between;align-items:center;gap:1rem;border-bottom:3px solid var(--blue);padding:.6rem 0;margin-bottom:1rem;flex-wrap:wrap}
 header .site{font-weight:700;color:var(--blue);text-decoration:none;font-size:1.1rem}
 header nav{display:flex;gap:.8rem;align-items:center;flex-wrap:wrap}
@@ -19,6 +19,8 @@ button{margin-top:1rem;font-size:1rem;padding:.45rem 1.3rem;background:var(--blu
 button.link{background:none;color:var(--blue);padding:0;margin:0;text-decoration:underline}
 button.small{margin:0 .3rem 0 0;padding:.2rem .7rem;font-size:.85rem}
 .ok{color:var(--green)}.ng{color:var(--red)}
+form.box button{display:block}
+.secret{display:inline-block}
 .box{border:1px solid #ccc;border-radius:6px;padding:.8rem 1rem;margin:1rem 0}
 .alert{border-left:5px solid var(--red);background:#fdecee;padding:.6rem 1rem}
 .notice{border-left:5px solid var(--green);background:#eaf6ee;padding:.6rem 1rem}
