@@ -240,6 +240,8 @@ export type MfaDenyReason =
   | 'replayed'
   | 'already_used'
   | 'not_enrolled'
+  /** `enrollTotp` / `confirmTotp` with a login challenge for an account that has a second factor already. */
+  | 'already_enrolled'
   | 'locked'
   | 'unavailable';
 

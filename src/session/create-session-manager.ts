@@ -104,6 +104,8 @@ export interface SessionManager {
   logout(session: Session): Promise<void>;
   /** Revoke every session of an account (password change, compromise, admin lock, logout-everywhere). */
   revokeAll(tenant: string, subject: string): Promise<void>;
+  /** The account's revocation epoch now (0 until the first `revokeAll`). Sessions issued under an older epoch are revoked. */
+  epoch(tenant: string, subject: string): Promise<number>;
 }
 
 interface SessionClaims {
@@ -399,6 +401,11 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     async revokeAll(tenant, subject) {
       assertTenant(tenant);
       await store.increment(epochKey(tenant, subject));
+    },
+
+    async epoch(tenant, subject) {
+      assertTenant(tenant);
+      return store.readCounter(epochKey(tenant, subject));
     },
   };
 }
