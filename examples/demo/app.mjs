@@ -23,7 +23,7 @@ import { createFlowStates } from './flow.mjs';
 import { text } from './i18n.mjs';
 import { loadDemoKeyRing } from './keys.mjs';
 import { adminPage, enrollPage, homePage, lockedPage, loginPage, messagePage, mfaPage, passwordPage, recoveryPage } from './pages.mjs';
-import { createWeb } from './web.mjs';
+import { createWeb, developmentNotice } from './web.mjs';
 
 const TENANT = 'demo';
 const lastEventCount = 30;
@@ -32,14 +32,17 @@ const lastEventCount = 30;
  * Build the demo app. Everything outside the process is injected: the clock,
  * the folder of the audit log and the demo key.
  *
- * @param {{ now: () => number, dataDir: string, lockDurationMs?: number }} options
+ * `development` (the default: the demo runs on http://localhost) turns on the
+ * adapter-side development options described in web.mjs.
+ *
+ * @param {{ now: () => number, dataDir: string, development?: boolean }} options
  * @returns {Promise<{ app: import('express').Express, banner: string, seeded: { username: string, password: string, roles: string[] }[], close: () => Promise<void> }>}
  */
-export async function createDemoApp({ now, dataDir, lockDurationMs }) {
+export async function createDemoApp({ now, dataDir, development = true }) {
   const policy = definePolicy('funabashi', {
     password: { contextWords: ['kanmon', '関門', 'funabashi', '船橋'] },
     mfa: { totp: { issuer: 'kanmon デモ' } },
-    ...(lockDurationMs === undefined ? {} : { lockout: { lockDurationMs } }),
+    ...(development ? { access: { requireTls: false } } : {}),
   });
   const { keyRing, path: keyPath, created: keyCreated } = loadDemoKeyRing(dataDir, now);
   const auditDir = join(dataDir, 'audit');
@@ -47,7 +50,7 @@ export async function createDemoApp({ now, dataDir, lockDurationMs }) {
   const audit = createAuditLog({ sink, keyRing, stream: 'demo', now, policy });
   const accounts = memoryAccounts();
   const kanmon = createKanmon({ policy, store: memoryStore({ now }), accounts, keyRing, audit, now });
-  const web = createWeb({ kanmon, tenant: TENANT, now });
+  const web = createWeb({ kanmon, tenant: TENANT, development });
 
   // Seeded accounts: random one-time passwords the users must change at first login.
   const seeded = [];
@@ -60,7 +63,7 @@ export async function createDemoApp({ now, dataDir, lockDurationMs }) {
     seeded.push({ username, password: created.initialPassword, roles: [...roles] });
   }
 
-  const flows = createFlowStates({ now, cookieName: web.devMode ? 'kanmon-demo-flow' : '__Host-kanmon-demo-flow', secure: !web.devMode });
+  const flows = createFlowStates({ now, cookieName: development ? 'kanmon-demo-flow' : '__Host-kanmon-demo-flow', secure: !development });
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -90,6 +93,7 @@ export async function createDemoApp({ now, dataDir, lockDurationMs }) {
     });
     res.locals.lang = langOf(req, res);
     res.locals.flow = flows.of(req, res);
+    res.locals.forbidden = (req, res) => send(res, 403, messagePage(ctx(req, res), { title: '403', message: t(res).forbidden }));
     next();
   });
 
@@ -100,7 +104,7 @@ export async function createDemoApp({ now, dataDir, lockDurationMs }) {
     nonce: res.locals.nonce,
     path: req.path,
     user,
-    devMode: web.devMode,
+    devMode: development,
   });
   const t = (res) => text[res.locals.lang];
   const send = (res, status, body) => res.status(status).type('html').send(body);
@@ -311,28 +315,29 @@ export async function createDemoApp({ now, dataDir, lockDurationMs }) {
   };
 
   const adminView = async (req, res, extra = {}) => {
-    const session = res.locals.session;
+    const session = req.kanmon.session;
     const rows = await Promise.all(
       accounts.list(TENANT).map(async (a) => {
-        const status = await kanmon.lockout.status({ tenant: TENANT, account: a.username });
-        return { id: a.id, username: a.username, roles: a.roles, locked: status.locked, disabled: a.disabled, mustChange: a.mustChangePassword !== null || a.compromised, totp: a.totpSecret !== null };
+        // The password lock is keyed by the login name, the second factor's by the account id.
+        const [byName, byId] = await Promise.all([kanmon.lockout.status({ tenant: TENANT, account: a.username }), kanmon.lockout.status({ tenant: TENANT, account: a.id })]);
+        return { id: a.id, username: a.username, roles: a.roles, locked: byName.locked || byId.locked, disabled: a.disabled, mustChange: a.mustChangePassword !== null || a.compromised, totp: a.totpSecret !== null };
       }),
     );
     send(res, 200, adminPage(ctx(req, res, await userOf(session)), { accounts: rows, audit: await auditStatus(), events: await lastEvents(), ...extra }));
   };
 
-  app.get('/admin', web.requireAdmin, (req, res) => adminView(req, res, { notice: takeNotice(res) }));
+  app.get('/admin', ...web.requireAdmin, (req, res) => adminView(req, res, { notice: takeNotice(res) }));
 
-  app.post('/admin/unlock', web.requireAdmin, async (req, res) => {
+  app.post('/admin/unlock', ...web.requireAdmin, async (req, res) => {
     const target = accounts.list(TENANT).find((a) => a.id === req.body?.id);
-    const result = await kanmon.adminUnlock({ tenant: TENANT, actor: res.locals.session.subject, accountId: str(req.body?.id, 128), ...web.adminFacts(req) });
+    const result = await kanmon.adminUnlock({ tenant: TENANT, actor: req.kanmon.session.subject, accountId: str(req.body?.id, 128), ...web.adminFacts(req) });
     res.locals.flow.data.notice = result.ok ? t(res).unlocked(target?.username ?? '') : t(res).serverError;
     res.redirect(303, '/admin');
   });
 
-  app.post('/admin/reset', web.requireAdmin, async (req, res) => {
+  app.post('/admin/reset', ...web.requireAdmin, async (req, res) => {
     const target = accounts.list(TENANT).find((a) => a.id === req.body?.id);
-    const result = await kanmon.adminResetPassword({ tenant: TENANT, actor: res.locals.session.subject, accountId: str(req.body?.id, 128), ...web.adminFacts(req) });
+    const result = await kanmon.adminResetPassword({ tenant: TENANT, actor: req.kanmon.session.subject, accountId: str(req.body?.id, 128), ...web.adminFacts(req) });
     if (!result.ok) return adminView(req, res, { notice: t(res).serverError });
     // Shown once, in this response only (never stored, never logged).
     adminView(req, res, { notice: t(res).resetDone(target?.username ?? ''), oneTime: { username: target?.username ?? '', password: result.temporaryPassword } });
@@ -359,6 +364,7 @@ export async function createDemoApp({ now, dataDir, lockDurationMs }) {
     res.type('html').send(renderComplianceReport(complianceReport(policy, { lang: res.locals.lang }), 'html'));
   });
 
+  app.use(web.errorHandler);
   app.use((req, res) => send(res, 404, messagePage(ctx(req, res), { title: '404', message: t(res).notFound })));
   app.use((err, req, res, _next) => {
     process.stderr.write(`demo error: ${err?.code ?? ''} ${err?.message ?? err}\n`);
@@ -374,7 +380,7 @@ export async function createDemoApp({ now, dataDir, lockDurationMs }) {
     '',
     `${keyCreated ? 'デモ用の鍵を生成しました / generated the DEMO KEY' : 'デモ用の鍵 / DEMO KEY'}: ${keyPath}  — デモ専用、本番では使用しないでください / demo only, never in production`,
     `監査ログ / audit log: ${auditDir}`,
-    web.devMode ? web.devNotice : '',
+    development ? developmentNotice : '',
   ].join('\n');
 
   return { app, banner, seeded, kanmon, close: () => audit.close() };

@@ -1,60 +1,77 @@
-// The demo's HTTP glue: the kanmon session cookie, the facts of a request, and
-// the guards of the HTML pages (a refused guard redirects to the login page
-// instead of answering JSON).
-import { readCookie } from './flow.mjs';
+// The demo's HTTP glue over kanmon/express: the adapter's guards protect the
+// pages (a refusal redirects to the login page instead of answering JSON), and
+// the session cookie is the one those guards read.
+//
+// Development options, because the demo runs on plain http://localhost:
+// - the cookie is `kanmon-demo`, without `Secure` and the `__Host-` prefix
+//   (a browser drops a `Secure` cookie set over plain HTTP on other hosts);
+// - the policy sets `access.requireTls: false` (app.mjs), so the adapter's
+//   IPC-16 check and the login's place rule accept plain HTTP. /compliance shows
+//   what that costs. A real deployment keeps the defaults.
+import { kanmonExpress, serializeCookie } from '../../dist/express/index.js';
+
+export const developmentNotice =
+  '開発用モード: http://localhost で動かすため、平文 HTTP を許可し（access.requireTls: false）、Cookie に Secure 属性と __Host- 接頭辞を付けていません。本番では使わないでください。\n' +
+  'Development mode: plain HTTP is allowed (access.requireTls: false) and cookies carry neither Secure nor the __Host- prefix, because this runs on http://localhost. Never in production.';
 
 /**
- * @param {{ kanmon: import('../../dist/index.js').Kanmon, tenant: string, now: () => number }} options
+ * @param {{ kanmon: import('../../dist/index.js').Kanmon, tenant: string, development: boolean }} options
  */
-export function createWeb({ kanmon, tenant, now }) {
-  const devMode = true;
-  const cookieName = 'kanmon-demo-session';
-  const devNotice =
-    '開発用モード: 平文 HTTP を許可し、Cookie に Secure と __Host- を付けていません（http://localhost のため）。本番では使わないでください。\n' +
-    'Development mode: plain HTTP allowed, cookies without Secure / __Host- (http://localhost). Never in production.';
+export function createWeb({ kanmon, tenant, development }) {
+  const cookieName = development ? 'kanmon-demo' : kanmon.policy.session.cookieName;
+  const secure = !development;
+  // Forms carry the session cookie, never an Authorization header.
+  const auth = kanmonExpress(kanmon, { tenant, cookieName, acceptBearer: false });
 
-  const setCookie = (res, token, maxAgeSeconds) =>
-    res.append('Set-Cookie', `${cookieName}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}`);
-
-  const session = async (req, res) => {
-    if (res.locals.session !== undefined) return res.locals.session;
-    const token = readCookie(req, cookieName);
-    let found = null;
-    if (token) {
-      const result = await kanmon.sessions.verify(token, { tenant });
-      if (result.ok) {
-        found = result.session;
-        if (result.refreshed) setCookie(res, result.refreshed.token, Math.ceil((result.refreshed.session.idleExpiresAt - now()) / 1000));
-      } else setCookie(res, '', 0);
-    }
-    res.locals.session = found;
-    return found;
+  /** Keep the cookie kanmon clears (an expired or revoked session) in whatever we answer instead. */
+  const forwardCookies = (res, reply) => {
+    const cookies = reply.headers['set-cookie'];
+    if (cookies) res.append('Set-Cookie', cookies);
   };
 
-  const facts = (req) => ({ clientIp: req.socket.remoteAddress ?? null, tls: devMode, userAgent: String(req.headers['user-agent'] ?? '').slice(0, 256) });
+  // A page that works with or without a session (the login challenge steps, the home redirect).
+  const optional = auth.requireSession({
+    onDenied: (req, res, reply) => {
+      forwardCookies(res, reply);
+      res.locals.kanmonContinue();
+    },
+  });
+
+  /** Refusals of the admin guards: no session → login page; a session without the role or MFA → 403 page. */
+  const toLoginOr403 = {
+    onDenied: (req, res, reply) => {
+      forwardCookies(res, reply);
+      if (reply.status === 401) return res.redirect(303, '/login');
+      res.locals.forbidden(req, res);
+    },
+  };
+  const requireAdmin = [auth.requireRole('admin', toLoginOr403), auth.requireMfa(toLoginOr403)];
+
+  const facts = (req) => ({ request: req, userAgent: String(req.headers['user-agent'] ?? '').slice(0, 256) });
 
   return {
-    devMode,
-    devNotice,
+    development,
+    cookieName,
     facts,
     adminFacts: (req) => ({ clientIp: req.socket.remoteAddress ?? null, userAgent: String(req.headers['user-agent'] ?? '').slice(0, 256) }),
-    session,
+    /** The verified session (rolled by the adapter when due), or null. */
+    session(req, res) {
+      if (req.kanmon?.session) return Promise.resolve(req.kanmon.session);
+      return new Promise((resolve, reject) => {
+        res.locals.kanmonContinue = () => resolve(null);
+        optional(req, res, (err) => (err ? reject(err) : resolve(req.kanmon?.session ?? null)));
+      });
+    },
+    /** Put a login result's token in the session cookie. */
     setSession(res, result) {
-      setCookie(res, result.token, Math.ceil((result.session.idleExpiresAt - now()) / 1000));
-      res.locals.session = result.session;
+      res.append('Set-Cookie', serializeCookie(cookieName, result.token, { secure }));
     },
     async logout(req, res) {
-      const current = await session(req, res);
+      const current = await this.session(req, res);
       if (current) await kanmon.logout(current, facts(req));
-      setCookie(res, '', 0);
+      res.append('Set-Cookie', serializeCookie(cookieName, '', { maxAgeSeconds: 0, secure }));
     },
-    async requireAdmin(req, res, next) {
-      const current = await session(req, res);
-      if (!current) return res.redirect(303, '/login');
-      if (!current.roles.includes('admin') || !current.amr.some((m) => m === 'otp' || m === 'mfa' || m === 'hwk')) {
-        return res.status(403).type('text').send('forbidden');
-      }
-      next();
-    },
+    requireAdmin,
+    errorHandler: auth.errorHandler(),
   };
 }
