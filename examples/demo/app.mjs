@@ -88,7 +88,7 @@ export async function createDemoApp({ now, dataDir, development = true }) {
     res.set({
       'Content-Security-Policy': `default-src 'none'; style-src 'nonce-${res.locals.nonce}'; script-src 'nonce-${res.locals.nonce}'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
       'X-Content-Type-Options': 'nosniff',
-      'Referrer-Policy': 'no-referrer',
+      'Referrer-Policy': 'same-origin', // not no-referrer: Chrome then sends `Origin: null` on form posts
       'Cache-Control': 'no-store',
     });
     res.locals.lang = langOf(req, res);

@@ -70,6 +70,10 @@ describe.skipIf(!executablePath)('demo app in Chromium: the whole journey, in Ja
     step += 1;
     await page.screenshot({ path: join(shots, `${String(step).padStart(2, '0')}-${name}.png`), fullPage: true });
   };
+  /** Click and wait for the page it leads to. */
+  const submit = async (page: Page, selector: string) => {
+    await Promise.all([page.waitForNavigation(), page.click(selector)]);
+  };
   const h1 = (page: Page) => page.locator('h1').innerText();
   const expectJapanese = async (page: Page) => {
     expect(await page.getAttribute('html', 'lang')).toBe('ja');
@@ -85,7 +89,7 @@ describe.skipIf(!executablePath)('demo app in Chromium: the whole journey, in Ja
     await page.goto(`${base}/login`);
     await page.fill('#username', username);
     await page.fill('#password', password);
-    await Promise.all([page.waitForLoadState('load'), page.click('button[type=submit]')]);
+    await submit(page, 'form.box button[type=submit]');
   };
 
   beforeAll(async () => {
@@ -142,12 +146,12 @@ describe.skipIf(!executablePath)('demo app in Chromium: the whole journey, in Ja
 
   it('shows live policy hints while typing, then refuses a weak password (SEC-23)', async () => {
     await user.fill('#current-password', account('tanaka').password);
-    await user.locator('#new-password').pressSequentially('tanaka2024', { delay: 10 });
+    await user.locator('#new-password').pressSequentially('tanaka24', { delay: 10 });
     await expect.poll(() => user.locator('#live-issues li').count(), { timeout: 10_000 }).toBeGreaterThan(0);
     expect(await user.locator('#live-issues').innerText()).toMatch(/文字/);
     await shot(user, 'live-hints');
-    await user.fill('#confirm-password', 'tanaka2024');
-    await Promise.all([user.waitForLoadState('load'), user.click('form.box button[type=submit]')]);
+    await user.fill('#confirm-password', 'tanaka24');
+    await submit(user, 'form.box button[type=submit]');
     expect(new URL(user.url()).pathname).toBe('/password');
     const refused = await user.locator('#refused').innerText();
     expect(refused).toContain('このパスワードは使えません');
@@ -159,7 +163,7 @@ describe.skipIf(!executablePath)('demo app in Chromium: the whole journey, in Ja
     await user.fill('#current-password', account('tanaka').password);
     await user.fill('#new-password', newPassword);
     await user.fill('#confirm-password', newPassword);
-    await Promise.all([user.waitForLoadState('load'), user.click('form.box button[type=submit]')]);
+    await submit(user, 'form.box button[type=submit]');
     expect(new URL(user.url()).pathname).toBe('/mfa/enroll');
     await expectJapanese(user);
     expect(await h1(user)).toContain('二要素認証');
@@ -171,11 +175,11 @@ describe.skipIf(!executablePath)('demo app in Chromium: the whole journey, in Ja
 
   it('confirms enrolment with a code computed from the secret and shows recovery codes once', async () => {
     await user.fill('#code', freshCode(totpSecret));
-    await Promise.all([user.waitForLoadState('load'), user.click('form.box button[type=submit]')]);
+    await submit(user, 'form.box button[type=submit]');
     expect(await h1(user)).toBe('リカバリーコード');
     expect(await user.locator('#recovery-codes li').count()).toBeGreaterThan(0);
     await shot(user, 'recovery-codes');
-    await Promise.all([user.waitForLoadState('load'), user.click('#continue')]);
+    await submit(user, '#continue');
     expect(new URL(user.url()).pathname).toBe('/');
     expect(await h1(user)).toContain('tanaka さん');
     expect(await user.locator('#session').innerText()).toContain('otp');
@@ -183,7 +187,7 @@ describe.skipIf(!executablePath)('demo app in Chromium: the whole journey, in Ja
   });
 
   it('logs out', async () => {
-    await Promise.all([user.waitForLoadState('load'), user.click('header button[type=submit]')]);
+    await submit(user, 'header button[type=submit]');
     expect(new URL(user.url()).pathname).toBe('/login');
     expect(await user.locator('.notice').innerText()).toContain('ログアウトしました');
     await user.goto(`${base}/`);
@@ -197,15 +201,15 @@ describe.skipIf(!executablePath)('demo app in Chromium: the whole journey, in Ja
     await expectJapanese(user);
     expect(await h1(user)).toBe('確認コードの入力');
     await user.fill('#code', totp(totpSecret, lastCodeAt)); // the enrolment's code, again
-    await Promise.all([user.waitForLoadState('load'), user.click('form.box button[type=submit]')]);
+    await submit(user, 'form.box button[type=submit]');
     expect(await user.locator('[role=alert]').innerText()).toContain('使用済み');
     await shot(user, 'mfa-replay-refused');
     await user.fill('#code', freshCode(totpSecret));
-    await Promise.all([user.waitForLoadState('load'), user.click('form.box button[type=submit]')]);
+    await submit(user, 'form.box button[type=submit]');
     expect(new URL(user.url()).pathname).toBe('/');
     expect(await h1(user)).toContain('tanaka さん');
     await shot(user, 'home-after-mfa');
-    await Promise.all([user.waitForLoadState('load'), user.click('header button[type=submit]')]);
+    await submit(user, 'header button[type=submit]');
   });
 
   it('locks the account after N wrong passwords, and then refuses even the right one (SEC-24)', async () => {
@@ -235,12 +239,12 @@ describe.skipIf(!executablePath)('demo app in Chromium: the whole journey, in Ja
       await admin.fill('#current-password', account('admin').password);
       await admin.fill('#new-password', adminNewPassword);
       await admin.fill('#confirm-password', adminNewPassword);
-      await Promise.all([admin.waitForLoadState('load'), admin.click('form.box button[type=submit]')]);
+      await submit(admin, 'form.box button[type=submit]');
       expect(new URL(admin.url()).pathname).toBe('/mfa/enroll');
       const secret = (await admin.locator('#totp-secret').innerText()).trim();
       await admin.fill('#code', freshCode(secret));
-      await Promise.all([admin.waitForLoadState('load'), admin.click('form.box button[type=submit]')]);
-      await Promise.all([admin.waitForLoadState('load'), admin.click('#continue')]);
+      await submit(admin, 'form.box button[type=submit]');
+      await submit(admin, '#continue');
 
       await admin.goto(`${base}/admin`);
       await expectJapanese(admin);
@@ -255,7 +259,7 @@ describe.skipIf(!executablePath)('demo app in Chromium: the whole journey, in Ja
       expect(await admin.locator('#events tbody tr:first-child td:first-child').innerText()).toMatch(new RegExp(`\\s${jstHour.replace(/\D/g, '').padStart(2, '0')}:`));
       await shot(admin, 'admin-locked');
 
-      await Promise.all([admin.waitForLoadState('load'), row.locator('form[action="/admin/unlock"] button').click()]);
+      await Promise.all([admin.waitForNavigation(), row.locator('form[action="/admin/unlock"] button').click()]);
       expect(await admin.locator('.notice').innerText()).toContain('ロックを解除しました');
       expect(await admin.locator('#accounts tr[data-user="tanaka"] .status').innerText()).not.toContain('ロック中');
       expect(await admin.locator('#events').innerText()).toContain('admin.account.unlock');
@@ -269,10 +273,10 @@ describe.skipIf(!executablePath)('demo app in Chromium: the whole journey, in Ja
     await login(user, 'tanaka', newPassword);
     expect(new URL(user.url()).pathname).toBe('/mfa');
     await user.fill('#code', freshCode(totpSecret));
-    await Promise.all([user.waitForLoadState('load'), user.click('form.box button[type=submit]')]);
+    await submit(user, 'form.box button[type=submit]');
     expect(new URL(user.url()).pathname).toBe('/');
     await shot(user, 'home-after-unlock');
-    await Promise.all([user.waitForLoadState('load'), user.click('#lang-switch')]);
+    await submit(user, '#lang-switch');
     expect(await user.getAttribute('html', 'lang')).toBe('en');
     expect(await h1(user)).toBe('Welcome, tanaka');
     await shot(user, 'english');
