@@ -26,7 +26,7 @@ import { adminPage, enrollPage, homePage, lockedPage, loginPage, messagePage, mf
 import { createWeb, developmentNotice } from './web.mjs';
 
 const TENANT = 'demo';
-const lastEventCount = 30;
+const lastEventCount = 25;
 
 /**
  * Build the demo app. Everything outside the process is injected: the clock,

@@ -8,7 +8,7 @@ export const text = {
     siteTitle: 'kanmon デモ',
     switchLang: 'English',
     devNotice:
-      'これはデモです。http://localhost で動かすため、Express アダプターの開発用オプション（平文 HTTP の許可、Secure 属性と __Host- 接頭辞のない Cookie）を有効にしています。本番環境では使わないでください。',
+      'これはデモです。http://localhost で動かすため、開発用の設定（ポリシーの access.requireTls: false による平文 HTTP の許可、Secure 属性と __Host- 接頭辞のない Cookie）を使っています。本番環境では使わないでください。',
     navHome: 'ホーム',
     navAdmin: '管理者ページ',
     navPassword: 'パスワード変更',
@@ -122,7 +122,7 @@ export const text = {
     siteTitle: 'kanmon demo',
     switchLang: '日本語',
     devNotice:
-      'This is a demo. It runs on http://localhost, so the Express adapter\'s development options are on (plain HTTP allowed, cookies without Secure and the __Host- prefix). Never use them in production.',
+      'This is a demo. It runs on http://localhost, so it uses development settings (plain HTTP allowed by the policy\'s access.requireTls: false, cookies without Secure and the __Host- prefix). Never use them in production.',
     navHome: 'Home',
     navAdmin: 'Administration',
     navPassword: 'Change password',

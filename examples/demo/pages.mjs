@@ -29,6 +29,8 @@ form.box button{display:block}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{border:1px solid #ccc;padding:.25rem .45rem;text-align:left;vertical-align:top}
 th{background:#eef3f8}
+td.time{white-space:nowrap}
+body.wide{max-width:72rem}
 ul.codes{columns:2;font-family:monospace}
 `;
 
@@ -52,7 +54,7 @@ const csrfField = (ctx) => html`<input type="hidden" name="_csrf" value="${ctx.c
  * The frame of every page.
  * @param {{ lang: 'ja'|'en', csrf: string, nonce: string, path: string, user?: { username: string, roles: readonly string[] } | null, devMode: boolean }} ctx
  */
-export function layout(ctx, { title, body, script = null }) {
+export function layout(ctx, { title, body, script = null, wide = false }) {
   const t = text[ctx.lang];
   const other = ctx.lang === 'ja' ? 'en' : 'ja';
   const switchHref = `${ctx.path}${ctx.path.includes('?') ? '&' : '?'}lang=${other}`;
@@ -65,7 +67,7 @@ export function layout(ctx, { title, body, script = null }) {
 <html lang="${ctx.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${title} | ${t.siteTitle}</title>
 <style nonce="${ctx.nonce}">${trusted(style)}</style></head>
-<body><header><a class="site" href="/">${t.siteTitle}</a><nav>${nav}<a id="lang-switch" href="${switchHref}" hreflang="${other}" lang="${other}">${t.switchLang}</a></nav></header>
+<body${wide ? html` class="wide"` : null}><header><a class="site" href="/">${t.siteTitle}</a><nav>${nav}<a id="lang-switch" href="${switchHref}" hreflang="${other}" lang="${other}">${t.switchLang}</a></nav></header>
 ${ctx.devMode ? html`<p class="dev" role="note">${t.devNotice}</p>` : null}
 <main><h1>${title}</h1>
 ${body}</main>
@@ -208,10 +210,14 @@ export function homePage(ctx, { session, notices }) {
  */
 export function adminPage(ctx, { accounts, audit, events, notice = null, oneTime = null }) {
   const t = text[ctx.lang];
+  // Audit records name accounts by id; show the login name beside it.
+  const names = new Map(accounts.map((a) => [a.id, a.username]));
+  const who = (id) => (id === null || id === undefined ? '' : names.has(id) ? names.get(id) : id);
   const action = (path, id, label) =>
     html`<form method="post" action="${path}" class="inline">${csrfField(ctx)}<input type="hidden" name="id" value="${id}"><button class="small" type="submit">${label}</button></form>`;
   return layout(ctx, {
     title: t.adminTitle,
+    wide: true,
     body: html`${messages(notice ? [notice] : [], 'notice')}
 ${oneTime ? html`<div class="box" id="one-time"><p>${t.oneTimePassword}</p><p><span class="secret">${oneTime.password}</span></p></div>` : null}
 <h2>${t.accounts}</h2>
@@ -228,7 +234,7 @@ ${accounts.map(
 <h2>${t.lastEvents}</h2>
 <table id="events"><thead><tr><th>${t.time}</th><th>${t.event}</th><th>${t.actor}</th><th>${t.target}</th><th>${t.outcome}</th><th>${t.reason}</th></tr></thead><tbody>
 ${events.map(
-  (e) => html`<tr><td>${formatJst(e.ts, ctx.lang)}</td><td>${e.type}</td><td>${e.actor ?? ''}</td><td>${e.target ?? ''}</td><td>${e.outcome}</td><td>${e.reason ?? ''}</td></tr>`,
+  (e) => html`<tr><td class="time">${formatJst(e.ts, ctx.lang)}</td><td>${e.type}</td><td>${who(e.actor)}</td><td>${who(e.target)}</td><td>${e.outcome}</td><td>${e.reason ?? ''}</td></tr>`,
 )}
 </tbody></table>`,
   });

@@ -10,7 +10,7 @@
  * Skipped loudly without /usr/bin/chromium, unless KANMON_REQUIRE_SERVICES=1.
  */
 import { createHmac } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,6 +94,7 @@ describe.skipIf(!executablePath)('demo app in Chromium: the whole journey, in Ja
 
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true });
+    for (const old of readdirSync(shots)) if (old.endsWith('.png')) rmSync(join(shots, old));
     dataDir = mkdtempSync(join(tmpdir(), 'kanmon-demo-browser-'));
     // @ts-expect-error the demo is plain JavaScript
     const demo = (await import('../../examples/demo/app.mjs')) as DemoModule;
