@@ -93,7 +93,7 @@ export async function createDemoApp({ now, dataDir, development = true }) {
     });
     res.locals.lang = langOf(req, res);
     res.locals.flow = flows.of(req, res);
-    res.locals.forbidden = (req, res) => send(res, 403, messagePage(ctx(req, res), { title: '403', message: t(res).forbidden }));
+    res.locals.forbidden = (req, res) => send(res, 403, messagePage(ctx(req, res), { title: t(res).forbiddenTitle, message: t(res).forbidden }));
     next();
   });
 
@@ -122,7 +122,7 @@ export async function createDemoApp({ now, dataDir, development = true }) {
     const sameOrigin = origin === undefined || origin === `${req.protocol}://${req.headers.host}`;
     const token = req.is('application/json') ? req.headers['x-csrf-token'] : req.body?._csrf;
     if (sameOrigin && flows.csrfValid(res.locals.flow, token)) return next();
-    send(res, 403, messagePage(ctx(req, res), { title: '403', message: t(res).csrf }));
+    send(res, 403, messagePage(ctx(req, res), { title: t(res).csrfTitle, message: t(res).csrf }));
   });
 
   /** Sign the browser in: new flow state (no fixation), session cookie from the adapter. */
@@ -170,7 +170,10 @@ export async function createDemoApp({ now, dataDir, development = true }) {
   // ─── Sign in ──────────────────────────────────────────────────────────────
   app.get('/', async (req, res) => {
     const session = await web.session(req, res);
-    if (!session) return res.redirect(303, '/login');
+    if (!session) {
+      if (res.locals.sessionEnded) res.locals.flow.data.notice = t(res).sessionEnded;
+      return res.redirect(303, '/login');
+    }
     send(res, 200, homePage(ctx(req, res, await userOf(session)), { session, notices: [takeNotice(res)].filter(Boolean) }));
   });
 
@@ -326,7 +329,11 @@ export async function createDemoApp({ now, dataDir, development = true }) {
     send(res, 200, adminPage(ctx(req, res, await userOf(session)), { accounts: rows, audit: await auditStatus(), events: await lastEvents(), ...extra }));
   };
 
-  app.get('/admin', ...web.requireAdmin, (req, res) => adminView(req, res, { notice: takeNotice(res) }));
+  app.get('/admin', ...web.requireAdmin, (req, res) => {
+    const oneTime = res.locals.flow.data.oneTime ?? null;
+    delete res.locals.flow.data.oneTime;
+    return adminView(req, res, { notice: takeNotice(res), oneTime });
+  });
 
   app.post('/admin/unlock', ...web.requireAdmin, async (req, res) => {
     const target = accounts.list(TENANT).find((a) => a.id === req.body?.id);
@@ -338,9 +345,14 @@ export async function createDemoApp({ now, dataDir, development = true }) {
   app.post('/admin/reset', ...web.requireAdmin, async (req, res) => {
     const target = accounts.list(TENANT).find((a) => a.id === req.body?.id);
     const result = await kanmon.adminResetPassword({ tenant: TENANT, actor: req.kanmon.session.subject, accountId: str(req.body?.id, 128), ...web.adminFacts(req) });
-    if (!result.ok) return adminView(req, res, { notice: t(res).serverError });
-    // Shown once, in this response only (never stored, never logged).
-    adminView(req, res, { notice: t(res).resetDone(target?.username ?? ''), oneTime: { username: target?.username ?? '', password: result.temporaryPassword } });
+    if (!result.ok) {
+      res.locals.flow.data.notice = t(res).serverError;
+    } else {
+      res.locals.flow.data.notice = t(res).resetDone(target?.username ?? '');
+      // Held in this browser's server-side state until the next page shows it, once (never logged).
+      res.locals.flow.data.oneTime = { username: target?.username ?? '', password: result.temporaryPassword };
+    }
+    res.redirect(303, '/admin');
   });
 
   const auditStatus = async () => {
@@ -365,10 +377,10 @@ export async function createDemoApp({ now, dataDir, development = true }) {
   });
 
   app.use(web.errorHandler);
-  app.use((req, res) => send(res, 404, messagePage(ctx(req, res), { title: '404', message: t(res).notFound })));
+  app.use((req, res) => send(res, 404, messagePage(ctx(req, res), { title: t(res).notFoundTitle, message: t(res).notFound })));
   app.use((err, req, res, _next) => {
     process.stderr.write(`demo error: ${err?.code ?? ''} ${err?.message ?? err}\n`);
-    send(res, 500, messagePage(ctx(req, res), { title: '500', message: t(res).serverError }));
+    send(res, 500, messagePage(ctx(req, res), { title: t(res).serverErrorTitle, message: t(res).serverError }));
   });
 
   const banner = [

@@ -33,6 +33,8 @@ export function createWeb({ kanmon, tenant, development }) {
   const optional = auth.requireSession({
     onDenied: (req, res, reply) => {
       forwardCookies(res, reply);
+      // A cookie was presented but its session is over (idle, absolute, revoked): say so on the login page.
+      res.locals.sessionEnded = reply.code === 'session_expired' || reply.code === 'session_invalid';
       res.locals.kanmonContinue();
     },
   });

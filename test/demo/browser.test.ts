@@ -60,6 +60,8 @@ describe.skipIf(!executablePath)('demo app in Chromium: the whole journey, in Ja
   let browser: Browser;
   let userContext: BrowserContext;
   let user: Page;
+  let adminContext: BrowserContext;
+  let admin: Page;
   let step = 0;
   let totpSecret = '';
   let lastCodeAt = 0;
@@ -115,6 +117,7 @@ describe.skipIf(!executablePath)('demo app in Chromium: the whole journey, in Ja
   });
 
   afterAll(async () => {
+    await adminContext?.close();
     await browser?.close();
     await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
     await close?.();
@@ -232,9 +235,9 @@ describe.skipIf(!executablePath)('demo app in Chromium: the whole journey, in Ja
   });
 
   it('an administrator (first login, change, TOTP) sees the lock, the audit chain and the events in JST, and unlocks', async () => {
-    const adminContext = await browser.newContext({ locale: 'ja-JP', timezoneId: 'Asia/Tokyo', viewport: { width: 1100, height: 900 } });
-    const admin = await adminContext.newPage();
-    try {
+    adminContext = await browser.newContext({ locale: 'ja-JP', timezoneId: 'Asia/Tokyo', viewport: { width: 1100, height: 900 } });
+    admin = await adminContext.newPage();
+    {
       await login(admin, 'admin', account('admin').password);
       expect(new URL(admin.url()).pathname).toBe('/password');
       await admin.fill('#current-password', account('admin').password);
@@ -265,21 +268,45 @@ describe.skipIf(!executablePath)('demo app in Chromium: the whole journey, in Ja
       expect(await admin.locator('#accounts tr[data-user="tanaka"] .status').innerText()).not.toContain('ロック中');
       expect(await admin.locator('#events').innerText()).toContain('admin.account.unlock');
       await shot(admin, 'admin-unlocked');
-    } finally {
-      await adminContext.close();
     }
   });
 
-  it('after the unlock the user signs in again, and the English switch works', async () => {
+  it('after the unlock the user signs in again, but a staff session cannot open the admin page', async () => {
     await login(user, 'tanaka', newPassword);
     expect(new URL(user.url()).pathname).toBe('/mfa');
     await user.fill('#code', freshCode(totpSecret));
     await submit(user, 'form.box button[type=submit]');
     expect(new URL(user.url()).pathname).toBe('/');
     await shot(user, 'home-after-unlock');
+    const res = await user.goto(`${base}/admin`);
+    expect(res?.status()).toBe(403);
+    await expectJapanese(user);
+    expect(await user.locator('main').innerText()).toContain('権限がありません');
+  });
+
+  it("an administrator's password reset shows a one-time password once, ends the user's session, and forces a change", async () => {
+    const row = admin.locator('#accounts tr[data-user="tanaka"]');
+    await Promise.all([admin.waitForNavigation(), row.locator('form[action="/admin/reset"] button').click()]);
+    const oneTime = (await admin.locator('#one-time .secret').innerText()).trim();
+    expect(oneTime.length).toBeGreaterThanOrEqual(10);
+    expect(await admin.locator('#events').innerText()).toContain('admin.password.reset');
+    await shot(admin, 'admin-reset');
+    await admin.reload();
+    expect(await admin.locator('#one-time').count()).toBe(0);
+
+    await user.goto(`${base}/`);
+    expect(new URL(user.url()).pathname).toBe('/login');
+    expect(await user.locator('.notice').innerText()).toContain('もう一度ログインしてください');
+    await login(user, 'tanaka', oneTime);
+    expect(new URL(user.url()).pathname).toBe('/password');
+    expect(await user.locator('#change-reason').innerText()).toContain('管理者がパスワードを再発行しました');
+    await shot(user, 'forced-change-after-reset');
+  });
+
+  it('switches to English', async () => {
     await submit(user, '#lang-switch');
     expect(await user.getAttribute('html', 'lang')).toBe('en');
-    expect(await h1(user)).toBe('Welcome, tanaka');
+    expect(await h1(user)).toBe('Change password');
     await shot(user, 'english');
   });
 });
