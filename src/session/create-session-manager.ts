@@ -1,5 +1,5 @@
 import { createECDH, createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
-import { SignJWT, errors as joseErrors, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
+import { SignJWT, errors as joseErrors, exportJWK, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import { KanmonError } from '../errors.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import { assertTenant, trustedKey } from '../store/key.js';
@@ -106,6 +106,12 @@ export interface SessionManager {
   revokeAll(tenant: string, subject: string): Promise<void>;
   /** The account's revocation epoch now (0 until the first `revokeAll`). Sessions issued under an older epoch are revoked. */
   epoch(tenant: string, subject: string): Promise<number>;
+  /**
+   * The public verification keys as a JWK Set (`kid`, `alg`, `use: 'sig'`), for
+   * other services that verify session tokens themselves. Empty for HS256 (a
+   * shared secret is never published).
+   */
+  publicJwks(): Promise<{ readonly keys: readonly JWK[] }>;
 }
 
 interface SessionClaims {
@@ -230,6 +236,8 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   const epochKey = (tenant: string, subject: string) => trustedKey(tenant, 'session-epoch', subject);
   const logoutKey = (tenant: string, sid: string) => trustedKey(tenant, 'session-logout', sid);
 
+  if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) throw new KanmonError('ERR_INVALID_ARGUMENT', 'cacheSize must be an integer ≥ 0 (0 = no cache)');
+
   const keyCache = new Map<string, Promise<Keys>>();
   const keysFor = (kid: string): Promise<Keys> => {
     let keys = keyCache.get(kid);
@@ -250,6 +258,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   // Verified-signature cache: token → claims, dropped at the token's idle expiry.
   const verified = new Map<string, Claims>();
   const remember = (token: string, claims: Claims) => {
+    if (cacheSize === 0) return;
     if (verified.size >= cacheSize) {
       const oldest = verified.keys().next();
       if (!oldest.done) verified.delete(oldest.value);
@@ -401,6 +410,17 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     async revokeAll(tenant, subject) {
       assertTenant(tenant);
       await store.increment(epochKey(tenant, subject));
+    },
+
+    async publicJwks() {
+      if (algorithm === 'HS256') return { keys: [] };
+      const ids = algorithm === 'PS256' ? Object.keys(keyPairs) : keyRing.ids().filter((id) => !keyRing.isDestroyed(id));
+      const keys: JWK[] = [];
+      for (const kid of ids) {
+        const { verify } = await keysFor(kid);
+        keys.push({ ...(await exportJWK(verify)), kid, alg: algorithm, use: 'sig' });
+      }
+      return { keys };
     },
 
     async epoch(tenant, subject) {

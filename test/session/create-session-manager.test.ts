@@ -3,10 +3,11 @@
  * password changes or leaks), SEC-17 (CRYPTREC algorithms), RFC 8725 §2.1/§3.1
  * (`alg: none` and algorithm confusion refused), SEC-29 (tenant isolation).
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createPublicKey, randomBytes, webcrypto } from 'node:crypto';
 import fc from 'fast-check';
 import { SignJWT, decodeJwt, decodeProtectedHeader, importJWK } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   KanmonError,
   type KanmonStore,
@@ -16,6 +17,8 @@ import {
   createSessionManager,
   memoryStore,
 } from '../../src/index.js';
+import { redisStore } from '../../src/redis/index.js';
+import { type RedisServer, requireService, startRedis } from '../support/services.js';
 
 const MIN = 60_000;
 
@@ -171,18 +174,51 @@ describe('forged tokens (RFC 8725)', () => {
     expect(await sessions.verify(`${header}.${payload}.`, { tenant: 'funabashi' })).toEqual({ ok: false, reason: 'algorithm_not_allowed' });
   });
 
-  it('algorithm confusion: an HS256 token keyed with public key bytes is refused', async () => {
+  it('algorithm confusion: an HS256 token MACed with the real public key (JWK, PEM, raw point) is refused', async () => {
     const { sessions } = setup('ES256');
     const { token } = await sessions.issue(alice);
-    // The classic attack: switch alg to HS256 and MAC with the (public) verification key's bytes.
+    const { keys } = await sessions.publicJwks();
+    expect(keys).toHaveLength(1);
+    const jwk = keys[0]!;
+    expect(jwk).toMatchObject({ kty: 'EC', crv: 'P-256', kid: 'k1', alg: 'ES256', use: 'sig' });
+    expect(jwk).not.toHaveProperty('d');
+    const publicKey = createPublicKey({ key: { kty: 'EC', crv: jwk.crv!, x: jwk.x!, y: jwk.y! }, format: 'jwk' });
+    const pem = publicKey.export({ format: 'pem', type: 'spki' });
+    const point = Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
+    // The classic attack: switch alg to HS256 and MAC with what the verifier publishes.
     const [, payload] = token.split('.');
-    const header = Buffer.from(JSON.stringify({ alg: 'HS256', kid: 'k1', typ: 'kanmon-session+jwt' })).toString('base64url');
-    const publicKeyBytes = randomBytes(65);
-    const mac = createHmac('sha256', publicKeyBytes).update(`${header}.${payload}`).digest('base64url');
-    expect(await sessions.verify(`${header}.${payload}.${mac}`, { tenant: 'funabashi' })).toEqual({
-      ok: false,
-      reason: 'algorithm_not_allowed',
-    });
+    for (const secret of [pem, JSON.stringify(jwk), point, publicKey.export({ format: 'der', type: 'spki' })]) {
+      for (const alg of ['HS256', 'HS384', 'HS512']) {
+        const header = Buffer.from(JSON.stringify({ alg, kid: 'k1', typ: 'kanmon-session+jwt' })).toString('base64url');
+        const mac = createHmac(`sha${alg.slice(2)}`, secret).update(`${header}.${payload}`).digest('base64url');
+        expect(await sessions.verify(`${header}.${payload}.${mac}`, { tenant: 'funabashi' })).toEqual({ ok: false, reason: 'algorithm_not_allowed' });
+      }
+    }
+  });
+
+  it('an algorithm that is allowed in general but not configured is refused (EdDSA token to an ES256 manager)', async () => {
+    const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });
+    const store = memoryStore();
+    const make = (algorithm: SessionAlgorithm) => createSessionManager({ keyRing, store, idleTimeoutMs: MIN, absoluteTimeoutMs: 10 * MIN, algorithm, now: () => 0 });
+    const { token } = await make('EdDSA').issue(alice);
+    expect(await make('ES256').verify(token, { tenant: 'funabashi' })).toEqual({ ok: false, reason: 'algorithm_not_allowed' });
+    expect(await make('HS256').verify(token, { tenant: 'funabashi' })).toEqual({ ok: false, reason: 'algorithm_not_allowed' });
+  });
+
+  it('PS256 with caller-supplied key pairs; no pair for the current key is a coded error', async () => {
+    const { privateKey, publicKey } = (await webcrypto.subtle.generateKey(
+      { name: 'RSA-PSS', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+      true,
+      ['sign', 'verify'],
+    ));
+    const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });
+    const base = { keyRing, store: memoryStore(), idleTimeoutMs: MIN, absoluteTimeoutMs: 10 * MIN, algorithm: 'PS256' as const, now: () => 0 };
+    const sessions = createSessionManager({ ...base, keyPairs: { k1: { privateKey, publicKey } } });
+    const { token } = await sessions.issue(alice);
+    expect(decodeProtectedHeader(token).alg).toBe('PS256');
+    expect((await sessions.verify(token, { tenant: 'funabashi' })).ok).toBe(true);
+    expect((await sessions.publicJwks()).keys[0]).toMatchObject({ kty: 'RSA', alg: 'PS256', kid: 'k1' });
+    await expect(createSessionManager(base).issue(alice)).rejects.toMatchObject({ code: 'ERR_KEY_NOT_FOUND' });
   });
 
   it('a token signed by another key ring is refused', async () => {
@@ -234,5 +270,53 @@ describe('configuration', () => {
     expect(decodeProtectedHeader(fresh.token).kid).toBe('k2');
     expect((await sessions.verify(old.token, { tenant: 'funabashi' })).ok).toBe(true);
     expect((await sessions.verify(fresh.token, { tenant: 'funabashi' })).ok).toBe(true);
+  });
+});
+
+const hasRedis = requireService('redis');
+describe.skipIf(!hasRedis)('sessions over a shared Redis store (two instances, each with its own verified-token cache)', () => {
+  let server: RedisServer;
+  const clients: Redis[] = [];
+  beforeAll(async () => {
+    server = await startRedis();
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.quit()));
+    await server?.stop();
+  });
+
+  function instances() {
+    let clock = Date.UTC(2026, 3, 1);
+    const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });
+    const make = () => {
+      const client = new Redis(server.url);
+      client.on('error', () => undefined);
+      clients.push(client);
+      return createSessionManager({ keyRing, store: redisStore({ client }), idleTimeoutMs: 15 * MIN, absoluteTimeoutMs: 60 * MIN, now: () => clock });
+    };
+    const tenant = `t-${randomBytes(4).toString('hex')}`;
+    return { a: make(), b: make(), tenant, advance: (ms: number) => (clock += ms) };
+  }
+
+  it('RM-23: a revokeAll on one instance ends a token the other instance has cached, at once', async () => {
+    const { a, b, tenant } = instances();
+    const { token } = await a.issue({ ...alice, tenant });
+    expect((await b.verify(token, { tenant })).ok).toBe(true); // cached in b
+    await a.revokeAll(tenant, 'alice');
+    expect(await b.verify(token, { tenant })).toEqual({ ok: false, reason: 'revoked' });
+    expect(await a.epoch(tenant, 'alice')).toBe(1);
+  });
+
+  it('a logout on one instance ends that session on the other; the idle deadline holds for a cached token', async () => {
+    const { a, b, tenant, advance } = instances();
+    const one = await a.issue({ ...alice, tenant });
+    const two = await a.issue({ ...alice, tenant });
+    expect((await b.verify(one.token, { tenant })).ok).toBe(true);
+    expect((await b.verify(two.token, { tenant })).ok).toBe(true);
+    await a.logout(one.session);
+    expect(await b.verify(one.token, { tenant })).toEqual({ ok: false, reason: 'revoked' });
+    expect((await b.verify(two.token, { tenant })).ok).toBe(true);
+    advance(15 * MIN);
+    expect(await b.verify(two.token, { tenant })).toEqual({ ok: false, reason: 'expired_idle' });
   });
 });
