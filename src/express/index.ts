@@ -127,7 +127,7 @@ export function kanmonExpress(kanmon: HttpKanmon, options: HttpAdapterOptions): 
   const bodyOf = async (req: Request): Promise<ReadBodyResult> => {
     if (req.body !== undefined) return { ok: true, value: req.body as unknown };
     if (req.readableEnded) return { ok: false, reason: 'invalid_request' };
-    return core.readBody(req, req.headers['content-type']);
+    return core.readBody(req);
   };
 
   const handler =

@@ -120,6 +120,7 @@ const mfaFailure: Record<MfaDenyReason, HttpErrorCode> = {
   replayed: 'mfa_invalid',
   already_used: 'mfa_invalid',
   not_enrolled: 'mfa_not_enrolled',
+  already_enrolled: 'mfa_already_enrolled',
   locked: 'locked',
   unavailable: 'service_unavailable',
 };
@@ -505,7 +506,11 @@ export function createHttpCore(kanmon: HttpKanmon, options: HttpAdapterOptions) 
   };
 
   /** Read a JSON body from the raw request stream (when the framework has not parsed it). */
-  const readBody = (stream: Readable, contentType: string | undefined): Promise<ReadBodyResult> => readJsonBody(stream, contentType, bodyLimitBytes);
+  const readBody = (stream: Readable & HttpRequest): Promise<ReadBodyResult> => {
+    const contentType = stream.headers['content-type'];
+    const contentLength = stream.headers['content-length'];
+    return readJsonBody(stream, typeof contentType === 'string' ? contentType : undefined, bodyLimitBytes, typeof contentLength === 'string' ? contentLength : undefined);
+  };
 
   /** `requireAccess(name)`: the name must be a rule of `policy.access.routes`, checked when the guard is made. */
   const accessRule = (policyName: unknown): string => {

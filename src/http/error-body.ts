@@ -31,6 +31,8 @@ export type HttpErrorCode =
   | 'mfa_invalid'
   /** No TOTP is enrolled yet: enrol with the login challenge first. */
   | 'mfa_not_enrolled'
+  /** A TOTP is already enrolled; enrolling again needs an administrator's reset. */
+  | 'mfa_already_enrolled'
   /** The login challenge is malformed, forged, used or expired: log in again. */
   | 'challenge_invalid'
   /** The account must change its password before anything else. */
@@ -63,6 +65,7 @@ export const httpErrorStatus: Readonly<Record<HttpErrorCode, number>> = {
   mfa_required: 403,
   mfa_invalid: 401,
   mfa_not_enrolled: 403,
+  mfa_already_enrolled: 409,
   challenge_invalid: 401,
   password_change_required: 403,
   password_rejected: 422,
@@ -88,6 +91,7 @@ const messages: Readonly<Record<MessageLang, Readonly<Record<HttpErrorCode, stri
     mfa_required: '追加の認証（ワンタイムパスワード）が必要です。',
     mfa_invalid: 'ワンタイムパスワードが正しくないか、すでに使用されています。',
     mfa_not_enrolled: 'ワンタイムパスワードの登録が必要です。',
+    mfa_already_enrolled: 'ワンタイムパスワードはすでに登録されています。',
     challenge_invalid: 'ログインの有効期限が切れました。最初からログインし直してください。',
     password_change_required: 'パスワードの変更が必要です。',
     password_rejected: '新しいパスワードがパスワードポリシーを満たしていません。',
@@ -111,6 +115,7 @@ const messages: Readonly<Record<MessageLang, Readonly<Record<HttpErrorCode, stri
     mfa_required: 'An additional authentication step (one-time password) is required.',
     mfa_invalid: 'The one-time password is incorrect or was already used.',
     mfa_not_enrolled: 'You must register a one-time password app first.',
+    mfa_already_enrolled: 'A one-time password app is already registered.',
     challenge_invalid: 'The sign-in has expired. Please sign in again.',
     password_change_required: 'You must change your password.',
     password_rejected: 'The new password does not meet the password policy.',

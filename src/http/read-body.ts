@@ -15,25 +15,36 @@ function mediaType(contentType: string | undefined): string {
 /**
  * Read a JSON request body from a stream, at most `limitBytes`, never throwing:
  * not `application/json`, not UTF-8 JSON, or empty → `invalid_request`;
- * larger than the limit → `payload_too_large` (reading stops there).
+ * larger than the limit (by `Content-Length` or by counting) → `payload_too_large`.
+ * The rest of an over-long body is drained, not kept; the stream (and so the
+ * socket) is never destroyed, so the answer still reaches the client.
  */
-export async function readJsonBody(stream: Readable, contentType: string | undefined, limitBytes = MAX_BODY_BYTES): Promise<ReadBodyResult> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of stream) {
-      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-      size += buffer.length;
-      if (size > limitBytes) {
-        stream.resume(); // drain the rest without keeping it
-        return { ok: false, reason: 'payload_too_large' };
-      }
-      chunks.push(buffer);
-    }
-  } catch {
-    return { ok: false, reason: 'invalid_request' };
+export function readJsonBody(stream: Readable, contentType: string | undefined, limitBytes = MAX_BODY_BYTES, contentLength?: string): Promise<ReadBodyResult> {
+  if (contentLength !== undefined && /^\d+$/.test(contentLength) && Number(contentLength) > limitBytes) {
+    stream.resume();
+    return Promise.resolve({ ok: false, reason: 'payload_too_large' });
   }
-  return parseJsonBody(Buffer.concat(chunks), contentType);
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (result: ReadBodyResult) => {
+      if (settled) return;
+      settled = true;
+      chunks.length = 0;
+      resolve(result);
+    };
+    stream.on('data', (chunk: Buffer | string) => {
+      if (settled) return; // draining
+      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      size += buffer.length;
+      if (size > limitBytes) settle({ ok: false, reason: 'payload_too_large' });
+      else chunks.push(buffer);
+    });
+    stream.once('end', () => settle(parseJsonBody(Buffer.concat(chunks), contentType)));
+    stream.once('error', () => settle({ ok: false, reason: 'invalid_request' }));
+    stream.once('close', () => settle({ ok: false, reason: 'invalid_request' }));
+  });
 }
 
 /** A body the framework read as bytes: JSON only (`application/json` or `+json`), never throwing. */

@@ -14,6 +14,7 @@
  *   GET  /terminal   requireAccess('terminal')  client certificate
  *   GET  /device     requireAccess('device')    registered device
  *   GET  /open       requireAccess('open')      any place (business hours still apply)
+ *   GET  /page       requireSession({ onDenied }) answering 303 → /login (an HTML app's own refusal)
  */
 import { generateSync } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,7 +80,7 @@ export function adapterBehaviour(adapter: AdapterUnderTest): void {
     };
 
     /** An HTTPS request to the main server. */
-    const call = (path: string, options: RequestOptions = {}) => request(server.port, path, { ...options, tls: options.tls ?? { ca: certs.caCert } });
+    const call = (path: string, options: RequestOptions = {}) => request(server.port, path, { ...options, tls: options.tls ?? { ca: certs.serverCert } });
     const post = (path: string, body: unknown, headers: Record<string, string> = {}) => call(path, { method: 'POST', body, headers });
     const login = (username: string, password = PASSWORD, headers: Record<string, string> = {}) => post('/auth/login', { username, password }, headers);
     const sessionCookie = async (username = 'yamada') => {
@@ -132,7 +133,8 @@ export function adapterBehaviour(adapter: AdapterUnderTest): void {
 
       it('SEC-24: after maxFailures wrong passwords the answer is 429 locked with Retry-After in seconds, even for the right password', async () => {
         const { maxFailures, lockDurationMs } = main.kanmon.policy.lockout;
-        for (let i = 0; i < maxFailures; i++) expect((await login('lock1', 'Wrong#Password1')).status).toBe(401);
+        // The failure that reaches the limit already answers `locked`.
+        for (let i = 1; i < maxFailures; i++) expect((await login('lock1', 'Wrong#Password1')).status).toBe(401);
         for (const password of ['Wrong#Password1', PASSWORD]) {
           const locked = await login('lock1', password);
           expect(locked.status).toBe(429);
@@ -168,7 +170,7 @@ export function adapterBehaviour(adapter: AdapterUnderTest): void {
         expect(weakError.issues?.map((i) => i.code)).toContain('too_short');
         expect(weakError.issues?.every((i) => typeof i.message === 'string' && i.message.length > 0)).toBe(true);
 
-        const changed = await post('/auth/password', { challenge, currentPassword: PASSWORD, newPassword: 'Shinjin#Kaikan2026' });
+        const changed = await post('/auth/password', { challenge, currentPassword: PASSWORD, newPassword: 'Tsuki#Hoshi-7319' });
         expect(changed.status).toBe(200);
         expect(changed.json()).toMatchObject({ status: 'authenticated', changed: true });
         expect(changed.cookies[0]).toMatch(/^__Host-kanmon=.+; Path=\/; Secure; HttpOnly; SameSite=Strict$/);
@@ -327,10 +329,10 @@ export function adapterBehaviour(adapter: AdapterUnderTest): void {
 
       it("a token of another tenant (same keys, same account name) is 401 session_invalid", async () => {
         const other = await start(main.kanmon, true, { tenant: 'ichikawa' });
-        const theirs = await request(other.port, '/auth/login', { method: 'POST', body: { username: 'yamada', password: PASSWORD }, tls: { ca: certs.caCert } });
+        const theirs = await request(other.port, '/auth/login', { method: 'POST', body: { username: 'yamada', password: PASSWORD }, tls: { ca: certs.serverCert } });
         expect(theirs.status).toBe(200);
         const cookie = cookiePair(theirs.cookies[0] ?? '');
-        expect((await request(other.port, '/me', { headers: { cookie }, tls: { ca: certs.caCert } })).status).toBe(200);
+        expect((await request(other.port, '/me', { headers: { cookie }, tls: { ca: certs.serverCert } })).status).toBe(200);
         const answer = await call('/me', { headers: { cookie } });
         expect(answer.status).toBe(401);
         expect(error(answer).code).toBe('session_invalid');
@@ -354,6 +356,15 @@ export function adapterBehaviour(adapter: AdapterUnderTest): void {
         expect(error(mfa).code).toBe('mfa_required');
       });
 
+      it('onDenied answers a refusal the app\'s own way (a redirect to the login page), and is not called on success', async () => {
+        const refused = await call('/page', { headers: { 'accept-language': 'en' } });
+        expect(refused.status).toBe(303);
+        expect(refused.headers.location).toBe('/login?reason=session_required');
+        const cookie = await sessionCookie();
+        const ok = await call('/page', { headers: { cookie } });
+        expect(ok.status).toBe(200);
+      });
+
       it('requireRole alone still demands a session (401, not a pass)', async () => {
         const answer = await call('/admin');
         expect(answer.status).toBe(401);
@@ -370,11 +381,11 @@ export function adapterBehaviour(adapter: AdapterUnderTest): void {
       });
 
       it('SEC-6.3: a rule requiring a client certificate admits the allow-listed certificate and refuses none or a rogue one', async () => {
-        expect((await call('/terminal', { tls: { ca: certs.caCert, cert: certs.clientCert, key: certs.clientKey } })).status).toBe(200);
+        expect((await call('/terminal', { tls: { ca: certs.serverCert, cert: certs.clientCert, key: certs.clientKey } })).status).toBe(200);
         const none = await call('/terminal');
         expect(none.status).toBe(403);
         expect(error(none).code).toBe('access_denied');
-        const rogue = await call('/terminal', { tls: { ca: certs.caCert, cert: certs.rogueCert, key: certs.rogueKey } });
+        const rogue = await call('/terminal', { tls: { ca: certs.serverCert, cert: certs.rogueCert, key: certs.rogueKey } });
         expect(rogue.status).toBe(403);
       });
 
@@ -394,9 +405,9 @@ export function adapterBehaviour(adapter: AdapterUnderTest): void {
         const clock = manualClock();
         const hours = await testKanmon({ access: { businessHours: { outOfHours: 'deny' }, routes: { open: { allow: 'any' } } } }, clock);
         const hoursServer = await start(hours.kanmon, true);
-        expect((await request(hoursServer.port, '/open', { tls: { ca: certs.caCert } })).status).toBe(200);
+        expect((await request(hoursServer.port, '/open', { tls: { ca: certs.serverCert } })).status).toBe(200);
         clock.set(Date.UTC(2026, 10, 29, 1, 0, 0)); // Sunday 10:00 JST
-        const sunday = await request(hoursServer.port, '/open', { tls: { ca: certs.caCert } });
+        const sunday = await request(hoursServer.port, '/open', { tls: { ca: certs.serverCert } });
         expect(sunday.status).toBe(403);
         expect(error(sunday).code).toBe('access_denied');
       });
@@ -405,10 +416,13 @@ export function adapterBehaviour(adapter: AdapterUnderTest): void {
         const clock = manualClock();
         const hours = await testKanmon({ access: { businessHours: { outOfHours: 'require_mfa' }, routes: { open: { allow: 'any' } } } }, clock);
         const hoursServer = await start(hours.kanmon, true);
-        const tls = { ca: certs.caCert };
+        const tls = { ca: certs.serverCert };
+        clock.set(Date.UTC(2026, 10, 24, 8, 0, 0)); // Tuesday 17:00 JST, closing at 17:15
         const loggedIn = await request(hoursServer.port, '/auth/login', { method: 'POST', body: { username: 'yamada', password: PASSWORD }, tls });
+        expect(loggedIn.status).toBe(200);
         const cookie = cookiePair(loggedIn.cookies[0] ?? '');
-        clock.set(Date.UTC(2026, 10, 24, 12, 0, 0)); // Tuesday 21:00 JST
+        expect((await request(hoursServer.port, '/open', { headers: { cookie }, tls })).status).toBe(200);
+        clock.advance(20 * 60_000); // 17:20 JST, inside the idle timeout
         const late = await request(hoursServer.port, '/open', { headers: { cookie }, tls });
         expect(late.status).toBe(403);
         expect(error(late).code).toBe('mfa_required');
@@ -439,21 +453,21 @@ export function adapterBehaviour(adapter: AdapterUnderTest): void {
     });
 
     describe('malformed bodies', () => {
-      const cases: [string, RequestOptions, number, string][] = [
-        ['text/plain', { body: 'username=yamada&password=x', headers: { 'content-type': 'text/plain' } }, 400, 'invalid_request'],
-        ['broken JSON', { body: '{"username": "yamada", "password":', headers: { 'content-type': 'application/json' } }, 400, 'invalid_request'],
-        ['empty JSON body', { body: '', headers: { 'content-type': 'application/json' } }, 400, 'invalid_request'],
-        ['JSON null', { body: 'null', headers: { 'content-type': 'application/json' } }, 400, 'invalid_request'],
-        ['JSON array', { body: [{ username: 'yamada', password: PASSWORD }] }, 400, 'invalid_request'],
-        ['wrong types', { body: { username: 1, password: ['x'] } }, 400, 'invalid_request'],
-        ['missing password', { body: { username: 'yamada' } }, 400, 'invalid_request'],
-        ['empty strings', { body: { username: '', password: '' } }, 400, 'invalid_request'],
-        ['over-long username', { body: { username: 'a'.repeat(300), password: PASSWORD } }, 400, 'invalid_request'],
-        ['invalid UTF-8', { body: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), headers: { 'content-type': 'application/json' } }, 400, 'invalid_request'],
-        ['huge body (1 MiB)', { body: { username: 'yamada', password: 'x'.repeat(1 << 20) } }, 413, 'payload_too_large'],
-        ['no body at all', {}, 400, 'invalid_request'],
+      const cases: [string, number, string, RequestOptions][] = [
+        ['text/plain', 400, 'invalid_request', { body: 'username=yamada&password=x', headers: { 'content-type': 'text/plain' } }],
+        ['broken JSON', 400, 'invalid_request', { body: '{"username": "yamada", "password":', headers: { 'content-type': 'application/json' } }],
+        ['empty JSON body', 400, 'invalid_request', { body: '', headers: { 'content-type': 'application/json' } }],
+        ['JSON null', 400, 'invalid_request', { body: 'null', headers: { 'content-type': 'application/json' } }],
+        ['JSON array', 400, 'invalid_request', { body: [{ username: 'yamada', password: PASSWORD }] }],
+        ['wrong types', 400, 'invalid_request', { body: { username: 1, password: ['x'] } }],
+        ['missing password', 400, 'invalid_request', { body: { username: 'yamada' } }],
+        ['empty strings', 400, 'invalid_request', { body: { username: '', password: '' } }],
+        ['over-long username', 400, 'invalid_request', { body: { username: 'a'.repeat(300), password: PASSWORD } }],
+        ['invalid UTF-8', 400, 'invalid_request', { body: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), headers: { 'content-type': 'application/json' } }],
+        ['huge body (1 MiB)', 413, 'payload_too_large', { body: { username: 'yamada', password: 'x'.repeat(1 << 20) } }],
+        ['no body at all', 400, 'invalid_request', {}],
       ];
-      it.each(cases)('%s → coded %i, never a crash', async (_name, options, status, code) => {
+      it.each(cases)('%s → coded %i %s, never a crash', async (_name, status, code, options) => {
         const answer = await call('/auth/login', { method: 'POST', ...options });
         expect(answer.status).toBe(status);
         expect(error(answer).code).toBe(code);

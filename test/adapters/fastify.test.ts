@@ -28,6 +28,8 @@ async function routes(app: FastifyInstance, kanmon: Kanmon): Promise<RunningServ
   });
   app.get('/admin', { preHandler: app.kanmon.requireRole('admin') }, (_request, reply) => reply.send({ ok: true }));
   app.get('/mfa-only', { preHandler: app.kanmon.requireMfa() }, (_request, reply) => reply.send({ ok: true }));
+  const toLogin = app.kanmon.requireSession({ onDenied: (_request, reply, denial) => reply.redirect(`/login?reason=${denial.code ?? ''}`, 303) });
+  app.get('/page', { preHandler: toLogin }, (_request, reply) => reply.send({ ok: true }));
   for (const rule of ['office', 'branch', 'terminal', 'device', 'open']) {
     if (!Object.hasOwn(kanmon.policy.access.routes, rule)) continue;
     app.get(`/${rule}`, { preHandler: app.kanmon.requireAccess(rule) }, (_request, reply) => reply.send({ ok: true }));
