@@ -129,7 +129,9 @@ export async function createDemoApp({ now, dataDir, development = true }) {
   const signIn = (req, res, result, notice = null) => {
     const flow = flows.renew(req, res);
     if (notice) flow.data.notice = notice;
-    const warnings = (result.warnings ?? []).filter((w) => w.code === 'password_expires_soon').map((w) => t(res).passwordExpiresSoon(w.daysLeft));
+    const warnings = (result.warnings ?? []).flatMap((w) =>
+      w.code === 'password_expires_soon' ? [t(res).passwordExpiresSoon(w.daysLeft)] : w.code === 'recovery_codes_low' ? [t(res).recoveryLow(w.remaining)] : [],
+    );
     if (warnings.length) flow.data.notice = [notice, ...warnings].filter(Boolean).join(' ');
     web.setSession(res, result);
   };
@@ -292,7 +294,7 @@ export async function createDemoApp({ now, dataDir, development = true }) {
   app.post('/mfa', async (req, res) => {
     const flow = res.locals.flow.data;
     if (flow.stage !== 'mfa') return res.redirect(303, '/login');
-    const result = await kanmon.verifyMfa(flow.challenge, str(req.body?.code, 16), web.facts(req));
+    const result = await kanmon.verifyMfa(flow.challenge, str(req.body?.code, 32), web.facts(req));
     if (result.status === 'authenticated') {
       signIn(req, res, result);
       return res.redirect(303, '/');

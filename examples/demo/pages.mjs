@@ -181,7 +181,7 @@ export function mfaPage(ctx, { error = null }) {
     title: t.mfaTitle,
     body: html`${messages(error ? [error] : [], 'alert')}<p>${t.mfaLead}</p>
 <form method="post" action="/mfa" class="box">${csrfField(ctx)}
-<label for="code">${t.totpCode}</label><input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required maxlength="16">
+<label for="code">${t.mfaCode}</label><input type="text" id="code" name="code" autocomplete="one-time-code" required maxlength="32">
 <button type="submit">${t.mfaButton}</button>
 </form>`,
   });

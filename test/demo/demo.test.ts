@@ -194,6 +194,31 @@ describe('login page', () => {
   });
 });
 
+describe('admin pages need a session with the admin role and a second factor', () => {
+  it('sends a browser without a session to the login page, and does not act on its POST', async () => {
+    const page = await fetch(`${base}/admin`, { redirect: 'manual' });
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe('/login');
+    const { cookie, csrf } = await browserSession();
+    const post = await fetch(`${base}/admin/reset`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: form({ _csrf: csrf, id: 'anything' }),
+    });
+    expect(post.status).toBe(303);
+    expect(post.headers.get('location')).toBe('/login');
+  });
+
+  it('refuses a forged session cookie', async () => {
+    const { cookie } = await browserSession();
+    const forged = `${cookie}; kanmon-demo=eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiIsInJvbGVzIjpbImFkbWluIl0sImFtciI6WyJvdHAiXX0.`;
+    const res = await fetch(`${base}/admin`, { redirect: 'manual', headers: { cookie: forged } });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/login');
+  });
+});
+
 describe('demo key and audit log', () => {
   it('writes the demo key once, readable by its owner only; a restart reuses it and the audit chain still verifies', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kanmon-demo-restart-'));
