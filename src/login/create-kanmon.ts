@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { ClientCertResult } from '../access/client-cert.js';
 import { createMemoryDeviceRegistry } from '../access/device-registry.js';
 import { type DeviceCheckResult, type DeviceEvent, type DeviceTokenKey, createDevices } from '../access/device.js';
@@ -204,7 +205,8 @@ export function createKanmon(options: KanmonOptions): Kanmon {
       });
       return { decision, clientIp: decision.client.ip, certificate: decision.certificate, device: decision.device };
     }
-    const clientIp = typeof facts.clientIp === 'string' ? facts.clientIp : null;
+    // Only an address counts: anything else is unknown, which no list contains.
+    const clientIp = typeof facts.clientIp === 'string' && isIP(facts.clientIp) !== 0 ? facts.clientIp : null;
     const certificate = facts.clientCert ?? null;
     const token = typeof facts.deviceId === 'string' ? facts.deviceId : null;
     const device = token !== null || certificate?.ok === true ? await devices.check({ tenantId: tenant, accountId: null, token, certificate }) : null;
@@ -693,10 +695,15 @@ export function createKanmon(options: KanmonOptions): Kanmon {
     async adminUnlock(input) {
       const account = await findTarget(input);
       if (account === null) return { ok: false, reason: 'not_found' };
-      const result = await lockout.adminUnlock({ account: account.username, tenant: input.tenant }, { actor: input.actor });
-      if (!result.ok) return { ok: false, reason: 'unavailable' };
-      await record(adminEvent(input, 'admin.account.unlock', { before: { locked: result.wasLocked }, after: { locked: false } }));
-      return { ok: true, wasLocked: result.wasLocked };
+      // Passwords are counted by the name typed at login, second factors by account id: lift both.
+      const [byName, byId] = await Promise.all([
+        lockout.adminUnlock({ account: account.username, tenant: input.tenant }, { actor: input.actor }),
+        lockout.adminUnlock({ account: account.id, tenant: input.tenant }, { actor: input.actor }),
+      ]);
+      if (!byName.ok || !byId.ok) return { ok: false, reason: 'unavailable' };
+      const wasLocked = byName.wasLocked || byId.wasLocked;
+      await record(adminEvent(input, 'admin.account.unlock', { before: { locked: wasLocked }, after: { locked: false } }));
+      return { ok: true, wasLocked };
     },
 
     async revokeSessions(input) {

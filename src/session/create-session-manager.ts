@@ -286,6 +286,8 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       .setIssuedAt(Math.floor(issuedAt / 1000))
       .setExpirationTime(Math.ceil(claims.iexp / 1000))
       .sign(keys.sign);
+    // A token this instance just signed needs no signature check on its first request.
+    remember(token, { ...claims, iss: issuer, iat: Math.floor(issuedAt / 1000), exp: Math.ceil(claims.iexp / 1000) });
     return { token, session: toSession(claims) };
   };
 

@@ -17,18 +17,23 @@
  * - Enumeration: unknown user, wrong password and disabled account give one
  *   identical answer, and the hasher runs exactly once on each path.
  */
+import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type KanmonStore, type LoginResult, memoryStore } from '../../src/index.js';
+import { KanmonError, type KanmonStore, certificateFingerprintSha256, type LoginResult, memoryStore } from '../../src/index.js';
 import { redisStore } from '../../src/redis/index.js';
 import { type RedisServer, requireService, startRedis } from '../support/services.js';
 import { totpAt } from '../mfa/support.js';
+import { type TestCertificates, generateCertificates } from '../access/support/certificates.js';
 import { GOOD_PASSWORD, INTERNAL_IP, OTHER_GOOD_PASSWORD, OUTSIDE_IP, type World, base32Decode, makeWorld } from './support.js';
 import type { PolicyOverrides } from '../../src/index.js';
 
 const internal = { clientIp: INTERNAL_IP, tls: true } as const;
 const outside = { clientIp: OUTSIDE_IP, tls: true } as const;
 const DAY = 24 * 60 * 60_000;
+let generated: TestCertificates | null = null;
+/** openssl-made test certificates, generated once on first use. */
+const certs = () => (generated ??= generateCertificates());
 
 function expectStatus<S extends LoginResult['status']>(result: { status: string }, status: S): asserts result is Extract<LoginResult, { status: S }> {
   expect(result.status, JSON.stringify(result)).toBe(status);
@@ -170,6 +175,81 @@ function flowSuite(storeName: string, makeStore: () => (now: () => number) => Ka
       });
     });
 
+    describe('every refusal of place, time and state', () => {
+      it('FNB-2.1: an internal_only rule refuses a client outside the internal networks before the lockout', async () => {
+        const w = world({ access: { defaultRule: { allow: 'internal_only' } } });
+        await w.addUser('abe');
+        expect(await w.kanmon.login({ tenant: w.tenant, username: 'abe', password: GOOD_PASSWORD, ...outside })).toEqual({ status: 'denied', reason: 'not_internal' });
+        expect(w.hasher.calls.verify + w.hasher.calls.dummyVerify).toBe(0);
+        expectStatus(await w.kanmon.login({ tenant: w.tenant, username: 'abe', password: GOOD_PASSWORD, ...internal }), 'authenticated');
+      });
+
+      it('a client certificate required by the rule: refused without one; accepted from the trusted TLS proxy, and the session says cert', async () => {
+        const w = world({
+          access: {
+            trustedProxies: ['10.9.9.9'],
+            requireClientCert: true,
+            defaultRule: { allow: 'allow_listed_terminals' },
+            clientCert: { header: 'x-ssl-client-cert', fingerprintsSha256: [certificateFingerprintSha256(certs().clientCert)], requireValidity: false },
+          },
+        });
+        await w.addUser('ban');
+        const viaProxy = (headers: Record<string, string>) => ({
+          socket: { encrypted: false, remoteAddress: '10.9.9.9' },
+          headers: { 'x-forwarded-proto': 'https', 'x-forwarded-for': OUTSIDE_IP, ...headers },
+        });
+        expect(await w.kanmon.login({ tenant: w.tenant, username: 'ban', password: GOOD_PASSWORD, request: viaProxy({}) })).toEqual({
+          status: 'denied',
+          reason: 'client_cert_required',
+        });
+        expect(await w.kanmon.login({ tenant: w.tenant, username: 'ban', password: GOOD_PASSWORD, request: viaProxy({ 'x-ssl-client-cert': encodeURIComponent(certs().rogueCert) }) })).toEqual({
+          status: 'denied',
+          reason: 'client_cert_required',
+        });
+        expect(w.hasher.calls.verify + w.hasher.calls.dummyVerify).toBe(0);
+        const ok = await w.kanmon.login({ tenant: w.tenant, username: 'ban', password: GOOD_PASSWORD, request: viaProxy({ 'x-ssl-client-cert': encodeURIComponent(certs().clientCert) }) });
+        // Outside the internal networks, but the certificate is device authentication (SEC-16, clientCertSatisfiesOutside).
+        expectStatus(ok, 'authenticated');
+        expect(ok.session.amr).toEqual(['pwd', 'cert']);
+        expect(w.events().filter((e) => e.type === 'access.denied.cert').map((e) => e.reason)).toEqual(['client_cert_required.no_certificate', expect.stringMatching(/^client_cert_required\./) as string]);
+      });
+
+      it('SEC-27 business hours: deny refuses, flag warns and audits, require_mfa asks for the second factor', async () => {
+        const saturday = Date.UTC(2026, 3, 11, 1, 0, 0); // Saturday 10:00 JST
+        const deny = world({ access: { businessHours: { outOfHours: 'deny' } } });
+        await deny.addUser('cho');
+        deny.clock.set(saturday);
+        expect(await deny.kanmon.login({ tenant: deny.tenant, username: 'cho', password: GOOD_PASSWORD, ...internal })).toEqual({ status: 'denied', reason: 'out_of_hours' });
+        expect(deny.events().at(-1)).toMatchObject({ type: 'access.denied.hours', outOfHours: true });
+
+        const flag = world();
+        await flag.addUser('cho');
+        flag.clock.set(saturday);
+        const flagged = await flag.kanmon.login({ tenant: flag.tenant, username: 'cho', password: GOOD_PASSWORD, ...internal });
+        expectStatus(flagged, 'authenticated');
+        expect(flagged.warnings).toEqual([{ code: 'out_of_hours' }]);
+        expect(flag.events().map((e) => e.type)).toContain('access.out_of_hours');
+        expect(flag.events().find((e) => e.type === 'auth.login.success')?.outOfHours).toBe(true);
+
+        const mfa = world({ access: { businessHours: { outOfHours: 'require_mfa' } } });
+        await mfa.addUser('cho');
+        mfa.clock.set(saturday);
+        const asked = await mfa.kanmon.login({ tenant: mfa.tenant, username: 'cho', password: GOOD_PASSWORD, ...internal });
+        expectStatus(asked, 'mfa_required');
+        expect(asked.reasons).toEqual(['outside_business_hours']);
+      });
+
+      it('password spraying: the per-IP throttle stops one address across accounts, with a retry time, before any hash', async () => {
+        const w = world({ lockout: { perSource: { maxFailuresPerIp: 3 } } });
+        for (const name of ['dai', 'eri', 'fumi', 'gen']) await w.addUser(name);
+        const results = [];
+        for (const name of ['dai', 'eri', 'fumi', 'gen']) results.push(await w.kanmon.login({ tenant: w.tenant, username: name, password: 'Spray#2026x', ...internal }));
+        expect(results.slice(0, 3).every((r) => r.status === 'denied' && r.reason === 'invalid_credentials')).toBe(true);
+        expect(results[3]).toMatchObject({ status: 'denied', reason: 'throttled', retryAfterMs: expect.any(Number) as number });
+        expect(w.hasher.calls.verify + w.hasher.calls.dummyVerify).toBe(3);
+      });
+    });
+
     describe('MFA', () => {
       it('SEC-13: a privileged role must use MFA: first enrolment through the challenge, then TOTP with replay guard, recovery codes once', async () => {
         const w = world();
@@ -242,6 +322,9 @@ function flowSuite(storeName: string, makeStore: () => (now: () => number) => Ka
         expect(results.at(-1)).toMatchObject({ status: 'denied', reason: 'locked', retryAfterMs: expect.any(Number) as number });
         w.clock.advance(30_000);
         expect(await w.kanmon.verifyMfa(next.challenge, totpAt(secret, w.clock.now()))).toMatchObject({ status: 'denied', reason: 'locked' });
+        // An administrator lifts the second-factor lock too.
+        expect(await w.kanmon.adminUnlock({ tenant: w.tenant, actor: 'admin-1', accountId: 'u-1' })).toEqual({ ok: true, wasLocked: true });
+        expectStatus(await w.kanmon.verifyMfa(next.challenge, totpAt(secret, w.clock.now())), 'authenticated');
       });
 
       it('challenges: forged, tampered, expired or of the other stage are refused', async () => {
@@ -483,6 +566,43 @@ function flowSuite(storeName: string, makeStore: () => (now: () => number) => Ka
 }
 
 flowSuite('memory', () => (now) => memoryStore({ now }));
+
+describe('malformed input never throws (property)', () => {
+  it('login, verifyMfa, changePassword, enrollTotp: any value in any field is a coded answer', async () => {
+    const w = makeWorld((now) => memoryStore({ now }));
+    await w.addUser('alice');
+    const anything = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.anything(), fc.constant('alice'), fc.constant(GOOD_PASSWORD));
+    const statuses = new Set(['authenticated', 'mfa_required', 'password_change_required', 'denied']);
+    await fc.assert(
+      fc.asyncProperty(anything, anything, anything, anything, async (username, password, clientIp, deviceId) => {
+        const result = await w.kanmon.login({ tenant: w.tenant, username, password, clientIp, deviceId, tls: true } as never);
+        expect(statuses.has(result.status)).toBe(true);
+        expect(await w.kanmon.verifyMfa(username as string, password as string)).toEqual({ status: 'denied', reason: 'invalid_challenge' });
+        expect(await w.kanmon.enrollTotp({ challenge: username as string })).toEqual({ status: 'denied', reason: 'invalid_challenge' });
+        const change = await w.kanmon.changePassword({ challenge: username as string, currentPassword: password as string, newPassword: 'x' });
+        expect(change).toEqual({ status: 'denied', reason: 'invalid_challenge' });
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
+
+describe('store outage', () => {
+  it('the store does not answer: the login is refused as unavailable (fail closed) and no hash is computed', async () => {
+    let down = false;
+    const w = makeWorld((now) => {
+      const store = memoryStore({ now });
+      const fail = () => Promise.reject(new KanmonError('ERR_STORE_UNAVAILABLE', 'ECONNREFUSED'));
+      return { ...store, updateNow: undefined, inProcess: false, update: (t, k, a) => (down ? fail() : store.update(t, k, a)) };
+    });
+    await w.addUser('hiro');
+    expectStatus(await w.kanmon.login({ tenant: w.tenant, username: 'hiro', password: GOOD_PASSWORD, ...internal }), 'authenticated');
+    down = true;
+    w.hasher.reset();
+    expect(await w.kanmon.login({ tenant: w.tenant, username: 'hiro', password: GOOD_PASSWORD, ...internal })).toEqual({ status: 'denied', reason: 'unavailable', retryAfterMs: 1000 });
+    expect(w.hasher.calls).toEqual({ verify: 0, dummyVerify: 0, hash: 0 });
+  });
+});
 
 const hasRedis = requireService('redis');
 describe.skipIf(!hasRedis)('Redis', () => {

@@ -40,9 +40,12 @@ function setup(algorithm: SessionAlgorithm = 'ES256', idleTimeoutMs = 15 * MIN, 
   let clock = Date.UTC(2026, 3, 1, 0, 0, 0);
   const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });
   const store = countingStore();
-  const sessions = createSessionManager({ keyRing, store, idleTimeoutMs, absoluteTimeoutMs, algorithm, now: () => clock, refreshAfterMs: MIN });
+  const options = { keyRing, store, idleTimeoutMs, absoluteTimeoutMs, algorithm, now: () => clock, refreshAfterMs: MIN };
+  const sessions = createSessionManager(options);
   return {
     sessions,
+    /** Another instance over the same keys and store, with its own (empty) verified-token cache: every check runs in full. */
+    fresh: () => createSessionManager(options),
     keyRing,
     store,
     advance: (ms: number) => {
@@ -56,12 +59,12 @@ const alice = { tenant: 'funabashi', subject: 'alice', amr: ['pwd', 'otp'] as co
 describe('sessions: issue and verify', () => {
   for (const algorithm of ['ES256', 'EdDSA', 'HS256'] as const) {
     it(`round-trips with ${algorithm} and pins the header`, async () => {
-      const { sessions } = setup(algorithm);
+      const { sessions, fresh } = setup(algorithm);
       const { token, session } = await sessions.issue(alice);
       expect(decodeProtectedHeader(token)).toMatchObject({ alg: algorithm, kid: 'k1', typ: 'kanmon-session+jwt' });
       expect(decodeJwt(token)).toMatchObject({ sub: 'alice', tenant: 'funabashi', amr: ['pwd', 'otp'] });
-      const result = await sessions.verify(token, { tenant: 'funabashi' });
-      expect(result).toEqual({ ok: true, session });
+      expect(await sessions.verify(token, { tenant: 'funabashi' })).toEqual({ ok: true, session });
+      expect(await fresh().verify(token, { tenant: 'funabashi' })).toEqual({ ok: true, session });
       expect(session.roles).toEqual(['admin']);
     });
   }
@@ -81,13 +84,15 @@ describe('sessions: issue and verify', () => {
 });
 
 describe('idle and absolute timeouts (IPC-11, IPC-12, RM-38)', () => {
-  it('idle timeout at its boundary: valid 1 ms before, expired at the deadline', async () => {
-    const { sessions, advance } = setup('ES256', 15 * MIN, 60 * MIN);
+  it('idle timeout at its boundary: valid 1 ms before, expired at the deadline (cached or not)', async () => {
+    const { sessions, advance, fresh } = setup('ES256', 15 * MIN, 60 * MIN);
     const { token } = await sessions.issue(alice);
     advance(15 * MIN - 1);
     expect((await sessions.verify(token, { tenant: 'funabashi' })).ok).toBe(true);
+    expect((await fresh().verify(token, { tenant: 'funabashi' })).ok).toBe(true);
     advance(1);
-    expect(await sessions.verify(token, { tenant: 'funabashi' })).toEqual({ ok: false, reason: 'expired_idle' });
+    expect(await sessions.verify(token, { tenant: 'funabashi' })).toEqual({ ok: false, reason: 'expired_idle' }); // cached
+    expect(await fresh().verify(token, { tenant: 'funabashi' })).toEqual({ ok: false, reason: 'expired_idle' }); // full check
   });
 
   it('rolling: activity moves the idle deadline, never past the absolute cap', async () => {
@@ -262,14 +267,18 @@ describe('configuration', () => {
   });
 
   it('key rotation: tokens signed by the old key still verify', async () => {
-    const { sessions, keyRing } = setup();
+    const { sessions, keyRing, fresh } = setup();
     const old = await sessions.issue(alice);
     keyRing.add({ id: 'k2', secret: randomBytes(32) });
     keyRing.setCurrent('k2');
-    const fresh = await sessions.issue(alice);
-    expect(decodeProtectedHeader(fresh.token).kid).toBe('k2');
-    expect((await sessions.verify(old.token, { tenant: 'funabashi' })).ok).toBe(true);
-    expect((await sessions.verify(fresh.token, { tenant: 'funabashi' })).ok).toBe(true);
+    const next = await sessions.issue(alice);
+    expect(decodeProtectedHeader(next.token).kid).toBe('k2');
+    const verifier = fresh();
+    expect((await verifier.verify(old.token, { tenant: 'funabashi' })).ok).toBe(true);
+    expect((await verifier.verify(next.token, { tenant: 'funabashi' })).ok).toBe(true);
+    // A destroyed key verifies nothing any more.
+    keyRing.destroy('k1');
+    expect((await fresh().verify(old.token, { tenant: 'funabashi' })).ok).toBe(false);
   });
 });
 
