@@ -27,10 +27,24 @@ function cannon(url, headers, duration) {
   });
 }
 
+let child;
+const serverCpuUs = () =>
+  new Promise((resolve) => {
+    const onMessage = (message) => {
+      if (message?.cpu === undefined) return;
+      child.off('message', onMessage);
+      resolve(message.cpu.user + message.cpu.system);
+    };
+    child.on('message', onMessage);
+    child.send('cpu');
+  });
+
 async function once(url, headers, duration) {
+  const before = await serverCpuUs();
   const result = await cannon(url, headers, duration);
+  const cpuUs = (await serverCpuUs()) - before;
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
-  return { rps: result.requests.average, p99Ms: result.latency.p99 };
+  return { rps: result.requests.average, p99Ms: result.latency.p99, cpuUsPerRequest: cpuUs / Math.max(1, result.requests.total) };
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -42,11 +56,16 @@ async function measureCases(cases) {
   for (let round = 0; round < ROUNDS; round++) {
     for (const [i, { url, headers }] of cases.entries()) samples[i].push(await once(url, headers, DURATION_S));
   }
-  return samples.map((s) => ({ rps: median(s.map((x) => x.rps)), p99Ms: median(s.map((x) => x.p99Ms)), rounds: s.map((x) => Math.round(x.rps)) }));
+  return samples.map((s) => ({
+    rps: median(s.map((x) => x.rps)),
+    p99Ms: median(s.map((x) => x.p99Ms)),
+    cpuUsPerRequest: median(s.map((x) => x.cpuUsPerRequest)),
+    rounds: s.map((x) => Math.round(x.rps)),
+  }));
 }
 
 export default async function run() {
-  const child = fork(join(here, 'support-http-server.mjs'), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  child = fork(join(here, 'support-http-server.mjs'), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ready = await new Promise((resolve, reject) => {
     child.once('message', resolve);
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
@@ -68,15 +87,18 @@ export default async function run() {
     const lines = [
       `\n### HTTP: requireSession (ES256) vs a bare route — autocannon, ${CONNECTIONS} connections, median of ${ROUNDS} interleaved ${DURATION_S} s rounds per case, loopback`,
       '',
-      '| framework | bare route req/s | + kanmon TLS check req/s | + requireSession req/s | requireSession ÷ bare | p99 ms bare / guarded |',
-      '|---|---:|---:|---:|---:|---:|',
+      '| framework | bare route req/s | + kanmon TLS check req/s | + requireSession req/s | requireSession ÷ bare (req/s) | server CPU µs/req bare / guarded | requireSession ÷ bare (by CPU) | p99 ms bare / guarded |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|',
     ];
     const figures = {};
     for (const { framework, bare, tlsOnly, guarded } of rows) {
       const ratio = guarded.rps / bare.rps;
+      // Requests one core can serve ∝ 1 / CPU per request: the capacity ratio, insensitive to other processes' load.
+      const cpuRatio = bare.cpuUsPerRequest / guarded.cpuUsPerRequest;
       lines.push(
-        `| ${framework} | ${Math.round(bare.rps).toLocaleString('en-US')} | ${Math.round(tlsOnly.rps).toLocaleString('en-US')} | ${Math.round(guarded.rps).toLocaleString('en-US')} | ${(ratio * 100).toFixed(1)}% | ${bare.p99Ms} / ${guarded.p99Ms} |`,
+        `| ${framework} | ${Math.round(bare.rps).toLocaleString('en-US')} | ${Math.round(tlsOnly.rps).toLocaleString('en-US')} | ${Math.round(guarded.rps).toLocaleString('en-US')} | ${(ratio * 100).toFixed(1)}% | ${bare.cpuUsPerRequest.toFixed(0)} / ${guarded.cpuUsPerRequest.toFixed(0)} | ${(cpuRatio * 100).toFixed(1)}% | ${bare.p99Ms} / ${guarded.p99Ms} |`,
       );
+      figures[`${framework}: requireSession ÷ bare by server CPU per request`] = `${(cpuRatio * 100).toFixed(1)}%`;
       figures[`${framework}: rounds req/s (bare; TLS check; requireSession)`] = `${bare.rounds.join(', ')}; ${tlsOnly.rounds.join(', ')}; ${guarded.rounds.join(', ')}`;
       figures[`${framework}: requireSession ÷ bare`] = `${(ratio * 100).toFixed(1)}%${framework === 'fastify' ? (ratio >= 0.5 ? ' (≥ 50%: holds)' : ' (< 50%: does NOT hold)') : ''}`;
     }

@@ -128,6 +128,7 @@ export async function createDemoApp({ now, dataDir, development = true }) {
   /** Sign the browser in: new flow state (no fixation), session cookie from the adapter. */
   const signIn = (req, res, result, notice = null) => {
     const flow = flows.renew(req, res);
+    res.locals.flow = flow; // a page rendered in this response carries the new CSRF token
     if (notice) flow.data.notice = notice;
     const warnings = (result.warnings ?? []).flatMap((w) =>
       w.code === 'password_expires_soon' ? [t(res).passwordExpiresSoon(w.daysLeft)] : w.code === 'recovery_codes_low' ? [t(res).recoveryLow(w.remaining)] : [],
@@ -309,7 +310,7 @@ export async function createDemoApp({ now, dataDir, development = true }) {
 
   app.post('/logout', async (req, res) => {
     await web.logout(req, res);
-    flows.renew(req, res);
+    res.locals.flow = flows.renew(req, res);
     res.redirect(303, '/login?bye=1');
   });
 

@@ -61,7 +61,7 @@ export function layout(ctx, { title, body, script = null, wide = false }) {
   const nav = ctx.user
     ? html`<a href="/">${t.navHome}</a><a href="/password">${t.navPassword}</a><a href="/mfa/enroll">${t.navTotp}</a>${
         ctx.user.roles.includes('admin') ? html`<a href="/admin">${t.navAdmin}</a>` : null
-      }<form method="post" action="/logout">${csrfField(ctx)}<button class="link" type="submit">${t.logout}</button></form>`
+      }<a href="/compliance">${t.navCompliance}</a><form method="post" action="/logout">${csrfField(ctx)}<button class="link" type="submit">${t.logout}</button></form>`
     : html`<a href="/compliance">${t.navCompliance}</a>`;
   return html`<!doctype html>
 <html lang="${ctx.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">

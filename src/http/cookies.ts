@@ -70,6 +70,13 @@ const MAX_COOKIE_HEADER = 16_384;
  * The value of one cookie in a `Cookie` request header, or `undefined`.
  * Never throws. When the name appears twice (a cookie-tossing attempt from a
  * sibling subdomain), the answer is `undefined`: neither copy is believed.
+ *
+ * @example
+ * ```ts
+ * import { readCookie } from 'kanmon/express';
+ * readCookie('lang=ja; __Host-kanmon=eyJ…', '__Host-kanmon'); // 'eyJ…'
+ * readCookie('__Host-kanmon=a; __Host-kanmon=b', '__Host-kanmon'); // undefined
+ * ```
  */
 export function readCookie(header: string | readonly string[] | null | undefined, name: string): string | undefined {
   const text = Array.isArray(header) ? header.join('; ') : header;

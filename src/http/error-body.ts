@@ -127,7 +127,15 @@ const messages: Readonly<Record<MessageLang, Readonly<Record<HttpErrorCode, stri
   },
 };
 
-/** The message for a code, in `lang`. */
+/**
+ * The message for a code, in `lang` (what the adapters put in `error.message`).
+ *
+ * @example
+ * ```ts
+ * import { httpErrorMessage } from 'kanmon/fastify';
+ * httpErrorMessage('locked', 'en'); // 'Too many failed sign-in attempts. …'
+ * ```
+ */
 export function httpErrorMessage(code: HttpErrorCode, lang: MessageLang): string {
   return messages[lang][code];
 }
