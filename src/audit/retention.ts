@@ -38,7 +38,7 @@ export interface AuditPruneResult {
  * @example
  * ```ts
  * import { pruneAuditLog } from 'kanmon';
- * await pruneAuditLog({ sink, log, now: Date.now, retentionDays: policy.audit.retentionDays });
+ * await pruneAuditLog({ sink, log: auditLog, now: Date.now, retentionDays: policy.audit.retentionDays });
  * ```
  */
 export async function pruneAuditLog(options: AuditPruneOptions): Promise<AuditPruneResult> {

@@ -210,7 +210,7 @@ function afterField(line: Uint8Array): Record<string, unknown> | null {
  * @example
  * ```ts
  * import { verifyAuditLog } from 'kanmon';
- * const result = await verifyAuditLog('/var/log/kanmon', keyRing, { anchors: [kept] });
+ * const result = await verifyAuditLog('/var/log/kanmon', keyRing, { anchors: [keptHead] }); // a head kept outside the log
  * if (!result.ok) console.error(result.firstBad); // { stream: 'web-1', seq: 812, reason: 'bad_mac', … }
  * ```
  */

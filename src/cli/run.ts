@@ -7,12 +7,14 @@ const text = {
     title: 'kanmon: authentication controls for Japanese municipal procurement requirements',
     usage: 'Usage: kanmon <command> [options]\n       kanmon <command> --help',
     commands: 'Commands:',
+    more: "Help on one command: kanmon <command> --help (or kanmon help <command>).\nLanguage: Japanese when LC_ALL, LC_MESSAGES or LANG starts with ja (e.g. LANG=ja_JP.UTF-8).",
     unknown: (name: string) => `Unknown command '${name}'. Run 'kanmon --help'.`,
   },
   ja: {
     title: 'kanmon: 自治体の調達要件に対応した認証コントロール',
     usage: '使い方: kanmon <コマンド> [オプション]\n        kanmon <コマンド> --help',
     commands: 'コマンド:',
+    more: 'コマンドごとの説明: kanmon <コマンド> --help（または kanmon help <コマンド>）。\n表示言語: LC_ALL・LC_MESSAGES・LANG が ja で始まれば日本語（例: LANG=ja_JP.UTF-8）、それ以外は英語。',
     unknown: (name: string) => `コマンド「${name}」はありません。'kanmon --help' で一覧を表示します。`,
   },
 };
@@ -21,7 +23,7 @@ function help(io: CliIo, list: readonly CliCommand[]): string {
   const t = text[io.lang];
   const width = Math.max(...list.map((c) => c.name.length)) + 2;
   const rows = list.map((c) => `  ${c.name.padEnd(width)}${c.summary[io.lang]}`);
-  return [t.title, '', t.usage, '', t.commands, ...rows, ''].join('\n');
+  return [t.title, '', t.usage, '', t.commands, ...rows, '', t.more, ''].join('\n');
 }
 
 /**
@@ -32,7 +34,12 @@ function help(io: CliIo, list: readonly CliCommand[]): string {
 export async function runCli(argv: readonly string[], io: CliIo, list: readonly CliCommand[] = commands): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    const target = name === 'help' ? list.find((c) => c.name === rest[0]) : undefined;
+    const wanted = name === 'help' ? rest[0] : undefined;
+    const target = wanted === undefined ? undefined : list.find((c) => c.name === wanted);
+    if (wanted !== undefined && !target) {
+      io.stderr.write(text[io.lang].unknown(wanted) + '\n');
+      return EXIT_USAGE;
+    }
     io.stdout.write(target ? target.usage[io.lang] + '\n' : help(io, list));
     return name === undefined ? EXIT_USAGE : EXIT_OK;
   }
@@ -53,7 +60,7 @@ export async function runCli(argv: readonly string[], io: CliIo, list: readonly 
       return EXIT_USAGE;
     }
     if (err instanceof TypeError && 'code' in err && String((err as { code: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
-      io.stderr.write(`kanmon ${name}: ${err.message}\n\n${command.usage[io.lang]}\n`);
+      io.stderr.write(`kanmon ${name}: ERR_INVALID_ARGUMENT: ${err.message}\n\n${command.usage[io.lang]}\n`);
       return EXIT_USAGE;
     }
     throw err;

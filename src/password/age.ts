@@ -48,7 +48,8 @@ function epoch(value: number | Date, name: string): number {
  *
  * @example
  * ```ts
- * const age = checkPasswordAge({ changedAt: account.passwordChangedAt }, policy, Date.now());
+ * import { checkPasswordAge } from 'kanmon';
+ * const age = checkPasswordAge({ changedAt: user.passwordChangedAt }, policy, Date.now());
  * if (age.state === 'warn') notify(`あと ${age.daysLeft} 日でパスワードの有効期限が切れます`);
  * ```
  */

@@ -41,9 +41,10 @@ const sources: readonly CompromiseSource[] = ['admin', 'user_report', 'breach_ch
  *
  * @example
  * ```ts
- * const { patch, event } = markCompromised({ accountId: user.id, source: 'admin', at: now() });
+ * import { markCompromised } from 'kanmon';
+ * const { patch, event } = markCompromised({ accountId: user.id, source: 'admin', at: Date.now() });
  * await accounts.update(user.id, patch);
- * await audit.append(event);
+ * await auditLog.append({ type: event.type, target: event.accountId, reason: event.source });
  * ```
  */
 export function markCompromised(options: MarkCompromisedOptions): { patch: CompromisePatch; event: PasswordCompromisedEvent } {

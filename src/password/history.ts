@@ -26,7 +26,8 @@ export type PasswordHistoryResult =
  *
  * @example
  * ```ts
- * const result = await checkPasswordHistory(newPassword, account.passwordHistory, policy, hasher);
+ * import { checkPasswordHistory } from 'kanmon';
+ * const result = await checkPasswordHistory(newPassword, user.passwordHistory, policy, hasher);
  * if (!result.ok && result.reason === 'reused') {
  *   // 「過去 5 回以内に使用したパスワードは使用できません」
  * }

@@ -6,7 +6,7 @@ import {
   type ComplianceRow,
   type PolicyOverrides,
   type PresetId,
-  KanmonError,
+
   clauses,
   complianceReport,
   definePolicy,
@@ -14,6 +14,7 @@ import {
   presetDocuments,
   presetIds,
 } from '../../src/index.js';
+import { kanmonError } from '../support/errors.js';
 
 function row(report: ComplianceReport, id: string): ComplianceRow {
   const found = report.rows.find((r) => r.clause === id);
@@ -29,16 +30,6 @@ function evidence(r: ComplianceRow, path: string) {
   const found = r.evidence.find((e) => e.path === path);
   if (!found) throw new Error(`${r.clause}: no evidence for ${path}`);
   return found;
-}
-
-function thrown(fn: () => unknown): KanmonError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof KanmonError) return err;
-    throw err;
-  }
-  throw new Error('expected a KanmonError');
 }
 
 describe('complianceReport: the presets against their own documents', () => {
@@ -277,10 +268,10 @@ describe('languages and bad input', () => {
 
   it('unknown documents, an empty list, a wrong lang or a non-policy are ERR_INVALID_ARGUMENT', () => {
     const policy = definePolicy('funabashi');
-    expect(thrown(() => complianceReport(policy, { documents: ['XYZ' as 'SEC'] })).code).toBe('ERR_INVALID_ARGUMENT');
-    expect(thrown(() => complianceReport(policy, { documents: [] })).code).toBe('ERR_INVALID_ARGUMENT');
-    expect(thrown(() => complianceReport(policy, { lang: 'fr' as 'ja' })).code).toBe('ERR_INVALID_ARGUMENT');
-    expect(thrown(() => complianceReport({ password: {} } as unknown as typeof policy)).code).toBe('ERR_INVALID_ARGUMENT');
+    expect(kanmonError(() => complianceReport(policy, { documents: ['XYZ' as 'SEC'] })).code).toBe('ERR_INVALID_ARGUMENT');
+    expect(kanmonError(() => complianceReport(policy, { documents: [] })).code).toBe('ERR_INVALID_ARGUMENT');
+    expect(kanmonError(() => complianceReport(policy, { lang: 'fr' as 'ja' })).code).toBe('ERR_INVALID_ARGUMENT');
+    expect(kanmonError(() => complianceReport({ password: {} } as unknown as typeof policy)).code).toBe('ERR_INVALID_ARGUMENT');
   });
 
   it('a policy built without a preset is judged on its values, against all documents', () => {

@@ -6,31 +6,22 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KanmonError, createKeyRing, openSecret, sealSecret } from '../../src/index.js';
+import { createKeyRing, openSecret, sealSecret } from '../../src/index.js';
+import { errorCode } from '../support/errors.js';
 
 const k1 = randomBytes(32);
 const k2 = randomBytes(32);
 const alice = { tenant: 'funabashi', account: 'alice', purpose: 'totp' };
 
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof KanmonError) return err.code;
-    throw err;
-  }
-  throw new Error('expected a KanmonError');
-}
-
 describe('createKeyRing', () => {
   it('refuses short, malformed or duplicate keys and an unknown current id', () => {
-    expect(code(() => createKeyRing({ keys: [{ id: 'a', secret: randomBytes(16) }], current: 'a' }))).toBe('ERR_INVALID_ARGUMENT');
-    expect(code(() => createKeyRing({ keys: [{ id: 'a.b', secret: k1 }], current: 'a.b' }))).toBe('ERR_INVALID_ARGUMENT');
-    expect(code(() => createKeyRing({ keys: [{ id: 'a', secret: 'not base64!' }], current: 'a' }))).toBe('ERR_INVALID_ARGUMENT');
-    expect(code(() => createKeyRing({ keys: [], current: 'a' }))).toBe('ERR_INVALID_ARGUMENT');
-    expect(code(() => createKeyRing({ keys: [{ id: 'a', secret: k1 }], current: 'b' }))).toBe('ERR_KEY_NOT_FOUND');
+    expect(errorCode(() => createKeyRing({ keys: [{ id: 'a', secret: randomBytes(16) }], current: 'a' }))).toBe('ERR_INVALID_ARGUMENT');
+    expect(errorCode(() => createKeyRing({ keys: [{ id: 'a.b', secret: k1 }], current: 'a.b' }))).toBe('ERR_INVALID_ARGUMENT');
+    expect(errorCode(() => createKeyRing({ keys: [{ id: 'a', secret: 'not base64!' }], current: 'a' }))).toBe('ERR_INVALID_ARGUMENT');
+    expect(errorCode(() => createKeyRing({ keys: [], current: 'a' }))).toBe('ERR_INVALID_ARGUMENT');
+    expect(errorCode(() => createKeyRing({ keys: [{ id: 'a', secret: k1 }], current: 'b' }))).toBe('ERR_KEY_NOT_FOUND');
     const ring = createKeyRing({ keys: [{ id: 'a', secret: k1 }], current: 'a' });
-    expect(code(() => ring.add({ id: 'a', secret: k2 }))).toBe('ERR_INVALID_ARGUMENT');
+    expect(errorCode(() => ring.add({ id: 'a', secret: k2 }))).toBe('ERR_INVALID_ARGUMENT');
   });
 
   it('accepts base64 and base64url secrets and copies the caller bytes', () => {
@@ -52,7 +43,7 @@ describe('createKeyRing', () => {
 
   it('will not destroy the current key', () => {
     const ring = createKeyRing({ keys: [{ id: 'a', secret: k1 }], current: 'a' });
-    expect(code(() => ring.destroy('a'))).toBe('ERR_INVALID_ARGUMENT');
+    expect(errorCode(() => ring.destroy('a'))).toBe('ERR_INVALID_ARGUMENT');
   });
 });
 
@@ -74,9 +65,9 @@ describe('sealSecret / openSecret', () => {
   it('a value sealed for account A does not open as account B, another purpose or another tenant', () => {
     const ring = createKeyRing({ keys: [{ id: 'k1', secret: k1 }], current: 'k1' });
     const sealed = sealSecret(ring, 'seed', alice);
-    expect(code(() => openSecret(ring, sealed, { ...alice, account: 'bob' }))).toBe('ERR_SEAL_INVALID');
-    expect(code(() => openSecret(ring, sealed, { ...alice, purpose: 'recovery' }))).toBe('ERR_SEAL_INVALID');
-    expect(code(() => openSecret(ring, sealed, { ...alice, tenant: 'chiba' }))).toBe('ERR_SEAL_INVALID');
+    expect(errorCode(() => openSecret(ring, sealed, { ...alice, account: 'bob' }))).toBe('ERR_SEAL_INVALID');
+    expect(errorCode(() => openSecret(ring, sealed, { ...alice, purpose: 'recovery' }))).toBe('ERR_SEAL_INVALID');
+    expect(errorCode(() => openSecret(ring, sealed, { ...alice, tenant: 'chiba' }))).toBe('ERR_SEAL_INVALID');
   });
 
   it('any single-character change of the sealed string fails with a code (property)', () => {
@@ -87,13 +78,13 @@ describe('sealSecret / openSecret', () => {
       fc.property(fc.nat(sealed.length - 1), fc.constantFrom(...alphabet), (index, ch) => {
         fc.pre(sealed[index] !== ch);
         const tampered = sealed.slice(0, index) + ch + sealed.slice(index + 1);
-        expect(['ERR_SEAL_INVALID', 'ERR_KEY_NOT_FOUND']).toContain(code(() => openSecret(ring, tampered, alice)));
+        expect(['ERR_SEAL_INVALID', 'ERR_KEY_NOT_FOUND']).toContain(errorCode(() => openSecret(ring, tampered, alice)));
       }),
       { numRuns: 500 },
     );
-    expect(code(() => openSecret(ring, sealed.slice(0, -4), alice))).toBe('ERR_SEAL_INVALID');
-    expect(code(() => openSecret(ring, '', alice))).toBe('ERR_SEAL_INVALID');
-    expect(code(() => openSecret(ring, 42 as unknown as string, alice))).toBe('ERR_SEAL_INVALID');
+    expect(errorCode(() => openSecret(ring, sealed.slice(0, -4), alice))).toBe('ERR_SEAL_INVALID');
+    expect(errorCode(() => openSecret(ring, '', alice))).toBe('ERR_SEAL_INVALID');
+    expect(errorCode(() => openSecret(ring, 42 as unknown as string, alice))).toBe('ERR_SEAL_INVALID');
   });
 
   it('rotation keeps old values readable and says they need re-sealing', () => {
@@ -114,9 +105,9 @@ describe('sealSecret / openSecret', () => {
     ring.destroy('k1');
     expect(ring.isDestroyed('k1')).toBe(true);
     expect(ring.ids()).toEqual(['k2']);
-    expect(code(() => openSecret(ring, sealed, alice))).toBe('ERR_KEY_DESTROYED');
-    expect(code(() => ring.derive('k1', 'audit-mac'))).toBe('ERR_KEY_DESTROYED');
-    expect(code(() => ring.add({ id: 'k1', secret: k1 }))).toBe('ERR_INVALID_ARGUMENT');
-    expect(code(() => ring.setCurrent('k1'))).toBe('ERR_KEY_DESTROYED');
+    expect(errorCode(() => openSecret(ring, sealed, alice))).toBe('ERR_KEY_DESTROYED');
+    expect(errorCode(() => ring.derive('k1', 'audit-mac'))).toBe('ERR_KEY_DESTROYED');
+    expect(errorCode(() => ring.add({ id: 'k1', secret: k1 }))).toBe('ERR_INVALID_ARGUMENT');
+    expect(errorCode(() => ring.setCurrent('k1'))).toBe('ERR_KEY_DESTROYED');
   });
 });

@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { KanmonError, definePolicy, presetIds } from '../../src/index.js';
-
-function policyError(fn: () => unknown): KanmonError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof KanmonError) return err;
-    throw err;
-  }
-  throw new Error('expected a KanmonError');
-}
+import { definePolicy, presetIds } from '../../src/index.js';
+import { kanmonError } from '../support/errors.js';
 
 describe('definePolicy', () => {
   it('funabashi: 10+ characters and all four classes (SEC-23, FNB-3.1.3)', () => {
@@ -44,7 +35,7 @@ describe('definePolicy', () => {
   });
 
   it('one ERR_INVALID_POLICY names every bad field with its path', () => {
-    const err = policyError(() =>
+    const err = kanmonError(() =>
       definePolicy('funabashi', { password: { minLength: -1 }, lockout: { maxFailures: 'x' as unknown as number } }),
     );
     expect(err.code).toBe('ERR_INVALID_POLICY');
@@ -57,25 +48,25 @@ describe('definePolicy', () => {
   });
 
   it('refuses unknown keys (a typo is a configuration mistake, SEC-6)', () => {
-    const err = policyError(() => definePolicy('funabashi', { password: { minLenght: 12 } as never }));
+    const err = kanmonError(() => definePolicy('funabashi', { password: { minLenght: 12 } as never }));
     expect(err.code).toBe('ERR_INVALID_POLICY');
     expect(err.message).toContain('minLenght');
   });
 
   it('refuses an unknown preset and non-object input with the same code', () => {
-    expect(policyError(() => definePolicy('berlin' as never)).code).toBe('ERR_INVALID_POLICY');
-    expect(policyError(() => definePolicy(42 as never)).code).toBe('ERR_INVALID_POLICY');
-    expect(policyError(() => definePolicy('funabashi', [] as never)).code).toBe('ERR_INVALID_POLICY');
+    expect(kanmonError(() => definePolicy('berlin' as never)).code).toBe('ERR_INVALID_POLICY');
+    expect(kanmonError(() => definePolicy(42 as never)).code).toBe('ERR_INVALID_POLICY');
+    expect(kanmonError(() => definePolicy('funabashi', [] as never)).code).toBe('ERR_INVALID_POLICY');
   });
 
   it('checks fields against each other', () => {
-    const err = policyError(() => definePolicy('funabashi', { password: { minLength: 200, maxLength: 128 } }));
+    const err = kanmonError(() => definePolicy('funabashi', { password: { minLength: 200, maxLength: 128 } }));
     expect((err.details?.issues as { path: string }[])[0]?.path).toBe('password.minLength');
-    expect(policyError(() => definePolicy('funabashi', { cryptoProfile: 'cryptrec' })).message).toContain('hashing.algorithm');
+    expect(kanmonError(() => definePolicy('funabashi', { cryptoProfile: 'cryptrec' })).message).toContain('hashing.algorithm');
     expect(definePolicy('funabashi', { cryptoProfile: 'cryptrec', hashing: { algorithm: 'pbkdf2-sha256' } }).cryptoProfile).toBe(
       'cryptrec',
     );
-    expect(policyError(() => definePolicy({ timeZone: 'Mars/Olympus' })).message).toContain('timeZone');
+    expect(kanmonError(() => definePolicy({ timeZone: 'Mars/Olympus' })).message).toContain('timeZone');
   });
 
   it('is deeply frozen', () => {

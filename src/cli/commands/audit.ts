@@ -6,8 +6,8 @@ import type { AuditHead } from '../../audit/create-audit-log.js';
 import { verifyAuditLog } from '../../audit/verify.js';
 import { KanmonError } from '../../errors.js';
 import { createIsoTimeFormatter } from '../../internal/iso-time.js';
-import { type KeyRing, type KeyRingOptions, createKeyRing } from '../../keys/key-ring.js';
 import { type CliCommand, type CliIo, EXIT_FINDING, EXIT_OK, EXIT_USAGE } from '../command.js';
+import { keyRingFromFlags } from '../key-ring.js';
 
 const usage = {
   en: `kanmon audit verify <log dir | file.jsonl> [--anchor <stream>:<seq>:<mac> | --anchor anchors.json]... [--keys keys.json] [--json]
@@ -27,20 +27,6 @@ kanmon audit export <ログディレクトリ> --from <日付> --to <日付> [--
 export は <ファイル> と <ファイル>.manifest.json を書き出し、'kanmon audit verify <ファイル>' で両方を検証します。
 終了コード: 0 検証成功、1 検証失敗、2 使い方・鍵の誤り。`,
 };
-
-async function keyRingFrom(path: string | undefined, io: CliIo): Promise<KeyRing> {
-  let text: string | undefined;
-  if (path !== undefined) text = await readFile(resolve(io.cwd, path), 'utf8');
-  else text = io.env.KANMON_KEYS;
-  if (text === undefined) throw new KanmonError('ERR_KEY_NOT_FOUND', 'no keys: pass --keys keys.json or set KANMON_KEYS');
-  let parsed: KeyRingOptions;
-  try {
-    parsed = JSON.parse(text) as KeyRingOptions;
-  } catch (cause) {
-    throw new KanmonError('ERR_INVALID_ARGUMENT', 'keys: not valid JSON', { cause });
-  }
-  return createKeyRing(parsed);
-}
 
 async function anchorsFrom(values: readonly string[], io: CliIo): Promise<AuditHead[]> {
   const out: AuditHead[] = [];
@@ -99,7 +85,7 @@ export const auditCommand: CliCommand = {
         io.stderr.write(usage[io.lang] + '\n');
         return EXIT_USAGE;
       }
-      const keyRing = await keyRingFrom(values.keys, io);
+      const keyRing = await keyRingFromFlags(values.keys, io);
       const anchors = await anchorsFrom(values.anchor ?? [], io);
       const result = await verifyAuditLog(resolve(io.cwd, positionals[0]!), keyRing, { anchors });
       if (values.json) io.stdout.write(JSON.stringify(result, null, 2) + '\n');
@@ -146,7 +132,7 @@ export const auditCommand: CliCommand = {
         return EXIT_USAGE;
       }
       const timeZone = values['time-zone'] ?? 'Asia/Tokyo';
-      const keyRing = await keyRingFrom(values.keys, io);
+      const keyRing = await keyRingFromFlags(values.keys, io);
       const { data, manifest } = await exportAuditLog({
         source: resolve(io.cwd, positionals[0]!),
         keyRing,

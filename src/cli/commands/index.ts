@@ -6,6 +6,7 @@ import { complianceCommand } from './compliance.js';
 import { hashCommand, verifyCommand } from './hash.js';
 import { policyCommand } from './policy.js';
 import { postgresCommand } from './postgres.js';
+import { totpCommand } from './totp.js';
 
 /** Every `kanmon` sub-command, in the order `kanmon --help` lists them. */
 export const commands: readonly CliCommand[] = [
@@ -14,6 +15,7 @@ export const commands: readonly CliCommand[] = [
   hashCommand,
   verifyCommand,
   breachedCommand,
+  totpCommand,
   complianceCommand,
   auditCommand,
   postgresCommand,

@@ -38,8 +38,18 @@ export const policyCommand: CliCommand = {
     ja: '検証済みのポリシー（プリセット＋設定）を JSON で表示',
   },
   usage: {
-    en: 'kanmon policy --preset <id> [--config kanmon.config.json]\n\nPresets: ' + presetIds.join(', '),
-    ja: 'kanmon policy --preset <id> [--config kanmon.config.json]\n\nプリセット: ' + presetIds.join(', '),
+    en:
+      'kanmon policy --preset <id> [--config kanmon.config.json]\n\n' +
+      'Validate the preset with the config file merged over it (or the config alone, as a full policy)\n' +
+      'and print the frozen policy every other command would use, defaults filled in.\n' +
+      'Exit codes: 0 valid; 2 invalid (ERR_INVALID_POLICY lists every bad field) or wrong usage.\n\nPresets: ' +
+      presetIds.join(', '),
+    ja:
+      'kanmon policy --preset <id> [--config kanmon.config.json]\n\n' +
+      'プリセットに設定ファイルを重ねて（--preset がなければ設定ファイルをポリシー全体として）検証し、\n' +
+      '他のコマンドが使うのと同じ、既定値を補ったポリシーを表示します。\n' +
+      '終了コード: 0 正しい、2 誤り（ERR_INVALID_POLICY が誤った項目をすべて示す）または使い方の誤り。\n\nプリセット: ' +
+      presetIds.join(', '),
   },
   async run(args, io) {
     const { values } = parseArgs({

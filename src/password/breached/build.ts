@@ -169,6 +169,7 @@ async function forEachLine(source: AsyncIterable<Uint8Array | string>, onLine: L
  * @example
  * ```ts
  * import { createReadStream } from 'node:fs';
+ * import { buildBreachedPasswordFilter } from 'kanmon';
  * const { bytes } = await buildBreachedPasswordFilter(() => createReadStream('pwned-passwords-sha1.txt'), { minCount: 10 });
  * ```
  */

@@ -42,9 +42,10 @@ const MAX_RESPONSE_BYTES = 1024 * 1024;
  *
  * @example
  * ```ts
+ * import { createOnlineBreachCheck } from 'kanmon';
  * const online = createOnlineBreachCheck({ policy });
  * const r = await online.check(newPassword);
- * if (r.breached) refuse('breached');
+ * if (r.breached) console.warn('refuse the password: breached', r.checked ? r.count : 'no answer');
  * ```
  */
 export function createOnlineBreachCheck(options: OnlineBreachCheckOptions): OnlineBreachCheck {

@@ -133,6 +133,7 @@ export function encodeKeyId(id: string): string {
  *
  * @example
  * ```ts
+ * import { canonicalArgon2 } from 'kanmon';
  * canonicalArgon2('$argon2id$v=19$m=65536,p=1,t=2$c29tZXNhbHQ$CTFh…');
  * // '$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$CTFh…'
  * ```

@@ -1,7 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import {
   type Argon2Engine,
-  KanmonError,
   argon2Engine,
   canonicalArgon2,
   createKeyRing,
@@ -9,20 +8,11 @@ import {
   definePolicy,
 } from '../../../src/index.js';
 import type { PolicyOverrides } from '../../../src/index.js';
+import { rejectionCode } from '../../support/errors.js';
 
 /** Cheap Argon2 parameters for tests that are not about cost. */
 const fast = { argon2: { memoryKiB: 1024, iterations: 1, parallelism: 1 } };
 const policyOf = (overrides: PolicyOverrides = {}) => definePolicy({ ...overrides, hashing: { ...fast, ...overrides.hashing } });
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof KanmonError) return err.code;
-    throw err;
-  }
-  throw new Error('expected a KanmonError');
-}
 
 function spyEngine(): Argon2Engine & { calls: number } {
   const real = argon2Engine('node-rs');
@@ -187,10 +177,10 @@ describe('SEC-4: needsRehash when algorithm, parameters or pepper key differ, an
     const forged = stored.replace('keyid=azE', 'keyid=azI'); // claims key k2
     await expect(hasher.verify(forged, 'pw-1')).resolves.toEqual({ valid: false, needsRehash: false });
     // Without the key ring the hash cannot be checked at all: a coded error, not a silent false.
-    expect(await codeOf(createPasswordHasher({ policy: base }).verify(stored, 'pw-1'))).toBe('ERR_KEY_NOT_FOUND');
+    expect(await rejectionCode(createPasswordHasher({ policy: base }).verify(stored, 'pw-1'))).toBe('ERR_KEY_NOT_FOUND');
     ring.setCurrent('k2');
     ring.destroy('k1');
-    expect(await codeOf(hasher.verify(stored, 'pw-1'))).toBe('ERR_KEY_DESTROYED');
+    expect(await rejectionCode(hasher.verify(stored, 'pw-1'))).toBe('ERR_KEY_DESTROYED');
   });
 
   it('legacy bcrypt and scrypt always need a rehash', () => {
@@ -308,15 +298,15 @@ describe('stored values kanmon cannot read are coded errors', () => {
     ['$2a$31$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW', 'ERR_UNSUPPORTED_HASH'],
     ['$scrypt$ln=24,r=64,p=1$c2FsdA$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc', 'ERR_UNSUPPORTED_HASH'],
   ])('%s → %s', async (stored, code) => {
-    expect(await codeOf(hasher.verify(stored, 'password'))).toBe(code);
-    expect(await codeOf(Promise.resolve().then(() => hasher.needsRehash(stored)))).toBe(code);
+    expect(await rejectionCode(hasher.verify(stored, 'password'))).toBe(code);
+    expect(await rejectionCode(Promise.resolve().then(() => hasher.needsRehash(stored)))).toBe(code);
   });
 
   it('a stored Argon2 hash asking for more than 1 GiB is refused before the engine runs (a tampered row cannot exhaust memory)', async () => {
     const engine = spyEngine();
     const guarded = createPasswordHasher({ policy: policyOf(), engine });
     const stored = '$argon2id$v=19$m=4194304,t=1,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc';
-    expect(await codeOf(guarded.verify(stored, 'password'))).toBe('ERR_UNSUPPORTED_HASH');
+    expect(await rejectionCode(guarded.verify(stored, 'password'))).toBe('ERR_UNSUPPORTED_HASH');
     expect(guarded.needsRehash(stored)).toBe(true);
     expect(engine.calls).toBe(0);
   });
