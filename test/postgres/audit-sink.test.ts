@@ -25,6 +25,7 @@ describe.skipIf(!available)('postgresAuditSink (real PostgreSQL)', () => {
   beforeAll(async () => {
     server = await startPostgres();
     pool = new pg.Pool({ connectionString: server.connectionString, max: 8 });
+    pool.on('error', () => undefined); // the server's shutdown reaches idle clients
     const sink = postgresAuditSink({ pool, retentionDays: 365 });
     await sink.migrate();
     await sink.migrate(); // idempotent
