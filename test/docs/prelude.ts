@@ -6,7 +6,7 @@
  * name itself, with `'../../src/index.js'` rewritten to `'kanmon'` so they are
  * checked against the built package. Nothing here runs.
  */
-import type { Request, Response } from 'express';
+import type { Express, Request, RequestHandler, Response } from 'express';
 import type {
   AuditHead,
   AuditLog,
@@ -78,8 +78,8 @@ export declare const issue: PasswordIssue;
 /** `createKanmon({ … })` from the login-flow guide. */
 export declare const kanmon: Kanmon;
 /** The application's Express app and one of its route handlers. */
-export declare const app: import('express').Express;
-export declare const handler: import('express').RequestHandler;
+export declare const app: Express;
+export declare const handler: RequestHandler;
 
 // The application's own logger and alerting.
 export declare const logger: { warn(message: string, detail?: unknown): void; error(message: string, detail?: unknown): void };
