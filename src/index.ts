@@ -24,7 +24,7 @@ export type {
   SessionKeyPair,
   SessionManager,
   SessionManagerOptions,
-  SessionRevocationStore,
+  SessionStore,
   VerifySessionResult,
 } from './session/create-session-manager.js';
 export { complianceReport } from './compliance/report.js';
@@ -185,3 +185,40 @@ export type { MfaLockout, MfaReservation, MfaStore } from './mfa/capabilities.js
 export { mfaRequirement } from './mfa/requirement.js';
 export type { MfaContext, MfaReason, MfaRequirement } from './mfa/requirement.js';
 export * from './audit/index.js';
+
+export { createKanmon } from './login/create-kanmon.js';
+export { memoryAccounts } from './login/memory-accounts.js';
+export type { MemoryAccounts } from './login/memory-accounts.js';
+export type {
+  AccountMustChange,
+  AccountPatch,
+  AccountRecord,
+  AccountRepository,
+  AdminInput,
+  AdminResult,
+  ChangePasswordDenyReason,
+  ChangePasswordInput,
+  ChangePasswordResult,
+  ConfirmEnrollmentResult,
+  CreateAccountInput,
+  EnrollTarget,
+  EnrollTotpResult,
+  Kanmon,
+  KanmonDeviceOptions,
+  KanmonOptions,
+  LoginAuthenticated,
+  LoginDenied,
+  LoginDenyReason,
+  LoginInput,
+  LoginMfaRequired,
+  LoginPasswordChangeRequired,
+  LoginResult,
+  LoginWarning,
+  MfaDenied,
+  MfaDenyReason,
+  NewAccount,
+  RegisterDeviceAdminInput,
+  RequestFacts,
+  RevokeDeviceAdminInput,
+  VerifyMfaResult,
+} from './login/types.js';

@@ -438,7 +438,7 @@ export const clauses: readonly Clause[] = [
     status: 'enforce',
     controls: ['tls'],
     policyPaths: ['access.requireTls'],
-    tests: ['test/login/create-kanmon.test.ts'],
+    tests: ['test/login/create-kanmon.test.ts', 'test/adapters/behaviour.ts'],
   },
   {
     id: 'IPC-17',

@@ -1,7 +1,9 @@
 import { createECDH, createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
-import { SignJWT, errors as joseErrors, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
+import { SignJWT, errors as joseErrors, exportJWK, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import { KanmonError } from '../errors.js';
 import type { KeyRing } from '../keys/key-ring.js';
+import { assertTenant, trustedKey } from '../store/key.js';
+import type { KanmonStore } from '../store/store.js';
 
 /** JWS algorithms a session may be signed with. `none` is never one of them. */
 export type SessionAlgorithm = 'ES256' | 'EdDSA' | 'PS256' | 'HS256';
@@ -16,19 +18,13 @@ export const cryptrecSessionAlgorithms: readonly SessionAlgorithm[] = ['ES256', 
 export type AuthMethod = 'pwd' | 'otp' | 'cert' | 'hwk' | 'mfa';
 
 /**
- * Where revocation state lives: a per-account epoch (bumped on password change,
- * compromise, admin lock, logout-everywhere) and per-session logout marks.
- * Reads happen on every verify; they are never cached.
+ * The store primitives sessions use (every {@link KanmonStore} has them):
+ * a per-account epoch counter (`increment` / `readCounter`: bumped on
+ * password change, compromise, admin lock, logout-everywhere) and per-session
+ * logout marks (`consumeOnce` with a TTL up to the session's absolute expiry,
+ * read back with `readCounter`). Read on every verify; never cached.
  */
-export interface SessionRevocationStore {
-  /** The account's current epoch; 0 for an account never bumped. */
-  epoch(tenant: string, subject: string): Promise<number>;
-  /** Increment the epoch: every session issued before is revoked. Resolves to the new epoch. */
-  bumpEpoch(tenant: string, subject: string): Promise<number>;
-  /** Mark one session logged out until `untilMs` (its absolute expiry); later marks are harmless. */
-  revokeSession(tenant: string, sessionId: string, untilMs: number): Promise<void>;
-  isSessionRevoked(tenant: string, sessionId: string): Promise<boolean>;
-}
+export type SessionStore = Pick<KanmonStore, 'increment' | 'readCounter' | 'consumeOnce'>;
 
 /** Caller-supplied key pair for an algorithm kanmon cannot derive from the key ring (PS256). */
 export interface SessionKeyPair {
@@ -40,8 +36,8 @@ export interface SessionKeyPair {
 export interface SessionManagerOptions {
   /** Signing keys: ES256, EdDSA and HS256 keys are derived from the ring's key ids (kid = key id). */
   readonly keyRing: KeyRing;
-  /** Where epochs and logouts live. */
-  readonly revocations: SessionRevocationStore;
+  /** Where epochs and logouts live: the same store as the lockout (memory, Redis, PostgreSQL). */
+  readonly store: SessionStore;
   /** Log off after this long without a verified request (IPC-11, IPC-12, RM-38). */
   readonly idleTimeoutMs: number;
   /** Hard cap from authentication time. */
@@ -108,6 +104,14 @@ export interface SessionManager {
   logout(session: Session): Promise<void>;
   /** Revoke every session of an account (password change, compromise, admin lock, logout-everywhere). */
   revokeAll(tenant: string, subject: string): Promise<void>;
+  /** The account's revocation epoch now (0 until the first `revokeAll`). Sessions issued under an older epoch are revoked. */
+  epoch(tenant: string, subject: string): Promise<number>;
+  /**
+   * The public verification keys as a JWK Set (`kid`, `alg`, `use: 'sig'`), for
+   * other services that verify session tokens themselves. Empty for HS256 (a
+   * shared secret is never published).
+   */
+  publicJwks(): Promise<{ readonly keys: readonly JWK[] }>;
 }
 
 interface SessionClaims {
@@ -188,10 +192,10 @@ const sessionIdPattern = /^[A-Za-z0-9_-]{22}$/;
  * @example
  * ```ts
  * import { createKeyRing, createSessionManager } from 'kanmon';
- * declare const revocations: import('kanmon').SessionRevocationStore;
+ * import { memoryStore } from 'kanmon';
  * const sessions = createSessionManager({
  *   keyRing: createKeyRing({ keys: [{ id: 'k1', secret: new Uint8Array(32).fill(1) }], current: 'k1' }),
- *   revocations,
+ *   store: memoryStore(),
  *   idleTimeoutMs: 15 * 60_000,
  *   absoluteTimeoutMs: 8 * 60 * 60_000,
  *   now: () => Date.now(),
@@ -204,7 +208,7 @@ const sessionIdPattern = /^[A-Za-z0-9_-]{22}$/;
 export function createSessionManager(options: SessionManagerOptions): SessionManager {
   const {
     keyRing,
-    revocations,
+    store,
     idleTimeoutMs,
     absoluteTimeoutMs,
     algorithm = 'ES256',
@@ -226,6 +230,14 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     throw new KanmonError('ERR_INVALID_POLICY', `session algorithm ${algorithm} is not on the CRYPTREC list; use ${cryptrecSessionAlgorithms.join(', ')}`);
   }
 
+  if (!store || typeof store.readCounter !== 'function' || typeof store.increment !== 'function' || typeof store.consumeOnce !== 'function') {
+    throw new KanmonError('ERR_INVALID_ARGUMENT', 'createSessionManager: store must be a kanmon store (memoryStore(), redisStore(), postgresStore())');
+  }
+  const epochKey = (tenant: string, subject: string) => trustedKey(tenant, 'session-epoch', subject);
+  const logoutKey = (tenant: string, sid: string) => trustedKey(tenant, 'session-logout', sid);
+
+  if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) throw new KanmonError('ERR_INVALID_ARGUMENT', 'cacheSize must be an integer ≥ 0 (0 = no cache)');
+
   const keyCache = new Map<string, Promise<Keys>>();
   const keysFor = (kid: string): Promise<Keys> => {
     let keys = keyCache.get(kid);
@@ -246,6 +258,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   // Verified-signature cache: token → claims, dropped at the token's idle expiry.
   const verified = new Map<string, Claims>();
   const remember = (token: string, claims: Claims) => {
+    if (cacheSize === 0) return;
     if (verified.size >= cacheSize) {
       const oldest = verified.keys().next();
       if (!oldest.done) verified.delete(oldest.value);
@@ -273,6 +286,8 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       .setIssuedAt(Math.floor(issuedAt / 1000))
       .setExpirationTime(Math.ceil(claims.iexp / 1000))
       .sign(keys.sign);
+    // A token this instance just signed needs no signature check on its first request.
+    remember(token, { ...claims, iss: issuer, iat: Math.floor(issuedAt / 1000), exp: Math.ceil(claims.iexp / 1000) });
     return { token, session: toSession(claims) };
   };
 
@@ -336,7 +351,9 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       const at = now();
       const authTime = input.authTime ?? at;
       const absolute = authTime + absoluteTimeoutMs;
-      const epoch = await revocations.epoch(input.tenant, input.subject);
+      assertTenant(input.tenant);
+      if (typeof input.subject !== 'string' || input.subject.length === 0) throw new KanmonError('ERR_INVALID_ARGUMENT', 'issue: subject must be a non-empty string');
+      const epoch = await store.readCounter(epochKey(input.tenant, input.subject));
       return sign(
         {
           sub: input.subject,
@@ -366,10 +383,10 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       if (claims.tenant !== expected.tenant) return { ok: false, reason: 'wrong_tenant' };
       try {
         const [epoch, loggedOut] = await Promise.all([
-          revocations.epoch(claims.tenant, claims.sub),
-          revocations.isSessionRevoked(claims.tenant, claims.sid),
+          store.readCounter(epochKey(claims.tenant, claims.sub)),
+          store.readCounter(logoutKey(claims.tenant, claims.sid)),
         ]);
-        if (loggedOut || epoch !== claims.ep) {
+        if (loggedOut !== 0 || epoch !== claims.ep) {
           verified.delete(token);
           return { ok: false, reason: 'revoked' };
         }
@@ -386,11 +403,31 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     },
 
     async logout(session) {
-      await revocations.revokeSession(session.tenant, session.sessionId, session.absoluteExpiresAt);
+      assertTenant(session.tenant);
+      // The mark only has to outlive the token; a later mark changes nothing.
+      const ttlMs = Math.max(1000, session.absoluteExpiresAt - now() + 1000);
+      await store.consumeOnce(logoutKey(session.tenant, session.sessionId), ttlMs);
     },
 
     async revokeAll(tenant, subject) {
-      await revocations.bumpEpoch(tenant, subject);
+      assertTenant(tenant);
+      await store.increment(epochKey(tenant, subject));
+    },
+
+    async publicJwks() {
+      if (algorithm === 'HS256') return { keys: [] };
+      const ids = algorithm === 'PS256' ? Object.keys(keyPairs) : keyRing.ids().filter((id) => !keyRing.isDestroyed(id));
+      const keys: JWK[] = [];
+      for (const kid of ids) {
+        const { verify } = await keysFor(kid);
+        keys.push({ ...(await exportJWK(verify)), kid, alg: algorithm, use: 'sig' });
+      }
+      return { keys };
+    },
+
+    async epoch(tenant, subject) {
+      assertTenant(tenant);
+      return store.readCounter(epochKey(tenant, subject));
     },
   };
 }

@@ -6,7 +6,7 @@
  * name itself, with `'../../src/index.js'` rewritten to `'kanmon'` so they are
  * checked against the built package. Nothing here runs.
  */
-import type { Request, Response } from 'express';
+import type { Express, Request, RequestHandler, Response } from 'express';
 import type {
   AuditHead,
   AuditLog,
@@ -14,6 +14,7 @@ import type {
   ClientCertResult,
   DeviceCheckResult,
   Devices,
+  Kanmon,
   KanmonStore,
   KeyRing,
   Lockout,
@@ -74,6 +75,11 @@ export declare const device: DeviceCheckResult | null;
 /** A head kept outside the log (printed, mailed, on WORM storage): the anchor. */
 export declare const keptHead: AuditHead;
 export declare const issue: PasswordIssue;
+/** `createKanmon({ … })` from the login-flow guide. */
+export declare const kanmon: Kanmon;
+/** The application's Express app and one of its route handlers. */
+export declare const app: Express;
+export declare const handler: RequestHandler;
 
 // The application's own logger and alerting.
 export declare const logger: { warn(message: string, detail?: unknown): void; error(message: string, detail?: unknown): void };

@@ -5,7 +5,7 @@
  * signatures. (docs/cryptrec.md)
  */
 import { describe, expect, it } from 'vitest';
-import { createKeyRing, createSessionManager, cryptrecSessionAlgorithms, definePolicy } from '../../src/index.js';
+import { createKeyRing, createSessionManager, cryptrecSessionAlgorithms, definePolicy, memoryStore } from '../../src/index.js';
 import { errorCode, kanmonError } from '../support/errors.js';
 
 function issuesOf(fn: () => unknown): { path: string; message: string }[] {
@@ -30,8 +30,7 @@ describe("SEC-17 / FNB-2.4: cryptoProfile 'cryptrec'", () => {
 
   it('the policy check and the session manager agree: EdDSA is refused by both under the profile, allowed by both outside it', () => {
     const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: new Uint8Array(32).fill(3) }], current: 'k1' });
-    const revocations = { epoch: () => Promise.resolve(0), bumpEpoch: () => Promise.resolve(1), revokeSession: () => Promise.resolve(), isSessionRevoked: () => Promise.resolve(false) };
-    const common = { keyRing, revocations, idleTimeoutMs: 60_000, absoluteTimeoutMs: 120_000, now: () => 0, algorithm: 'EdDSA' } as const;
+    const common = { keyRing, store: memoryStore(), idleTimeoutMs: 60_000, absoluteTimeoutMs: 120_000, now: () => 0, algorithm: 'EdDSA' } as const;
     expect(errorCode(() => createSessionManager({ ...common, cryptoProfile: 'cryptrec' }))).toBe('ERR_INVALID_POLICY');
     expect(() => createSessionManager({ ...common, cryptoProfile: 'standard' })).not.toThrow();
     expect(definePolicy('funabashi', { session: { algorithm: 'EdDSA' } }).session.algorithm).toBe('EdDSA');

@@ -3,55 +3,51 @@
  * password changes or leaks), SEC-17 (CRYPTREC algorithms), RFC 8725 §2.1/§3.1
  * (`alg: none` and algorithm confusion refused), SEC-29 (tenant isolation).
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createPublicKey, randomBytes, webcrypto } from 'node:crypto';
 import fc from 'fast-check';
 import { SignJWT, decodeJwt, decodeProtectedHeader, importJWK } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   KanmonError,
+  type KanmonStore,
   type SessionAlgorithm,
-  type SessionRevocationStore,
+  type SessionStore,
   createKeyRing,
   createSessionManager,
+  memoryStore,
 } from '../../src/index.js';
+import { redisStore } from '../../src/redis/index.js';
+import { type RedisServer, requireService, startRedis } from '../support/services.js';
 
 const MIN = 60_000;
 
-/** The revocation state as plain maps: the session manager, not the store, is under test here. */
-function revocationState(): SessionRevocationStore & { reads: number } {
-  const epochs = new Map<string, number>();
-  const revoked = new Map<string, number>();
-  const state = {
+/** A real memory store, counting the reads the session manager makes. */
+function countingStore(store: KanmonStore = memoryStore()): SessionStore & { reads: number } {
+  const counting = {
     reads: 0,
-    epoch(tenant: string, subject: string) {
-      state.reads++;
-      return Promise.resolve(epochs.get(`${tenant}/${subject}`) ?? 0);
+    readCounter(key: string) {
+      counting.reads++;
+      return store.readCounter(key);
     },
-    bumpEpoch(tenant: string, subject: string) {
-      const next = (epochs.get(`${tenant}/${subject}`) ?? 0) + 1;
-      epochs.set(`${tenant}/${subject}`, next);
-      return Promise.resolve(next);
-    },
-    revokeSession(tenant: string, sid: string, until: number) {
-      revoked.set(`${tenant}/${sid}`, until);
-      return Promise.resolve();
-    },
-    isSessionRevoked(tenant: string, sid: string) {
-      return Promise.resolve(revoked.has(`${tenant}/${sid}`));
-    },
+    increment: (key: string) => store.increment(key),
+    consumeOnce: (key: string, ttlMs: number | null) => store.consumeOnce(key, ttlMs),
   };
-  return state;
+  return counting;
 }
 
 function setup(algorithm: SessionAlgorithm = 'ES256', idleTimeoutMs = 15 * MIN, absoluteTimeoutMs = 60 * MIN) {
   let clock = Date.UTC(2026, 3, 1, 0, 0, 0);
   const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });
-  const revocations = revocationState();
-  const sessions = createSessionManager({ keyRing, revocations, idleTimeoutMs, absoluteTimeoutMs, algorithm, now: () => clock, refreshAfterMs: MIN });
+  const store = countingStore();
+  const options = { keyRing, store, idleTimeoutMs, absoluteTimeoutMs, algorithm, now: () => clock, refreshAfterMs: MIN };
+  const sessions = createSessionManager(options);
   return {
     sessions,
+    /** Another instance over the same keys and store, with its own (empty) verified-token cache: every check runs in full. */
+    fresh: () => createSessionManager(options),
     keyRing,
-    revocations,
+    store,
     advance: (ms: number) => {
       clock += ms;
     },
@@ -63,12 +59,12 @@ const alice = { tenant: 'funabashi', subject: 'alice', amr: ['pwd', 'otp'] as co
 describe('sessions: issue and verify', () => {
   for (const algorithm of ['ES256', 'EdDSA', 'HS256'] as const) {
     it(`round-trips with ${algorithm} and pins the header`, async () => {
-      const { sessions } = setup(algorithm);
+      const { sessions, fresh } = setup(algorithm);
       const { token, session } = await sessions.issue(alice);
       expect(decodeProtectedHeader(token)).toMatchObject({ alg: algorithm, kid: 'k1', typ: 'kanmon-session+jwt' });
       expect(decodeJwt(token)).toMatchObject({ sub: 'alice', tenant: 'funabashi', amr: ['pwd', 'otp'] });
-      const result = await sessions.verify(token, { tenant: 'funabashi' });
-      expect(result).toEqual({ ok: true, session });
+      expect(await sessions.verify(token, { tenant: 'funabashi' })).toEqual({ ok: true, session });
+      expect(await fresh().verify(token, { tenant: 'funabashi' })).toEqual({ ok: true, session });
       expect(session.roles).toEqual(['admin']);
     });
   }
@@ -88,13 +84,15 @@ describe('sessions: issue and verify', () => {
 });
 
 describe('idle and absolute timeouts (IPC-11, IPC-12, RM-38)', () => {
-  it('idle timeout at its boundary: valid 1 ms before, expired at the deadline', async () => {
-    const { sessions, advance } = setup('ES256', 15 * MIN, 60 * MIN);
+  it('idle timeout at its boundary: valid 1 ms before, expired at the deadline (cached or not)', async () => {
+    const { sessions, advance, fresh } = setup('ES256', 15 * MIN, 60 * MIN);
     const { token } = await sessions.issue(alice);
     advance(15 * MIN - 1);
     expect((await sessions.verify(token, { tenant: 'funabashi' })).ok).toBe(true);
+    expect((await fresh().verify(token, { tenant: 'funabashi' })).ok).toBe(true);
     advance(1);
-    expect(await sessions.verify(token, { tenant: 'funabashi' })).toEqual({ ok: false, reason: 'expired_idle' });
+    expect(await sessions.verify(token, { tenant: 'funabashi' })).toEqual({ ok: false, reason: 'expired_idle' }); // cached
+    expect(await fresh().verify(token, { tenant: 'funabashi' })).toEqual({ ok: false, reason: 'expired_idle' }); // full check
   });
 
   it('rolling: activity moves the idle deadline, never past the absolute cap', async () => {
@@ -148,23 +146,24 @@ describe('revocation (RM-23, FNB-3.1.4)', () => {
   });
 
   it('revocation state is read on every verify (the cache holds signatures, not decisions)', async () => {
-    const { sessions, revocations } = setup();
+    const { sessions, store } = setup();
     const { token } = await sessions.issue(alice);
-    const before = revocations.reads;
+    const before = store.reads;
     await sessions.verify(token, { tenant: 'funabashi' });
     await sessions.verify(token, { tenant: 'funabashi' });
-    expect(revocations.reads - before).toBe(2);
+    expect(store.reads - before).toBe(4); // epoch + logout mark, twice
   });
 
   it('an unreachable store answers unavailable, never a pass', async () => {
     const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });
-    const working = revocationState();
+    const working = memoryStore();
     let down = false;
-    const flaky: SessionRevocationStore = {
-      ...working,
-      epoch: (t, s) => (down ? Promise.reject(new Error('ECONNREFUSED')) : working.epoch(t, s)),
+    const flaky: SessionStore = {
+      increment: (key) => working.increment(key),
+      consumeOnce: (key, ttl) => working.consumeOnce(key, ttl),
+      readCounter: (key) => (down ? Promise.reject(new KanmonError('ERR_STORE_UNAVAILABLE', 'ECONNREFUSED')) : working.readCounter(key)),
     };
-    const sessions = createSessionManager({ keyRing, revocations: flaky, idleTimeoutMs: MIN, absoluteTimeoutMs: 10 * MIN, now: () => 0 });
+    const sessions = createSessionManager({ keyRing, store: flaky, idleTimeoutMs: MIN, absoluteTimeoutMs: 10 * MIN, now: () => 0 });
     const { token } = await sessions.issue(alice);
     down = true;
     expect(await sessions.verify(token, { tenant: 'funabashi' })).toEqual({ ok: false, reason: 'unavailable' });
@@ -180,18 +179,51 @@ describe('forged tokens (RFC 8725)', () => {
     expect(await sessions.verify(`${header}.${payload}.`, { tenant: 'funabashi' })).toEqual({ ok: false, reason: 'algorithm_not_allowed' });
   });
 
-  it('algorithm confusion: an HS256 token keyed with public key bytes is refused', async () => {
+  it('algorithm confusion: an HS256 token MACed with the real public key (JWK, PEM, raw point) is refused', async () => {
     const { sessions } = setup('ES256');
     const { token } = await sessions.issue(alice);
-    // The classic attack: switch alg to HS256 and MAC with the (public) verification key's bytes.
+    const { keys } = await sessions.publicJwks();
+    expect(keys).toHaveLength(1);
+    const jwk = keys[0]!;
+    expect(jwk).toMatchObject({ kty: 'EC', crv: 'P-256', kid: 'k1', alg: 'ES256', use: 'sig' });
+    expect(jwk).not.toHaveProperty('d');
+    const publicKey = createPublicKey({ key: { kty: 'EC', crv: jwk.crv!, x: jwk.x!, y: jwk.y! }, format: 'jwk' });
+    const pem = publicKey.export({ format: 'pem', type: 'spki' });
+    const point = Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
+    // The classic attack: switch alg to HS256 and MAC with what the verifier publishes.
     const [, payload] = token.split('.');
-    const header = Buffer.from(JSON.stringify({ alg: 'HS256', kid: 'k1', typ: 'kanmon-session+jwt' })).toString('base64url');
-    const publicKeyBytes = randomBytes(65);
-    const mac = createHmac('sha256', publicKeyBytes).update(`${header}.${payload}`).digest('base64url');
-    expect(await sessions.verify(`${header}.${payload}.${mac}`, { tenant: 'funabashi' })).toEqual({
-      ok: false,
-      reason: 'algorithm_not_allowed',
-    });
+    for (const secret of [pem, JSON.stringify(jwk), point, publicKey.export({ format: 'der', type: 'spki' })]) {
+      for (const alg of ['HS256', 'HS384', 'HS512']) {
+        const header = Buffer.from(JSON.stringify({ alg, kid: 'k1', typ: 'kanmon-session+jwt' })).toString('base64url');
+        const mac = createHmac(`sha${alg.slice(2)}`, secret).update(`${header}.${payload}`).digest('base64url');
+        expect(await sessions.verify(`${header}.${payload}.${mac}`, { tenant: 'funabashi' })).toEqual({ ok: false, reason: 'algorithm_not_allowed' });
+      }
+    }
+  });
+
+  it('an algorithm that is allowed in general but not configured is refused (EdDSA token to an ES256 manager)', async () => {
+    const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });
+    const store = memoryStore();
+    const make = (algorithm: SessionAlgorithm) => createSessionManager({ keyRing, store, idleTimeoutMs: MIN, absoluteTimeoutMs: 10 * MIN, algorithm, now: () => 0 });
+    const { token } = await make('EdDSA').issue(alice);
+    expect(await make('ES256').verify(token, { tenant: 'funabashi' })).toEqual({ ok: false, reason: 'algorithm_not_allowed' });
+    expect(await make('HS256').verify(token, { tenant: 'funabashi' })).toEqual({ ok: false, reason: 'algorithm_not_allowed' });
+  });
+
+  it('PS256 with caller-supplied key pairs; no pair for the current key is a coded error', async () => {
+    const { privateKey, publicKey } = (await webcrypto.subtle.generateKey(
+      { name: 'RSA-PSS', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+      true,
+      ['sign', 'verify'],
+    ));
+    const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });
+    const base = { keyRing, store: memoryStore(), idleTimeoutMs: MIN, absoluteTimeoutMs: 10 * MIN, algorithm: 'PS256' as const, now: () => 0 };
+    const sessions = createSessionManager({ ...base, keyPairs: { k1: { privateKey, publicKey } } });
+    const { token } = await sessions.issue(alice);
+    expect(decodeProtectedHeader(token).alg).toBe('PS256');
+    expect((await sessions.verify(token, { tenant: 'funabashi' })).ok).toBe(true);
+    expect((await sessions.publicJwks()).keys[0]).toMatchObject({ kty: 'RSA', alg: 'PS256', kid: 'k1' });
+    await expect(createSessionManager(base).issue(alice)).rejects.toMatchObject({ code: 'ERR_KEY_NOT_FOUND' });
   });
 
   it('a token signed by another key ring is refused', async () => {
@@ -227,7 +259,7 @@ describe('forged tokens (RFC 8725)', () => {
 describe('configuration', () => {
   it('the cryptrec profile refuses EdDSA (SEC-17) and allows ES256', () => {
     const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });
-    const base = { keyRing, revocations: revocationState(), idleTimeoutMs: MIN, absoluteTimeoutMs: 10 * MIN, now: () => 0, cryptoProfile: 'cryptrec' as const };
+    const base = { keyRing, store: memoryStore(), idleTimeoutMs: MIN, absoluteTimeoutMs: 10 * MIN, now: () => 0, cryptoProfile: 'cryptrec' as const };
     expect(() => createSessionManager({ ...base, algorithm: 'EdDSA' })).toThrow(KanmonError);
     expect(() => createSessionManager({ ...base, algorithm: 'ES256' })).not.toThrow();
     expect(() => createSessionManager({ ...base, algorithm: 'none' as never })).toThrow(KanmonError);
@@ -235,13 +267,65 @@ describe('configuration', () => {
   });
 
   it('key rotation: tokens signed by the old key still verify', async () => {
-    const { sessions, keyRing } = setup();
+    const { sessions, keyRing, fresh } = setup();
     const old = await sessions.issue(alice);
     keyRing.add({ id: 'k2', secret: randomBytes(32) });
     keyRing.setCurrent('k2');
-    const fresh = await sessions.issue(alice);
-    expect(decodeProtectedHeader(fresh.token).kid).toBe('k2');
-    expect((await sessions.verify(old.token, { tenant: 'funabashi' })).ok).toBe(true);
-    expect((await sessions.verify(fresh.token, { tenant: 'funabashi' })).ok).toBe(true);
+    const next = await sessions.issue(alice);
+    expect(decodeProtectedHeader(next.token).kid).toBe('k2');
+    const verifier = fresh();
+    expect((await verifier.verify(old.token, { tenant: 'funabashi' })).ok).toBe(true);
+    expect((await verifier.verify(next.token, { tenant: 'funabashi' })).ok).toBe(true);
+    // A destroyed key verifies nothing any more.
+    keyRing.destroy('k1');
+    expect((await fresh().verify(old.token, { tenant: 'funabashi' })).ok).toBe(false);
+  });
+});
+
+const hasRedis = requireService('redis');
+describe.skipIf(!hasRedis)('sessions over a shared Redis store (two instances, each with its own verified-token cache)', () => {
+  let server: RedisServer;
+  const clients: Redis[] = [];
+  beforeAll(async () => {
+    server = await startRedis();
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.quit()));
+    await server?.stop();
+  });
+
+  function instances() {
+    let clock = Date.UTC(2026, 3, 1);
+    const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });
+    const make = () => {
+      const client = new Redis(server.url);
+      client.on('error', () => undefined);
+      clients.push(client);
+      return createSessionManager({ keyRing, store: redisStore({ client }), idleTimeoutMs: 15 * MIN, absoluteTimeoutMs: 60 * MIN, now: () => clock });
+    };
+    const tenant = `t-${randomBytes(4).toString('hex')}`;
+    return { a: make(), b: make(), tenant, advance: (ms: number) => (clock += ms) };
+  }
+
+  it('RM-23: a revokeAll on one instance ends a token the other instance has cached, at once', async () => {
+    const { a, b, tenant } = instances();
+    const { token } = await a.issue({ ...alice, tenant });
+    expect((await b.verify(token, { tenant })).ok).toBe(true); // cached in b
+    await a.revokeAll(tenant, 'alice');
+    expect(await b.verify(token, { tenant })).toEqual({ ok: false, reason: 'revoked' });
+    expect(await a.epoch(tenant, 'alice')).toBe(1);
+  });
+
+  it('a logout on one instance ends that session on the other; the idle deadline holds for a cached token', async () => {
+    const { a, b, tenant, advance } = instances();
+    const one = await a.issue({ ...alice, tenant });
+    const two = await a.issue({ ...alice, tenant });
+    expect((await b.verify(one.token, { tenant })).ok).toBe(true);
+    expect((await b.verify(two.token, { tenant })).ok).toBe(true);
+    await a.logout(one.session);
+    expect(await b.verify(one.token, { tenant })).toEqual({ ok: false, reason: 'revoked' });
+    expect((await b.verify(two.token, { tenant })).ok).toBe(true);
+    advance(15 * MIN);
+    expect(await b.verify(two.token, { tenant })).toEqual({ ok: false, reason: 'expired_idle' });
   });
 });

@@ -1,0 +1,176 @@
+/**
+ * `kanmon/express`: Express 5 middleware over the framework-neutral core in
+ * `src/http/`. Every decision is made there; this file only moves bytes.
+ */
+import type { NextFunction, Request, RequestHandler, Response, ErrorRequestHandler } from 'express';
+import { KanmonError } from '../errors.js';
+import { type HttpAdapterOptions, type HttpKanmon, type HttpRequest, type KanmonRequestState, createHttpCore, roleList } from '../http/create-http-core.js';
+import type { HttpReply } from '../http/error-body.js';
+import { errorReply } from '../http/error-body.js';
+import type { ReadBodyResult } from '../http/read-body.js';
+
+export { chooseLanguage } from '../http/language.js';
+export { readCookie, serializeCookie } from '../http/cookies.js';
+export type { CookieAttributes } from '../http/cookies.js';
+export { httpErrorStatus, httpErrorMessage } from '../http/error-body.js';
+export type { HttpErrorCode, HttpReply } from '../http/error-body.js';
+export { hasSecondFactor } from '../http/create-http-core.js';
+export type { HttpAdapterOptions, HttpKanmon, HttpRequest, KanmonRequestState } from '../http/create-http-core.js';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** Set by every kanmon middleware: tenant, language, the verified session, the access decision. */
+      kanmon?: KanmonRequestState;
+    }
+  }
+}
+
+/** Per-middleware options (express-rate-limit's shape). */
+export interface ExpressGuardOptions {
+  /** Let this request through without the check (health checks, static files). */
+  readonly skip?: (req: Request) => boolean;
+  /**
+   * Answer a refusal yourself (an HTML page, a redirect to the login page).
+   * `reply` is what kanmon would send (status, headers, JSON body, `code`).
+   * Default: send `reply`.
+   */
+  readonly onDenied?: (req: Request, res: Response, reply: HttpReply) => void;
+}
+
+/** What {@link kanmonExpress} returns: middleware factories. */
+export interface KanmonExpress {
+  /** IPC-16: refuse plain HTTP on every route it is mounted on (`app.use(auth.tls())`). Guards and handlers check it too. */
+  tls(options?: ExpressGuardOptions): RequestHandler;
+  /** A valid session (cookie or `Bearer`): `req.kanmon.session`. Rolls the cookie when due. */
+  requireSession(options?: ExpressGuardOptions): RequestHandler;
+  /** A session that used a second factor (`amr` has `otp`). */
+  requireMfa(options?: ExpressGuardOptions): RequestHandler;
+  /** A session holding at least one of `roles`. */
+  requireRole(roles: string | readonly string[], options?: ExpressGuardOptions): RequestHandler;
+  /** The access rule `policyName` of `policy.access.routes` (IP, certificate, device, hours) and its MFA flag. */
+  requireAccess(policyName: string, options?: ExpressGuardOptions): RequestHandler;
+  /** `POST { username, password }`: `authenticated` (sets the cookie), `mfa_required`, `password_change_required`, or a coded error. */
+  login(): RequestHandler;
+  /** `POST { challenge, code }`. */
+  verifyMfa(): RequestHandler;
+  /** `POST { challenge?, currentPassword, newPassword }`. */
+  changePassword(): RequestHandler;
+  /** `POST { challenge? }`: the TOTP secret, URI and QR code, once. */
+  enrollTotp(): RequestHandler;
+  /** `POST { challenge?, code }`: the recovery codes, once. */
+  confirmTotp(): RequestHandler;
+  /** `POST`: ends the session, clears the cookie, `204`. */
+  logout(): RequestHandler;
+  /** Turns body-parser errors (`express.json()`) and store outages into kanmon's coded JSON bodies; passes anything else on. */
+  errorHandler(): ErrorRequestHandler;
+}
+
+function send(res: Response, reply: HttpReply): void {
+  res.status(reply.status);
+  for (const [name, value] of Object.entries(reply.headers)) {
+    if (name === 'set-cookie') res.append('Set-Cookie', value as string | string[]);
+    else res.setHeader(name, value);
+  }
+  if (reply.body === null) res.end();
+  else res.end(reply.body);
+}
+
+const asRequest = (req: Request): HttpRequest => req;
+
+/**
+ * Express 5 middleware for a {@link HttpKanmon} (what `createKanmon` returns).
+ *
+ * @example
+ * ```ts
+ * import express from 'express';
+ * import { kanmonExpress } from 'kanmon/express';
+ * declare const kanmon: import('kanmon/express').HttpKanmon;
+ * const app = express();
+ * const auth = kanmonExpress(kanmon, { tenant: 'funabashi' });
+ * app.use(auth.tls());
+ * app.post('/auth/login', auth.login());
+ * app.post('/auth/mfa', auth.verifyMfa());
+ * app.post('/auth/logout', auth.logout());
+ * app.get('/me', auth.requireSession(), (req, res) => {
+ *   res.json({ subject: req.kanmon?.session?.subject });
+ * });
+ * app.get('/admin', auth.requireRole('admin'), auth.requireMfa(), (_req, res) => {
+ *   res.json({ ok: true });
+ * });
+ * app.use(auth.errorHandler());
+ * ```
+ */
+export function kanmonExpress(kanmon: HttpKanmon, options: HttpAdapterOptions): KanmonExpress {
+  const core = createHttpCore(kanmon, options);
+
+  const stateOf = (req: Request): KanmonRequestState => (req.kanmon ??= core.state(asRequest(req)));
+
+  const refuse = (req: Request, res: Response, reply: HttpReply, guard: ExpressGuardOptions | undefined): void => {
+    if (guard?.onDenied) guard.onDenied(req, res, reply);
+    else send(res, reply);
+  };
+
+  const guard =
+    (requirement: Parameters<typeof core.guard>[2], guardOptions?: ExpressGuardOptions): RequestHandler =>
+    (req, res, next) => {
+      if (guardOptions?.skip?.(req) === true) return next();
+      core.guard(asRequest(req), stateOf(req), requirement).then((outcome) => {
+        if (!outcome.ok) return refuse(req, res, outcome.reply, guardOptions);
+        if (outcome.setCookie.length > 0) res.append('Set-Cookie', [...outcome.setCookie]);
+        next();
+      }, next);
+    };
+
+  /** The body express.json()/urlencoded() parsed, else read here (JSON only, bounded). */
+  const bodyOf = async (req: Request): Promise<ReadBodyResult> => {
+    if (req.body !== undefined) return { ok: true, value: req.body as unknown };
+    if (req.readableEnded) return { ok: false, reason: 'invalid_request' };
+    return core.readBody(req);
+  };
+
+  const handler =
+    (name: Exclude<keyof typeof core.handlers, 'logout'>): RequestHandler =>
+    (req, res, next) => {
+      const state = stateOf(req);
+      const refused = core.transport(asRequest(req), state.lang);
+      if (refused) return send(res, refused);
+      bodyOf(req)
+        .then((body) => core.handlers[name](asRequest(req), state, body))
+        .then((reply) => send(res, reply), next);
+    };
+
+
+  return {
+    tls: (guardOptions) => (req, res, next) => {
+      if (guardOptions?.skip?.(req) === true) return next();
+      const refused = core.transport(asRequest(req), stateOf(req).lang);
+      if (refused) refuse(req, res, refused, guardOptions);
+      else next();
+    },
+    requireSession: (guardOptions) => guard({ kind: 'session' }, guardOptions),
+    requireMfa: (guardOptions) => guard({ kind: 'mfa' }, guardOptions),
+    requireRole: (roles, guardOptions) => guard({ kind: 'role', roles: roleList(roles) }, guardOptions),
+    requireAccess: (policyName, guardOptions) => guard({ kind: 'access', policyName: core.accessRule(policyName) }, guardOptions),
+    login: () => handler('login'),
+    verifyMfa: () => handler('verifyMfa'),
+    changePassword: () => handler('changePassword'),
+    enrollTotp: () => handler('enrollTotp'),
+    confirmTotp: () => handler('confirmTotp'),
+    logout: () => (req, res, next) => {
+      core.handlers.logout(asRequest(req), stateOf(req)).then((reply) => send(res, reply), next);
+    },
+    errorHandler: () => (err: unknown, req: Request, res: Response, next: NextFunction) => {
+      const type = (err as { type?: unknown } | null)?.type;
+      const lang = req.kanmon?.lang ?? core.langOf(asRequest(req));
+      if (res.headersSent) return next(err);
+      if (type === 'entity.too.large') return send(res, errorReply('payload_too_large', lang));
+      if (typeof type === 'string' && (type.startsWith('entity.') || type === 'encoding.unsupported' || type === 'charset.unsupported' || type === 'request.aborted')) {
+        return send(res, errorReply('invalid_request', lang));
+      }
+      if (err instanceof KanmonError && (err.code === 'ERR_STORE_UNAVAILABLE' || err.code === 'ERR_BUSY')) return send(res, errorReply('service_unavailable', lang));
+      next(err);
+    },
+  };
+}

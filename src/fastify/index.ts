@@ -1,0 +1,167 @@
+/**
+ * `kanmon/fastify`: a Fastify 5 plugin over the framework-neutral core in
+ * `src/http/`. Every decision is made there; this file only moves bytes.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import fp from 'fastify-plugin';
+import { KanmonError } from '../errors.js';
+import { type GuardRequirement, type HttpAdapterOptions, type HttpKanmon, type HttpRequest, type KanmonRequestState, createHttpCore, roleList } from '../http/create-http-core.js';
+import { type HttpReply, errorReply } from '../http/error-body.js';
+import { parseJsonBody } from '../http/read-body.js';
+
+export { chooseLanguage } from '../http/language.js';
+export { readCookie, serializeCookie } from '../http/cookies.js';
+export type { CookieAttributes } from '../http/cookies.js';
+export { httpErrorStatus, httpErrorMessage } from '../http/error-body.js';
+export type { HttpErrorCode, HttpReply } from '../http/error-body.js';
+export { hasSecondFactor } from '../http/create-http-core.js';
+export type { HttpAdapterOptions, HttpKanmon, HttpRequest, KanmonRequestState } from '../http/create-http-core.js';
+
+/** Per-guard options. */
+export interface FastifyGuardOptions {
+  /** Let this request through without the check. */
+  readonly skip?: (request: FastifyRequest) => boolean;
+  /**
+   * Answer a refusal yourself (an HTML page, a redirect). `denial` is what kanmon
+   * would send (status, headers, JSON body, `code`). Default: send it.
+   */
+  readonly onDenied?: (request: FastifyRequest, reply: FastifyReply, denial: HttpReply) => FastifyReply | Promise<FastifyReply>;
+}
+
+/** Guards, as `preHandler` hooks: `{ preHandler: fastify.kanmon.requireSession() }`. */
+export interface KanmonFastify {
+  /** A valid session (cookie or `Bearer`): `request.kanmon.session`. Rolls the cookie when due. */
+  requireSession(options?: FastifyGuardOptions): preHandlerAsyncHookHandler;
+  /** A session that used a second factor (`amr` has `otp`). */
+  requireMfa(options?: FastifyGuardOptions): preHandlerAsyncHookHandler;
+  /** A session holding at least one of `roles`. */
+  requireRole(roles: string | readonly string[], options?: FastifyGuardOptions): preHandlerAsyncHookHandler;
+  /** The access rule `policyName` of `policy.access.routes` (IP, certificate, device, hours) and its MFA flag. */
+  requireAccess(policyName: string, options?: FastifyGuardOptions): preHandlerAsyncHookHandler;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** kanmon's guards. */
+    kanmon: KanmonFastify;
+  }
+  interface FastifyRequest {
+    /** Tenant, language, the verified session and the access decision; set on every request. */
+    kanmon: KanmonRequestState | null;
+  }
+}
+
+/** Options of the {@link kanmonFastify} plugin. */
+export interface KanmonFastifyOptions extends HttpAdapterOptions {
+  /** What `createKanmon` returns. */
+  readonly kanmon: HttpKanmon;
+  /**
+   * Register the login routes under this prefix: `POST {prefix}/login`, `/mfa`,
+   * `/password`, `/totp/enroll`, `/totp/confirm`, `/logout`. `false`: none.
+   * @default '/auth'
+   */
+  readonly routes?: string | false;
+  /**
+   * IPC-16: refuse plain HTTP on every route of the instance (an `onRequest`
+   * hook), unless TLS ends at a trusted proxy. Guards and login routes check it
+   * whatever this says. `{ skip }` exempts requests (a load balancer's health check).
+   * @default true
+   */
+  readonly enforceTls?: boolean | { readonly skip: (request: FastifyRequest) => boolean };
+}
+
+function send(reply: FastifyReply, response: HttpReply): FastifyReply {
+  reply.code(response.status);
+  for (const [name, value] of Object.entries(response.headers)) reply.header(name, value);
+  return response.body === null ? reply.send() : reply.send(response.body);
+}
+
+const raw = (request: FastifyRequest): HttpRequest => request.raw;
+
+const routeNames = {
+  login: '/login',
+  verifyMfa: '/mfa',
+  changePassword: '/password',
+  enrollTotp: '/totp/enroll',
+  confirmTotp: '/totp/confirm',
+} as const;
+
+async function plugin(fastify: FastifyInstance, options: KanmonFastifyOptions): Promise<void> {
+  const { kanmon, routes = '/auth', enforceTls = true, ...adapterOptions } = options;
+  const core = createHttpCore(kanmon, adapterOptions);
+  if (routes !== false && (typeof routes !== 'string' || !routes.startsWith('/'))) {
+    throw new KanmonError('ERR_INVALID_ARGUMENT', "routes must be a path prefix starting with '/' or false");
+  }
+
+  const stateOf = (request: FastifyRequest): KanmonRequestState => (request.kanmon ??= core.state(raw(request)));
+
+  fastify.decorateRequest('kanmon', null);
+  fastify.addHook('onRequest', async (request, reply) => {
+    const state = stateOf(request);
+    if (enforceTls === false || (typeof enforceTls === 'object' && enforceTls.skip(request))) return;
+    const refused = core.transport(raw(request), state.lang);
+    if (refused) return send(reply, refused);
+  });
+
+  const guard =
+    (requirement: GuardRequirement, guardOptions?: FastifyGuardOptions): preHandlerAsyncHookHandler =>
+    async (request, reply) => {
+      if (guardOptions?.skip?.(request) === true) return;
+      const outcome = await core.guard(raw(request), stateOf(request), requirement);
+      if (!outcome.ok) return guardOptions?.onDenied ? guardOptions.onDenied(request, reply, outcome.reply) : send(reply, outcome.reply);
+      for (const cookie of outcome.setCookie) reply.header('set-cookie', cookie);
+    };
+
+
+  const guards: KanmonFastify = {
+    requireSession: (guardOptions) => guard({ kind: 'session' }, guardOptions),
+    requireMfa: (guardOptions) => guard({ kind: 'mfa' }, guardOptions),
+    requireRole: (roles, guardOptions) => guard({ kind: 'role', roles: roleList(roles) }, guardOptions),
+    requireAccess: (policyName, guardOptions) => guard({ kind: 'access', policyName: core.accessRule(policyName) }, guardOptions),
+  };
+  fastify.decorate('kanmon', guards);
+
+  if (routes === false) return;
+  await fastify.register(
+    (auth, _options, done) => {
+      // kanmon reads its own bodies: bytes up to the limit, then the same JSON check as the Express adapter.
+      auth.removeAllContentTypeParsers();
+      auth.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: core.bodyLimitBytes }, (_request, body, done) => done(null, body));
+      auth.setErrorHandler((error: FastifyError, request, reply) => {
+        const lang = stateOf(request).lang;
+        if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(reply, errorReply('payload_too_large', lang));
+        if (typeof error.code === 'string' && error.code.startsWith('FST_ERR_CTP_')) return send(reply, errorReply('invalid_request', lang));
+        if (error instanceof KanmonError && (error.code === 'ERR_STORE_UNAVAILABLE' || error.code === 'ERR_BUSY')) return send(reply, errorReply('service_unavailable', lang));
+        throw error;
+      });
+      for (const [name, path] of Object.entries(routeNames) as [keyof typeof routeNames, string][]) {
+        auth.post(path, async (request, reply) => {
+          const body = parseJsonBody(request.body as Buffer | undefined, request.headers['content-type']);
+          return send(reply, await core.handlers[name](raw(request), stateOf(request), body));
+        });
+      }
+      auth.post('/logout', async (request, reply) => send(reply, await core.handlers.logout(raw(request), stateOf(request))));
+      done();
+    },
+    { prefix: routes },
+  );
+}
+
+/**
+ * The kanmon plugin for Fastify 5 (`fastify-plugin`, name `kanmon`).
+ *
+ * @example
+ * ```ts
+ * import Fastify from 'fastify';
+ * import { kanmonFastify } from 'kanmon/fastify';
+ * declare const kanmon: import('kanmon/fastify').HttpKanmon;
+ * const app = Fastify();
+ * await app.register(kanmonFastify, { kanmon, tenant: 'funabashi' }); // POST /auth/login, /auth/mfa, /auth/logout, …
+ * app.get('/me', { preHandler: app.kanmon.requireSession() }, async (request) => ({
+ *   subject: request.kanmon?.session?.subject,
+ * }));
+ * app.get('/admin', { preHandler: [app.kanmon.requireRole('admin'), app.kanmon.requireMfa()] }, async () => ({ ok: true }));
+ * ```
+ */
+export const kanmonFastify = fp(plugin, { fastify: '5.x', name: 'kanmon' });
+export default kanmonFastify;

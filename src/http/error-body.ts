@@ -1,0 +1,173 @@
+import type { MessageLang } from '../messages/catalog.js';
+
+/**
+ * The stable codes of kanmon's HTTP error bodies. Clients `switch` on `code`;
+ * `message` is for people and follows `Accept-Language`.
+ */
+export type HttpErrorCode =
+  /** The body is not JSON, not an object, or a field has the wrong type or length. */
+  | 'invalid_request'
+  /** The body is larger than the adapter reads. */
+  | 'payload_too_large'
+  /** Plain HTTP, and TLS does not end at a trusted proxy (IPC-16). */
+  | 'tls_required'
+  /** Unknown user, wrong password, disabled account: one answer for all three. */
+  | 'invalid_credentials'
+  /** Too many failed attempts on this account; `Retry-After` says when to try again (SEC-24). */
+  | 'locked'
+  /** Too many attempts from this client; `Retry-After` says when to try again. */
+  | 'throttled'
+  /** The place, terminal, certificate, device or time of day is not allowed (FNB-2.1). */
+  | 'access_denied'
+  /** No session token. */
+  | 'session_required'
+  /** The session ended: idle or absolute timeout (IPC-11, IPC-12). */
+  | 'session_expired'
+  /** The token is tampered, revoked, from another tenant or otherwise not valid. */
+  | 'session_invalid'
+  /** This needs a second factor the session does not have. */
+  | 'mfa_required'
+  /** The one-time code or recovery code is wrong, or was already used (RFC 6238 §5.2). */
+  | 'mfa_invalid'
+  /** No TOTP is enrolled yet: enrol with the login challenge first. */
+  | 'mfa_not_enrolled'
+  /** A TOTP is already enrolled; enrolling again needs an administrator's reset. */
+  | 'mfa_already_enrolled'
+  /** The login challenge is malformed, forged, used or expired: log in again. */
+  | 'challenge_invalid'
+  /** The account must change its password before anything else. */
+  | 'password_change_required'
+  /** The new password is refused by the policy (see `issues`). */
+  | 'password_rejected'
+  /** The new password is one of the last ones used. */
+  | 'password_reused'
+  /** The password was changed too recently (minimum age); `Retry-After` says when. */
+  | 'password_too_soon'
+  /** The session lacks the role this needs. */
+  | 'forbidden'
+  /** The state store or another dependency did not answer. */
+  | 'service_unavailable'
+  /** An unexpected failure; details are never sent. */
+  | 'internal_error';
+
+/** The HTTP status of each code. */
+export const httpErrorStatus: Readonly<Record<HttpErrorCode, number>> = {
+  invalid_request: 400,
+  payload_too_large: 413,
+  tls_required: 403,
+  invalid_credentials: 401,
+  locked: 429,
+  throttled: 429,
+  access_denied: 403,
+  session_required: 401,
+  session_expired: 401,
+  session_invalid: 401,
+  mfa_required: 403,
+  mfa_invalid: 401,
+  mfa_not_enrolled: 403,
+  mfa_already_enrolled: 409,
+  challenge_invalid: 401,
+  password_change_required: 403,
+  password_rejected: 422,
+  password_reused: 422,
+  password_too_soon: 429,
+  forbidden: 403,
+  service_unavailable: 503,
+  internal_error: 500,
+};
+
+const messages: Readonly<Record<MessageLang, Readonly<Record<HttpErrorCode, string>>>> = {
+  ja: {
+    invalid_request: 'リクエストの形式が正しくありません。',
+    payload_too_large: 'リクエストが大きすぎます。',
+    tls_required: '暗号化された接続（HTTPS）でアクセスしてください。',
+    invalid_credentials: 'ユーザーIDまたはパスワードが正しくありません。',
+    locked: 'ログインの失敗が続いたため、一時的にロックされています。しばらくしてから再度お試しください。',
+    throttled: '試行回数が多すぎます。しばらくしてから再度お試しください。',
+    access_denied: 'この場所・端末・時間帯からは利用できません。',
+    session_required: 'ログインしてください。',
+    session_expired: '一定時間操作がなかったため、ログアウトしました。再度ログインしてください。',
+    session_invalid: 'セッションが無効です。再度ログインしてください。',
+    mfa_required: '追加の認証（ワンタイムパスワード）が必要です。',
+    mfa_invalid: 'ワンタイムパスワードが正しくないか、すでに使用されています。',
+    mfa_not_enrolled: 'ワンタイムパスワードの登録が必要です。',
+    mfa_already_enrolled: 'ワンタイムパスワードはすでに登録されています。',
+    challenge_invalid: 'ログインの有効期限が切れました。最初からログインし直してください。',
+    password_change_required: 'パスワードの変更が必要です。',
+    password_rejected: '新しいパスワードがパスワードポリシーを満たしていません。',
+    password_reused: '最近使用したパスワードは使用できません。',
+    password_too_soon: 'パスワードは前回の変更から一定期間が経過するまで変更できません。',
+    forbidden: 'この操作を行う権限がありません。',
+    service_unavailable: '現在サービスを利用できません。しばらくしてから再度お試しください。',
+    internal_error: 'エラーが発生しました。',
+  },
+  en: {
+    invalid_request: 'The request is malformed.',
+    payload_too_large: 'The request is too large.',
+    tls_required: 'Use an encrypted connection (HTTPS).',
+    invalid_credentials: 'The user ID or password is incorrect.',
+    locked: 'Too many failed sign-in attempts. The account is temporarily locked; try again later.',
+    throttled: 'Too many attempts. Please try again later.',
+    access_denied: 'Access is not allowed from this place, terminal or time.',
+    session_required: 'Please sign in.',
+    session_expired: 'You were signed out after a period of inactivity. Please sign in again.',
+    session_invalid: 'The session is not valid. Please sign in again.',
+    mfa_required: 'An additional authentication step (one-time password) is required.',
+    mfa_invalid: 'The one-time password is incorrect or was already used.',
+    mfa_not_enrolled: 'You must register a one-time password app first.',
+    mfa_already_enrolled: 'A one-time password app is already registered.',
+    challenge_invalid: 'The sign-in has expired. Please sign in again.',
+    password_change_required: 'You must change your password.',
+    password_rejected: 'The new password does not meet the password policy.',
+    password_reused: 'You cannot reuse a recent password.',
+    password_too_soon: 'The password was changed too recently to change it again yet.',
+    forbidden: 'You are not allowed to do this.',
+    service_unavailable: 'The service is unavailable. Please try again later.',
+    internal_error: 'An error occurred.',
+  },
+};
+
+/**
+ * The message for a code, in `lang` (what the adapters put in `error.message`).
+ *
+ * @example
+ * ```ts
+ * import { httpErrorMessage } from 'kanmon/fastify';
+ * httpErrorMessage('locked', 'en'); // 'Too many failed sign-in attempts. …'
+ * ```
+ */
+export function httpErrorMessage(code: HttpErrorCode, lang: MessageLang): string {
+  return messages[lang][code];
+}
+
+/** What the adapters send: status, headers, and the body already serialised, so both frameworks send the same bytes. */
+export interface HttpReply {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | readonly string[]>>;
+  /** JSON text, or `null` for no body. */
+  readonly body: string | null;
+  /** For an error reply: its code (for `onDenied` hooks that render their own page). */
+  readonly code?: HttpErrorCode;
+}
+
+/** Extra fields of an error body (never secrets): e.g. `retryAfterSeconds`, password `issues`. */
+export type HttpErrorExtra = Readonly<Record<string, unknown>>;
+
+/**
+ * The one JSON error body: `{"error":{"code":…,"message":…}}` plus optional
+ * extra fields, with `Content-Language`, `Cache-Control: no-store` and
+ * `Vary: Accept-Language`. Equal inputs give byte-identical replies.
+ */
+export function errorReply(code: HttpErrorCode, lang: MessageLang, extra: HttpErrorExtra = {}, headers: Readonly<Record<string, string | readonly string[]>> = {}): HttpReply {
+  const reply = jsonReply(httpErrorStatus[code], { error: { code, message: messages[lang][code], ...extra } }, { 'content-language': lang, vary: 'Accept-Language', ...headers });
+  return { ...reply, code };
+}
+
+/** A JSON reply with `Cache-Control: no-store` (authentication answers are never cached). */
+export function jsonReply(status: number, body: unknown, headers: Readonly<Record<string, string | readonly string[]>> = {}): HttpReply {
+  return {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
+    body: JSON.stringify(body),
+  };
+}

@@ -1,0 +1,71 @@
+import type { Readable } from 'node:stream';
+
+/** Largest request body a kanmon handler reads. */
+export const MAX_BODY_BYTES = 16_384;
+
+export type ReadBodyResult =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly reason: 'invalid_request' | 'payload_too_large' };
+
+/** The media type of a `Content-Type` header, lower-cased, without parameters. */
+function mediaType(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+/**
+ * Read a JSON request body from a stream, at most `limitBytes`, never throwing:
+ * not `application/json`, not UTF-8 JSON, or empty → `invalid_request`;
+ * larger than the limit (by `Content-Length` or by counting) → `payload_too_large`.
+ * The rest of an over-long body is drained, not kept; the stream (and so the
+ * socket) is never destroyed, so the answer still reaches the client.
+ */
+export function readJsonBody(stream: Readable, contentType: string | undefined, limitBytes = MAX_BODY_BYTES, contentLength?: string): Promise<ReadBodyResult> {
+  if (contentLength !== undefined && /^\d+$/.test(contentLength) && Number(contentLength) > limitBytes) {
+    stream.resume();
+    return Promise.resolve({ ok: false, reason: 'payload_too_large' });
+  }
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (result: ReadBodyResult) => {
+      if (settled) return;
+      settled = true;
+      chunks.length = 0;
+      resolve(result);
+    };
+    stream.on('data', (chunk: Buffer | string) => {
+      if (settled) return; // draining
+      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      size += buffer.length;
+      if (size > limitBytes) settle({ ok: false, reason: 'payload_too_large' });
+      else chunks.push(buffer);
+    });
+    stream.once('end', () => settle(parseJsonBody(Buffer.concat(chunks), contentType)));
+    stream.once('error', () => settle({ ok: false, reason: 'invalid_request' }));
+    stream.once('close', () => settle({ ok: false, reason: 'invalid_request' }));
+  });
+}
+
+/** A body the framework read as bytes: JSON only (`application/json` or `+json`), never throwing. */
+export function parseJsonBody(bytes: Uint8Array | undefined | null, contentType: string | undefined): ReadBodyResult {
+  const type = mediaType(contentType);
+  if (type !== 'application/json' && !type.endsWith('+json')) return { ok: false, reason: 'invalid_request' };
+  return parseJsonText(bytes ?? new Uint8Array(0));
+}
+
+/** Parse JSON text, never throwing. */
+export function parseJsonText(bytes: Uint8Array): ReadBodyResult {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return { ok: false, reason: 'invalid_request' };
+  }
+  if (text.trim() === '') return { ok: false, reason: 'invalid_request' };
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false, reason: 'invalid_request' };
+  }
+}

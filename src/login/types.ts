@@ -1,0 +1,416 @@
+/**
+ * The public contract of the login flow: what `createKanmon` needs, what it
+ * answers. Adapters (`kanmon/express`, `kanmon/fastify`) and apps code against
+ * these types; they change only additively.
+ */
+import type { AccessEvaluator, AccessRequest } from '../access/evaluate-access.js';
+import type { ClientCertResult } from '../access/client-cert.js';
+import type { DeviceRegistry, RegisteredDevice } from '../access/device-registry.js';
+import type { DeviceTokenKeys } from '../access/device.js';
+import type { AuditLog } from '../audit/create-audit-log.js';
+import type { KeyRing } from '../keys/key-ring.js';
+import type { Lockout } from '../lockout/create-lockout.js';
+import type { MfaReason } from '../mfa/requirement.js';
+import type { RecoveryCodeSet } from '../mfa/recovery-codes.js';
+import type { MustChangeReason } from '../password/age.js';
+import type { BreachedPasswordFilter } from '../password/breached/create-filter.js';
+import type { CompromiseSource } from '../password/compromise.js';
+import type { PasswordHasher } from '../password/hash/create-hasher.js';
+import type { PasswordIssue } from '../password/issues.js';
+import type { Policy } from '../policy/define-policy.js';
+import type { AuthMethod, Session, SessionAlgorithm, SessionKeyPair, SessionManager } from '../session/create-session-manager.js';
+import type { KanmonStore } from '../store/store.js';
+
+// ─── Accounts: the app's own records, read through a tiny repository ───────────
+
+/** Why an account's password must be changed before it may be used (set by kanmon; `compromised` is its own flag). */
+export type AccountMustChange = Exclude<MustChangeReason, 'compromised'>;
+
+/**
+ * One user account as kanmon reads it. The app owns the record (its own
+ * database, its own extra columns); kanmon reads these fields and writes them
+ * back through {@link AccountRepository.update}. No field holds a secret in
+ * the clear: the password is a PHC hash, the TOTP secret is sealed
+ * (AES-256-GCM under the key ring), recovery codes are keyed hashes.
+ */
+export interface AccountRecord {
+  /** Stable id (the session's `sub`). */
+  readonly id: string;
+  /** The tenant (municipality) the account belongs to. */
+  readonly tenant: string;
+  /** The login name, as the user types it. */
+  readonly username: string;
+  /** PHC string from the hasher (Argon2id, PBKDF2, or a legacy format kanmon reads). */
+  readonly passwordHash: string;
+  /** When the password was set (epoch ms): age rules and minimum age read it. */
+  readonly passwordChangedAt: number;
+  /** Earlier password hashes, newest first, without the current one (`policy.password.history`). */
+  readonly passwordHistory: readonly string[];
+  /** Set when the password was issued rather than chosen (`initial`, `admin_reset`) or the policy changed. */
+  readonly mustChangePassword: AccountMustChange | null;
+  /** The password is known or suspected to be compromised (RM-23, FNB-3.1.4). */
+  readonly compromised: boolean;
+  /** A disabled account cannot log in; the caller sees `invalid_credentials` all the same. */
+  readonly disabled: boolean;
+  /** Role names; those in `policy.mfa.privilegedRoles` must use MFA (SEC-13). */
+  readonly roles: readonly string[];
+  /** Confirmed TOTP secret, sealed (`confirmTotp` writes it); `null` = not enrolled. */
+  readonly totpSecret: string | null;
+  /** A TOTP enrolment awaiting its first code (`enrollTotp` writes it); `null` when none. */
+  readonly totpPendingSecret: string | null;
+  /** Recovery codes as keyed hashes (`confirmTotp` writes them); `null` when none. */
+  readonly recoveryCodes: RecoveryCodeSet | null;
+  /** Used by the password context rule (its local part must not appear in the password). */
+  readonly email?: string | null | undefined;
+  /** Shown in UIs; never used in a decision. */
+  readonly displayName?: string | null | undefined;
+}
+
+/** What kanmon writes back: a subset of the fields, never `id` or `tenant`. */
+export type AccountPatch = Partial<Omit<AccountRecord, 'id' | 'tenant'>>;
+
+/** A new account for {@link AccountRepository.create}. */
+export type NewAccount = AccountRecord;
+
+/**
+ * How kanmon reads and writes the app's accounts. Implement it over your own
+ * database; `memoryAccounts()` is one for tests and the demo.
+ *
+ * Every method is scoped by tenant: an account of one tenant is never found
+ * through another tenant's id.
+ */
+export interface AccountRepository {
+  /** The account whose login name is `username` (the app decides case rules), or `null`. */
+  find(tenant: string, username: string): Promise<AccountRecord | null>;
+  /** The account with this id, or `null`. */
+  findById(tenant: string, id: string): Promise<AccountRecord | null>;
+  /** Apply `patch` to the account. Resolve once it is stored. */
+  update(tenant: string, id: string, patch: AccountPatch): Promise<void>;
+  /** Insert a new account (`Kanmon.createAccount`); optional for apps that create accounts themselves. */
+  create?(account: NewAccount): Promise<void>;
+}
+
+// ─── Options ──────────────────────────────────────────────────────────────────
+
+/** Registered devices (SEC-6.3). */
+export interface KanmonDeviceOptions {
+  /** Where device records live. @default an in-memory registry */
+  readonly registry?: DeviceRegistry;
+  /** MAC keys of device tokens. @default derived from the key ring (purpose `device-token`) */
+  readonly keys?: DeviceTokenKeys;
+}
+
+/** Options of `createKanmon`. */
+export interface KanmonOptions {
+  /** From `definePolicy`: every control reads its section. */
+  readonly policy: Policy;
+  /** Security state shared by every instance: lockout counters, TOTP replay guard, session epochs. */
+  readonly store: KanmonStore;
+  /** The app's accounts. */
+  readonly accounts: AccountRepository;
+  /** Seals TOTP secrets, signs sessions and challenges, keys recovery codes and device tokens. */
+  readonly keyRing: KeyRing;
+  /** Every decision is appended here (HMAC-chained). */
+  readonly audit: AuditLog;
+  /** The clock, epoch ms. */
+  readonly now: () => number;
+  /** @default createPasswordHasher({ policy, keyRing }) */
+  readonly hasher?: PasswordHasher;
+  /** Offline breached-password filter, needed when `policy.password.breached.offline` is on. */
+  readonly breachedFilter?: BreachedPasswordFilter;
+  /** Registered devices. */
+  readonly devices?: KanmonDeviceOptions;
+  /** Session signing: overrides `policy.session.algorithm`; PS256 needs `sessionKeyPairs`. */
+  readonly sessionAlgorithm?: SessionAlgorithm;
+  /** PS256 key pairs by key-ring id. */
+  readonly sessionKeyPairs?: Readonly<Record<string, SessionKeyPair>>;
+  /** Lifetime of an `mfa_required` / `password_change_required` challenge. @default 300_000 (5 min) */
+  readonly challengeTtlMs?: number;
+  /** Warn when fewer recovery codes than this remain. @default 3 */
+  readonly recoveryCodesLowWater?: number;
+  /** `iss` of sessions and challenges. @default 'kanmon' */
+  readonly issuer?: string;
+}
+
+// ─── Login ────────────────────────────────────────────────────────────────────
+
+/**
+ * Facts about where a request comes from. Pass `request` (an adapter passes the
+ * Node request): kanmon resolves the client address through the trusted
+ * proxies, TLS and the client certificate itself. Without `request`, pass what
+ * you resolved yourself.
+ */
+export interface RequestFacts {
+  /** The HTTP request (Node `IncomingMessage` fits). When present, `clientIp`, `tls` and `clientCert` are ignored. */
+  readonly request?: AccessRequest | undefined;
+  /** The client address, already resolved through trusted proxies; `null` = unknown (in no list). */
+  readonly clientIp?: string | null | undefined;
+  /** TLS protects this request up to the app, or up to a trusted proxy. @default false (so `requireTls` refuses) */
+  readonly tls?: boolean | undefined;
+  /** The client certificate check's result (`createClientCertPolicy`), if the caller made one. */
+  readonly clientCert?: ClientCertResult | null | undefined;
+  /** The device token the client presented (`registerDevice` returned it). */
+  readonly deviceId?: string | null | undefined;
+  /** Recorded in the audit event. */
+  readonly userAgent?: string | undefined;
+  /** The access rule to apply (a key of `policy.access.routes`); absent = `defaultRule`. */
+  readonly route?: string | null | undefined;
+}
+
+/** What {@link Kanmon.login} needs. */
+export interface LoginInput extends RequestFacts {
+  readonly tenant: string;
+  readonly username: string;
+  readonly password: string;
+}
+
+/** Something the user should be told after a successful step. */
+export type LoginWarning =
+  | { readonly code: 'password_expires_soon'; readonly daysLeft: number; readonly expiresAt: number }
+  | { readonly code: 'out_of_hours' }
+  | { readonly code: 'recovery_codes_low'; readonly remaining: number };
+
+/**
+ * Why a login (or a step of it) was refused, as the *caller* may show it.
+ * Unknown user, wrong password and disabled account are all
+ * `invalid_credentials`; the audit event keeps the real reason.
+ */
+export type LoginDenyReason =
+  | 'invalid_credentials'
+  | 'locked'
+  | 'throttled'
+  | 'tls_required'
+  | 'not_internal'
+  | 'ip_not_allowed'
+  | 'client_cert_required'
+  | 'device_not_registered'
+  | 'out_of_hours'
+  | 'unavailable';
+
+/** A session was issued. */
+export interface LoginAuthenticated {
+  readonly status: 'authenticated';
+  readonly session: Session;
+  /** The session token (a JWT): put it in the `__Host-` cookie. */
+  readonly token: string;
+  readonly warnings: readonly LoginWarning[];
+}
+
+/** The password was right; a second factor is needed. */
+export interface LoginMfaRequired {
+  readonly status: 'mfa_required';
+  /** Short-lived signed challenge for `verifyMfa` (or `enrollTotp`/`confirmTotp` when not enrolled). */
+  readonly challenge: string;
+  /** When the challenge ends (epoch ms). */
+  readonly expiresAt: number;
+  /** Why MFA is required (privileged role, outside the internal networks, …). */
+  readonly reasons: readonly MfaReason[];
+  /** `false`: the account has no confirmed TOTP yet; enrol with the challenge first. */
+  readonly enrolled: boolean;
+  readonly warnings: readonly LoginWarning[];
+}
+
+/** The password was right but must be changed before anything else (`changePassword` with the challenge). */
+export interface LoginPasswordChangeRequired {
+  readonly status: 'password_change_required';
+  /** `initial` / `admin_reset` (issued password), `compromised`, `policy_changed`, or `expired` (age). */
+  readonly reason: MustChangeReason | 'expired';
+  readonly challenge: string;
+  readonly expiresAt: number;
+}
+
+/** Refused. */
+export interface LoginDenied {
+  readonly status: 'denied';
+  readonly reason: LoginDenyReason;
+  /** For `locked`, `throttled`, `unavailable`: ms until a retry may succeed; `null` = until an administrator acts. */
+  readonly retryAfterMs?: number | null;
+}
+
+/** The answer of {@link Kanmon.login}. */
+export type LoginResult = LoginAuthenticated | LoginMfaRequired | LoginPasswordChangeRequired | LoginDenied;
+
+// ─── MFA ──────────────────────────────────────────────────────────────────────
+
+/** Why a second-factor step was refused. */
+export type MfaDenyReason =
+  /** The challenge is malformed, forged, of another stage, already used, or expired. */
+  | 'invalid_challenge'
+  | 'invalid_code'
+  | 'replayed'
+  | 'already_used'
+  | 'not_enrolled'
+  /** `enrollTotp` / `confirmTotp` with a login challenge for an account that has a second factor already. */
+  | 'already_enrolled'
+  | 'locked'
+  | 'unavailable';
+
+export interface MfaDenied {
+  readonly status: 'denied';
+  readonly reason: MfaDenyReason;
+  readonly retryAfterMs?: number | null;
+}
+
+/** The answer of {@link Kanmon.verifyMfa}. */
+export type VerifyMfaResult = LoginAuthenticated | MfaDenied;
+
+/** Who an enrolment is for: a login's challenge (first enrolment) or a verified session. */
+export type EnrollTarget = { readonly challenge: string } | { readonly session: Session };
+
+/** The answer of {@link Kanmon.enrollTotp}: show the QR code / secret once. */
+export type EnrollTotpResult =
+  | {
+      readonly status: 'pending';
+      /** Base32 secret, for typing in by hand. Show once. */
+      readonly secret: string;
+      /** `otpauth://` URI. */
+      readonly uri: string;
+      /** SVG QR code of the URI. */
+      readonly qrSvg: string;
+    }
+  | MfaDenied;
+
+/** The answer of {@link Kanmon.confirmTotp}. */
+export type ConfirmEnrollmentResult =
+  /** Enrolled through a login challenge: the login completes. `recoveryCodes` are shown once. */
+  | (LoginAuthenticated & { readonly recoveryCodes: readonly string[] })
+  /** Enrolled from a session. */
+  | { readonly status: 'enrolled'; readonly recoveryCodes: readonly string[] }
+  | MfaDenied;
+
+// ─── Passwords ────────────────────────────────────────────────────────────────
+
+/** Who is changing a password: a login's `password_change_required` challenge, or a session. */
+export type ChangePasswordInput = RequestFacts &
+  ({ readonly challenge: string } | { readonly session: Session }) & {
+    /** Always required, even with a challenge. */
+    readonly currentPassword: string;
+    readonly newPassword: string;
+  };
+
+/** Why a password change was refused. */
+export type ChangePasswordDenyReason =
+  | 'invalid_challenge'
+  | 'invalid_credentials'
+  | 'locked'
+  | 'throttled'
+  | 'unavailable'
+  /** `issues` says which rules failed (codes for `formatIssue`). */
+  | 'policy'
+  /** One of the last `policy.password.history` passwords. */
+  | 'reused'
+  /** `policy.password.minAgeDays` not yet reached (`retryAfterMs`). */
+  | 'too_soon';
+
+export type ChangePasswordResult =
+  | {
+      readonly status: 'changed';
+      /**
+       * What happens next: with a challenge, the login continues (`authenticated`
+       * or `mfa_required`); with a session, a fresh session (every other one is revoked).
+       */
+      readonly next: LoginAuthenticated | LoginMfaRequired;
+    }
+  | {
+      readonly status: 'denied';
+      readonly reason: ChangePasswordDenyReason;
+      readonly issues?: readonly PasswordIssue[];
+      readonly retryAfterMs?: number | null;
+    };
+
+// ─── Administration ───────────────────────────────────────────────────────────
+
+/** Every administrative call names who does it and to whom. Authorise the actor first (`requireRole`). */
+export interface AdminInput {
+  readonly tenant: string;
+  /** The administrator's account id (audited as `actor`). */
+  readonly actor: string;
+  /** The account acted on (audited as `target`). */
+  readonly accountId: string;
+  readonly userAgent?: string | undefined;
+  readonly clientIp?: string | null | undefined;
+}
+
+/** The answer of an administrative call. */
+export type AdminResult<T extends object = object> = ({ readonly ok: true } & T) | { readonly ok: false; readonly reason: 'not_found' | 'unavailable' };
+
+export interface CreateAccountInput {
+  readonly tenant: string;
+  readonly actor: string;
+  readonly username: string;
+  readonly roles?: readonly string[];
+  readonly email?: string | null;
+  readonly displayName?: string | null;
+  /** @default a random id */
+  readonly id?: string;
+  readonly userAgent?: string | undefined;
+  readonly clientIp?: string | null | undefined;
+}
+
+export interface RegisterDeviceAdminInput {
+  readonly tenant: string;
+  readonly actor: string;
+  /** The one account it may be used for; `null`/absent = a shared terminal of the tenant. */
+  readonly accountId?: string | null;
+  readonly label?: string | null;
+  /** A certificate device: the PEM/DER certificate or its SHA-256 fingerprint. */
+  readonly certificate?: string | Uint8Array;
+  readonly fingerprintSha256?: string;
+}
+
+export interface RevokeDeviceAdminInput {
+  readonly tenant: string;
+  readonly actor: string;
+  readonly deviceId: string;
+  readonly reason?: string | null;
+}
+
+// ─── The orchestrator ─────────────────────────────────────────────────────────
+
+/** What `createKanmon` returns. Every method audits its decision. */
+export interface Kanmon {
+  readonly policy: Policy;
+  /** The session manager: `verify(token, { tenant })` on every request. */
+  readonly sessions: SessionManager;
+  /** The access evaluator, for `requireAccess(routeName)` guards. */
+  readonly access: AccessEvaluator;
+  /** The lockout (status pages, custom flows). */
+  readonly lockout: Lockout;
+  /** The hasher in use. */
+  readonly hasher: PasswordHasher;
+
+  /** Log in (the order of docs/login-flow.md). Never throws for user input. */
+  login(input: LoginInput): Promise<LoginResult>;
+  /** Complete an `mfa_required` login with a TOTP code or a recovery code. */
+  verifyMfa(challenge: string, code: string, facts?: RequestFacts): Promise<VerifyMfaResult>;
+  /** Change a password (current one required; full policy, history, minimum age). Revokes every other session. */
+  changePassword(input: ChangePasswordInput): Promise<ChangePasswordResult>;
+  /** Start a TOTP enrolment (stored as pending on the account). */
+  enrollTotp(target: EnrollTarget): Promise<EnrollTotpResult>;
+  /** Confirm the pending enrolment with the first code; issues recovery codes. */
+  confirmTotp(target: EnrollTarget, code: string, facts?: RequestFacts): Promise<ConfirmEnrollmentResult>;
+  /** Log one session out (the token or the verified session). */
+  logout(session: Session, facts?: RequestFacts): Promise<void>;
+
+  /** Create an account with a one-time initial password (must change at first login). Needs `accounts.create`. */
+  createAccount(input: CreateAccountInput): Promise<AdminResult<{ readonly account: AccountRecord; readonly initialPassword: string }>>;
+  /** Issue a random one-time password (the admin never chooses it); it must be changed at the next login. Revokes sessions. */
+  adminResetPassword(input: AdminInput): Promise<AdminResult<{ readonly temporaryPassword: string }>>;
+  /** Mark the password compromised: sessions are revoked at once; the next login must change it. */
+  markCompromised(input: AdminInput & { readonly source?: CompromiseSource }): Promise<AdminResult<{ readonly alreadyCompromised: boolean }>>;
+  /** Lift the account's password and MFA locks. */
+  adminUnlock(input: AdminInput): Promise<AdminResult<{ readonly wasLocked: boolean }>>;
+  /** Revoke every session of the account (logout everywhere, admin lock). */
+  revokeSessions(input: AdminInput): Promise<AdminResult>;
+  /** Disable or enable the account (disabling revokes its sessions). */
+  setDisabled(input: AdminInput & { readonly disabled: boolean }): Promise<AdminResult>;
+  grantRole(input: AdminInput & { readonly role: string }): Promise<AdminResult<{ readonly roles: readonly string[] }>>;
+  /** Revoking a role revokes the account's sessions (their tokens carry the roles). */
+  revokeRole(input: AdminInput & { readonly role: string }): Promise<AdminResult<{ readonly roles: readonly string[] }>>;
+  /** Register a terminal; the token (for token devices) is returned once. */
+  registerDevice(input: RegisterDeviceAdminInput): Promise<{ readonly device: RegisteredDevice; readonly token: string | null }>;
+  /** `true` when the device was usable until now. */
+  revokeDevice(input: RevokeDeviceAdminInput): Promise<boolean>;
+}
+
+export type { AuthMethod };

@@ -1,0 +1,165 @@
+/**
+ * What the adapter behaviour suite runs on: a real `createKanmon` (memory store,
+ * memory accounts, memory audit sink, cheap Argon2id parameters), a manual
+ * clock, and an HTTP(S) client over node:http(s) that returns the raw bytes.
+ */
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
+import { createAuditLog, createKeyRing, createPasswordHasher, definePolicy, memoryAuditSink, memoryStore } from '../../src/index.js';
+import type { PolicyOverrides } from '../../src/index.js';
+import { createKanmon } from '../../src/login/create-kanmon.js';
+import { memoryAccounts } from '../../src/login/memory-accounts.js';
+import type { AccountRecord, Kanmon } from '../../src/login/types.js';
+
+/** Tuesday 2026-11-24 10:00 JST: inside the funabashi business hours. */
+export const TUESDAY_10_JST = Date.UTC(2026, 10, 24, 1, 0, 0);
+
+export interface Clock {
+  readonly now: () => number;
+  readonly advance: (ms: number) => void;
+  readonly set: (ms: number) => void;
+}
+
+export function manualClock(start = TUESDAY_10_JST): Clock {
+  let t = start;
+  return {
+    now: () => t,
+    advance: (ms) => {
+      t += ms;
+    },
+    set: (ms) => {
+      t = ms;
+    },
+  };
+}
+
+export const PASSWORD = 'Kanmon#Gate2026';
+export const TENANT = 'funabashi';
+
+export interface TestKanmon {
+  readonly kanmon: Kanmon;
+  readonly clock: Clock;
+  readonly accounts: ReturnType<typeof memoryAccounts>;
+}
+
+/** The funabashi preset with cheap hashing, loopback as the internal network, and the test's overrides. */
+export function testPolicy(overrides: PolicyOverrides = {}) {
+  return definePolicy('funabashi', {
+    hashing: { argon2: { memoryKiB: 1024, iterations: 1, parallelism: 1 } },
+    mfa: { internalNetworks: ['127.0.0.0/8', '::1/128'] },
+    ...overrides,
+  });
+}
+
+function account(id: string, username: string, passwordHash: string, patch: Partial<AccountRecord> = {}, tenant = TENANT): AccountRecord {
+  return {
+    id,
+    tenant,
+    username,
+    passwordHash,
+    passwordChangedAt: TUESDAY_10_JST - 86_400_000,
+    passwordHistory: [],
+    mustChangePassword: null,
+    compromised: false,
+    disabled: false,
+    roles: ['staff'],
+    totpSecret: null,
+    totpPendingSecret: null,
+    recoveryCodes: null,
+    ...patch,
+  };
+}
+
+/**
+ * A real Kanmon with these accounts (password {@link PASSWORD} for all):
+ * `yamada` (staff), `kanri` (admin: MFA at login), `taishoku` (disabled),
+ * `shinjin` (must change its initial password), `lock1`…`lock9` (for lockout),
+ * and `yamada` in tenant `ichikawa` too.
+ */
+export async function testKanmon(overrides: PolicyOverrides = {}, clock = manualClock()): Promise<TestKanmon> {
+  const policy = testPolicy(overrides);
+  const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });
+  const hasher = createPasswordHasher({ policy, keyRing });
+  const hash = await hasher.hash(PASSWORD);
+  const accounts = memoryAccounts([
+    account('u-yamada', 'yamada', hash),
+    account('u-kanri', 'kanri', hash, { roles: ['admin'] }),
+    account('u-taishoku', 'taishoku', hash, { disabled: true }),
+    account('u-shinjin', 'shinjin', hash, { mustChangePassword: 'initial' }),
+    ...Array.from({ length: 9 }, (_, i) => account(`u-lock${i + 1}`, `lock${i + 1}`, hash)),
+    account('u-yamada-ichikawa', 'yamada', hash, {}, 'ichikawa'),
+  ]);
+  const audit = createAuditLog({ sink: memoryAuditSink(), keyRing, stream: 'test', now: clock.now, policy });
+  const kanmon = createKanmon({ policy, store: memoryStore({ now: clock.now }), accounts, keyRing, audit, now: clock.now, hasher });
+  return { kanmon, clock, accounts };
+}
+
+export interface TlsMaterial {
+  readonly ca: string;
+  readonly key: string;
+  readonly cert: string;
+}
+
+export interface Answer {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  /** The raw body bytes. */
+  readonly bytes: Buffer;
+  readonly text: string;
+  json(): unknown;
+  /** The `Set-Cookie` values. */
+  readonly cookies: readonly string[];
+}
+
+export interface RequestOptions {
+  readonly method?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** An object is sent as JSON; a string or Buffer as is. */
+  readonly body?: unknown;
+  /** TLS: trust this CA; optionally present a client certificate. */
+  readonly tls?: { readonly ca: string; readonly cert?: string; readonly key?: string };
+}
+
+/** One real HTTP(S) request to the loopback server. */
+export function request(port: number, path: string, options: RequestOptions = {}): Promise<Answer> {
+  const { method = 'GET', headers = {}, body, tls } = options;
+  let payload: Buffer | undefined;
+  const sendHeaders: Record<string, string> = { ...headers };
+  if (body !== undefined) {
+    payload = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+    if (typeof body !== 'string' && !Buffer.isBuffer(body)) sendHeaders['content-type'] ??= 'application/json';
+    sendHeaders['content-length'] = String(payload.length);
+  }
+  return new Promise((resolve, reject) => {
+    const common = { host: '127.0.0.1', port, path, method, headers: sendHeaders, agent: false as const };
+    const req = tls
+      ? https.request({ ...common, ca: tls.ca, servername: 'localhost', ...(tls.cert ? { cert: tls.cert, key: tls.key } : {}) })
+      : http.request(common);
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const bytes = Buffer.concat(chunks);
+        const text = bytes.toString('utf8');
+        const setCookie = res.headers['set-cookie'];
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes, text, json: () => JSON.parse(text) as unknown, cookies: setCookie ?? [] });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** The `name=value` pair of a `Set-Cookie` line, for a `Cookie` header. */
+export function cookiePair(setCookie: string): string {
+  return setCookie.split(';')[0] ?? '';
+}
+
+/** The value of a `Set-Cookie` line. */
+export function cookieValue(setCookie: string): string {
+  const pair = cookiePair(setCookie);
+  return pair.slice(pair.indexOf('=') + 1);
+}
