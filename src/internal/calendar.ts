@@ -2,7 +2,11 @@
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-function formatter(timeZone: string): Intl.DateTimeFormat {
+/**
+ * A cached `Intl.DateTimeFormat` giving the numeric wall-clock fields (24-hour) of an
+ * instant in `timeZone`. Throws a RangeError for an unknown zone.
+ */
+export function wallClockFormatter(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
@@ -25,7 +29,7 @@ const DAY_MS = 86_400_000;
 /** The wall-clock fields of `epochMs` in `timeZone`. */
 function wallClock(epochMs: number, timeZone: string): { y: number; mo: number; d: number; h: number; mi: number; s: number } {
   const parts: Record<string, number> = {};
-  for (const p of formatter(timeZone).formatToParts(epochMs)) {
+  for (const p of wallClockFormatter(timeZone).formatToParts(epochMs)) {
     if (p.type !== 'literal') parts[p.type] = Number(p.value);
   }
   return { y: parts.year!, mo: parts.month!, d: parts.day!, h: parts.hour!, mi: parts.minute!, s: parts.second! };

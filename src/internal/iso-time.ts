@@ -1,4 +1,5 @@
 import { KanmonError } from '../errors.js';
+import { wallClockFormatter } from './calendar.js';
 
 /**
  * Formats epoch milliseconds as ISO 8601 in one IANA zone with that zone's
@@ -17,16 +18,7 @@ const millis = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0')
 export function createIsoTimeFormatter(timeZone: string): IsoTimeFormatter {
   let parts: Intl.DateTimeFormat;
   try {
-    parts = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
+    parts = wallClockFormatter(timeZone);
   } catch (cause) {
     throw new KanmonError('ERR_INVALID_ARGUMENT', `unknown time zone '${timeZone}'`, { cause });
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cryptrecSessionAlgorithms } from '../session/algorithms.js';
 
 /**
  * The zod schema of a kanmon policy. Every control reads its section of one
@@ -287,9 +288,9 @@ export const policySchema = z
         message: "cryptoProfile 'cryptrec' needs a CRYPTREC-built hash: 'pbkdf2-sha256' or 'pbkdf2-sha512'",
       });
     }
-    if (p.cryptoProfile === 'cryptrec' && p.session.algorithm === 'EdDSA') {
-      // SEC-17, FNB-2.4: the same set createSessionManager accepts under the profile (cryptrecSessionAlgorithms).
-      ctx.addIssue({ code: 'custom', path: ['session', 'algorithm'], message: "cryptoProfile 'cryptrec' allows ES256, PS256 or HS256 session signatures" });
+    if (p.cryptoProfile === 'cryptrec' && !cryptrecSessionAlgorithms.includes(p.session.algorithm)) {
+      // SEC-17, FNB-2.4: the same set createSessionManager accepts under the profile.
+      ctx.addIssue({ code: 'custom', path: ['session', 'algorithm'], message: `cryptoProfile 'cryptrec' allows ${cryptrecSessionAlgorithms.slice(0, -1).join(', ')} or ${cryptrecSessionAlgorithms.at(-1) ?? ''} session signatures` });
     }
     if (p.session.idleTimeoutMs > p.session.absoluteTimeoutMs) {
       ctx.addIssue({ code: 'custom', path: ['session', 'idleTimeoutMs'], message: 'must not exceed session.absoluteTimeoutMs' });

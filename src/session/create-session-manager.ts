@@ -4,15 +4,10 @@ import { KanmonError } from '../errors.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import { assertTenant, trustedKey } from '../store/key.js';
 import type { KanmonStore } from '../store/store.js';
+import { type SessionAlgorithm, cryptrecSessionAlgorithms } from './algorithms.js';
 
-/** JWS algorithms a session may be signed with. `none` is never one of them. */
-export type SessionAlgorithm = 'ES256' | 'EdDSA' | 'PS256' | 'HS256';
-
-/**
- * Algorithms on the CRYPTREC list (LS-0001-2022): ECDSA P-256, RSA-PSS and
- * HMAC-SHA-256. EdDSA is left out of the strict profile.
- */
-export const cryptrecSessionAlgorithms: readonly SessionAlgorithm[] = ['ES256', 'PS256', 'HS256'];
+export { cryptrecSessionAlgorithms };
+export type { SessionAlgorithm };
 
 /** How the user authenticated (RFC 8176 values). */
 export type AuthMethod = 'pwd' | 'otp' | 'cert' | 'hwk' | 'mfa';

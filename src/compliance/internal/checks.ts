@@ -1,6 +1,7 @@
 import type { DeepReadonly } from '../../internal/deep.js';
 import type { CharacterClass, PolicySettings } from '../../policy/schema.js';
 import { characterClasses } from '../../policy/schema.js';
+import { cryptrecSessionAlgorithms } from '../../session/algorithms.js';
 
 /**
  * What each clause demands of a policy, as pure checks over its settings.
@@ -64,7 +65,6 @@ export const MAX_IDLE_MS = 30 * 60_000;
 /** kanmon's reading of "change periodically" (RM-22, RM-36): at least once a year. */
 export const MAX_PASSWORD_AGE_DAYS = 365;
 /** JWS algorithms whose primitives are on the CRYPTREC e-Government Recommended Ciphers List. */
-export const CRYPTREC_SESSION_ALGORITHMS: readonly string[] = ['ES256', 'PS256', 'HS256'];
 
 const weak = (code: FindingCode, params: Finding['params'] = {}): Finding => ({ verdict: 'weakened', code, params });
 const unset = (code: FindingCode, params: Finding['params'] = {}): Finding => ({ verdict: 'not_configured', code, params });
@@ -306,8 +306,8 @@ export const cryptrec: Check = (s) => [
   item(
     'session.algorithm',
     s.session.algorithm,
-    CRYPTREC_SESSION_ALGORITHMS.join(' | '),
-    CRYPTREC_SESSION_ALGORITHMS.includes(s.session.algorithm) ? undefined : weak('algorithm_not_listed', { path: 'session.algorithm', value: s.session.algorithm }),
+    cryptrecSessionAlgorithms.join(' | '),
+    cryptrecSessionAlgorithms.includes(s.session.algorithm) ? undefined : weak('algorithm_not_listed', { path: 'session.algorithm', value: s.session.algorithm }),
   ),
   ...on('access.requireTls')(s),
 ];
