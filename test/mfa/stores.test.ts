@@ -6,7 +6,6 @@
  * second-factor lock is shared by every instance.
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -21,7 +20,8 @@ import {
 import type { KanmonStore, Policy } from '../../src/index.js';
 import { postgresStore } from '../../src/postgres/index.js';
 import { redisStore } from '../../src/redis/index.js';
-import { type PostgresServer, type RedisServer, requireService, startPostgres, startRedis } from '../support/services.js';
+import { useRedisServer } from '../support/redis.js';
+import { type PostgresServer, requireService, startPostgres } from '../support/services.js';
 import { manualClock, policyWith, testKeyRing, totpAt } from './support.js';
 
 /** One application instance: its own store object (and connection) over the shared backend. */
@@ -99,23 +99,8 @@ suite('memory', () => {
 
 const hasRedis = requireService('redis');
 describe.skipIf(!hasRedis)('shared Redis', () => {
-  let server: RedisServer;
-  const clients: Redis[] = [];
-  beforeAll(async () => {
-    server = await startRedis();
-  });
-  afterAll(async () => {
-    await Promise.all(clients.map((c) => c.quit()));
-    await server?.stop();
-  });
-  suite('redis', () => {
-    for (let i = 0; i < 2; i++) {
-      const client = new Redis(server.url);
-      client.on('error', () => undefined); // ioredis reports lost connections as events
-      clients.push(client);
-    }
-    return clients.map((client) => ({ store: redisStore({ client }) }));
-  });
+  const redis = useRedisServer();
+  suite('redis', () => [{ store: redisStore({ client: redis.client() }) }, { store: redisStore({ client: redis.client() }) }]);
 });
 
 const hasPostgres = requireService('postgres');

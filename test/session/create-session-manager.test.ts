@@ -6,8 +6,7 @@
 import { createHmac, createPublicKey, randomBytes, webcrypto } from 'node:crypto';
 import fc from 'fast-check';
 import { SignJWT, decodeJwt, decodeProtectedHeader, importJWK } from 'jose';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   KanmonError,
   type KanmonStore,
@@ -18,7 +17,8 @@ import {
   memoryStore,
 } from '../../src/index.js';
 import { redisStore } from '../../src/redis/index.js';
-import { type RedisServer, requireService, startRedis } from '../support/services.js';
+import { useRedisServer } from '../support/redis.js';
+import { requireService } from '../support/services.js';
 
 const MIN = 60_000;
 
@@ -284,24 +284,13 @@ describe('configuration', () => {
 
 const hasRedis = requireService('redis');
 describe.skipIf(!hasRedis)('sessions over a shared Redis store (two instances, each with its own verified-token cache)', () => {
-  let server: RedisServer;
-  const clients: Redis[] = [];
-  beforeAll(async () => {
-    server = await startRedis();
-  });
-  afterAll(async () => {
-    await Promise.all(clients.map((c) => c.quit()));
-    await server?.stop();
-  });
+  const redis = useRedisServer();
 
   function instances() {
     let clock = Date.UTC(2026, 3, 1);
     const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });
     const make = () => {
-      const client = new Redis(server.url);
-      client.on('error', () => undefined);
-      clients.push(client);
-      return createSessionManager({ keyRing, store: redisStore({ client }), idleTimeoutMs: 15 * MIN, absoluteTimeoutMs: 60 * MIN, now: () => clock });
+      return createSessionManager({ keyRing, store: redisStore({ client: redis.client() }), idleTimeoutMs: 15 * MIN, absoluteTimeoutMs: 60 * MIN, now: () => clock });
     };
     const tenant = `t-${randomBytes(4).toString('hex')}`;
     return { a: make(), b: make(), tenant, advance: (ms: number) => (clock += ms) };
