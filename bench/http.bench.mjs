@@ -8,17 +8,17 @@
 // TLS check (X-Forwarded-Proto from a trusted proxy), cookie parsing, ES256 token
 // verification (pre-imported keys + the bounded verified-token cache), and the two
 // revocation reads from the store (epoch, logout mark), which are never cached.
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { figure } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const DURATION_S = Number(process.env.KANMON_BENCH_HTTP_SECONDS ?? 2);
+const DURATION_S = Number(process.env.KANMON_BENCH_HTTP_SECONDS ?? 3);
 // Cases are interleaved (bare, TLS check, guarded, bare, …) and the median of the rounds kept,
 // so a burst of load from elsewhere on the machine hits every case alike.
-const ROUNDS = 3;
+const ROUNDS = 5;
 const CONNECTIONS = 16;
 
 function cannon(url, headers, duration) {
@@ -28,6 +28,15 @@ function cannon(url, headers, duration) {
 }
 
 let child;
+
+function pin(pid, cpu) {
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
 const serverCpuUs = () =>
   new Promise((resolve) => {
     const onMessage = (message) => {
@@ -71,6 +80,9 @@ export default async function run() {
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
   });
   const { servers, token, cookieName } = ready;
+  // On a 2-core machine the scheduler otherwise moves the load generator and the servers between
+  // cores, which swings req/s by ±30% run to run: give each its own core where taskset exists.
+  const pinned = pin(child.pid, 1) && pin(process.pid, 0);
   const proxy = { 'x-forwarded-proto': 'https' };
   const withSession = { ...proxy, cookie: `${cookieName}=${token}` };
   const url = (port, path) => `http://127.0.0.1:${port}${path}`;
@@ -85,7 +97,7 @@ export default async function run() {
       rows.push({ framework, bare, tlsOnly, guarded });
     }
     const lines = [
-      `\n### HTTP: requireSession (ES256) vs a bare route — autocannon, ${CONNECTIONS} connections, median of ${ROUNDS} interleaved ${DURATION_S} s rounds per case, loopback`,
+      `\n### HTTP: requireSession (ES256) vs a bare route — autocannon, ${CONNECTIONS} connections, median of ${ROUNDS} interleaved ${DURATION_S} s rounds per case, loopback${pinned ? ', load generator and servers pinned to separate cores' : ''}`,
       '',
       '| framework | bare route req/s | + kanmon TLS check req/s | + requireSession req/s | requireSession ÷ bare (req/s) | server CPU µs/req bare / guarded | requireSession ÷ bare (by CPU) | p99 ms bare / guarded |',
       '|---|---:|---:|---:|---:|---:|---:|---:|',
