@@ -16,6 +16,7 @@ import {
   memoryAccounts,
   memoryAuditSink,
   memoryStore,
+  newAccount,
 } from '../dist/index.js';
 import { compare, figure } from './harness.mjs';
 
@@ -31,21 +32,7 @@ async function world() {
   const hasher = createPasswordHasher({ policy, keyRing });
   const accounts = memoryAccounts();
   const passwordHash = await hasher.hash(password);
-  await accounts.create({
-    id: 'u-1',
-    tenant,
-    username: 'sato',
-    passwordHash,
-    passwordChangedAt: now(),
-    passwordHistory: [],
-    mustChangePassword: null,
-    compromised: false,
-    disabled: false,
-    roles: [],
-    totpSecret: null,
-    totpPendingSecret: null,
-    recoveryCodes: null,
-  });
+  await accounts.create(newAccount({ id: 'u-1', tenant, username: 'sato', passwordHash, passwordChangedAt: now() }));
   const audit = createAuditLog({ sink: memoryAuditSink(), keyRing, stream: 'bench', now });
   const kanmon = createKanmon({ policy, store: memoryStore({ now }), accounts, hasher, keyRing, audit, now });
   return { kanmon, hasher, passwordHash, keyRing, now };

@@ -188,6 +188,8 @@ export * from './audit/index.js';
 
 export { createKanmon } from './login/create-kanmon.js';
 export { memoryAccounts } from './login/memory-accounts.js';
+export { newAccount } from './login/new-account.js';
+export type { NewAccountInit } from './login/new-account.js';
 export type { MemoryAccounts } from './login/memory-accounts.js';
 export type {
   AccountMustChange,

@@ -21,6 +21,7 @@ import { type AuthMethod, type Session, createSessionManager } from '../session/
 import { assertTenant, isTenantId, trustedKey } from '../store/key.js';
 import { type ChallengeClaims, type ChallengeStage, readChallenge, signChallenge } from './internal/challenge.js';
 import { temporaryPassword } from './internal/temporary-password.js';
+import { newAccount } from './new-account.js';
 import type {
   AccountRecord,
   AdminInput,
@@ -626,23 +627,17 @@ export function createKanmon(options: KanmonOptions): Kanmon {
       const roles = [...(input.roles ?? [])];
       if (!roles.every((r) => typeof r === 'string' && r.length > 0 && r.length <= 128)) throw new KanmonError('ERR_INVALID_ARGUMENT', 'createAccount: roles must be non-empty strings');
       const initialPassword = temporaryPassword(policy, { username: input.username, ...(typeof input.email === 'string' ? { email: input.email } : {}) });
-      const account: AccountRecord = {
+      const account = newAccount({
         id: input.id ?? randomUUID(),
         tenant: input.tenant,
         username: input.username,
         passwordHash: await hasher.hash(initialPassword),
         passwordChangedAt: now(),
-        passwordHistory: [],
         mustChangePassword: 'initial',
-        compromised: false,
-        disabled: false,
         roles,
-        totpSecret: null,
-        totpPendingSecret: null,
-        recoveryCodes: null,
         email: input.email ?? null,
         displayName: input.displayName ?? null,
-      };
+      });
       await accounts.create(account);
       await record({
         type: 'admin.account.create',

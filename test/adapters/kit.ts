@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
-import { createAuditLog, createKeyRing, createPasswordHasher, definePolicy, memoryAuditSink, memoryStore } from '../../src/index.js';
+import { createAuditLog, createKeyRing, createPasswordHasher, definePolicy, memoryAuditSink, memoryStore, newAccount } from '../../src/index.js';
 import type { PolicyOverrides } from '../../src/index.js';
 import { createKanmon } from '../../src/login/create-kanmon.js';
 import { memoryAccounts } from '../../src/login/memory-accounts.js';
@@ -54,22 +54,7 @@ export function testPolicy(overrides: PolicyOverrides = {}) {
 }
 
 function account(id: string, username: string, passwordHash: string, patch: Partial<AccountRecord> = {}, tenant = TENANT): AccountRecord {
-  return {
-    id,
-    tenant,
-    username,
-    passwordHash,
-    passwordChangedAt: TUESDAY_10_JST - 86_400_000,
-    passwordHistory: [],
-    mustChangePassword: null,
-    compromised: false,
-    disabled: false,
-    roles: ['staff'],
-    totpSecret: null,
-    totpPendingSecret: null,
-    recoveryCodes: null,
-    ...patch,
-  };
+  return newAccount({ id, tenant, username, passwordHash, passwordChangedAt: TUESDAY_10_JST - 86_400_000, roles: ['staff'], ...patch });
 }
 
 /**

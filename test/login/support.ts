@@ -14,6 +14,7 @@ import {
   definePolicy,
   memoryAccounts,
   memoryAuditSink,
+  newAccount,
 } from '../../src/index.js';
 
 /** Tuesday 7 April 2026, 10:00 in Tokyo (01:00 UTC): inside business hours, not a holiday. */
@@ -113,22 +114,14 @@ export function makeWorld(store: (now: () => number) => KanmonStore, overrides: 
     events: () => lines().map((line) => JSON.parse(line) as AuditRecord),
     auditText: () => lines().join('\n'),
     async addUser(username, password = GOOD_PASSWORD, patch = {}) {
-      const account: AccountRecord = {
+      const account = newAccount({
         id: `u-${++n}`,
         tenant,
         username,
         passwordHash: await createPasswordHasher({ policy, keyRing }).hash(password),
         passwordChangedAt: clock.now(),
-        passwordHistory: [],
-        mustChangePassword: null,
-        compromised: false,
-        disabled: false,
-        roles: [],
-        totpSecret: null,
-        totpPendingSecret: null,
-        recoveryCodes: null,
         ...patch,
-      };
+      });
       await accounts.create(account);
       return account;
     },
