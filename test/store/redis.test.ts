@@ -113,8 +113,46 @@ describe.skipIf(!requireService('redis'))('redisStore (real redis-server)', () =
     dead.disconnect();
   });
 
-  it('refuses something that is not an ioredis client, and a bad prefix', () => {
+  it('refuses something that is not an ioredis client, a bad prefix and a bad writeBatch', () => {
     expect(() => redisStore({ client: {} as Redis })).toThrow(KanmonError);
     expect(() => redisStore({ client, prefix: 'a b' })).toThrow(/prefix/);
+    for (const writeBatch of [-1, 1.5, Number.NaN]) expect(() => redisStore({ client, writeBatch })).toThrow(/writeBatch/);
+  });
+
+  describe('write batching (many logins in one tick)', () => {
+    const args = { now: 1_800_000_000_000, maxFailures: 1000, failureWindowMs: 60_000, lockDurationMs: 1000, multiplier: 1, maxLockDurationMs: 1000, permanent: false, sources: [] };
+    const readsProcessed = async () => Number(/total_reads_processed:(\d+)/.exec(await client.info('stats'))?.[1]);
+    const socket = () => (client as unknown as { stream: { writableCorked: number } }).stream;
+
+    // SEC-24 under load: 40 reservations of one account started in one tick are
+    // each counted exactly once, each answered on its own, and reach the server
+    // in at most ceil(40 / 16) writes (the server's read count shows it).
+    it('transitions of one tick go out in batches of writeBatch commands; each is counted and answered once', async () => {
+      const key = storeKey('batch-1', 'lockout', 'pw', 'alice');
+      const before = await readsProcessed();
+      const pending = Array.from({ length: 40 }, () => store.update(reserveTransition, [key], args));
+      // The user's own commands on the same client, in the same tick, join the batch in order.
+      const own = client.set('batch-1-own', 'v').then(() => client.get('batch-1-own'));
+      expect(socket().writableCorked).toBe(1);
+      const results = await Promise.all(pending);
+      const after = await readsProcessed();
+      expect(results.map((r) => (r.status === 'ok' ? r.failures : -1)).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      await expect(own).resolves.toBe('v');
+      // 3 batches (16 + 16 + 8, the SET with the last) and the second INFO; the GET follows the SET's reply.
+      expect(after - before).toBeLessThanOrEqual(5);
+      expect(socket().writableCorked).toBe(0);
+    });
+
+    it('a lone transition is written before the tick ends; writeBatch 0 never corks the socket', async () => {
+      const key = storeKey('batch-2', 'lockout', 'pw', 'alice');
+      const lone = store.update(reserveTransition, [key], args);
+      await new Promise<void>((resolve) => process.nextTick(resolve));
+      expect(socket().writableCorked).toBe(0);
+      await expect(lone).resolves.toMatchObject({ status: 'ok', failures: 1 });
+      const unbatched = redisStore({ client, writeBatch: 0 });
+      const pending = Array.from({ length: 20 }, () => unbatched.update(reserveTransition, [key], args));
+      expect(socket().writableCorked).toBe(0);
+      expect((await Promise.all(pending)).map((r) => (r.status === 'ok' ? r.failures : -1)).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
+    });
   });
 });
