@@ -40,7 +40,8 @@ export async function measure(fn, { timeMs = 1000, warmupMs = 200, concurrency =
  * Compare several implementations of one task. `cases` maps a name to a
  * function; the first (or `baseline`) is the reference for the ratio column.
  * `rounds` > 1 interleaves the cases (slices of timeMs / rounds, order
- * alternating), for comparisons that must hold on a loaded machine.
+ * alternating) and reports each case's median slice, for comparisons that
+ * must hold on a shared machine.
  */
 export async function compare(title, cases, options = {}) {
   const names = Object.keys(cases);
@@ -50,18 +51,21 @@ export async function compare(title, cases, options = {}) {
   if (rounds > 1) {
     // Interleaved: each case runs `rounds` slices of timeMs / rounds in turn, so on a
     // shared machine a burst of outside load weighs on every case alike, not on one.
-    const sum = Object.fromEntries(names.map((name) => [name, { count: 0, ms: 0 }]));
+    // The figure is the median slice: a neighbour's burst moves one or two slices, not it.
+    const slices = Object.fromEntries(names.map((name) => [name, []]));
     const slice = { ...options, timeMs: (options.timeMs ?? 1000) / rounds, warmupMs: 50 };
     for (let round = 0; round < rounds; round++) {
       for (const name of round % 2 === 0 ? names : [...names].reverse()) {
         const r = await measure(cases[name], slice);
-        sum[name].count += r.samples;
-        sum[name].ms += r.samples * r.meanUs / 1000;
+        slices[name].push(r);
       }
     }
     for (const name of names) {
-      const { count, ms } = sum[name];
-      rows.push({ name, ops: (count / ms) * 1000, meanUs: (ms * 1000) / count, samples: count });
+      const rates = slices[name].map((r) => r.ops).sort((a, b) => a - b);
+      const mid = rates.length >> 1;
+      const ops = rates.length % 2 === 1 ? rates[mid] : (rates[mid - 1] + rates[mid]) / 2;
+      const samples = slices[name].reduce((n, r) => n + r.samples, 0);
+      rows.push({ name, ops, meanUs: 1e6 / ops, samples, slices: rates.map(Math.round) });
     }
   } else {
     for (const name of names) {
@@ -71,8 +75,9 @@ export async function compare(title, cases, options = {}) {
   }
   const base = rows.find((r) => r.name === baseline)?.ops ?? rows[0].ops;
   const table = rows.map((r) => ({ ...r, ratio: r.ops / base }));
-  results.push({ title, note: options.note, baseline, rows: table });
-  printTable(title, table, baseline, options.note);
+  const note = rounds > 1 ? `${options.note ? options.note + ' ' : ''}ops/s: the median of ${rounds} interleaved slices (order alternating).` : options.note;
+  results.push({ title, note, baseline, rows: table });
+  printTable(title, table, baseline, note);
   return Object.fromEntries(table.map((r) => [r.name, r]));
 }
 
@@ -92,8 +97,12 @@ function fmt(n) {
 function printTable(title, rows, baseline, note) {
   const lines = [`\n### ${title}`, ''];
   if (note) lines.push(note, '');
-  lines.push(`| case | ops/s | mean µs | × ${baseline} |`, '|---|---:|---:|---:|');
-  for (const r of rows) lines.push(`| ${r.name} | ${fmt(r.ops)} | ${fmt(r.meanUs)} | ${fmt(r.ratio)} |`);
+  const spread = rows.some((r) => r.slices);
+  lines.push(`| case | ops/s | mean µs | × ${baseline} |${spread ? ' slices min–max |' : ''}`, `|---|---:|---:|---:|${spread ? '---:|' : ''}`);
+  for (const r of rows) {
+    const range = r.slices ? ` ${fmt(r.slices[0])}–${fmt(r.slices[r.slices.length - 1])} |` : '';
+    lines.push(`| ${r.name} | ${fmt(r.ops)} | ${fmt(r.meanUs)} | ${fmt(r.ratio)} |${range}`);
+  }
   process.stdout.write(lines.join('\n') + '\n');
 }
 
