@@ -58,7 +58,7 @@ async function loginOverhead() {
     {
       timeMs: 4000,
       rounds: 8,
-      note: 'Cases interleaved (8 slices each, order alternating). Same account, same hash, same run. login() = access check + lockout reserve/succeed + find + verify + age + MFA decision + ES256 session + 2 audit records (memory store, memory sink).',
+      note: 'Same account, same hash, same run. login() = access check + lockout reserve/succeed + find + verify + age + MFA decision + ES256 session + 2 audit records (memory store, memory sink).',
     },
   );
   const wallOverhead = 1 - rows['kanmon.login() (whole flow)'].ops / rows['hasher.verify() alone'].ops;

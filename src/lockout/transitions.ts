@@ -14,7 +14,7 @@
  * Source record (per (account, IP) and per IP), a fixed window:
  * - `n` attempts counted in the window, `s` window start (ms)
  */
-import type { RecordWrite, StoreRecord, Transition } from '../store/store.js';
+import type { InPlaceOutcome, RecordWrite, StoreRecord, Transition } from '../store/store.js';
 
 /** A per-source throttle: its limit and window. `windowMs: 0` = the window never resets. */
 export interface SourceLimit {
@@ -105,12 +105,8 @@ export function lockDuration(args: Pick<ReserveArgs, 'lockDurationMs' | 'multipl
   return Math.floor(d);
 }
 
-interface AccountState {
-  f: number;
-  t: number;
-  u: number;
-  c: number;
-}
+// A type, not an interface: it is written as a StoreRecord (an index signature) as is.
+type AccountState = { f: number; t: number; u: number; c: number };
 
 /**
  * The account's state as of `now`, with everything that has lapsed forgotten:
@@ -119,7 +115,13 @@ interface AccountState {
  */
 export function effectiveAccount(record: StoreRecord | null, args: Pick<ReserveArgs, 'now' | 'failureWindowMs' | 'multiplier' | 'maxLockDurationMs'>): AccountState {
   const s: AccountState = { f: record?.f ?? 0, t: record?.t ?? 0, u: record?.u ?? 0, c: record?.c ?? 0 };
-  if (s.u === -1 || s.u > args.now) return s;
+  lapse(s, args);
+  return s;
+}
+
+/** {@link effectiveAccount} in place. */
+function lapse(s: AccountState, args: Pick<ReserveArgs, 'now' | 'failureWindowMs' | 'multiplier' | 'maxLockDurationMs'>): void {
+  if (s.u === -1 || s.u > args.now) return;
   const keep = keepMs(args);
   if (keep > 0 && args.now - Math.max(s.t, s.u) >= keep) {
     s.f = 0;
@@ -131,7 +133,28 @@ export function effectiveAccount(record: StoreRecord | null, args: Pick<ReserveA
   } else if (args.failureWindowMs > 0 && args.now - s.t >= args.failureWindowMs) {
     s.f = 0;
   }
-  return s;
+}
+
+/** Count one attempt on an account not locked as of `now` (lapses applied), in place: the write and the result. */
+function countAttempt(s: AccountState, args: ReserveArgs): InPlaceOutcome<ReserveResult> {
+  const now = args.now;
+  s.f += 1;
+  s.t = now;
+  let lockedNow = false;
+  if (s.f >= args.maxFailures) {
+    s.c += 1;
+    s.u = args.permanent ? -1 : now + lockDuration(args, s.c);
+    lockedNow = true;
+  }
+  return {
+    write: { kind: 'set', record: s, ttlMs: accountTtl(s, args) },
+    result: { status: 'ok', failures: s.f, remaining: Math.max(0, args.maxFailures - s.f), lockedNow, lockCount: s.c, lockedUntil: s.u },
+  };
+}
+
+/** Whether a stored record is an account record (every field a number), so it can be counted in place. */
+function isAccountRecord(record: Record<string, number>): record is Record<string, number> & AccountState {
+  return typeof record.f === 'number' && typeof record.t === 'number' && typeof record.u === 'number' && typeof record.c === 'number';
 }
 
 function accountTtl(s: AccountState, args: ReserveArgs): number | null {
@@ -192,24 +215,26 @@ export const reserveTransition: Transition<ReserveArgs, ReserveResult> = {
       };
     }
     const s = effectiveAccount(record, args);
-    s.f += 1;
-    s.t = now;
-    let lockedNow = false;
-    if (s.f >= args.maxFailures) {
-      s.c += 1;
-      s.u = args.permanent ? -1 : now + lockDuration(args, s.c);
-      lockedNow = true;
-    }
-    const writes: RecordWrite[] = [{ kind: 'set', record: { f: s.f, t: s.t, u: s.u, c: s.c }, ttlMs: accountTtl(s, args) }];
+    const account = countAttempt(s, args);
+    if (count === 0) return { writes: [account.write], result: account.result };
+    const writes: RecordWrite[] = [account.write];
     for (let i = 0; i < count; i++) {
       const windowMs = (args.sources[i] as SourceLimit).windowMs;
       const start = starts[i] as number;
       writes.push({ kind: 'set', record: { n: (counts[i] as number) + 1, s: start }, ttlMs: windowMs > 0 ? start + windowMs - now + ttlSlackMs : null });
     }
-    return {
-      writes,
-      result: { status: 'ok', failures: s.f, remaining: Math.max(0, args.maxFailures - s.f), lockedNow, lockCount: s.c, lockedUntil: s.u },
-    };
+    return { writes, result: account.result };
+  },
+  // One key, no sources (every reservation without a client IP): the same steps on the stored record.
+  applyInPlace(record, args) {
+    if (args.sources.length !== 0 || !Number.isSafeInteger(args.now) || (record !== null && !isAccountRecord(record))) return undefined;
+    const now = args.now;
+    if (record !== null && (record.u === -1 || record.u > now)) {
+      return { write: keep, result: { status: 'locked', retryAfterMs: record.u === -1 ? null : record.u - now, lockedUntil: record.u, lockCount: record.c } };
+    }
+    const s = record ?? { f: 0, t: 0, u: 0, c: 0 };
+    lapse(s, args);
+    return countAttempt(s, args);
   },
 };
 

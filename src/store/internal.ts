@@ -28,14 +28,15 @@ export function checkOutcome<R>(name: string, outcome: TransitionOutcome<R>, key
     throw new KanmonError('ERR_INVALID_ARGUMENT', `transition '${name}' did not return one write per key (${keyCount})`);
   }
   for (const w of writes) {
-    if (w.kind === 'set') {
-      const record = w.record;
-      for (const field in record) {
-        if (!Number.isSafeInteger(record[field])) throw new KanmonError('ERR_INVALID_ARGUMENT', `transition '${name}' wrote a non-integer field`);
-      }
-    }
+    if (w.kind === 'set' && !isIntegerRecord(w.record)) throw new KanmonError('ERR_INVALID_ARGUMENT', `transition '${name}' wrote a non-integer field`);
   }
   return writes;
+}
+
+/** Whether every field of a record is a safe integer. */
+export function isIntegerRecord(record: StoreRecord): boolean {
+  for (const field in record) if (!Number.isSafeInteger(record[field])) return false;
+  return true;
 }
 
 /** Throw `ERR_INVALID_ARGUMENT` unless `ttlMs` is `null` or a positive safe integer. */

@@ -3,7 +3,7 @@
 import { KanmonError } from '../errors.js';
 import { systemClock } from '../internal/clock.js';
 import { assertStoreKey, assertTenant } from './key.js';
-import { checkInteger, checkOutcome, checkTtl, checkUpdateKeys } from './internal.js';
+import { checkInteger, checkOutcome, checkTtl, checkUpdateKeys, isIntegerRecord } from './internal.js';
 import type { KanmonStore, StoreRecord, Transition } from './store.js';
 
 /** Options for {@link memoryStore}. */
@@ -29,7 +29,8 @@ export interface MemoryStoreOptions {
 }
 
 interface Entry {
-  record: StoreRecord | null;
+  /** The store's own object: written by transitions (a copy of what `apply` returns), or in place by `applyInPlace`. */
+  record: Record<string, number> | null;
   value: number;
   /** ms on the store's clock; Infinity = no expiry. */
   expiresAt: number;
@@ -92,6 +93,31 @@ export function memoryStore(options: MemoryStoreOptions = {}): KanmonStore & { /
     checkUpdateKeys(keys);
     const t = now();
     const count = keys.length;
+    if (count === 1 && transition.applyInPlace) {
+      const key = keys[0] as string;
+      const entry = live(key, t);
+      const done = transition.applyInPlace(entry?.record ?? null, args);
+      if (done !== undefined) {
+        const w = done.write;
+        if (w.kind === 'set') {
+          if (!isIntegerRecord(w.record)) {
+            // The record may be half-changed already: drop it rather than keep a corrupt one.
+            entries.delete(key);
+            throw new KanmonError('ERR_INVALID_ARGUMENT', `transition '${transition.name}' wrote a non-integer field`);
+          }
+          if (w.ttlMs !== null && w.ttlMs <= 0) entries.delete(key);
+          else if (entry) {
+            entry.record = w.record;
+            entry.value = 0;
+            entry.expiresAt = expiry(t, w.ttlMs);
+          } else {
+            makeRoom(1);
+            entries.set(key, { record: w.record, value: 0, expiresAt: expiry(t, w.ttlMs) });
+          }
+        } else if (w.kind === 'delete') entries.delete(key);
+        return done.result;
+      }
+    }
     const found = new Array<Entry | undefined>(count);
     const records = new Array<StoreRecord | null>(count);
     for (let i = 0; i < count; i++) {
@@ -111,11 +137,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): KanmonStore & { /
         const entry = found[i];
         if (w.ttlMs !== null && w.ttlMs <= 0) entries.delete(key);
         else if (entry) {
-          // Records are never handed out (read() copies), so the transition's fresh object is kept as is.
-          entry.record = w.record;
+          // A copy: applyInPlace may change the store's record later, and the transition may share its objects.
+          entry.record = { ...w.record };
           entry.value = 0;
           entry.expiresAt = expiry(t, w.ttlMs);
-        } else entries.set(key, { record: w.record, value: 0, expiresAt: expiry(t, w.ttlMs) });
+        } else entries.set(key, { record: { ...w.record }, value: 0, expiresAt: expiry(t, w.ttlMs) });
       } else if (w?.kind === 'delete') {
         entries.delete(key);
       }

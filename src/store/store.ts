@@ -74,6 +74,26 @@ export interface Transition<A, R> {
   readonly name: string;
 
   apply(records: readonly (StoreRecord | null)[], args: A): TransitionOutcome<R>;
+
+  /**
+   * Optional, for in-process stores: the same transition on one key, updating
+   * the store's own record in place instead of building a new one (on the
+   * memory store's hot path the allocations, the copies and the checks around
+   * `apply` cost more than the decision itself). `record` is the store's
+   * object, never handed out; the function may change it only when it returns
+   * an outcome, whose `write` says what to keep (`set` with that object or a
+   * new one). It must decide exactly as `apply` does on `[record]` (the
+   * built-in ones are property-tested against it) and return `undefined`,
+   * with `record` untouched, for anything it does not handle: the store then
+   * calls `apply`.
+   */
+  applyInPlace?(record: Record<string, number> | null, args: A): InPlaceOutcome<R> | undefined;
+}
+
+/** What {@link Transition.applyInPlace} did: the write for its one key, and the caller's result. */
+export interface InPlaceOutcome<R> {
+  readonly write: RecordWrite;
+  readonly result: R;
 }
 
 /**

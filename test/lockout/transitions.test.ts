@@ -1,7 +1,7 @@
 /** SEC-24: properties of the pure lockout transitions, over random policies and attempt sequences. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type ReserveArgs, type StoreRecord, reserveTransition, resetTransition } from '../../src/index.js';
+import { type InPlaceOutcome, type ReserveArgs, type ReserveResult, type StoreRecord, reserveTransition, resetTransition } from '../../src/index.js';
 
 const policyArb = fc.record({
   maxFailures: fc.integer({ min: 1, max: 6 }),
@@ -54,5 +54,51 @@ describe('lockout transitions (pure)', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  // SEC-24: the memory store counts a reservation without client IP through applyInPlace (its hot
+  // path). It must decide as apply does, step for step: the same results, records and TTLs.
+  it('property: applyInPlace gives apply\'s results, records and TTLs over any sequence of attempts', () => {
+    fc.assert(
+      fc.property(policyArb, fc.array(stepArb, { maxLength: 80 }), (p, steps) => {
+        let now = 1_800_000_000_000;
+        let generic: StoreRecord | null = null;
+        let inPlace: Record<string, number> | null = null;
+        for (const step of steps) {
+          now += step.dt;
+          if (step.op === 'reset') {
+            generic = null;
+            inPlace = null;
+            continue;
+          }
+          const args: ReserveArgs = { now, ...p, sources: [] };
+          const expected = reserveTransition.apply([generic], args);
+          const actual: InPlaceOutcome<ReserveResult> | undefined = reserveTransition.applyInPlace?.(inPlace, args);
+          if (actual === undefined) throw new Error('applyInPlace declined a plain reservation');
+          expect(actual.result).toEqual(expected.result);
+          expect(actual.write).toEqual(expected.writes[0]);
+          if (expected.writes[0]?.kind === 'set') generic = expected.writes[0].record;
+          if (actual.write.kind === 'set') inPlace = actual.write.record;
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('applyInPlace declines, touching nothing, what only apply handles: sources, a fractional clock, a foreign record', () => {
+    const args: ReserveArgs = { now: 1_800_000_000_000, maxFailures: 5, failureWindowMs: 1000, lockDurationMs: 1000, multiplier: 1, maxLockDurationMs: 1000, permanent: false, sources: [] };
+    const record = { f: 1, t: 1_800_000_000_000 - 10, u: 0, c: 0 };
+    const cases: [Record<string, number> | null, ReserveArgs][] = [
+      [record, { ...args, sources: [{ limit: 3, windowMs: 1000 }] }],
+      [record, { ...args, now: args.now + 0.5 }],
+      [{ n: 1, s: 5 }, args],
+    ];
+    for (const [r, a] of cases) {
+      const before = r && { ...r };
+      expect(reserveTransition.applyInPlace?.(r, a)).toBeUndefined();
+      expect(r).toEqual(before);
+    }
+    expect(reserveTransition.applyInPlace?.(record, args)?.result).toMatchObject({ status: 'ok', failures: 2 });
+    expect(record.f).toBe(2);
   });
 });

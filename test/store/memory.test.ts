@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { memoryStore, storeKey } from '../../src/index.js';
+import { type ReserveArgs, type Transition, memoryStore, reserveTransition, storeKey } from '../../src/index.js';
 import { KanmonError } from '../../src/errors.js';
 import { storeContract } from './contract.js';
 
@@ -38,6 +38,46 @@ describe('memoryStore: bounded memory', () => {
       t += 500; // key 1 expires: room again
       await expect(s.consumeOnce(storeKey('a', 'x', '4'), null)).resolves.toBe(true);
       expect(s.size).toBe(3);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('memoryStore: records it owns', () => {
+  it('keeps a copy of what apply writes: a transition that hands out one object for every key never sees it changed', async () => {
+    const s = memoryStore();
+    const shared = { f: 1, t: 1, u: 0, c: 0 };
+    const writeShared: Transition<null, null> = { name: 'test.shared', apply: (records) => ({ writes: records.map(() => ({ kind: 'set', record: shared, ttlMs: null })), result: null }) };
+    try {
+      const a = storeKey('own', 'lockout', 'pw', 'a');
+      await s.update(writeShared, [a, storeKey('own', 'lockout', 'pw', 'b')], null);
+      const args: ReserveArgs = { now: 5, maxFailures: 10, failureWindowMs: 0, lockDurationMs: 1, multiplier: 1, maxLockDurationMs: 1, permanent: false, sources: [] };
+      await expect(s.update(reserveTransition, [a], args)).resolves.toMatchObject({ status: 'ok', failures: 2 });
+      expect(shared).toEqual({ f: 1, t: 1, u: 0, c: 0 });
+      await expect(s.read(storeKey('own', 'lockout', 'pw', 'b'))).resolves.toEqual(shared);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('refuses an applyInPlace that writes a non-integer field, and drops the record it may have half-changed', async () => {
+    const s = memoryStore();
+    const key = storeKey('own', 'x', 'k');
+    const set: Transition<null, null> = { name: 'test.set', apply: () => ({ writes: [{ kind: 'set', record: { n: 1 }, ttlMs: null }], result: null }) };
+    const broken: Transition<null, null> = {
+      name: 'test.broken',
+      apply: () => ({ writes: [{ kind: 'keep' }], result: null }),
+      applyInPlace(record) {
+        if (record) record.n = 0.5;
+        return { write: { kind: 'set', record: record ?? { n: 0.5 }, ttlMs: null }, result: null };
+      },
+    };
+    try {
+      await s.update(set, [key], null);
+      const err = await s.update(broken, [key], null).catch((e: unknown) => e);
+      expect((err as KanmonError).code).toBe('ERR_INVALID_ARGUMENT');
+      await expect(s.read(key)).resolves.toBeNull();
     } finally {
       await s.close();
     }
