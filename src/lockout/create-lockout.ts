@@ -4,7 +4,7 @@ import { ipBucket } from '../internal/ip-bucket.js';
 import type { Policy } from '../policy/define-policy.js';
 import { assertTenant, trustedKey } from '../store/key.js';
 import type { KanmonStore } from '../store/store.js';
-import { normalizeAccountKey } from './normalize-account.js';
+import { normalizeAccountKey, settledAccountKey } from './normalize-account.js';
 import {
   type ReserveArgs,
   type ReserveResult,
@@ -387,7 +387,13 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
     }
   };
 
-  const resolve = (key: LockoutKey): Resolved => {
+  /** `{tenant}:lockout:pw:` and `{tenant}:lockout:mfa:` of the default tenant, built once. */
+  const defaultPrefixes = { pw: `{${defaultTenant}}:lockout:pw:`, mfa: `{${defaultTenant}}:lockout:mfa:` };
+
+  /** Who is attempting, and (given `kind`) the store key of their account record. */
+  function resolve(key: LockoutKey): Resolved;
+  function resolve(key: LockoutKey, kind: 'pw' | 'mfa'): Resolved & { readonly key: string };
+  function resolve(key: LockoutKey, kind?: 'pw' | 'mfa'): Resolved & { readonly key?: string } {
     let account: unknown;
     let ip: unknown = null;
     let tenant: unknown = defaultTenant;
@@ -401,8 +407,13 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
     if (typeof account !== 'string') throw new KanmonError('ERR_INVALID_ARGUMENT', 'lockout key: account must be a string');
     if (ip !== null && typeof ip !== 'string') throw new KanmonError('ERR_INVALID_ARGUMENT', 'lockout key: ip must be a string');
     if (tenant !== defaultTenant) assertTenant(tenant);
-    return { tenant, account: normalizeAccountKey(account), ip: ip === null || ip === '' ? null : ipBucket(ip) };
-  };
+    const bucket = ip === null || ip === '' ? null : ipBucket(ip);
+    if (kind === undefined) return { tenant, account: normalizeAccountKey(account), ip: bucket };
+    const settled = settledAccountKey(tenant === defaultTenant ? defaultPrefixes[kind] : `{${tenant}}:lockout:${kind}:`, account);
+    if (settled !== null) return { tenant, account, ip: bucket, key: settled };
+    const normalized = normalizeAccountKey(account);
+    return { tenant, account: normalized, ip: bucket, key: trustedKey(tenant, 'lockout', kind, normalized) };
+  }
 
   const asStoreError = (err: unknown): KanmonError =>
     err instanceof KanmonError && err.code === 'ERR_STORE_UNAVAILABLE'
@@ -410,14 +421,14 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
       : new KanmonError('ERR_STORE_UNAVAILABLE', `${store.name} store failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
 
   function reserveFactor(factor: LockoutFactor, key: LockoutKey): Promise<LockoutReservation> {
-    let who: Resolved;
+    let who: Resolved & { readonly key: string };
     try {
-      who = resolve(key);
+      who = resolve(key, factor === 'password' ? 'pw' : 'mfa');
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     const base = factor === 'password' ? password : mfa;
-    const keys = [trustedKey(who.tenant, 'lockout', factor === 'password' ? 'pw' : 'mfa', who.account)];
+    const keys = [who.key];
     let sources: readonly SourceLimit[] = noSources;
     let scopes: readonly ThrottleScope[] = noScopes;
     if (factor === 'password' && ipSources.length > 0) {
@@ -499,8 +510,8 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
     by: 'admin' | 'success',
     actor: string | null,
   ): Promise<LockoutResetResult> {
-    const who = resolve(key);
-    const keys = [trustedKey(who.tenant, 'lockout', factor === 'password' ? 'pw' : 'mfa', who.account)];
+    const who = resolve(key, factor === 'password' ? 'pw' : 'mfa');
+    const keys = [who.key];
     if (factor === 'password' && perAccountIp && who.ip !== null && by === 'success') {
       keys.push(trustedKey(who.tenant, 'lockout', 'pw-ip', who.account, who.ip));
     }

@@ -13,3 +13,24 @@ export function normalizeAccountKey(account: string): string {
   }
   return upper ? account.toLowerCase() : account;
 }
+
+/** ASCII codes a normalised account keeps as they are and a store key takes unescaped: a-z 0-9 _ . @ + - */
+const settled = new Uint8Array(128);
+for (const c of 'abcdefghijklmnopqrstuvwxyz0123456789_.@+-') settled[c.charCodeAt(0)] = 1;
+
+/**
+ * `prefix + account` when that already is the account's store key, else
+ * `null`: the account is made of a-z 0-9 _ . @ + - only (NFKC and case
+ * folding leave it alone, and key escaping does too) and is at most 256
+ * characters (longer parts are hashed). The common login name takes this
+ * path: the new string is read once, not the name and then the key.
+ */
+export function settledAccountKey(prefix: string, account: string): string | null {
+  if (account.length > 256) return null;
+  const key = prefix + account;
+  for (let i = prefix.length; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if (c >= 128 || settled[c] === 0) return null;
+  }
+  return key;
+}
