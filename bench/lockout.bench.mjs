@@ -1,8 +1,9 @@
 // Lockout `reserve` (the call made before every password check) on each store,
 // side by side with rate-limiter-flexible's consume on the same backend, in one run.
 // The bench starts its own redis-server and PostgreSQL (the test harness's code).
-// Memory runs last: rate-limiter-flexible's memory limiter keeps a timer per key alive
-// for its whole duration, which would weigh on the GC of the sections after it.
+// Memory runs first, in a fresh process as a service on the memory store would: after the
+// Redis and PostgreSQL sections the shared lockout code carries their type feedback, which
+// measured the memory store 20–35 % below what it does alone.
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
@@ -18,7 +19,7 @@ async function warmUp(cases, options) {
 }
 
 // Many accounts, each attempt counted (100,000 accounts, maxFailures 1000: no account locks
-// and every call is a counted write, the expensive path), client IPs on.
+// and every call is a counted write, the expensive path); no client IP, so no per-source keys.
 const policy = definePolicy('funabashi', {
   lockout: { maxFailures: 1000, perSource: { maxFailuresPerIp: null, maxFailuresPerAccountAndIp: null } },
 });
@@ -26,6 +27,28 @@ const ACCOUNTS = 100_000;
 const account = (i) => `user${i % ACCOUNTS}@city.example.jp`;
 
 export default async function lockoutBench() {
+  // --- memory -------------------------------------------------------------
+  {
+    const store = memoryStore();
+    const lockout = createLockout({ policy, store });
+    const peer = new RateLimiterMemory({ points: 1_000_000, duration: 900 });
+    const cases = {
+      'kanmon reserve': (i) => lockout.reserve(account(i)),
+      'rate-limiter-flexible RateLimiterMemory.consume': (i) => peer.consume(account(i)),
+    };
+    await warmUp(cases, {});
+    await compare(
+      'lockout.reserve — memory store (concurrency 1)',
+      cases,
+      { timeMs: 4000, rounds: 8, batch: 100, note: 'Acceptance: kanmon reserve ≥ 500,000 ops/s on the memory store. 100,000 distinct accounts; the clock is read once per 100 calls.' },
+    );
+    await store.close();
+    // rate-limiter-flexible's memory limiter keeps a timer per key for its whole duration;
+    // its own delete() clears them, so they weigh on nothing after this section.
+    for (let i = 0; i < ACCOUNTS; i++) await peer.delete(account(i));
+  }
+
+
   // --- Redis --------------------------------------------------------------
   if (requireService('redis')) {
     const server = await startRedis();
@@ -81,24 +104,6 @@ export default async function lockoutBench() {
       await pool.end();
       await server.stop();
     }
-  }
-
-  // --- memory -------------------------------------------------------------
-  {
-    const store = memoryStore();
-    const lockout = createLockout({ policy, store });
-    const peer = new RateLimiterMemory({ points: 1_000_000, duration: 900 });
-    const cases = {
-      'kanmon reserve': (i) => lockout.reserve(account(i)),
-      'rate-limiter-flexible RateLimiterMemory.consume': (i) => peer.consume(account(i)),
-    };
-    await warmUp(cases, {});
-    await compare(
-      'lockout.reserve — memory store (concurrency 1)',
-      cases,
-      { timeMs: 4000, rounds: 8, batch: 100, note: 'Acceptance: kanmon reserve ≥ 500,000 ops/s on the memory store. 100,000 distinct accounts; the clock is read once per 100 calls.' },
-    );
-    await store.close();
   }
 
 }
