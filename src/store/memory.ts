@@ -88,6 +88,16 @@ export function memoryStore(options: MemoryStoreOptions = {}): KanmonStore & { /
   };
   const expiry = (t: number, ttlMs: number | null): number => (ttlMs === null ? Infinity : t + ttlMs);
 
+  /** Hold `record` at `key` for `ttlMs` (a TTL ≤ 0 deletes); room for a new key was made by the caller. */
+  const hold = (key: string, entry: Entry | undefined, record: Record<string, number>, ttlMs: number | null, t: number): void => {
+    if (ttlMs !== null && ttlMs <= 0) entries.delete(key);
+    else if (entry) {
+      entry.record = record;
+      entry.value = 0;
+      entry.expiresAt = expiry(t, ttlMs);
+    } else entries.set(key, { record, value: 0, expiresAt: expiry(t, ttlMs) });
+  };
+
   /** One transition, synchronously: nothing else runs in between, so it is atomic. */
   const applyNow = <A, R>(transition: Transition<A, R>, keys: readonly string[], args: A): R => {
     checkUpdateKeys(keys);
@@ -105,15 +115,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): KanmonStore & { /
             entries.delete(key);
             throw new KanmonError('ERR_INVALID_ARGUMENT', `transition '${transition.name}' wrote a non-integer field`);
           }
-          if (w.ttlMs !== null && w.ttlMs <= 0) entries.delete(key);
-          else if (entry) {
-            entry.record = w.record;
-            entry.value = 0;
-            entry.expiresAt = expiry(t, w.ttlMs);
-          } else {
-            makeRoom(1);
-            entries.set(key, { record: w.record, value: 0, expiresAt: expiry(t, w.ttlMs) });
-          }
+          if (!entry) makeRoom(1);
+          hold(key, entry, w.record, w.ttlMs, t);
         } else if (w.kind === 'delete') entries.delete(key);
         return done.result;
       }
@@ -133,18 +136,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): KanmonStore & { /
     for (let i = 0; i < keys.length; i++) {
       const w = writes[i];
       const key = keys[i] as string;
-      if (w?.kind === 'set') {
-        const entry = found[i];
-        if (w.ttlMs !== null && w.ttlMs <= 0) entries.delete(key);
-        else if (entry) {
-          // A copy: applyInPlace may change the store's record later, and the transition may share its objects.
-          entry.record = { ...w.record };
-          entry.value = 0;
-          entry.expiresAt = expiry(t, w.ttlMs);
-        } else entries.set(key, { record: { ...w.record }, value: 0, expiresAt: expiry(t, w.ttlMs) });
-      } else if (w?.kind === 'delete') {
-        entries.delete(key);
-      }
+      // A copy: applyInPlace may change the store's record later, and a transition may share its objects.
+      if (w?.kind === 'set') hold(key, found[i], { ...w.record }, w.ttlMs, t);
+      else if (w?.kind === 'delete') entries.delete(key);
     }
     return outcome.result;
   };
