@@ -48,7 +48,6 @@ export default async function lockoutBench() {
     for (let i = 0; i < ACCOUNTS; i++) await peer.delete(account(i));
   }
 
-
   // --- Redis --------------------------------------------------------------
   if (requireService('redis')) {
     const server = await startRedis();
@@ -105,5 +104,4 @@ export default async function lockoutBench() {
       await server.stop();
     }
   }
-
 }

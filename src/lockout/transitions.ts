@@ -216,7 +216,6 @@ export const reserveTransition: Transition<ReserveArgs, ReserveResult> = {
     }
     const s = effectiveAccount(record, args);
     const account = countAttempt(s, args);
-    if (count === 0) return { writes: [account.write], result: account.result };
     const writes: RecordWrite[] = [account.write];
     for (let i = 0; i < count; i++) {
       const windowMs = (args.sources[i] as SourceLimit).windowMs;
