@@ -191,7 +191,7 @@ export const clauses: readonly Clause[] = [
     en: 'Access control and anti-spoofing by proper authentication and by authenticating the place and device of connection; MFA and client certificates recommended, IP restriction as an example.',
     status: 'enforce',
     controls: ['password-policy', 'lockout', 'mfa', 'totp', 'ip-allow-list', 'client-cert', 'registered-device', 'trusted-proxies'],
-    policyPaths: ['lockout.maxFailures', 'lockout.failureWindowMs', 'lockout.lockDurationMs', 'lockout.onStoreError', 'mfa.requireForPrivileged', 'mfa.totp.window', 'access.ipAllowList', 'access.requireClientCert', 'access.requireRegisteredDevice', 'access.trustedProxies'],
+    policyPaths: ['lockout.maxFailures', 'lockout.failureWindowMs', 'lockout.lockDurationMs', 'lockout.onStoreError', 'mfa.requireForPrivileged', 'mfa.totp.window', 'access.ipAllowList', 'access.requireClientCert', 'access.requireRegisteredDevice', 'access.trustedProxies', 'lockout.mfa.maxFailures', 'lockout.mfa.lockDurationMs', 'mfa.totp.periodSeconds', 'access.defaultRule', 'access.routes', 'mfa.internalNetworks'],
     tests: ['test/login/create-kanmon.test.ts', 'test/access/ip-allow-list.test.ts', 'test/access/client-cert.test.ts', 'test/mfa/totp.test.ts', 'test/access/client-cert-constant-time.test.ts', 'test/access/evaluate-access.test.ts', 'test/lockout/create-lockout.test.ts', 'test/lockout/race.test.ts', 'test/lockout/stores.test.ts'],
   },
   {
@@ -300,7 +300,7 @@ export const clauses: readonly Clause[] = [
     en: 'Only permitted dedicated terminals connect to the external service.',
     status: 'enforce',
     controls: ['ip-allow-list', 'client-cert', 'registered-device', 'access-rules'],
-    policyPaths: ['access.defaultRule.allow', 'access.ipAllowList', 'access.requireClientCert', 'access.requireRegisteredDevice', 'access.trustedProxies'],
+    policyPaths: ['access.defaultRule.allow', 'access.ipAllowList', 'access.requireClientCert', 'access.requireRegisteredDevice', 'access.trustedProxies', 'access.defaultRule', 'access.routes', 'mfa.internalNetworks'],
     tests: ['test/access/ip-allow-list.test.ts', 'test/access/client-cert.test.ts', 'test/access/device.test.ts', 'test/access/evaluate-access.test.ts'],
   },
   {
@@ -322,7 +322,7 @@ export const clauses: readonly Clause[] = [
     en: 'Never use the initial password; never use easily guessed passwords.',
     status: 'enforce',
     controls: ['password-policy', 'breached-filter'],
-    policyPaths: ['password.mustChangeInitial', 'password.rejectCommon', 'password.rejectContext'],
+    policyPaths: ['password.mustChangeInitial', 'password.rejectCommon', 'password.rejectContext', 'password.maxRepeat', 'password.sequenceLength', 'password.rejectDates'],
     tests: ['test/login/create-kanmon.test.ts', 'test/password/age.test.ts', 'test/password/security.test.ts'],
   },
   {
@@ -437,7 +437,7 @@ export const clauses: readonly Clause[] = [
     en: 'Connect over encrypted communication (SSL/TLS).',
     status: 'enforce',
     controls: ['tls'],
-    policyPaths: ['access.requireTls'],
+    policyPaths: ['access.requireTls', 'access.trustedProxies'],
     tests: ['test/login/create-kanmon.test.ts', 'test/adapters/behaviour.ts'],
   },
   {
@@ -660,7 +660,10 @@ export const clauses: readonly Clause[] = [
     status: 'support',
     controls: ['purge', 'key-ring'],
     policyPaths: [],
-    operation: { ja: '契約終了時にテナントの状態を消去し、鍵を破棄（暗号消去）して、削除報告を証明書に添付する。', en: 'At contract end purge the tenant\'s state, destroy its keys (crypto-shredding) and attach the deletion report to the certificate.' },
+    operation: {
+      ja: '契約終了時に store.purgeTenant(テナント ID) で kanmon がストアに持つその市の状態を消去する（戻り値は消去したキーの件数）。封印した秘密（TOTP シード等）の鍵は keyRing.destroy(鍵 ID) で破棄するが、これはプロセス内の鍵を消すだけで、鍵リングは市ごとではない：その市だけが使った鍵か確かめ、鍵ファイル・KANMON_KEYS・KMS 上の鍵の実体は導入者が消去する。監査ログ（保存期間中は削除できない）とアプリ側のアカウント情報は purgeTenant の対象外。kanmon は削除証明書も削除報告書も作らない：消去件数、破棄した鍵 ID、日時、実施者を導入者が記録し、証明書を作成して提出する。',
+      en: "At contract end, store.purgeTenant(tenantId) deletes the city's state kanmon keeps in its store and returns how many keys it deleted. Keys that sealed secrets (TOTP seeds, …) are destroyed with keyRing.destroy(keyId), which wipes them in this process only, and the key ring is not per city: check the key served only that city, and delete the key material itself from the key file, KANMON_KEYS or the KMS. The audit log (not deletable within its retention) and the application's own account records are outside purgeTenant. kanmon produces no deletion certificate or report: record the count, the destroyed key ids, the time and who did it, and write and submit the certificate yourself.",
+    },
   },
   {
     id: 'RM-19',
@@ -670,7 +673,7 @@ export const clauses: readonly Clause[] = [
     en: 'Access control and anti-spoofing by proper authentication and by authenticating place and device; rules incl. password expiry; passwords of 8+ characters with lower, upper, digit and symbol enforced.',
     status: 'enforce',
     controls: ['password-policy', 'password-age', 'lockout', 'ip-allow-list', 'client-cert', 'registered-device'],
-    policyPaths: ['password.minLength', 'password.requiredClasses', 'password.minClasses', 'password.maxAgeDays', 'lockout.maxFailures', 'lockout.failureWindowMs', 'lockout.lockDurationMs', 'lockout.onStoreError', 'access.ipAllowList', 'access.requireClientCert', 'access.requireRegisteredDevice', 'access.trustedProxies'],
+    policyPaths: ['password.minLength', 'password.requiredClasses', 'password.minClasses', 'password.maxAgeDays', 'lockout.maxFailures', 'lockout.failureWindowMs', 'lockout.lockDurationMs', 'lockout.onStoreError', 'access.ipAllowList', 'access.requireClientCert', 'access.requireRegisteredDevice', 'access.trustedProxies', 'lockout.mfa.maxFailures', 'lockout.mfa.lockDurationMs', 'access.defaultRule', 'access.routes', 'mfa.internalNetworks'],
     tests: ['test/policy/define-policy.test.ts', 'test/compliance/report.test.ts', 'test/lockout/create-lockout.test.ts', 'test/lockout/race.test.ts', 'test/lockout/stores.test.ts', 'test/messages/describe-policy.test.ts', 'test/password/security.test.ts'],
   },
   {
@@ -690,7 +693,7 @@ export const clauses: readonly Clause[] = [
     en: 'Restrict the terminals that may connect to the maintained servers.',
     status: 'enforce',
     controls: ['ip-allow-list', 'client-cert', 'registered-device', 'access-rules'],
-    policyPaths: ['access.defaultRule.allow', 'access.ipAllowList', 'access.requireClientCert', 'access.requireRegisteredDevice', 'access.trustedProxies'],
+    policyPaths: ['access.defaultRule.allow', 'access.ipAllowList', 'access.requireClientCert', 'access.requireRegisteredDevice', 'access.trustedProxies', 'access.defaultRule', 'access.routes', 'mfa.internalNetworks'],
     tests: ['test/access/ip-allow-list.test.ts', 'test/access/client-cert.test.ts', 'test/access/device.test.ts', 'test/access/evaluate-access.test.ts'],
   },
   {
@@ -701,7 +704,7 @@ export const clauses: readonly Clause[] = [
     en: 'Manage passwords strictly and change them periodically.',
     status: 'enforce',
     controls: ['password-age', 'password-history', 'password-hashing'],
-    policyPaths: ['password.maxAgeDays', 'password.history', 'hashing.algorithm'],
+    policyPaths: ['password.maxAgeDays', 'password.history', 'hashing.algorithm', 'password.minAgeDays'],
     tests: ['test/password/age.test.ts', 'test/password/history.test.ts', 'test/policy/define-policy.test.ts'],
   },
   {
@@ -741,7 +744,7 @@ export const clauses: readonly Clause[] = [
     en: 'Prevent unauthorised access from outside and inside.',
     status: 'support',
     controls: ['lockout', 'ip-allow-list', 'trusted-proxies'],
-    policyPaths: ['lockout.maxFailures', 'lockout.failureWindowMs', 'lockout.lockDurationMs', 'lockout.onStoreError', 'access.trustedProxies'],
+    policyPaths: ['lockout.maxFailures', 'lockout.failureWindowMs', 'lockout.lockDurationMs', 'lockout.onStoreError', 'access.trustedProxies', 'lockout.mfa.maxFailures', 'lockout.mfa.lockDurationMs'],
     operation: { ja: 'ネットワーク側の防御（ファイアウォール等）を行い、kanmon のロックアウトと許可リストを有効に保つ。', en: 'Operate the network defences (firewall); keep kanmon\'s lockout and allow-lists on.' },
   },
   {
@@ -835,7 +838,7 @@ export const clauses: readonly Clause[] = [
     en: 'Manage passwords strictly, change them periodically, prepare for leaks; 8+ characters with lower, upper, digit and symbol enforced.',
     status: 'enforce',
     controls: ['password-policy', 'password-age', 'password-history', 'breached-filter'],
-    policyPaths: ['password.minLength', 'password.requiredClasses', 'password.minClasses', 'password.maxAgeDays', 'password.history', 'password.breached.offline'],
+    policyPaths: ['password.minLength', 'password.requiredClasses', 'password.minClasses', 'password.maxAgeDays', 'password.history', 'password.breached.offline', 'password.minAgeDays'],
     tests: ['test/password/age.test.ts', 'test/password/history.test.ts', 'test/policy/define-policy.test.ts', 'test/messages/describe-policy.test.ts'],
   },
   {
@@ -857,7 +860,7 @@ export const clauses: readonly Clause[] = [
     en: 'Terminal management: theft prevention, only designated people operate, no unneeded devices, no personal devices, log off or lock when away, no data on the terminal.',
     status: 'enforce',
     controls: ['session', 'registered-device', 'client-cert', 'ip-allow-list'],
-    policyPaths: ['session.idleTimeoutMs', 'access.ipAllowList', 'access.requireClientCert', 'access.requireRegisteredDevice', 'access.trustedProxies'],
+    policyPaths: ['session.idleTimeoutMs', 'access.ipAllowList', 'access.requireClientCert', 'access.requireRegisteredDevice', 'access.trustedProxies', 'access.defaultRule', 'access.routes', 'mfa.internalNetworks'],
     tests: ['test/session/create-session-manager.test.ts', 'test/access/device.test.ts'],
   },
   {
@@ -956,7 +959,7 @@ export const clauses: readonly Clause[] = [
     en: 'Device ID at terminal login (first stage), then login ID + password to enter the system (second stage).',
     status: 'enforce',
     controls: ['registered-device', 'client-cert'],
-    policyPaths: ['access.requireRegisteredDevice', 'access.requireClientCert'],
+    policyPaths: ['access.requireRegisteredDevice', 'access.requireClientCert', 'access.defaultRule', 'access.routes', 'access.trustedProxies'],
     tests: ['test/login/create-kanmon.test.ts', 'test/access/device.test.ts', 'test/access/evaluate-access.test.ts'],
   },
   {
@@ -1081,7 +1084,7 @@ export const clauses: readonly Clause[] = [
     en: 'Privileged accounts (system administrators) use strengthened authentication (MFA) to connect.',
     status: 'enforce',
     controls: ['mfa', 'totp', 'lockout'],
-    policyPaths: ['mfa.requireForPrivileged', 'mfa.requireForAll', 'mfa.privilegedRoles', 'mfa.totp.window', 'lockout.mfa.maxFailures'],
+    policyPaths: ['mfa.requireForPrivileged', 'mfa.requireForAll', 'mfa.privilegedRoles', 'mfa.totp.window', 'lockout.mfa.maxFailures', 'mfa.totp.periodSeconds', 'lockout.mfa.lockDurationMs'],
     tests: ['test/mfa/requirement.test.ts', 'test/login/create-kanmon.test.ts', 'test/mfa/totp.test.ts'],
   },
   {
@@ -1110,7 +1113,7 @@ export const clauses: readonly Clause[] = [
     en: 'Use not via the city internal network: MFA or device authentication restricting the terminals.',
     status: 'enforce',
     controls: ['mfa', 'client-cert'],
-    policyPaths: ['mfa.requireOutsideInternalNetwork', 'mfa.requireForAll', 'mfa.internalNetworks', 'mfa.clientCertSatisfiesOutside', 'mfa.totp.window'],
+    policyPaths: ['mfa.requireOutsideInternalNetwork', 'mfa.requireForAll', 'mfa.internalNetworks', 'mfa.clientCertSatisfiesOutside', 'mfa.totp.window', 'mfa.totp.periodSeconds', 'lockout.mfa.maxFailures', 'lockout.mfa.lockDurationMs', 'access.trustedProxies'],
     tests: ['test/mfa/requirement.test.ts', 'test/login/create-kanmon.test.ts', 'test/access/evaluate-access.test.ts'],
   },
   {
@@ -1121,7 +1124,7 @@ export const clauses: readonly Clause[] = [
     en: 'Encrypt data at rest and in transit with algorithms from the CRYPTREC e-Government Recommended Ciphers List.',
     status: 'enforce',
     controls: ['crypto-profile', 'tls', 'key-ring'],
-    policyPaths: ['cryptoProfile', 'hashing.algorithm', 'session.algorithm', 'access.requireTls'],
+    policyPaths: ['cryptoProfile', 'hashing.algorithm', 'session.algorithm', 'access.requireTls', 'mfa.totp.algorithm', 'access.trustedProxies'],
     tests: ['test/keys/secret-box.test.ts', 'test/password/hash/create-hasher.test.ts', 'test/session/create-session-manager.test.ts'],
   },
   {
@@ -1194,7 +1197,7 @@ export const clauses: readonly Clause[] = [
     en: 'Account lock after a set number of consecutive failed logins.',
     status: 'enforce',
     controls: ['lockout'],
-    policyPaths: ['lockout.maxFailures', 'lockout.failureWindowMs', 'lockout.lockDurationMs', 'lockout.onStoreError'],
+    policyPaths: ['lockout.maxFailures', 'lockout.failureWindowMs', 'lockout.lockDurationMs', 'lockout.onStoreError', 'lockout.mfa.maxFailures', 'lockout.mfa.lockDurationMs'],
     tests: ['test/lockout/transitions.test.ts', 'test/lockout/create-lockout.test.ts', 'test/lockout/race.test.ts', 'test/lockout/stores.test.ts'],
   },
   {
@@ -1268,7 +1271,10 @@ export const clauses: readonly Clause[] = [
     status: 'support',
     controls: ['purge', 'key-ring'],
     policyPaths: [],
-    operation: { ja: 'テナントの状態を消去し、鍵を破棄してバックアップ上の暗号化データも読めなくする。', en: 'Purge the tenant\'s state and destroy its keys so encrypted copies in backups become unreadable.' },
+    operation: {
+      ja: 'store.purgeTenant(テナント ID) でストア上のその市の状態を消去し、その市だけが使った鍵を keyRing.destroy(鍵 ID) と鍵の保管場所（鍵ファイル・KANMON_KEYS・KMS）から破棄する。これで読めなくなるのは鍵で封印した秘密（TOTP シード、リカバリーコード）だけ：バックアップ上のそれ以外の状態（カウンタ等）、監査ログ、アプリ側のデータは導入者がバックアップを含めて削除する。',
+      en: "Purge the city's state from the store with store.purgeTenant(tenantId) and destroy the keys that served only that city, with keyRing.destroy(keyId) and where the key material is kept (key file, KANMON_KEYS, KMS). That makes only the sealed secrets (TOTP seeds, recovery codes) unreadable in backups: other state in backups (counters), the audit log and the application's own data must be deleted by you, backups included.",
+    },
   },
   {
     id: 'SEC-32',
@@ -1297,7 +1303,10 @@ export const clauses: readonly Clause[] = [
     status: 'support',
     controls: ['purge'],
     policyPaths: [],
-    operation: { ja: '消去と鍵破棄の結果（削除報告）を実施報告書に添付する。', en: 'Attach the purge and key-destruction report to the disposal report.' },
+    operation: {
+      ja: 'kanmon は廃棄の実施報告書もその添付資料も作らない。使えるのは store.purgeTenant(テナント ID) の戻り値（消去したキーの件数）と、keyRing.destroy(鍵 ID) の後に isDestroyed(鍵 ID) が true になることだけ。実施報告書には、導入者が記録した消去件数、破棄した鍵 ID、日時、実施者、鍵の実体（鍵ファイル・KANMON_KEYS・KMS）の消去、監査ログとアプリ側データの扱いを記載する。',
+      en: "kanmon produces no disposal report and nothing to attach to one. What it gives you is the count store.purgeTenant(tenantId) returns (keys deleted) and keyRing.isDestroyed(keyId) turning true after keyRing.destroy(keyId). The report must carry what you record yourself: that count, the destroyed key ids, the time, who did it, the deletion of the key material (key file, KANMON_KEYS, KMS), and what became of the audit log and the application's own data.",
+    },
   },
   {
     id: 'SEC-35',
@@ -1448,7 +1457,7 @@ export const clauses: readonly Clause[] = [
     en: 'Connection control per business and information: internet allowed only from limited terminals, or internet allowed.',
     status: 'enforce',
     controls: ['access-rules', 'ip-allow-list', 'client-cert', 'registered-device'],
-    policyPaths: ['access.defaultRule', 'access.routes', 'access.ipAllowList', 'access.requireClientCert', 'access.requireRegisteredDevice', 'mfa.internalNetworks'],
+    policyPaths: ['access.defaultRule', 'access.routes', 'access.ipAllowList', 'access.requireClientCert', 'access.requireRegisteredDevice', 'mfa.internalNetworks', 'access.trustedProxies'],
     tests: ['test/login/create-kanmon.test.ts', 'test/access/evaluate-access.test.ts'],
   },
   {
@@ -1477,7 +1486,7 @@ export const clauses: readonly Clause[] = [
     en: 'Encrypt data at rest and in transit with algorithms from the CRYPTREC e-Government Recommended Ciphers List.',
     status: 'enforce',
     controls: ['crypto-profile', 'tls', 'key-ring'],
-    policyPaths: ['cryptoProfile', 'hashing.algorithm', 'session.algorithm', 'access.requireTls'],
+    policyPaths: ['cryptoProfile', 'hashing.algorithm', 'session.algorithm', 'access.requireTls', 'mfa.totp.algorithm', 'access.trustedProxies'],
     tests: ['test/keys/secret-box.test.ts', 'test/password/hash/create-hasher.test.ts'],
   },
   {
@@ -1532,7 +1541,7 @@ export const clauses: readonly Clause[] = [
     en: 'Passwords are long enough and hard to guess (upper and lower case, with digits and symbols mixed in).',
     status: 'enforce',
     controls: ['password-policy'],
-    policyPaths: ['password.minLength', 'password.requiredClasses', 'password.minClasses', 'password.rejectCommon', 'password.rejectContext'],
+    policyPaths: ['password.minLength', 'password.requiredClasses', 'password.minClasses', 'password.rejectCommon', 'password.rejectContext', 'password.maxRepeat', 'password.sequenceLength', 'password.rejectDates'],
     tests: ['test/policy/define-policy.test.ts', 'test/messages/describe-policy.test.ts', 'test/password/security.test.ts'],
   },
   {
@@ -1597,7 +1606,10 @@ export const clauses: readonly Clause[] = [
     status: 'support',
     controls: ['purge', 'key-ring'],
     policyPaths: [],
-    operation: { ja: 'テナントの状態を消去し、鍵を破棄（暗号消去）してバックアップ上の複製も復元困難にする。', en: 'Purge the tenant\'s state and destroy its keys (crypto-shredding) so copies in backups cannot be recovered.' },
+    operation: {
+      ja: 'store.purgeTenant(テナント ID) でストア上のその市の状態を消去し、その市だけが使った鍵を keyRing.destroy(鍵 ID) と鍵の保管場所（鍵ファイル・KANMON_KEYS・KMS）から破棄（暗号消去）する。復元困難になるのは鍵で封印した秘密（TOTP シード、リカバリーコード）だけ：バックアップ上のそれ以外の状態、監査ログ、アプリ側のデータは導入者がバックアップを含めて削除する。',
+      en: "Purge the city's state from the store with store.purgeTenant(tenantId) and destroy (crypto-shred) the keys that served only that city, with keyRing.destroy(keyId) and where the key material is kept (key file, KANMON_KEYS, KMS). Only the sealed secrets (TOTP seeds, recovery codes) become unrecoverable that way: other state in backups, the audit log and the application's own data must be deleted by you, backups included.",
+    },
   },
   {
     id: 'FNB-4.2',
@@ -1617,7 +1629,10 @@ export const clauses: readonly Clause[] = [
     status: 'support',
     controls: ['purge'],
     policyPaths: [],
-    operation: { ja: '消去と鍵破棄の結果（削除報告）を実施報告書に添付する。', en: 'Attach the purge and key-destruction report to the disposal report.' },
+    operation: {
+      ja: 'kanmon は廃棄の実施報告書もその添付資料も作らない。使えるのは store.purgeTenant(テナント ID) の戻り値（消去したキーの件数）と、keyRing.destroy(鍵 ID) の後に isDestroyed(鍵 ID) が true になることだけ。実施報告書には、導入者が記録した消去件数、破棄した鍵 ID、日時、実施者、鍵の実体（鍵ファイル・KANMON_KEYS・KMS）の消去、監査ログとアプリ側データの扱いを記載する。',
+      en: "kanmon produces no disposal report and nothing to attach to one. What it gives you is the count store.purgeTenant(tenantId) returns (keys deleted) and keyRing.isDestroyed(keyId) turning true after keyRing.destroy(keyId). The report must carry what you record yourself: that count, the destroyed key ids, the time, who did it, the deletion of the key material (key file, KANMON_KEYS, KMS), and what became of the audit log and the application's own data.",
+    },
   },
   {
     id: 'FNB-4.4',

@@ -94,8 +94,8 @@ export function findingText(f: Finding, lang: ReportLang): string {
         : "access.defaultRule.allow is 'any'; set 'allow_listed_terminals' so only permitted terminals connect.";
     case 'trusts_any_proxy':
       return ja
-        ? 'access.trustedProxies がすべてのアドレスを信頼しています。X-Forwarded-For を偽装すれば IP 制限を回避できるため、実際のプロキシのアドレスだけを列挙してください。'
-        : 'access.trustedProxies trusts every address, so a forged X-Forwarded-For defeats IP restrictions; list only the real proxies.';
+        ? `access.trustedProxies が ${str(p.family)} アドレス空間の ${str(p.share)} を信頼しています。どのクライアントもヘッダ（X-Forwarded-For / Forwarded、X-Forwarded-Proto、転送されたクライアント証明書）で自分のアドレス、TLS の有無、証明書を偽れるため、IP 制限・内部ネットワーク判定・TLS 必須・証明書による端末認証が働きません。実際のプロキシのアドレスだけを列挙してください。`
+        : `access.trustedProxies trusts ${str(p.share)} of the ${str(p.family)} address space, so any client can set its own address, TLS status and forwarded client certificate with a header (X-Forwarded-For / Forwarded, X-Forwarded-Proto, the certificate header), and IP restrictions, the internal-network test, required TLS and certificate checks stop holding; list only the real proxies.`;
     case 'zones_differ':
       return ja
         ? `タイムゾーンが二つあります（${str(p.a)} と ${str(p.b)}）。access.businessHours.timeZone を timeZone に揃えてください。`
@@ -136,6 +136,34 @@ export function findingText(f: Finding, lang: ReportLang): string {
       return ja
         ? "lockout.onStoreError が 'fail_open' です。ストア障害の間ロックが働かなくなるため 'fail_closed' にしてください。"
         : "lockout.onStoreError is 'fail_open', so the lock silently stops while the store is down; set 'fail_closed'.";
+    case 'covers_everything':
+      return ja
+        ? `${str(p.path)} が ${str(p.family)} アドレス空間の ${str(p.share)} を含みます。誰もが一覧に入るため、この制限は何も制限しません（ブロックの和で判定します。0.0.0.0/1 と 128.0.0.0/1 の組も全体です）。対象のネットワークだけを列挙してください。`
+        : `${str(p.path)} holds ${str(p.share)} of the ${str(p.family)} address space, so everyone is on it and it restricts nothing (the union of the blocks counts: 0.0.0.0/1 plus 128.0.0.0/1 is everything too); list only the networks meant.`;
+    case 'terminals_unused':
+      return ja
+        ? "端末の設定（access.ipAllowList / requireClientCert / requireRegisteredDevice）がありますが、'allow_listed_terminals' の規則が一つもないため何も制限していません。access.defaultRule または該当する routes を { allow: 'allow_listed_terminals' } にしてください。"
+        : "Terminal settings (access.ipAllowList / requireClientCert / requireRegisteredDevice) are set, but no rule is 'allow_listed_terminals', so they restrict nothing; set access.defaultRule or the routes concerned to { allow: 'allow_listed_terminals' }.";
+    case 'route_open_to_any':
+      return ja
+        ? `access.routes.${str(p.route)} が 'any' で、どの端末からも接続できます。許可された端末だけを接続させるため 'allow_listed_terminals'（または 'internal_only'）にしてください。`
+        : `access.routes.${str(p.route)} is 'any', open to every terminal; set 'allow_listed_terminals' (or 'internal_only') so only permitted terminals connect.`;
+    case 'hash_not_recommended':
+      return ja
+        ? `${str(p.path)} が ${str(p.value)}（HMAC-SHA-1）です。SHA-1 は電子政府推奨暗号リストになく、互換性維持のための運用監視暗号リストに置かれています。認証アプリが対応していれば SHA256 にしてください。SHA-1 のまま使う場合は、例外として市の承認を得て記録してください（docs/cryptrec.md）。`
+        : `${str(p.path)} is ${str(p.value)} (HMAC-SHA-1). SHA-1 is not on the CRYPTREC e-Government Recommended Ciphers List; it sits on the monitored list, kept only for compatibility. Set SHA256 if your authenticator apps support it; if you keep SHA-1, record it as an exception approved by the city (docs/cryptrec.md).`;
+    case 'hours_never_close':
+      return ja
+        ? `業務時間外が通常の週に ${str(p.minutes)} 分しかありません（休日・閉庁日を除く）。ほぼすべての利用が業務時間内になり、業務時間外の利用を検知できません。実際の業務時間を設定してください（週 ${str(p.min)} 時間以上の時間外が必要）。`
+        : `An ordinary week has only ${str(p.minutes)} minutes outside business hours (holidays and closed days aside), so nearly every use counts as within hours and out-of-hours use goes unseen; set the real hours (at least ${str(p.min)} hours a week outside them).`;
+    case 'roles_name_nobody':
+      return ja
+        ? `mfa.privilegedRoles（${str(p.roles)}）のどれも空白だけか前後に空白があり、ロール名は完全一致で比較されるため誰にも当たりません。管理者ロールの名前をそのまま列挙してください。`
+        : `Every name in mfa.privilegedRoles (${str(p.roles)}) is blank or padded with spaces; roles compare exactly, so none matches anyone. List the administrator role names as they are.`;
+    case 'rule_off':
+      return ja
+        ? `${str(p.path)} が 0（規則なし）です。推測されやすい文字列を拒否するため 1〜${str(p.max)} にしてください。`
+        : `${str(p.path)} is 0 (no rule); set 1–${str(p.max)} so easily guessed strings are refused.`;
     case 'filter_off':
       return ja
         ? '漏えいパスワードのオフラインフィルタが無効です。`kanmon breached build` でフィルタを作り、password.breached.offline を true にしてください。'
