@@ -73,7 +73,7 @@ function sendRaw(port: number, raw: string | Buffer, from = '127.0.0.1'): Promis
         const colon = line.indexOf(':');
         if (colon > 0) headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
       }
-      let body = split < 0 ? Buffer.alloc(0) : all.subarray(split + 4);
+      let body: Buffer = split < 0 ? Buffer.alloc(0) : all.subarray(split + 4);
       if (/chunked/i.test(String(headers['transfer-encoding'] ?? ''))) body = dechunk(body);
       resolve(answerOf(status, headers, body));
     });
@@ -82,6 +82,7 @@ function sendRaw(port: number, raw: string | Buffer, from = '127.0.0.1'): Promis
 }
 
 function dechunk(body: Buffer): Buffer {
+  // (chunk sizes in hex, each chunk followed by CRLF, a 0-size chunk ends)
   const out: Buffer[] = [];
   let at = 0;
   for (;;) {
