@@ -151,12 +151,13 @@ export const hostileInputs: readonly HostileInput[] = [
 /** {@link hostileInputs} and those of every `*.hostile.ts` module under test/. */
 export async function collectHostileInputs(): Promise<readonly HostileInput[]> {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-  const found = (readdirSync(root, { recursive: true, encoding: 'utf8' }) as string[]).filter((f) => f.endsWith('.hostile.ts')).sort();
+  const found = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.hostile.ts')).sort();
   const more: HostileInput[] = [];
   for (const file of found) {
-    const module = (await import(pathToFileURL(path.join(root, file)).href)) as { hostileInputs?: readonly HostileInput[] };
-    if (!Array.isArray(module.hostileInputs)) throw new Error(`${file}: export hostileInputs: readonly HostileInput[]`);
-    more.push(...module.hostileInputs);
+    const module = (await import(pathToFileURL(path.join(root, file)).href)) as { hostileInputs?: unknown };
+    const list = module.hostileInputs;
+    if (!Array.isArray(list)) throw new Error(`${file}: export hostileInputs: readonly HostileInput[]`);
+    more.push(...(list as HostileInput[]));
   }
   return [...hostileInputs, ...more];
 }
