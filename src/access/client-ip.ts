@@ -1,7 +1,8 @@
 import { KanmonError } from '../errors.js';
 import { allowListTables, createIpAllowList } from './ip-allow-list.js';
 import type { IpAllowList } from './ip-allow-list.js';
-import { type HeaderBag, headerValue, hopText, parseForwarded, parseHop, splitForwardedFor } from './internal/forwarded.js';
+import { type HeaderBag, MAX_HOPS, forwardedElementsFromRight, forwardedForFromRight, headerValue, hopText, parseForwardedElement, parseHop } from './internal/forwarded.js';
+import type { ParsedIp } from './internal/ip.js';
 import { checkTrustsEverything } from './internal/hazard.js';
 import { formatIp, parseClientIp } from './internal/ip.js';
 
@@ -43,11 +44,20 @@ export type ClientIpSource = 'socket' | ForwardedHeaderName;
  *
  * `ip` is canonical (dotted decimal for IPv4 and IPv4-mapped IPv6, RFC 5952
  * for IPv6, zone id stripped), or `null` when it is unknown: no socket peer,
- * or a malformed or obfuscated hop where the walk had to stop. `null` is in
- * no allow-list.
+ * or a malformed or obfuscated hop written by a trusted proxy, where the walk
+ * had to stop. `null` is in no allow-list.
  */
 export interface ClientIpResult {
   readonly ip: string | null;
+  /**
+   * The address to count attempts against (per-IP throttles): `ip` when it is
+   * known, else the last address that could be believed, i.e. the trusted
+   * proxy that forwarded the unreadable hop (the socket peer, or a trusted hop
+   * of the chain). `null` only without a socket peer: an unreadable header
+   * never means "no address, no throttle". Never use it for an allow-list:
+   * it may be the proxy's own, internal, address.
+   */
+  readonly throttleIp: string | null;
   /** The socket peer, canonical, or `null`. */
   readonly peer: string | null;
   /** Whether the socket peer is a trusted proxy (its headers were read). */
@@ -67,6 +77,23 @@ export interface ClientIpResolver {
   resolve(request: ClientIpRequest): ClientIpResult;
   /** True when the trusted proxies cover every IPv4 or every IPv6 address. */
   readonly trustsEverything: boolean;
+}
+
+/** The `X-Forwarded-For` hops from the right; an unreadable entry is `null`. */
+function* xffHops(value: string): Generator<ParsedIp | null, void, undefined> {
+  for (const entry of forwardedForFromRight(value)) yield parseHop(entry);
+}
+
+/** The `for=` hops of `Forwarded` from the right (the nearest element already parsed); an unreadable element is `null`. */
+function* forwardedHops(nearest: ReadonlyMap<string, string> | null, rest: Iterator<string | null, void, undefined>): Generator<ParsedIp | null, void, undefined> {
+  const hopOf = (element: ReadonlyMap<string, string> | null): ParsedIp | null => {
+    const forValue = element?.get('for');
+    return forValue === undefined ? null : parseHop(forValue);
+  };
+  yield hopOf(nearest);
+  for (let next = rest.next(); next.done !== true; next = rest.next()) {
+    yield hopOf(next.value === null ? null : parseForwardedElement(next.value));
+  }
 }
 
 function proto(value: string | undefined): 'http' | 'https' | null {
@@ -97,59 +124,56 @@ export function createClientIpResolver(options: ClientIpOptions): ClientIpResolv
   function resolve(request: ClientIpRequest): ClientIpResult {
     const peerParsed = parseClientIp(request?.remoteAddress);
     const peer = peerParsed === null ? null : formatIp(peerParsed);
-    const direct = (peerTrusted: boolean): ClientIpResult => ({
+    const direct = (peerTrusted: boolean, forwardedProto: 'http' | 'https' | null = null): ClientIpResult => ({
       ip: peer,
+      throttleIp: peer,
       peer,
       peerTrusted,
       source: 'socket',
       malformed: false,
-      forwardedProto: null,
+      forwardedProto,
     });
     if (peer === null || noProxies || !trusted.has(peer)) return direct(false);
 
-    const headers = request.headers;
-    const unknown = (forwardedProto: 'http' | 'https' | null): ClientIpResult => ({
-      ip: null,
-      peer,
-      peerTrusted: true,
-      source: header,
-      malformed: true,
-      forwardedProto,
-    });
+    /**
+     * Walk the hops from the right. Each one was written by the trusted proxy
+     * on its right (the socket peer for the rightmost), so it is believed; the
+     * first that is not a trusted proxy is the client. A hop a trusted proxy
+     * wrote unreadably (garbage, `unknown`, an obfuscated name, an empty
+     * entry because it did not append) stops the walk: `ip` is unknown, and
+     * attempts count against that proxy, the last address believed.
+     */
+    const walk = (hops: Iterable<ParsedIp | null>, forwardedProto: 'http' | 'https' | null): ClientIpResult => {
+      const found = (ip: string): ClientIpResult => ({ ip, throttleIp: ip, peer, peerTrusted: true, source: header, malformed: false, forwardedProto });
+      let reliable = peer;
+      let count = 0;
+      for (const hop of hops) {
+        if (hop === null || count === MAX_HOPS) return { ip: null, throttleIp: reliable, peer, peerTrusted: true, source: header, malformed: true, forwardedProto };
+        count++;
+        const text = hopText(hop);
+        if (!trusted.has(text)) return found(text);
+        reliable = text;
+      }
+      // Every hop is a trusted proxy: the leftmost is the client.
+      return found(reliable);
+    };
 
+    const headers = request.headers;
     if (header === 'x-forwarded-for') {
       const forwardedProto = proto(headerValue(headers, 'x-forwarded-proto'));
       const value = headerValue(headers, 'x-forwarded-for');
-      if (value === undefined || value.trim() === '') return { ...direct(true), forwardedProto };
-      const entries = splitForwardedFor(value);
-      if (entries === null) return unknown(forwardedProto);
-      for (let i = entries.length - 1; i >= 0; i--) {
-        const hop = parseHop(entries[i] as string);
-        if (hop === null) return unknown(forwardedProto);
-        const text = hopText(hop);
-        if (i === 0 || !trusted.has(text)) {
-          return { ip: text, peer, peerTrusted: true, source: header, malformed: false, forwardedProto };
-        }
-      }
-      return unknown(forwardedProto); // unreachable: the loop returns at i === 0
+      if (value === undefined || value.trim() === '') return direct(true, forwardedProto);
+      return walk(xffHops(value), forwardedProto);
     }
 
     const value = headerValue(headers, 'forwarded');
     if (value === undefined || value.trim() === '') return direct(true);
-    const elements = parseForwarded(value);
-    if (elements === null) return unknown(null);
-    const last = elements[elements.length - 1];
-    const forwardedProto = proto(last?.get('proto'));
-    for (let i = elements.length - 1; i >= 0; i--) {
-      const forValue = elements[i]?.get('for');
-      const hop = forValue === undefined ? null : parseHop(forValue);
-      if (hop === null) return unknown(forwardedProto);
-      const text = hopText(hop);
-      if (i === 0 || !trusted.has(text)) {
-        return { ip: text, peer, peerTrusted: true, source: header, malformed: false, forwardedProto };
-      }
-    }
-    return unknown(forwardedProto);
+    const elements = forwardedElementsFromRight(value);
+    const first = elements.next();
+    const nearest = first.done === true || first.value === null ? null : parseForwardedElement(first.value);
+    // The scheme is the one the nearest proxy wrote in its own element.
+    const forwardedProto = proto(nearest?.get('proto'));
+    return walk(forwardedHops(nearest, elements), forwardedProto);
   }
 
   return Object.freeze({ resolve, trustsEverything });
@@ -164,10 +188,15 @@ const MAX_TEXT_CACHE = 64;
  * `Forwarded` only from trusted proxies (EXT-9; express-rate-limit #134).
  *
  * The header is read only when the socket peer is a trusted proxy. Its hops are
- * walked from the right: each trusted hop passes to the one on its left, and
- * the first untrusted hop is the client. A malformed header or hop, or an
- * `unknown` / obfuscated `for=`, stops the walk with `ip: null`: never a throw,
- * and never the proxy's own address (which may sit inside an allow-listed network).
+ * walked from the right, where the proxies appended them: each trusted hop
+ * passes to the one on its left, and the first untrusted hop is the client.
+ * Whatever a client put in its own copy of the header (`,`, garbage, 8 KiB of
+ * entries, several header lines) sits left of the hop its proxy appended and
+ * is never read. A hop a trusted proxy wrote unreadably (garbage, `unknown`,
+ * an obfuscated `for=`, more than 32 trusted hops) stops the walk with
+ * `ip: null`, never a throw and never the proxy's own address (which may sit
+ * inside an allow-listed network); `throttleIp` is then that proxy's address,
+ * so per-IP throttles still count the attempt.
  *
  * Resolvers are cached per trusted-proxy list, so the trust-everything warning
  * is emitted once per configuration.

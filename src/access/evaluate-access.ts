@@ -103,6 +103,11 @@ export interface AccessEvaluator {
    * What adapters call.
    */
   evaluateRequest(request: AccessRequest): Promise<AccessRequestDecision>;
+  /**
+   * The client address of a request through `access.trustedProxies` (what
+   * `evaluateRequest` reads): `ip` for decisions, `throttleIp` for counting attempts.
+   */
+  resolveClient(request: AccessRequest): ClientIpResult;
 }
 
 interface CompiledRule {
@@ -236,13 +241,18 @@ export function createAccessEvaluator(policy: AccessPolicy, options: AccessEvalu
   });
   const needsDevices = allRules.some((r) => r.requireRegisteredDevice);
 
+  function resolveClient(request: AccessRequest): ClientIpResult {
+    const remoteAddress = request?.remoteAddress ?? request?.socket?.remoteAddress ?? null;
+    return resolver.resolve({ remoteAddress, headers: request?.headers ?? {} });
+  }
+
   async function evaluateRequest(request: AccessRequest): Promise<AccessRequestDecision> {
     if (typeof options.now !== 'function') {
       throw new KanmonError('ERR_INVALID_ARGUMENT', 'evaluateRequest needs a clock: createAccessEvaluator(policy, { now })');
     }
     const socket = request?.socket ?? null;
     const remoteAddress = request.remoteAddress ?? socket?.remoteAddress ?? null;
-    const client = resolver.resolve({ remoteAddress, headers: request.headers });
+    const client = resolveClient(request);
     const tls = socket?.encrypted === true || (client.peerTrusted && client.forwardedProto === 'https');
     const certificate = certificates.check({ socket, headers: request.headers, remoteAddress });
     let device: DeviceCheckResult | null = null;
@@ -258,7 +268,7 @@ export function createAccessEvaluator(policy: AccessPolicy, options: AccessEvalu
     return { ...decision, client, certificate, device };
   }
 
-  return Object.freeze({ evaluate, evaluateRequest });
+  return Object.freeze({ evaluate, evaluateRequest, resolveClient });
 }
 
 const evaluators = new WeakMap<object, AccessEvaluator>();

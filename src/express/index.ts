@@ -63,7 +63,12 @@ export interface KanmonExpress {
   confirmTotp(): RequestHandler;
   /** `POST`: ends the session, clears the cookie, `204`. */
   logout(): RequestHandler;
-  /** Turns body-parser errors (`express.json()`) and store outages into kanmon's coded JSON bodies; passes anything else on. */
+  /**
+   * Turns body-parser errors (`express.json()`) and any `KanmonError` (503 +
+   * `Retry-After` for an outage, else 500) into kanmon's coded JSON bodies;
+   * passes anything else on. kanmon's own middleware never needs it: they answer
+   * their failures themselves.
+   */
   errorHandler(): ErrorRequestHandler;
 }
 
@@ -107,6 +112,26 @@ export function kanmonExpress(kanmon: HttpKanmon, options: HttpAdapterOptions): 
 
   const stateOf = (req: Request): KanmonRequestState => (req.kanmon ??= core.state(asRequest(req)));
 
+  /** The request's state, or the coded failure answer when it cannot be made (a tenant function that throws). */
+  const begin = (req: Request, res: Response): KanmonRequestState | null => {
+    try {
+      return stateOf(req);
+    } catch (err) {
+      send(res, core.fail(err, core.langOf(asRequest(req))));
+      return null;
+    }
+  };
+
+  /** Send a reply; a failure before anything was sent takes the one error path, after that the connection is ended. */
+  const answer = (res: Response, lang: Parameters<typeof core.fail>[1], reply: Promise<HttpReply>): void => {
+    reply
+      .then((r) => send(res, r))
+      .catch((err: unknown) => {
+        if (!res.headersSent) send(res, core.fail(err, lang));
+        else res.destroy();
+      });
+  };
+
   const refuse = (req: Request, res: Response, reply: HttpReply, guard: ExpressGuardOptions | undefined): void => {
     if (guard?.onDenied) guard.onDenied(req, res, reply);
     else send(res, reply);
@@ -116,11 +141,13 @@ export function kanmonExpress(kanmon: HttpKanmon, options: HttpAdapterOptions): 
     (requirement: Parameters<typeof core.guard>[2], guardOptions?: ExpressGuardOptions): RequestHandler =>
     (req, res, next) => {
       if (guardOptions?.skip?.(req) === true) return next();
-      core.guard(asRequest(req), stateOf(req), requirement).then((outcome) => {
+      const state = begin(req, res);
+      if (state === null) return;
+      core.guard(asRequest(req), state, requirement).then((outcome) => {
         if (!outcome.ok) return refuse(req, res, outcome.reply, guardOptions);
         if (outcome.setCookie.length > 0) res.append('Set-Cookie', [...outcome.setCookie]);
         next();
-      }, next);
+      }).catch(next); // only the app's own onDenied can throw here
     };
 
   /** The body express.json()/urlencoded() parsed, else read here (JSON only, bounded). */
@@ -132,20 +159,21 @@ export function kanmonExpress(kanmon: HttpKanmon, options: HttpAdapterOptions): 
 
   const handler =
     (name: Exclude<keyof typeof core.handlers, 'logout'>): RequestHandler =>
-    (req, res, next) => {
-      const state = stateOf(req);
+    (req, res) => {
+      const state = begin(req, res);
+      if (state === null) return;
       const refused = core.transport(asRequest(req), state.lang);
       if (refused) return send(res, refused);
-      bodyOf(req)
-        .then((body) => core.handlers[name](asRequest(req), state, body))
-        .then((reply) => send(res, reply), next);
+      answer(res, state.lang, bodyOf(req).then((body) => core.handlers[name](asRequest(req), state, body)));
     };
 
 
   return {
     tls: (guardOptions) => (req, res, next) => {
       if (guardOptions?.skip?.(req) === true) return next();
-      const refused = core.transport(asRequest(req), stateOf(req).lang);
+      const state = begin(req, res);
+      if (state === null) return;
+      const refused = core.transport(asRequest(req), state.lang);
       if (refused) refuse(req, res, refused, guardOptions);
       else next();
     },
@@ -158,8 +186,10 @@ export function kanmonExpress(kanmon: HttpKanmon, options: HttpAdapterOptions): 
     changePassword: () => handler('changePassword'),
     enrollTotp: () => handler('enrollTotp'),
     confirmTotp: () => handler('confirmTotp'),
-    logout: () => (req, res, next) => {
-      core.handlers.logout(asRequest(req), stateOf(req)).then((reply) => send(res, reply), next);
+    logout: () => (req, res) => {
+      const state = begin(req, res);
+      if (state === null) return;
+      answer(res, state.lang, core.handlers.logout(asRequest(req), state));
     },
     errorHandler: () => (err: unknown, req: Request, res: Response, next: NextFunction) => {
       const type = (err as { type?: unknown } | null)?.type;
@@ -169,7 +199,8 @@ export function kanmonExpress(kanmon: HttpKanmon, options: HttpAdapterOptions): 
       if (typeof type === 'string' && (type.startsWith('entity.') || type === 'encoding.unsupported' || type === 'charset.unsupported' || type === 'request.aborted')) {
         return send(res, errorReply('invalid_request', lang));
       }
-      if (err instanceof KanmonError && (err.code === 'ERR_STORE_UNAVAILABLE' || err.code === 'ERR_BUSY')) return send(res, errorReply('service_unavailable', lang));
+      // A KanmonError the app let through (a direct kanmon call in its own route): the same coded body as kanmon's routes.
+      if (err instanceof KanmonError) return send(res, core.fail(err, lang));
       next(err);
     },
   };

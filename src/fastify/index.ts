@@ -95,9 +95,20 @@ async function plugin(fastify: FastifyInstance, options: KanmonFastifyOptions): 
 
   const stateOf = (request: FastifyRequest): KanmonRequestState => (request.kanmon ??= core.state(raw(request)));
 
+  /** The request's state, or `null` after answering the coded failure (a tenant function that throws). */
+  const begin = (request: FastifyRequest, reply: FastifyReply): KanmonRequestState | null => {
+    try {
+      return stateOf(request);
+    } catch (err) {
+      send(reply, core.fail(err, core.langOf(raw(request))));
+      return null;
+    }
+  };
+
   fastify.decorateRequest('kanmon', null);
   fastify.addHook('onRequest', async (request, reply) => {
-    const state = stateOf(request);
+    const state = begin(request, reply);
+    if (state === null) return reply;
     if (enforceTls === false || (typeof enforceTls === 'object' && enforceTls.skip(request))) return;
     const refused = core.transport(raw(request), state.lang);
     if (refused) return send(reply, refused);
@@ -107,7 +118,9 @@ async function plugin(fastify: FastifyInstance, options: KanmonFastifyOptions): 
     (requirement: GuardRequirement, guardOptions?: FastifyGuardOptions): preHandlerAsyncHookHandler =>
     async (request, reply) => {
       if (guardOptions?.skip?.(request) === true) return;
-      const outcome = await core.guard(raw(request), stateOf(request), requirement);
+      const state = begin(request, reply);
+      if (state === null) return reply;
+      const outcome = await core.guard(raw(request), state, requirement);
       if (!outcome.ok) return guardOptions?.onDenied ? guardOptions.onDenied(request, reply, outcome.reply) : send(reply, outcome.reply);
       for (const cookie of outcome.setCookie) reply.header('set-cookie', cookie);
     };
@@ -127,20 +140,29 @@ async function plugin(fastify: FastifyInstance, options: KanmonFastifyOptions): 
       // kanmon reads its own bodies: bytes up to the limit, then the same JSON check as the Express adapter.
       auth.removeAllContentTypeParsers();
       auth.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: core.bodyLimitBytes }, (_request, body, done) => done(null, body));
+      // Whatever reaches Fastify's error path on kanmon's routes leaves as a coded body, never Fastify's default (message, code).
       auth.setErrorHandler((error: FastifyError, request, reply) => {
-        const lang = stateOf(request).lang;
+        const lang = request.kanmon?.lang ?? core.langOf(raw(request));
         if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(reply, errorReply('payload_too_large', lang));
         if (typeof error.code === 'string' && error.code.startsWith('FST_ERR_CTP_')) return send(reply, errorReply('invalid_request', lang));
-        if (error instanceof KanmonError && (error.code === 'ERR_STORE_UNAVAILABLE' || error.code === 'ERR_BUSY')) return send(reply, errorReply('service_unavailable', lang));
-        throw error;
+        if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 && !(error instanceof KanmonError)) {
+          return send(reply, errorReply(error.statusCode === 413 ? 'payload_too_large' : 'invalid_request', lang));
+        }
+        return send(reply, core.fail(error, lang));
       });
       for (const [name, path] of Object.entries(routeNames) as [keyof typeof routeNames, string][]) {
         auth.post(path, async (request, reply) => {
+          const state = begin(request, reply);
+          if (state === null) return reply;
           const body = parseJsonBody(request.body as Buffer | undefined, request.headers['content-type']);
-          return send(reply, await core.handlers[name](raw(request), stateOf(request), body));
+          return send(reply, await core.handlers[name](raw(request), state, body));
         });
       }
-      auth.post('/logout', async (request, reply) => send(reply, await core.handlers.logout(raw(request), stateOf(request))));
+      auth.post('/logout', async (request, reply) => {
+        const state = begin(request, reply);
+        if (state === null) return reply;
+        return send(reply, await core.handlers.logout(raw(request), state));
+      });
       done();
     },
     { prefix: routes },

@@ -23,7 +23,7 @@ import type { MessageLang } from '../messages/catalog.js';
 import { formatIssue } from '../messages/format-issue.js';
 import type { Session, VerifySessionResult } from '../session/create-session-manager.js';
 import { readCookie, serializeCookie } from './cookies.js';
-import { type HttpErrorCode, type HttpReply, errorReply, jsonReply } from './error-body.js';
+import { type HttpErrorCode, type HttpReply, errorReply, failureReply, isOutage, jsonReply } from './error-body.js';
 import { chooseLanguage } from './language.js';
 import { MAX_BODY_BYTES, type ReadBodyResult, readJsonBody } from './read-body.js';
 import { checkTransport } from './transport.js';
@@ -81,6 +81,13 @@ export interface HttpAdapterOptions {
   readonly loginAccessRule?: string;
   /** Largest login / MFA body read, bytes. @default 16384 */
   readonly bodyLimitBytes?: number;
+  /**
+   * Sees every error a kanmon route or guard answered with a coded `500
+   * internal_error` or `503 service_unavailable` (log it here: the answer never
+   * carries its message or stack). Its own throws are ignored.
+   * @default writes `500`s to `console.error`; `503` outages are left to the store's and audit log's own reports
+   */
+  readonly onError?: (error: unknown) => void;
 }
 
 const MFA_METHODS = new Set(['otp', 'hwk', 'mfa']);
@@ -167,12 +174,16 @@ export function createHttpCore(kanmon: HttpKanmon, options: HttpAdapterOptions) 
     deviceHeader = 'x-kanmon-device',
     loginAccessRule,
     bodyLimitBytes = MAX_BODY_BYTES,
+    onError = (error: unknown) => {
+      if (!isOutage(error)) console.error('kanmon: a route or guard failed and answered 500 internal_error:', error);
+    },
   } = options ?? ({} as HttpAdapterOptions);
   if (typeof tenant !== 'string' && typeof tenant !== 'function') {
     throw new KanmonError('ERR_INVALID_ARGUMENT', 'the adapter needs { tenant }: a tenant id or (request) => tenant id');
   }
   if (defaultLang !== 'ja' && defaultLang !== 'en') throw new KanmonError('ERR_INVALID_ARGUMENT', `defaultLang must be 'ja' or 'en'`);
   if (!Number.isSafeInteger(bodyLimitBytes) || bodyLimitBytes < 256) throw new KanmonError('ERR_INVALID_ARGUMENT', 'bodyLimitBytes must be an integer of at least 256');
+  if (typeof onError !== 'function') throw new KanmonError('ERR_INVALID_ARGUMENT', 'onError must be a function');
   if (typeof deviceHeader !== 'string' || !/^[a-z0-9-]+$/.test(deviceHeader)) throw new KanmonError('ERR_INVALID_ARGUMENT', 'deviceHeader must be a lower-case header name');
   serializeCookie(cookieName, ''); // a name the browser would refuse throws now, not on the first login
   const resolver = createClientIpResolver({ trustedProxies: createIpAllowList(policy.access.trustedProxies), header: policy.access.forwardedHeader });
@@ -185,6 +196,19 @@ export function createHttpCore(kanmon: HttpKanmon, options: HttpAdapterOptions) 
   };
 
   const langOf = (request: HttpRequest): MessageLang => chooseLanguage(request.headers['accept-language'], defaultLang);
+
+  /**
+   * The one error path of every route and guard: report the error, answer the
+   * coded body ({@link failureReply}: 503 + `Retry-After` for an outage, else 500).
+   */
+  const fail = (err: unknown, lang: MessageLang): HttpReply => {
+    try {
+      onError(err);
+    } catch {
+      // a failing logger must not turn a coded answer into a crash
+    }
+    return failureReply(err, lang);
+  };
 
   /** A fresh state for a request. */
   const state = (request: HttpRequest): KanmonRequestState => ({ tenant: tenantOf(request), lang: langOf(request), session: null, access: null });
@@ -263,8 +287,8 @@ export function createHttpCore(kanmon: HttpKanmon, options: HttpAdapterOptions) 
     try {
       decision = await kanmon.access.evaluateRequest(accessRequest(request, current, policyName));
     } catch (err) {
-      if (err instanceof KanmonError && err.code === 'ERR_STORE_UNAVAILABLE') return refuse('service_unavailable', current, setCookie);
-      throw err;
+      const reply = fail(err, current.lang);
+      return { ok: false, reply: setCookie.length > 0 ? { ...reply, headers: { ...reply.headers, 'set-cookie': setCookie } } : reply };
     }
     current.access = decision;
     if (!decision.ok) return refuse(decision.reason === 'tls_required' ? 'tls_required' : 'access_denied', current, setCookie);
@@ -293,10 +317,13 @@ export function createHttpCore(kanmon: HttpKanmon, options: HttpAdapterOptions) 
 
   // ─── Handlers ──────────────────────────────────────────────────────────────
 
+  /** What every kanmon call gets about the request: the request itself, the client address resolved through the trusted proxies, the user agent. */
   const facts = (request: HttpRequest, current: KanmonRequestState): RequestFacts => {
     const userAgent = request.headers['user-agent'];
+    const requestFacts = accessRequest(request, current, loginAccessRule);
     return {
-      request: accessRequest(request, current, loginAccessRule),
+      request: requestFacts,
+      clientIp: resolver.resolve({ remoteAddress: request.socket?.remoteAddress, headers: request.headers }).ip,
       deviceId: deviceOf(request),
       route: loginAccessRule ?? null,
       ...(typeof userAgent === 'string' ? { userAgent: userAgent.slice(0, 512) } : {}),
@@ -352,11 +379,8 @@ export function createHttpCore(kanmon: HttpKanmon, options: HttpAdapterOptions) 
     return isObject(body.value) ? body.value : errorReply('invalid_request', lang);
   };
 
-  /** Errors kanmon documents as the store not answering become 503; anything else goes to the framework. */
-  const unavailable = (err: unknown, lang: MessageLang): HttpReply => {
-    if (err instanceof KanmonError && (err.code === 'ERR_STORE_UNAVAILABLE' || err.code === 'ERR_BUSY')) return errorReply('service_unavailable', lang);
-    throw err;
-  };
+  /** A failure inside a handler: the one error path ({@link fail}). */
+  const unavailable = (err: unknown, lang: MessageLang): HttpReply => fail(err, lang);
 
   /** Who a challenge-or-session step is for: `challenge` in the body, else the verified session. */
   const target = async (request: HttpRequest, current: KanmonRequestState, body: Record<string, unknown>): Promise<{ target: EnrollTarget; setCookie: readonly string[] } | HttpReply> => {
@@ -520,6 +544,17 @@ export function createHttpCore(kanmon: HttpKanmon, options: HttpAdapterOptions) 
     return policyName;
   };
 
+  /** A handler that never throws: whatever escapes it takes the one error path. */
+  const safe =
+    <A extends unknown[]>(handler: (request: HttpRequest, current: KanmonRequestState, ...rest: A) => Promise<HttpReply>) =>
+    async (request: HttpRequest, current: KanmonRequestState, ...rest: A): Promise<HttpReply> => {
+      try {
+        return await handler(request, current, ...rest);
+      } catch (err) {
+        return fail(err, current.lang);
+      }
+    };
+
   return {
     cookieName,
     accessRule,
@@ -527,9 +562,24 @@ export function createHttpCore(kanmon: HttpKanmon, options: HttpAdapterOptions) 
     state,
     langOf,
     transport,
-    guard,
+    fail,
+    /** Run one guard; never throws (a failure is a coded refusal). */
+    guard: async (request: HttpRequest, current: KanmonRequestState, requirement: GuardRequirement): Promise<GuardOutcome> => {
+      try {
+        return await guard(request, current, requirement);
+      } catch (err) {
+        return { ok: false, reply: fail(err, current.lang) };
+      }
+    },
     readBody,
-    handlers: { login, verifyMfa, changePassword, enrollTotp, confirmTotp, logout },
+    handlers: {
+      login: safe(login),
+      verifyMfa: safe(verifyMfa),
+      changePassword: safe(changePassword),
+      enrollTotp: safe(enrollTotp),
+      confirmTotp: safe(confirmTotp),
+      logout: safe(logout),
+    },
   };
 }
 

@@ -1,3 +1,4 @@
+import { KanmonError } from '../errors.js';
 import type { MessageLang } from '../messages/catalog.js';
 
 /**
@@ -156,10 +157,12 @@ export type HttpErrorExtra = Readonly<Record<string, unknown>>;
 /**
  * The one JSON error body: `{"error":{"code":…,"message":…}}` plus optional
  * extra fields, with `Content-Language`, `Cache-Control: no-store` and
- * `Vary: Accept-Language`. Equal inputs give byte-identical replies.
+ * `Vary: Accept-Language` (and `Retry-After` on a 503). Equal inputs give byte-identical replies.
  */
 export function errorReply(code: HttpErrorCode, lang: MessageLang, extra: HttpErrorExtra = {}, headers: Readonly<Record<string, string | readonly string[]>> = {}): HttpReply {
-  const reply = jsonReply(httpErrorStatus[code], { error: { code, message: messages[lang][code], ...extra } }, { 'content-language': lang, vary: 'Accept-Language', ...headers });
+  // Every 503 says when to come back, whichever path produced it.
+  const retry: Record<string, string> = code === 'service_unavailable' ? { 'retry-after': String(OUTAGE_RETRY_AFTER_SECONDS) } : {};
+  const reply = jsonReply(httpErrorStatus[code], { error: { code, message: messages[lang][code], ...extra } }, { 'content-language': lang, vary: 'Accept-Language', ...retry, ...headers });
   return { ...reply, code };
 }
 
@@ -170,4 +173,26 @@ export function jsonReply(status: number, body: unknown, headers: Readonly<Recor
     headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
     body: JSON.stringify(body),
   };
+}
+
+/** `Retry-After` of a 503 answered for a dependency that failed (seconds). */
+export const OUTAGE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * Whether `err` says a dependency did not answer, so the request may succeed
+ * later: the state store (`ERR_STORE_UNAVAILABLE`), the hash queue (`ERR_BUSY`)
+ * or the audit log (`ERR_AUDIT_WRITE`: nothing is granted that cannot be audited).
+ */
+export function isOutage(err: unknown): boolean {
+  return err instanceof KanmonError && (err.code === 'ERR_STORE_UNAVAILABLE' || err.code === 'ERR_BUSY' || err.code === 'ERR_AUDIT_WRITE');
+}
+
+/**
+ * The one answer to a failure inside a kanmon route or guard: an outage
+ * ({@link isOutage}) is `503 service_unavailable` with `Retry-After`; anything
+ * else is `500 internal_error`. The body is the coded JSON error body of every
+ * other refusal: never the error's message, code, cause or stack.
+ */
+export function failureReply(err: unknown, lang: MessageLang): HttpReply {
+  return errorReply(isOutage(err) ? 'service_unavailable' : 'internal_error', lang);
 }

@@ -42,6 +42,8 @@ import type {
 interface Place {
   readonly decision: AccessDecision;
   readonly clientIp: string | null;
+  /** What per-IP throttles count: `clientIp`, else the last trusted hop read (never "no IP, no throttle"). */
+  readonly throttleIp: string | null;
   readonly certificate: ClientCertResult | null;
   readonly device: DeviceCheckResult | null;
 }
@@ -204,7 +206,7 @@ export function createKanmon(options: KanmonOptions): Kanmon {
         tenantId: tenant,
         deviceToken: facts.deviceId ?? r.deviceToken ?? null,
       });
-      return { decision, clientIp: decision.client.ip, certificate: decision.certificate, device: decision.device };
+      return { decision, clientIp: decision.client.ip, throttleIp: decision.client.throttleIp, certificate: decision.certificate, device: decision.device };
     }
     // Only an address counts: anything else is unknown, which no list contains.
     const clientIp = typeof facts.clientIp === 'string' && isIP(facts.clientIp) !== 0 ? facts.clientIp : null;
@@ -212,8 +214,11 @@ export function createKanmon(options: KanmonOptions): Kanmon {
     const token = typeof facts.deviceId === 'string' ? facts.deviceId : null;
     const device = token !== null || certificate?.ok === true ? await devices.check({ tenantId: tenant, accountId: null, token, certificate }) : null;
     const decision = access.evaluate({ route, clientIp, tls: facts.tls === true, certificate, device, instant: now() });
-    return { decision, clientIp, certificate, device };
+    return { decision, clientIp, throttleIp: clientIp, certificate, device };
   }
+
+  /** The throttle address of a request handed in as `facts.request` (see {@link Place.throttleIp}), else `null`. */
+  const throttleIpOf = (facts: RequestFacts): string | null => (facts.request ? access.resolveClient(facts.request).throttleIp : null);
 
   /** Warnings of a session about to be issued. */
   function warningsFor(account: AccountRecord, outOfHours: boolean, extra: readonly LoginWarning[] = []): LoginWarning[] {
@@ -377,7 +382,7 @@ export function createKanmon(options: KanmonOptions): Kanmon {
       }
 
       // 4. lockout: a locked account never reaches the hasher.
-      const lockKey = { account: username, ip: place.clientIp, tenant };
+      const lockKey = { account: username, ip: place.throttleIp, tenant };
       const reservation = await lockout.reserve(lockKey);
       if (!reservation.ok) {
         await record({ type: 'auth.login.failure', tenant, actor, source, reason: reservation.reason, outOfHours });
@@ -497,7 +502,7 @@ export function createKanmon(options: KanmonOptions): Kanmon {
       const { currentPassword, newPassword } = input;
 
       // The current password is guessed like a login: same counter, same one hash.
-      const lockKey = { account: account.username, ip, tenant };
+      const lockKey = { account: account.username, ip: throttleIpOf(input) ?? ip, tenant };
       const reservation = await lockout.reserve(lockKey);
       if (!reservation.ok) {
         await record({ ...base, type: 'password.rejected', outcome: 'denied', reason: reservation.reason });

@@ -99,6 +99,8 @@ describe('EXT-9: malformed headers are never believed and never throw', () => {
   it.each(malformedXff)('X-Forwarded-For %j → ip null', (value) => {
     const r = resolveClientIp({ remoteAddress: '10.0.0.1', headers: { 'x-forwarded-for': value.slice(0, 9000) } }, proxies);
     expect(r).toMatchObject({ ip: null, malformed: true, peer: '10.0.0.1' });
+    // The rightmost hop the trusted peer wrote is unreadable: attempts count against that peer.
+    expect(r.throttleIp).toBe(value === '1.2.3.4,,10.0.0.2' ? '10.0.0.2' : '10.0.0.1');
   });
 
   const malformedForwarded = [
@@ -116,7 +118,7 @@ describe('EXT-9: malformed headers are never believed and never throw', () => {
   ];
   it.each(malformedForwarded)('Forwarded %j → ip null', (value) => {
     const r = resolveClientIp({ remoteAddress: '10.0.0.1', headers: { forwarded: value } }, { ...proxies, header: 'forwarded' });
-    expect(r).toMatchObject({ ip: null, malformed: true });
+    expect(r).toMatchObject({ ip: null, malformed: true, throttleIp: '10.0.0.1' });
   });
 
   it('a malformed hop left of an untrusted hop does not matter', () => {
@@ -125,7 +127,7 @@ describe('EXT-9: malformed headers are never believed and never throw', () => {
   });
 
   it('no socket peer: ip null', () => {
-    expect(resolveClientIp({ remoteAddress: undefined, headers: {} }, proxies)).toMatchObject({ ip: null, peer: null });
+    expect(resolveClientIp({ remoteAddress: undefined, headers: {} }, proxies)).toMatchObject({ ip: null, peer: null, throttleIp: null });
   });
 
   it('property: any header bytes, any peer: a result, never a throw; a non-null ip is canonical', () => {
@@ -138,6 +140,93 @@ describe('EXT-9: malformed headers are never believed and never throw', () => {
         }
       }),
       { numRuns: 3000 },
+    );
+  });
+});
+
+describe('EXT-9 / RFC 7239 §5.2, issue 14: a client-sent header cannot hide the hop its trusted proxy appended', () => {
+  // What nginx's $proxy_add_x_forwarded_for does: "<client's header>, <the address the proxy saw>".
+  const appended = (clientHeader: string | readonly string[] | undefined, seen: string) =>
+    clientHeader === undefined ? seen : `${Array.isArray(clientHeader) ? clientHeader.join(', ') : (clientHeader as string)}, ${seen}`;
+  const prefixes: [string, string | readonly string[]][] = [
+    ['a lone comma', ','],
+    ['commas only', ',,,'],
+    ['8 KiB of commas', ','.repeat(8192)],
+    ['8 KiB of addresses', Array.from({ length: 600 }, (_, i) => `10.0.${i >> 8}.${i & 255}`).join(',')],
+    ['9000 bytes of one entry', 'a'.repeat(9000)],
+    ['garbage entries', 'unknown, garbage, 1.2.3.4:99999, [::1'],
+    ['a trusted proxy address', '10.0.0.2'],
+    ['an empty entry after a good one', '198.51.100.9,'],
+    ['several header lines', ['1.2.3.4', ',', 'x']],
+    ['control characters', '\t,\t'],
+  ];
+  it.each(prefixes)('X-Forwarded-For prefixed with %s → the address the proxy appended', (_name, prefix) => {
+    const headers = { 'x-forwarded-for': appended(prefix, '203.0.113.7') };
+    const r = resolveClientIp({ remoteAddress: '10.0.0.1', headers }, proxies);
+    expect(r).toMatchObject({ ip: '203.0.113.7', throttleIp: '203.0.113.7', malformed: false, source: 'x-forwarded-for' });
+    // Through two trusted proxies: the second appends the first's address.
+    const twice = resolveClientIp({ remoteAddress: '10.0.0.1', headers: { 'x-forwarded-for': `${headers['x-forwarded-for']}, 10.0.0.4` } }, proxies);
+    expect(twice.ip).toBe('203.0.113.7');
+  });
+
+  const forwardedPrefixes = [',', 'garbage', 'for=', 'for="', 'for="[2001:db8::1', 'for="a\\"', 'for="\\', 'for=unknown', ';;;', 'for=1.2.3.4;for=5.6.7.8', `for=${'x'.repeat(9000)}`, '"', '"\\""'];
+  it.each(forwardedPrefixes)('Forwarded prefixed with %j → the element the proxy appended', (prefix) => {
+    const options = { ...proxies, header: 'forwarded' as const };
+    const r = resolveClientIp({ remoteAddress: '10.0.0.1', headers: { forwarded: `${prefix}, for=203.0.113.7;proto=https` } }, options);
+    expect(r).toMatchObject({ ip: '203.0.113.7', throttleIp: '203.0.113.7', malformed: false, forwardedProto: 'https' });
+    const v6 = resolveClientIp({ remoteAddress: '10.0.0.1', headers: { forwarded: `${prefix}, for="[2001:db8:cafe::17]:4711", for=10.0.0.4` } }, options);
+    expect(v6.ip).toBe('2001:db8:cafe::17');
+  });
+
+  it('a quoted comma or an escaped quote inside an element does not split it', () => {
+    const options = { ...proxies, header: 'forwarded' as const };
+    const r = resolveClientIp({ remoteAddress: '10.0.0.1', headers: { forwarded: 'for=192.0.2.60;host="a,b\\"c", for=10.0.0.2;proto=https' } }, options);
+    expect(r).toMatchObject({ ip: '192.0.2.60', forwardedProto: 'https' });
+  });
+
+  it('a hop a trusted proxy wrote unreadably: ip unknown, attempts counted against that proxy (never "no IP, no throttle")', () => {
+    const xff = (value: string) => resolveClientIp({ remoteAddress: '10.0.0.1', headers: { 'x-forwarded-for': value } }, proxies);
+    expect(xff('garbage')).toMatchObject({ ip: null, malformed: true, throttleIp: '10.0.0.1' });
+    expect(xff('garbage, 10.0.0.4')).toMatchObject({ ip: null, malformed: true, throttleIp: '10.0.0.4' });
+    expect(xff('203.0.113.7, , 10.0.0.4')).toMatchObject({ ip: null, throttleIp: '10.0.0.4' });
+    const fwd = (value: string) => resolveClientIp({ remoteAddress: '10.0.0.1', headers: { forwarded: value } }, { ...proxies, header: 'forwarded' });
+    expect(fwd('for=203.0.113.7, for=unknown')).toMatchObject({ ip: null, throttleIp: '10.0.0.1' });
+    expect(fwd('for=203.0.113.7, for=_hidden, for=10.0.0.3')).toMatchObject({ ip: null, throttleIp: '10.0.0.3' });
+  });
+
+  it('more than 32 trusted hops are not walked: ip unknown, throttled at the 32nd', () => {
+    const hops = Array.from({ length: 40 }, (_, i) => `2001:db8:ffff::${(i + 1).toString(16)}`);
+    const r = resolveClientIp({ remoteAddress: '10.0.0.1', headers: { 'x-forwarded-for': ['203.0.113.7', ...hops].join(', ') } }, proxies);
+    expect(r).toMatchObject({ ip: null, malformed: true, throttleIp: hops[40 - 32] });
+    const fits = resolveClientIp({ remoteAddress: '10.0.0.1', headers: { 'x-forwarded-for': ['203.0.113.7', ...hops.slice(0, 31)].join(', ') } }, proxies);
+    expect(fits.ip).toBe('203.0.113.7');
+  });
+
+  it('property: whatever a client sends, the untrusted address its proxy appends is the client, in both headers', () => {
+    const junk = fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: fc.constantFrom(...'0123456789abcdef:.,;=[]" _forFOR\\\t'), maxLength: 300 }));
+    const v4 = fc.tuple(fc.integer({ min: 11, max: 223 }), fc.nat(255), fc.nat(255), fc.nat(255)).map((p) => p.join('.'));
+    fc.assert(
+      fc.property(junk, v4, (prefix, client) => {
+        const viaXff = resolveClientIp({ remoteAddress: '10.0.0.1', headers: { 'x-forwarded-for': `${prefix}, ${client}` } }, proxies);
+        expect(viaXff.ip).toBe(client);
+        const viaForwarded = resolveClientIp({ remoteAddress: '10.0.0.1', headers: { forwarded: `${prefix}, for=${client}` } }, { ...proxies, header: 'forwarded' });
+        expect(viaForwarded.ip).toBe(client);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('property: with a socket peer, throttleIp is never null', () => {
+    const header = fc.string({ unit: fc.constantFrom(...'0123456789abcdef:.,;=[]" _forFOR\\'), maxLength: 200 });
+    fc.assert(
+      fc.property(header, header, fc.constantFrom('10.0.0.1', '203.0.113.1', '::1'), (xff, fwd, peer) => {
+        for (const h of ['x-forwarded-for', 'forwarded'] as const) {
+          const r = resolveClientIp({ remoteAddress: peer, headers: { 'x-forwarded-for': xff, forwarded: fwd } }, { ...proxies, header: h });
+          expect(r.throttleIp).not.toBeNull();
+          if (r.ip !== null) expect(r.throttleIp).toBe(r.ip);
+        }
+      }),
+      { numRuns: 2000 },
     );
   });
 });

@@ -1,6 +1,7 @@
 /**
- * Parsers for the proxy headers. They never throw: a header they cannot read
- * entirely returns `null`, and the caller believes none of it.
+ * Parsers for the proxy headers. They never throw. The headers are read from
+ * the right, where the trusted proxies wrote them: what a client prepended can
+ * neither hide the hop a proxy appended nor make the header "unreadable".
  */
 
 import { type ParsedIp, formatIp, parseClientIp } from './ip.js';
@@ -8,7 +9,7 @@ import { type ParsedIp, formatIp, parseClientIp } from './ip.js';
 /** Headers as Node gives them: lower-case names, a string or a list of strings. */
 export type HeaderBag = Readonly<Record<string, string | readonly string[] | undefined>>;
 
-/** Longest proxy header read; anything longer is malformed. */
+/** Longest `Forwarded` element parsed; anything longer is malformed. */
 export const MAX_HEADER_LENGTH = 8192;
 
 /** The value of a header, several lines joined by `, `; `undefined` when absent. */
@@ -51,11 +52,62 @@ export function parseHop(text: string): ParsedIp | null {
   return parseClientIp(text);
 }
 
-/** The `X-Forwarded-For` list, left to right, or `null` when any entry is empty. */
-export function splitForwardedFor(value: string): string[] | null {
-  if (value.length > MAX_HEADER_LENGTH) return null;
-  const entries = value.split(',').map((e) => e.trim());
-  return entries.some((e) => e.length === 0) ? null : entries;
+/**
+ * Most hops walked through one header. A chain of more trusted proxies than
+ * this is not believed (the walk stops with the last hop it read).
+ */
+export const MAX_HOPS = 32;
+
+/**
+ * The `X-Forwarded-For` entries from the RIGHT (the one the nearest proxy
+ * appended) to the left, trimmed; an empty entry is yielded as `''`.
+ *
+ * Only the right end of the header is reliable: a trusted proxy appends to
+ * whatever the client sent, so the entries are read where the proxy wrote
+ * them and the client's own (empty, garbage, 8 KiB) prefix is reached, if at
+ * all, only after every hop to its right was a trusted proxy.
+ */
+export function* forwardedForFromRight(value: string): Generator<string, void, undefined> {
+  let end = value.length;
+  for (;;) {
+    const comma = end === 0 ? -1 : value.lastIndexOf(',', end - 1);
+    yield value.slice(comma + 1, end).trim();
+    if (comma < 0) return;
+    end = comma;
+  }
+}
+
+/**
+ * The elements of an RFC 7239 `Forwarded` header from the RIGHT, as raw text
+ * (split at commas outside quoted strings, `\` escapes honoured), for
+ * {@link parseForwardedElement}. An unterminated quoted string yields `null`
+ * and ends the walk: nothing left of it can be delimited.
+ */
+export function* forwardedElementsFromRight(value: string): Generator<string | null, void, undefined> {
+  let end = value.length;
+  for (;;) {
+    let i = end - 1;
+    let quoted = false;
+    for (; i >= 0; i--) {
+      const c = value.charCodeAt(i);
+      if (c === 34) {
+        // Reading backwards, a quote preceded by an odd run of backslashes is escaped.
+        let run = 0;
+        while (i - 1 - run >= 0 && value.charCodeAt(i - 1 - run) === 92) run++;
+        if (!quoted) quoted = true;
+        else if (run % 2 === 0) quoted = false;
+      } else if (c === 44 && !quoted) {
+        break;
+      }
+    }
+    if (quoted) {
+      yield null;
+      return;
+    }
+    yield value.slice(i + 1, end);
+    if (i < 0) return;
+    end = i;
+  }
 }
 
 /** One element of an RFC 7239 `Forwarded` header: its parameters, names lower-cased. */
@@ -143,6 +195,12 @@ export function parseForwarded(value: string): ForwardedElement[] | null {
       return null;
     }
   }
+}
+
+/** One `Forwarded` element (no top-level comma): its parameters, or `null` when it is not exactly one well-formed element. */
+export function parseForwardedElement(text: string): ForwardedElement | null {
+  const elements = parseForwarded(text);
+  return elements !== null && elements.length === 1 ? (elements[0] ?? null) : null;
 }
 
 /** Canonical text of a parsed hop. */
