@@ -4,7 +4,7 @@ import { isDigitCode } from './totp-core.js';
 /**
  * Which second factor a code typed at the MFA step is for, decided with the
  * same normalisation the checks themselves apply (NFKC, spaces dropped), so a
- * TOTP code typed with full-width digits or an IME space (`１２３　４５６`) is
+ * TOTP code typed with full-width digits or an IME space (U+3000) is
  * checked as a TOTP code, and a full-width recovery code as a recovery code.
  *
  * Digits only → TOTP, except a value with a recovery code's shape (12 Crockford
