@@ -9,6 +9,7 @@ import { KanmonError } from '../errors.js';
 import { type LockoutEvent, createLockout } from '../lockout/create-lockout.js';
 import { enrollTotp } from '../mfa/enroll-totp.js';
 import { consumeRecoveryCode, generateRecoveryCodes, hashRecoveryCodes } from '../mfa/recovery-codes.js';
+import { secondFactorOf } from '../mfa/internal/code-kind.js';
 import { mfaRequirement } from '../mfa/requirement.js';
 import { confirmTotpEnrollment, verifyTotp } from '../mfa/totp.js';
 import { canChangePassword, checkPasswordAge } from '../password/age.js';
@@ -74,7 +75,6 @@ const lockoutAuditType = {
 } as const;
 
 const MAX_USERNAME = 256;
-const totpShape = /^[0-9\s]+$/;
 
 const denied = (reason: LoginDenyReason, retryAfterMs?: number | null): LoginResult =>
   retryAfterMs === undefined ? { status: 'denied', reason } : { status: 'denied', reason, retryAfterMs };
@@ -457,7 +457,8 @@ export function createKanmon(options: KanmonOptions): Kanmon {
       const { claims, account } = opened;
       const ctx = contextOf(claims, facts);
       const base = { tenant: account.tenant, actor: account.username, target: account.id, source: ctx.source };
-      const useTotp = typeof code === 'string' && totpShape.test(code);
+      // Decided with verifyTotp's own normalisation: full-width digits and IME spaces are a TOTP code.
+      const useTotp = secondFactorOf(code) === 'totp';
       let extra: LoginWarning[] = [];
       if (useTotp) {
         const result = await verifyTotp({ account: account.id, tenant: account.tenant, sealedSecret: account.totpSecret, code }, mfaOptions);
@@ -510,7 +511,7 @@ export function createKanmon(options: KanmonOptions): Kanmon {
       }
       const verdict = typeof currentPassword === 'string' ? await hasher.verify(account.passwordHash, currentPassword) : await hasher.dummyVerify('');
       if (!verdict.valid) {
-        await record({ ...base, type: 'password.rejected', outcome: 'denied', reason: 'wrong_password' });
+        await record({ ...base, type: 'password.rejected', outcome: 'denied', reason: verdict.refused ?? 'wrong_password' });
         return { status: 'denied', reason: 'invalid_credentials' };
       }
       await lockout.succeed(lockKey);

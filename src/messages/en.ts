@@ -47,6 +47,8 @@ export const en: MessageCatalog = {
         return 'Control characters such as line breaks and tabs are not allowed.';
       case 'invalid_unicode':
         return 'The password contains a character that cannot be used. Please type it again.';
+      case 'unassigned_code_point':
+        return 'The password contains a code point that Unicode has not assigned to any character yet. Use other characters.';
       case 'non_ascii':
         return 'Use only ASCII letters, digits and symbols (no kanji, kana or other characters).';
       case 'missing_class':
@@ -63,6 +65,8 @@ export const en: MessageCatalog = {
         return `Do not repeat the same character ${issue.maximum + 1} or more times in a row.`;
       case 'sequence':
         return `Do not use ${issue.maximum + 1} or more ${sequenceLabel[issue.kind]}.`;
+      case 'repetitive_or_sequential':
+        return 'Do not use a password made only of repeated or consecutive characters, such as "111111", "1234abcd" or "abcabc".';
       case 'date':
         return 'Do not use a password that is mostly a date, such as a birthday.';
       case 'breached':

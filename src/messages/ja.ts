@@ -42,6 +42,8 @@ export const ja: MessageCatalog = {
         return 'パスワードに改行やタブなどの制御文字は使えません。';
       case 'invalid_unicode':
         return 'パスワードに使えない文字が含まれています。もう一度入力してください。';
+      case 'unassigned_code_point':
+        return 'パスワードに、まだ文字として定められていない符号（未割り当ての文字）が含まれています。別の文字を使ってください。';
       case 'non_ascii':
         return 'パスワードに使えるのは半角の英数字と記号だけです（漢字・ひらがな・カタカナなどは使えません）。';
       case 'missing_class':
@@ -58,6 +60,8 @@ export const ja: MessageCatalog = {
         return `同じ文字を${issue.maximum + 1}文字以上続けないでください。`;
       case 'sequence':
         return `${sequenceLabel[issue.kind]}を${issue.maximum + 1}文字以上続けないでください。`;
+      case 'repetitive_or_sequential':
+        return '「111111」「1234abcd」「abcabc」のような、同じ文字や並びの繰り返し・連続だけでできたパスワードは使えません。';
       case 'date':
         return '生年月日などの日付が大部分を占めるパスワードは使えません。';
       case 'breached':

@@ -10,9 +10,10 @@ import { checkContext } from './rules/context.js';
 import { checkControlCharacters } from './rules/control-characters.js';
 import { checkDate } from './rules/date.js';
 import { checkMinLength, tooLong } from './rules/length.js';
+import { checkPattern } from './rules/pattern.js';
 import { checkRepeat } from './rules/repeat.js';
 import { checkSequence } from './rules/sequence.js';
-import { checkWellFormed } from './rules/unicode.js';
+import { checkAssigned, checkWellFormed } from './rules/unicode.js';
 
 /** What the caller knows about the account whose password is checked. */
 export interface PasswordContext {
@@ -135,12 +136,14 @@ export function checkPassword(password: unknown, policy: PasswordPolicy, context
   add(checkMinLength(input, settings));
   add(checkControlCharacters(input));
   add(checkWellFormed(input));
+  add(checkAssigned(input));
   add(checkAscii(input, settings));
   issues.push(...checkClasses(input, settings));
   issues.push(...checkContext(input, settings, ctx));
   add(checkCommon(input, settings));
   add(checkRepeat(input, settings));
   add(checkSequence(input, settings));
+  add(checkPattern(input, settings, issues));
   add(checkDate(input, settings));
   add(checkBreached(input, settings, ctx.breachedFilter));
 

@@ -10,6 +10,7 @@ export const passwordIssueCodes = [
   'too_short',
   'control_character',
   'invalid_unicode',
+  'unassigned_code_point',
   'non_ascii',
   'missing_class',
   'too_few_classes',
@@ -17,6 +18,7 @@ export const passwordIssueCodes = [
   'common',
   'repeated',
   'sequence',
+  'repetitive_or_sequential',
   'date',
   'breached',
 ] as const;
@@ -46,6 +48,12 @@ export type PasswordIssue =
   | { readonly code: 'control_character'; readonly count: number }
   /** Contains a lone surrogate: not well-formed Unicode, so it has no UTF-8 form to hash. */
   | { readonly code: 'invalid_unicode' }
+  /**
+   * Contains a code point this runtime's Unicode does not assign (general category Cn):
+   * refused as PRECIS OpaqueString does (RFC 8265 §4.2, RFC 8264 §9.12), since a later
+   * Node/ICU may normalise it differently and the password would stop verifying.
+   */
+  | { readonly code: 'unassigned_code_point' }
   /** Contains characters outside printable ASCII while the policy allows none (`allowNonAscii: false`). */
   | { readonly code: 'non_ascii' }
   /** A class in `requiredClasses` is absent. One issue per missing class. */
@@ -60,6 +68,11 @@ export type PasswordIssue =
   | { readonly code: 'repeated'; readonly maximum: number; readonly actual: number }
   /** An ascending/descending or keyboard run longer than `maximum` (`sequenceLength − 1`). */
   | { readonly code: 'sequence'; readonly kind: SequenceKind; readonly maximum: number; readonly actual: number }
+  /**
+   * The password as a whole is repetitive or sequential (`111111111111111`, `1234567891234567`,
+   * `abcabcabc`): an "expected" value for the blocklist (NIST SP 800-63B-4 §3.1.1.2). On with `rejectCommon`.
+   */
+  | { readonly code: 'repetitive_or_sequential' }
   /** Mostly a date (`19850412`, `2024-01-31`, `S60.4.12`, `昭和60年4月12日`). */
   | { readonly code: 'date' }
   /** The offline breached-password filter knows this password. */

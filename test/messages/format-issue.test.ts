@@ -15,6 +15,7 @@ const samples = {
   too_short: [{ code: 'too_short', minimum: 10, actual: 7 }],
   control_character: [{ code: 'control_character', count: 1 }],
   invalid_unicode: [{ code: 'invalid_unicode' }],
+  unassigned_code_point: [{ code: 'unassigned_code_point' }],
   non_ascii: [{ code: 'non_ascii' }],
   missing_class: [
     { code: 'missing_class', characterClass: 'upper' },
@@ -36,6 +37,7 @@ const samples = {
     { code: 'sequence', kind: 'digits', maximum: 3, actual: 6 },
     { code: 'sequence', kind: 'keyboard', maximum: 5, actual: 6 },
   ],
+  repetitive_or_sequential: [{ code: 'repetitive_or_sequential' }],
   date: [{ code: 'date' }],
   breached: [{ code: 'breached' }],
 } as const satisfies { [C in PasswordIssueCode]: readonly Extract<PasswordIssue, { code: C }>[] };
@@ -47,6 +49,7 @@ const expectedJa: { [C in PasswordIssueCode]: readonly string[] } = {
   too_short: ['パスワードは10文字以上で入力してください（現在7文字）。'],
   control_character: ['パスワードに改行やタブなどの制御文字は使えません。'],
   invalid_unicode: ['パスワードに使えない文字が含まれています。もう一度入力してください。'],
+  unassigned_code_point: ['パスワードに、まだ文字として定められていない符号（未割り当ての文字）が含まれています。別の文字を使ってください。'],
   non_ascii: ['パスワードに使えるのは半角の英数字と記号だけです（漢字・ひらがな・カタカナなどは使えません）。'],
   missing_class: [
     '英大文字（A〜Z）を1文字以上含めてください。',
@@ -68,6 +71,7 @@ const expectedJa: { [C in PasswordIssueCode]: readonly string[] } = {
     '「1234」のような連続した数字を4文字以上続けないでください。',
     '「qwer」のようなキーボード上で隣り合うキーの並びを6文字以上続けないでください。',
   ],
+  repetitive_or_sequential: ['「111111」「1234abcd」「abcabc」のような、同じ文字や並びの繰り返し・連続だけでできたパスワードは使えません。'],
   date: ['生年月日などの日付が大部分を占めるパスワードは使えません。'],
   breached: ['このパスワードは過去に流出したことが確認されているため使えません。別のパスワードにしてください。'],
 };
@@ -78,6 +82,7 @@ const expectedEnFragments: { [C in PasswordIssueCode]: readonly string[] } = {
   too_short: ['at least 10 characters (currently 7)'],
   control_character: ['Control characters'],
   invalid_unicode: ['cannot be used'],
+  unassigned_code_point: ['has not assigned'],
   non_ascii: ['ASCII letters, digits and symbols'],
   missing_class: ['uppercase letter (A–Z)', 'lowercase letter (a–z)', 'digit (0–9)', 'symbol (such as !, # or %)'],
   too_few_classes: ['at least 3 of the four kinds', '(currently 2)'],
@@ -85,6 +90,7 @@ const expectedEnFragments: { [C in PasswordIssueCode]: readonly string[] } = {
   common: ['too common'],
   repeated: ['same character 4 or more times'],
   sequence: ['4 or more letters in alphabetical order', '4 or more consecutive digits', '6 or more keys next to each other'],
+  repetitive_or_sequential: ['only of repeated or consecutive characters'],
   date: ['mostly a date'],
   breached: ['data breach'],
 };

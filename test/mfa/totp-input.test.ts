@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sealSecret, verifyTotp } from '../../src/index.js';
+import { secondFactorOf } from '../../src/mfa/internal/code-kind.js';
+import { normaliseCode } from '../../src/mfa/internal/totp-core.js';
 import { memoryState, manualClock, policyWith, testKeyRing, totpAt } from './support.js';
 
 function setup() {
@@ -59,6 +61,40 @@ describe('malformed codes are invalid_code', () => {
         expect(result.ok === false && result.reason === 'invalid_code').toBe(true);
       }),
       { seed: 20260601, numRuns: 300 },
+    );
+  });
+});
+
+describe('the login flow decides "TOTP or recovery code" with the same normalisation (one code path)', () => {
+  it.each([
+    ['ASCII', '123456'],
+    ['full-width', '１２３４５６'],
+    ['an ideographic space', '123\u3000456'],
+    ['full-width and an ideographic space', '１２３\u3000４５６'],
+    ['a no-break space', '123\u00a0456'],
+    ['eight digits', '12345678'],
+    ['a wrong length is still a (wrong) TOTP code', '12345'],
+  ])('%s → totp', (_name, code) => {
+    expect(secondFactorOf(code)).toBe('totp');
+  });
+
+  it.each([
+    ['a recovery code', '7K2M-QX9D-4RTB'],
+    ['a full-width recovery code', '７Ｋ２Ｍ－ＱＸ９Ｄ－４ＲＴＢ'],
+    ['a recovery code of digits only', '0123-4567-8901'],
+    ['twelve full-width digits', '０１２３４５６７８９０１'],
+    ['not a string', 123456],
+    ['empty', ''],
+  ])('%s → recovery_code', (_name, code) => {
+    expect(secondFactorOf(code)).toBe('recovery_code');
+  });
+
+  it('whatever verifyTotp would read as a code of 6 or 8 digits goes to verifyTotp (property)', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.anything(), fc.string({ unit: 'binary' }), fc.stringMatching(/^[0-9０-９ \u3000\t]{0,14}$/)), (input) => {
+        if (normaliseCode(input, 6) !== null || normaliseCode(input, 8) !== null) expect(secondFactorOf(input)).toBe('totp');
+      }),
+      { seed: 20261124, numRuns: 500 },
     );
   });
 });

@@ -13,19 +13,41 @@ const otplibAlgorithm = { SHA1: 'sha1', SHA256: 'sha256', SHA512: 'sha512' } as 
 const MAX_INPUT_LENGTH = 64;
 
 /**
- * The code as typed, normalised: NFKC (full-width digits from a Japanese IME
- * become ASCII), spaces removed. `null` when it cannot be a code of `digits`
- * digits; never throws, whatever the input.
+ * The code as typed, compacted: NFKC (full-width digits from a Japanese IME
+ * become ASCII, the ideographic space U+3000 and other spaces become U+0020),
+ * then spaces and tabs removed. `null` for a non-string or one too long to look at.
  */
-export function normaliseCode(input: unknown, digits: number): string | null {
+function compactCode(input: unknown): string | null {
   if (typeof input !== 'string' || input.length > MAX_INPUT_LENGTH) return null;
-  const code = input.normalize('NFKC').replace(/[ \t]/g, '');
-  if (code.length !== digits) return null;
+  return input.normalize('NFKC').replace(/[ \t]/g, '');
+}
+
+function asciiDigits(code: string): boolean {
+  if (code.length === 0) return false;
   for (let i = 0; i < code.length; i++) {
     const c = code.charCodeAt(i);
-    if (c < 48 || c > 57) return null;
+    if (c < 48 || c > 57) return false;
   }
-  return code;
+  return true;
+}
+
+/**
+ * The code as typed, normalised ({@link compactCode}). `null` when it cannot be a
+ * code of `digits` digits; never throws, whatever the input.
+ */
+export function normaliseCode(input: unknown, digits: number): string | null {
+  const code = compactCode(input);
+  return code !== null && code.length === digits && asciiDigits(code) ? code : null;
+}
+
+/**
+ * Whether the input, normalised exactly as {@link normaliseCode} does, is made of
+ * decimal digits only (of any length): what a TOTP code looks like as typed,
+ * full-width digits and IME spaces included. Never throws.
+ */
+export function isDigitCode(input: unknown): boolean {
+  const code = compactCode(input);
+  return code !== null && asciiDigits(code);
 }
 
 /** Unix time in whole seconds from an injected clock, checked. */

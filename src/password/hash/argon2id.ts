@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { KanmonError } from '../../errors.js';
-import { type PhcString, encodeKeyId, formatPhc, intParam, keyIdParam, onlyParams } from './phc.js';
+import type { PasswordNormalization } from '../normalize.js';
+import { type PhcString, encodeKeyId, formatPhc, intParam, keyIdParam, normalizationEntry, normalizationParam, onlyParams } from './phc.js';
 
 /** Argon2id cost parameters, in the policy's units. */
 export interface Argon2Params {
@@ -147,6 +148,8 @@ export const ARGON2_TAG_BYTES = 32;
 export interface Argon2idHash {
   readonly params: Argon2Params;
   readonly keyId: string | undefined;
+  /** The form the password was normalised to before hashing (`norm=`; absent = NFKC). @default 'NFKC' */
+  readonly normalization?: PasswordNormalization | undefined;
   readonly salt: Buffer;
   readonly tag: Buffer;
 }
@@ -159,7 +162,7 @@ export function readArgon2id(phc: PhcString): Argon2idHash {
   if (phc.params.some(([name]) => name === 'data')) {
     throw new KanmonError('ERR_UNSUPPORTED_HASH', 'argon2id hashes with associated data (data=) are not supported');
   }
-  onlyParams(phc, ['m', 't', 'p', 'keyid']);
+  onlyParams(phc, ['m', 't', 'p', 'keyid', 'norm']);
   const parallelism = intParam(phc, 'p', 1, 255);
   const params = {
     memoryKiB: intParam(phc, 'm', 8 * parallelism, 4 * 1024 * 1024),
@@ -168,10 +171,10 @@ export function readArgon2id(phc: PhcString): Argon2idHash {
   };
   if (phc.salt.length < 8 || phc.salt.length > 64) throw new KanmonError('ERR_INVALID_HASH', 'argon2id salt must be 8–64 bytes');
   if (phc.hash.length < 4 || phc.hash.length > 256) throw new KanmonError('ERR_INVALID_HASH', 'argon2id tag must be 4–256 bytes');
-  return { params, keyId: keyIdParam(phc), salt: phc.salt, tag: phc.hash };
+  return { params, keyId: keyIdParam(phc), normalization: normalizationParam(phc), salt: phc.salt, tag: phc.hash };
 }
 
-/** Write an Argon2id PHC string, parameters in the spec's order `m,t,p` (then `keyid`). */
+/** Write an Argon2id PHC string, parameters in the spec's order `m,t,p` (then `keyid`, then `norm` unless NFKC). */
 export function formatArgon2id(hash: Argon2idHash): string {
   const params: Array<[string, string | number]> = [
     ['m', hash.params.memoryKiB],
@@ -179,6 +182,7 @@ export function formatArgon2id(hash: Argon2idHash): string {
     ['p', hash.params.parallelism],
   ];
   if (hash.keyId !== undefined) params.push(['keyid', encodeKeyId(hash.keyId)]);
+  params.push(...normalizationEntry(hash.normalization));
   return formatPhc({ id: 'argon2id', version: 19, params, salt: hash.salt, hash: hash.tag });
 }
 

@@ -14,6 +14,7 @@ import {
   verifyArgon2id,
 } from './argon2id.js';
 import { BCRYPT_MAX_BYTES, readBcrypt, verifyBcrypt } from './bcrypt.js';
+import type { PasswordNormalization } from '../normalize.js';
 import { createGate } from './internal/gate.js';
 import { PBKDF2_KEY_BYTES, PBKDF2_SALT_BYTES, type Pbkdf2Digest, derivePbkdf2, formatPbkdf2, readPbkdf2, verifyPbkdf2 } from './pbkdf2.js';
 import { parsePhc } from './phc.js';
@@ -35,19 +36,27 @@ export interface PasswordHasherOptions {
   readonly randomBytes?: ((size: number) => Uint8Array) | undefined;
 }
 
-/** Why a password was refused before any hashing. */
+/** Why `verify` answered `valid: false` without comparing the password with a hash. */
 export type PasswordRefusal =
   /** Longer than `policy.password.maxLength` code points (after normalisation). */
   | 'too_long'
   /** Not a string, or a string with unpaired UTF-16 surrogates (which no byte encoding keeps apart). */
   | 'malformed'
   /** Over 72 UTF-8 bytes against a legacy bcrypt hash, which would silently truncate it. */
-  | 'bcrypt_too_long';
+  | 'bcrypt_too_long'
+  /**
+   * The stored value is no password hash kanmon reads, so no password can match it:
+   * empty, `null`/`undefined`, a "no password" marker (`!`, `*`, `!!`, or any value
+   * starting with `!` or `*`, as shadow(5) and Django write for locked or SSO-only
+   * accounts), or a value in a scheme kanmon does not implement (`$6$…`, `$argon2i$…`).
+   * Answered after one dummy verification, like an unknown account.
+   */
+  | 'unusable_hash';
 
 /**
  * The answer of `verify`: never a bare boolean. `needsRehash` is true only for
  * a valid password whose hash differs from the policy (algorithm, parameters,
- * pepper key, or a legacy format): store `await hasher.hash(password)` then.
+ * pepper key, normalisation form, or a legacy format): store `await hasher.hash(password)` then.
  */
 export type PasswordVerifyResult =
   | { readonly valid: true; readonly needsRehash: boolean }
@@ -60,15 +69,24 @@ export interface PasswordHasher {
    * is a programmer mistake here and throws `ERR_INVALID_ARGUMENT` (`details.reason`).
    */
   hash(password: string): Promise<string>;
-  /** Verify against a stored hash of any format kanmon reads. Throws only for a stored value it cannot read. */
+  /**
+   * Verify against a stored hash of any format kanmon reads, normalising the password to the
+   * form the hash records (`norm=`; none = NFKC). A stored value that is no hash kanmon reads
+   * (empty, `!`, `*`, a foreign scheme) answers `refused: 'unusable_hash'` after one dummy
+   * verification. Throws only when a hash of a scheme kanmon reads is broken or refused
+   * (`ERR_INVALID_HASH`, `ERR_UNSUPPORTED_HASH`) or its pepper key is missing or destroyed.
+   */
   verify(stored: string, password: string): Promise<PasswordVerifyResult>;
-  /** Whether `stored` differs from what `hash` would write now (algorithm, parameters, pepper key, legacy). */
+  /**
+   * Whether `stored` differs from what `hash` would write now (algorithm, parameters, pepper key,
+   * normalisation form, legacy); `true` for a value that is no usable hash. Throws as `verify` does.
+   */
   needsRehash(stored: string): boolean;
   /** The cost of a `verify` against a policy hash, always `{ valid: false }`: for unknown accounts (enumeration by timing). */
   dummyVerify(password: string): Promise<PasswordVerifyResult>;
 }
 
-type Prepared = { ok: true; text: string } | { ok: false; reason: PasswordRefusal };
+type Prepared = { ok: true; password: string; text: string } | { ok: false; reason: PasswordRefusal };
 
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -90,23 +108,32 @@ function prepare(password: unknown, policy: Policy): Prepared {
     if (unit < 0xdc00 || unit > 0xdfff) codePoints++;
   }
   if (codePoints > maxLength) return { ok: false, reason: 'too_long' };
-  return { ok: true, text };
+  return { ok: true, password, text };
 }
 
 type Stored =
   | { kind: 'argon2id'; hash: ReturnType<typeof readArgon2id> }
   | { kind: 'pbkdf2'; hash: ReturnType<typeof readPbkdf2> }
   | { kind: 'bcrypt'; hash: ReturnType<typeof readBcrypt> }
-  | { kind: 'scrypt'; hash: ReturnType<typeof readScrypt> };
+  | { kind: 'scrypt'; hash: ReturnType<typeof readScrypt> }
+  | { kind: 'unusable' };
 
+const UNUSABLE: Stored = Object.freeze({ kind: 'unusable' });
+
+/**
+ * The stored value, read by the scheme its prefix names. A value naming no
+ * scheme kanmon implements is not a hash: the account has no usable password
+ * (an SSO-only or imported account, a `!`/`*` marker, an empty column). A
+ * value naming one that kanmon implements but cannot read (truncated,
+ * tampered, a refused version or cost) throws: that is a fault to see.
+ */
 function readStored(stored: unknown): Stored {
-  if (typeof stored !== 'string' || stored.length === 0) throw new KanmonError('ERR_INVALID_HASH', 'the stored hash is not a non-empty string');
-  if (/^\$2[abxy]\$/.test(stored)) return { kind: 'bcrypt', hash: readBcrypt(stored) };
+  if (typeof stored !== 'string') return UNUSABLE;
+  if (/^\$2[aby]\$/.test(stored)) return { kind: 'bcrypt', hash: readBcrypt(stored) };
   if (stored.startsWith('$scrypt$')) return { kind: 'scrypt', hash: readScrypt(stored) };
   if (stored.startsWith('$argon2id$')) return { kind: 'argon2id', hash: readArgon2id(parsePhc(stored)) };
   if (stored.startsWith('$pbkdf2-sha256$') || stored.startsWith('$pbkdf2-sha512$')) return { kind: 'pbkdf2', hash: readPbkdf2(parsePhc(stored)) };
-  const id = /^\$([a-z0-9-]{1,32})\$/.exec(stored)?.[1];
-  throw new KanmonError('ERR_UNSUPPORTED_HASH', id ? `'$${id}$' hashes are not supported` : 'the stored hash is in no format kanmon reads');
+  return UNUSABLE;
 }
 
 /**
@@ -150,6 +177,7 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
   const pbkdf2Digest: Pbkdf2Digest | undefined =
     hashing.algorithm === 'pbkdf2-sha256' ? 'sha256' : hashing.algorithm === 'pbkdf2-sha512' ? 'sha512' : undefined;
   const pbkdf2Iterations = pbkdf2Digest === 'sha512' ? hashing.pbkdf2.iterationsSha512 : hashing.pbkdf2.iterationsSha256;
+  const form: PasswordNormalization = policy.password.normalization;
 
   const currentKeyId = (): string | undefined => (hashing.pepper ? keyRing!.currentId : undefined);
 
@@ -173,11 +201,11 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
       if (pbkdf2Digest) {
         const s = salt(PBKDF2_SALT_BYTES);
         const key = await gate.run(() => derivePbkdf2(pbkdf2Digest, input, s, pbkdf2Iterations, PBKDF2_KEY_BYTES[pbkdf2Digest]));
-        return formatPbkdf2({ digest: pbkdf2Digest, iterations: pbkdf2Iterations, keyId, salt: s, key });
+        return formatPbkdf2({ digest: pbkdf2Digest, iterations: pbkdf2Iterations, keyId, normalization: form, salt: s, key });
       }
       const s = salt(ARGON2_SALT_BYTES);
       const tag = await gate.run(() => engine.hashRaw(input, s, argon2Params, ARGON2_TAG_BYTES));
-      return formatArgon2id({ params: argon2Params, keyId, salt: s, tag });
+      return formatArgon2id({ params: argon2Params, keyId, normalization: form, salt: s, tag });
     } finally {
       input.fill(0);
     }
@@ -195,7 +223,8 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
           params.parallelism !== argon2Params.parallelism ||
           s.length < ARGON2_SALT_BYTES ||
           tag.length !== ARGON2_TAG_BYTES ||
-          stored.hash.keyId !== keyId
+          stored.hash.keyId !== keyId ||
+          (stored.hash.normalization ?? 'NFKC') !== form
         );
       }
       case 'pbkdf2':
@@ -204,11 +233,14 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
           stored.hash.iterations !== pbkdf2Iterations ||
           stored.hash.salt.length < PBKDF2_SALT_BYTES ||
           stored.hash.key.length !== PBKDF2_KEY_BYTES[stored.hash.digest] ||
-          stored.hash.keyId !== keyId
+          stored.hash.keyId !== keyId ||
+          (stored.hash.normalization ?? 'NFKC') !== form
         );
       case 'bcrypt':
       case 'scrypt':
         return true; // legacy imports are always upgraded (SEC-4)
+      case 'unusable':
+        return true; // not what hash() writes (though no password verifies against it)
     }
   };
 
@@ -218,6 +250,14 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
   };
 
   const refused = (reason: PasswordRefusal): PasswordVerifyResult => ({ valid: false, needsRehash: false, refused: reason });
+
+  /**
+   * The password as the stored hash was computed over: normalised to the form
+   * the hash records. Its cost does not depend on whether the password is right,
+   * and one hash is computed either way: the form belongs to the account, not to the guess.
+   */
+  const textFor = (prepared: { password: string; text: string }, recorded: PasswordNormalization | undefined): string =>
+    (recorded ?? 'NFKC') === form ? prepared.text : prepared.password.normalize(recorded ?? 'NFKC');
 
   const verifyLegacy = async (stored: Stored & { kind: 'bcrypt' | 'scrypt' }, typed: string, text: string): Promise<boolean> => {
     // A previous system hashed what the user typed, perhaps without normalising it:
@@ -255,12 +295,16 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
       const stored = readStored(storedValue);
       let valid: boolean;
       switch (stored.kind) {
+        case 'unusable':
+          // No password can match: spend what an unknown account spends (same KDF, same cost), then say so.
+          await dummy(prepared.text);
+          return refused('unusable_hash');
         case 'argon2id': {
           if (stored.hash.params.memoryKiB > maxVerifyMemoryKiB) {
             // A stored value (perhaps tampered with) must not make one verify allocate gigabytes.
             throw new KanmonError('ERR_UNSUPPORTED_HASH', `argon2id m=${stored.hash.params.memoryKiB} KiB is above the ${maxVerifyMemoryKiB} KiB kanmon verifies`);
           }
-          const input = material(prepared.text, stored.hash.keyId);
+          const input = material(textFor(prepared, stored.hash.normalization), stored.hash.keyId);
           try {
             valid = await gate.run(() => verifyArgon2id(engine, stored.hash, input));
           } finally {
@@ -269,7 +313,7 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
           break;
         }
         case 'pbkdf2': {
-          const input = material(prepared.text, stored.hash.keyId);
+          const input = material(textFor(prepared, stored.hash.normalization), stored.hash.keyId);
           try {
             valid = await gate.run(() => verifyPbkdf2(stored.hash, input));
           } finally {

@@ -1,7 +1,8 @@
 import { pbkdf2, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { KanmonError } from '../../errors.js';
-import { type PhcString, encodeKeyId, formatPhc, intParam, keyIdParam, onlyParams } from './phc.js';
+import type { PasswordNormalization } from '../normalize.js';
+import { type PhcString, encodeKeyId, formatPhc, intParam, keyIdParam, normalizationEntry, normalizationParam, onlyParams } from './phc.js';
 
 const pbkdf2Async = promisify(pbkdf2);
 
@@ -17,29 +18,32 @@ export interface Pbkdf2Hash {
   readonly digest: Pbkdf2Digest;
   readonly iterations: number;
   readonly keyId: string | undefined;
+  /** The form the password was normalised to before hashing (`norm=`; absent = NFKC). @default 'NFKC' */
+  readonly normalization?: PasswordNormalization | undefined;
   readonly salt: Buffer;
   readonly key: Buffer;
 }
 
-/** Read a parsed PHC string as PBKDF2 (`i=` iterations, optional `l=` length, optional `keyid=`). */
+/** Read a parsed PHC string as PBKDF2 (`i=` iterations, optional `l=` length, optional `keyid=`, optional `norm=`). */
 export function readPbkdf2(phc: PhcString): Pbkdf2Hash {
   const digest = phc.id === 'pbkdf2-sha256' ? 'sha256' : phc.id === 'pbkdf2-sha512' ? 'sha512' : undefined;
   if (!digest) throw new KanmonError('ERR_UNSUPPORTED_HASH', `'${phc.id}' is not a PBKDF2 kanmon reads`);
   if (phc.version !== undefined) throw new KanmonError('ERR_INVALID_HASH', 'pbkdf2 hashes carry no version');
-  onlyParams(phc, ['i', 'l', 'keyid']);
+  onlyParams(phc, ['i', 'l', 'keyid', 'norm']);
   const iterations = intParam(phc, 'i', 1, 100_000_000);
   if (phc.params.some(([n]) => n === 'l') && intParam(phc, 'l', 1, 1024) !== phc.hash.length) {
     throw new KanmonError('ERR_INVALID_HASH', 'pbkdf2 l= does not match the hash length');
   }
   if (phc.salt.length > 64) throw new KanmonError('ERR_INVALID_HASH', 'pbkdf2 salt must be at most 64 bytes'); // short salts verify (and are rehashed)
   if (phc.hash.length < 16 || phc.hash.length > 128) throw new KanmonError('ERR_INVALID_HASH', 'pbkdf2 hash must be 16–128 bytes');
-  return { digest, iterations, keyId: keyIdParam(phc), salt: phc.salt, key: phc.hash };
+  return { digest, iterations, keyId: keyIdParam(phc), normalization: normalizationParam(phc), salt: phc.salt, key: phc.hash };
 }
 
-/** Write `$pbkdf2-<digest>$i=<iterations>[,keyid=…]$<salt>$<hash>`. */
+/** Write `$pbkdf2-<digest>$i=<iterations>[,keyid=…][,norm=nfc]$<salt>$<hash>`. */
 export function formatPbkdf2(hash: Pbkdf2Hash): string {
   const params: Array<[string, string | number]> = [['i', hash.iterations]];
   if (hash.keyId !== undefined) params.push(['keyid', encodeKeyId(hash.keyId)]);
+  params.push(...normalizationEntry(hash.normalization));
   return formatPhc({ id: `pbkdf2-${hash.digest}`, params, salt: hash.salt, hash: hash.key });
 }
 

@@ -1,4 +1,5 @@
 import { KanmonError } from '../../errors.js';
+import type { PasswordNormalization } from '../normalize.js';
 
 /**
  * A PHC string (https://github.com/P-H-C/phc-string-format/blob/master/phc-sf-spec.md):
@@ -128,6 +129,26 @@ export function encodeKeyId(id: string): string {
 }
 
 /**
+ * The Unicode normalisation form a hash was computed over, recorded as
+ * `norm=nfc`. A hash without the parameter was computed over NFKC: the
+ * default of every policy, and the only form kanmon used before it recorded
+ * the form (hashes written before then are assumed to be NFKC). NFKC is never
+ * written, so a default hash stays the plain PHC string other tools read.
+ */
+export function normalizationParam(phc: PhcString): PasswordNormalization {
+  const entry = phc.params.find(([n]) => n === 'norm');
+  if (!entry) return 'NFKC';
+  if (entry[1] === 'nfc') return 'NFC';
+  if (entry[1] === 'nfkc') return 'NFKC';
+  throw new KanmonError('ERR_INVALID_HASH', `${phc.id}: norm=${entry[1]} is not a normalisation form kanmon knows`);
+}
+
+/** The `norm` parameter to write for `form`, if any (none for NFKC, the unmarked default). */
+export function normalizationEntry(form: PasswordNormalization | undefined): Array<[string, string]> {
+  return form === 'NFC' ? [['norm', 'nfc']] : [];
+}
+
+/**
  * Re-encode an Argon2 PHC string with its parameters in the order the PHC
  * spec gives (`m,t,p`): node-argon2 writes `m,p,t`. The hash itself is unchanged.
  *
@@ -140,7 +161,7 @@ export function encodeKeyId(id: string): string {
  */
 export function canonicalArgon2(stored: string): string {
   const phc = parsePhc(stored);
-  const order = ['m', 't', 'p', 'keyid', 'data'];
+  const order = ['m', 't', 'p', 'keyid', 'norm', 'data'];
   const params = [...phc.params].sort(([a], [b]) => rank(order, a) - rank(order, b));
   return formatPhc({ ...phc, params });
 }

@@ -110,3 +110,51 @@ export function checkSequence(input: PreparedPassword, settings: PasswordSetting
   const { kind, length } = longestSequence(input.lower);
   return length >= settings.sequenceLength ? { code: 'sequence', kind, maximum: settings.sequenceLength - 1, actual: length } : null;
 }
+
+/**
+ * How many code units of `text` are covered by a run of at least `minRun`:
+ * one unit repeated (`aaa`), or consecutive units along one line, forwards
+ * or backwards (`123`, `cba`, `qwe`). Pieces shorter than `minRun` are not counted.
+ */
+export function coveredByRuns(text: string, minRun: number): number {
+  const n = text.length;
+  const covered = new Uint8Array(n);
+  // Repeats: maximal runs of one unit.
+  for (let start = 0; start < n; ) {
+    let end = start + 1;
+    while (end < n && text.charCodeAt(end) === text.charCodeAt(start)) end++;
+    if (end - start >= minRun) covered.fill(1, start, end);
+    start = end;
+  }
+  // Sequences: per line and direction, the run ending at each unit (as in longestSequence).
+  const forward = new Int32Array(lines.length);
+  const backward = new Int32Array(lines.length);
+  let activeForward = 0;
+  let activeBackward = 0;
+  let previous = -1;
+  const extend = (runs: Int32Array, mask: number, active: number, i: number) => {
+    for (let bits = mask; bits !== 0; bits &= bits - 1) {
+      const index = 31 - Math.clz32(bits & -bits);
+      const run = (active & (1 << index)) !== 0 ? (runs[index] as number) + 1 : 2;
+      runs[index] = run;
+      if (run >= minRun) covered.fill(1, run === minRun ? i - run + 1 : i, i + 1);
+    }
+  };
+  for (let i = 0; i < n; i++) {
+    const unit = text.charCodeAt(i);
+    let onForward = 0;
+    let onBackward = 0;
+    if (unit < 128 && previous >= 0 && previous < 128) {
+      onForward = followsOn[previous * 128 + unit] as number;
+      onBackward = followsOn[unit * 128 + previous] as number;
+      extend(forward, onForward, activeForward, i);
+      extend(backward, onBackward, activeBackward, i);
+    }
+    activeForward = onForward;
+    activeBackward = onBackward;
+    previous = unit;
+  }
+  let count = 0;
+  for (let i = 0; i < n; i++) count += covered[i] as number;
+  return count;
+}

@@ -22,3 +22,22 @@ export function checkWellFormed(input: PreparedPassword): PasswordIssue | null {
   }
   return null;
 }
+
+/**
+ * General category Cn in the running ICU: code points Unicode has not assigned
+ * (and the 66 noncharacters). The `u` flag makes `\p{…}` follow the engine's
+ * Unicode version.
+ */
+const unassigned = /\p{Cn}/u;
+
+/**
+ * `unassigned_code_point` when the password holds a code point this runtime's
+ * Unicode does not assign. PRECIS OpaqueString, the profile for passwords
+ * (RFC 8265 §4.2), builds on the FreeformClass, where "Unassigned" code points
+ * are disallowed (RFC 8264 §9.12, §4.3): their normalisation (and so the
+ * bytes hashed) may change when a later Node/ICU assigns them, locking the
+ * user out. Normalisation of assigned characters is stable by Unicode policy.
+ */
+export function checkAssigned(input: PreparedPassword): PasswordIssue | null {
+  return unassigned.test(input.normalized) ? { code: 'unassigned_code_point' } : null;
+}

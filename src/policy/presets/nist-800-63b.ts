@@ -15,9 +15,9 @@ export const nist80063b = {
     allowNonAscii: true, // §3.1.1.2: Unicode characters SHOULD be accepted
     rejectContext: true, // §3.1.1.2: context-specific words
     contextWords: [],
-    rejectCommon: true, // §3.1.1.2: blocklist of commonly used, expected or compromised values
-    maxRepeat: 0,
-    sequenceLength: 0,
+    rejectCommon: true, // §3.1.1.2: blocklist of commonly used, expected or compromised values; with it, passwords that as a whole are repetitive or sequential (2pd: 'aaaaaa', '1234abcd')
+    maxRepeat: 0, // §3.1.1.2: refusing a password for *containing* a run is a composition rule (SHALL NOT)
+    sequenceLength: 0, // likewise: the whole-password check above applies instead
     rejectDates: false,
     breached: { offline: false, online: { enabled: false, timeoutMs: 3000, onError: 'reject' } },
     history: 0,
