@@ -203,6 +203,8 @@ export type {
   ChangePasswordResult,
   ConfirmEnrollmentResult,
   CreateAccountInput,
+  EnrollDenied,
+  EnrollDenyReason,
   EnrollTarget,
   EnrollTotpResult,
   Kanmon,

@@ -8,6 +8,7 @@ import { KanmonError } from '../errors.js';
 import type {
   ChangePasswordResult,
   ConfirmEnrollmentResult,
+  EnrollDenyReason,
   EnrollTarget,
   EnrollTotpResult,
   Kanmon,
@@ -15,7 +16,6 @@ import type {
   LoginDenyReason,
   LoginMfaRequired,
   LoginResult,
-  MfaDenyReason,
   RequestFacts,
   VerifyMfaResult,
 } from '../login/types.js';
@@ -121,13 +121,15 @@ const loginFailure: Record<LoginDenyReason, HttpErrorCode> = {
   unavailable: 'service_unavailable',
 };
 
-const mfaFailure: Record<MfaDenyReason, HttpErrorCode> = {
+const mfaFailure: Record<EnrollDenyReason, HttpErrorCode> = {
   invalid_challenge: 'challenge_invalid',
   invalid_code: 'mfa_invalid',
   replayed: 'mfa_invalid',
   already_used: 'mfa_invalid',
   not_enrolled: 'mfa_not_enrolled',
   already_enrolled: 'mfa_already_enrolled',
+  reauth_required: 'reauth_required',
+  factor_required: 'factor_required',
   locked: 'locked',
   unavailable: 'service_unavailable',
 };
@@ -368,7 +370,7 @@ export function createHttpCore(kanmon: HttpKanmon, options: HttpAdapterOptions) 
     }
   };
 
-  const mfaDenied = (reason: MfaDenyReason, retryAfterMs: number | null | undefined, lang: MessageLang): HttpReply => {
+  const mfaDenied = (reason: EnrollDenyReason, retryAfterMs: number | null | undefined, lang: MessageLang): HttpReply => {
     const code = mfaFailure[reason];
     return errorReply(code, lang, {}, code === 'locked' || code === 'service_unavailable' ? retryAfter(retryAfterMs) : {});
   };
@@ -474,16 +476,22 @@ export function createHttpCore(kanmon: HttpKanmon, options: HttpAdapterOptions) 
     }
   };
 
-  /** `POST` TOTP enrolment start: `{ "challenge"?: string }`; answers the secret, URI and QR code once. */
+  /**
+   * `POST` TOTP enrolment start: `{ "challenge"?: string, "currentCode"?: string }`; answers the secret, URI and
+   * QR code once. From a session, an account that has a second factor sends a code of it as `currentCode`.
+   */
   const enrollTotp = async (request: HttpRequest, current: KanmonRequestState, body: ReadBodyResult): Promise<HttpReply> => {
     const refused = transport(request, current.lang);
     if (refused) return refused;
     const fields = bodyObject(body, current.lang);
     if (isReply(fields)) return fields;
+    const currentCode = text(fields, 'currentCode', 64);
+    if (fields.currentCode !== undefined && currentCode === null) return errorReply('invalid_request', current.lang);
     const who = await target(request, current, fields);
     if (isReply(who)) return who;
     try {
-      const result: EnrollTotpResult = await kanmon.enrollTotp(who.target);
+      const enrollTarget: EnrollTarget = 'session' in who.target && currentCode !== null ? { ...who.target, currentCode } : who.target;
+      const result: EnrollTotpResult = await kanmon.enrollTotp(enrollTarget, facts(request, current));
       if (result.status === 'denied') return withCookies(mfaDenied(result.reason, result.retryAfterMs, current.lang), who.setCookie);
       const { secret, uri, qrSvg } = result;
       return withCookies(jsonReply(200, { status: 'pending', secret, uri, qrSvg }), who.setCookie);

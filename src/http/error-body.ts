@@ -32,8 +32,15 @@ export type HttpErrorCode =
   | 'mfa_invalid'
   /** No TOTP is enrolled yet: enrol with the login challenge first. */
   | 'mfa_not_enrolled'
-  /** A TOTP is already enrolled; enrolling again needs an administrator's reset. */
+  /**
+   * A TOTP is already enrolled and a login challenge cannot replace it: replace it from a session with a code of
+   * the current one (or a recovery code); a user who lost it asks an administrator to remove it.
+   */
   | 'mfa_already_enrolled'
+  /** The session authenticated too long ago for this change (`policy.session.reauthMaxAgeSeconds`): sign in again. */
+  | 'reauth_required'
+  /** Changing the second factor needs the current one: send `currentCode` (a code of the current app or a recovery code). */
+  | 'factor_required'
   /** The login challenge is malformed, forged, used or expired: log in again. */
   | 'challenge_invalid'
   /** The account must change its password before anything else. */
@@ -67,6 +74,8 @@ export const httpErrorStatus: Readonly<Record<HttpErrorCode, number>> = {
   mfa_invalid: 401,
   mfa_not_enrolled: 403,
   mfa_already_enrolled: 409,
+  reauth_required: 401,
+  factor_required: 403,
   challenge_invalid: 401,
   password_change_required: 403,
   password_rejected: 422,
@@ -92,7 +101,10 @@ const messages: Readonly<Record<MessageLang, Readonly<Record<HttpErrorCode, stri
     mfa_required: '追加の認証（ワンタイムパスワード）が必要です。',
     mfa_invalid: 'ワンタイムパスワードが正しくないか、すでに使用されています。',
     mfa_not_enrolled: 'ワンタイムパスワードの登録が必要です。',
-    mfa_already_enrolled: 'ワンタイムパスワードはすでに登録されています。',
+    mfa_already_enrolled:
+      'ワンタイムパスワードはすでに登録されています。変更するには、ログイン後に現在の認証アプリのコード（またはリカバリーコード）で確認してください。認証アプリを紛失した場合は管理者に連絡してください。',
+    reauth_required: 'この操作には再度のログインが必要です。もう一度ログインしてから操作してください。',
+    factor_required: '現在の認証アプリのワンタイムパスワード（またはリカバリーコード）を入力してください。',
     challenge_invalid: 'ログインの有効期限が切れました。最初からログインし直してください。',
     password_change_required: 'パスワードの変更が必要です。',
     password_rejected: '新しいパスワードがパスワードポリシーを満たしていません。',
@@ -116,7 +128,10 @@ const messages: Readonly<Record<MessageLang, Readonly<Record<HttpErrorCode, stri
     mfa_required: 'An additional authentication step (one-time password) is required.',
     mfa_invalid: 'The one-time password is incorrect or was already used.',
     mfa_not_enrolled: 'You must register a one-time password app first.',
-    mfa_already_enrolled: 'A one-time password app is already registered.',
+    mfa_already_enrolled:
+      'A one-time password app is already registered. To replace it, sign in and confirm with a code from your current app (or a recovery code). If you have lost it, contact your administrator.',
+    reauth_required: 'Please sign in again before making this change.',
+    factor_required: 'Enter a one-time password from your current app (or a recovery code).',
     challenge_invalid: 'The sign-in has expired. Please sign in again.',
     password_change_required: 'You must change your password.',
     password_rejected: 'The new password does not meet the password policy.',

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { ClientCertResult } from '../access/client-cert.js';
 import { createMemoryDeviceRegistry } from '../access/device-registry.js';
@@ -27,6 +27,7 @@ import type {
   AccountRecord,
   AdminInput,
   ChangePasswordResult,
+  EnrollDenied,
   EnrollTarget,
   Kanmon,
   KanmonOptions,
@@ -329,17 +330,65 @@ export function createKanmon(options: KanmonOptions): Kanmon {
     return [account.passwordHash, ...account.passwordHistory].slice(0, Math.max(policy.password.history, 0));
   }
 
-  async function resolveEnrollTarget(target: EnrollTarget): Promise<{ account: AccountRecord; claims: ChallengeClaims | null } | null> {
+  type EnrollWho = { account: AccountRecord; claims: ChallengeClaims; session: null } | { account: AccountRecord; claims: null; session: Session };
+
+  async function resolveEnrollTarget(target: EnrollTarget): Promise<EnrollWho | null> {
     if (target && 'challenge' in target) {
       const opened = await openChallenge(target.challenge, 'mfa');
-      return opened ? { account: opened.account, claims: opened.claims } : null;
+      return opened ? { account: opened.account, claims: opened.claims, session: null } : null;
     }
     const session: Session | undefined = target?.session;
     if (!session || !isTenantId(session.tenant) || typeof session.subject !== 'string') {
       throw new KanmonError('ERR_INVALID_ARGUMENT', 'pass { challenge } or { session } (a session from sessions.verify)');
     }
     const account = await accounts.findById(session.tenant, session.subject);
-    return account && !account.disabled ? { account, claims: null } : null;
+    return account && !account.disabled ? { account, claims: null, session } : null;
+  }
+
+  // ─── changing a factor from a session (ASVS 5.0 V7.5.1): a fresh session, and the factor being replaced ───
+
+  const enrollDenied = (reason: EnrollDenied['reason'], retryAfterMs?: number | null): EnrollDenied =>
+    retryAfterMs === undefined ? { status: 'denied', reason } : { status: 'denied', reason, retryAfterMs };
+  /** The session authenticated within `policy.session.reauthMaxAgeSeconds`. */
+  const reauthDeadline = (session: Session) => (typeof session.authTime === 'number' ? session.authTime : -Infinity) + policy.session.reauthMaxAgeSeconds * 1000;
+  /**
+   * The mark `enrollTotp` leaves once the current factor is proven: this session may confirm this pending
+   * secret. `confirmTotp` needs it to replace a factor, so neither another session nor a pending secret
+   * written without the proof can.
+   */
+  const replaceKey = (account: AccountRecord, session: Session, pending: string) =>
+    trustedKey(account.tenant, 'mfa-replace', account.id, session.sessionId, createHash('sha256').update(pending).digest('base64url'));
+  type EnrollBase = Pick<AuditEventInput, 'tenant' | 'actor' | 'target' | 'source'>;
+
+  /** `null` when the session is fresh enough to change a factor; the refusal (audited) otherwise. */
+  async function refuseStale(session: Session, base: EnrollBase): Promise<EnrollDenied | null> {
+    if (now() <= reauthDeadline(session)) return null;
+    await record({ ...base, type: 'auth.mfa.failure', outcome: 'denied', reason: 'enroll_reauth_required' });
+    return enrollDenied('reauth_required');
+  }
+
+  /** The account's current second factor, checked as at login (MFA lockout, replay guard, single-use recovery code); `null` when proven. */
+  async function proveCurrentFactor(account: AccountRecord, code: unknown, base: EnrollBase): Promise<EnrollDenied | null> {
+    if (typeof code !== 'string' || code.length === 0) {
+      await record({ ...base, type: 'auth.mfa.failure', outcome: 'denied', reason: 'replace_factor_required' });
+      return enrollDenied('factor_required');
+    }
+    if (totpShape.test(code)) {
+      const result = await verifyTotp({ account: account.id, tenant: account.tenant, sealedSecret: account.totpSecret, code }, mfaOptions);
+      if (!result.ok) {
+        await record({ ...base, type: result.reason === 'replayed' ? 'auth.mfa.replayed' : 'auth.mfa.failure', reason: `replace_${result.reason}` });
+        return result.reason === 'locked' ? enrollDenied('locked', result.retryAfterMs) : enrollDenied(result.reason);
+      }
+      if (result.resealedSecret !== undefined) await accounts.update(account.tenant, account.id, { totpSecret: result.resealedSecret });
+      return null;
+    }
+    const result = await consumeRecoveryCode({ account: account.id, tenant: account.tenant, set: account.recoveryCodes, code }, { keyRing, store, lockout });
+    if (!result.ok) {
+      await record({ ...base, type: 'auth.mfa.failure', reason: `replace_recovery_${result.reason}` });
+      return result.reason === 'locked' ? enrollDenied('locked', result.retryAfterMs) : enrollDenied(result.reason);
+    }
+    await record({ ...base, type: 'auth.recovery_code.used', after: { remaining: result.remaining } });
+    return null;
   }
 
   // ─── the public methods ────────────────────────────────────────────────────
@@ -570,34 +619,51 @@ export function createKanmon(options: KanmonOptions): Kanmon {
       return { status: 'changed', next: await issueSession(updated, ctx) } satisfies ChangePasswordResult;
     },
 
-    async enrollTotp(target) {
+    async enrollTotp(target, facts) {
       const resolved = await resolveEnrollTarget(target);
-      if (resolved === null) return mfaDenied('invalid_challenge');
-      const { account, claims } = resolved;
+      if (resolved === null) return enrollDenied('invalid_challenge');
+      const { account, claims, session } = resolved;
       // A login challenge may enrol only an account without a second factor: it must never replace one.
-      if (claims !== null && account.totpSecret !== null) return mfaDenied('already_enrolled');
+      if (claims !== null && account.totpSecret !== null) return enrollDenied('already_enrolled');
+      const replacing = session !== null && account.totpSecret !== null;
+      if (session !== null) {
+        // From a session: a fresh authentication, and the factor being replaced (ASVS 5.0 V7.5.1).
+        const base = { tenant: account.tenant, actor: account.username, target: account.id, source: sourceOf(facts?.clientIp, facts?.userAgent) };
+        const refused = (await refuseStale(session, base)) ?? (replacing ? await proveCurrentFactor(account, (target as { currentCode?: unknown }).currentCode, base) : null);
+        if (refused !== null) return refused;
+      }
       const enrollment = await enrollTotp({ id: account.id, label: account.username, tenant: account.tenant }, policy, { keyRing });
+      if (replacing) await store.consumeOnce(replaceKey(account, session, enrollment.pendingSealedSecret), Math.max(1000, reauthDeadline(session) - now() + 1000));
       await accounts.update(account.tenant, account.id, { totpPendingSecret: enrollment.pendingSealedSecret });
       return { status: 'pending', secret: enrollment.secret, uri: enrollment.uri, qrSvg: enrollment.qrSvg };
     },
 
     async confirmTotp(target, code, facts) {
       const resolved = await resolveEnrollTarget(target);
-      if (resolved === null) return mfaDenied('invalid_challenge');
-      const { account, claims } = resolved;
-      if (claims !== null && account.totpSecret !== null) return mfaDenied('already_enrolled');
-      if (account.totpPendingSecret === null) return mfaDenied('not_enrolled');
+      if (resolved === null) return enrollDenied('invalid_challenge');
+      const { account, claims, session } = resolved;
+      if (claims !== null && account.totpSecret !== null) return enrollDenied('already_enrolled');
       const source = sourceOf(facts?.clientIp ?? claims?.clientIp, facts?.userAgent);
       const base = { tenant: account.tenant, actor: account.username, target: account.id, source };
+      if (session !== null) {
+        const stale = await refuseStale(session, base);
+        if (stale !== null) return stale;
+      }
+      if (account.totpPendingSecret === null) return enrollDenied('not_enrolled');
+      // Replacing a factor: only the session that proved it, with the pending secret written after the proof.
+      if (session !== null && account.totpSecret !== null && (await store.readCounter(replaceKey(account, session, account.totpPendingSecret))) === 0) {
+        await record({ ...base, type: 'auth.mfa.failure', outcome: 'denied', reason: 'replace_factor_required' });
+        return enrollDenied('factor_required');
+      }
       const result = await confirmTotpEnrollment(
         { account: account.id, tenant: account.tenant, pendingSealedSecret: account.totpPendingSecret, code },
         mfaOptions,
       );
       if (!result.ok) {
         await record({ ...base, type: result.reason === 'replayed' ? 'auth.mfa.replayed' : 'auth.mfa.failure', reason: `enroll_${result.reason}` });
-        return result.reason === 'locked' ? mfaDenied('locked', result.retryAfterMs) : mfaDenied(result.reason);
+        return result.reason === 'locked' ? enrollDenied('locked', result.retryAfterMs) : enrollDenied(result.reason);
       }
-      if (claims !== null && !(await spendChallenge(claims))) return mfaDenied('invalid_challenge');
+      if (claims !== null && !(await spendChallenge(claims))) return enrollDenied('invalid_challenge');
       const count = policy.mfa.recoveryCodes.count;
       const recoveryCodes = count > 0 ? generateRecoveryCodes(count) : [];
       const set = count > 0 ? hashRecoveryCodes(recoveryCodes, { keyRing, account: account.id, tenant: account.tenant }) : null;

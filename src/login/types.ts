@@ -254,8 +254,38 @@ export interface MfaDenied {
 /** The answer of {@link Kanmon.verifyMfa}. */
 export type VerifyMfaResult = LoginAuthenticated | MfaDenied;
 
-/** Who an enrolment is for: a login's challenge (first enrolment) or a verified session. */
-export type EnrollTarget = { readonly challenge: string } | { readonly session: Session };
+/**
+ * Who an enrolment is for: a login's challenge (first enrolment, account without a second factor) or a
+ * verified session. From a session, the session must be fresh (`authTime` within
+ * `policy.session.reauthMaxAgeSeconds`, else `reauth_required`), and an account that has a second factor
+ * must prove it to replace it (ASVS 5.0 V7.5.1).
+ */
+export type EnrollTarget =
+  | { readonly challenge: string }
+  | {
+      readonly session: Session;
+      /**
+       * A code of the account's current second factor (TOTP or an unused recovery code), for
+       * `enrollTotp` when the account has one (`factor_required` without it). It is checked like a
+       * login's: MFA lockout, replay guard, single use. `confirmTotp` does not need it again, but must
+       * come from the same session.
+       */
+      readonly currentCode?: string | undefined;
+    };
+
+/** Why an enrolment was refused: an {@link MfaDenyReason}, or a missing proof for changing a factor. */
+export type EnrollDenyReason =
+  | MfaDenyReason
+  /** The session authenticated longer ago than `policy.session.reauthMaxAgeSeconds`: authenticate again first. */
+  | 'reauth_required'
+  /** The account has a second factor: replacing it needs `currentCode` (and, for `confirmTotp`, the session that gave it). */
+  | 'factor_required';
+
+export interface EnrollDenied {
+  readonly status: 'denied';
+  readonly reason: EnrollDenyReason;
+  readonly retryAfterMs?: number | null;
+}
 
 /** The answer of {@link Kanmon.enrollTotp}: show the QR code / secret once. */
 export type EnrollTotpResult =
@@ -268,7 +298,7 @@ export type EnrollTotpResult =
       /** SVG QR code of the URI. */
       readonly qrSvg: string;
     }
-  | MfaDenied;
+  | EnrollDenied;
 
 /** The answer of {@link Kanmon.confirmTotp}. */
 export type ConfirmEnrollmentResult =
@@ -276,7 +306,7 @@ export type ConfirmEnrollmentResult =
   | (LoginAuthenticated & { readonly recoveryCodes: readonly string[] })
   /** Enrolled from a session. */
   | { readonly status: 'enrolled'; readonly recoveryCodes: readonly string[] }
-  | MfaDenied;
+  | EnrollDenied;
 
 // ─── Passwords ────────────────────────────────────────────────────────────────
 
@@ -385,9 +415,12 @@ export interface Kanmon {
   verifyMfa(challenge: string, code: string, facts?: RequestFacts): Promise<VerifyMfaResult>;
   /** Change a password (current one required; full policy, history, minimum age). Revokes every other session. */
   changePassword(input: ChangePasswordInput): Promise<ChangePasswordResult>;
-  /** Start a TOTP enrolment (stored as pending on the account). */
-  enrollTotp(target: EnrollTarget): Promise<EnrollTotpResult>;
-  /** Confirm the pending enrolment with the first code; issues recovery codes. */
+  /**
+   * Start a TOTP enrolment (stored as pending on the account). From a session: a fresh one
+   * (`reauth_required`), and the current factor's code when replacing one (`factor_required`, `invalid_code`, …).
+   */
+  enrollTotp(target: EnrollTarget, facts?: RequestFacts): Promise<EnrollTotpResult>;
+  /** Confirm the pending enrolment with the first code; issues recovery codes (the old factor and codes stop working). */
   confirmTotp(target: EnrollTarget, code: string, facts?: RequestFacts): Promise<ConfirmEnrollmentResult>;
   /** Log one session out (the token or the verified session). */
   logout(session: Session, facts?: RequestFacts): Promise<void>;

@@ -249,6 +249,12 @@ export const sessionSchema = z.strictObject({
   /** JWS algorithm of session tokens; `none` is never accepted. */
   algorithm: z.enum(['ES256', 'EdDSA', 'PS256', 'HS256']).default('ES256'),
   cookieName: z.string().min(1).max(128).default('__Host-kanmon'),
+  /**
+   * A session older than this (since its `authTime`) must authenticate again
+   * before it may change an authentication factor (ASVS 5.0 V7.5.1): TOTP
+   * enrolment and replacement answer `reauth_required`.
+   */
+  reauthMaxAgeSeconds: int(30, 24 * 60 * 60).default(10 * 60),
 });
 
 export const auditSchema = z.strictObject({

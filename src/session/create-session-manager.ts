@@ -125,6 +125,12 @@ interface SessionClaims {
 
 type Claims = SessionClaims & JWTPayload;
 
+/** A token whose signature checked out, and the key id that signed it. */
+interface Verified {
+  readonly claims: Claims;
+  readonly kid: string;
+}
+
 interface Keys {
   sign: webcrypto.CryptoKey;
   verify: webcrypto.CryptoKey;
@@ -183,6 +189,12 @@ const sessionIdPattern = /^[A-Za-z0-9_-]{22}$/;
  * - Revocation: a per-account epoch and per-session logout marks, read from the
  *   store on every verify. Only the signature check is cached (bounded, never
  *   past the token's own expiry), because it is the expensive part.
+ * - Key destruction (crypto-shredding, FNB-4.1, SEC-31): every verify asks the
+ *   key ring whether the key that signed the token still exists (a map lookup,
+ *   no store round trip), cached or not, so `keyRing.destroy(kid)` ends every
+ *   token that key signed at the next request, and such a token is never
+ *   rolled into a new one. The ring is per process: see docs/sessions.md for
+ *   telling every instance.
  *
  * @example
  * ```ts
@@ -234,7 +246,15 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) throw new KanmonError('ERR_INVALID_ARGUMENT', 'cacheSize must be an integer ≥ 0 (0 = no cache)');
 
   const keyCache = new Map<string, Promise<Keys>>();
+  /** A key the ring no longer holds (destroyed: crypto-shredding) loses its derived keys here too. */
+  const forgetDestroyed = () => {
+    for (const kid of keyCache.keys()) if (!keyRing.has(kid)) keyCache.delete(kid);
+  };
   const keysFor = (kid: string): Promise<Keys> => {
+    if (!keyRing.has(kid)) {
+      forgetDestroyed();
+      return Promise.reject(new KanmonError(keyRing.isDestroyed(kid) ? 'ERR_KEY_DESTROYED' : 'ERR_KEY_NOT_FOUND', `session key '${kid}' is not usable`));
+    }
     let keys = keyCache.get(kid);
     if (!keys) {
       if (algorithm === 'PS256') {
@@ -250,15 +270,16 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     return keys;
   };
 
-  // Verified-signature cache: token → claims, dropped at the token's idle expiry.
-  const verified = new Map<string, Claims>();
-  const remember = (token: string, claims: Claims) => {
+  // Verified-signature cache: token → claims and the key id that signed them, dropped at the token's idle
+  // expiry. It never outlives the key: every use asks the key ring whether the key still exists.
+  const verified = new Map<string, Verified>();
+  const remember = (token: string, entry: Verified) => {
     if (cacheSize === 0) return;
     if (verified.size >= cacheSize) {
       const oldest = verified.keys().next();
       if (!oldest.done) verified.delete(oldest.value);
     }
-    verified.set(token, claims);
+    verified.set(token, entry);
   };
 
   const toSession = (c: SessionClaims): Session => ({
@@ -282,11 +303,11 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       .setExpirationTime(Math.ceil(claims.iexp / 1000))
       .sign(keys.sign);
     // A token this instance just signed needs no signature check on its first request.
-    remember(token, { ...claims, iss: issuer, iat: Math.floor(issuedAt / 1000), exp: Math.ceil(claims.iexp / 1000) });
+    remember(token, { claims: { ...claims, iss: issuer, iat: Math.floor(issuedAt / 1000), exp: Math.ceil(claims.iexp / 1000) }, kid });
     return { token, session: toSession(claims) };
   };
 
-  const readClaims = async (token: string): Promise<Claims | VerifySessionResult> => {
+  const readClaims = async (token: string): Promise<Verified | VerifySessionResult> => {
     const cached = verified.get(token);
     if (cached) return cached;
     const parts = token.split('.');
@@ -300,9 +321,10 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     if (typeof header !== 'object' || header === null) return { ok: false, reason: 'malformed' };
     if (header.alg !== algorithm) return { ok: false, reason: 'algorithm_not_allowed' };
     if (typeof header.kid !== 'string' || !keyRing.has(header.kid)) return { ok: false, reason: 'invalid_signature' };
+    const kid = header.kid;
     let payload: JWTPayload;
     try {
-      const keys = await keysFor(header.kid);
+      const keys = await keysFor(kid);
       ({ payload } = await jwtVerify(token, keys.verify, {
         algorithms: [algorithm],
         issuer,
@@ -336,9 +358,9 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     ) {
       return { ok: false, reason: 'malformed' };
     }
-    const claims = c as Claims;
-    remember(token, claims);
-    return claims;
+    const entry: Verified = { claims: c as Claims, kid };
+    remember(token, entry);
+    return entry;
   };
 
   return {
@@ -367,8 +389,18 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
 
     async verify(token, expected) {
       if (typeof token !== 'string' || token.length === 0) return { ok: false, reason: 'malformed' };
-      const claims = await readClaims(token);
-      if (!('sid' in claims)) return claims;
+      const read = await readClaims(token);
+      if (!('claims' in read)) return read;
+      const { claims, kid } = read;
+      /** The signing key is gone (destroyed: crypto-shredding, FNB-4.1): whatever was cached, the token is dead. */
+      const keyGone = (): VerifySessionResult | null => {
+        if (keyRing.has(kid)) return null;
+        verified.delete(token);
+        forgetDestroyed();
+        return { ok: false, reason: 'invalid_signature' };
+      };
+      const gone = keyGone();
+      if (gone) return gone;
       const at = now();
       if (at >= claims.aexp * 1000) return { ok: false, reason: 'expired_absolute' };
       if (at >= claims.iexp) {
@@ -388,6 +420,9 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       } catch {
         return { ok: false, reason: 'unavailable' };
       }
+      // Asked again after the store round trip: a key destroyed meanwhile neither passes nor rolls into a new token.
+      const goneSince = keyGone();
+      if (goneSince) return goneSince;
       const session = toSession(claims);
       const issuedAt = (claims.iat ?? 0) * 1000;
       if (at - issuedAt < refreshAfterMs) return { ok: true, session };
@@ -411,7 +446,8 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
 
     async publicJwks() {
       if (algorithm === 'HS256') return { keys: [] };
-      const ids = algorithm === 'PS256' ? Object.keys(keyPairs) : keyRing.ids().filter((id) => !keyRing.isDestroyed(id));
+      // Only keys the ring still holds: a destroyed key's tokens verify nowhere, so its public key is not published.
+      const ids = (algorithm === 'PS256' ? Object.keys(keyPairs) : keyRing.ids()).filter((id) => keyRing.has(id));
       const keys: JWK[] = [];
       for (const kid of ids) {
         const { verify } = await keysFor(kid);

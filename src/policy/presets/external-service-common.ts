@@ -70,6 +70,7 @@ export const externalServiceCommon = {
     absoluteTimeoutMs: 8 * 60 * 60_000,
     algorithm: 'ES256',
     cookieName: '__Host-kanmon',
+    reauthMaxAgeSeconds: 10 * 60, // ASVS 5.0 V7.5.1: re-authenticate before changing an authentication factor
   },
   audit: {
     retentionDays: 365, // EXT-6 作業終了後1年間保存

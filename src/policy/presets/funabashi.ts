@@ -77,6 +77,7 @@ export const funabashi = {
     absoluteTimeoutMs: 10 * 60 * 60_000,
     algorithm: 'ES256', // SEC-17 ECDSA P-256 is CRYPTREC-listed
     cookieName: '__Host-kanmon',
+    reauthMaxAgeSeconds: 10 * 60, // SEC-13: a second factor changes only just after a login (ASVS 5.0 V7.5.1)
   },
   audit: {
     retentionDays: 365, // SEC-18 契約期間中はログを保存 (at least a year; extend to the contract)

@@ -70,6 +70,7 @@ export const nist80063b = {
     absoluteTimeoutMs: 24 * 60 * 60_000, // §2.2.3 (AAL2): reauthenticate at least every 24 hours
     algorithm: 'ES256',
     cookieName: '__Host-kanmon',
+    reauthMaxAgeSeconds: 10 * 60, // ASVS 5.0 V7.5.1: re-authenticate before changing an authentication factor
   },
   audit: {
     retentionDays: 365,

@@ -69,6 +69,7 @@ export const remoteMaintenance = {
     absoluteTimeoutMs: 8 * 60 * 60_000, // RM-38
     algorithm: 'ES256',
     cookieName: '__Host-kanmon',
+    reauthMaxAgeSeconds: 5 * 60, // ASVS 5.0 V7.5.1, shorter: a vendor's remote session is privileged
   },
   audit: {
     retentionDays: 365, // RM-12, RM-37 予め定められた期間保存
