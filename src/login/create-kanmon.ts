@@ -373,7 +373,7 @@ export function createKanmon(options: KanmonOptions): Kanmon {
       await record({ ...base, type: 'auth.mfa.failure', outcome: 'denied', reason: 'replace_factor_required' });
       return enrollDenied('factor_required');
     }
-    if (totpShape.test(code)) {
+    if (secondFactorOf(code) === 'totp') {
       const result = await verifyTotp({ account: account.id, tenant: account.tenant, sealedSecret: account.totpSecret, code }, mfaOptions);
       if (!result.ok) {
         await record({ ...base, type: result.reason === 'replayed' ? 'auth.mfa.replayed' : 'auth.mfa.failure', reason: `replace_${result.reason}` });
