@@ -10,6 +10,10 @@
  * - `t` time of the last counted attempt (ms)
  * - `u` locked until (ms); `0` not locked; `-1` locked until an admin unlocks
  * - `c` locks so far (drives progressive lock durations)
+ * - `q` attempts counted over the record's life (never lapses): each
+ *   reservation's sequence number, so a success can tell the attempts counted
+ *   before it (forgiven) from those counted after it (still in flight: they
+ *   stay counted). Absent in records written before it existed: read as 0.
  *
  * Source record (per (account, IP) and per IP), a fixed window:
  * - `n` attempts counted in the window, `s` window start (ms)
@@ -55,6 +59,8 @@ export type ReserveResult =
       readonly failures: number;
       /** Reservations left before the account locks. */
       readonly remaining: number;
+      /** This reservation's sequence number on the record (`q` after counting it): hand it to {@link succeedTransition}. */
+      readonly sequence: number;
       /** This reservation reached `maxFailures` and locked the account. */
       readonly lockedNow: boolean;
       readonly lockCount: number;
@@ -106,7 +112,7 @@ export function lockDuration(args: Pick<ReserveArgs, 'lockDurationMs' | 'multipl
 }
 
 // A type, not an interface: it is written as a StoreRecord (an index signature) as is.
-type AccountState = { f: number; t: number; u: number; c: number };
+type AccountState = { f: number; t: number; u: number; c: number; q: number };
 
 /**
  * The account's state as of `now`, with everything that has lapsed forgotten:
@@ -114,7 +120,7 @@ type AccountState = { f: number; t: number; u: number; c: number };
  * a quiet `keepMs` clears the lock history too.
  */
 export function effectiveAccount(record: StoreRecord | null, args: Pick<ReserveArgs, 'now' | 'failureWindowMs' | 'multiplier' | 'maxLockDurationMs'>): AccountState {
-  const s: AccountState = { f: record?.f ?? 0, t: record?.t ?? 0, u: record?.u ?? 0, c: record?.c ?? 0 };
+  const s: AccountState = { f: record?.f ?? 0, t: record?.t ?? 0, u: record?.u ?? 0, c: record?.c ?? 0, q: record?.q ?? 0 };
   lapse(s, args);
   return s;
 }
@@ -140,6 +146,7 @@ function countAttempt(s: AccountState, args: ReserveArgs): InPlaceOutcome<Reserv
   const now = args.now;
   s.f += 1;
   s.t = now;
+  s.q += 1;
   let lockedNow = false;
   if (s.f >= args.maxFailures) {
     s.c += 1;
@@ -148,13 +155,13 @@ function countAttempt(s: AccountState, args: ReserveArgs): InPlaceOutcome<Reserv
   }
   return {
     write: { kind: 'set', record: s, ttlMs: accountTtl(s, args) },
-    result: { status: 'ok', failures: s.f, remaining: Math.max(0, args.maxFailures - s.f), lockedNow, lockCount: s.c, lockedUntil: s.u },
+    result: { status: 'ok', failures: s.f, remaining: Math.max(0, args.maxFailures - s.f), sequence: s.q, lockedNow, lockCount: s.c, lockedUntil: s.u },
   };
 }
 
 /** Whether a stored record is an account record (every field a number), so it can be counted in place. */
 function isAccountRecord(record: Record<string, number>): record is Record<string, number> & AccountState {
-  return typeof record.f === 'number' && typeof record.t === 'number' && typeof record.u === 'number' && typeof record.c === 'number';
+  return typeof record.f === 'number' && typeof record.t === 'number' && typeof record.u === 'number' && typeof record.c === 'number' && typeof record.q === 'number';
 }
 
 function accountTtl(s: AccountState, args: ReserveArgs): number | null {
@@ -231,7 +238,7 @@ export const reserveTransition: Transition<ReserveArgs, ReserveResult> = {
     if (record !== null && (record.u === -1 || record.u > now)) {
       return { write: keep, result: { status: 'locked', retryAfterMs: record.u === -1 ? null : record.u - now, lockedUntil: record.u, lockCount: record.c } };
     }
-    const s = record ?? { f: 0, t: 0, u: 0, c: 0 };
+    const s = record ?? { f: 0, t: 0, u: 0, c: 0, q: 0 };
     lapse(s, args);
     return countAttempt(s, args);
   },
@@ -264,5 +271,121 @@ export const resetTransition: Transition<ResetArgs, ResetResult> = {
       writes: records.map((): RecordWrite => ({ kind: 'delete' })),
       result: { wasLocked: u === -1 || u > args.now, failures: r?.f ?? 0 },
     };
+  },
+};
+
+/**
+ * How long a reservation's sequence number stays good for a success: the
+ * account record's keep time, or this when records are kept for ever
+ * (`failureWindowMs: 0`). A success later than this after its reservation
+ * forgives nothing (the record it was counted on may have expired and been
+ * made again, its numbers started over).
+ */
+export const ticketLifeFallbackMs = 15 * 60_000;
+
+/** {@link ticketLifeFallbackMs}, or the account record's keep time. */
+export function ticketLifeMs(args: Pick<ReserveArgs, 'failureWindowMs' | 'multiplier' | 'maxLockDurationMs'>): number {
+  const keep = keepMs(args);
+  return keep > 0 ? keep : ticketLifeFallbackMs;
+}
+
+/** What a success does to one of its keys. */
+export type SucceedOp =
+  /**
+   * An account (or login name) record. With `sequence`, the reservation that
+   * turned out right (made at `at`): the attempts counted up to it are
+   * forgiven, those counted after it stay counted (they may be wrong guesses
+   * still being verified), and a lock one of them reached stays. With
+   * `sequence: null` (an administrator, or a caller without its reservation),
+   * everything is forgiven.
+   */
+  | { readonly kind: 'account'; readonly sequence: number | null; readonly at: number }
+  /** A per-(account, IP) throttle record: deleted. */
+  | { readonly kind: 'clear' }
+  /**
+   * A per-IP throttle record: the reservation made at `at` was not a failure,
+   * so its count is given back if it was counted in the window still running
+   * (a window that started after `at` never counted it).
+   */
+  | { readonly kind: 'refund'; readonly at: number; readonly windowMs: number };
+
+/** Arguments of {@link succeedTransition}: one op per key, in the order of the keys. */
+export interface SucceedArgs {
+  readonly now: number;
+  readonly failureWindowMs: number;
+  readonly multiplier: number;
+  readonly maxLockDurationMs: number;
+  readonly ops: readonly SucceedOp[];
+}
+
+/** What a success changed: per key, whether a lock was lifted there. */
+export interface SucceedResult {
+  readonly lifted: readonly boolean[];
+}
+
+/**
+ * A verification turned out right: forgive the attempts it covers, clear the
+ * per-(account, IP) throttles, give back its per-IP count. Atomic over all its
+ * keys (one tenant). See {@link SucceedOp} for what each key gets.
+ *
+ * Whatever the interleaving, a success never forgives an attempt counted
+ * after its own reservation, so a burst of guesses with one right answer in it
+ * still locks after `maxFailures` counted attempts, and stays locked. A
+ * forgiven record is not deleted: it keeps `q`, so the sequence numbers of
+ * reservations still in flight stay meaningful; it expires after
+ * {@link ticketLifeMs}.
+ */
+export const succeedTransition: Transition<SucceedArgs, SucceedResult> = {
+  name: 'lockout.succeed',
+  apply(records, args) {
+    const now = args.now;
+    const life = ticketLifeMs(args);
+    const writes: RecordWrite[] = [];
+    const lifted: boolean[] = [];
+    for (let i = 0; i < args.ops.length; i++) {
+      const op = args.ops[i] as SucceedOp;
+      const r = records[i] ?? null;
+      lifted.push(false);
+      if (op.kind === 'clear') {
+        writes.push({ kind: 'delete' });
+        continue;
+      }
+      if (r === null) {
+        writes.push(keep);
+        continue;
+      }
+      if (op.kind === 'refund') {
+        const n = r.n ?? 0;
+        const s = r.s ?? 0;
+        if (n > 0 && s <= op.at && (op.windowMs === 0 || now - s < op.windowMs)) {
+          writes.push({ kind: 'set', record: { n: n - 1, s }, ttlMs: op.windowMs > 0 ? s + op.windowMs - now + ttlSlackMs : null });
+        } else writes.push(keep);
+        continue;
+      }
+      const s = effectiveAccount(r, args);
+      const locked = s.u === -1 || s.u > now;
+      let later = 0;
+      if (op.sequence !== null) {
+        if (now - op.at >= life || s.q < op.sequence) {
+          // Too old to tell, or counted on a record that has since been made again: forgive nothing.
+          writes.push(keep);
+          continue;
+        }
+        later = s.q - op.sequence;
+      }
+      const f = Math.min(s.f, later);
+      if (f === 0 && (later === 0 || !locked)) {
+        // Nothing counted after it (or nothing left of it): a clean record that remembers only q.
+        writes.push({ kind: 'set', record: { f: 0, t: s.t, u: 0, c: later === 0 ? 0 : s.c, q: s.q }, ttlMs: life + ttlSlackMs });
+        lifted[i] = locked;
+        continue;
+      }
+      // Attempts counted after it stay counted, and a lock one of them reached stays.
+      const state: AccountState = { f, t: s.t, u: s.u, c: s.c, q: s.q };
+      const keepFor = keepMs(args);
+      // Still locked, or still inside its failure window: the TTL is positive.
+      writes.push({ kind: 'set', record: state, ttlMs: state.u === -1 || keepFor === 0 ? null : Math.max(state.t, state.u) + keepFor - now + ttlSlackMs });
+    }
+    return { writes, result: { lifted } };
   },
 };
