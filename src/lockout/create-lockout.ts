@@ -225,11 +225,11 @@ export interface Lockout {
    * a failure). Without the reservations everything counted is forgiven and
    * nothing is given back.
    */
-  succeed(key: LockoutKey, ...reservations: readonly LockoutReservation[]): Promise<LockoutResetResult>;
+  succeed(key: LockoutKey, ...reservations: readonly { readonly ok: boolean }[]): Promise<LockoutResetResult>;
   /** As {@link reserve}, for a second-factor code: a separate counter and lock (`policy.lockout.mfa`). */
   reserveMfa(key: LockoutKey): Promise<LockoutReservation>;
   /** As {@link succeed}, for the second factor: pass the reservation of the code that was right. */
-  succeedMfa(key: LockoutKey, reservation?: LockoutReservation): Promise<LockoutResetResult>;
+  succeedMfa(key: LockoutKey, reservation?: { readonly ok: boolean }): Promise<LockoutResetResult>;
   /**
    * An administrator lifts the account's locks (password and MFA), permanent
    * ones included: the login name's, its `canonicalName`'s and, with an

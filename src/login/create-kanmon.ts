@@ -6,7 +6,7 @@ import { type DeviceCheckResult, type DeviceEvent, type DeviceTokenKey, createDe
 import { type AccessDecision, type AccessDenyReason, createAccessEvaluator } from '../access/evaluate-access.js';
 import type { AuditEventInput, AuditEventType } from '../audit/event.js';
 import { KanmonError } from '../errors.js';
-import { type LockoutEvent, createLockout } from '../lockout/create-lockout.js';
+import { type LockoutEvent, type LockoutStatus, createLockout } from '../lockout/create-lockout.js';
 import { enrollTotp } from '../mfa/enroll-totp.js';
 import { consumeRecoveryCode, generateRecoveryCodes, hashRecoveryCodes } from '../mfa/recovery-codes.js';
 import { mfaRequirement } from '../mfa/requirement.js';
@@ -144,7 +144,7 @@ export function createKanmon(options: KanmonOptions): Kanmon {
         type: lockoutAuditType[event.factor][event.type],
         tenant: event.tenant,
         actor: event.type === 'lockout.unlocked' ? event.actor : event.account,
-        target: event.account,
+        target: event.accountId ?? event.account,
         outcome: event.type === 'lockout.unlocked' ? 'info' : 'denied',
         reason: event.type === 'lockout.throttled' ? `throttled_${event.scope}` : event.type === 'lockout.unlocked' ? `by_${event.by}` : null,
         after:
@@ -376,7 +376,7 @@ export function createKanmon(options: KanmonOptions): Kanmon {
         return denied('invalid_credentials');
       }
 
-      // 4. lockout: a locked account never reaches the hasher.
+      // 4. lockout: a locked login name never reaches the lookup or the hasher (unknown names are counted too).
       const lockKey = { account: username, ip: place.clientIp, tenant };
       const reservation = await lockout.reserve(lockKey);
       if (!reservation.ok) {
@@ -384,21 +384,30 @@ export function createKanmon(options: KanmonOptions): Kanmon {
         return denied(reservation.reason, reservation.retryAfterMs);
       }
 
-      // 5–6. the account, and the password: one hash on every path.
+      // 5. the account, then its own counter: however the repository maps spellings to it, the limit holds per
+      // account, and a locked account never reaches the hasher. An unknown name makes the same call on a stand-in.
       const account = await accounts.find(tenant, username);
+      const accountLock = { ...lockKey, accountId: account?.id ?? null };
+      const held = await lockout.reserveAccount(accountLock);
+      if (!held.ok) {
+        await record({ type: 'auth.login.failure', tenant, actor, target: account?.id ?? null, source, reason: held.reason, outOfHours });
+        return denied(held.reason, held.retryAfterMs);
+      }
+
+      // 6. the password: one hash on every path.
       const deviceMismatch = account !== null && place.device?.ok === true && place.device.device.accountId !== null && place.device.device.accountId !== account.id;
       const verdict = account === null || deviceMismatch ? await hasher.dummyVerify(password) : await hasher.verify(account.passwordHash, password);
       const failure = account === null ? 'unknown_user' : deviceMismatch ? 'device_wrong_account' : account.disabled ? 'disabled' : !verdict.valid ? (verdict.refused ?? 'wrong_password') : null;
       if (failure !== null || account === null) {
         await record({ type: 'auth.login.failure', tenant, actor, target: account?.id ?? null, source, reason: failure, outOfHours });
         if (failure === 'device_wrong_account') return denied('device_not_registered');
-        if (reservation.lockedNow) {
-          const status = await lockout.status(lockKey).catch(() => null);
-          return denied('locked', status?.password.lockedUntil != null ? Math.max(0, status.password.lockedUntil - now()) : null);
+        if (reservation.lockedNow || held.lockedNow) {
+          const status = await lockout.status(accountLock).catch(() => null);
+          return denied('locked', status === null ? null : retryAfterOf(status, now()));
         }
         return denied('invalid_credentials');
       }
-      await lockout.succeed(lockKey);
+      await lockout.succeed({ ...accountLock, canonicalName: account.username }, reservation, held);
       let current = account;
       if (verdict.needsRehash) {
         const passwordHash = await hasher.hash(password);
@@ -496,19 +505,20 @@ export function createKanmon(options: KanmonOptions): Kanmon {
       const base = { tenant, actor: account.username, target: account.id, source };
       const { currentPassword, newPassword } = input;
 
-      // The current password is guessed like a login: same counter, same one hash.
-      const lockKey = { account: account.username, ip, tenant };
+      // The current password is guessed like a login: the same counters (the account's own too), the same one hash.
+      const lockKey = { account: account.username, ip, tenant, accountId: account.id };
       const reservation = await lockout.reserve(lockKey);
-      if (!reservation.ok) {
-        await record({ ...base, type: 'password.rejected', outcome: 'denied', reason: reservation.reason });
-        return { status: 'denied', reason: reservation.reason, retryAfterMs: reservation.retryAfterMs };
+      const held = reservation.ok ? await lockout.reserveAccount(lockKey) : reservation;
+      if (!held.ok) {
+        await record({ ...base, type: 'password.rejected', outcome: 'denied', reason: held.reason });
+        return { status: 'denied', reason: held.reason, retryAfterMs: held.retryAfterMs };
       }
       const verdict = typeof currentPassword === 'string' ? await hasher.verify(account.passwordHash, currentPassword) : await hasher.dummyVerify('');
       if (!verdict.valid) {
         await record({ ...base, type: 'password.rejected', outcome: 'denied', reason: 'wrong_password' });
         return { status: 'denied', reason: 'invalid_credentials' };
       }
-      await lockout.succeed(lockKey);
+      await lockout.succeed(lockKey, reservation, held);
 
       const allowance = canChangePassword(ageState(account), policy, now());
       if (!allowance.ok) {
@@ -690,13 +700,10 @@ export function createKanmon(options: KanmonOptions): Kanmon {
     async adminUnlock(input) {
       const account = await findTarget(input);
       if (account === null) return { ok: false, reason: 'not_found' };
-      // Passwords are counted by the name typed at login, second factors by account id: lift both.
-      const [byName, byId] = await Promise.all([
-        lockout.adminUnlock({ account: account.username, tenant: input.tenant }, { actor: input.actor }),
-        lockout.adminUnlock({ account: account.id, tenant: input.tenant }, { actor: input.actor }),
-      ]);
-      if (!byName.ok || !byId.ok) return { ok: false, reason: 'unavailable' };
-      const wasLocked = byName.wasLocked || byId.wasLocked;
+      // Passwords are counted per login name and per account, second factors per account: lift them all.
+      const unlocked = await lockout.adminUnlock({ account: account.username, accountId: account.id, tenant: input.tenant }, { actor: input.actor });
+      if (!unlocked.ok) return { ok: false, reason: 'unavailable' };
+      const wasLocked = unlocked.wasLocked;
       await record(adminEvent(input, 'admin.account.unlock', { before: { locked: wasLocked }, after: { locked: false } }));
       return { ok: true, wasLocked };
     },
@@ -764,6 +771,17 @@ export function createKanmon(options: KanmonOptions): Kanmon {
     },
   };
   return Object.freeze(kanmon);
+}
+
+/** ms until the password locks in a status end (the later of the account's and the login name's); `null` = until an administrator unlocks. */
+function retryAfterOf(status: LockoutStatus, at: number): number | null {
+  let until = 0;
+  for (const s of [status.password, status.name]) {
+    if (!s?.locked) continue;
+    if (s.lockedUntil === null) return null;
+    until = Math.max(until, s.lockedUntil);
+  }
+  return until === 0 ? null : Math.max(0, until - at);
 }
 
 function checkRole(role: unknown): string {

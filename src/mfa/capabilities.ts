@@ -7,7 +7,13 @@
 /** The second-factor side of a lockout: `createLockout(...)` is one. */
 export interface MfaLockout {
   reserveMfa(key: { readonly account: string; readonly tenant?: string }): Promise<MfaReservation>;
-  succeedMfa(key: { readonly account: string; readonly tenant?: string }): Promise<{ readonly ok: boolean }>;
+  /**
+   * `reservation`: the one {@link reserveMfa} gave for the code that turned
+   * out right. The failures counted up to it are forgiven; those counted after
+   * it (codes still being checked) stay counted, so a right code inside a burst
+   * never resets the count of the wrong ones around it.
+   */
+  succeedMfa(key: { readonly account: string; readonly tenant?: string }, reservation: MfaReservation): Promise<{ readonly ok: boolean }>;
 }
 
 /** What {@link MfaLockout.reserveMfa} answers. */

@@ -186,7 +186,7 @@ export async function consumeRecoveryCode(input: ConsumeRecoveryCodeInput, optio
   if (consumed === 'unavailable') return { ok: false, reason: 'unavailable' };
   if (!consumed) return { ok: false, reason: 'already_used' };
   const used = await storeCall(() => store.increment(usedKey(tenant, account, set.setId)), storeTimeoutMs);
-  await lockout.succeedMfa(who);
+  await lockout.succeedMfa(who, reservation);
   // The count is for display only: `consumeOnce` above is what makes a code single-use.
   return { ok: true, remaining: used === 'unavailable' ? Math.max(0, hashes.length - 1) : Math.max(0, hashes.length - used) };
 }

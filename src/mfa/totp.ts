@@ -100,7 +100,7 @@ async function checkCode(secret: Buffer, input: { readonly account: string; read
   if (advanced === 'unavailable') return { ok: false, reason: 'unavailable' };
   if (!advanced) return { ok: false, reason: 'replayed' };
   // The decision is made; a failed reset only leaves the failure count standing (the stricter side).
-  await lockout.succeedMfa(who);
+  await lockout.succeedMfa(who, reservation);
   return { ok: true };
 }
 
