@@ -9,9 +9,11 @@ import {
   type ReserveArgs,
   type ReserveResult,
   type SourceLimit,
+  type FailArgs,
   type SucceedArgs,
   type SucceedOp,
   effectiveAccount,
+  failTransition,
   reserveTransition,
   succeedTransition,
 } from './transitions.js';
@@ -162,7 +164,7 @@ export type LockoutEvent =
     })
   | (EventBase & {
       readonly type: 'lockout.store_error';
-      readonly operation: 'reserve' | 'succeed' | 'unlock';
+      readonly operation: 'reserve' | 'succeed' | 'fail' | 'unlock';
       /** The attempt was let through (`onStoreError: 'fail_open'`). */
       readonly failOpen: boolean;
       readonly error: KanmonError;
@@ -218,9 +220,10 @@ export interface Lockout {
   reserveAccount(key: LockoutKey): Promise<LockoutReservation>;
   /**
    * Call after the password verified, with the reservations of this attempt
-   * ({@link reserve} and {@link reserveAccount}): forgives the failures
-   * counted up to them (attempts counted after them stay counted: they may be
-   * wrong guesses still in flight), clears the (account, IP) throttles, and
+   * ({@link reserve} and {@link reserveAccount}): forgives it and the
+   * failures that were over ({@link fail}) before it was reserved (attempts
+   * still in flight stay counted: they may be wrong guesses of a burst it is
+   * part of), clears the (account, IP) throttles, and
    * gives back this attempt's count on the per-IP throttle (a success is not
    * a failure). Without the reservations everything counted is forgiven and
    * nothing is given back.
@@ -228,6 +231,16 @@ export interface Lockout {
   succeed(key: LockoutKey, ...reservations: readonly { readonly ok: boolean }[]): Promise<LockoutResetResult>;
   /** As {@link reserve}, for a second-factor code: a separate counter and lock (`policy.lockout.mfa`). */
   reserveMfa(key: LockoutKey): Promise<LockoutReservation>;
+  /**
+   * Call after the password turned out wrong, with the reservations of this
+   * attempt: the failure stays counted, and is marked as over, so a success
+   * that starts later may forgive it. Without this call a failure is never
+   * forgiven by a success (it only lapses with `failureWindowMs`): the
+   * stricter side, never a way around the limit.
+   */
+  fail(key: LockoutKey, ...reservations: readonly { readonly ok: boolean }[]): Promise<void>;
+  /** As {@link fail}, for a second-factor code. */
+  failMfa(key: LockoutKey, reservation?: { readonly ok: boolean }): Promise<void>;
   /** As {@link succeed}, for the second factor: pass the reservation of the code that was right. */
   succeedMfa(key: LockoutKey, reservation?: { readonly ok: boolean }): Promise<LockoutResetResult>;
   /**
@@ -243,13 +256,14 @@ export interface Lockout {
 /**
  * A counted reservation (`{ ok: true, … }`), carrying what a success needs to
  * forgive exactly the attempts up to it: the record it was counted on, its
- * sequence number there, when it was made, and the per-IP record it counted.
+ * count of failures over (`settled`) when it was made, when it was made, and
+ * the per-IP record it counted.
  * Private: the result reads (and compares, and prints) as the plain object.
  */
 class Granted {
   readonly ok = true as const;
   readonly #key: string;
-  readonly #sequence: number;
+  readonly #settled: number;
   readonly #at: number;
   readonly #ipKey: string | null;
   constructor(
@@ -258,19 +272,19 @@ class Granted {
     readonly lockedNow: boolean,
     readonly degraded: false,
     key: string,
-    sequence: number,
+    settled: number,
     at: number,
     ipKey: string | null,
   ) {
     this.#key = key;
-    this.#sequence = sequence;
+    this.#settled = settled;
     this.#at = at;
     this.#ipKey = ipKey;
   }
 
-  /** The op that forgives the attempts up to reservation `r` on `key`, if `r` was counted there. */
-  static forKey(r: unknown, key: string): { readonly sequence: number; readonly at: number } | null {
-    return r instanceof Granted && r.#key === key ? { sequence: r.#sequence, at: r.#at } : null;
+  /** What a success or failure report of reservation `r` needs on `key`, if `r` was counted there. */
+  static forKey(r: unknown, key: string): { readonly settled: number; readonly at: number } | null {
+    return r instanceof Granted && r.#key === key ? { settled: r.#settled, at: r.#at } : null;
   }
 
   /** When reservation `r` was counted on the per-IP record `ipKey`, or `null`. */
@@ -582,7 +596,7 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
               durationMs: permanent ? null : result.lockedUntil - at,
             });
           }
-          return new Granted(result.failures, result.remaining, result.lockedNow, false, keys[0] as string, result.sequence, at, ipKey);
+          return new Granted(result.failures, result.remaining, result.lockedNow, false, keys[0] as string, result.settled, at, ipKey);
         case 'locked':
           return { ok: false, reason: 'locked', retryAfterMs: result.retryAfterMs };
         case 'throttled': {
@@ -669,10 +683,10 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
     /** Per key: the event identity when a lock lifted there is worth an event. */
     const owners: ({ readonly account: string; readonly accountId?: string } | null)[] = [];
     const forgive = (recordKey: string, owner: { readonly account: string; readonly accountId?: string }, withTicket: boolean) => {
-      let ticket: { sequence: number; at: number } | null = null;
+      let ticket: { settled: number; at: number } | null = null;
       if (withTicket) for (const r of reservations) ticket ??= Granted.forKey(r, recordKey);
       keys.push(recordKey);
-      ops.push({ kind: 'account', sequence: ticket?.sequence ?? null, at: ticket?.at ?? at });
+      ops.push({ kind: 'account', settled: ticket?.settled ?? null, at: ticket?.at ?? at });
       owners.push(owner);
     };
     forgive(who.key, { account: who.account }, by === 'success');
@@ -719,7 +733,7 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
     at: number,
   ): Promise<LockoutResetResult> {
     const base = factor === 'password' ? password : mfa;
-    const args: SucceedArgs = { now: at, failureWindowMs: base.failureWindowMs, multiplier: base.multiplier, maxLockDurationMs: base.maxLockDurationMs, ops };
+    const args: SucceedArgs = { now: at, maxFailures: base.maxFailures, failureWindowMs: base.failureWindowMs, multiplier: base.multiplier, maxLockDurationMs: base.maxLockDurationMs, ops };
     try {
       const result = await guarded(() => store.update(succeedTransition, keys, args));
       let wasLocked = false;
@@ -767,7 +781,54 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     const ticket = by === 'success' ? Granted.forKey(reservation, who.key) : null;
-    return applySuccess('mfa', who, [who.key], [{ kind: 'account', sequence: ticket?.sequence ?? null, at: ticket?.at ?? at }], [{ account: who.account }], by, actor, at);
+    return applySuccess('mfa', who, [who.key], [{ kind: 'account', settled: ticket?.settled ?? null, at: ticket?.at ?? at }], [{ account: who.account }], by, actor, at);
+  }
+
+  /** Mark the attempts of `reservations` on `keys` as over (failed). Never rejects because of the store: a lost report only keeps a failure counted. */
+  async function failOn(factor: LockoutFactor, who: Resolved, candidates: readonly string[], reservations: readonly unknown[]): Promise<void> {
+    const keys: string[] = [];
+    const ats: number[] = [];
+    for (const key of candidates) {
+      let ticket: { at: number } | null = null;
+      for (const r of reservations) ticket ??= Granted.forKey(r, key);
+      if (ticket === null) continue;
+      keys.push(key);
+      ats.push(ticket.at);
+    }
+    if (keys.length === 0) return;
+    const base = factor === 'password' ? password : mfa;
+    const at = now();
+    const args: FailArgs = { now: at, maxFailures: base.maxFailures, failureWindowMs: base.failureWindowMs, multiplier: base.multiplier, maxLockDurationMs: base.maxLockDurationMs, at: ats };
+    try {
+      await guarded(() => store.update(failTransition, keys, args));
+    } catch (err) {
+      emit({ type: 'lockout.store_error', at, tenant: who.tenant, account: who.account, factor, operation: 'fail', failOpen: false, error: asStoreError(err) });
+    }
+  }
+
+  function failPassword(key: LockoutKey, reservations: readonly unknown[]): Promise<void> {
+    let who: Resolved & { readonly key: string };
+    const candidates: string[] = [];
+    try {
+      who = resolve(key, 'pw');
+      candidates.push(who.key);
+      const { accountId } = accountSide(key);
+      if (typeof accountId === 'string') candidates.push(accountKey(who.tenant, accountId));
+      else if (accountId === null) candidates.push(unknownKey(who.tenant, who.account));
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    return failOn('password', who, candidates, reservations);
+  }
+
+  function failSecond(key: LockoutKey, reservation: unknown): Promise<void> {
+    let who: Resolved & { readonly key: string };
+    try {
+      who = mfaWho(key);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    return failOn('mfa', who, [who.key], [reservation]);
   }
 
   async function recordStatus(factor: LockoutFactor, recordKey: string, at: number): Promise<LockoutFactorStatus> {
@@ -795,6 +856,8 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
     reserveAccount: (key) => reserveAccountFactor(key),
     reserveMfa: (key) => reserveFactor('mfa', key),
     succeed: (key, ...reservations) => succeedPassword(key, reservations),
+    fail: (key, ...reservations) => failPassword(key, reservations),
+    failMfa: (key, reservation) => failSecond(key, reservation),
     succeedMfa: (key, reservation) => succeedSecond(key, reservation, 'success', null),
     async adminUnlock(key, unlockOptions = {}) {
       const actor = unlockOptions.actor ?? null;

@@ -10,10 +10,10 @@
  * - `t` time of the last counted attempt (ms)
  * - `u` locked until (ms); `0` not locked; `-1` locked until an admin unlocks
  * - `c` locks so far (drives progressive lock durations)
- * - `q` attempts counted over the record's life (never lapses): each
- *   reservation's sequence number, so a success can tell the attempts counted
- *   before it (forgiven) from those counted after it (still in flight: they
- *   stay counted). Absent in records written before it existed: read as 0.
+ * - `g` how many of the `f` counted attempts are known to be over (failed:
+ *   {@link failTransition}). A success forgives only failures that were over
+ *   before it was reserved; attempts still in flight stay counted. Absent in
+ *   records written before it existed: read as 0.
  *
  * Source record (per (account, IP) and per IP), a fixed window:
  * - `n` attempts counted in the window, `s` window start (ms)
@@ -59,8 +59,8 @@ export type ReserveResult =
       readonly failures: number;
       /** Reservations left before the account locks. */
       readonly remaining: number;
-      /** This reservation's sequence number on the record (`q` after counting it): hand it to {@link succeedTransition}. */
-      readonly sequence: number;
+      /** Failures known to be over when this attempt was counted (`g`): all a later success of it may forgive. */
+      readonly settled: number;
       /** This reservation reached `maxFailures` and locked the account. */
       readonly lockedNow: boolean;
       readonly lockCount: number;
@@ -112,7 +112,7 @@ export function lockDuration(args: Pick<ReserveArgs, 'lockDurationMs' | 'multipl
 }
 
 // A type, not an interface: it is written as a StoreRecord (an index signature) as is.
-type AccountState = { f: number; t: number; u: number; c: number; q: number };
+type AccountState = { f: number; t: number; u: number; c: number; g: number };
 
 /**
  * The account's state as of `now`, with everything that has lapsed forgotten:
@@ -120,7 +120,7 @@ type AccountState = { f: number; t: number; u: number; c: number; q: number };
  * a quiet `keepMs` clears the lock history too.
  */
 export function effectiveAccount(record: StoreRecord | null, args: Pick<ReserveArgs, 'now' | 'failureWindowMs' | 'multiplier' | 'maxLockDurationMs'>): AccountState {
-  const s: AccountState = { f: record?.f ?? 0, t: record?.t ?? 0, u: record?.u ?? 0, c: record?.c ?? 0, q: record?.q ?? 0 };
+  const s: AccountState = { f: record?.f ?? 0, t: record?.t ?? 0, u: record?.u ?? 0, c: record?.c ?? 0, g: record?.g ?? 0 };
   lapse(s, args);
   return s;
 }
@@ -131,13 +131,16 @@ function lapse(s: AccountState, args: Pick<ReserveArgs, 'now' | 'failureWindowMs
   const keep = keepMs(args);
   if (keep > 0 && args.now - Math.max(s.t, s.u) >= keep) {
     s.f = 0;
+    s.g = 0;
     s.c = 0;
     s.u = 0;
   } else if (s.u > 0) {
     s.f = 0;
+    s.g = 0;
     s.u = 0;
   } else if (args.failureWindowMs > 0 && args.now - s.t >= args.failureWindowMs) {
     s.f = 0;
+    s.g = 0;
   }
 }
 
@@ -146,7 +149,6 @@ function countAttempt(s: AccountState, args: ReserveArgs): InPlaceOutcome<Reserv
   const now = args.now;
   s.f += 1;
   s.t = now;
-  s.q += 1;
   let lockedNow = false;
   if (s.f >= args.maxFailures) {
     s.c += 1;
@@ -155,13 +157,13 @@ function countAttempt(s: AccountState, args: ReserveArgs): InPlaceOutcome<Reserv
   }
   return {
     write: { kind: 'set', record: s, ttlMs: accountTtl(s, args) },
-    result: { status: 'ok', failures: s.f, remaining: Math.max(0, args.maxFailures - s.f), sequence: s.q, lockedNow, lockCount: s.c, lockedUntil: s.u },
+    result: { status: 'ok', failures: s.f, remaining: Math.max(0, args.maxFailures - s.f), settled: s.g, lockedNow, lockCount: s.c, lockedUntil: s.u },
   };
 }
 
 /** Whether a stored record is an account record (every field a number), so it can be counted in place. */
 function isAccountRecord(record: Record<string, number>): record is Record<string, number> & AccountState {
-  return typeof record.f === 'number' && typeof record.t === 'number' && typeof record.u === 'number' && typeof record.c === 'number' && typeof record.q === 'number';
+  return typeof record.f === 'number' && typeof record.t === 'number' && typeof record.u === 'number' && typeof record.c === 'number' && typeof record.g === 'number';
 }
 
 function accountTtl(s: AccountState, args: ReserveArgs): number | null {
@@ -238,7 +240,7 @@ export const reserveTransition: Transition<ReserveArgs, ReserveResult> = {
     if (record !== null && (record.u === -1 || record.u > now)) {
       return { write: keep, result: { status: 'locked', retryAfterMs: record.u === -1 ? null : record.u - now, lockedUntil: record.u, lockCount: record.c } };
     }
-    const s = record ?? { f: 0, t: 0, u: 0, c: 0, q: 0 };
+    const s = record ?? { f: 0, t: 0, u: 0, c: 0, g: 0 };
     lapse(s, args);
     return countAttempt(s, args);
   },
@@ -274,32 +276,59 @@ export const resetTransition: Transition<ResetArgs, ResetResult> = {
   },
 };
 
-/**
- * How long a reservation's sequence number stays good for a success: the
- * account record's keep time, or this when records are kept for ever
- * (`failureWindowMs: 0`). A success later than this after its reservation
- * forgives nothing (the record it was counted on may have expired and been
- * made again, its numbers started over).
- */
-export const ticketLifeFallbackMs = 15 * 60_000;
-
-/** {@link ticketLifeFallbackMs}, or the account record's keep time. */
-export function ticketLifeMs(args: Pick<ReserveArgs, 'failureWindowMs' | 'multiplier' | 'maxLockDurationMs'>): number {
-  const keep = keepMs(args);
-  return keep > 0 ? keep : ticketLifeFallbackMs;
+/** The account-record policy a success or a failure report needs (lapses, TTLs, the limit). */
+export interface SettleArgs {
+  readonly now: number;
+  readonly maxFailures: number;
+  readonly failureWindowMs: number;
+  readonly multiplier: number;
+  readonly maxLockDurationMs: number;
 }
+
+function ttlOf(s: AccountState, args: SettleArgs): number | null {
+  if (s.u === -1) return null;
+  const keep = keepMs(args);
+  return keep === 0 ? null : Math.max(s.t, s.u) + keep - args.now + ttlSlackMs;
+}
+
+/** A report made at `at` about an attempt whose count has lapsed (or may have) by `now`: it changes nothing. */
+const stale = (at: number, args: SettleArgs) => args.failureWindowMs > 0 && args.now - at >= args.failureWindowMs;
+
+/** Arguments of {@link failTransition}: per key, when the attempt was reserved there. */
+export interface FailArgs extends SettleArgs {
+  readonly at: readonly number[];
+}
+
+/**
+ * An attempt turned out wrong: mark one of the counted attempts on each key
+ * as over (`g`), so a success that starts later may forgive it. It stays
+ * counted. Optional for callers: a failure never reported is never forgiven
+ * by a success (it lapses with the window), the stricter side.
+ */
+export const failTransition: Transition<FailArgs, null> = {
+  name: 'lockout.fail',
+  apply(records, args) {
+    const writes: RecordWrite[] = records.map((r, i): RecordWrite => {
+      if (r === null || stale(args.at[i] ?? 0, args)) return keep;
+      const s = effectiveAccount(r, args);
+      if (s.g >= s.f) return keep;
+      s.g += 1;
+      return { kind: 'set', record: s, ttlMs: ttlOf(s, args) };
+    });
+    return { writes, result: null };
+  },
+};
 
 /** What a success does to one of its keys. */
 export type SucceedOp =
   /**
-   * An account (or login name) record. With `sequence`, the reservation that
-   * turned out right (made at `at`): the attempts counted up to it are
-   * forgiven, those counted after it stay counted (they may be wrong guesses
-   * still being verified), and a lock one of them reached stays. With
-   * `sequence: null` (an administrator, or a caller without its reservation),
-   * everything is forgiven.
+   * An account (or login name) record. With `settled`, the reservation that
+   * turned out right (made at `at`, when `settled` failures were over): it
+   * and those failures are forgiven; every other attempt stays counted (it
+   * may be a wrong guess still being verified). With `settled: null` (an
+   * administrator, or a caller without its reservation), everything is.
    */
-  | { readonly kind: 'account'; readonly sequence: number | null; readonly at: number }
+  | { readonly kind: 'account'; readonly settled: number | null; readonly at: number }
   /** A per-(account, IP) throttle record: deleted. */
   | { readonly kind: 'clear' }
   /**
@@ -310,11 +339,7 @@ export type SucceedOp =
   | { readonly kind: 'refund'; readonly at: number; readonly windowMs: number };
 
 /** Arguments of {@link succeedTransition}: one op per key, in the order of the keys. */
-export interface SucceedArgs {
-  readonly now: number;
-  readonly failureWindowMs: number;
-  readonly multiplier: number;
-  readonly maxLockDurationMs: number;
+export interface SucceedArgs extends SettleArgs {
   readonly ops: readonly SucceedOp[];
 }
 
@@ -324,22 +349,20 @@ export interface SucceedResult {
 }
 
 /**
- * A verification turned out right: forgive the attempts it covers, clear the
- * per-(account, IP) throttles, give back its per-IP count. Atomic over all its
- * keys (one tenant). See {@link SucceedOp} for what each key gets.
+ * A verification turned out right: forgive it and the failures that were
+ * over before it was reserved, clear the per-(account, IP) throttles, give
+ * back its per-IP count. Atomic over all its keys (one tenant).
  *
- * Whatever the interleaving, a success never forgives an attempt counted
- * after its own reservation, so a burst of guesses with one right answer in it
- * still locks after `maxFailures` counted attempts, and stays locked. A
- * forgiven record is not deleted: it keeps `q`, so the sequence numbers of
- * reservations still in flight stay meaningful; it expires after
- * {@link ticketLifeMs}.
+ * Whatever the interleaving, a success never forgives an attempt that was
+ * still in flight when it was reserved, nor one counted after it: a burst of
+ * guesses with one right answer in it is checked at most `maxFailures` times
+ * per lock. A lock stays unless the count without the right answer is below
+ * `maxFailures` (the lock was reached by counting it).
  */
 export const succeedTransition: Transition<SucceedArgs, SucceedResult> = {
   name: 'lockout.succeed',
   apply(records, args) {
     const now = args.now;
-    const life = ticketLifeMs(args);
     const writes: RecordWrite[] = [];
     const lifted: boolean[] = [];
     for (let i = 0; i < args.ops.length; i++) {
@@ -364,27 +387,27 @@ export const succeedTransition: Transition<SucceedArgs, SucceedResult> = {
       }
       const s = effectiveAccount(r, args);
       const locked = s.u === -1 || s.u > now;
-      let later = 0;
-      if (op.sequence !== null) {
-        if (now - op.at >= life || s.q < op.sequence) {
-          // Too old to tell, or counted on a record that has since been made again: forgive nothing.
-          writes.push(keep);
-          continue;
-        }
-        later = s.q - op.sequence;
+      if (op.settled !== null && stale(op.at, args)) {
+        writes.push(keep);
+        continue;
       }
-      const f = Math.min(s.f, later);
-      if (f === 0 && (later === 0 || !locked)) {
-        // Nothing counted after it (or nothing left of it): a clean record that remembers only q.
-        writes.push({ kind: 'set', record: { f: 0, t: s.t, u: 0, c: later === 0 ? 0 : s.c, q: s.q }, ttlMs: life + ttlSlackMs });
+      const forgiven = op.settled === null ? s.f : Math.min(op.settled, s.g) + 1;
+      const f = Math.max(0, s.f - forgiven);
+      if (f === 0) {
+        // Nothing left in flight: forget the record (the lock history too, as a clean success always has).
+        writes.push({ kind: 'delete' });
         lifted[i] = locked;
         continue;
       }
-      // Attempts counted after it stay counted, and a lock one of them reached stays.
-      const state: AccountState = { f, t: s.t, u: s.u, c: s.c, q: s.q };
-      const keepFor = keepMs(args);
-      // Still locked, or still inside its failure window: the TTL is positive.
-      writes.push({ kind: 'set', record: state, ttlMs: state.u === -1 || keepFor === 0 ? null : Math.max(state.t, state.u) + keepFor - now + ttlSlackMs });
+      s.g = Math.min(Math.max(0, s.g - (forgiven - 1)), f);
+      s.f = f;
+      if (locked && f < args.maxFailures) {
+        // The lock was reached by counting the right answer: undo it.
+        s.u = 0;
+        s.c = Math.max(0, s.c - 1);
+        lifted[i] = true;
+      }
+      writes.push({ kind: 'set', record: s, ttlMs: ttlOf(s, args) });
     }
     return { writes, result: { lifted } };
   },

@@ -399,6 +399,7 @@ export function createKanmon(options: KanmonOptions): Kanmon {
       const verdict = account === null || deviceMismatch ? await hasher.dummyVerify(password) : await hasher.verify(account.passwordHash, password);
       const failure = account === null ? 'unknown_user' : deviceMismatch ? 'device_wrong_account' : account.disabled ? 'disabled' : !verdict.valid ? (verdict.refused ?? 'wrong_password') : null;
       if (failure !== null || account === null) {
+        await lockout.fail(accountLock, reservation, held);
         await record({ type: 'auth.login.failure', tenant, actor, target: account?.id ?? null, source, reason: failure, outOfHours });
         if (failure === 'device_wrong_account') return denied('device_not_registered');
         if (reservation.lockedNow || held.lockedNow) {
@@ -515,6 +516,7 @@ export function createKanmon(options: KanmonOptions): Kanmon {
       }
       const verdict = typeof currentPassword === 'string' ? await hasher.verify(account.passwordHash, currentPassword) : await hasher.dummyVerify('');
       if (!verdict.valid) {
+        await lockout.fail(lockKey, reservation, held);
         await record({ ...base, type: 'password.rejected', outcome: 'denied', reason: 'wrong_password' });
         return { status: 'denied', reason: 'invalid_credentials' };
       }

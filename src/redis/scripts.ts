@@ -22,7 +22,7 @@
  * - A table reply costs Redis 5,000–7,000 instructions (it probes each table
  *   for `err`, `ok`, `double`, … before reading it as an array), so the two
  *   hot answers are not tables: a counted attempt that did not lock answers
- *   one integer (`(sequence * 2^11 + lockCount) * 2^11 + failures`), a locked
+ *   one integer (`(settled * 2^11 + lockCount) * 2^11 + failures`), a locked
  *   account answers its record as stored (a bulk string, read as a Buffer).
  *   Rare answers (a lock just set, a throttle, numbers too large to pack)
  *   stay tables.
@@ -30,10 +30,10 @@
  *   string constant in a variant. Other TTLs are formatted with `%d`, never
  *   with Lua's 14-digit default, so millisecond timestamps stay exact.
  *
- * A record is one string value: a tag byte (`a` account: f, t, u, c, q; `s`
+ * A record is one string value: a tag byte (`a` account: f, t, u, c, g; `s`
  * source: n, s) and its fields as little-endian doubles (`struct.pack`), exact
  * for every safe integer. One GET and one SET … PX per key. An account record
- * written before `q` existed (33 bytes: f, t, u, c) is read with `q = 0`.
+ * written before `g` existed (33 bytes: f, t, u, c) is read with `g = 0`.
  */
 import { KanmonError } from '../errors.js';
 import {
@@ -42,10 +42,10 @@ import {
   type ResetArgs,
   type ResetResult,
   type SourceLimit,
+  type FailArgs,
   type SucceedArgs,
   type SucceedResult,
   keepMs,
-  ticketLifeFallbackMs,
   ttlSlackMs,
 } from '../lockout/transitions.js';
 
@@ -81,19 +81,41 @@ function ints(reply: unknown, min: number): number[] {
 }
 
 /**
- * `(sequence * packBase + lockCount) * packBase + failures`: the integer
+ * `(settled * packBase + lockCount) * packBase + failures`: the integer
  * answer of a counted attempt that did not lock, when failures and lockCount
- * are below `packBase` and sequence below `maxPackedSequence`.
+ * are below `packBase` (settled is never above failures).
  */
 const packBase = 2 ** 11;
-const maxPackedSequence = 2 ** 31;
 /** The Lua expression of the packed answer. */
-const packed = (f: string, c: string, q: string) => `((${q}) * ${packBase} + (${c})) * ${packBase} + (${f})`;
+const packed = (f: string, c: string, g: string) => `((${g}) * ${packBase} + (${c})) * ${packBase} + (${f})`;
 /** The Lua condition under which it fits. */
-const packable = (f: string, c: string, q: string) => `(${f}) < ${packBase} and (${c}) < ${packBase} and (${q}) < ${maxPackedSequence}`;
-/** Read an account record (41 bytes; 33 before q existed: q stays as it was, 0) into f, t, u, c, q. */
+const packable = (f: string, c: string) => `(${f}) < ${packBase} and (${c}) < ${packBase}`;
+/** Read an account record (41 bytes; 33 before g existed: g stays as it was, 0) into f, t, u, c, g. */
 const unpackAccount = (raw: string) =>
-  `if #${raw} == 41 then f, t, u, c, q = struct.unpack('<ddddd', ${raw}, 2) else f, t, u, c = struct.unpack('<dddd', ${raw}, 2) end`;
+  `if #${raw} == 41 then f, t, u, c, g = struct.unpack('<ddddd', ${raw}, 2) else f, t, u, c = struct.unpack('<dddd', ${raw}, 2) end`;
+/** Lua: apply the lapses to f, t, u, c, g as of now (see `effectiveAccount`); needs keep and win. */
+const lapseLua = `if not (u == -1 or u > now) then
+  local last = t
+  if u > t then last = u end
+  if keep > 0 and now - last >= keep then f = 0; g = 0; c = 0; u = 0
+  elseif u > 0 then f = 0; g = 0; u = 0
+  elseif win > 0 and now - t >= win then f = 0; g = 0 end
+end`;
+/** Lua: the account-record policy of a success or failure report (ARGV 1–5), keep computed. */
+const settleHead = `local now, maxF, win, mult, maxLock = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local keep = 0
+if win > 0 then
+  keep = win
+  if mult > 1 and maxLock > win then keep = maxLock end
+end`;
+/** Lua: SET KEYS[i] to the account record f, t, u, c, g with its TTL (see `ttlOf`). */
+const setAccountLua = `local v = struct.pack('<Bddddd', 97, f, t, u, c, g)
+if u == -1 or keep == 0 then redis.call('SET', KEYS[i], v)
+else
+  local last = t
+  if u > t then last = u end
+  redis.call('SET', KEYS[i], v, 'PX', string.format('%d', last + keep - now + ${ttlSlackMs}))
+end`;
 
 /** The policy part of {@link ReserveArgs}: what a variant compiles in. */
 type ReservePolicy = Omit<ReserveArgs, 'now'>;
@@ -141,7 +163,7 @@ end`;
   return `${head}
 local raw = redis.call('GET', KEYS[1])
 ${policy && !sources ? fastPath(policy) : ''}
-local f, t, u, c, q = 0, 0, 0, 0, 0
+local f, t, u, c, g = 0, 0, 0, 0, 0
 if raw then
   ${unpackAccount('raw')}
   if u == -1 or u > now then return raw end
@@ -172,18 +194,17 @@ end`
 if raw then
   local last = t
   if u > t then last = u end
-  if keep > 0 and now - last >= keep then f = 0; c = 0; u = 0
-  elseif u > 0 then f = 0; u = 0
-  elseif win > 0 and now - t >= win then f = 0 end
+  if keep > 0 and now - last >= keep then f = 0; g = 0; c = 0; u = 0
+  elseif u > 0 then f = 0; g = 0; u = 0
+  elseif win > 0 and now - t >= win then f = 0; g = 0 end
 end
 
 f = f + 1
-q = q + 1
 local lockedNow = 0
 if f < maxF then
   -- not locking: u is 0 (a lock in force answered above, a lapsed one was cleared), so the TTL is keep + slack
-  if keep > 0 then redis.call('SET', KEYS[1], struct.pack('<Bddddd', 97, f, now, u, c, q), 'PX', ${keepTtl})
-  else redis.call('SET', KEYS[1], struct.pack('<Bddddd', 97, f, now, u, c, q)) end
+  if keep > 0 then redis.call('SET', KEYS[1], struct.pack('<Bddddd', 97, f, now, u, c, g), 'PX', ${keepTtl})
+  else redis.call('SET', KEYS[1], struct.pack('<Bddddd', 97, f, now, u, c, g)) end
 else
   c = c + 1
   lockedNow = 1
@@ -199,7 +220,7 @@ else
     end
     u = now + math.floor(d)
   end
-  local value = struct.pack('<Bddddd', 97, f, now, u, c, q)
+  local value = struct.pack('<Bddddd', 97, f, now, u, c, g)
   if u == -1 or keep == 0 then redis.call('SET', KEYS[1], value)
   else redis.call('SET', KEYS[1], value, 'PX', string.format('%d', u + keep - now + ${ttlSlackMs})) end
 end
@@ -213,10 +234,10 @@ ${
 end`
     : ''
 }
-if lockedNow == 0 and u == 0 and ${packable('f', 'c', 'q')} then return ${packed('f', 'c', 'q')} end
+if lockedNow == 0 and u == 0 and ${packable('f', 'c')} then return ${packed('f', 'c', 'g')} end
 local remaining = maxF - f
 if remaining < 0 then remaining = 0 end
-return {0, f, remaining, lockedNow, c, u, q}
+return {0, f, remaining, lockedNow, c, u, g}
 `;
 }
 
@@ -229,20 +250,20 @@ return {0, f, remaining, lockedNow, c, u, q}
 function fastPath(policy: ReservePolicy): string {
   if (policy.maxFailures > packBase) return ''; // its answer would not fit the packed integer
   const keep = keepMs(policy);
-  const set = (f: string, c: string, q: string) =>
-    `redis.call('SET', KEYS[1], struct.pack('<Bddddd', 97, ${f}, now, 0, ${c}, ${q})${keep > 0 ? `, 'PX', '${String(keep + ttlSlackMs)}'` : ''})`;
+  const set = (f: string, c: string, g: string) =>
+    `redis.call('SET', KEYS[1], struct.pack('<Bddddd', 97, ${f}, now, 0, ${c}, ${g})${keep > 0 ? `, 'PX', '${String(keep + ttlSlackMs)}'` : ''})`;
   const inWindow = policy.failureWindowMs > 0 ? ` and now - t0 < ${String(policy.failureWindowMs)}` : '';
   return `if raw then
   if #raw == 41 then
-    local f0, t0, u0, c0, q0 = struct.unpack('<ddddd', raw, 2)
-    if u0 == 0 and f0 + 1 < ${String(policy.maxFailures)}${inWindow} and ${packable('f0 + 1', 'c0', 'q0 + 1')} then
-      ${set('f0 + 1', 'c0', 'q0 + 1')}
-      return ${packed('f0 + 1', 'c0', 'q0 + 1')}
+    local f0, t0, u0, c0, g0 = struct.unpack('<ddddd', raw, 2)
+    if u0 == 0 and f0 + 1 < ${String(policy.maxFailures)}${inWindow} and ${packable('f0 + 1', 'c0')} then
+      ${set('f0 + 1', 'c0', 'g0')}
+      return ${packed('f0 + 1', 'c0', 'g0')}
     end
   end
 elseif 1 < ${String(policy.maxFailures)} then
-  ${set('1', '0', '1')}
-  return ${packed('1', '0', '1')}
+  ${set('1', '0', '0')}
+  return ${packed('1', '0', '0')}
 end`;
 }
 
@@ -328,12 +349,12 @@ const reserve: RedisTransitionScript<ReserveArgs, ReserveResult> = {
   },
   decode(reply, a) {
     if (typeof reply === 'number') {
-      // Counted, not locked: (sequence * 2^11 + lockCount) * 2^11 + failures (see the script).
+      // Counted, not locked: (settled * 2^11 + lockCount) * 2^11 + failures (see the script).
       const failures = reply % packBase;
       const rest = (reply - failures) / packBase;
       const lockCount = rest % packBase;
-      const sequence = (rest - lockCount) / packBase;
-      return { status: 'ok', failures, remaining: Math.max(0, a.maxFailures - failures), sequence, lockedNow: false, lockCount, lockedUntil: 0 };
+      const settled = (rest - lockCount) / packBase;
+      return { status: 'ok', failures, remaining: Math.max(0, a.maxFailures - failures), settled, lockedNow: false, lockCount, lockedUntil: 0 };
     }
     if (Buffer.isBuffer(reply)) {
       // Locked: the account record as stored.
@@ -343,7 +364,7 @@ const reserve: RedisTransitionScript<ReserveArgs, ReserveResult> = {
     }
     const r = ints(reply, 3);
     if (r[0] === 0) {
-      return { status: 'ok', failures: r[1] ?? 0, remaining: r[2] ?? 0, sequence: r[6] ?? 0, lockedNow: r[3] === 1, lockCount: r[4] ?? 0, lockedUntil: r[5] ?? 0 };
+      return { status: 'ok', failures: r[1] ?? 0, remaining: r[2] ?? 0, settled: r[6] ?? 0, lockedNow: r[3] === 1, lockCount: r[4] ?? 0, lockedUntil: r[5] ?? 0 };
     }
     return { status: 'throttled', retryAfterMs: r[1] === -1 ? null : (r[1] ?? 0), source: r[2] ?? 0 };
   },
@@ -359,22 +380,16 @@ const reset: RedisTransitionScript<ResetArgs, ResetResult> = {
 };
 
 /**
- * The twin of `succeedTransition`. ARGV: now, failureWindowMs, multiplier,
- * maxLockDurationMs, then three per key: kind (0 account, 1 clear, 2 refund)
- * and its two numbers (account: sequence or -1, at; refund: at, windowMs).
+ * The twin of `succeedTransition`. ARGV: now, maxFailures, failureWindowMs,
+ * multiplier, maxLockDurationMs, then three per key: kind (0 account, 1
+ * clear, 2 refund) and its two numbers (account: settled or -1, at; refund:
+ * at, windowMs).
  */
 const succeedLua = `
-local now, win, mult, maxLock = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local keep = 0
-if win > 0 then
-  keep = win
-  if mult > 1 and maxLock > win then keep = maxLock end
-end
-local life = keep
-if life == 0 then life = ${ticketLifeFallbackMs} end
+${settleHead}
 local lifted = {}
 for i = 1, #KEYS do
-  local kind, x, y = tonumber(ARGV[2 + 3 * i]), tonumber(ARGV[3 + 3 * i]), tonumber(ARGV[4 + 3 * i])
+  local kind, x, y = tonumber(ARGV[3 + 3 * i]), tonumber(ARGV[4 + 3 * i]), tonumber(ARGV[5 + 3 * i])
   lifted[i] = 0
   if kind == 1 then
     redis.call('DEL', KEYS[i])
@@ -387,38 +402,33 @@ for i = 1, #KEYS do
         if y > 0 then redis.call('SET', KEYS[i], v, 'PX', string.format('%d', s + y - now + ${ttlSlackMs}))
         else redis.call('SET', KEYS[i], v) end
       end
-    elseif raw then
-      local f, t, u, c, q = 0, 0, 0, 0, 0
+    elseif raw and not (x ~= -1 and win > 0 and now - y >= win) then
+      local f, t, u, c, g = 0, 0, 0, 0, 0
       ${unpackAccount('raw')}
-      if not (u == -1 or u > now) then
-        local last = t
-        if u > t then last = u end
-        if keep > 0 and now - last >= keep then f = 0; c = 0; u = 0
-        elseif u > 0 then f = 0; u = 0
-        elseif win > 0 and now - t >= win then f = 0 end
-      end
+      ${lapseLua}
       local locked = u == -1 or u > now
-      local later, skip = 0, false
+      local forgiven = f
       if x ~= -1 then
-        if now - y >= life or q < x then skip = true else later = q - x end
+        forgiven = x
+        if g < forgiven then forgiven = g end
+        forgiven = forgiven + 1
       end
-      if not skip then
-        local nf = f
-        if later < nf then nf = later end
-        if nf == 0 and (later == 0 or not locked) then
-          local nc = c
-          if later == 0 then nc = 0 end
-          redis.call('SET', KEYS[i], struct.pack('<Bddddd', 97, 0, t, 0, nc, q), 'PX', string.format('%d', life + ${ttlSlackMs}))
-          if locked then lifted[i] = 1 end
-        else
-          local v = struct.pack('<Bddddd', 97, nf, t, u, c, q)
-          if u == -1 or keep == 0 then redis.call('SET', KEYS[i], v)
-          else
-            local last = t
-            if u > t then last = u end
-            redis.call('SET', KEYS[i], v, 'PX', string.format('%d', last + keep - now + ${ttlSlackMs}))
-          end
+      local nf = f - forgiven
+      if nf <= 0 then
+        redis.call('DEL', KEYS[i])
+        if locked then lifted[i] = 1 end
+      else
+        g = g - (forgiven - 1)
+        if g < 0 then g = 0 end
+        if g > nf then g = nf end
+        f = nf
+        if locked and f < maxF then
+          u = 0
+          c = c - 1
+          if c < 0 then c = 0 end
+          lifted[i] = 1
         end
+        ${setAccountLua}
       end
     end
   end
@@ -429,9 +439,9 @@ return lifted
 const succeed: RedisTransitionScript<SucceedArgs, SucceedResult> = {
   lua: succeedLua,
   encode(a) {
-    const argv: (string | number)[] = [a.now, a.failureWindowMs, a.multiplier, a.maxLockDurationMs];
+    const argv: (string | number)[] = [a.now, a.maxFailures, a.failureWindowMs, a.multiplier, a.maxLockDurationMs];
     for (const op of a.ops) {
-      if (op.kind === 'account') argv.push(0, op.sequence ?? -1, op.at);
+      if (op.kind === 'account') argv.push(0, op.settled ?? -1, op.at);
       else if (op.kind === 'clear') argv.push(1, 0, 0);
       else argv.push(2, op.at, op.windowMs);
     }
@@ -443,11 +453,37 @@ const succeed: RedisTransitionScript<SucceedArgs, SucceedResult> = {
   },
 };
 
+/** The twin of `failTransition`. ARGV: now, maxFailures, failureWindowMs, multiplier, maxLockDurationMs, then `at` per key. */
+const failLua = `
+${settleHead}
+for i = 1, #KEYS do
+  local at = tonumber(ARGV[5 + i])
+  local raw = redis.call('GET', KEYS[i])
+  if raw and not (win > 0 and now - at >= win) then
+    local f, t, u, c, g = 0, 0, 0, 0, 0
+    ${unpackAccount('raw')}
+    ${lapseLua}
+    if g < f then
+      g = g + 1
+      ${setAccountLua}
+    end
+  end
+end
+return 0
+`;
+
+const fail: RedisTransitionScript<FailArgs, null> = {
+  lua: failLua,
+  encode: (a) => [a.now, a.maxFailures, a.failureWindowMs, a.multiplier, a.maxLockDurationMs, ...a.at],
+  decode: () => null,
+};
+
 /** The built-in transitions' scripts, by transition name. */
 export const builtinScripts: Readonly<Record<string, RedisTransitionScript<never>>> = {
   'lockout.reserve': reserve,
   'lockout.reset': reset,
   'lockout.succeed': succeed,
+  'lockout.fail': fail,
 };
 
 /** Advance a number if strictly greater (KEYS[1]; ARGV: value, ttl ms or ''). */

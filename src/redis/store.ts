@@ -37,8 +37,8 @@ export interface RedisStoreOptions {
 }
 
 /** The fields of each record tag, in the order the scripts pack them (see scripts.ts). */
-const recordFields: Readonly<Record<string, readonly string[]>> = { a: ['f', 't', 'u', 'c', 'q'], s: ['n', 's'] };
-/** An account record written before `q` existed: f, t, u, c. */
+const recordFields: Readonly<Record<string, readonly string[]>> = { a: ['f', 't', 'u', 'c', 'g'], s: ['n', 's'] };
+/** An account record written before `g` existed: f, t, u, c. */
 const olderAccountFields: readonly string[] = ['f', 't', 'u', 'c'];
 
 /** A record as the scripts store it: a tag byte, then little-endian doubles. */

@@ -14,6 +14,7 @@ import {
   type StoreRecord,
   type SucceedArgs,
   type Transition,
+  failTransition,
   reserveTransition,
   resetTransition,
   storeKey,
@@ -186,7 +187,7 @@ export function storeContract(name: string, getStore: () => KanmonStore, options
         expect(results.filter((r) => r.status === 'locked')).toHaveLength(195);
         expect(results.filter((r) => r.status === 'ok' && r.lockedNow)).toHaveLength(1);
         const record = await store.read(key);
-        expect(record).toEqual({ f: 5, t: T0, u: T0 + 60_000, c: 1, q: 5 });
+        expect(record).toEqual({ f: 5, t: T0, u: T0 + 60_000, c: 1, g: 0 });
       });
 
       it('multi-key: 100 concurrent reservations through a shared source of limit 7 → exactly 7 counted everywhere', async () => {
@@ -254,47 +255,52 @@ export function storeContract(name: string, getStore: () => KanmonStore, options
         const key = storeKey(tenant(), 'lockout', 'pw', 'erin');
         const now = 8_640_000_000_000 - 1; // near the end of JavaScript time: 16 digits
         await store.update(reserveTransition, [key], lockArgs({ now }));
-        await expect(store.read(key)).resolves.toEqual({ f: 1, t: now, u: 0, c: 0, q: 1 } satisfies StoreRecord);
+        await expect(store.read(key)).resolves.toEqual({ f: 1, t: now, u: 0, c: 0, g: 0 } satisfies StoreRecord);
       });
 
-      // SEC-24 with a success in the burst: a success forgives the attempts counted up to its own
-      // reservation, never those counted after it (still in flight), and a lock they reached stays.
-      it('succeed: forgives up to its own reservation; attempts counted after it stay, and so does their lock', async () => {
+      // SEC-24 with a success in a burst: a success forgives itself and the failures that were over
+      // before it was reserved, never an attempt still in flight, so a burst is checked at most maxFailures times.
+      it('succeed/fail: a success forgives itself and the failures over before it; attempts in flight stay counted', async () => {
         const store = getStore();
         const t = tenant();
         const key = storeKey(t, 'lockout', 'pw', 'frank');
         const ip = storeKey(t, 'lockout', 'ip', '192.0.2.1');
         const pair = storeKey(t, 'lockout', 'pw-ip', 'frank', '192.0.2.1');
         const args = lockArgs({ sources: [{ limit: 3, windowMs: 60_000 }, { limit: 100, windowMs: 60_000 }] });
-        const results = [];
-        for (let i = 0; i < 5; i++) results.push(await store.update(reserveTransition, [key, pair, ip], { ...args, now: T0 + i }));
-        expect(results.map((r) => (r.status === 'ok' ? r.sequence : r.status))).toEqual([1, 2, 3, 'throttled', 'throttled']);
-        const succeed = (sequence: number | null, at: number, now: number): SucceedArgs => ({
-          now,
-          failureWindowMs: 60_000,
-          multiplier: 1,
-          maxLockDurationMs: 60_000,
-          ops: [{ kind: 'account', sequence, at }, { kind: 'clear' }, { kind: 'refund', at, windowMs: 60_000 }],
-        });
-        // the 2nd attempt was right: the 1st is forgiven, the 3rd (counted after it) stays; its IP count is given back
-        await expect(store.update(succeedTransition, [key, pair, ip], succeed(2, T0 + 1, T0 + 10))).resolves.toEqual({ lifted: [false, false, false] });
-        await expect(store.read(key)).resolves.toEqual({ f: 1, t: T0 + 2, u: 0, c: 0, q: 3 });
+        const policy = { maxFailures: 5, failureWindowMs: 60_000, multiplier: 1, maxLockDurationMs: 60_000 };
+        const reserve = (now: number) => store.update(reserveTransition, [key, pair, ip], { ...args, now });
+        await expect(reserve(T0)).resolves.toMatchObject({ status: 'ok', failures: 1, settled: 0 });
+        await expect(store.update(failTransition, [key], { ...policy, now: T0 + 1, at: [T0] })).resolves.toBeNull();
+        await expect(reserve(T0 + 1)).resolves.toMatchObject({ status: 'ok', failures: 2, settled: 1 }); // the right one
+        await expect(reserve(T0 + 2)).resolves.toMatchObject({ status: 'ok', failures: 3, settled: 1 }); // still in flight
+        await expect(reserve(T0 + 3)).resolves.toMatchObject({ status: 'throttled' });
+        const ops: SucceedArgs['ops'] = [{ kind: 'account', settled: 1, at: T0 + 1 }, { kind: 'clear' }, { kind: 'refund', at: T0 + 1, windowMs: 60_000 }];
+        await expect(store.update(succeedTransition, [key, pair, ip], { ...policy, now: T0 + 10, ops })).resolves.toEqual({ lifted: [false, false, false] });
+        await expect(store.read(key)).resolves.toEqual({ f: 1, t: T0 + 2, u: 0, c: 0, g: 0 });
         await expect(store.read(pair)).resolves.toBeNull();
         await expect(store.read(ip)).resolves.toEqual({ n: 2, s: T0 });
-        // two more wrong ones lock it (maxFailures 3 for the second); a late success of the 3rd attempt lifts nothing
-        const lockAt = T0 + 20;
-        await store.update(reserveTransition, [key], { ...args, sources: [], now: lockAt });
-        await store.update(reserveTransition, [key], { ...args, sources: [], maxFailures: 3, now: lockAt });
-        await expect(store.read(key)).resolves.toMatchObject({ f: 3, u: lockAt + 60_000, q: 5 });
-        await expect(store.update(succeedTransition, [key], { ...succeed(3, T0 + 2, lockAt + 1), ops: [{ kind: 'account', sequence: 3, at: T0 + 2 }] })).resolves.toEqual({ lifted: [false] });
-        await expect(store.update(reserveTransition, [key], { ...args, sources: [], now: lockAt + 2 })).resolves.toMatchObject({ status: 'locked' });
-        // the locking attempt itself was right: the lock is lifted and the record keeps only its sequence
-        await expect(store.update(succeedTransition, [key], { ...succeed(5, lockAt, lockAt + 3), ops: [{ kind: 'account', sequence: 5, at: lockAt }] })).resolves.toEqual({ lifted: [true] });
-        await expect(store.read(key)).resolves.toEqual({ f: 0, t: lockAt, u: 0, c: 0, q: 5 });
-        await expect(store.update(reserveTransition, [key], { ...args, sources: [], now: lockAt + 4 })).resolves.toMatchObject({ status: 'ok', failures: 1, sequence: 6 });
       });
 
-      it('succeed: no sequence forgives everything; a refund never reaches a window that started after the reservation', async () => {
+      it('succeed: the right answer that reached the lock lifts it, but the wrong ones racing it stay counted', async () => {
+        const store = getStore();
+        const key = storeKey(tenant(), 'lockout', 'pw', 'hana');
+        const args = lockArgs({ maxFailures: 3 });
+        const policy = { maxFailures: 3, failureWindowMs: 60_000, multiplier: 1, maxLockDurationMs: 60_000 };
+        await store.update(reserveTransition, [key], args); // wrong, in flight
+        await store.update(reserveTransition, [key], args); // wrong, in flight
+        await expect(store.update(reserveTransition, [key], args)).resolves.toMatchObject({ status: 'ok', lockedNow: true, settled: 0 }); // right
+        await store.update(failTransition, [key], { ...policy, now: T0 + 5, at: [T0] });
+        await store.update(failTransition, [key], { ...policy, now: T0 + 5, at: [T0] });
+        await expect(store.update(succeedTransition, [key], { ...policy, now: T0 + 6, ops: [{ kind: 'account', settled: 0, at: T0 }] })).resolves.toEqual({ lifted: [true] });
+        await expect(store.read(key)).resolves.toEqual({ f: 2, t: T0, u: 0, c: 0, g: 2 });
+        // one more guess, and the two that raced the right answer make three: locked again
+        await expect(store.update(reserveTransition, [key], { ...args, now: T0 + 7 })).resolves.toMatchObject({ status: 'ok', failures: 3, lockedNow: true });
+        // a failure report of an attempt whose count has lapsed changes nothing
+        await store.update(failTransition, [key], { ...policy, now: T0 + 60_000, at: [T0] });
+        await expect(store.read(key)).resolves.toMatchObject({ f: 3, g: 2 });
+      });
+
+      it('succeed: no reservation forgives everything; a refund never reaches a window that started after the reservation', async () => {
         const store = getStore();
         const t = tenant();
         const key = storeKey(t, 'lockout', 'pw', 'gina');
@@ -302,15 +308,13 @@ export function storeContract(name: string, getStore: () => KanmonStore, options
         const args = lockArgs({ maxFailures: 2, sources: [{ limit: 10, windowMs: 1000 }] });
         await store.update(reserveTransition, [key, ip], args);
         await store.update(reserveTransition, [key, ip], { ...args, now: T0 + 1500 }); // a new IP window, and the lock
-        const base = { failureWindowMs: 60_000, multiplier: 1, maxLockDurationMs: 60_000 };
-        await expect(
-          store.update(succeedTransition, [key, ip], { ...base, now: T0 + 1600, ops: [{ kind: 'account', sequence: null, at: T0 }, { kind: 'refund', at: T0, windowMs: 1000 }] }),
-        ).resolves.toEqual({ lifted: [true, false] });
-        await expect(store.read(key)).resolves.toEqual({ f: 0, t: T0 + 1500, u: 0, c: 0, q: 2 });
+        const policy = { maxFailures: 2, failureWindowMs: 60_000, multiplier: 1, maxLockDurationMs: 60_000 };
+        const ops: SucceedArgs['ops'] = [{ kind: 'account', settled: null, at: T0 }, { kind: 'refund', at: T0, windowMs: 1000 }];
+        await expect(store.update(succeedTransition, [key, ip], { ...policy, now: T0 + 1600, ops })).resolves.toEqual({ lifted: [true, false] });
+        await expect(store.read(key)).resolves.toBeNull();
         await expect(store.read(ip)).resolves.toEqual({ n: 1, s: T0 + 1500 });
-        // absent records stay absent
         const none = storeKey(t, 'lockout', 'pw', 'nobody');
-        await expect(store.update(succeedTransition, [none], { ...base, now: T0, ops: [{ kind: 'account', sequence: 1, at: T0 }] })).resolves.toEqual({ lifted: [false] });
+        await expect(store.update(succeedTransition, [none], { ...policy, now: T0, ops: [{ kind: 'account', settled: 0, at: T0 }] })).resolves.toEqual({ lifted: [false] });
         await expect(store.read(none)).resolves.toBeNull();
       });
     });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type KanmonStore, type ReserveArgs, type StoreRecord, type SucceedArgs, type SucceedOp, reserveTransition, resetTransition, storeKey, succeedTransition } from '../../src/index.js';
+import { type KanmonStore, type ReserveArgs, type StoreRecord, type SucceedArgs, type SucceedOp, failTransition, reserveTransition, resetTransition, storeKey, succeedTransition } from '../../src/index.js';
 import { redisStore } from '../../src/redis/index.js';
 import { maxReserveVariants } from '../../src/redis/scripts.js';
 import { KanmonError } from '../../src/errors.js';
@@ -66,7 +66,7 @@ describe.skipIf(!requireService('redis'))('redisStore (real redis-server)', () =
     });
     const stepArb = fc.record({
       dt: fc.constantFrom(0, 1, 699, 700, 1000, 1500, 4000, 20_000),
-      op: fc.constantFrom('reserve', 'reserve', 'reserve', 'reset', 'reset-all', 'succeed'),
+      op: fc.constantFrom('reserve', 'reserve', 'reserve', 'reset', 'reset-all', 'succeed', 'fail'),
       // succeed: which earlier reservation turned out right (from the end; beyond the list = none), and what each source key gets
       back: fc.integer({ min: 0, max: 4 }),
       sourceOps: fc.array(fc.constantFrom('clear', 'refund'), { minLength: 2, maxLength: 2 }),
@@ -77,7 +77,7 @@ describe.skipIf(!requireService('redis'))('redisStore (real redis-server)', () =
         const t = `prop-${++run}`;
         const keys = [storeKey(t, 'lockout', 'pw', 'alice'), ...policy.sources.map((_, i) => storeKey(t, 'lockout', 'src', String(i)))];
         const model = new Map<string, StoreRecord>();
-        const granted: { sequence: number; at: number }[] = [];
+        const granted: { settled: number; at: number }[] = [];
         let now = 1_800_000_000_000;
         for (const step of steps) {
           now += step.dt;
@@ -88,14 +88,19 @@ describe.skipIf(!requireService('redis'))('redisStore (real redis-server)', () =
           if (step.op === 'reserve') {
             expected = reserveTransition.apply(records, { now, ...policy } satisfies ReserveArgs);
             actual = await store.update(reserveTransition, used, { now, ...policy });
-            if (actual.status === 'ok') granted.push({ sequence: actual.sequence, at: now });
+            if (actual.status === 'ok') granted.push({ settled: actual.settled, at: now });
+          } else if (step.op === 'fail') {
+            const at = granted.at(-1 - step.back)?.at ?? now;
+            const args = { now, maxFailures: policy.maxFailures, failureWindowMs: policy.failureWindowMs, multiplier: policy.multiplier, maxLockDurationMs: policy.maxLockDurationMs, at: [at] };
+            expected = failTransition.apply(records.slice(0, 1), args);
+            actual = await store.update(failTransition, used.slice(0, 1), args);
           } else if (step.op === 'succeed') {
             const ticket = granted.at(-1 - step.back);
-            const ops: SucceedOp[] = [{ kind: 'account', sequence: ticket?.sequence ?? null, at: ticket?.at ?? now }];
+            const ops: SucceedOp[] = [{ kind: 'account', settled: ticket?.settled ?? null, at: ticket?.at ?? now }];
             policy.sources.forEach((src, i) => {
               ops.push(step.sourceOps[i] === 'clear' ? { kind: 'clear' } : { kind: 'refund', at: ticket?.at ?? now, windowMs: src.windowMs });
             });
-            const args: SucceedArgs = { now, failureWindowMs: policy.failureWindowMs, multiplier: policy.multiplier, maxLockDurationMs: policy.maxLockDurationMs, ops };
+            const args: SucceedArgs = { now, maxFailures: policy.maxFailures, failureWindowMs: policy.failureWindowMs, multiplier: policy.multiplier, maxLockDurationMs: policy.maxLockDurationMs, ops };
             expected = succeedTransition.apply(records, args);
             actual = await store.update(succeedTransition, used, args);
           } else {
