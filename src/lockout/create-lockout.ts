@@ -118,8 +118,8 @@ export interface LockoutStatus {
   readonly locked: boolean;
   /**
    * Password guesses: the account's own counter when the key names an
-   * `accountId` (every spelling of its name counts there), else the login
-   * name's.
+   * `accountId` (every spelling of its name counts there; `null`: the
+   * stand-in of a name that led to no account), else the login name's.
    */
   readonly password: LockoutFactorStatus;
   /** The login name's own counter, when the key names an `accountId` too; else `null` (then `password` is it). */
@@ -874,17 +874,18 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
       const { accountId } = accountSide(key);
       const second = mfaWho(key);
       const at = now();
-      const known = typeof accountId === 'string';
+      // accountId null (no account found): the name's stand-in, so the work is the same as for an account.
+      const ownKey = accountId === undefined ? null : accountId === null ? unknownKey(who.tenant, who.account) : accountKey(who.tenant, accountId);
       const [name, own, mfaStatus] = await Promise.all([
         recordStatus('password', who.key, at),
-        known ? recordStatus('password', accountKey(who.tenant, accountId), at) : null,
+        ownKey === null ? null : recordStatus('password', ownKey, at),
         recordStatus('mfa', second.key, at),
       ]);
       const pw = own ?? name;
       return {
         tenant: who.tenant,
         account: who.account,
-        accountId: known ? accountId : null,
+        accountId: accountId ?? null,
         locked: pw.locked || name.locked || mfaStatus.locked,
         password: pw,
         name: own ? name : null,
