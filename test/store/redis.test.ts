@@ -131,6 +131,18 @@ describe.skipIf(!requireService('redis'))('redisStore (real redis-server)', () =
     expect(reserveVariantCount()).toBe(maxReserveVariants);
   });
 
+  it('an account record written before g existed (33 bytes: f, t, u, c) is read and counted on, as g = 0', async () => {
+    const key = storeKey('old-1', 'lockout', 'pw', 'alice');
+    const old = Buffer.alloc(33);
+    old[0] = 0x61;
+    [2, 1_800_000_000_000, 0, 1].forEach((v, i) => old.writeDoubleLE(v, 1 + 8 * i));
+    await client.set(`kanmon:${key}`, old);
+    await expect(store.read(key)).resolves.toEqual({ f: 2, t: 1_800_000_000_000, u: 0, c: 1 });
+    const args = { now: 1_800_000_000_010, maxFailures: 5, failureWindowMs: 60_000, lockDurationMs: 1000, multiplier: 1, maxLockDurationMs: 1000, permanent: false, sources: [] };
+    await expect(store.update(reserveTransition, [key], args)).resolves.toMatchObject({ status: 'ok', failures: 3, settled: 0, lockCount: 1 });
+    await expect(store.read(key)).resolves.toEqual({ f: 3, t: 1_800_000_000_010, u: 0, c: 1, g: 0 });
+  });
+
   it('a store failure is ERR_STORE_UNAVAILABLE with the driver error as cause', async () => {
     const dead = new Redis({ port: 1, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
     dead.on('error', () => undefined);
