@@ -166,8 +166,8 @@ export type {
   LockoutStatus,
   ThrottleScope,
 } from './lockout/create-lockout.js';
-export { reserveTransition, resetTransition } from './lockout/transitions.js';
-export type { ReserveArgs, ReserveResult, ResetArgs, ResetResult, SourceLimit } from './lockout/transitions.js';
+export { failTransition, reserveTransition, resetTransition, succeedTransition } from './lockout/transitions.js';
+export type { ReserveArgs, ReserveResult, ResetArgs, ResetResult, SettleArgs, FailArgs, SourceLimit, SucceedArgs, SucceedOp, SucceedResult } from './lockout/transitions.js';
 export { memoryStore } from './store/memory.js';
 export type { MemoryStoreOptions } from './store/memory.js';
 export { storeKey, isStoreKey, isTenantId, tenantOfKey } from './store/key.js';

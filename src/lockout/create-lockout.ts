@@ -9,9 +9,13 @@ import {
   type ReserveArgs,
   type ReserveResult,
   type SourceLimit,
+  type FailArgs,
+  type SucceedArgs,
+  type SucceedOp,
   effectiveAccount,
+  failTransition,
   reserveTransition,
-  resetTransition,
+  succeedTransition,
 } from './transitions.js';
 
 /** Which secret an attempt checks: the password, or a second factor (TOTP code). */
@@ -32,6 +36,21 @@ export type LockoutKey =
       readonly ip?: string | null | undefined;
       /** Overrides the lockout's `tenant`. */
       readonly tenant?: string | undefined;
+      /**
+       * The id of the account the name led to, as your `AccountRepository`
+       * gave it; `null` when no account was found. Required by
+       * {@link Lockout.reserveAccount}; with it, {@link Lockout.succeed},
+       * {@link Lockout.adminUnlock} and {@link Lockout.status} act on the
+       * account's own counter too, and the second-factor counter is the
+       * account id's.
+       */
+      readonly accountId?: string | null | undefined;
+      /**
+       * The account's login name as stored, when it may differ from the name
+       * typed (`account`): a success and an administrator's unlock clear its
+       * counter too.
+       */
+      readonly canonicalName?: string | undefined;
     };
 
 /** The answer of {@link Lockout.reserve}: go ahead and verify, or stop here. */
@@ -93,9 +112,18 @@ export interface LockoutStatus {
   readonly tenant: string;
   /** The normalised account key. */
   readonly account: string;
-  /** Either factor is locked. */
+  /** The account id the key named, or `null`. */
+  readonly accountId: string | null;
+  /** Any counter is locked (the account's, its login name's, or its second factor's). */
   readonly locked: boolean;
+  /**
+   * Password guesses: the account's own counter when the key names an
+   * `accountId` (every spelling of its name counts there; `null`: the
+   * stand-in of a name that led to no account), else the login name's.
+   */
   readonly password: LockoutFactorStatus;
+  /** The login name's own counter, when the key names an `accountId` too; else `null` (then `password` is it). */
+  readonly name: LockoutFactorStatus | null;
   readonly mfa: LockoutFactorStatus;
 }
 
@@ -103,8 +131,10 @@ interface EventBase {
   /** When it happened, from the lockout's clock. */
   readonly at: number;
   readonly tenant: string;
-  /** The normalised account key. */
+  /** The normalised account key (the login name as typed, normalised). */
   readonly account: string;
+  /** Present on the events of an account's own counter ({@link Lockout.reserveAccount}): the account id. */
+  readonly accountId?: string;
   readonly factor: LockoutFactor;
 }
 
@@ -134,7 +164,7 @@ export type LockoutEvent =
     })
   | (EventBase & {
       readonly type: 'lockout.store_error';
-      readonly operation: 'reserve' | 'succeed' | 'unlock';
+      readonly operation: 'reserve' | 'succeed' | 'fail' | 'unlock';
       /** The attempt was let through (`onStoreError: 'fail_open'`). */
       readonly failOpen: boolean;
       readonly error: KanmonError;
@@ -177,16 +207,90 @@ export interface Lockout {
    * When it answers `{ ok: false }`, do not verify: no hash is computed.
    */
   reserve(key: LockoutKey): Promise<LockoutReservation>;
-  /** Call after the password verified: clears the account's failures (and its (account, IP) throttle). */
-  succeed(key: LockoutKey): Promise<LockoutResetResult>;
+  /**
+   * Call after looking the account up, before verifying its password, with
+   * the key's `accountId` set (`null` for no account): counts the attempt on
+   * the account's own counter, so the limit holds per account however its
+   * name was spelled (an `AccountRepository.find` that trims, folds width or
+   * case, or maps `。` to `.` reaches one account from many names), and on
+   * the per-(account, IP) throttle. An unknown name is counted on a stand-in
+   * of its own, so both cases make the same calls and give the same answers.
+   * When it answers `{ ok: false }`, do not verify.
+   */
+  reserveAccount(key: LockoutKey): Promise<LockoutReservation>;
+  /**
+   * Call after the password verified, with the reservations of this attempt
+   * ({@link reserve} and {@link reserveAccount}): forgives it and the
+   * failures that were over ({@link fail}) before it was reserved (attempts
+   * still in flight stay counted: they may be wrong guesses of a burst it is
+   * part of), clears the (account, IP) throttles, and
+   * gives back this attempt's count on the per-IP throttle (a success is not
+   * a failure). Without the reservations everything counted is forgiven and
+   * nothing is given back.
+   */
+  succeed(key: LockoutKey, ...reservations: readonly { readonly ok: boolean }[]): Promise<LockoutResetResult>;
   /** As {@link reserve}, for a second-factor code: a separate counter and lock (`policy.lockout.mfa`). */
   reserveMfa(key: LockoutKey): Promise<LockoutReservation>;
-  /** As {@link succeed}, for the second factor. */
-  succeedMfa(key: LockoutKey): Promise<LockoutResetResult>;
-  /** An administrator lifts the account's locks (password and MFA), permanent ones included. */
+  /**
+   * Call after the password turned out wrong, with the reservations of this
+   * attempt: the failure stays counted, and is marked as over, so a success
+   * that starts later may forgive it. Without this call a failure is never
+   * forgiven by a success (it only lapses with `failureWindowMs`): the
+   * stricter side, never a way around the limit.
+   */
+  fail(key: LockoutKey, ...reservations: readonly { readonly ok: boolean }[]): Promise<void>;
+  /** As {@link fail}, for a second-factor code. */
+  failMfa(key: LockoutKey, reservation?: { readonly ok: boolean }): Promise<void>;
+  /** As {@link succeed}, for the second factor: pass the reservation of the code that was right. */
+  succeedMfa(key: LockoutKey, reservation?: { readonly ok: boolean }): Promise<LockoutResetResult>;
+  /**
+   * An administrator lifts the account's locks (password and MFA), permanent
+   * ones included: the login name's, its `canonicalName`'s and, with an
+   * `accountId`, the account's own.
+   */
   adminUnlock(key: LockoutKey, options?: { readonly actor?: string }): Promise<LockoutResetResult>;
   /** The account's state now. Throws `ERR_STORE_UNAVAILABLE` when the store fails. */
   status(key: LockoutKey): Promise<LockoutStatus>;
+}
+
+/**
+ * A counted reservation (`{ ok: true, … }`), carrying what a success needs to
+ * forgive exactly the attempts up to it: the record it was counted on, its
+ * count of failures over (`settled`) when it was made, when it was made, and
+ * the per-IP record it counted.
+ * Private: the result reads (and compares, and prints) as the plain object.
+ */
+class Granted {
+  readonly ok = true as const;
+  readonly #key: string;
+  readonly #settled: number;
+  readonly #at: number;
+  readonly #ipKey: string | null;
+  constructor(
+    readonly failures: number,
+    readonly remaining: number,
+    readonly lockedNow: boolean,
+    readonly degraded: false,
+    key: string,
+    settled: number,
+    at: number,
+    ipKey: string | null,
+  ) {
+    this.#key = key;
+    this.#settled = settled;
+    this.#at = at;
+    this.#ipKey = ipKey;
+  }
+
+  /** What a success or failure report of reservation `r` needs on `key`, if `r` was counted there. */
+  static forKey(r: unknown, key: string): { readonly settled: number; readonly at: number } | null {
+    return r instanceof Granted && r.#key === key ? { settled: r.#settled, at: r.#at } : null;
+  }
+
+  /** When reservation `r` was counted on the per-IP record `ipKey`, or `null`. */
+  static countedOn(r: unknown, ipKey: string): number | null {
+    return r instanceof Granted && r.#ipKey === ipKey ? r.#at : null;
+  }
 }
 
 const unavailableRetryAfterMs = 1000;
@@ -266,6 +370,9 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
     ipSources.push(perIp);
     ipScopes.push('ip');
   }
+  // The throttle of an account's own counter (reserveAccount): per (account, IP) only; the per-IP count was taken by reserve.
+  const accountIpSources: readonly SourceLimit[] = perAccountIp ? [perAccountIp] : noSources;
+  const accountIpScopes: readonly ThrottleScope[] = perAccountIp ? ['account_ip'] : noScopes;
   const failOpen = cfg.onStoreError === 'fail_open';
   let warnedNoIp = false;
 
@@ -420,32 +527,38 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
       ? err
       : new KanmonError('ERR_STORE_UNAVAILABLE', `${store.name} store failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
 
-  function reserveFactor(factor: LockoutFactor, key: LockoutKey): Promise<LockoutReservation> {
-    let who: Resolved & { readonly key: string };
-    try {
-      who = resolve(key, factor === 'password' ? 'pw' : 'mfa');
-    } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  /** The account side of a key: its id (`null`: no account found; `undefined`: not given) and stored login name. */
+  function accountSide(key: LockoutKey): { readonly accountId: string | null | undefined; readonly canonicalName: string | undefined } {
+    if (typeof key !== 'object' || key === null) return { accountId: undefined, canonicalName: undefined };
+    const { accountId, canonicalName } = key;
+    if (accountId !== undefined && accountId !== null && (typeof accountId !== 'string' || accountId.length === 0)) {
+      throw new KanmonError('ERR_INVALID_ARGUMENT', 'lockout key: accountId must be a non-empty string or null');
     }
+    if (canonicalName !== undefined && typeof canonicalName !== 'string') throw new KanmonError('ERR_INVALID_ARGUMENT', 'lockout key: canonicalName must be a string');
+    return { accountId, canonicalName };
+  }
+
+  /** The record of an account's own password counter (a namespace no login name reaches). */
+  const accountKey = (tenant: string, accountId: string) => trustedKey(tenant, 'lockout', 'pw-id', accountId);
+  /** The stand-in counter of a name that led to no account (see reserveAccount). */
+  const unknownKey = (tenant: string, account: string) => trustedKey(tenant, 'lockout', 'pw-unknown', account);
+
+  /**
+   * One reservation: `keys` = [the counter, ...the source records of `sources`].
+   * `accountId`: present on the events of an account's own counter; `quiet`:
+   * no events (an unknown name's stand-in, whose lock is the name's own).
+   */
+  function reserveOn(
+    factor: LockoutFactor,
+    who: Resolved,
+    keys: string[],
+    sources: readonly SourceLimit[],
+    scopes: readonly ThrottleScope[],
+    ipKey: string | null,
+    accountId: string | undefined,
+    quiet: boolean,
+  ): Promise<LockoutReservation> {
     const base = factor === 'password' ? password : mfa;
-    const keys = [who.key];
-    let sources: readonly SourceLimit[] = noSources;
-    let scopes: readonly ThrottleScope[] = noScopes;
-    if (factor === 'password' && ipSources.length > 0) {
-      if (who.ip === null) {
-        if (!warnedNoIp) {
-          warnedNoIp = true;
-          process.emitWarning('kanmon lockout: per-source throttles are configured but reserve() got no ip; they apply only to calls that pass one', {
-            code: 'ERR_CONFIG_HAZARD',
-          });
-        }
-      } else {
-        sources = ipSources;
-        scopes = ipScopes;
-        if (perAccountIp) keys.push(trustedKey(who.tenant, 'lockout', 'pw-ip', who.account, who.ip));
-        if (perIp) keys.push(trustedKey(who.tenant, 'lockout', 'ip', who.ip));
-      }
-    }
     const at = now();
     // Spelled out: a spread with extra fields is the slow path in V8, on the hottest line.
     const args: ReserveArgs = {
@@ -458,8 +571,9 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
       permanent: base.permanent,
       sources,
     };
+    const ids = accountId === undefined ? null : { accountId };
     const onError = (error: KanmonError): LockoutReservation => {
-      emit({ type: 'lockout.store_error', at, tenant: who.tenant, account: who.account, factor, operation: 'reserve', failOpen, error });
+      emit({ type: 'lockout.store_error', at, tenant: who.tenant, account: who.account, ...ids, factor, operation: 'reserve', failOpen, error });
       return failOpen
         ? { ok: true, failures: null, remaining: null, lockedNow: false, degraded: true }
         : { ok: false, reason: 'unavailable', retryAfterMs: unavailableRetryAfterMs, code: 'ERR_STORE_UNAVAILABLE' };
@@ -467,13 +581,14 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
     const onValue = (result: ReserveResult): LockoutReservation => {
       switch (result.status) {
         case 'ok':
-          if (result.lockedNow) {
+          if (result.lockedNow && !quiet) {
             const permanent = result.lockedUntil === -1;
             emit({
               type: 'lockout.locked',
               at,
               tenant: who.tenant,
               account: who.account,
+              ...ids,
               factor,
               failures: result.failures,
               lockCount: result.lockCount,
@@ -481,12 +596,12 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
               durationMs: permanent ? null : result.lockedUntil - at,
             });
           }
-          return { ok: true, failures: result.failures, remaining: result.remaining, lockedNow: result.lockedNow, degraded: false };
+          return new Granted(result.failures, result.remaining, result.lockedNow, false, keys[0] as string, result.settled, at, ipKey);
         case 'locked':
           return { ok: false, reason: 'locked', retryAfterMs: result.retryAfterMs };
         case 'throttled': {
           const scope = scopes[result.source] ?? 'ip';
-          emit({ type: 'lockout.throttled', at, tenant: who.tenant, account: who.account, factor, scope, source: who.ip ?? '', retryAfterMs: result.retryAfterMs });
+          if (!quiet) emit({ type: 'lockout.throttled', at, tenant: who.tenant, account: who.account, ...ids, factor, scope, source: who.ip ?? '', retryAfterMs: result.retryAfterMs });
           return { ok: false, reason: 'throttled', retryAfterMs: result.retryAfterMs, scope };
         }
       }
@@ -504,22 +619,131 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
     return call(() => store.update(reserveTransition, keys, args), onValue, onError);
   }
 
-  async function resetFactor(
+  const warnNoIp = (): void => {
+    if (warnedNoIp) return;
+    warnedNoIp = true;
+    process.emitWarning('kanmon lockout: per-source throttles are configured but reserve() got no ip; they apply only to calls that pass one', {
+      code: 'ERR_CONFIG_HAZARD',
+    });
+  };
+
+  function reserveFactor(factor: LockoutFactor, key: LockoutKey): Promise<LockoutReservation> {
+    let who: Resolved & { readonly key: string };
+    try {
+      // A second factor belongs to an account: its counter is the account id's when the key names one.
+      who = factor === 'password' ? resolve(key, 'pw') : mfaWho(key);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    const keys = [who.key];
+    let sources: readonly SourceLimit[] = noSources;
+    let scopes: readonly ThrottleScope[] = noScopes;
+    let ipKey: string | null = null;
+    if (factor === 'password' && ipSources.length > 0) {
+      if (who.ip === null) warnNoIp();
+      else {
+        sources = ipSources;
+        scopes = ipScopes;
+        if (perAccountIp) keys.push(trustedKey(who.tenant, 'lockout', 'pw-ip', who.account, who.ip));
+        if (perIp) {
+          ipKey = trustedKey(who.tenant, 'lockout', 'ip', who.ip);
+          keys.push(ipKey);
+        }
+      }
+    }
+    return reserveOn(factor, who, keys, sources, scopes, ipKey, undefined, false);
+  }
+
+  function reserveAccountFactor(key: LockoutKey): Promise<LockoutReservation> {
+    let who: Resolved;
+    let accountId: string | null | undefined;
+    try {
+      who = resolve(key);
+      accountId = accountSide(key).accountId;
+      if (accountId === undefined) throw new KanmonError('ERR_INVALID_ARGUMENT', 'reserveAccount: the key needs accountId (the account found, or null)');
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    const known = accountId !== null;
+    const keys = [known ? accountKey(who.tenant, accountId as string) : unknownKey(who.tenant, who.account)];
+    let sources: readonly SourceLimit[] = noSources;
+    if (perAccountIp && who.ip !== null) {
+      sources = accountIpSources;
+      keys.push(trustedKey(who.tenant, 'lockout', known ? 'pw-id-ip' : 'pw-unknown-ip', known ? (accountId as string) : who.account, who.ip));
+    }
+    return reserveOn('password', who, keys, sources, accountIpScopes, null, known ? (accountId as string) : undefined, !known);
+  }
+
+  /** The password records a success or an unlock acts on, with their ops and whom each one is (for events). */
+  function passwordSuccess(key: LockoutKey, reservations: readonly unknown[], by: 'admin' | 'success', at: number) {
+    const who = resolve(key, 'pw');
+    const { accountId, canonicalName } = accountSide(key);
+    const keys: string[] = [];
+    const ops: SucceedOp[] = [];
+    /** Per key: the event identity when a lock lifted there is worth an event. */
+    const owners: ({ readonly account: string; readonly accountId?: string } | null)[] = [];
+    const forgive = (recordKey: string, owner: { readonly account: string; readonly accountId?: string }, withTicket: boolean) => {
+      let ticket: { settled: number; at: number } | null = null;
+      if (withTicket) for (const r of reservations) ticket ??= Granted.forKey(r, recordKey);
+      keys.push(recordKey);
+      ops.push({ kind: 'account', settled: ticket?.settled ?? null, at: ticket?.at ?? at });
+      owners.push(owner);
+    };
+    forgive(who.key, { account: who.account }, by === 'success');
+    if (canonicalName !== undefined) {
+      const canonical = normalizeAccountKey(canonicalName);
+      const canonicalKey = trustedKey(who.tenant, 'lockout', 'pw', canonical);
+      if (canonicalKey !== who.key) forgive(canonicalKey, { account: canonical }, false);
+    }
+    if (typeof accountId === 'string') forgive(accountKey(who.tenant, accountId), { account: who.account, accountId }, by === 'success');
+    if (by === 'success' && who.ip !== null) {
+      if (perAccountIp) {
+        keys.push(trustedKey(who.tenant, 'lockout', 'pw-ip', who.account, who.ip));
+        ops.push({ kind: 'clear' });
+        owners.push(null);
+        if (typeof accountId === 'string') {
+          keys.push(trustedKey(who.tenant, 'lockout', 'pw-id-ip', accountId, who.ip));
+          ops.push({ kind: 'clear' });
+          owners.push(null);
+        }
+      }
+      if (perIp) {
+        const ipKey = trustedKey(who.tenant, 'lockout', 'ip', who.ip);
+        let counted: number | null = null;
+        for (const r of reservations) counted ??= Granted.countedOn(r, ipKey);
+        if (counted !== null) {
+          keys.push(ipKey);
+          ops.push({ kind: 'refund', at: counted, windowMs: perIp.windowMs });
+          owners.push(null);
+        }
+      }
+    }
+    return { who, keys, ops, owners };
+  }
+
+  /** Apply a success (or an admin unlock) to `keys`; events for every lock lifted. */
+  async function applySuccess(
     factor: LockoutFactor,
-    key: LockoutKey,
+    who: Resolved,
+    keys: string[],
+    ops: SucceedOp[],
+    owners: readonly ({ readonly account: string; readonly accountId?: string } | null)[],
     by: 'admin' | 'success',
     actor: string | null,
+    at: number,
   ): Promise<LockoutResetResult> {
-    const who = resolve(key, factor === 'password' ? 'pw' : 'mfa');
-    const keys = [who.key];
-    if (factor === 'password' && perAccountIp && who.ip !== null && by === 'success') {
-      keys.push(trustedKey(who.tenant, 'lockout', 'pw-ip', who.account, who.ip));
-    }
-    const at = now();
+    const base = factor === 'password' ? password : mfa;
+    const args: SucceedArgs = { now: at, maxFailures: base.maxFailures, failureWindowMs: base.failureWindowMs, multiplier: base.multiplier, maxLockDurationMs: base.maxLockDurationMs, ops };
     try {
-      const result = await guarded(() => store.update(resetTransition, keys, { now: at }));
-      if (result.wasLocked) emit({ type: 'lockout.unlocked', at, tenant: who.tenant, account: who.account, factor, by, actor });
-      return { ok: true, wasLocked: result.wasLocked };
+      const result = await guarded(() => store.update(succeedTransition, keys, args));
+      let wasLocked = false;
+      result.lifted.forEach((lifted, i) => {
+        const owner = owners[i];
+        if (!lifted || !owner) return;
+        wasLocked = true;
+        emit({ type: 'lockout.unlocked', at, tenant: who.tenant, ...owner, factor, by, actor });
+      });
+      return { ok: true, wasLocked };
     } catch (err) {
       const error = asStoreError(err);
       const operation = by === 'admin' ? 'unlock' : 'succeed';
@@ -528,11 +752,90 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
     }
   }
 
-  async function factorStatus(factor: LockoutFactor, who: Resolved, at: number): Promise<LockoutFactorStatus> {
+  /** The second factor's counter of a key: the account id's when it names one, else the name's. */
+  function mfaWho(key: LockoutKey): Resolved & { readonly key: string } {
+    const who = resolve(key, 'mfa');
+    const { accountId } = accountSide(key);
+    if (typeof accountId !== 'string') return who;
+    const account = normalizeAccountKey(accountId);
+    return { ...who, account, key: trustedKey(who.tenant, 'lockout', 'mfa', account) };
+  }
+
+  function succeedPassword(key: LockoutKey, reservations: readonly unknown[]): Promise<LockoutResetResult> {
+    const at = now();
+    let plan;
+    try {
+      plan = passwordSuccess(key, reservations, 'success', at);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    return applySuccess('password', plan.who, plan.keys, plan.ops, plan.owners, 'success', null, at);
+  }
+
+  function succeedSecond(key: LockoutKey, reservation: unknown, by: 'admin' | 'success', actor: string | null): Promise<LockoutResetResult> {
+    const at = now();
+    let who: Resolved & { readonly key: string };
+    try {
+      who = mfaWho(key);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    const ticket = by === 'success' ? Granted.forKey(reservation, who.key) : null;
+    return applySuccess('mfa', who, [who.key], [{ kind: 'account', settled: ticket?.settled ?? null, at: ticket?.at ?? at }], [{ account: who.account }], by, actor, at);
+  }
+
+  /** Mark the attempts of `reservations` on `keys` as over (failed). Never rejects because of the store: a lost report only keeps a failure counted. */
+  async function failOn(factor: LockoutFactor, who: Resolved, candidates: readonly string[], reservations: readonly unknown[]): Promise<void> {
+    const keys: string[] = [];
+    const ats: number[] = [];
+    for (const key of candidates) {
+      let ticket: { at: number } | null = null;
+      for (const r of reservations) ticket ??= Granted.forKey(r, key);
+      if (ticket === null) continue;
+      keys.push(key);
+      ats.push(ticket.at);
+    }
+    if (keys.length === 0) return;
+    const base = factor === 'password' ? password : mfa;
+    const at = now();
+    const args: FailArgs = { now: at, maxFailures: base.maxFailures, failureWindowMs: base.failureWindowMs, multiplier: base.multiplier, maxLockDurationMs: base.maxLockDurationMs, at: ats };
+    try {
+      await guarded(() => store.update(failTransition, keys, args));
+    } catch (err) {
+      emit({ type: 'lockout.store_error', at, tenant: who.tenant, account: who.account, factor, operation: 'fail', failOpen: false, error: asStoreError(err) });
+    }
+  }
+
+  function failPassword(key: LockoutKey, reservations: readonly unknown[]): Promise<void> {
+    let who: Resolved & { readonly key: string };
+    const candidates: string[] = [];
+    try {
+      who = resolve(key, 'pw');
+      candidates.push(who.key);
+      const { accountId } = accountSide(key);
+      if (typeof accountId === 'string') candidates.push(accountKey(who.tenant, accountId));
+      else if (accountId === null) candidates.push(unknownKey(who.tenant, who.account));
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    return failOn('password', who, candidates, reservations);
+  }
+
+  function failSecond(key: LockoutKey, reservation: unknown): Promise<void> {
+    let who: Resolved & { readonly key: string };
+    try {
+      who = mfaWho(key);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    return failOn('mfa', who, [who.key], [reservation]);
+  }
+
+  async function recordStatus(factor: LockoutFactor, recordKey: string, at: number): Promise<LockoutFactorStatus> {
     const base = factor === 'password' ? password : mfa;
     let record;
     try {
-      record = await guarded(() => store.read(trustedKey(who.tenant, 'lockout', factor === 'password' ? 'pw' : 'mfa', who.account)));
+      record = await guarded(() => store.read(recordKey));
     } catch (err) {
       throw asStoreError(err);
     }
@@ -550,22 +853,44 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
 
   return {
     reserve: (key) => reserveFactor('password', key),
+    reserveAccount: (key) => reserveAccountFactor(key),
     reserveMfa: (key) => reserveFactor('mfa', key),
-    succeed: (key) => resetFactor('password', key, 'success', null),
-    succeedMfa: (key) => resetFactor('mfa', key, 'success', null),
+    succeed: (key, ...reservations) => succeedPassword(key, reservations),
+    fail: (key, ...reservations) => failPassword(key, reservations),
+    failMfa: (key, reservation) => failSecond(key, reservation),
+    succeedMfa: (key, reservation) => succeedSecond(key, reservation, 'success', null),
     async adminUnlock(key, unlockOptions = {}) {
       const actor = unlockOptions.actor ?? null;
-      const pw = await resetFactor('password', key, 'admin', actor);
-      const second = await resetFactor('mfa', key, 'admin', actor);
+      const at = now();
+      const plan = passwordSuccess(key, [], 'admin', at);
+      const pw = await applySuccess('password', plan.who, plan.keys, plan.ops, plan.owners, 'admin', actor, at);
+      const second = await succeedSecond(key, null, 'admin', actor);
       if (!pw.ok) return pw;
       if (!second.ok) return second;
       return { ok: true, wasLocked: pw.wasLocked || second.wasLocked };
     },
     async status(key) {
-      const who = resolve(key);
+      const who = resolve(key, 'pw');
+      const { accountId } = accountSide(key);
+      const second = mfaWho(key);
       const at = now();
-      const [pw, second] = await Promise.all([factorStatus('password', who, at), factorStatus('mfa', who, at)]);
-      return { tenant: who.tenant, account: who.account, locked: pw.locked || second.locked, password: pw, mfa: second };
+      // accountId null (no account found): the name's stand-in, so the work is the same as for an account.
+      const ownKey = accountId === undefined ? null : accountId === null ? unknownKey(who.tenant, who.account) : accountKey(who.tenant, accountId);
+      const [name, own, mfaStatus] = await Promise.all([
+        recordStatus('password', who.key, at),
+        ownKey === null ? null : recordStatus('password', ownKey, at),
+        recordStatus('mfa', second.key, at),
+      ]);
+      const pw = own ?? name;
+      return {
+        tenant: who.tenant,
+        account: who.account,
+        accountId: accountId ?? null,
+        locked: pw.locked || name.locked || mfaStatus.locked,
+        password: pw,
+        name: own ? name : null,
+        mfa: mfaStatus,
+      };
     },
   };
 }

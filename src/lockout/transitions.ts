@@ -10,6 +10,10 @@
  * - `t` time of the last counted attempt (ms)
  * - `u` locked until (ms); `0` not locked; `-1` locked until an admin unlocks
  * - `c` locks so far (drives progressive lock durations)
+ * - `g` how many of the `f` counted attempts are known to be over (failed:
+ *   {@link failTransition}). A success forgives only failures that were over
+ *   before it was reserved; attempts still in flight stay counted. Absent in
+ *   records written before it existed: read as 0.
  *
  * Source record (per (account, IP) and per IP), a fixed window:
  * - `n` attempts counted in the window, `s` window start (ms)
@@ -55,6 +59,8 @@ export type ReserveResult =
       readonly failures: number;
       /** Reservations left before the account locks. */
       readonly remaining: number;
+      /** Failures known to be over when this attempt was counted (`g`): all a later success of it may forgive. */
+      readonly settled: number;
       /** This reservation reached `maxFailures` and locked the account. */
       readonly lockedNow: boolean;
       readonly lockCount: number;
@@ -106,7 +112,7 @@ export function lockDuration(args: Pick<ReserveArgs, 'lockDurationMs' | 'multipl
 }
 
 // A type, not an interface: it is written as a StoreRecord (an index signature) as is.
-type AccountState = { f: number; t: number; u: number; c: number };
+type AccountState = { f: number; t: number; u: number; c: number; g: number };
 
 /**
  * The account's state as of `now`, with everything that has lapsed forgotten:
@@ -114,7 +120,7 @@ type AccountState = { f: number; t: number; u: number; c: number };
  * a quiet `keepMs` clears the lock history too.
  */
 export function effectiveAccount(record: StoreRecord | null, args: Pick<ReserveArgs, 'now' | 'failureWindowMs' | 'multiplier' | 'maxLockDurationMs'>): AccountState {
-  const s: AccountState = { f: record?.f ?? 0, t: record?.t ?? 0, u: record?.u ?? 0, c: record?.c ?? 0 };
+  const s: AccountState = { f: record?.f ?? 0, t: record?.t ?? 0, u: record?.u ?? 0, c: record?.c ?? 0, g: record?.g ?? 0 };
   lapse(s, args);
   return s;
 }
@@ -125,13 +131,16 @@ function lapse(s: AccountState, args: Pick<ReserveArgs, 'now' | 'failureWindowMs
   const keep = keepMs(args);
   if (keep > 0 && args.now - Math.max(s.t, s.u) >= keep) {
     s.f = 0;
+    s.g = 0;
     s.c = 0;
     s.u = 0;
   } else if (s.u > 0) {
     s.f = 0;
+    s.g = 0;
     s.u = 0;
   } else if (args.failureWindowMs > 0 && args.now - s.t >= args.failureWindowMs) {
     s.f = 0;
+    s.g = 0;
   }
 }
 
@@ -148,13 +157,13 @@ function countAttempt(s: AccountState, args: ReserveArgs): InPlaceOutcome<Reserv
   }
   return {
     write: { kind: 'set', record: s, ttlMs: accountTtl(s, args) },
-    result: { status: 'ok', failures: s.f, remaining: Math.max(0, args.maxFailures - s.f), lockedNow, lockCount: s.c, lockedUntil: s.u },
+    result: { status: 'ok', failures: s.f, remaining: Math.max(0, args.maxFailures - s.f), settled: s.g, lockedNow, lockCount: s.c, lockedUntil: s.u },
   };
 }
 
 /** Whether a stored record is an account record (every field a number), so it can be counted in place. */
 function isAccountRecord(record: Record<string, number>): record is Record<string, number> & AccountState {
-  return typeof record.f === 'number' && typeof record.t === 'number' && typeof record.u === 'number' && typeof record.c === 'number';
+  return typeof record.f === 'number' && typeof record.t === 'number' && typeof record.u === 'number' && typeof record.c === 'number' && typeof record.g === 'number';
 }
 
 function accountTtl(s: AccountState, args: ReserveArgs): number | null {
@@ -231,7 +240,7 @@ export const reserveTransition: Transition<ReserveArgs, ReserveResult> = {
     if (record !== null && (record.u === -1 || record.u > now)) {
       return { write: keep, result: { status: 'locked', retryAfterMs: record.u === -1 ? null : record.u - now, lockedUntil: record.u, lockCount: record.c } };
     }
-    const s = record ?? { f: 0, t: 0, u: 0, c: 0 };
+    const s = record ?? { f: 0, t: 0, u: 0, c: 0, g: 0 };
     lapse(s, args);
     return countAttempt(s, args);
   },
@@ -264,5 +273,142 @@ export const resetTransition: Transition<ResetArgs, ResetResult> = {
       writes: records.map((): RecordWrite => ({ kind: 'delete' })),
       result: { wasLocked: u === -1 || u > args.now, failures: r?.f ?? 0 },
     };
+  },
+};
+
+/** The account-record policy a success or a failure report needs (lapses, TTLs, the limit). */
+export interface SettleArgs {
+  readonly now: number;
+  readonly maxFailures: number;
+  readonly failureWindowMs: number;
+  readonly multiplier: number;
+  readonly maxLockDurationMs: number;
+}
+
+function ttlOf(s: AccountState, args: SettleArgs): number | null {
+  if (s.u === -1) return null;
+  const keep = keepMs(args);
+  return keep === 0 ? null : Math.max(s.t, s.u) + keep - args.now + ttlSlackMs;
+}
+
+/** A report made at `at` about an attempt whose count has lapsed (or may have) by `now`: it changes nothing. */
+const stale = (at: number, args: SettleArgs) => args.failureWindowMs > 0 && args.now - at >= args.failureWindowMs;
+
+/** Arguments of {@link failTransition}: per key, when the attempt was reserved there. */
+export interface FailArgs extends SettleArgs {
+  readonly at: readonly number[];
+}
+
+/**
+ * An attempt turned out wrong: mark one of the counted attempts on each key
+ * as over (`g`), so a success that starts later may forgive it. It stays
+ * counted. Optional for callers: a failure never reported is never forgiven
+ * by a success (it lapses with the window), the stricter side.
+ */
+export const failTransition: Transition<FailArgs, null> = {
+  name: 'lockout.fail',
+  apply(records, args) {
+    const writes: RecordWrite[] = records.map((r, i): RecordWrite => {
+      if (r === null || stale(args.at[i] ?? 0, args)) return keep;
+      const s = effectiveAccount(r, args);
+      if (s.g >= s.f) return keep;
+      s.g += 1;
+      return { kind: 'set', record: s, ttlMs: ttlOf(s, args) };
+    });
+    return { writes, result: null };
+  },
+};
+
+/** What a success does to one of its keys. */
+export type SucceedOp =
+  /**
+   * An account (or login name) record. With `settled`, the reservation that
+   * turned out right (made at `at`, when `settled` failures were over): it
+   * and those failures are forgiven; every other attempt stays counted (it
+   * may be a wrong guess still being verified). With `settled: null` (an
+   * administrator, or a caller without its reservation), everything is.
+   */
+  | { readonly kind: 'account'; readonly settled: number | null; readonly at: number }
+  /** A per-(account, IP) throttle record: deleted. */
+  | { readonly kind: 'clear' }
+  /**
+   * A per-IP throttle record: the reservation made at `at` was not a failure,
+   * so its count is given back if it was counted in the window still running
+   * (a window that started after `at` never counted it).
+   */
+  | { readonly kind: 'refund'; readonly at: number; readonly windowMs: number };
+
+/** Arguments of {@link succeedTransition}: one op per key, in the order of the keys. */
+export interface SucceedArgs extends SettleArgs {
+  readonly ops: readonly SucceedOp[];
+}
+
+/** What a success changed: per key, whether a lock was lifted there. */
+export interface SucceedResult {
+  readonly lifted: readonly boolean[];
+}
+
+/**
+ * A verification turned out right: forgive it and the failures that were
+ * over before it was reserved, clear the per-(account, IP) throttles, give
+ * back its per-IP count. Atomic over all its keys (one tenant).
+ *
+ * Whatever the interleaving, a success never forgives an attempt that was
+ * still in flight when it was reserved, nor one counted after it: a burst of
+ * guesses with one right answer in it is checked at most `maxFailures` times
+ * per lock. A lock stays unless the count without the right answer is below
+ * `maxFailures` (the lock was reached by counting it).
+ */
+export const succeedTransition: Transition<SucceedArgs, SucceedResult> = {
+  name: 'lockout.succeed',
+  apply(records, args) {
+    const now = args.now;
+    const writes: RecordWrite[] = [];
+    const lifted: boolean[] = [];
+    for (let i = 0; i < args.ops.length; i++) {
+      const op = args.ops[i] as SucceedOp;
+      const r = records[i] ?? null;
+      lifted.push(false);
+      if (op.kind === 'clear') {
+        writes.push({ kind: 'delete' });
+        continue;
+      }
+      if (r === null) {
+        writes.push(keep);
+        continue;
+      }
+      if (op.kind === 'refund') {
+        const n = r.n ?? 0;
+        const s = r.s ?? 0;
+        if (n > 0 && s <= op.at && (op.windowMs === 0 || now - s < op.windowMs)) {
+          writes.push({ kind: 'set', record: { n: n - 1, s }, ttlMs: op.windowMs > 0 ? s + op.windowMs - now + ttlSlackMs : null });
+        } else writes.push(keep);
+        continue;
+      }
+      const s = effectiveAccount(r, args);
+      const locked = s.u === -1 || s.u > now;
+      if (op.settled !== null && stale(op.at, args)) {
+        writes.push(keep);
+        continue;
+      }
+      const forgiven = op.settled === null ? s.f : Math.min(op.settled, s.g) + 1;
+      const f = Math.max(0, s.f - forgiven);
+      if (f === 0) {
+        // Nothing left in flight: forget the record (the lock history too, as a clean success always has).
+        writes.push({ kind: 'delete' });
+        lifted[i] = locked;
+        continue;
+      }
+      s.g = Math.min(Math.max(0, s.g - (forgiven - 1)), f);
+      s.f = f;
+      if (locked && f < args.maxFailures) {
+        // The lock was reached by counting the right answer: undo it.
+        s.u = 0;
+        s.c = Math.max(0, s.c - 1);
+        lifted[i] = true;
+      }
+      writes.push({ kind: 'set', record: s, ttlMs: ttlOf(s, args) });
+    }
+    return { writes, result: { lifted } };
   },
 };

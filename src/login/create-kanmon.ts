@@ -6,12 +6,12 @@ import { type DeviceCheckResult, type DeviceEvent, type DeviceTokenKey, createDe
 import { type AccessDecision, type AccessDenyReason, createAccessEvaluator } from '../access/evaluate-access.js';
 import type { AuditEventInput, AuditEventType } from '../audit/event.js';
 import { KanmonError } from '../errors.js';
-import { type LockoutEvent, createLockout } from '../lockout/create-lockout.js';
+import { type LockoutEvent, type LockoutStatus, createLockout } from '../lockout/create-lockout.js';
 import { enrollTotp } from '../mfa/enroll-totp.js';
-import { consumeRecoveryCode, generateRecoveryCodes, hashRecoveryCodes } from '../mfa/recovery-codes.js';
+import { type ConsumeRecoveryCodeResult, consumeRecoveryCode, generateRecoveryCodes, hashRecoveryCodes } from '../mfa/recovery-codes.js';
 import { secondFactorOf } from '../mfa/internal/code-kind.js';
 import { mfaRequirement } from '../mfa/requirement.js';
-import { confirmTotpEnrollment, verifyTotp } from '../mfa/totp.js';
+import { type VerifyTotpResult, confirmTotpEnrollment, verifyTotp } from '../mfa/totp.js';
 import { canChangePassword, checkPasswordAge } from '../password/age.js';
 import { checkPassword } from '../password/check-password.js';
 import { markCompromised as compromiseTransition } from '../password/compromise.js';
@@ -39,6 +39,12 @@ import type {
   MfaDenied,
   RequestFacts,
 } from './types.js';
+
+/** A second-factor code checked: which factor it proved, or the refusal of the check. */
+type FactorCheck =
+  | { readonly ok: true; readonly method: 'totp' | 'recovery_code'; readonly remaining: number | null }
+  | Extract<VerifyTotpResult, { ok: false }>
+  | Extract<ConsumeRecoveryCodeResult, { ok: false }>;
 
 /** Where the request comes from, once resolved. */
 interface Place {
@@ -147,7 +153,7 @@ export function createKanmon(options: KanmonOptions): Kanmon {
         type: lockoutAuditType[event.factor][event.type],
         tenant: event.tenant,
         actor: event.type === 'lockout.unlocked' ? event.actor : event.account,
-        target: event.account,
+        target: event.accountId ?? event.account,
         outcome: event.type === 'lockout.unlocked' ? 'info' : 'denied',
         reason: event.type === 'lockout.throttled' ? `throttled_${event.scope}` : event.type === 'lockout.unlocked' ? `by_${event.by}` : null,
         after:
@@ -367,28 +373,39 @@ export function createKanmon(options: KanmonOptions): Kanmon {
     return enrollDenied('reauth_required');
   }
 
-  /** The account's current second factor, checked as at login (MFA lockout, replay guard, single-use recovery code); `null` when proven. */
+  /**
+   * A second-factor code checked as at login (MFA lockout, replay guard, single-use recovery code), decided
+   * TOTP or recovery code with verifyTotp's own normalisation (full-width digits and IME spaces are TOTP);
+   * a failure is audited with its reason under `prefix`.
+   */
+  async function checkSecondFactor(account: AccountRecord, code: unknown, base: EnrollBase, prefix: '' | 'replace_'): Promise<FactorCheck> {
+    if (secondFactorOf(code) === 'totp') {
+      const result = await verifyTotp({ account: account.id, tenant: account.tenant, sealedSecret: account.totpSecret, code }, mfaOptions);
+      if (!result.ok) {
+        await record({ ...base, type: result.reason === 'replayed' ? 'auth.mfa.replayed' : 'auth.mfa.failure', reason: `${prefix}${result.reason}` });
+        return result;
+      }
+      if (result.resealedSecret !== undefined) await accounts.update(account.tenant, account.id, { totpSecret: result.resealedSecret });
+      return { ok: true, method: 'totp', remaining: null };
+    }
+    const result = await consumeRecoveryCode({ account: account.id, tenant: account.tenant, set: account.recoveryCodes, code }, { keyRing, store, lockout });
+    if (!result.ok) {
+      await record({ ...base, type: 'auth.mfa.failure', reason: `${prefix}recovery_${result.reason}` });
+      return result;
+    }
+    await record({ ...base, type: 'auth.recovery_code.used', after: { remaining: result.remaining } });
+    return { ok: true, method: 'recovery_code', remaining: result.remaining };
+  }
+
+  /** The account's current second factor, proven before it is replaced; `null` when proven. */
   async function proveCurrentFactor(account: AccountRecord, code: unknown, base: EnrollBase): Promise<EnrollDenied | null> {
     if (typeof code !== 'string' || code.length === 0) {
       await record({ ...base, type: 'auth.mfa.failure', outcome: 'denied', reason: 'replace_factor_required' });
       return enrollDenied('factor_required');
     }
-    if (secondFactorOf(code) === 'totp') {
-      const result = await verifyTotp({ account: account.id, tenant: account.tenant, sealedSecret: account.totpSecret, code }, mfaOptions);
-      if (!result.ok) {
-        await record({ ...base, type: result.reason === 'replayed' ? 'auth.mfa.replayed' : 'auth.mfa.failure', reason: `replace_${result.reason}` });
-        return result.reason === 'locked' ? enrollDenied('locked', result.retryAfterMs) : enrollDenied(result.reason);
-      }
-      if (result.resealedSecret !== undefined) await accounts.update(account.tenant, account.id, { totpSecret: result.resealedSecret });
-      return null;
-    }
-    const result = await consumeRecoveryCode({ account: account.id, tenant: account.tenant, set: account.recoveryCodes, code }, { keyRing, store, lockout });
-    if (!result.ok) {
-      await record({ ...base, type: 'auth.mfa.failure', reason: `replace_recovery_${result.reason}` });
-      return result.reason === 'locked' ? enrollDenied('locked', result.retryAfterMs) : enrollDenied(result.reason);
-    }
-    await record({ ...base, type: 'auth.recovery_code.used', after: { remaining: result.remaining } });
-    return null;
+    const checked = await checkSecondFactor(account, code, base, 'replace_');
+    if (checked.ok) return null;
+    return checked.reason === 'locked' ? enrollDenied('locked', checked.retryAfterMs) : enrollDenied(checked.reason);
   }
 
   // ─── the public methods ────────────────────────────────────────────────────
@@ -430,7 +447,7 @@ export function createKanmon(options: KanmonOptions): Kanmon {
         return denied('invalid_credentials');
       }
 
-      // 4. lockout: a locked account never reaches the hasher.
+      // 4. lockout: a locked login name never reaches the lookup or the hasher (unknown names are counted too).
       const lockKey = { account: username, ip: place.throttleIp, tenant };
       const reservation = await lockout.reserve(lockKey);
       if (!reservation.ok) {
@@ -438,21 +455,31 @@ export function createKanmon(options: KanmonOptions): Kanmon {
         return denied(reservation.reason, reservation.retryAfterMs);
       }
 
-      // 5–6. the account, and the password: one hash on every path.
+      // 5. the account, then its own counter: however the repository maps spellings to it, the limit holds per
+      // account, and a locked account never reaches the hasher. An unknown name makes the same call on a stand-in.
       const account = await accounts.find(tenant, username);
+      const accountLock = { ...lockKey, accountId: account?.id ?? null };
+      const held = await lockout.reserveAccount(accountLock);
+      if (!held.ok) {
+        await record({ type: 'auth.login.failure', tenant, actor, target: account?.id ?? null, source, reason: held.reason, outOfHours });
+        return denied(held.reason, held.retryAfterMs);
+      }
+
+      // 6. the password: one hash on every path.
       const deviceMismatch = account !== null && place.device?.ok === true && place.device.device.accountId !== null && place.device.device.accountId !== account.id;
       const verdict = account === null || deviceMismatch ? await hasher.dummyVerify(password) : await hasher.verify(account.passwordHash, password);
       const failure = account === null ? 'unknown_user' : deviceMismatch ? 'device_wrong_account' : account.disabled ? 'disabled' : !verdict.valid ? (verdict.refused ?? 'wrong_password') : null;
       if (failure !== null || account === null) {
+        await lockout.fail(accountLock, reservation, held);
         await record({ type: 'auth.login.failure', tenant, actor, target: account?.id ?? null, source, reason: failure, outOfHours });
         if (failure === 'device_wrong_account') return denied('device_not_registered');
-        if (reservation.lockedNow) {
-          const status = await lockout.status(lockKey).catch(() => null);
-          return denied('locked', status?.password.lockedUntil != null ? Math.max(0, status.password.lockedUntil - now()) : null);
+        if (reservation.lockedNow || held.lockedNow) {
+          const status = await lockout.status(accountLock).catch(() => null);
+          return denied('locked', status === null ? null : retryAfterOf(status, now()));
         }
         return denied('invalid_credentials');
       }
-      await lockout.succeed(lockKey);
+      await lockout.succeed({ ...accountLock, canonicalName: account.username }, reservation, held);
       let current = account;
       if (verdict.needsRehash) {
         const passwordHash = await hasher.hash(password);
@@ -506,27 +533,11 @@ export function createKanmon(options: KanmonOptions): Kanmon {
       const { claims, account } = opened;
       const ctx = contextOf(claims, facts);
       const base = { tenant: account.tenant, actor: account.username, target: account.id, source: ctx.source };
-      // Decided with verifyTotp's own normalisation: full-width digits and IME spaces are a TOTP code.
-      const useTotp = secondFactorOf(code) === 'totp';
-      let extra: LoginWarning[] = [];
-      if (useTotp) {
-        const result = await verifyTotp({ account: account.id, tenant: account.tenant, sealedSecret: account.totpSecret, code }, mfaOptions);
-        if (!result.ok) {
-          await record({ ...base, type: result.reason === 'replayed' ? 'auth.mfa.replayed' : 'auth.mfa.failure', reason: result.reason });
-          return result.reason === 'locked' ? mfaDenied('locked', result.retryAfterMs) : mfaDenied(result.reason);
-        }
-        if (result.resealedSecret !== undefined) await accounts.update(account.tenant, account.id, { totpSecret: result.resealedSecret });
-      } else {
-        const result = await consumeRecoveryCode({ account: account.id, tenant: account.tenant, set: account.recoveryCodes, code }, { keyRing, store, lockout });
-        if (!result.ok) {
-          await record({ ...base, type: 'auth.mfa.failure', reason: `recovery_${result.reason}` });
-          return result.reason === 'locked' ? mfaDenied('locked', result.retryAfterMs) : mfaDenied(result.reason);
-        }
-        await record({ ...base, type: 'auth.recovery_code.used', after: { remaining: result.remaining } });
-        if (result.remaining < recoveryCodesLowWater) extra = [{ code: 'recovery_codes_low', remaining: result.remaining }];
-      }
+      const checked = await checkSecondFactor(account, code, base, '');
+      if (!checked.ok) return checked.reason === 'locked' ? mfaDenied('locked', checked.retryAfterMs) : mfaDenied(checked.reason);
+      const extra: LoginWarning[] = checked.remaining !== null && checked.remaining < recoveryCodesLowWater ? [{ code: 'recovery_codes_low', remaining: checked.remaining }] : [];
       if (!(await spendChallenge(claims))) return mfaDenied('invalid_challenge');
-      await record({ ...base, type: 'auth.mfa.success', reason: useTotp ? 'totp' : 'recovery_code' });
+      await record({ ...base, type: 'auth.mfa.success', reason: checked.method });
       return issueSession(account, { ...ctx, amr: [...new Set<AuthMethod>([...claims.amr, 'otp', 'mfa'])] }, extra);
     },
 
@@ -551,19 +562,21 @@ export function createKanmon(options: KanmonOptions): Kanmon {
       const base = { tenant, actor: account.username, target: account.id, source };
       const { currentPassword, newPassword } = input;
 
-      // The current password is guessed like a login: same counter, same one hash.
-      const lockKey = { account: account.username, ip: throttleIpOf(input) ?? ip, tenant };
+      // The current password is guessed like a login: the same counters (the account's own too), the same one hash.
+      const lockKey = { account: account.username, ip: throttleIpOf(input) ?? ip, tenant, accountId: account.id };
       const reservation = await lockout.reserve(lockKey);
-      if (!reservation.ok) {
-        await record({ ...base, type: 'password.rejected', outcome: 'denied', reason: reservation.reason });
-        return { status: 'denied', reason: reservation.reason, retryAfterMs: reservation.retryAfterMs };
+      const held = reservation.ok ? await lockout.reserveAccount(lockKey) : reservation;
+      if (!held.ok) {
+        await record({ ...base, type: 'password.rejected', outcome: 'denied', reason: held.reason });
+        return { status: 'denied', reason: held.reason, retryAfterMs: held.retryAfterMs };
       }
       const verdict = typeof currentPassword === 'string' ? await hasher.verify(account.passwordHash, currentPassword) : await hasher.dummyVerify('');
       if (!verdict.valid) {
+        await lockout.fail(lockKey, reservation, held);
         await record({ ...base, type: 'password.rejected', outcome: 'denied', reason: verdict.refused ?? 'wrong_password' });
         return { status: 'denied', reason: 'invalid_credentials' };
       }
-      await lockout.succeed(lockKey);
+      await lockout.succeed(lockKey, reservation, held);
 
       const allowance = canChangePassword(ageState(account), policy, now());
       if (!allowance.ok) {
@@ -762,13 +775,10 @@ export function createKanmon(options: KanmonOptions): Kanmon {
     async adminUnlock(input) {
       const account = await findTarget(input);
       if (account === null) return { ok: false, reason: 'not_found' };
-      // Passwords are counted by the name typed at login, second factors by account id: lift both.
-      const [byName, byId] = await Promise.all([
-        lockout.adminUnlock({ account: account.username, tenant: input.tenant }, { actor: input.actor }),
-        lockout.adminUnlock({ account: account.id, tenant: input.tenant }, { actor: input.actor }),
-      ]);
-      if (!byName.ok || !byId.ok) return { ok: false, reason: 'unavailable' };
-      const wasLocked = byName.wasLocked || byId.wasLocked;
+      // Passwords are counted per login name and per account, second factors per account: lift them all.
+      const unlocked = await lockout.adminUnlock({ account: account.username, accountId: account.id, tenant: input.tenant }, { actor: input.actor });
+      if (!unlocked.ok) return { ok: false, reason: 'unavailable' };
+      const wasLocked = unlocked.wasLocked;
       await record(adminEvent(input, 'admin.account.unlock', { before: { locked: wasLocked }, after: { locked: false } }));
       return { ok: true, wasLocked };
     },
@@ -836,6 +846,17 @@ export function createKanmon(options: KanmonOptions): Kanmon {
     },
   };
   return Object.freeze(kanmon);
+}
+
+/** ms until the password locks in a status end (the later of the account's and the login name's); `null` = until an administrator unlocks. */
+function retryAfterOf(status: LockoutStatus, at: number): number | null {
+  let until = 0;
+  for (const s of [status.password, status.name]) {
+    if (!s?.locked) continue;
+    if (s.lockedUntil === null) return null;
+    until = Math.max(until, s.lockedUntil);
+  }
+  return until === 0 ? null : Math.max(0, until - at);
 }
 
 function checkRole(role: unknown): string {

@@ -7,7 +7,19 @@
 /** The second-factor side of a lockout: `createLockout(...)` is one. */
 export interface MfaLockout {
   reserveMfa(key: { readonly account: string; readonly tenant?: string }): Promise<MfaReservation>;
-  succeedMfa(key: { readonly account: string; readonly tenant?: string }): Promise<{ readonly ok: boolean }>;
+  /**
+   * `reservation`: the one {@link reserveMfa} gave for the code that turned
+   * out right. It and the failures that were over before it was reserved are
+   * forgiven; codes still being checked stay counted, so a right code inside
+   * a burst never resets the count of the wrong ones around it.
+   */
+  succeedMfa(key: { readonly account: string; readonly tenant?: string }, reservation: MfaReservation): Promise<{ readonly ok: boolean }>;
+  /**
+   * Optional: the code of `reservation` was wrong. It stays counted and is
+   * marked as over, so a later right code may forgive it; a lockout without
+   * it never forgives a failure on success (stricter).
+   */
+  failMfa?(key: { readonly account: string; readonly tenant?: string }, reservation: MfaReservation): Promise<void>;
 }
 
 /** What {@link MfaLockout.reserveMfa} answers. */

@@ -166,8 +166,13 @@ export async function consumeRecoveryCode(input: ConsumeRecoveryCodeInput, optio
   if (!reservation.ok) {
     return reservation.reason === 'unavailable' ? { ok: false, reason: 'unavailable' } : { ok: false, reason: 'locked', retryAfterMs: reservation.retryAfterMs };
   }
+  // A wrong code stays counted; reporting it as over lets a later right code forgive it (never one still in flight).
+  const wrong = async (reason: 'invalid_code' | 'already_used'): Promise<ConsumeRecoveryCodeResult> => {
+    await lockout.failMfa?.(who, reservation);
+    return { ok: false, reason };
+  };
   const canonical = canonicalCode(input.code);
-  if (canonical === null) return { ok: false, reason: 'invalid_code' };
+  if (canonical === null) return wrong('invalid_code');
 
   const candidates = new Map<string, Buffer>();
   for (const { keyId } of hashes) {
@@ -180,13 +185,13 @@ export async function consumeRecoveryCode(input: ConsumeRecoveryCodeInput, optio
     // every hash is compared, match or not
     if (timingSafeEqual(mac, candidates.get(keyId)!) && index === -1) index = i;
   });
-  if (index === -1) return { ok: false, reason: 'invalid_code' };
+  if (index === -1) return wrong('invalid_code');
 
   const consumed = await storeCall(() => store.consumeOnce(mfaKey(tenant, 'recovery', account, set.setId, String(index)), null), storeTimeoutMs);
   if (consumed === 'unavailable') return { ok: false, reason: 'unavailable' };
-  if (!consumed) return { ok: false, reason: 'already_used' };
+  if (!consumed) return wrong('already_used');
   const used = await storeCall(() => store.increment(usedKey(tenant, account, set.setId)), storeTimeoutMs);
-  await lockout.succeedMfa(who);
+  await lockout.succeedMfa(who, reservation);
   // The count is for display only: `consumeOnce` above is what makes a code single-use.
   return { ok: true, remaining: used === 'unavailable' ? Math.max(0, hashes.length - 1) : Math.max(0, hashes.length - used) };
 }

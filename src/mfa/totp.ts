@@ -85,11 +85,16 @@ async function checkCode(secret: Buffer, input: { readonly account: string; read
   if (!reservation.ok) {
     return reservation.reason === 'unavailable' ? { ok: false, reason: 'unavailable' } : { ok: false, reason: 'locked', retryAfterMs: reservation.retryAfterMs };
   }
+  // A wrong code stays counted; reporting it as over lets a later right code forgive it (never one still in flight).
+  const wrong = async (reason: 'invalid_code' | 'replayed'): Promise<VerifyTotpResult> => {
+    await lockout.failMfa?.(who, reservation);
+    return { ok: false, reason };
+  };
   const settings = policy.mfa.totp;
   const code = normaliseCode(input.code, settings.digits);
-  if (code === null) return { ok: false, reason: 'invalid_code' };
+  if (code === null) return wrong('invalid_code');
   const step = await matchStep(secret, code, settings, epochSeconds(now));
-  if (step === null) return { ok: false, reason: 'invalid_code' };
+  if (step === null) return wrong('invalid_code');
   // The matched step is spent for good. advanceIfGreater is atomic in every
   // store, so of two requests racing with one code exactly one moves it. The
   // record must outlive every code that could still match: a code is valid from
@@ -98,9 +103,9 @@ async function checkCode(secret: Buffer, input: { readonly account: string; read
   const key = mfaKey(input.tenant, 'totp-step', input.account);
   const advanced = await storeCall(() => store.advanceIfGreater(key, step, ttlMs), storeTimeoutMs);
   if (advanced === 'unavailable') return { ok: false, reason: 'unavailable' };
-  if (!advanced) return { ok: false, reason: 'replayed' };
+  if (!advanced) return wrong('replayed');
   // The decision is made; a failed reset only leaves the failure count standing (the stricter side).
-  await lockout.succeedMfa(who);
+  await lockout.succeedMfa(who, reservation);
   return { ok: true };
 }
 

@@ -22,16 +22,18 @@
  * - A table reply costs Redis 5,000–7,000 instructions (it probes each table
  *   for `err`, `ok`, `double`, … before reading it as an array), so the two
  *   hot answers are not tables: a counted attempt that did not lock answers
- *   one integer (`lockCount * 2^32 + failures`), a locked account answers its
- *   record as stored (a bulk string, read as a Buffer). Rare answers (a lock
- *   just set, a throttle) stay tables.
+ *   one integer (`(settled * 2^11 + lockCount) * 2^11 + failures`), a locked
+ *   account answers its record as stored (a bulk string, read as a Buffer).
+ *   Rare answers (a lock just set, a throttle, numbers too large to pack)
+ *   stay tables.
  * - The TTL of the common write (`keep + slack`) is fixed by the policy: a
  *   string constant in a variant. Other TTLs are formatted with `%d`, never
  *   with Lua's 14-digit default, so millisecond timestamps stay exact.
  *
- * A record is one string value: a tag byte (`a` account: f, t, u, c; `s`
+ * A record is one string value: a tag byte (`a` account: f, t, u, c, g; `s`
  * source: n, s) and its fields as little-endian doubles (`struct.pack`), exact
- * for every safe integer. One GET and one SET … PX per key.
+ * for every safe integer. One GET and one SET … PX per key. An account record
+ * written before `g` existed (33 bytes: f, t, u, c) is read with `g = 0`.
  */
 import { KanmonError } from '../errors.js';
 import {
@@ -40,6 +42,9 @@ import {
   type ResetArgs,
   type ResetResult,
   type SourceLimit,
+  type FailArgs,
+  type SucceedArgs,
+  type SucceedResult,
   keepMs,
   ttlSlackMs,
 } from '../lockout/transitions.js';
@@ -75,8 +80,42 @@ function ints(reply: unknown, min: number): number[] {
   return reply;
 }
 
-/** `lockCount * packBase + failures`: the integer answer of a counted attempt that did not lock. */
-const packBase = 2 ** 32;
+/**
+ * `(settled * packBase + lockCount) * packBase + failures`: the integer
+ * answer of a counted attempt that did not lock, when failures and lockCount
+ * are below `packBase` (settled is never above failures).
+ */
+const packBase = 2 ** 11;
+/** The Lua expression of the packed answer. */
+const packed = (f: string, c: string, g: string) => `((${g}) * ${packBase} + (${c})) * ${packBase} + (${f})`;
+/** The Lua condition under which it fits. */
+const packable = (f: string, c: string) => `(${f}) < ${packBase} and (${c}) < ${packBase}`;
+/** Read an account record (41 bytes; 33 before g existed: g stays as it was, 0) into f, t, u, c, g. */
+const unpackAccount = (raw: string) =>
+  `if #${raw} == 41 then f, t, u, c, g = struct.unpack('<ddddd', ${raw}, 2) else f, t, u, c = struct.unpack('<dddd', ${raw}, 2) end`;
+/** Lua: apply the lapses to f, t, u, c, g as of now (see `effectiveAccount`); needs keep and win. */
+const lapseLua = `if not (u == -1 or u > now) then
+  local last = t
+  if u > t then last = u end
+  if keep > 0 and now - last >= keep then f = 0; g = 0; c = 0; u = 0
+  elseif u > 0 then f = 0; g = 0; u = 0
+  elseif win > 0 and now - t >= win then f = 0; g = 0 end
+end`;
+/** Lua: the account-record policy of a success or failure report (ARGV 1–5), keep computed. */
+const settleHead = `local now, maxF, win, mult, maxLock = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local keep = 0
+if win > 0 then
+  keep = win
+  if mult > 1 and maxLock > win then keep = maxLock end
+end`;
+/** Lua: SET KEYS[i] to the account record f, t, u, c, g with its TTL (see `ttlOf`). */
+const setAccountLua = `local v = struct.pack('<Bddddd', 97, f, t, u, c, g)
+if u == -1 or keep == 0 then redis.call('SET', KEYS[i], v)
+else
+  local last = t
+  if u > t then last = u end
+  redis.call('SET', KEYS[i], v, 'PX', string.format('%d', last + keep - now + ${ttlSlackMs}))
+end`;
 
 /** The policy part of {@link ReserveArgs}: what a variant compiles in. */
 type ReservePolicy = Omit<ReserveArgs, 'now'>;
@@ -124,9 +163,9 @@ end`;
   return `${head}
 local raw = redis.call('GET', KEYS[1])
 ${policy && !sources ? fastPath(policy) : ''}
-local f, t, u, c = 0, 0, 0, 0
+local f, t, u, c, g = 0, 0, 0, 0, 0
 if raw then
-  f, t, u, c = struct.unpack('<dddd', raw, 2)
+  ${unpackAccount('raw')}
   if u == -1 or u > now then return raw end
 end
 ${
@@ -155,17 +194,17 @@ end`
 if raw then
   local last = t
   if u > t then last = u end
-  if keep > 0 and now - last >= keep then f = 0; c = 0; u = 0
-  elseif u > 0 then f = 0; u = 0
-  elseif win > 0 and now - t >= win then f = 0 end
+  if keep > 0 and now - last >= keep then f = 0; g = 0; c = 0; u = 0
+  elseif u > 0 then f = 0; g = 0; u = 0
+  elseif win > 0 and now - t >= win then f = 0; g = 0 end
 end
 
 f = f + 1
 local lockedNow = 0
 if f < maxF then
   -- not locking: u is 0 (a lock in force answered above, a lapsed one was cleared), so the TTL is keep + slack
-  if keep > 0 then redis.call('SET', KEYS[1], struct.pack('<Bdddd', 97, f, now, u, c), 'PX', ${keepTtl})
-  else redis.call('SET', KEYS[1], struct.pack('<Bdddd', 97, f, now, u, c)) end
+  if keep > 0 then redis.call('SET', KEYS[1], struct.pack('<Bddddd', 97, f, now, u, c, g), 'PX', ${keepTtl})
+  else redis.call('SET', KEYS[1], struct.pack('<Bddddd', 97, f, now, u, c, g)) end
 else
   c = c + 1
   lockedNow = 1
@@ -181,7 +220,7 @@ else
     end
     u = now + math.floor(d)
   end
-  local value = struct.pack('<Bdddd', 97, f, now, u, c)
+  local value = struct.pack('<Bddddd', 97, f, now, u, c, g)
   if u == -1 or keep == 0 then redis.call('SET', KEYS[1], value)
   else redis.call('SET', KEYS[1], value, 'PX', string.format('%d', u + keep - now + ${ttlSlackMs})) end
 end
@@ -195,10 +234,10 @@ ${
 end`
     : ''
 }
-if lockedNow == 0 and u == 0 and f < ${packBase} and c < ${2 ** 53 / packBase} then return c * ${packBase} + f end
+if lockedNow == 0 and u == 0 and ${packable('f', 'c')} then return ${packed('f', 'c', 'g')} end
 local remaining = maxF - f
 if remaining < 0 then remaining = 0 end
-return {0, f, remaining, lockedNow, c, u}
+return {0, f, remaining, lockedNow, c, u, g}
 `;
 }
 
@@ -211,18 +250,20 @@ return {0, f, remaining, lockedNow, c, u}
 function fastPath(policy: ReservePolicy): string {
   if (policy.maxFailures > packBase) return ''; // its answer would not fit the packed integer
   const keep = keepMs(policy);
-  const set = (f: string, c: string) =>
-    `redis.call('SET', KEYS[1], struct.pack('<Bdddd', 97, ${f}, now, 0, ${c})${keep > 0 ? `, 'PX', '${String(keep + ttlSlackMs)}'` : ''})`;
+  const set = (f: string, c: string, g: string) =>
+    `redis.call('SET', KEYS[1], struct.pack('<Bddddd', 97, ${f}, now, 0, ${c}, ${g})${keep > 0 ? `, 'PX', '${String(keep + ttlSlackMs)}'` : ''})`;
   const inWindow = policy.failureWindowMs > 0 ? ` and now - t0 < ${String(policy.failureWindowMs)}` : '';
   return `if raw then
-  local f0, t0, u0, c0 = struct.unpack('<dddd', raw, 2)
-  if u0 == 0 and f0 + 1 < ${String(policy.maxFailures)}${inWindow} and c0 < ${2 ** 53 / packBase} then
-    ${set('f0 + 1', 'c0')}
-    return c0 * ${packBase} + f0 + 1
+  if #raw == 41 then
+    local f0, t0, u0, c0, g0 = struct.unpack('<ddddd', raw, 2)
+    if u0 == 0 and f0 + 1 < ${String(policy.maxFailures)}${inWindow} and ${packable('f0 + 1', 'c0')} then
+      ${set('f0 + 1', 'c0', 'g0')}
+      return ${packed('f0 + 1', 'c0', 'g0')}
+    end
   end
 elseif 1 < ${String(policy.maxFailures)} then
-  ${set('1', '0')}
-  return 1
+  ${set('1', '0', '0')}
+  return ${packed('1', '0', '0')}
 end`;
 }
 
@@ -308,20 +349,22 @@ const reserve: RedisTransitionScript<ReserveArgs, ReserveResult> = {
   },
   decode(reply, a) {
     if (typeof reply === 'number') {
-      // Counted, not locked: lockCount * 2^32 + failures (see the script).
-      const lockCount = Math.floor(reply / packBase);
-      const failures = reply - lockCount * packBase;
-      return { status: 'ok', failures, remaining: Math.max(0, a.maxFailures - failures), lockedNow: false, lockCount, lockedUntil: 0 };
+      // Counted, not locked: (settled * 2^11 + lockCount) * 2^11 + failures (see the script).
+      const failures = reply % packBase;
+      const rest = (reply - failures) / packBase;
+      const lockCount = rest % packBase;
+      const settled = (rest - lockCount) / packBase;
+      return { status: 'ok', failures, remaining: Math.max(0, a.maxFailures - failures), settled, lockedNow: false, lockCount, lockedUntil: 0 };
     }
     if (Buffer.isBuffer(reply)) {
       // Locked: the account record as stored.
-      if (reply.length !== 33 || reply[0] !== 0x61) throw new KanmonError('ERR_STORE_UNAVAILABLE', 'redis store: unexpected script reply');
+      if ((reply.length !== 41 && reply.length !== 33) || reply[0] !== 0x61) throw new KanmonError('ERR_STORE_UNAVAILABLE', 'redis store: unexpected script reply');
       const u = reply.readDoubleLE(17);
       return { status: 'locked', retryAfterMs: u === -1 ? null : u - a.now, lockedUntil: u, lockCount: reply.readDoubleLE(25) };
     }
     const r = ints(reply, 3);
     if (r[0] === 0) {
-      return { status: 'ok', failures: r[1] ?? 0, remaining: r[2] ?? 0, lockedNow: r[3] === 1, lockCount: r[4] ?? 0, lockedUntil: r[5] ?? 0 };
+      return { status: 'ok', failures: r[1] ?? 0, remaining: r[2] ?? 0, settled: r[6] ?? 0, lockedNow: r[3] === 1, lockCount: r[4] ?? 0, lockedUntil: r[5] ?? 0 };
     }
     return { status: 'throttled', retryAfterMs: r[1] === -1 ? null : (r[1] ?? 0), source: r[2] ?? 0 };
   },
@@ -336,10 +379,111 @@ const reset: RedisTransitionScript<ResetArgs, ResetResult> = {
   },
 };
 
+/**
+ * The twin of `succeedTransition`. ARGV: now, maxFailures, failureWindowMs,
+ * multiplier, maxLockDurationMs, then three per key: kind (0 account, 1
+ * clear, 2 refund) and its two numbers (account: settled or -1, at; refund:
+ * at, windowMs).
+ */
+const succeedLua = `
+${settleHead}
+local lifted = {}
+for i = 1, #KEYS do
+  local kind, x, y = tonumber(ARGV[3 + 3 * i]), tonumber(ARGV[4 + 3 * i]), tonumber(ARGV[5 + 3 * i])
+  lifted[i] = 0
+  if kind == 1 then
+    redis.call('DEL', KEYS[i])
+  else
+    local raw = redis.call('GET', KEYS[i])
+    if raw and kind == 2 then
+      local n, s = struct.unpack('<dd', raw, 2)
+      if n > 0 and s <= x and (y == 0 or now - s < y) then
+        local v = struct.pack('<Bdd', 115, n - 1, s)
+        if y > 0 then redis.call('SET', KEYS[i], v, 'PX', string.format('%d', s + y - now + ${ttlSlackMs}))
+        else redis.call('SET', KEYS[i], v) end
+      end
+    elseif raw and not (x ~= -1 and win > 0 and now - y >= win) then
+      local f, t, u, c, g = 0, 0, 0, 0, 0
+      ${unpackAccount('raw')}
+      ${lapseLua}
+      local locked = u == -1 or u > now
+      local forgiven = f
+      if x ~= -1 then
+        forgiven = x
+        if g < forgiven then forgiven = g end
+        forgiven = forgiven + 1
+      end
+      local nf = f - forgiven
+      if nf <= 0 then
+        redis.call('DEL', KEYS[i])
+        if locked then lifted[i] = 1 end
+      else
+        g = g - (forgiven - 1)
+        if g < 0 then g = 0 end
+        if g > nf then g = nf end
+        f = nf
+        if locked and f < maxF then
+          u = 0
+          c = c - 1
+          if c < 0 then c = 0 end
+          lifted[i] = 1
+        end
+        ${setAccountLua}
+      end
+    end
+  end
+end
+return lifted
+`;
+
+const succeed: RedisTransitionScript<SucceedArgs, SucceedResult> = {
+  lua: succeedLua,
+  encode(a) {
+    const argv: (string | number)[] = [a.now, a.maxFailures, a.failureWindowMs, a.multiplier, a.maxLockDurationMs];
+    for (const op of a.ops) {
+      if (op.kind === 'account') argv.push(0, op.settled ?? -1, op.at);
+      else if (op.kind === 'clear') argv.push(1, 0, 0);
+      else argv.push(2, op.at, op.windowMs);
+    }
+    return argv;
+  },
+  decode(reply, a) {
+    const r = ints(reply, a.ops.length);
+    return { lifted: r.map((v) => v === 1) };
+  },
+};
+
+/** The twin of `failTransition`. ARGV: now, maxFailures, failureWindowMs, multiplier, maxLockDurationMs, then `at` per key. */
+const failLua = `
+${settleHead}
+for i = 1, #KEYS do
+  local at = tonumber(ARGV[5 + i])
+  local raw = redis.call('GET', KEYS[i])
+  if raw and not (win > 0 and now - at >= win) then
+    local f, t, u, c, g = 0, 0, 0, 0, 0
+    ${unpackAccount('raw')}
+    ${lapseLua}
+    if g < f then
+      g = g + 1
+      ${setAccountLua}
+    end
+  end
+end
+return 0
+`;
+
+const fail: RedisTransitionScript<FailArgs, null> = {
+  lua: failLua,
+  encode: (a) => [a.now, a.maxFailures, a.failureWindowMs, a.multiplier, a.maxLockDurationMs, ...a.at],
+  decode: () => null,
+};
+
 /** The built-in transitions' scripts, by transition name. */
 export const builtinScripts: Readonly<Record<string, RedisTransitionScript<never>>> = {
   'lockout.reserve': reserve,
   'lockout.reset': reset,
+  'lockout.succeed': succeed,
+  'lockout.fail': fail,
 };
 
 /** Advance a number if strictly greater (KEYS[1]; ARGV: value, ttl ms or ''). */

@@ -37,12 +37,15 @@ export interface RedisStoreOptions {
 }
 
 /** The fields of each record tag, in the order the scripts pack them (see scripts.ts). */
-const recordFields: Readonly<Record<string, readonly string[]>> = { a: ['f', 't', 'u', 'c'], s: ['n', 's'] };
+const recordFields: Readonly<Record<string, readonly string[]>> = { a: ['f', 't', 'u', 'c', 'g'], s: ['n', 's'] };
+/** An account record written before `g` existed: f, t, u, c. */
+const olderAccountFields: readonly string[] = ['f', 't', 'u', 'c'];
 
 /** A record as the scripts store it: a tag byte, then little-endian doubles. */
 function parseRecord(raw: Buffer | null): StoreRecord | null {
   if (raw === null || raw.length === 0) return null;
-  const fields = recordFields[String.fromCharCode(raw[0] ?? 0)];
+  const tag = String.fromCharCode(raw[0] ?? 0);
+  const fields = tag === 'a' && raw.length === 1 + 8 * olderAccountFields.length ? olderAccountFields : recordFields[tag];
   if (!fields || raw.length !== 1 + 8 * fields.length) {
     throw new KanmonError('ERR_STORE_UNAVAILABLE', 'redis store: a record has an unknown format');
   }

@@ -210,6 +210,18 @@ export function lockoutBehaviour(name: string, getStore: () => KanmonStore): voi
         await expect(lockout.reserve({ account: 'user9', ip: '::ffff:192.0.2.1' })).resolves.toMatchObject({ ok: true });
       });
 
+      it('a NAT office: a success handed its reservation gives back its per-IP count; failures still count', async () => {
+        const { lockout, fail } = setup(getStore, { ...base, maxFailures: 100, perSource: { maxFailuresPerIp: 3, windowMs: 60_000 } });
+        for (let i = 0; i < 50; i++) {
+          const key = { account: `staff${i}`, ip: '203.0.113.80' };
+          const reservation = await lockout.reserve(key);
+          expect(reservation).toMatchObject({ ok: true });
+          await expect(lockout.succeed(key, reservation)).resolves.toEqual({ ok: true, wasLocked: false });
+        }
+        const answers = await fail({ account: 'staff0', ip: '203.0.113.80' }, 4);
+        expect(answers.map((a) => a.ok || a.reason)).toEqual([true, true, true, 'throttled']);
+      });
+
       it('a success clears the (account, IP) throttle, not the IP-wide one', async () => {
         const { lockout, fail } = setup(getStore, { ...base, maxFailures: 100, perSource: { maxFailuresPerAccountAndIp: 2, maxFailuresPerIp: 3, windowMs: 60_000 } });
         const from = { account: 'alice', ip: '203.0.113.5' };

@@ -87,7 +87,7 @@ describe('lockout transitions (pure)', () => {
 
   it('applyInPlace declines, touching nothing, what only apply handles: sources, a fractional clock, a foreign record', () => {
     const args: ReserveArgs = { now: 1_800_000_000_000, maxFailures: 5, failureWindowMs: 1000, lockDurationMs: 1000, multiplier: 1, maxLockDurationMs: 1000, permanent: false, sources: [] };
-    const record = { f: 1, t: 1_800_000_000_000 - 10, u: 0, c: 0 };
+    const record = { f: 1, t: 1_800_000_000_000 - 10, u: 0, c: 0, g: 0 };
     const cases: [Record<string, number> | null, ReserveArgs][] = [
       [record, { ...args, sources: [{ limit: 3, windowMs: 1000 }] }],
       [record, { ...args, now: args.now + 0.5 }],

@@ -8,7 +8,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { type KanmonStore, type ReserveArgs, type StoreRecord, type Transition, reserveTransition, resetTransition, storeKey } from '../../src/index.js';
+import {
+  type KanmonStore,
+  type ReserveArgs,
+  type StoreRecord,
+  type SucceedArgs,
+  type Transition,
+  failTransition,
+  reserveTransition,
+  resetTransition,
+  storeKey,
+  succeedTransition,
+} from '../../src/index.js';
 import { KanmonError } from '../../src/errors.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -176,7 +187,7 @@ export function storeContract(name: string, getStore: () => KanmonStore, options
         expect(results.filter((r) => r.status === 'locked')).toHaveLength(195);
         expect(results.filter((r) => r.status === 'ok' && r.lockedNow)).toHaveLength(1);
         const record = await store.read(key);
-        expect(record).toEqual({ f: 5, t: T0, u: T0 + 60_000, c: 1 });
+        expect(record).toEqual({ f: 5, t: T0, u: T0 + 60_000, c: 1, g: 0 });
       });
 
       it('multi-key: 100 concurrent reservations through a shared source of limit 7 → exactly 7 counted everywhere', async () => {
@@ -244,7 +255,67 @@ export function storeContract(name: string, getStore: () => KanmonStore, options
         const key = storeKey(tenant(), 'lockout', 'pw', 'erin');
         const now = 8_640_000_000_000 - 1; // near the end of JavaScript time: 16 digits
         await store.update(reserveTransition, [key], lockArgs({ now }));
-        await expect(store.read(key)).resolves.toEqual({ f: 1, t: now, u: 0, c: 0 } satisfies StoreRecord);
+        await expect(store.read(key)).resolves.toEqual({ f: 1, t: now, u: 0, c: 0, g: 0 } satisfies StoreRecord);
+      });
+
+      // SEC-24 with a success in a burst: a success forgives itself and the failures that were over
+      // before it was reserved, never an attempt still in flight, so a burst is checked at most maxFailures times.
+      it('succeed/fail: a success forgives itself and the failures over before it; attempts in flight stay counted', async () => {
+        const store = getStore();
+        const t = tenant();
+        const key = storeKey(t, 'lockout', 'pw', 'frank');
+        const ip = storeKey(t, 'lockout', 'ip', '192.0.2.1');
+        const pair = storeKey(t, 'lockout', 'pw-ip', 'frank', '192.0.2.1');
+        const args = lockArgs({ sources: [{ limit: 3, windowMs: 60_000 }, { limit: 100, windowMs: 60_000 }] });
+        const policy = { maxFailures: 5, failureWindowMs: 60_000, multiplier: 1, maxLockDurationMs: 60_000 };
+        const reserve = (now: number) => store.update(reserveTransition, [key, pair, ip], { ...args, now });
+        await expect(reserve(T0)).resolves.toMatchObject({ status: 'ok', failures: 1, settled: 0 });
+        await expect(store.update(failTransition, [key], { ...policy, now: T0 + 1, at: [T0] })).resolves.toBeNull();
+        await expect(reserve(T0 + 1)).resolves.toMatchObject({ status: 'ok', failures: 2, settled: 1 }); // the right one
+        await expect(reserve(T0 + 2)).resolves.toMatchObject({ status: 'ok', failures: 3, settled: 1 }); // still in flight
+        await expect(reserve(T0 + 3)).resolves.toMatchObject({ status: 'throttled' });
+        const ops: SucceedArgs['ops'] = [{ kind: 'account', settled: 1, at: T0 + 1 }, { kind: 'clear' }, { kind: 'refund', at: T0 + 1, windowMs: 60_000 }];
+        await expect(store.update(succeedTransition, [key, pair, ip], { ...policy, now: T0 + 10, ops })).resolves.toEqual({ lifted: [false, false, false] });
+        await expect(store.read(key)).resolves.toEqual({ f: 1, t: T0 + 2, u: 0, c: 0, g: 0 });
+        await expect(store.read(pair)).resolves.toBeNull();
+        await expect(store.read(ip)).resolves.toEqual({ n: 2, s: T0 });
+      });
+
+      it('succeed: the right answer that reached the lock lifts it, but the wrong ones racing it stay counted', async () => {
+        const store = getStore();
+        const key = storeKey(tenant(), 'lockout', 'pw', 'hana');
+        const args = lockArgs({ maxFailures: 3 });
+        const policy = { maxFailures: 3, failureWindowMs: 60_000, multiplier: 1, maxLockDurationMs: 60_000 };
+        await store.update(reserveTransition, [key], args); // wrong, in flight
+        await store.update(reserveTransition, [key], args); // wrong, in flight
+        await expect(store.update(reserveTransition, [key], args)).resolves.toMatchObject({ status: 'ok', lockedNow: true, settled: 0 }); // right
+        await store.update(failTransition, [key], { ...policy, now: T0 + 5, at: [T0] });
+        await store.update(failTransition, [key], { ...policy, now: T0 + 5, at: [T0] });
+        await expect(store.update(succeedTransition, [key], { ...policy, now: T0 + 6, ops: [{ kind: 'account', settled: 0, at: T0 }] })).resolves.toEqual({ lifted: [true] });
+        await expect(store.read(key)).resolves.toEqual({ f: 2, t: T0, u: 0, c: 0, g: 2 });
+        // one more guess, and the two that raced the right answer make three: locked again
+        await expect(store.update(reserveTransition, [key], { ...args, now: T0 + 7 })).resolves.toMatchObject({ status: 'ok', failures: 3, lockedNow: true });
+        // a failure report of an attempt whose count has lapsed changes nothing
+        await store.update(failTransition, [key], { ...policy, now: T0 + 60_000, at: [T0] });
+        await expect(store.read(key)).resolves.toMatchObject({ f: 3, g: 2 });
+      });
+
+      it('succeed: no reservation forgives everything; a refund never reaches a window that started after the reservation', async () => {
+        const store = getStore();
+        const t = tenant();
+        const key = storeKey(t, 'lockout', 'pw', 'gina');
+        const ip = storeKey(t, 'lockout', 'ip', '192.0.2.2');
+        const args = lockArgs({ maxFailures: 2, sources: [{ limit: 10, windowMs: 1000 }] });
+        await store.update(reserveTransition, [key, ip], args);
+        await store.update(reserveTransition, [key, ip], { ...args, now: T0 + 1500 }); // a new IP window, and the lock
+        const policy = { maxFailures: 2, failureWindowMs: 60_000, multiplier: 1, maxLockDurationMs: 60_000 };
+        const ops: SucceedArgs['ops'] = [{ kind: 'account', settled: null, at: T0 }, { kind: 'refund', at: T0, windowMs: 1000 }];
+        await expect(store.update(succeedTransition, [key, ip], { ...policy, now: T0 + 1600, ops })).resolves.toEqual({ lifted: [true, false] });
+        await expect(store.read(key)).resolves.toBeNull();
+        await expect(store.read(ip)).resolves.toEqual({ n: 1, s: T0 + 1500 });
+        const none = storeKey(t, 'lockout', 'pw', 'nobody');
+        await expect(store.update(succeedTransition, [none], { ...policy, now: T0, ops: [{ kind: 'account', settled: 0, at: T0 }] })).resolves.toEqual({ lifted: [false] });
+        await expect(store.read(none)).resolves.toBeNull();
       });
     });
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type KanmonStore, type ReserveArgs, type StoreRecord, reserveTransition, resetTransition, storeKey } from '../../src/index.js';
+import { type KanmonStore, type ReserveArgs, type StoreRecord, type SucceedArgs, type SucceedOp, failTransition, reserveTransition, resetTransition, storeKey, succeedTransition } from '../../src/index.js';
 import { redisStore } from '../../src/redis/index.js';
 import { maxReserveVariants } from '../../src/redis/scripts.js';
 import { KanmonError } from '../../src/errors.js';
@@ -54,7 +54,7 @@ describe.skipIf(!requireService('redis'))('redisStore (real redis-server)', () =
   // same result, same records, same TTLs (a TTL too short would forget a lock). Random policies and
   // attempt sequences; more distinct policies than the store keeps script variants for, so both the
   // per-policy variants and the generic script run.
-  it('property: the reserve and reset scripts give the TypeScript transitions\' results, records and TTLs', async () => {
+  it('property: the reserve, succeed and reset scripts give the TypeScript transitions\' results, records and TTLs', async () => {
     const policyArb = fc.record({
       maxFailures: fc.integer({ min: 1, max: 5 }),
       failureWindowMs: fc.constantFrom(0, 1000, 4000),
@@ -64,20 +64,49 @@ describe.skipIf(!requireService('redis'))('redisStore (real redis-server)', () =
       permanent: fc.boolean(),
       sources: fc.array(fc.record({ limit: fc.integer({ min: 1, max: 6 }), windowMs: fc.constantFrom(0, 1500) }), { maxLength: 2 }),
     });
-    const stepArb = fc.record({ dt: fc.constantFrom(0, 1, 699, 700, 1000, 1500, 4000, 20_000), op: fc.constantFrom('reserve', 'reserve', 'reserve', 'reset', 'reset-all') });
+    const stepArb = fc.record({
+      dt: fc.constantFrom(0, 1, 699, 700, 1000, 1500, 4000, 20_000),
+      op: fc.constantFrom('reserve', 'reserve', 'reserve', 'reset', 'reset-all', 'succeed', 'fail'),
+      // succeed: which earlier reservation turned out right (from the end; beyond the list = none), and what each source key gets
+      back: fc.integer({ min: 0, max: 4 }),
+      sourceOps: fc.array(fc.constantFrom('clear', 'refund'), { minLength: 2, maxLength: 2 }),
+    });
     let run = 0;
     await fc.assert(
       fc.asyncProperty(policyArb, fc.array(stepArb, { minLength: 1, maxLength: 24 }), async (policy, steps) => {
         const t = `prop-${++run}`;
         const keys = [storeKey(t, 'lockout', 'pw', 'alice'), ...policy.sources.map((_, i) => storeKey(t, 'lockout', 'src', String(i)))];
         const model = new Map<string, StoreRecord>();
+        const granted: { settled: number; at: number }[] = [];
         let now = 1_800_000_000_000;
         for (const step of steps) {
           now += step.dt;
           const used = step.op === 'reset' ? keys.slice(0, 1) : keys;
           const records = used.map((k) => model.get(k) ?? null);
-          const expected = step.op === 'reserve' ? reserveTransition.apply(records, { now, ...policy } satisfies ReserveArgs) : resetTransition.apply(records, { now });
-          const actual = step.op === 'reserve' ? await store.update(reserveTransition, used, { now, ...policy }) : await store.update(resetTransition, used, { now });
+          let expected;
+          let actual;
+          if (step.op === 'reserve') {
+            expected = reserveTransition.apply(records, { now, ...policy } satisfies ReserveArgs);
+            actual = await store.update(reserveTransition, used, { now, ...policy });
+            if (actual.status === 'ok') granted.push({ settled: actual.settled, at: now });
+          } else if (step.op === 'fail') {
+            const at = granted.at(-1 - step.back)?.at ?? now;
+            const args = { now, maxFailures: policy.maxFailures, failureWindowMs: policy.failureWindowMs, multiplier: policy.multiplier, maxLockDurationMs: policy.maxLockDurationMs, at: [at] };
+            expected = failTransition.apply(records.slice(0, 1), args);
+            actual = await store.update(failTransition, used.slice(0, 1), args);
+          } else if (step.op === 'succeed') {
+            const ticket = granted.at(-1 - step.back);
+            const ops: SucceedOp[] = [{ kind: 'account', settled: ticket?.settled ?? null, at: ticket?.at ?? now }];
+            policy.sources.forEach((src, i) => {
+              ops.push(step.sourceOps[i] === 'clear' ? { kind: 'clear' } : { kind: 'refund', at: ticket?.at ?? now, windowMs: src.windowMs });
+            });
+            const args: SucceedArgs = { now, maxFailures: policy.maxFailures, failureWindowMs: policy.failureWindowMs, multiplier: policy.multiplier, maxLockDurationMs: policy.maxLockDurationMs, ops };
+            expected = succeedTransition.apply(records, args);
+            actual = await store.update(succeedTransition, used, args);
+          } else {
+            expected = resetTransition.apply(records, { now });
+            actual = await store.update(resetTransition, used, { now });
+          }
           expect(actual).toEqual(expected.result);
           for (const [i, w] of expected.writes.entries()) {
             const key = used[i] as string;
@@ -100,6 +129,18 @@ describe.skipIf(!requireService('redis'))('redisStore (real redis-server)', () =
     // More distinct policies than variants were drawn: the generic script took the rest.
     const { reserveVariantCount } = await import('../../src/redis/scripts.js');
     expect(reserveVariantCount()).toBe(maxReserveVariants);
+  });
+
+  it('an account record written before g existed (33 bytes: f, t, u, c) is read and counted on, as g = 0', async () => {
+    const key = storeKey('old-1', 'lockout', 'pw', 'alice');
+    const old = Buffer.alloc(33);
+    old[0] = 0x61;
+    [2, 1_800_000_000_000, 0, 1].forEach((v, i) => old.writeDoubleLE(v, 1 + 8 * i));
+    await client.set(`kanmon:${key}`, old);
+    await expect(store.read(key)).resolves.toEqual({ f: 2, t: 1_800_000_000_000, u: 0, c: 1 });
+    const args = { now: 1_800_000_000_010, maxFailures: 5, failureWindowMs: 60_000, lockDurationMs: 1000, multiplier: 1, maxLockDurationMs: 1000, permanent: false, sources: [] };
+    await expect(store.update(reserveTransition, [key], args)).resolves.toMatchObject({ status: 'ok', failures: 3, settled: 0, lockCount: 1 });
+    await expect(store.read(key)).resolves.toEqual({ f: 3, t: 1_800_000_000_010, u: 0, c: 1, g: 0 });
   });
 
   it('a store failure is ERR_STORE_UNAVAILABLE with the driver error as cause', async () => {
