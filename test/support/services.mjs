@@ -158,6 +158,25 @@ async function waitForPort(port, child, label, timeoutMs = 30_000) {
   throw new Error(`${label} did not listen on ${port} within ${timeoutMs} ms`);
 }
 
+/** One inline command to the Redis server on `port`; its first reply line. */
+function redisCommand(port, command) {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(`${command}\r\n`));
+    let buffer = '';
+    socket.setTimeout(5_000, () => socket.destroy(new Error('no reply within 5 s')));
+    socket.on('data', (d) => {
+      buffer += d.toString();
+      const end = buffer.indexOf('\r\n');
+      if (end >= 0) {
+        socket.destroy();
+        resolve(buffer.slice(0, end));
+      }
+    });
+    socket.once('error', reject);
+    socket.once('close', () => reject(new Error('connection closed without a reply')));
+  });
+}
+
 function stopChild(child, signal = 'SIGTERM') {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -185,6 +204,17 @@ export async function startRedis(options = {}) {
   const start = async () => {
     child = spawn(bin, args, { stdio: 'ignore', env: realTimeEnv() });
     await waitForPort(port, child, 'redis-server');
+    // Listening is not ready: after a restart with AOF it answers -LOADING until the data is in memory.
+    const deadline = performance.now() + 30_000;
+    for (;;) {
+      const reply = await redisCommand(port, 'PING').catch((err) => `error: ${err.message}`);
+      if (reply === '+PONG') break;
+      if (performance.now() > deadline) {
+        await stopChild(child, 'SIGKILL'); // never leave a server behind
+        throw new Error(`redis-server on ${port} not ready within 30 s: ${reply}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
   };
   await start();
   return {
