@@ -23,7 +23,7 @@ import type { PolicyOverrides } from '../../src/index.js';
 import type { HttpAdapterOptions } from '../../src/http/create-http-core.js';
 import type { Kanmon } from '../../src/login/types.js';
 import { type TestCertificates, generateCertificates } from '../access/support/certificates.js';
-import { type Answer, type RequestOptions, PASSWORD, TENANT, type TestKanmon, cookiePair, cookieValue, manualClock, request, testKanmon } from './kit.js';
+import { type Answer, BUSINESS_DAY_17_JST, type RequestOptions, PASSWORD, SUNDAY_10_JST, TENANT, type TestKanmon, cookiePair, cookieValue, manualClock, request, testKanmon } from './kit.js';
 
 export interface ServerTls {
   readonly key: string;
@@ -401,12 +401,12 @@ export function adapterBehaviour(adapter: AdapterUnderTest): void {
         expect(error(revoked).code).toBe('access_denied');
       });
 
-      it('SEC-27: business hours: with outOfHours "deny", a Sunday request is refused and a Tuesday-morning one admitted', async () => {
+      it('SEC-27: business hours: with outOfHours "deny", a Sunday request is refused and a business-day-morning one admitted', async () => {
         const clock = manualClock();
         const hours = await testKanmon({ access: { businessHours: { outOfHours: 'deny' }, routes: { open: { allow: 'any' } } } }, clock);
         const hoursServer = await start(hours.kanmon, true);
         expect((await request(hoursServer.port, '/open', { tls: { ca: certs.serverCert } })).status).toBe(200);
-        clock.set(Date.UTC(2026, 10, 29, 1, 0, 0)); // Sunday 10:00 JST
+        clock.set(SUNDAY_10_JST);
         const sunday = await request(hoursServer.port, '/open', { tls: { ca: certs.serverCert } });
         expect(sunday.status).toBe(403);
         expect(error(sunday).code).toBe('access_denied');
@@ -417,7 +417,7 @@ export function adapterBehaviour(adapter: AdapterUnderTest): void {
         const hours = await testKanmon({ access: { businessHours: { outOfHours: 'require_mfa' }, routes: { open: { allow: 'any' } } } }, clock);
         const hoursServer = await start(hours.kanmon, true);
         const tls = { ca: certs.serverCert };
-        clock.set(Date.UTC(2026, 10, 24, 8, 0, 0)); // Tuesday 17:00 JST, closing at 17:15
+        clock.set(BUSINESS_DAY_17_JST); // 17:00 JST, closing at 17:15
         const loggedIn = await request(hoursServer.port, '/auth/login', { method: 'POST', body: { username: 'yamada', password: PASSWORD }, tls });
         expect(loggedIn.status).toBe(200);
         const cookie = cookiePair(loggedIn.cookies[0] ?? '');

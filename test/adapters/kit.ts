@@ -12,9 +12,21 @@ import type { PolicyOverrides } from '../../src/index.js';
 import { createKanmon } from '../../src/login/create-kanmon.js';
 import { memoryAccounts } from '../../src/login/memory-accounts.js';
 import type { AccountRecord, Kanmon } from '../../src/login/types.js';
+import { jstTimeOfDay, nextBusinessDayAt, nextWeekdayAt } from '../support/clock.js';
 
-/** Tuesday 2026-11-24 10:00 JST: inside the funabashi business hours. */
-export const TUESDAY_10_JST = Date.UTC(2026, 10, 24, 1, 0, 0);
+/**
+ * 10:00 JST on the next business day after the real now (weekends, Japanese
+ * holidays and 年末年始 skipped): inside the funabashi business hours, and
+ * inside the validity of certificates openssl makes now (issue 14: a fixed
+ * date here stopped the suite once the real date passed it).
+ */
+export const BUSINESS_DAY_10_JST = nextBusinessDayAt('10:00');
+/** 17:00 JST the same business day: 15 minutes before the funabashi close. */
+export const BUSINESS_DAY_17_JST = jstTimeOfDay(BUSINESS_DAY_10_JST, '17:00');
+/** 10:00 JST on the Sunday after {@link BUSINESS_DAY_10_JST}: outside business hours. */
+export const SUNDAY_10_JST = nextWeekdayAt(BUSINESS_DAY_10_JST, 0, '10:00');
+/** @deprecated The start is no longer a fixed Tuesday; use {@link BUSINESS_DAY_10_JST}. Kept so branches written against the old name still compile. */
+export const TUESDAY_10_JST = BUSINESS_DAY_10_JST;
 
 export interface Clock {
   readonly now: () => number;
@@ -22,7 +34,7 @@ export interface Clock {
   readonly set: (ms: number) => void;
 }
 
-export function manualClock(start = TUESDAY_10_JST): Clock {
+export function manualClock(start = BUSINESS_DAY_10_JST): Clock {
   let t = start;
   return {
     now: () => t,
@@ -54,7 +66,7 @@ export function testPolicy(overrides: PolicyOverrides = {}) {
 }
 
 function account(id: string, username: string, passwordHash: string, patch: Partial<AccountRecord> = {}, tenant = TENANT): AccountRecord {
-  return newAccount({ id, tenant, username, passwordHash, passwordChangedAt: TUESDAY_10_JST - 86_400_000, roles: ['staff'], ...patch });
+  return newAccount({ id, tenant, username, passwordHash, passwordChangedAt: BUSINESS_DAY_10_JST - 86_400_000, roles: ['staff'], ...patch });
 }
 
 /**

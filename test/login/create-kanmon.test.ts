@@ -25,7 +25,7 @@ import { redisStore } from '../../src/redis/index.js';
 import { type RedisServer, requireService, startRedis } from '../support/services.js';
 import { totpAt } from '../mfa/support.js';
 import { type TestCertificates, generateCertificates } from '../access/support/certificates.js';
-import { GOOD_PASSWORD, INTERNAL_IP, OTHER_GOOD_PASSWORD, OUTSIDE_IP, type World, base32Decode, makeWorld } from './support.js';
+import { GOOD_PASSWORD, INTERNAL_IP, OTHER_GOOD_PASSWORD, OUTSIDE_IP, SATURDAY_10_JST, type World, base32Decode, makeWorld } from './support.js';
 import type { PolicyOverrides } from '../../src/index.js';
 
 const internal = { clientIp: INTERNAL_IP, tls: true } as const;
@@ -190,7 +190,7 @@ function flowSuite(storeName: string, makeStore: () => (now: () => number) => Ka
             trustedProxies: ['10.9.9.9'],
             requireClientCert: true,
             defaultRule: { allow: 'allow_listed_terminals' },
-            clientCert: { header: 'x-ssl-client-cert', fingerprintsSha256: [certificateFingerprintSha256(certs().clientCert)], requireValidity: false },
+            clientCert: { header: 'x-ssl-client-cert', fingerprintsSha256: [certificateFingerprintSha256(certs().clientCert)] },
           },
         });
         await w.addUser('ban');
@@ -215,7 +215,7 @@ function flowSuite(storeName: string, makeStore: () => (now: () => number) => Ka
       });
 
       it('SEC-27 business hours: deny refuses, flag warns and audits, require_mfa asks for the second factor', async () => {
-        const saturday = Date.UTC(2026, 3, 11, 1, 0, 0); // Saturday 10:00 JST
+        const saturday = SATURDAY_10_JST;
         const deny = world({ access: { businessHours: { outOfHours: 'deny' } } });
         await deny.addUser('cho');
         deny.clock.set(saturday);

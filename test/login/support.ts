@@ -16,9 +16,19 @@ import {
   memoryAuditSink,
   newAccount,
 } from '../../src/index.js';
+import { nextBusinessDayAt, nextWeekdayAt } from '../support/clock.js';
 
-/** Tuesday 7 April 2026, 10:00 in Tokyo (01:00 UTC): inside business hours, not a holiday. */
-export const TUESDAY_10_JST = Date.UTC(2026, 3, 7, 1, 0, 0);
+/**
+ * 10:00 in Tokyo on the next business day after the real now (weekends,
+ * Japanese holidays and 年末年始 skipped): inside business hours, and inside the
+ * validity of certificates openssl makes now (issue 14: a fixed date here made
+ * the client-certificate test switch the validity check off).
+ */
+export const BUSINESS_DAY_10_JST = nextBusinessDayAt('10:00');
+/** 10:00 in Tokyo on the Saturday after {@link BUSINESS_DAY_10_JST}: outside business hours. */
+export const SATURDAY_10_JST = nextWeekdayAt(BUSINESS_DAY_10_JST, 6, '10:00');
+/** @deprecated No longer a fixed Tuesday; use {@link BUSINESS_DAY_10_JST}. Kept so branches written against the old name still compile. */
+export const TUESDAY_10_JST = BUSINESS_DAY_10_JST;
 export const INTERNAL_IP = '10.1.2.3';
 export const OUTSIDE_IP = '198.51.100.7';
 export const GOOD_PASSWORD = 'Kq7#vRt2!mZp';
@@ -91,7 +101,7 @@ export interface World {
 }
 
 export function makeWorld(store: (now: () => number) => KanmonStore, overrides: PolicyOverrides = {}): World {
-  let t = TUESDAY_10_JST;
+  let t = BUSINESS_DAY_10_JST;
   const clock = { now: () => t, advance: (ms: number) => (t += ms), set: (ms: number) => (t = ms) };
   const policy = testPolicy(overrides);
   const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });

@@ -22,6 +22,17 @@ describe.skipIf(!available)('postgresAuditSink (real PostgreSQL)', () => {
   let server: PostgresServer;
   let pool: pg.Pool;
 
+  /** The database server's clock (epoch ms): what the retention trigger compares with. */
+  async function databaseNow(): Promise<number> {
+    const { rows } = await pool.query<{ t: string }>('SELECT (extract(epoch FROM now()) * 1000)::bigint AS t');
+    return Number(rows[0]?.t);
+  }
+  /** A clock that reads the database server's time (offset measured once, then followed locally). */
+  async function databaseClock(): Promise<() => number> {
+    const offset = (await databaseNow()) - Date.now();
+    return () => Date.now() + offset;
+  }
+
   beforeAll(async () => {
     server = await startPostgres();
     pool = new pg.Pool({ connectionString: server.connectionString, max: 8 });
@@ -44,19 +55,21 @@ describe.skipIf(!available)('postgresAuditSink (real PostgreSQL)', () => {
 
   it('batch inserts: 300 concurrent appends commit, and the chain verifies from the table', async () => {
     const sink = postgresAuditSink({ pool });
-    const log = createAuditLog({ sink, keyRing, stream: 'pg-batch', now: () => Date.now() });
+    const now = await databaseClock();
+    const log = createAuditLog({ sink, keyRing, stream: 'pg-batch', now });
     const receipts = await Promise.all(Array.from({ length: 300 }, (_, i) => log.append({ type: 'auth.login.failure', actor: `u${i}`, reason: 'invalid_password' })));
     expect(receipts.map((r) => r.seq)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
     const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM kanmon_audit WHERE stream = 'pg-batch'`);
     expect(Number(rows[0]!.n)).toBe(300);
     expect(await verifyAuditLog(sink, keyRing, { anchors: [log.head()!] })).toMatchObject({ ok: true, count: 300 });
     // a restarted writer continues the chain from the table
-    const again = createAuditLog({ sink: postgresAuditSink({ pool }), keyRing, stream: 'pg-batch', now: () => Date.now() });
+    const again = createAuditLog({ sink: postgresAuditSink({ pool }), keyRing, stream: 'pg-batch', now });
     expect((await again.append({ type: 'auth.login.success', actor: 'u1' })).seq).toBe(301);
   });
 
   it('EXT-6: UPDATE, DELETE and TRUNCATE of recent rows are refused by the database itself', async () => {
-    const log = createAuditLog({ sink: postgresAuditSink({ pool }), keyRing, stream: 'pg-guard', now: () => Date.now() });
+    // "recent" by the clock the trigger reads
+    const log = createAuditLog({ sink: postgresAuditSink({ pool }), keyRing, stream: 'pg-guard', now: await databaseClock() });
     await log.append({ type: 'admin.role.grant', actor: 'admin', target: 'tanaka', after: { roles: ['admin'] } });
     await expect(pool.query(`UPDATE kanmon_audit SET actor = 'someone-else' WHERE stream = 'pg-guard'`)).rejects.toMatchObject({
       code: '42501',
@@ -74,13 +87,16 @@ describe.skipIf(!available)('postgresAuditSink (real PostgreSQL)', () => {
 
   it('rows older than the retention period can be pruned, with a marker; the rest still verifies', async () => {
     const sink = postgresAuditSink({ pool });
-    let now = Date.now() - 500 * day;
+    // The trigger ages rows by the database's own now(): date them by that clock, not
+    // by this process's (under `faketime` in CI, or on another host, the two differ).
+    const dbNow = await databaseNow();
+    let now = dbNow - 500 * day;
     const log = createAuditLog({ sink, keyRing, stream: 'pg-old', now: () => now });
     for (let i = 0; i < 5; i++) {
-      now = Date.now() - (500 - i * 100) * day; // 500, 400, 300, 200, 100 days ago
+      now = dbNow - (500 - i * 100) * day; // 500, 400, 300, 200, 100 days ago
       await log.append({ type: 'auth.login.success', actor: `u${i}` });
     }
-    now = Date.now();
+    now = dbNow;
     await expect(pruneAuditLog({ sink, log, now: () => now, retentionDays: 365, before: now - 200 * day })).rejects.toMatchObject({ code: 'ERR_RETENTION' });
     // even a direct DELETE of a 300-day-old row is refused by the trigger
     await expect(pool.query(`DELETE FROM kanmon_audit WHERE stream = 'pg-old' AND seq = 3`)).rejects.toMatchObject({ code: '42501' });
@@ -94,7 +110,8 @@ describe.skipIf(!available)('postgresAuditSink (real PostgreSQL)', () => {
 
   it('SEC-27: findEvents runs as SQL (out of hours, type, actor, range); export verifies on its own', async () => {
     const sink = postgresAuditSink({ pool });
-    const base = Date.now() - 10 * day;
+    const dbNow = await databaseClock();
+    const base = dbNow() - 10 * day;
     let now = base;
     const log = createAuditLog({ sink, keyRing, stream: 'pg-query', now: () => now, tenant: 'city-q' });
     for (let h = 0; h < 24; h++) {
@@ -106,7 +123,7 @@ describe.skipIf(!available)('postgresAuditSink (real PostgreSQL)', () => {
     expect(night.every((r) => r.outOfHours)).toBe(true);
     const unlocks = await findEvents(sink, { type: 'admin.account.unlock', actor: 'clerk', from: base, to: base + 12 * 3_600_000, tenant: 'city-q' });
     expect(unlocks.map((r) => r.seq)).toEqual([1, 7]);
-    const { data, manifest } = await exportAuditLog({ source: sink, keyRing, now: () => Date.now(), tenant: 'city-q', from: base + 5 * 3_600_000 });
+    const { data, manifest } = await exportAuditLog({ source: sink, keyRing, now: dbNow, tenant: 'city-q', from: base + 5 * 3_600_000 });
     expect(manifest.count).toBe(19);
     expect(await verifyAuditLog({ jsonl: data, manifest }, keyRing)).toMatchObject({ ok: true, count: 19 });
   });

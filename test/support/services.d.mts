@@ -1,10 +1,20 @@
-export type ServiceName = 'redis' | 'postgres' | 'chromium';
+/** `faketime`: the libfaketime shared object (Debian package faketime); the others: the server binary. */
+export type ServiceName = 'redis' | 'postgres' | 'chromium' | 'faketime';
 
 /**
  * Whether the suite can run: the server's path, or null after a loud warning.
  * Throws when KANMON_REQUIRE_SERVICES=1 and the server is missing.
  */
 export function requireService(service: ServiceName): string | null;
+
+/**
+ * A copy of `env` (default `process.env`) without libfaketime: its entries in
+ * LD_PRELOAD / DYLD_INSERT_LIBRARIES removed (other preloads kept, the variable
+ * dropped when empty) and every FAKETIME* and related variable dropped. The
+ * servers the suite starts get this environment, so they run on the real clock
+ * (redis-server under libfaketime never listens).
+ */
+export function realTimeEnv(env?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
 
 /** A free TCP port on 127.0.0.1 (bound then released). */
 export function freePort(): Promise<number>;

@@ -6,6 +6,12 @@
  * A missing server skips the suite loudly, naming the Debian package to
  * install, unless KANMON_REQUIRE_SERVICES=1 (set by .ci/run), where it fails.
  *
+ * Servers run on the real clock: `.ci/run` runs the suite a second time under
+ * libfaketime (`faketime -f +365d`), whose LD_PRELOAD reaches every child, and
+ * redis-server (and PostgreSQL) under it never listens. {@link realTimeEnv}
+ * strips it from their environment. Node children, openssl and Chromium keep
+ * it: what they make must agree with the test's own (faked) clock.
+ *
  * Plain ESM so the benches (bench/*.mjs) start servers with the same code;
  * test/support/services.ts re-exports it with types (services.d.mts).
  *
@@ -28,7 +34,34 @@ const packages = {
   redis: 'redis-server',
   postgres: 'postgresql',
   chromium: 'chromium',
+  faketime: 'faketime',
 };
+
+/** Environment variables libfaketime reads (FAKETIME, FAKETIME_*, FAKERANDOM_SEED, FAKE_*, NO_FAKE_*, DONT_FAKE_*). */
+const FAKETIME_VARIABLE = /^(?:FAKETIME|FAKERANDOM|FAKE_|NO_FAKE|DONT_FAKE)/;
+/** The preload variables of Linux and macOS, whose faketime entries are dropped. */
+const PRELOAD_VARIABLES = ['LD_PRELOAD', 'DYLD_INSERT_LIBRARIES'];
+
+/**
+ * A copy of `env` without libfaketime: its entries in LD_PRELOAD (and
+ * DYLD_INSERT_LIBRARIES) removed, other preloaded libraries kept, the variable
+ * dropped when nothing is left, and every FAKETIME* / related variable dropped.
+ * For the servers the suite starts, which must run on the real clock.
+ */
+export function realTimeEnv(env = process.env) {
+  const out = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined || FAKETIME_VARIABLE.test(name)) continue;
+    if (PRELOAD_VARIABLES.includes(name)) {
+      const kept = value.split(/[\s:]+/).filter((entry) => entry !== '' && !/faketime/i.test(entry));
+      if (kept.length > 0) out[name] = kept.join(name === 'LD_PRELOAD' ? ' ' : ':');
+      continue;
+    }
+    out[name] = value;
+  }
+  if (out.DYLD_INSERT_LIBRARIES === undefined) delete out.DYLD_FORCE_FLAT_NAMESPACE;
+  return out;
+}
 
 function onPath(name) {
   for (const dir of (process.env.PATH ?? '').split(':')) {
@@ -48,6 +81,19 @@ function postgresBinDir() {
   return versions[0] ? join(base, versions[0], 'bin') : null;
 }
 
+/** The libfaketime shared object (Debian: /usr/lib/<triplet>/faketime/libfaketime.so.1), or null. */
+function libfaketime() {
+  if (!onPath('faketime')) return null;
+  for (const base of ['/usr/lib', '/usr/local/lib', '/usr/lib64']) {
+    if (!existsSync(base)) continue;
+    for (const dir of [base, ...readdirSync(base).map((d) => join(base, d))]) {
+      const so = join(dir, 'faketime', 'libfaketime.so.1');
+      if (existsSync(so)) return so;
+    }
+  }
+  return null;
+}
+
 function locate(service) {
   switch (service) {
     case 'redis':
@@ -56,6 +102,8 @@ function locate(service) {
       return postgresBinDir();
     case 'chromium':
       return existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : onPath('chromium');
+    case 'faketime':
+      return libfaketime();
   }
 }
 
@@ -110,6 +158,25 @@ async function waitForPort(port, child, label, timeoutMs = 30_000) {
   throw new Error(`${label} did not listen on ${port} within ${timeoutMs} ms`);
 }
 
+/** One inline command to the Redis server on `port`; its first reply line. */
+function redisCommand(port, command) {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(`${command}\r\n`));
+    let buffer = '';
+    socket.setTimeout(5_000, () => socket.destroy(new Error('no reply within 5 s')));
+    socket.on('data', (d) => {
+      buffer += d.toString();
+      const end = buffer.indexOf('\r\n');
+      if (end >= 0) {
+        socket.destroy();
+        resolve(buffer.slice(0, end));
+      }
+    });
+    socket.once('error', reject);
+    socket.once('close', () => reject(new Error('connection closed without a reply')));
+  });
+}
+
 function stopChild(child, signal = 'SIGTERM') {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -135,8 +202,19 @@ export async function startRedis(options = {}) {
   ];
   let child;
   const start = async () => {
-    child = spawn(bin, args, { stdio: 'ignore' });
+    child = spawn(bin, args, { stdio: 'ignore', env: realTimeEnv() });
     await waitForPort(port, child, 'redis-server');
+    // Listening is not ready: after a restart with AOF it answers -LOADING until the data is in memory.
+    const deadline = performance.now() + 30_000;
+    for (;;) {
+      const reply = await redisCommand(port, 'PING').catch((err) => `error: ${err.message}`);
+      if (reply === '+PONG') break;
+      if (performance.now() > deadline) {
+        await stopChild(child, 'SIGKILL'); // never leave a server behind
+        throw new Error(`redis-server on ${port} not ready within 30 s: ${reply}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
   };
   await start();
   return {
@@ -168,13 +246,14 @@ export async function startPostgres() {
   const owner =
     process.getuid?.() === 0
       ? {
-          uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()),
-          gid: Number(execFileSync('id', ['-g', 'postgres']).toString().trim()),
+          uid: Number(execFileSync('id', ['-u', 'postgres'], { env: realTimeEnv() }).toString().trim()),
+          gid: Number(execFileSync('id', ['-g', 'postgres'], { env: realTimeEnv() }).toString().trim()),
         }
       : {};
   if (owner.uid !== undefined && owner.gid !== undefined) for (const p of [dir, data, sockets]) chownSync(p, owner.uid, owner.gid);
   execFileSync(join(binDir, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C'], {
     stdio: 'ignore',
+    env: realTimeEnv(),
     ...owner,
   });
   let child;
@@ -183,14 +262,14 @@ export async function startPostgres() {
       '-D', data, '-p', String(port), '-k', sockets, '-c', 'listen_addresses=127.0.0.1',
       '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200',
     ];
-    child = spawn(join(binDir, 'postgres'), args, { stdio: 'ignore', ...owner });
+    child = spawn(join(binDir, 'postgres'), args, { stdio: 'ignore', env: realTimeEnv(), ...owner });
     await waitForPort(port, child, 'postgres');
     // Listening is not ready: wait until it accepts sessions (not "starting up" / in recovery).
     const isReady = existsSync(join(binDir, 'pg_isready')) ? join(binDir, 'pg_isready') : (onPath('pg_isready') ?? 'pg_isready');
     const deadline = performance.now() + 30_000;
     for (;;) {
       try {
-        execFileSync(isReady, ['-q', '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres'], { stdio: 'pipe' });
+        execFileSync(isReady, ['-q', '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres'], { stdio: 'pipe', env: realTimeEnv() });
         break;
       } catch (err) {
         if (performance.now() > deadline) {
