@@ -23,6 +23,8 @@ import {
 import { KanmonError } from '../../src/errors.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A TTL that cannot lapse between two calls on a loaded machine, and that a test still waits out. */
+const SHORT_TTL_MS = 1000;
 const T0 = 1_800_000_000_000;
 
 let counter = 0;
@@ -137,9 +139,10 @@ export function storeContract(name: string, getStore: () => KanmonStore, options
       it('forgets the value after its TTL', async () => {
         const store = getStore();
         const key = storeKey(tenant(), 'totp', 'alice');
-        await expect(store.advanceIfGreater(key, 10, 60)).resolves.toBe(true);
-        await expect(store.advanceIfGreater(key, 5, 60)).resolves.toBe(false);
-        await sleep(150);
+        // TTLs of a second: a loaded machine (two cores, parallel suites) must not expire them between two calls.
+        await expect(store.advanceIfGreater(key, 10, SHORT_TTL_MS)).resolves.toBe(true);
+        await expect(store.advanceIfGreater(key, 5, SHORT_TTL_MS)).resolves.toBe(false);
+        await sleep(SHORT_TTL_MS + 150);
         await expect(store.advanceIfGreater(key, 5, 60)).resolves.toBe(true);
       });
     });
@@ -156,9 +159,9 @@ export function storeContract(name: string, getStore: () => KanmonStore, options
       it('a mark with a TTL can be consumed again after it expires; delete frees it', async () => {
         const store = getStore();
         const key = storeKey(tenant(), 'recovery', 'alice', 'code-2');
-        await expect(store.consumeOnce(key, 60)).resolves.toBe(true);
-        await expect(store.consumeOnce(key, 60)).resolves.toBe(false);
-        await sleep(150);
+        await expect(store.consumeOnce(key, SHORT_TTL_MS)).resolves.toBe(true);
+        await expect(store.consumeOnce(key, SHORT_TTL_MS)).resolves.toBe(false);
+        await sleep(SHORT_TTL_MS + 150);
         await expect(store.consumeOnce(key, null)).resolves.toBe(true);
         await expect(store.delete(key)).resolves.toBe(true);
         await expect(store.consumeOnce(key, null)).resolves.toBe(true);
@@ -241,9 +244,9 @@ export function storeContract(name: string, getStore: () => KanmonStore, options
         const store = getStore();
         const key = storeKey(tenant(), 'lockout', 'pw', 'dave');
         if (options.customTransitions) {
-          await store.update(addTransition, [key], { by: 2, ttlMs: 60 });
+          await store.update(addTransition, [key], { by: 2, ttlMs: SHORT_TTL_MS });
           await expect(store.read(key)).resolves.toEqual({ n: 2 });
-          await sleep(150);
+          await sleep(SHORT_TTL_MS + 150);
           await expect(store.read(key)).resolves.toBeNull();
         } else {
           await expectCode(store.update(addTransition, [key], { by: 2, ttlMs: 60 }), 'ERR_INVALID_ARGUMENT');
