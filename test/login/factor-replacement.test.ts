@@ -12,24 +12,20 @@
  * lockout, replay guard (RFC 6238 §5.2), single use. On memory, Redis and
  * PostgreSQL.
  */
-import { Redis } from 'ioredis';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type KanmonStore, type Session, memoryStore } from '../../src/index.js';
-import { postgresStore } from '../../src/postgres/index.js';
-import { redisStore } from '../../src/redis/index.js';
+import { describe, expect, it } from 'vitest';
+import type { Session } from '../../src/index.js';
 import { totpAt } from '../mfa/support.js';
-import { type PostgresServer, type RedisServer, requireService, startPostgres, startRedis } from '../support/services.js';
+import { type MakeStore, type StoreName, onEveryStore } from '../support/stores.js';
 import { GOOD_PASSWORD, INTERNAL_IP, OUTSIDE_IP, type World, base32Decode, makeWorld } from './support.js';
 
 const internal = { clientIp: INTERNAL_IP, tls: true } as const;
 const outside = { clientIp: OUTSIDE_IP, tls: true } as const;
 const STEP = 30_000;
 
-function replacementSuite(storeName: string, makeStore: () => (now: () => number) => KanmonStore) {
+function replacementSuite(storeName: StoreName, makeStore: MakeStore) {
   /** An account with TOTP enrolled through its login challenge (from outside, where MFA is required). */
   async function enrolledWorld() {
-    const w = makeWorld(makeStore());
+    const w = makeWorld(makeStore);
     const account = await w.addUser('sato');
     const login = await w.kanmon.login({ tenant: w.tenant, username: 'sato', password: GOOD_PASSWORD, ...outside });
     if (login.status !== 'mfa_required') throw new Error(`expected mfa_required, got ${login.status}`);
@@ -185,7 +181,7 @@ function replacementSuite(storeName: string, makeStore: () => (now: () => number
 
   describe(`first enrolment (${storeName})`, () => {
     it('from a session needs a fresh authentication but no code; through the login challenge it works as before', async () => {
-      const w = makeWorld(makeStore());
+      const w = makeWorld(makeStore);
       const account = await w.addUser('tanaka');
       const login = await w.kanmon.login({ tenant: w.tenant, username: 'tanaka', password: GOOD_PASSWORD, ...internal });
       if (login.status !== 'authenticated') throw new Error(login.status);
@@ -214,37 +210,4 @@ function replacementSuite(storeName: string, makeStore: () => (now: () => number
   });
 }
 
-replacementSuite('memory', () => (now) => memoryStore({ now }));
-
-const hasRedis = requireService('redis');
-describe.skipIf(!hasRedis)('Redis', () => {
-  let server: RedisServer;
-  let client: Redis;
-  beforeAll(async () => {
-    server = await startRedis();
-    client = new Redis(server.url);
-    client.on('error', () => undefined);
-  });
-  afterAll(async () => {
-    await client?.quit();
-    await server?.stop();
-  });
-  replacementSuite('redis', () => () => redisStore({ client }));
-});
-
-const hasPostgres = requireService('postgres');
-describe.skipIf(!hasPostgres)('PostgreSQL', () => {
-  let server: PostgresServer;
-  let pool: pg.Pool;
-  beforeAll(async () => {
-    server = await startPostgres();
-    pool = new pg.Pool({ connectionString: server.connectionString, max: 8 });
-    pool.on('error', () => undefined); // a server shutting down reports to idle clients
-    await postgresStore({ pool }).migrate();
-  });
-  afterAll(async () => {
-    await pool?.end();
-    await server?.stop();
-  });
-  replacementSuite('postgres', () => () => postgresStore({ pool }));
-});
+onEveryStore(replacementSuite);

@@ -12,8 +12,7 @@
  * Run on memory, Redis and PostgreSQL.
  */
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type AccountRecord,
   type AccountRepository,
@@ -26,13 +25,9 @@ import {
   createPasswordHasher,
   memoryAccounts,
   memoryAuditSink,
-  memoryStore,
   newAccount,
 } from '../../src/index.js';
-import { postgresStore } from '../../src/postgres/index.js';
-import { redisStore } from '../../src/redis/index.js';
-import { useRedisServer } from '../support/redis.js';
-import { type PostgresServer, requireService, startPostgres } from '../support/services.js';
+import { type MakeStore, type StoreName, onEveryStore } from '../support/stores.js';
 import { GOOD_PASSWORD, INTERNAL_IP, TUESDAY_10_JST, spyHasher, testPolicy } from './support.js';
 
 const WRONG = 'Wrong#Pass9!x';
@@ -70,9 +65,10 @@ function countingStore(store: KanmonStore): { store: KanmonStore; calls: { n: nu
   return { store: counted, calls };
 }
 
-function world(base: KanmonStore, overrides: PolicyOverrides = {}) {
+function world(makeStore: MakeStore, overrides: PolicyOverrides = {}) {
   let t = TUESDAY_10_JST;
   const clock = { now: () => t, advance: (ms: number) => (t += ms) };
+  const base = makeStore(clock.now);
   const policy = testPolicy(overrides);
   const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });
   const audit = createAuditLog({ sink: memoryAuditSink(), keyRing, stream: 'auth', now: clock.now });
@@ -101,7 +97,7 @@ function world(base: KanmonStore, overrides: PolicyOverrides = {}) {
 const plain = { lockout: { maxFailures: 5, perSource: { maxFailuresPerAccountAndIp: null, maxFailuresPerIp: null } } } satisfies PolicyOverrides;
 const reasons = (results: readonly LoginResult[]) => results.map((r) => (r.status === 'denied' ? r.reason : r.status));
 
-function suite(name: string, getStore: () => KanmonStore) {
+function suite(name: StoreName, makeStore: MakeStore) {
   describe(`SEC-24 per account on the ${name} store (a forgiving AccountRepository)`, () => {
     it('the 24 spellings are 24 login names to kanmon and one account to the repository', () => {
       expect(new Set(spellings).size).toBe(24);
@@ -109,7 +105,7 @@ function suite(name: string, getStore: () => KanmonStore) {
     });
 
     it('72 wrong passwords rotated over 24 spellings verify the hash maxFailures (5) times; then the right one, through any spelling, is refused as locked', async () => {
-      const w = world(getStore(), plain);
+      const w = world(makeStore, plain);
       const user = await w.addUser(CANONICAL);
       const results: LoginResult[] = [];
       for (let i = 0; i < 72; i++) results.push(await w.login(spellings[i % spellings.length] as string, WRONG));
@@ -128,7 +124,7 @@ function suite(name: string, getStore: () => KanmonStore) {
     });
 
     it('a concurrent burst of 96 wrong passwords across the 24 spellings verifies at most 5; the right one through a fresh spelling is locked', async () => {
-      const w = world(getStore(), plain);
+      const w = world(makeStore, plain);
       await w.addUser(CANONICAL);
       const burst = await Promise.all(Array.from({ length: 96 }, (_, i) => w.login(spellings[i % spellings.length] as string, WRONG)));
       expect(w.hasher.calls.verify).toBeLessThanOrEqual(5);
@@ -138,7 +134,7 @@ function suite(name: string, getStore: () => KanmonStore) {
     });
 
     it('one wrong attempt counts once on the account (and once on the name typed), whichever spelling', async () => {
-      const w = world(getStore(), plain);
+      const w = world(makeStore, plain);
       const user = await w.addUser(CANONICAL);
       const key = { account: CANONICAL, accountId: user.id, tenant: w.tenant };
       await w.login(CANONICAL, WRONG);
@@ -149,7 +145,7 @@ function suite(name: string, getStore: () => KanmonStore) {
     });
 
     it('a success through one spelling forgives the failures of the others on the account and on its own name', async () => {
-      const w = world(getStore(), plain);
+      const w = world(makeStore, plain);
       const user = await w.addUser(CANONICAL);
       for (const spelling of spellings.slice(0, 4)) await w.login(spelling, WRONG); // 'sato.ichiro' among them
       await expect(w.login(' sato.ichiro', GOOD_PASSWORD)).resolves.toMatchObject({ status: 'authenticated' });
@@ -161,7 +157,7 @@ function suite(name: string, getStore: () => KanmonStore) {
     });
 
     it('changePassword: guesses at the current password count on the same per-account counter', async () => {
-      const w = world(getStore(), plain);
+      const w = world(makeStore, plain);
       await w.addUser(CANONICAL);
       const first = await w.login(CANONICAL, GOOD_PASSWORD);
       if (first.status !== 'authenticated') throw new Error(`expected a session, got ${first.status}`);
@@ -178,7 +174,7 @@ function suite(name: string, getStore: () => KanmonStore) {
     });
 
     it('adminUnlock lifts the account lock reached through spellings; lockout.status shows it before and not after', async () => {
-      const w = world(getStore(), plain);
+      const w = world(makeStore, plain);
       const user = await w.addUser(CANONICAL);
       for (const spelling of spellings.slice(0, 5)) await w.login(spelling, WRONG);
       const key = { account: CANONICAL, accountId: user.id, tenant: w.tenant };
@@ -189,7 +185,7 @@ function suite(name: string, getStore: () => KanmonStore) {
     });
 
     it('CVE-2024-1722: the per-(account, IP) throttle holds per account: one address rotating spellings verifies 3 times and cannot lock the owner out', async () => {
-      const w = world(getStore(), { lockout: { maxFailures: 5, perSource: { maxFailuresPerAccountAndIp: 3, maxFailuresPerIp: null } } });
+      const w = world(makeStore, { lockout: { maxFailures: 5, perSource: { maxFailuresPerAccountAndIp: 3, maxFailuresPerIp: null } } });
       await w.addUser(CANONICAL);
       const attacker = '10.9.9.9';
       const results: LoginResult[] = [];
@@ -200,7 +196,7 @@ function suite(name: string, getStore: () => KanmonStore) {
     });
 
     it('enumeration: an unknown name and a known account get the same answers, the same one hash and the same store calls per attempt', async () => {
-      const w = world(getStore(), plain);
+      const w = world(makeStore, plain);
       await w.addUser(CANONICAL);
       const run = async (username: string) => {
         const answers: LoginResult[] = [];
@@ -223,7 +219,7 @@ function suite(name: string, getStore: () => KanmonStore) {
     });
 
     it('a NAT office: 200 successful logins of different users from one address are never throttled; failures from it still are', async () => {
-      const w = world(getStore(), { lockout: { perSource: { maxFailuresPerAccountAndIp: null, maxFailuresPerIp: 20, windowMs: 15 * 60_000 } } });
+      const w = world(makeStore, { lockout: { perSource: { maxFailuresPerAccountAndIp: null, maxFailuresPerIp: 20, windowMs: 15 * 60_000 } } });
       const office = '10.20.30.40';
       const users = await Promise.all(Array.from({ length: 200 }, (_, i) => w.addUser(`staff${i}`)));
       const sequential: LoginResult[] = [];
@@ -240,32 +236,4 @@ function suite(name: string, getStore: () => KanmonStore) {
   });
 }
 
-suite('memory', () => memoryStore());
-
-describe.skipIf(!requireService('redis'))('shared Redis', () => {
-  const redis = useRedisServer();
-  let store: KanmonStore;
-  beforeAll(() => {
-    store = redisStore({ client: redis.client() });
-  });
-  suite('redis', () => store);
-});
-
-describe.skipIf(!requireService('postgres'))('shared PostgreSQL', () => {
-  let server: PostgresServer;
-  let pool: pg.Pool;
-  let store: KanmonStore;
-  beforeAll(async () => {
-    server = await startPostgres();
-    pool = new pg.Pool({ connectionString: server.connectionString, max: 8 });
-    pool.on('error', () => undefined);
-    const s = postgresStore({ pool });
-    await s.migrate();
-    store = s;
-  });
-  afterAll(async () => {
-    await pool?.end();
-    await server?.stop();
-  });
-  suite('postgres', () => store);
-});
+onEveryStore(suite);

@@ -7,11 +7,8 @@
  * lockout. Before, `login` threw ERR_UNSUPPORTED_HASH / ERR_INVALID_HASH (an
  * HTTP 500 and an oracle: "this name exists").
  */
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type KanmonStore, memoryStore } from '../../src/index.js';
-import { redisStore } from '../../src/redis/index.js';
-import { type RedisServer, requireService, startRedis } from '../support/services.js';
+import { describe, expect, it } from 'vitest';
+import { type MakeStore, type StoreName, onEveryStore } from '../support/stores.js';
 import { GOOD_PASSWORD, INTERNAL_IP, OTHER_GOOD_PASSWORD, type World, makeWorld } from './support.js';
 
 const internal = { clientIp: INTERNAL_IP, tls: true } as const;
@@ -31,10 +28,10 @@ async function addUnusable(w: World, username: string, stored: unknown) {
   return w.addUser(username, GOOD_PASSWORD, { passwordHash: stored as string });
 }
 
-function suite(storeName: string, makeStore: () => (now: () => number) => KanmonStore) {
+function suite(storeName: StoreName, makeStore: MakeStore) {
   describe(`ASVS 5.0 V6.3: an account without a usable password, on the ${storeName} store`, () => {
     it.each(UNUSABLE)('stored %s: login answers invalid_credentials like an unknown user, one hash, audited unusable_hash', async (_name, stored) => {
-      const w = makeWorld(makeStore());
+      const w = makeWorld(makeStore);
       const sso = await addUnusable(w, 'sso-user', stored);
 
       w.hasher.reset();
@@ -59,7 +56,7 @@ function suite(storeName: string, makeStore: () => (now: () => number) => Kanmon
     });
 
     it('SEC-24: guesses against it are counted by the lockout like wrong passwords, and the lock hides it like any account', async () => {
-      const w = makeWorld(makeStore());
+      const w = makeWorld(makeStore);
       await addUnusable(w, 'sso-user', '!');
       const max = w.policy.lockout.maxFailures;
       const answers = [];
@@ -71,7 +68,7 @@ function suite(storeName: string, makeStore: () => (now: () => number) => Kanmon
     });
 
     it('many concurrent attempts: every one is refused with the same answer, none throws', async () => {
-      const w = makeWorld(makeStore(), { lockout: { maxFailures: 1000 } });
+      const w = makeWorld(makeStore, { lockout: { maxFailures: 1000 } });
       await addUnusable(w, 'sso-user', '');
       const results = await Promise.allSettled(
         Array.from({ length: 20 }, (_, i) => w.kanmon.login({ tenant: w.tenant, username: 'sso-user', password: `Guess-${i}-x`, ...internal })),
@@ -81,7 +78,7 @@ function suite(storeName: string, makeStore: () => (now: () => number) => Kanmon
     });
 
     it('changePassword with a session (an SSO user signed in elsewhere): the current password never matches; invalid_credentials, audited, counted', async () => {
-      const w = makeWorld(makeStore());
+      const w = makeWorld(makeStore);
       const user = await w.addUser('hybrid');
       const login = await w.kanmon.login({ tenant: w.tenant, username: 'hybrid', password: GOOD_PASSWORD, ...internal });
       if (login.status !== 'authenticated') throw new Error(`expected a session, got ${JSON.stringify(login)}`);
@@ -100,20 +97,4 @@ function suite(storeName: string, makeStore: () => (now: () => number) => Kanmon
   });
 }
 
-suite('memory', () => (now) => memoryStore({ now }));
-
-const hasRedis = requireService('redis');
-describe.skipIf(!hasRedis)('Redis', () => {
-  let server: RedisServer;
-  let client: Redis;
-  beforeAll(async () => {
-    server = await startRedis();
-    client = new Redis(server.url);
-    client.on('error', () => undefined);
-  });
-  afterAll(async () => {
-    await client?.quit();
-    await server?.stop();
-  });
-  suite('redis', () => () => redisStore({ client }));
-});
+onEveryStore(suite);
