@@ -41,7 +41,8 @@ function runRound(killAfterMs: number): Promise<Round> {
     });
     child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
     child.on('error', reject);
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': acks still in the pipe when the child dies are read before 'close' (after 'exit' they may not be yet).
+    child.on('close', (code, signal) => {
       if (signal !== 'SIGKILL') return reject(new Error(`writer exited with ${String(code)}: ${err}`));
       const lines = out.split('\n');
       lines.pop(); // a partial last line was cut by the kill: not an ack
