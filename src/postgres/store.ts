@@ -71,6 +71,31 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const isLive = (expires: string | null, t: number) => expires === null || Number(expires) > t;
   const tenant = (key: string) => tenantOfKey(key) as string;
 
+  /**
+   * A pooled client for one transaction. While it is checked out the pool does not listen for its
+   * errors, and pg emits a connection lost between statements as an 'error' event: without a listener
+   * that is an uncaught exception in the application. Listen while we hold it; a client that failed
+   * (its connection, or a statement other than our own coded refusal) is released as broken, so the
+   * pool drops it instead of handing it out again.
+   */
+  async function withClient<R>(fn: (client: PoolClient) => Promise<R>): Promise<R> {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    const onError = (err: Error) => {
+      broken ??= err;
+    };
+    client.on('error', onError);
+    try {
+      return await fn(client);
+    } catch (err) {
+      if (err instanceof Error && !(err instanceof KanmonError)) broken ??= err;
+      throw err;
+    } finally {
+      client.off('error', onError);
+      client.release(broken);
+    }
+  }
+
   async function transaction<R>(client: PoolClient, fn: () => Promise<R>): Promise<R> {
     await client.query('BEGIN');
     try {
@@ -85,31 +110,22 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     name: 'postgres',
 
     migrate: () =>
-      wrap('migrate', async () => {
-        const client = await pool.connect();
-        let broken: unknown;
-        try {
-          await transaction(client, async () => {
+      wrap('migrate', () =>
+        withClient((client) =>
+          transaction(client, async () => {
             // Several instances may migrate at once: serialise them.
             await client.query(`SELECT pg_advisory_xact_lock(hashtext('${T}'))`);
             await client.query(stateSchemaSql);
             await client.query('COMMIT');
-          });
-        } catch (err) {
-          broken = err;
-          throw err;
-        } finally {
-          client.release(broken instanceof Error ? broken : undefined);
-        }
-      }),
+          }),
+        ),
+      ),
 
     async update<A, R>(transition: Transition<A, R>, keys: readonly string[], args: A): Promise<R> {
       checkUpdateKeys(keys);
-      return wrap(transition.name, async () => {
-        const client = await pool.connect();
-        let broken: unknown;
-        try {
-          return await transaction(client, async () => {
+      return wrap(transition.name, () =>
+        withClient((client) =>
+          transaction(client, async () => {
             const t = now();
             // Upsert-and-lock every row in key order (no deadlock between transitions sharing keys);
             // ON CONFLICT DO UPDATE returns the latest committed version once the lock is ours.
@@ -156,14 +172,9 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
             );
             await client.query('COMMIT');
             return outcome.result;
-          });
-        } catch (err) {
-          broken = err;
-          throw err;
-        } finally {
-          client.release(broken instanceof Error && !(broken instanceof KanmonError) ? broken : undefined);
-        }
-      });
+          }),
+        ),
+      );
     },
 
     read: async (key) => {
