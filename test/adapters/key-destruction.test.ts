@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuditLog, createKanmon, createKeyRing, createPasswordHasher, memoryAccounts, memoryAuditSink, memoryStore, newAccount } from '../../src/index.js';
 import type { Kanmon } from '../../src/login/types.js';
 import type { AdapterUnderTest, RunningServer } from './behaviour.js';
-import { PASSWORD, TENANT, TUESDAY_10_JST, cookiePair, manualClock, request, testPolicy } from './kit.js';
+import { PASSWORD, TENANT, BUSINESS_DAY_10_JST, cookiePair, manualClock, request, testPolicy } from './kit.js';
 import { expressAdapter, fastifyAdapter } from './servers.js';
 
 const JWT_COOKIE = /=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+;/;
@@ -27,7 +27,7 @@ for (const adapter of [expressAdapter, fastifyAdapter] as AdapterUnderTest[]) {
       const policy = testPolicy({ access: { requireTls: false } });
       const hasher = createPasswordHasher({ policy, keyRing });
       const accounts = memoryAccounts([
-        newAccount({ id: 'u-yamada', tenant: TENANT, username: 'yamada', passwordHash: await hasher.hash(PASSWORD), passwordChangedAt: TUESDAY_10_JST - 86_400_000, roles: ['staff'] }),
+        newAccount({ id: 'u-yamada', tenant: TENANT, username: 'yamada', passwordHash: await hasher.hash(PASSWORD), passwordChangedAt: BUSINESS_DAY_10_JST - 86_400_000, roles: ['staff'] }),
       ]);
       const audit = createAuditLog({ sink: memoryAuditSink(), keyRing, stream: 'test', now: clock.now, policy });
       kanmon = createKanmon({ policy, store: memoryStore({ now: clock.now }), accounts, keyRing, audit, now: clock.now, hasher });

@@ -25,8 +25,6 @@ export const BUSINESS_DAY_10_JST = nextBusinessDayAt('10:00');
 export const BUSINESS_DAY_17_JST = jstTimeOfDay(BUSINESS_DAY_10_JST, '17:00');
 /** 10:00 JST on the Sunday after {@link BUSINESS_DAY_10_JST}: outside business hours. */
 export const SUNDAY_10_JST = nextWeekdayAt(BUSINESS_DAY_10_JST, 0, '10:00');
-/** @deprecated The start is no longer a fixed Tuesday; use {@link BUSINESS_DAY_10_JST}. Kept so branches written against the old name still compile. */
-export const TUESDAY_10_JST = BUSINESS_DAY_10_JST;
 
 export interface Clock {
   readonly now: () => number;

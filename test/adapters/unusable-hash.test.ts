@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newAccount } from '../../src/index.js';
 import type { RunningServer } from './behaviour.js';
-import { type Answer, PASSWORD, TENANT, TUESDAY_10_JST, type TestKanmon, cookiePair, request, testKanmon } from './kit.js';
+import { type Answer, PASSWORD, TENANT, BUSINESS_DAY_10_JST, type TestKanmon, cookiePair, request, testKanmon } from './kit.js';
 import { expressAdapter, fastifyAdapter } from './servers.js';
 import { UNUSABLE_HASHES } from '../support/unusable-hashes.js';
 
@@ -33,7 +33,7 @@ for (const adapter of [expressAdapter, fastifyAdapter]) {
       world = await testKanmon({ access: { requireTls: false }, lockout: { maxFailures: 1000 } });
       for (const [i, [, stored]] of UNUSABLE_HASHES.entries()) {
         await world.accounts.create(
-          newAccount({ id: `u-sso${i}`, tenant: TENANT, username: `sso${i}`, passwordHash: stored as string, passwordChangedAt: TUESDAY_10_JST - 86_400_000, roles: ['staff'] }),
+          newAccount({ id: `u-sso${i}`, tenant: TENANT, username: `sso${i}`, passwordHash: stored as string, passwordChangedAt: BUSINESS_DAY_10_JST - 86_400_000, roles: ['staff'] }),
         );
       }
       server = await adapter.serve(world.kanmon, { tenant: TENANT }, null);

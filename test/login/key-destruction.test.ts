@@ -21,14 +21,14 @@ import {
   newAccount,
 } from '../../src/index.js';
 import { totpAt } from '../mfa/support.js';
-import { GOOD_PASSWORD, INTERNAL_IP, OUTSIDE_IP, TUESDAY_10_JST, base32Decode, testPolicy } from './support.js';
+import { GOOD_PASSWORD, INTERNAL_IP, OUTSIDE_IP, BUSINESS_DAY_10_JST, base32Decode, testPolicy } from './support.js';
 
 const internal = { clientIp: INTERNAL_IP, tls: true } as const;
 const outside = { clientIp: OUTSIDE_IP, tls: true } as const;
 const tenant = 'funabashi';
 
 async function twoInstances(store: KanmonStore = memoryStore()) {
-  let t = TUESDAY_10_JST;
+  let t = BUSINESS_DAY_10_JST;
   const clock = { now: () => t, advance: (ms: number) => (t += ms) };
   const policy = testPolicy({ access: { routes: { device: { allow: 'allow_listed_terminals', requireRegisteredDevice: true, ipAllowList: ['0.0.0.0/0'] } } } });
   const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });

@@ -28,7 +28,7 @@ import {
   newAccount,
 } from '../../src/index.js';
 import { type MakeStore, type StoreName, onEveryStore } from '../support/stores.js';
-import { GOOD_PASSWORD, INTERNAL_IP, TUESDAY_10_JST, spyHasher, testPolicy } from './support.js';
+import { GOOD_PASSWORD, INTERNAL_IP, BUSINESS_DAY_10_JST, spyHasher, testPolicy } from './support.js';
 
 const WRONG = 'Wrong#Pass9!x';
 const CANONICAL = 'sato.ichiro';
@@ -66,7 +66,7 @@ function countingStore(store: KanmonStore): { store: KanmonStore; calls: { n: nu
 }
 
 function world(makeStore: MakeStore, overrides: PolicyOverrides = {}) {
-  let t = TUESDAY_10_JST;
+  let t = BUSINESS_DAY_10_JST;
   const clock = { now: () => t, advance: (ms: number) => (t += ms) };
   const base = makeStore(clock.now);
   const policy = testPolicy(overrides);

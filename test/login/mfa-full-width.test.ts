@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createAuditLog, createKanmon, createKeyRing, hashRecoveryCodes, memoryAccounts, memoryAuditSink, memoryStore, newAccount } from '../../src/index.js';
 import { totpAt } from '../mfa/support.js';
-import { GOOD_PASSWORD, INTERNAL_IP, TUESDAY_10_JST, type World, base32Decode, makeWorld, testPolicy } from './support.js';
+import { GOOD_PASSWORD, INTERNAL_IP, BUSINESS_DAY_10_JST, type World, base32Decode, makeWorld, testPolicy } from './support.js';
 
 const internal = { clientIp: INTERNAL_IP, tls: true } as const;
 
@@ -85,7 +85,7 @@ describe('verifyMfa: recovery codes typed full-width (docs/mfa.md)', () => {
 
   it('a recovery code made only of digits (12 Crockford characters may all be digits) is a recovery code, ASCII or full-width', async () => {
     // A world of its own, to hold the key ring the codes are hashed under.
-    const now = () => TUESDAY_10_JST;
+    const now = () => BUSINESS_DAY_10_JST;
     const policy = testPolicy();
     const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });
     const accounts = memoryAccounts();

@@ -8,14 +8,14 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { type Policy, createAuditLog, createKanmon, createKeyRing, memoryAccounts, memoryAuditSink, memoryStore, newAccount } from '../../src/index.js';
-import { INTERNAL_IP, TUESDAY_10_JST, testPolicy } from './support.js';
+import { INTERNAL_IP, BUSINESS_DAY_10_JST, testPolicy } from './support.js';
 
 const internal = { clientIp: INTERNAL_IP, tls: true } as const;
 /** Typed with the IME in full-width mode. */
 const FULL_WIDTH = 'Ｋｑ７＃ｖＲｔ２！ｍＺｐ';
 
 function deployment() {
-  const now = () => TUESDAY_10_JST;
+  const now = () => BUSINESS_DAY_10_JST;
   const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });
   const accounts = memoryAccounts();
   const store = memoryStore({ now });

@@ -27,8 +27,6 @@ import { nextBusinessDayAt, nextWeekdayAt } from '../support/clock.js';
 export const BUSINESS_DAY_10_JST = nextBusinessDayAt('10:00');
 /** 10:00 in Tokyo on the Saturday after {@link BUSINESS_DAY_10_JST}: outside business hours. */
 export const SATURDAY_10_JST = nextWeekdayAt(BUSINESS_DAY_10_JST, 6, '10:00');
-/** @deprecated No longer a fixed Tuesday; use {@link BUSINESS_DAY_10_JST}. Kept so branches written against the old name still compile. */
-export const TUESDAY_10_JST = BUSINESS_DAY_10_JST;
 export const INTERNAL_IP = '10.1.2.3';
 export const OUTSIDE_IP = '198.51.100.7';
 export const GOOD_PASSWORD = 'Kq7#vRt2!mZp';
