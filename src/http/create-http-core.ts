@@ -74,9 +74,3 @@ export function createHttpCore(kanmon: HttpKanmon, options: HttpAdapterOptions) 
     },
   };
 }
-
-/** The neutral core both adapters wrap. */
-export type HttpCore = ReturnType<typeof createHttpCore>;
-
-/** The handlers every adapter exposes. */
-export type HttpHandlerName = keyof HttpCore['handlers'];
