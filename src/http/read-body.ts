@@ -55,7 +55,7 @@ export function parseJsonBody(bytes: Uint8Array | undefined | null, contentType:
 }
 
 /** Parse JSON text, never throwing. */
-export function parseJsonText(bytes: Uint8Array): ReadBodyResult {
+function parseJsonText(bytes: Uint8Array): ReadBodyResult {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);

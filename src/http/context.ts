@@ -1,0 +1,140 @@
+import { createClientIpResolver } from '../access/client-ip.js';
+import type { AccessRequest } from '../access/evaluate-access.js';
+import { createIpAllowList } from '../access/ip-allow-list.js';
+import { KanmonError } from '../errors.js';
+import type { RequestFacts } from '../login/types.js';
+import type { MessageLang } from '../messages/catalog.js';
+import { readCookie, serializeCookie } from './cookies.js';
+import { type HttpReply, errorReply, failureReply, isOutage } from './error-body.js';
+import { chooseLanguage } from './language.js';
+import { MAX_BODY_BYTES } from './read-body.js';
+import { checkTransport } from './transport.js';
+import type { HttpAdapterOptions, HttpKanmon, HttpRequest, KanmonRequestState } from './types.js';
+
+/** What every guard and handler works with: the Kanmon, the adapter's options resolved, and the request helpers. Built once per adapter. */
+export interface HttpContext {
+  readonly kanmon: HttpKanmon;
+  readonly cookieName: string;
+  readonly tokenInBody: boolean;
+  readonly bodyLimitBytes: number;
+  /** A fresh state for a request: its tenant and language, no session or access decision yet. */
+  state(request: HttpRequest): KanmonRequestState;
+  langOf(request: HttpRequest): MessageLang;
+  /**
+   * The one error path of every route and guard: report the error, answer the
+   * coded body ({@link failureReply}: 503 + `Retry-After` for an outage, else 500).
+   */
+  fail(err: unknown, lang: MessageLang): HttpReply;
+  /** IPC-16: a reply refusing plain HTTP, or `null` when the transport is acceptable. */
+  transport(request: HttpRequest, lang?: MessageLang): HttpReply | null;
+  /** The token from the session cookie, else from `Authorization: Bearer`. */
+  tokenOf(request: HttpRequest): { token: string; from: 'cookie' | 'bearer' } | null;
+  /**
+   * The session cookie: `__Host-` name, `HttpOnly`, `Secure`, `SameSite=Strict`,
+   * `Path=/`, no `Max-Age` (it ends with the browser; the server enforces the
+   * idle and absolute deadlines whatever the cookie does).
+   */
+  sessionCookie(token: string): string;
+  /** The `Set-Cookie` value that clears the session cookie. */
+  clearCookie(): string;
+  /** The request as the access evaluator reads it, for the rule `route`. */
+  accessRequest(request: HttpRequest, current: KanmonRequestState, route: string | null | undefined): AccessRequest;
+  /** What every kanmon call gets about the request: the request itself, the client address resolved through the trusted proxies, the user agent. */
+  facts(request: HttpRequest, current: KanmonRequestState): RequestFacts;
+}
+
+const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
+
+/** Check the adapter's options (`ERR_INVALID_ARGUMENT` for a bad one) and build the {@link HttpContext}. */
+export function createHttpContext(kanmon: HttpKanmon, options: HttpAdapterOptions): HttpContext {
+  if (kanmon === null || typeof kanmon !== 'object' || typeof kanmon.sessions?.verify !== 'function' || typeof kanmon.login !== 'function') {
+    throw new KanmonError('ERR_INVALID_ARGUMENT', 'pass the Kanmon returned by createKanmon()');
+  }
+  const { policy } = kanmon;
+  const {
+    tenant,
+    defaultLang = 'ja',
+    cookieName = policy.session.cookieName,
+    acceptBearer = true,
+    tokenInBody = false,
+    deviceHeader = 'x-kanmon-device',
+    loginAccessRule,
+    bodyLimitBytes = MAX_BODY_BYTES,
+    onError = (error: unknown) => {
+      if (!isOutage(error)) console.error('kanmon: a route or guard failed and answered 500 internal_error:', error);
+    },
+  } = options ?? ({} as HttpAdapterOptions);
+  if (typeof tenant !== 'string' && typeof tenant !== 'function') {
+    throw new KanmonError('ERR_INVALID_ARGUMENT', 'the adapter needs { tenant }: a tenant id or (request) => tenant id');
+  }
+  if (defaultLang !== 'ja' && defaultLang !== 'en') throw new KanmonError('ERR_INVALID_ARGUMENT', `defaultLang must be 'ja' or 'en'`);
+  if (!Number.isSafeInteger(bodyLimitBytes) || bodyLimitBytes < 256) throw new KanmonError('ERR_INVALID_ARGUMENT', 'bodyLimitBytes must be an integer of at least 256');
+  if (typeof onError !== 'function') throw new KanmonError('ERR_INVALID_ARGUMENT', 'onError must be a function');
+  if (typeof deviceHeader !== 'string' || !/^[a-z0-9-]+$/.test(deviceHeader)) throw new KanmonError('ERR_INVALID_ARGUMENT', 'deviceHeader must be a lower-case header name');
+  serializeCookie(cookieName, ''); // a name the browser would refuse throws now, not on the first login
+  const resolver = createClientIpResolver({ trustedProxies: createIpAllowList(policy.access.trustedProxies), header: policy.access.forwardedHeader });
+  const requireTls = policy.access.requireTls;
+
+  const tenantOf = (request: HttpRequest): string => {
+    const id = typeof tenant === 'string' ? tenant : tenant(request);
+    if (typeof id !== 'string' || id.length === 0) throw new KanmonError('ERR_INVALID_ARGUMENT', 'the tenant option returned no tenant id');
+    return id;
+  };
+  const langOf = (request: HttpRequest): MessageLang => chooseLanguage(request.headers['accept-language'], defaultLang);
+  const deviceOf = (request: HttpRequest): string | null => {
+    const value = request.headers[deviceHeader];
+    return typeof value === 'string' && value.length > 0 && value.length <= 2048 ? value : null;
+  };
+  const accessRequest = (request: HttpRequest, current: KanmonRequestState, route: string | null | undefined): AccessRequest => ({
+    route: route ?? null,
+    socket: request.socket ?? null,
+    headers: request.headers,
+    tenantId: current.tenant,
+    accountId: current.session?.subject ?? null,
+    deviceToken: deviceOf(request),
+  });
+
+  return {
+    kanmon,
+    cookieName,
+    tokenInBody,
+    bodyLimitBytes,
+    langOf,
+    accessRequest,
+    state: (request) => ({ tenant: tenantOf(request), lang: langOf(request), session: null, access: null }),
+    fail(err, lang) {
+      try {
+        onError(err);
+      } catch {
+        // a failing logger must not turn a coded answer into a crash
+      }
+      return failureReply(err, lang);
+    },
+    transport(request, lang) {
+      const result = checkTransport(request, resolver, requireTls);
+      return result.ok ? null : errorReply('tls_required', lang ?? langOf(request));
+    },
+    tokenOf(request) {
+      const fromCookie = readCookie(request.headers.cookie, cookieName);
+      if (fromCookie !== undefined && fromCookie !== '') return { token: fromCookie, from: 'cookie' };
+      if (acceptBearer) {
+        const authorization = request.headers.authorization;
+        const match = typeof authorization === 'string' ? BEARER.exec(authorization) : null;
+        if (match?.[1] !== undefined) return { token: match[1], from: 'bearer' };
+      }
+      return null;
+    },
+    sessionCookie: (token) => serializeCookie(cookieName, token),
+    clearCookie: () => serializeCookie(cookieName, '', { maxAgeSeconds: 0 }),
+    facts(request, current) {
+      const userAgent = request.headers['user-agent'];
+      return {
+        request: accessRequest(request, current, loginAccessRule),
+        clientIp: resolver.resolve({ remoteAddress: request.socket?.remoteAddress, headers: request.headers }).ip,
+        deviceId: deviceOf(request),
+        route: loginAccessRule ?? null,
+        ...(typeof userAgent === 'string' ? { userAgent: userAgent.slice(0, 512) } : {}),
+      };
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import { formatIssue } from '../../messages/format-issue.js';
+import type { HttpContext } from '../context.js';
+import { type HttpReply, errorReply } from '../error-body.js';
+import { readFields } from '../body-fields.js';
+import { stepTarget } from '../guards.js';
+import type { ReadBodyResult } from '../read-body.js';
+import { loginFailure, retryAfter, stepReply } from '../replies.js';
+import type { HttpRequest, KanmonRequestState } from '../types.js';
+
+/**
+ * `POST` password change: `{ "challenge"?: string, "currentPassword": string, "newPassword": string }`;
+ * with a `password_change_required` challenge, or else for the session.
+ */
+export async function changePassword(ctx: HttpContext, request: HttpRequest, current: KanmonRequestState, body: ReadBodyResult): Promise<HttpReply> {
+  const read = readFields(ctx, request, current, body, {
+    currentPassword: { max: 4096 },
+    // An empty new password is the policy's to refuse (with its issues), not a malformed request.
+    newPassword: { max: 4096, allowEmpty: true },
+    challenge: { max: 8192, optional: true },
+  });
+  if (!read.ok) return read.reply;
+  const { currentPassword, newPassword, challenge } = read.fields;
+  const who = await stepTarget(ctx, request, current, challenge);
+  if (!who.ok) return who.reply;
+  const result = await ctx.kanmon.changePassword({ ...ctx.facts(request, current), ...who.target, currentPassword, newPassword });
+  if (result.status === 'changed') return stepReply(ctx, result.next, { changed: true });
+  switch (result.reason) {
+    case 'policy':
+      return errorReply('password_rejected', current.lang, {
+        issues: (result.issues ?? []).map((issue) => ({ ...issue, message: formatIssue(issue, current.lang) })),
+      });
+    case 'reused':
+      return errorReply('password_reused', current.lang);
+    case 'too_soon':
+      return errorReply('password_too_soon', current.lang, {}, retryAfter(result.retryAfterMs));
+    case 'invalid_challenge':
+      return errorReply('challenge_invalid', current.lang);
+    case 'invalid_credentials':
+      return errorReply('invalid_credentials', current.lang);
+    case 'locked':
+    case 'throttled':
+    case 'unavailable':
+      return errorReply(loginFailure[result.reason], current.lang, {}, retryAfter(result.retryAfterMs));
+  }
+}

@@ -1,0 +1,16 @@
+import type { HttpContext } from '../context.js';
+import { type HttpReply, errorReply } from '../error-body.js';
+import type { HttpRequest, KanmonRequestState } from '../types.js';
+
+/** `POST` logout: ends the session (if any) and clears the cookie; `204` either way. */
+export async function logout(ctx: HttpContext, request: HttpRequest, current: KanmonRequestState): Promise<HttpReply> {
+  const refused = ctx.transport(request, current.lang);
+  if (refused) return refused;
+  const cleared: HttpReply = { status: 204, headers: { 'cache-control': 'no-store', 'set-cookie': ctx.clearCookie() }, body: null };
+  const found = ctx.tokenOf(request);
+  if (found === null) return cleared;
+  const result = await ctx.kanmon.sessions.verify(found.token, { tenant: current.tenant });
+  if (!result.ok) return result.reason === 'unavailable' ? errorReply('service_unavailable', current.lang) : cleared;
+  await ctx.kanmon.logout(result.session, ctx.facts(request, current));
+  return cleared;
+}

@@ -1,0 +1,88 @@
+import type { EnrollDenyReason, LoginAuthenticated, LoginDenyReason, LoginMfaRequired, LoginResult } from '../login/types.js';
+import type { MessageLang } from '../messages/catalog.js';
+import type { Session } from '../session/create-session-manager.js';
+import type { HttpContext } from './context.js';
+import { type HttpErrorCode, type HttpReply, errorReply, jsonReply } from './error-body.js';
+
+/** The HTTP code of each login refusal (one code for unknown user, wrong password and disabled account). */
+export const loginFailure: Record<LoginDenyReason, HttpErrorCode> = {
+  invalid_credentials: 'invalid_credentials',
+  locked: 'locked',
+  throttled: 'throttled',
+  tls_required: 'tls_required',
+  not_internal: 'access_denied',
+  ip_not_allowed: 'access_denied',
+  client_cert_required: 'access_denied',
+  device_not_registered: 'access_denied',
+  out_of_hours: 'access_denied',
+  unavailable: 'service_unavailable',
+};
+
+const mfaFailure: Record<EnrollDenyReason, HttpErrorCode> = {
+  invalid_challenge: 'challenge_invalid',
+  invalid_code: 'mfa_invalid',
+  replayed: 'mfa_invalid',
+  already_used: 'mfa_invalid',
+  not_enrolled: 'mfa_not_enrolled',
+  already_enrolled: 'mfa_already_enrolled',
+  reauth_required: 'reauth_required',
+  factor_required: 'factor_required',
+  locked: 'locked',
+  unavailable: 'service_unavailable',
+};
+
+/** `Retry-After` in whole seconds, at least 1. */
+export const retryAfter = (ms: number | null | undefined): Record<string, string> =>
+  typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? { 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) } : {};
+
+/** What a client is shown of its session (never the token, unless `tokenInBody`). */
+const sessionView = (session: Session) => ({
+  tenant: session.tenant,
+  subject: session.subject,
+  amr: session.amr,
+  roles: session.roles,
+  authTime: session.authTime,
+  idleExpiresAt: session.idleExpiresAt,
+  absoluteExpiresAt: session.absoluteExpiresAt,
+});
+
+/** `authenticated` (sets the cookie) or `mfa_required`. */
+export function stepReply(ctx: HttpContext, result: LoginAuthenticated | LoginMfaRequired, extra: Record<string, unknown> = {}): HttpReply {
+  if (result.status === 'mfa_required') {
+    const { challenge, expiresAt, reasons, enrolled, warnings } = result;
+    return jsonReply(200, { status: 'mfa_required', challenge, expiresAt, reasons, enrolled, warnings, ...extra });
+  }
+  const body = { status: 'authenticated', session: sessionView(result.session), warnings: result.warnings, ...extra, ...(ctx.tokenInBody ? { token: result.token } : {}) };
+  return jsonReply(200, body, { 'set-cookie': ctx.sessionCookie(result.token) });
+}
+
+/** The answer to a login. */
+export function loginReply(ctx: HttpContext, result: LoginResult, lang: MessageLang): HttpReply {
+  switch (result.status) {
+    case 'authenticated':
+    case 'mfa_required':
+      return stepReply(ctx, result);
+    case 'password_change_required': {
+      const { reason, challenge, expiresAt } = result;
+      return jsonReply(200, { status: 'password_change_required', reason, challenge, expiresAt });
+    }
+    case 'denied': {
+      // Only the caller-facing reason is used: unknown user, wrong password and disabled
+      // account reach here as the same `invalid_credentials` and leave as the same bytes.
+      const code = loginFailure[result.reason];
+      return errorReply(code, lang, {}, code === 'locked' || code === 'throttled' || code === 'service_unavailable' ? retryAfter(result.retryAfterMs) : {});
+    }
+  }
+}
+
+/** A refused second-factor or enrolment step. */
+export function mfaDeniedReply(reason: EnrollDenyReason, retryAfterMs: number | null | undefined, lang: MessageLang): HttpReply {
+  const code = mfaFailure[reason];
+  return errorReply(code, lang, {}, code === 'locked' || code === 'service_unavailable' ? retryAfter(retryAfterMs) : {});
+}
+
+/** `reply` with these `Set-Cookie` values (a rolled session), unless it sets a cookie itself. */
+export function withCookies(reply: HttpReply, setCookie: readonly string[]): HttpReply {
+  if (setCookie.length === 0 || reply.headers['set-cookie'] !== undefined) return reply;
+  return { ...reply, headers: { ...reply.headers, 'set-cookie': setCookie } };
+}

@@ -1,0 +1,184 @@
+import { isIP } from 'node:net';
+import type { ClientCertResult } from '../../access/client-cert.js';
+import type { DeviceCheckResult } from '../../access/device.js';
+import type { AccessDecision, AccessDenyReason } from '../../access/evaluate-access.js';
+import type { AuditEventType } from '../../audit/event.js';
+import type { LockoutStatus } from '../../lockout/create-lockout.js';
+import { checkPasswordAge } from '../../password/age.js';
+import { assertTenant } from '../../store/key.js';
+import { type FlowContext, MAX_USERNAME, type StepContext, ageState, sourceOf } from '../flow-context.js';
+import type { LoginDenyReason, LoginInput, LoginResult, RequestFacts } from '../types.js';
+
+/**
+ * Log in, in the order of docs/login-flow.md: client IP (trusted proxies) → place and device → business
+ * hours → lockout reservation (a locked account never reaches the hasher) → account lookup (an unknown one
+ * is verified against a dummy hash of the same cost) → password → age / must-change / compromise → MFA →
+ * session.
+ *
+ * Every step is audited with its real reason; the caller sees one `invalid_credentials` for an unknown
+ * user, a wrong password and a disabled account, and the hasher runs exactly once on each of those paths.
+ */
+export async function login(ctx: FlowContext, input: LoginInput): Promise<LoginResult> {
+  const tenant = input?.tenant;
+  assertTenant(tenant);
+  const { username, password } = input;
+  const { lockout, hasher, accounts, record, now } = ctx;
+
+  // 1–3. client IP, place and device, business hours: before anything is counted or hashed.
+  const place = await resolvePlace(ctx, tenant, input);
+  const source = sourceOf(place.clientIp, input.userAgent);
+  const actor = typeof username === 'string' ? username.slice(0, MAX_USERNAME) : null;
+  if (!place.decision.ok) {
+    const reason = place.decision.reason;
+    await record({
+      type: accessAuditType[reason],
+      tenant,
+      actor,
+      source,
+      reason: place.decision.detail === null ? reason : `${reason}.${place.decision.detail}`,
+      outOfHours: place.decision.hours !== null && !place.decision.hours.open,
+    });
+    return denied(reason);
+  }
+  const outOfHours = place.decision.flags.includes('out_of_hours');
+  if (outOfHours) await record({ type: 'access.out_of_hours', tenant, actor, source, outOfHours: true });
+
+  if (typeof username !== 'string' || username.length === 0 || username.length > MAX_USERNAME || typeof password !== 'string') {
+    await record({ type: 'auth.login.failure', tenant, actor, source, reason: 'malformed_input', outOfHours });
+    return denied('invalid_credentials');
+  }
+
+  // 4. lockout: a locked login name never reaches the lookup or the hasher (unknown names are counted too).
+  const lockKey = { account: username, ip: place.throttleIp, tenant };
+  const reservation = await lockout.reserve(lockKey);
+  if (!reservation.ok) {
+    await record({ type: 'auth.login.failure', tenant, actor, source, reason: reservation.reason, outOfHours });
+    return denied(reservation.reason, reservation.retryAfterMs);
+  }
+
+  // 5. the account, then its own counter: however the repository maps spellings to it, the limit holds per
+  // account, and a locked account never reaches the hasher. An unknown name makes the same call on a stand-in.
+  const account = await accounts.find(tenant, username);
+  const accountLock = { ...lockKey, accountId: account?.id ?? null };
+  const held = await lockout.reserveAccount(accountLock);
+  if (!held.ok) {
+    await record({ type: 'auth.login.failure', tenant, actor, target: account?.id ?? null, source, reason: held.reason, outOfHours });
+    return denied(held.reason, held.retryAfterMs);
+  }
+
+  // 6. the password: one hash on every path.
+  const deviceMismatch = account !== null && place.device?.ok === true && place.device.device.accountId !== null && place.device.device.accountId !== account.id;
+  const verdict = account === null || deviceMismatch ? await hasher.dummyVerify(password) : await hasher.verify(account.passwordHash, password);
+  const failure = account === null ? 'unknown_user' : deviceMismatch ? 'device_wrong_account' : account.disabled ? 'disabled' : !verdict.valid ? (verdict.refused ?? 'wrong_password') : null;
+  if (failure !== null || account === null) {
+    await lockout.fail(accountLock, reservation, held);
+    await record({ type: 'auth.login.failure', tenant, actor, target: account?.id ?? null, source, reason: failure, outOfHours });
+    if (failure === 'device_wrong_account') return denied('device_not_registered');
+    if (reservation.lockedNow || held.lockedNow) {
+      const status = await lockout.status(accountLock).catch(() => null);
+      return denied('locked', status === null ? null : retryAfterOf(status, now()));
+    }
+    return denied('invalid_credentials');
+  }
+  await lockout.succeed({ ...accountLock, canonicalName: account.username }, reservation, held);
+  let current = account;
+  if (verdict.needsRehash) {
+    const passwordHash = await hasher.hash(password);
+    await accounts.update(tenant, account.id, { passwordHash });
+    current = { ...account, passwordHash };
+  }
+
+  const step: StepContext = {
+    clientIp: place.clientIp,
+    deviceVerified: place.certificate?.ok === true || place.device?.ok === true,
+    hoursOpen: place.decision.hours === null ? null : place.decision.hours.open,
+    amr: place.certificate?.ok === true ? ['pwd', 'cert'] : ['pwd'],
+    authTime: now(),
+    outOfHours,
+    source,
+  };
+
+  // 7. password age, must-change, compromise.
+  const age = checkPasswordAge(ageState(current), ctx.policy, now());
+  if (age.state === 'must_change' || age.state === 'expired') {
+    const reason = age.state === 'expired' ? 'expired' : age.reason;
+    await record(
+      age.state === 'expired'
+        ? { type: 'password.expired', tenant, actor, target: account.id, source, outcome: 'denied', reason: 'expired', outOfHours }
+        : { type: 'auth.login.success', tenant, actor, target: account.id, source, outcome: 'info', reason: `password_change_required.${reason}`, outOfHours },
+    );
+    const { token, claims } = await ctx.challengeFor(current, 'password', step);
+    return { status: 'password_change_required', reason, challenge: token, expiresAt: claims.expiresAt };
+  }
+
+  // 8–9. MFA, then the session.
+  const next = await ctx.mfaOrSession(current, step);
+  await record({
+    type: 'auth.login.success',
+    tenant,
+    actor,
+    target: account.id,
+    source,
+    outcome: next.status === 'authenticated' ? 'success' : 'info',
+    reason: next.status === 'authenticated' ? null : 'mfa_required',
+    outOfHours,
+    ...(next.status === 'authenticated' ? { after: { sessionId: next.session.sessionId } } : { after: { mfaReasons: [...next.reasons] } }),
+  });
+  return next;
+}
+
+/** Where the request comes from, once resolved. */
+interface Place {
+  readonly decision: AccessDecision;
+  readonly clientIp: string | null;
+  /** What per-IP throttles count: `clientIp`, else the last trusted hop read (never "no IP, no throttle"). */
+  readonly throttleIp: string | null;
+  readonly certificate: ClientCertResult | null;
+  readonly device: DeviceCheckResult | null;
+}
+
+async function resolvePlace({ access, devices, now }: FlowContext, tenant: string, facts: RequestFacts): Promise<Place> {
+  const route = facts.route ?? facts.request?.route ?? null;
+  if (facts.request) {
+    const r = facts.request;
+    const decision = await access.evaluateRequest({
+      route,
+      socket: r.socket ?? null,
+      remoteAddress: r.remoteAddress ?? r.socket?.remoteAddress ?? null,
+      headers: r.headers ?? {},
+      tenantId: tenant,
+      deviceToken: facts.deviceId ?? r.deviceToken ?? null,
+    });
+    return { decision, clientIp: decision.client.ip, throttleIp: decision.client.throttleIp, certificate: decision.certificate, device: decision.device };
+  }
+  // Only an address counts: anything else is unknown, which no list contains.
+  const clientIp = typeof facts.clientIp === 'string' && isIP(facts.clientIp) !== 0 ? facts.clientIp : null;
+  const certificate = facts.clientCert ?? null;
+  const token = typeof facts.deviceId === 'string' ? facts.deviceId : null;
+  const device = token !== null || certificate?.ok === true ? await devices.check({ tenantId: tenant, accountId: null, token, certificate }) : null;
+  const decision = access.evaluate({ route, clientIp, tls: facts.tls === true, certificate, device, instant: now() });
+  return { decision, clientIp, throttleIp: clientIp, certificate, device };
+}
+
+const accessAuditType: Record<AccessDenyReason, AuditEventType> = {
+  tls_required: 'access.denied.ip',
+  not_internal: 'access.denied.ip',
+  ip_not_allowed: 'access.denied.ip',
+  client_cert_required: 'access.denied.cert',
+  device_not_registered: 'access.denied.device',
+  out_of_hours: 'access.denied.hours',
+};
+
+const denied = (reason: LoginDenyReason, retryAfterMs?: number | null): LoginResult =>
+  retryAfterMs === undefined ? { status: 'denied', reason } : { status: 'denied', reason, retryAfterMs };
+
+/** ms until the password locks in a status end (the later of the account's and the login name's); `null` = until an administrator unlocks. */
+function retryAfterOf(status: LockoutStatus, at: number): number | null {
+  let until = 0;
+  for (const s of [status.password, status.name]) {
+    if (!s?.locked) continue;
+    if (s.lockedUntil === null) return null;
+    until = Math.max(until, s.lockedUntil);
+  }
+  return until === 0 ? null : Math.max(0, until - at);
+}
