@@ -30,10 +30,12 @@
  *   string constant in a variant. Other TTLs are formatted with `%d`, never
  *   with Lua's 14-digit default, so millisecond timestamps stay exact.
  *
- * A record is one string value: a tag byte (`a` account: f, t, u, c, g; `s`
- * source: n, s) and its fields as little-endian doubles (`struct.pack`), exact
- * for every safe integer. One GET and one SET … PX per key. An account record
- * written before `g` existed (33 bytes: f, t, u, c) is read with `g = 0`.
+ * A record is one string value: a tag byte and its fields as little-endian
+ * doubles (`struct.pack`), exact for every safe integer; {@link recordLayouts}
+ * names them. One GET and one SET … PX per key. In the Lua the fields keep
+ * one-letter locals, in wire order: account `f t u c g` = failures,
+ * lastAttemptAt, lockedUntil (-1: until unlocked), lockCount, settled; source
+ * `n s` = attempts, windowStart.
  */
 import { KanmonError } from '../errors.js';
 import {
@@ -48,6 +50,14 @@ import {
   keepMs,
   ttlSlackMs,
 } from '../lockout/transitions.js';
+import { accountFields, sourceFields } from '../lockout/records.js';
+
+/**
+ * The records as the scripts store them, by tag byte: `a` an account, `s` a
+ * source; the field names in wire order. An account record written before
+ * `settled` existed (33 bytes: the first four) is read without it.
+ */
+export const recordLayouts: Readonly<Record<string, readonly string[]>> = { a: accountFields, s: sourceFields };
 
 /** A script specialised for the constant part of a transition's args (a policy). */
 export interface RedisScriptVariant<A = never> {
@@ -67,8 +77,7 @@ export interface RedisTransitionScript<A = never, R = unknown> {
   /**
    * Optional: a variant of the script for these args, or `undefined` to run
    * {@link lua}. Must hand back the same object for the same constants: the
-   * store defines each variant once per client. Its reply is read by
-   * {@link decode} too.
+   * store defines each variant once. Its reply is read by {@link decode} too.
    */
   variant?(args: A, keyCount: number): RedisScriptVariant<A> | undefined;
 }
@@ -274,10 +283,6 @@ interface ReserveVariant extends RedisScriptVariant<ReserveArgs> {
   readonly policy: ReservePolicy;
 }
 
-const reserveVariants: ReserveVariant[] = [];
-
-/** How many reserve variants exist (tests: the generic script is exercised once they are all taken). @internal */
-export const reserveVariantCount = (): number => reserveVariants.length;
 const encodeNow = (a: ReserveArgs): readonly (string | number)[] => [a.now];
 
 function samePolicy(p: ReservePolicy, a: ReserveArgs): boolean {
@@ -303,7 +308,8 @@ function samePolicy(p: ReservePolicy, a: ReserveArgs): boolean {
   return true;
 }
 
-function reserveVariant(a: ReserveArgs, keyCount: number): ReserveVariant | undefined {
+/** The variant for `a` among `reserveVariants` (made and kept there when there is room). */
+function reserveVariant(reserveVariants: ReserveVariant[], a: ReserveArgs, keyCount: number): ReserveVariant | undefined {
   if (keyCount !== 1 + a.sources.length) return undefined;
   for (const v of reserveVariants) if (samePolicy(v.policy, a)) return v;
   if (reserveVariants.length >= maxReserveVariants) return undefined;
@@ -338,10 +344,16 @@ if u == -1 or u > tonumber(ARGV[1]) then was = 1 end
 return {was, f}
 `;
 
-const reserve: RedisTransitionScript<ReserveArgs, ReserveResult> = {
-  lua: reserveLua(null),
+const genericReserveLua = reserveLua(null);
+
+/** The reserve script with its own variants: one per store, so one client's policies never crowd out another's. */
+function reserveScript(): RedisTransitionScript<ReserveArgs, ReserveResult> & { readonly variantCount: () => number } {
+  const variants: ReserveVariant[] = [];
+  return { ...reserveCodec, lua: genericReserveLua, variant: (a, keyCount) => reserveVariant(variants, a, keyCount), variantCount: () => variants.length };
+}
+
+const reserveCodec: Pick<RedisTransitionScript<ReserveArgs, ReserveResult>, 'encode' | 'decode' | 'bufferReplies'> = {
   bufferReplies: true,
-  variant: reserveVariant,
   encode(a) {
     const argv: (string | number)[] = [a.now, a.maxFailures, a.failureWindowMs, a.lockDurationMs, a.multiplier, a.maxLockDurationMs, a.permanent ? 1 : 0];
     for (const s of a.sources) argv.push(s.limit, s.windowMs);
@@ -478,13 +490,18 @@ const fail: RedisTransitionScript<FailArgs, null> = {
   decode: () => null,
 };
 
-/** The built-in transitions' scripts, by transition name. */
-export const builtinScripts: Readonly<Record<string, RedisTransitionScript<never>>> = {
-  'lockout.reserve': reserve,
-  'lockout.reset': reset,
-  'lockout.succeed': succeed,
-  'lockout.fail': fail,
-};
+/**
+ * The built-in transitions' scripts, by transition name, made for one store
+ * (the reserve script keeps its variants), and how many reserve variants it
+ * made so far (tests: the generic script runs once they are all taken).
+ */
+export function builtinScripts(): { readonly scripts: Readonly<Record<string, RedisTransitionScript<never>>>; readonly reserveVariantCount: () => number } {
+  const reserve = reserveScript();
+  return {
+    scripts: { 'lockout.reserve': reserve, 'lockout.reset': reset, 'lockout.succeed': succeed, 'lockout.fail': fail },
+    reserveVariantCount: reserve.variantCount,
+  };
+}
 
 /** Advance a number if strictly greater (KEYS[1]; ARGV: value, ttl ms or ''). */
 export const advanceLua = `

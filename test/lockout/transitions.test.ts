@@ -48,8 +48,8 @@ describe('lockout transitions (pure)', () => {
           }
           if (writes[0]?.kind === 'set') account = writes[0].record;
           if (writes[1]?.kind === 'set') source = writes[1].record;
-          // a quiet window or a lapsed lock legitimately starts the count again (f restarts from 1)
-          okSinceLock = Math.min(okSinceLock, account?.f ?? 0);
+          // a quiet window or a lapsed lock legitimately starts the count again (failures restart from 1)
+          okSinceLock = Math.min(okSinceLock, account?.failures ?? 0);
         }
       }),
       { numRuns: 300 },
@@ -87,11 +87,11 @@ describe('lockout transitions (pure)', () => {
 
   it('applyInPlace declines, touching nothing, what only apply handles: sources, a fractional clock, a foreign record', () => {
     const args: ReserveArgs = { now: 1_800_000_000_000, maxFailures: 5, failureWindowMs: 1000, lockDurationMs: 1000, multiplier: 1, maxLockDurationMs: 1000, permanent: false, sources: [] };
-    const record = { f: 1, t: 1_800_000_000_000 - 10, u: 0, c: 0, g: 0 };
+    const record = { failures: 1, lastAttemptAt: 1_800_000_000_000 - 10, lockedUntil: 0, lockCount: 0, settled: 0 };
     const cases: [Record<string, number> | null, ReserveArgs][] = [
       [record, { ...args, sources: [{ limit: 3, windowMs: 1000 }] }],
       [record, { ...args, now: args.now + 0.5 }],
-      [{ n: 1, s: 5 }, args],
+      [{ attempts: 1, windowStart: 5 }, args],
     ];
     for (const [r, a] of cases) {
       const before = r && { ...r };
@@ -99,6 +99,6 @@ describe('lockout transitions (pure)', () => {
       expect(r).toEqual(before);
     }
     expect(reserveTransition.applyInPlace?.(record, args)?.result).toMatchObject({ status: 'ok', failures: 2 });
-    expect(record.f).toBe(2);
+    expect(record.failures).toBe(2);
   });
 });

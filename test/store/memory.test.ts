@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { type ReserveArgs, type Transition, memoryStore, reserveTransition, storeKey } from '../../src/index.js';
 import { KanmonError } from '../../src/errors.js';
+import type { InPlaceTransition } from '../../src/store/in-process.js';
 import { storeContract } from './contract.js';
 
 const store = memoryStore();
@@ -47,14 +48,14 @@ describe('memoryStore: bounded memory', () => {
 describe('memoryStore: records it owns', () => {
   it('keeps a copy of what apply writes: a transition that hands out one object for every key never sees it changed', async () => {
     const s = memoryStore();
-    const shared = { f: 1, t: 1, u: 0, c: 0 };
+    const shared = { failures: 1, lastAttemptAt: 1, lockedUntil: 0, lockCount: 0 };
     const writeShared: Transition<null, null> = { name: 'test.shared', apply: (records) => ({ writes: records.map(() => ({ kind: 'set', record: shared, ttlMs: null })), result: null }) };
     try {
       const a = storeKey('own', 'lockout', 'pw', 'a');
       await s.update(writeShared, [a, storeKey('own', 'lockout', 'pw', 'b')], null);
       const args: ReserveArgs = { now: 5, maxFailures: 10, failureWindowMs: 0, lockDurationMs: 1, multiplier: 1, maxLockDurationMs: 1, permanent: false, sources: [] };
       await expect(s.update(reserveTransition, [a], args)).resolves.toMatchObject({ status: 'ok', failures: 2 });
-      expect(shared).toEqual({ f: 1, t: 1, u: 0, c: 0 });
+      expect(shared).toEqual({ failures: 1, lastAttemptAt: 1, lockedUntil: 0, lockCount: 0 });
       await expect(s.read(storeKey('own', 'lockout', 'pw', 'b'))).resolves.toEqual(shared);
     } finally {
       await s.close();
@@ -65,7 +66,7 @@ describe('memoryStore: records it owns', () => {
     const s = memoryStore();
     const key = storeKey('own', 'x', 'k');
     const set: Transition<null, null> = { name: 'test.set', apply: () => ({ writes: [{ kind: 'set', record: { n: 1 }, ttlMs: null }], result: null }) };
-    const broken: Transition<null, null> = {
+    const broken: InPlaceTransition<null, null> = {
       name: 'test.broken',
       apply: () => ({ writes: [{ kind: 'keep' }], result: null }),
       applyInPlace(record) {

@@ -127,8 +127,8 @@ describe.skipIf(!requireService('redis'))('redisStore (real redis-server)', () =
       { numRuns: 80 },
     );
     // More distinct policies than variants were drawn: the generic script took the rest.
-    const { reserveVariantCount } = await import('../../src/redis/scripts.js');
-    expect(reserveVariantCount()).toBe(maxReserveVariants);
+    const { reserveVariantCount } = await import('../../src/redis/store.js');
+    expect(reserveVariantCount(store)).toBe(maxReserveVariants);
   });
 
   it('an account record written before g existed (33 bytes: f, t, u, c) is read and counted on, as g = 0', async () => {
@@ -137,10 +137,10 @@ describe.skipIf(!requireService('redis'))('redisStore (real redis-server)', () =
     old[0] = 0x61;
     [2, 1_800_000_000_000, 0, 1].forEach((v, i) => old.writeDoubleLE(v, 1 + 8 * i));
     await client.set(`kanmon:${key}`, old);
-    await expect(store.read(key)).resolves.toEqual({ f: 2, t: 1_800_000_000_000, u: 0, c: 1 });
+    await expect(store.read(key)).resolves.toEqual({ failures: 2, lastAttemptAt: 1_800_000_000_000, lockedUntil: 0, lockCount: 1 });
     const args = { now: 1_800_000_000_010, maxFailures: 5, failureWindowMs: 60_000, lockDurationMs: 1000, multiplier: 1, maxLockDurationMs: 1000, permanent: false, sources: [] };
     await expect(store.update(reserveTransition, [key], args)).resolves.toMatchObject({ status: 'ok', failures: 3, settled: 0, lockCount: 1 });
-    await expect(store.read(key)).resolves.toEqual({ f: 3, t: 1_800_000_000_010, u: 0, c: 1, g: 0 });
+    await expect(store.read(key)).resolves.toEqual({ failures: 3, lastAttemptAt: 1_800_000_000_010, lockedUntil: 0, lockCount: 1, settled: 0 });
   });
 
   it('a store failure is ERR_STORE_UNAVAILABLE with the driver error as cause', async () => {
