@@ -71,13 +71,14 @@ export function readAccount(record: StoreRecord | null): AccountRecord {
   };
 }
 
-/** A source record as stored, absent fields as 0, pre-0.2 names read too. */
-export function readSource(record: StoreRecord): SourceRecord {
-  if (record.attempts === undefined && (record as Legacy).n !== undefined) {
-    const r = record as Legacy;
-    return { attempts: r.n ?? 0, windowStart: r.s ?? 0 };
-  }
-  return { attempts: record.attempts ?? 0, windowStart: record.windowStart ?? 0 };
+/** A source record's attempts as stored (absent: 0), pre-0.2 name read too. Field by field: no object on the hot path. */
+export function attemptsOf(record: StoreRecord): number {
+  return record.attempts ?? (record as Legacy).n ?? 0;
+}
+
+/** A source record's window start as stored (absent: 0), pre-0.2 name read too. */
+export function windowStartOf(record: StoreRecord): number {
+  return record.windowStart ?? (record as Legacy).s ?? 0;
 }
 
 /** Whether a stored record is a current account record (every field a number), so it can be counted in place. */

@@ -9,7 +9,7 @@
  */
 import type { InPlaceOutcome, InPlaceTransition } from '../store/in-process.js';
 import type { RecordWrite, StoreRecord, Transition } from '../store/store.js';
-import { type AccountRecord, type SourceRecord, isAccountRecord, readAccount, readSource, untilUnlocked } from './records.js';
+import { type AccountRecord, type SourceRecord, attemptsOf, isAccountRecord, readAccount, untilUnlocked, windowStartOf } from './records.js';
 
 /** A per-source throttle: its limit and window. `windowMs: 0` = the window never resets. */
 export interface SourceLimit {
@@ -197,10 +197,9 @@ export const reserveTransition: InPlaceTransition<ReserveArgs, ReserveResult> = 
     for (let i = 0; i < count; i++) {
       const limit = args.sources[i] as SourceLimit;
       const r = records[i + 1] ?? null;
-      const source = r === null ? null : readSource(r);
-      let n = source?.attempts ?? 0;
-      let s = source?.windowStart ?? 0;
-      if (source === null || (limit.windowMs > 0 && now - s >= limit.windowMs)) {
+      let n = r === null ? 0 : attemptsOf(r);
+      let s = r === null ? 0 : windowStartOf(r);
+      if (r === null || (limit.windowMs > 0 && now - s >= limit.windowMs)) {
         n = 0;
         s = now;
       }
@@ -367,7 +366,8 @@ export const succeedTransition: Transition<SucceedArgs, SucceedResult> = {
         continue;
       }
       if (op.kind === 'refund') {
-        const { attempts, windowStart } = readSource(r);
+        const attempts = attemptsOf(r);
+        const windowStart = windowStartOf(r);
         if (attempts > 0 && windowStart <= op.at && (op.windowMs === 0 || now - windowStart < op.windowMs)) {
           const record: SourceRecord = { attempts: attempts - 1, windowStart };
           writes.push({ kind: 'set', record, ttlMs: op.windowMs > 0 ? windowStart + op.windowMs - now + ttlSlackMs : null });
