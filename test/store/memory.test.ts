@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { type ReserveArgs, type Transition, memoryStore, reserveTransition, storeKey } from '../../src/index.js';
+import { type KanmonStore, type ReserveArgs, type Transition, memoryStore, reserveTransition, storeKey } from '../../src/index.js';
 import { KanmonError } from '../../src/errors.js';
-import type { InPlaceTransition } from '../../src/store/in-process.js';
+import { type InPlaceTransition, isInProcessStore } from '../../src/store/in-process.js';
 import { storeContract } from './contract.js';
 
 const store = memoryStore();
@@ -79,6 +79,26 @@ describe('memoryStore: records it owns', () => {
       const err = await s.update(broken, [key], null).catch((e: unknown) => e);
       expect((err as KanmonError).code).toBe('ERR_INVALID_ARGUMENT');
       await expect(s.read(key)).resolves.toBeNull();
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('memoryStore: in-process shortcuts (beside the store contract, not in it)', () => {
+  it('is an InProcessStore whose updateNow decides as update does; a wrapper that hides the shortcuts is not one', async () => {
+    const s = memoryStore();
+    const args: ReserveArgs = { now: 5, maxFailures: 2, failureWindowMs: 0, lockDurationMs: 10, multiplier: 1, maxLockDurationMs: 10, permanent: false, sources: [] };
+    const key = storeKey('own', 'lockout', 'pw', 'now');
+    try {
+      expect(isInProcessStore(s)).toBe(true);
+      if (!isInProcessStore(s)) return;
+      expect(s.updateNow(reserveTransition, [key], args)).toMatchObject({ status: 'ok', failures: 1 });
+      await expect(s.update(reserveTransition, [key], args)).resolves.toMatchObject({ status: 'ok', failures: 2, lockedNow: true });
+      expect(s.updateNow(reserveTransition, [key], args)).toEqual({ status: 'locked', retryAfterMs: 10, lockedUntil: 15, lockCount: 1 });
+      expect(() => s.updateNow(reserveTransition, ['not-a-key'], args)).toThrow(KanmonError);
+      expect(isInProcessStore({ ...s, updateNow: undefined } as KanmonStore)).toBe(false);
+      expect(isInProcessStore({ ...s, inProcess: false } as KanmonStore)).toBe(false);
     } finally {
       await s.close();
     }
