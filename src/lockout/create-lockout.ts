@@ -380,18 +380,11 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
   /** The store, when it offers the in-process shortcuts (no watchdog needed, a synchronous reserve). */
   const inProcess = isInProcessStore(store) ? store : null;
 
-  // One watchdog for every store call in flight, instead of a timer (or a
-  // clock read) per call: a tick counter advances every quarter of the
-  // timeout, and a call still open four ticks after it started times out
-  // (between 1× and 1.25× storeTimeoutMs).
-  //
-  // Calls in flight form a doubly linked list in the order they started, so
-  // their deadlines only grow along it: joining and leaving are a few pointer
-  // writes, a tick looks only at the calls that expire, and an answered call
-  // is unlinked at once (nothing retained for the GC to trace). A `Set` did
-  // the same job with add/delete per call, and cost more than the rest of a
-  // reservation in young-generation GC (its table in old space, written with
-  // young entries on every call).
+  // One watchdog for every store call in flight, not a timer per call: a tick
+  // every quarter of the timeout fails calls still open four ticks after they
+  // started (1×–1.25× storeTimeoutMs). Calls in flight are a linked list in
+  // start order (deadlines grow along it), because a `Set` cost more in GC than
+  // the rest of a reservation (bench/lockout.bench.mjs, Redis).
   interface Pending {
     expires: number;
     /** Neighbours while in flight; both `null` once settled. */

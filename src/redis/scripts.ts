@@ -5,30 +5,18 @@
  * property test (every result, record and TTL compared with the TypeScript
  * transition) keep the two from drifting apart.
  *
- * ## Why `lockout.reserve` looks the way it does
- *
- * A reservation is the call made before every password check. Measured per
- * call (instructions, `redis-server` 7.0 and node under callgrind):
- * - Redis pays ~1,300 instructions per script argument and ~2,000 per
- *   `tonumber` of a decimal (glibc `strtod`). The policy is the same on every
- *   call, so it is compiled into a variant of the script as Lua constants
- *   (one variant per policy, defined once per client, see {@link RedisScriptVariant});
- *   a call sends only `now`. Unusual policies, and more than
- *   {@link maxReserveVariants} of them, use the generic script, which reads
- *   the policy from its arguments.
- * - A Buffer argument would let numbers cross as raw doubles, but it switches
- *   ioredis to its buffer-concatenating writer, which costs the client more
- *   than Redis saves: every argument is a decimal string.
- * - A table reply costs Redis 5,000–7,000 instructions (it probes each table
- *   for `err`, `ok`, `double`, … before reading it as an array), so the two
- *   hot answers are not tables: a counted attempt that did not lock answers
- *   one integer (`(settled * 2^11 + lockCount) * 2^11 + failures`), a locked
- *   account answers its record as stored (a bulk string, read as a Buffer).
- *   Rare answers (a lock just set, a throttle, numbers too large to pack)
- *   stay tables.
- * - The TTL of the common write (`keep + slack`) is fixed by the policy: a
- *   string constant in a variant. Other TTLs are formatted with `%d`, never
- *   with Lua's 14-digit default, so millisecond timestamps stay exact.
+ * ## Why `lockout.reserve` looks the way it does (measured: `bench/lockout.bench.mjs`)
+ * - The policy is compiled into a per-policy variant as Lua constants, so a
+ *   call sends only `now` (script arguments and `tonumber` cost Redis most);
+ *   more than {@link maxReserveVariants} policies, or unusual ones, use the
+ *   generic script, which reads the policy from its arguments.
+ * - Every argument is a decimal string (a Buffer argument switches ioredis to
+ *   a slower writer).
+ * - The two hot answers are not tables (table replies cost Redis most): a
+ *   counted attempt that did not lock answers one packed integer, a locked
+ *   account its record as stored (a Buffer). Rare answers stay tables.
+ * - TTLs are formatted with `%d` (never Lua's 14-digit default), so
+ *   millisecond timestamps stay exact.
  *
  * A record is one string value: a tag byte and its fields as little-endian
  * doubles (`struct.pack`), exact for every safe integer; {@link recordLayouts}

@@ -145,18 +145,13 @@ export function redisStore(options: RedisStoreOptions): KanmonStore {
   };
 
   /**
-   * Write batching. A command's write costs the client a syscall, more than
-   * the rest of a reservation; under load that, not Redis, is the limit. So
-   * the first transition of a tick corks the client's socket and a
-   * `process.nextTick` uncorks it: it runs once the current microtasks are
-   * done, that is after every login the same burst of replies resumed has
-   * sent its command. Every `writeBatch` commands the socket is flushed at
-   * once, so Redis starts on a long burst while the rest is still being
-   * prepared (one write for the whole burst would make the two processes
-   * take turns). Corking only delays the write to the end of this tick and
-   * never reorders: other commands on the client in the same tick join the
-   * batch, in order. The stream corked is the one uncorked, even when the
-   * client reconnects in between.
+   * Write batching: a socket write per command costs the client more than the
+   * rest of a reservation, so the first transition of a tick corks the
+   * socket and a `process.nextTick` uncorks it, after every login resumed by
+   * the same burst of replies has sent its command; every `writeBatch`
+   * commands it is flushed at once, so Redis starts on a long burst early.
+   * Corking only delays writes to the end of the tick, never reorders them;
+   * the stream corked is the one uncorked, even across a reconnect.
    */
   let corked: Corkable | null = null;
   let batched = 0;
