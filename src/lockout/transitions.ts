@@ -87,7 +87,7 @@ export function keepMs(args: Pick<ReserveArgs, 'failureWindowMs' | 'multiplier' 
 }
 
 /** The length of lock number `lockCount` (1-based). Repeated multiplication, as the Lua twin does, so both agree to the bit. */
-export function lockDuration(args: Pick<ReserveArgs, 'lockDurationMs' | 'multiplier' | 'maxLockDurationMs'>, lockCount: number): number {
+function lockDuration(args: Pick<ReserveArgs, 'lockDurationMs' | 'multiplier' | 'maxLockDurationMs'>, lockCount: number): number {
   let d = args.lockDurationMs;
   if (args.multiplier > 1) {
     const cap = Math.max(args.maxLockDurationMs, args.lockDurationMs);
