@@ -171,7 +171,8 @@ export type { ReserveArgs, ReserveResult, ResetArgs, ResetResult, SettleArgs, Fa
 export { memoryStore } from './store/memory.js';
 export type { MemoryStoreOptions } from './store/memory.js';
 export { storeKey, isStoreKey, isTenantId, tenantOfKey } from './store/key.js';
-export type { InPlaceOutcome, KanmonStore, RecordWrite, StoreRecord, Transition, TransitionOutcome } from './store/store.js';
+export type { KanmonStore, RecordWrite, StoreRecord, Transition, TransitionOutcome } from './store/store.js';
+export type { InPlaceOutcome } from './store/in-process.js';
 
 export { enrollTotp } from './mfa/enroll-totp.js';
 export type { EnrollTotpOptions, TotpAccount, TotpEnrollment } from './mfa/enroll-totp.js';

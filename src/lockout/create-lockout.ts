@@ -3,8 +3,10 @@ import { systemClock } from '../internal/clock.js';
 import { ipBucket } from '../internal/ip-bucket.js';
 import type { Policy } from '../policy/define-policy.js';
 import { assertTenant, trustedKey } from '../store/key.js';
+import { isInProcessStore } from '../store/in-process.js';
 import type { KanmonStore } from '../store/store.js';
 import { normalizeAccountKey, settledAccountKey } from './normalize-account.js';
+import { untilUnlocked } from './records.js';
 import {
   type ReserveArgs,
   type ReserveResult,
@@ -375,19 +377,14 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
   const accountIpScopes: readonly ThrottleScope[] = perAccountIp ? ['account_ip'] : noScopes;
   const failOpen = cfg.onStoreError === 'fail_open';
   let warnedNoIp = false;
+  /** The store, when it offers the in-process shortcuts (no watchdog needed, a synchronous reserve). */
+  const inProcess = isInProcessStore(store) ? store : null;
 
-  // One watchdog for every store call in flight, instead of a timer (or a
-  // clock read) per call: a tick counter advances every quarter of the
-  // timeout, and a call still open four ticks after it started times out
-  // (between 1× and 1.25× storeTimeoutMs).
-  //
-  // Calls in flight form a doubly linked list in the order they started, so
-  // their deadlines only grow along it: joining and leaving are a few pointer
-  // writes, a tick looks only at the calls that expire, and an answered call
-  // is unlinked at once (nothing retained for the GC to trace). A `Set` did
-  // the same job with add/delete per call, and cost more than the rest of a
-  // reservation in young-generation GC (its table in old space, written with
-  // young entries on every call).
+  // One watchdog for every store call in flight, not a timer per call: a tick
+  // every quarter of the timeout fails calls still open four ticks after they
+  // started (1×–1.25× storeTimeoutMs). Calls in flight are a linked list in
+  // start order (deadlines grow along it), because a `Set` cost more in GC than
+  // the rest of a reservation (bench/lockout.bench.mjs, Redis).
   interface Pending {
     expires: number;
     /** Neighbours while in flight; both `null` once settled. */
@@ -444,7 +441,7 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
    */
   const call = <T, U>(op: () => Promise<T>, onValue: (value: T) => U, onError: (err: KanmonError) => U): Promise<U> => {
     const fail = (err: unknown) => onError(asStoreError(err));
-    if (store.inProcess) {
+    if (inProcess) {
       let promise: Promise<T>;
       try {
         promise = op();
@@ -582,7 +579,7 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
       switch (result.status) {
         case 'ok':
           if (result.lockedNow && !quiet) {
-            const permanent = result.lockedUntil === -1;
+            const permanent = result.lockedUntil === untilUnlocked;
             emit({
               type: 'lockout.locked',
               at,
@@ -606,11 +603,11 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
         }
       }
     };
-    if (store.updateNow) {
-      // In-process store: decide synchronously, one promise for the answer.
+    if (inProcess) {
+      // Decide synchronously, one promise for the answer.
       let value: LockoutReservation;
       try {
-        value = onValue(store.updateNow(reserveTransition, keys, args));
+        value = onValue(inProcess.updateNow(reserveTransition, keys, args));
       } catch (err) {
         value = onError(asStoreError(err));
       }
@@ -840,14 +837,15 @@ export function createLockout(options: CreateLockoutOptions): Lockout {
       throw asStoreError(err);
     }
     const s = effectiveAccount(record, { now: at, failureWindowMs: base.failureWindowMs, multiplier: base.multiplier, maxLockDurationMs: base.maxLockDurationMs });
-    const locked = s.u === -1 || s.u > at;
+    const permanent = s.lockedUntil === untilUnlocked;
+    const locked = permanent || s.lockedUntil > at;
     return {
-      failures: s.f,
-      remaining: locked ? 0 : Math.max(0, base.maxFailures - s.f),
+      failures: s.failures,
+      remaining: locked ? 0 : Math.max(0, base.maxFailures - s.failures),
       locked,
-      permanent: s.u === -1,
-      lockedUntil: locked && s.u !== -1 ? s.u : null,
-      lockCount: s.c,
+      permanent,
+      lockedUntil: locked && !permanent ? s.lockedUntil : null,
+      lockCount: s.lockCount,
     };
   }
 

@@ -5,20 +5,11 @@
  * store runs their Lua twins in `src/redis/scripts.ts`, kept in step by the
  * shared contract suite. Nothing here reads a clock: `now` is an argument.
  *
- * Account record (one per tenant, factor and normalised account):
- * - `f` failures counted (reservations since the last success or reset)
- * - `t` time of the last counted attempt (ms)
- * - `u` locked until (ms); `0` not locked; `-1` locked until an admin unlocks
- * - `c` locks so far (drives progressive lock durations)
- * - `g` how many of the `f` counted attempts are known to be over (failed:
- *   {@link failTransition}). A success forgives only failures that were over
- *   before it was reserved; attempts still in flight stay counted. Absent in
- *   records written before it existed: read as 0.
- *
- * Source record (per (account, IP) and per IP), a fixed window:
- * - `n` attempts counted in the window, `s` window start (ms)
+ * The records they read and write are in `./records.ts`.
  */
-import type { InPlaceOutcome, RecordWrite, StoreRecord, Transition } from '../store/store.js';
+import type { InPlaceOutcome, InPlaceTransition } from '../store/in-process.js';
+import type { RecordWrite, StoreRecord, Transition } from '../store/store.js';
+import { type AccountRecord, type SourceRecord, attemptsOf, isAccountRecord, readAccount, untilUnlocked, windowStartOf } from './records.js';
 
 /** A per-source throttle: its limit and window. `windowMs: 0` = the window never resets. */
 export interface SourceLimit {
@@ -51,7 +42,7 @@ export interface ReserveArgs {
   readonly sources: readonly SourceLimit[];
 }
 
-/** The outcome of a reservation. `lockedUntil`: `0` none, `-1` until an admin unlocks. */
+/** The outcome of a reservation. `lockedUntil`: `0` none, `-1` ({@link untilUnlocked}) until an admin unlocks. */
 export type ReserveResult =
   | {
       readonly status: 'ok';
@@ -59,7 +50,7 @@ export type ReserveResult =
       readonly failures: number;
       /** Reservations left before the account locks. */
       readonly remaining: number;
-      /** Failures known to be over when this attempt was counted (`g`): all a later success of it may forgive. */
+      /** Failures known to be over when this attempt was counted: all a later success of it may forgive. */
       readonly settled: number;
       /** This reservation reached `maxFailures` and locked the account. */
       readonly lockedNow: boolean;
@@ -96,7 +87,7 @@ export function keepMs(args: Pick<ReserveArgs, 'failureWindowMs' | 'multiplier' 
 }
 
 /** The length of lock number `lockCount` (1-based). Repeated multiplication, as the Lua twin does, so both agree to the bit. */
-export function lockDuration(args: Pick<ReserveArgs, 'lockDurationMs' | 'multiplier' | 'maxLockDurationMs'>, lockCount: number): number {
+function lockDuration(args: Pick<ReserveArgs, 'lockDurationMs' | 'multiplier' | 'maxLockDurationMs'>, lockCount: number): number {
   let d = args.lockDurationMs;
   if (args.multiplier > 1) {
     const cap = Math.max(args.maxLockDurationMs, args.lockDurationMs);
@@ -111,67 +102,78 @@ export function lockDuration(args: Pick<ReserveArgs, 'lockDurationMs' | 'multipl
   return Math.floor(d);
 }
 
-// A type, not an interface: it is written as a StoreRecord (an index signature) as is.
-type AccountState = { f: number; t: number; u: number; c: number; g: number };
-
 /**
  * The account's state as of `now`, with everything that has lapsed forgotten:
  * an expired lock clears the count; a quiet `failureWindowMs` clears the count;
  * a quiet `keepMs` clears the lock history too.
  */
-export function effectiveAccount(record: StoreRecord | null, args: Pick<ReserveArgs, 'now' | 'failureWindowMs' | 'multiplier' | 'maxLockDurationMs'>): AccountState {
-  const s: AccountState = { f: record?.f ?? 0, t: record?.t ?? 0, u: record?.u ?? 0, c: record?.c ?? 0, g: record?.g ?? 0 };
+export function effectiveAccount(record: StoreRecord | null, args: Pick<ReserveArgs, 'now' | 'failureWindowMs' | 'multiplier' | 'maxLockDurationMs'>): AccountRecord {
+  const s = readAccount(record);
   lapse(s, args);
   return s;
 }
 
+/** Whether the account is locked at `now`. */
+const lockedAt = (s: AccountRecord, now: number): boolean => s.lockedUntil === untilUnlocked || s.lockedUntil > now;
+
 /** {@link effectiveAccount} in place. */
-function lapse(s: AccountState, args: Pick<ReserveArgs, 'now' | 'failureWindowMs' | 'multiplier' | 'maxLockDurationMs'>): void {
-  if (s.u === -1 || s.u > args.now) return;
+function lapse(s: AccountRecord, args: Pick<ReserveArgs, 'now' | 'failureWindowMs' | 'multiplier' | 'maxLockDurationMs'>): void {
+  if (lockedAt(s, args.now)) return;
   const keep = keepMs(args);
-  if (keep > 0 && args.now - Math.max(s.t, s.u) >= keep) {
-    s.f = 0;
-    s.g = 0;
-    s.c = 0;
-    s.u = 0;
-  } else if (s.u > 0) {
-    s.f = 0;
-    s.g = 0;
-    s.u = 0;
-  } else if (args.failureWindowMs > 0 && args.now - s.t >= args.failureWindowMs) {
-    s.f = 0;
-    s.g = 0;
+  if (keep > 0 && args.now - Math.max(s.lastAttemptAt, s.lockedUntil) >= keep) {
+    s.failures = 0;
+    s.settled = 0;
+    s.lockCount = 0;
+    s.lockedUntil = 0;
+  } else if (s.lockedUntil > 0) {
+    s.failures = 0;
+    s.settled = 0;
+    s.lockedUntil = 0;
+  } else if (args.failureWindowMs > 0 && args.now - s.lastAttemptAt >= args.failureWindowMs) {
+    s.failures = 0;
+    s.settled = 0;
   }
 }
 
 /** Count one attempt on an account not locked as of `now` (lapses applied), in place: the write and the result. */
-function countAttempt(s: AccountState, args: ReserveArgs): InPlaceOutcome<ReserveResult> {
+function countAttempt(s: AccountRecord, args: ReserveArgs): InPlaceOutcome<ReserveResult> {
   const now = args.now;
-  s.f += 1;
-  s.t = now;
+  s.failures += 1;
+  s.lastAttemptAt = now;
   let lockedNow = false;
-  if (s.f >= args.maxFailures) {
-    s.c += 1;
-    s.u = args.permanent ? -1 : now + lockDuration(args, s.c);
+  if (s.failures >= args.maxFailures) {
+    s.lockCount += 1;
+    s.lockedUntil = args.permanent ? untilUnlocked : now + lockDuration(args, s.lockCount);
     lockedNow = true;
   }
   return {
-    write: { kind: 'set', record: s, ttlMs: accountTtl(s, args) },
-    result: { status: 'ok', failures: s.f, remaining: Math.max(0, args.maxFailures - s.f), settled: s.g, lockedNow, lockCount: s.c, lockedUntil: s.u },
+    write: { kind: 'set', record: s, ttlMs: ttlOf(s, args) },
+    result: {
+      status: 'ok',
+      failures: s.failures,
+      remaining: Math.max(0, args.maxFailures - s.failures),
+      settled: s.settled,
+      lockedNow,
+      lockCount: s.lockCount,
+      lockedUntil: s.lockedUntil,
+    },
   };
 }
 
-/** Whether a stored record is an account record (every field a number), so it can be counted in place. */
-function isAccountRecord(record: Record<string, number>): record is Record<string, number> & AccountState {
-  return typeof record.f === 'number' && typeof record.t === 'number' && typeof record.u === 'number' && typeof record.c === 'number' && typeof record.g === 'number';
+/** The TTL of an account record: none while locked until an unlock or when nothing lapses, else until it lapses (plus slack). */
+function ttlOf(s: AccountRecord, args: Pick<ReserveArgs, 'now' | 'failureWindowMs' | 'multiplier' | 'maxLockDurationMs'>): number | null {
+  if (s.lockedUntil === untilUnlocked) return null;
+  const keep = keepMs(args);
+  return keep === 0 ? null : Math.max(s.lastAttemptAt, s.lockedUntil) + keep - args.now + ttlSlackMs;
 }
 
-function accountTtl(s: AccountState, args: ReserveArgs): number | null {
-  if (s.u === -1) return null;
-  const keep = keepMs(args);
-  if (keep === 0) return null;
-  return Math.max(s.t, s.u) + keep - args.now + ttlSlackMs;
-}
+/** A locked account's answer. */
+const lockedResult = (s: Pick<AccountRecord, 'lockedUntil' | 'lockCount'>, now: number): ReserveResult => ({
+  status: 'locked',
+  retryAfterMs: s.lockedUntil === untilUnlocked ? null : s.lockedUntil - now,
+  lockedUntil: s.lockedUntil,
+  lockCount: s.lockCount,
+});
 
 /**
  * Count one attempt up front, before the secret is verified.
@@ -181,18 +183,12 @@ function accountTtl(s: AccountState, args: ReserveArgs): number | null {
  * writes nothing. Otherwise counts the attempt on the account and on every
  * source, and locks the account when the count reaches `maxFailures`.
  */
-export const reserveTransition: Transition<ReserveArgs, ReserveResult> = {
+export const reserveTransition: InPlaceTransition<ReserveArgs, ReserveResult> = {
   name: 'lockout.reserve',
   apply(records, args) {
     const now = args.now;
-    const record = records[0] ?? null;
-    if (record && (record.u === -1 || (record.u ?? 0) > now)) {
-      const u = record.u ?? 0;
-      return {
-        writes: keepAll(records.length),
-        result: { status: 'locked', retryAfterMs: u === -1 ? null : u - now, lockedUntil: u, lockCount: record.c ?? 0 },
-      };
-    }
+    const account = readAccount(records[0] ?? null);
+    if (lockedAt(account, now)) return { writes: keepAll(records.length), result: lockedResult(account, now) };
     const count = args.sources.length;
     const counts: number[] = count === 0 ? noCounts : [];
     const starts: number[] = count === 0 ? noCounts : [];
@@ -201,8 +197,8 @@ export const reserveTransition: Transition<ReserveArgs, ReserveResult> = {
     for (let i = 0; i < count; i++) {
       const limit = args.sources[i] as SourceLimit;
       const r = records[i + 1] ?? null;
-      let n = r?.n ?? 0;
-      let s = r?.s ?? 0;
+      let n = r === null ? 0 : attemptsOf(r);
+      let s = r === null ? 0 : windowStartOf(r);
       if (r === null || (limit.windowMs > 0 && now - s >= limit.windowMs)) {
         n = 0;
         s = now;
@@ -223,24 +219,23 @@ export const reserveTransition: Transition<ReserveArgs, ReserveResult> = {
         result: { status: 'throttled', retryAfterMs: retryAfterMs === -1 ? null : retryAfterMs, source: throttled },
       };
     }
-    const s = effectiveAccount(record, args);
-    const account = countAttempt(s, args);
-    const writes: RecordWrite[] = [account.write];
+    lapse(account, args);
+    const counted = countAttempt(account, args);
+    const writes: RecordWrite[] = [counted.write];
     for (let i = 0; i < count; i++) {
       const windowMs = (args.sources[i] as SourceLimit).windowMs;
-      const start = starts[i] as number;
-      writes.push({ kind: 'set', record: { n: (counts[i] as number) + 1, s: start }, ttlMs: windowMs > 0 ? start + windowMs - now + ttlSlackMs : null });
+      const windowStart = starts[i] as number;
+      const record: SourceRecord = { attempts: (counts[i] as number) + 1, windowStart };
+      writes.push({ kind: 'set', record, ttlMs: windowMs > 0 ? windowStart + windowMs - now + ttlSlackMs : null });
     }
-    return { writes, result: account.result };
+    return { writes, result: counted.result };
   },
   // One key, no sources (every reservation without a client IP): the same steps on the stored record.
   applyInPlace(record, args) {
     if (args.sources.length !== 0 || !Number.isSafeInteger(args.now) || (record !== null && !isAccountRecord(record))) return undefined;
     const now = args.now;
-    if (record !== null && (record.u === -1 || record.u > now)) {
-      return { write: keep, result: { status: 'locked', retryAfterMs: record.u === -1 ? null : record.u - now, lockedUntil: record.u, lockCount: record.c } };
-    }
-    const s = record ?? { f: 0, t: 0, u: 0, c: 0, g: 0 };
+    if (record !== null && lockedAt(record, now)) return { write: keep, result: lockedResult(record, now) };
+    const s = record ?? { failures: 0, lastAttemptAt: 0, lockedUntil: 0, lockCount: 0, settled: 0 };
     lapse(s, args);
     return countAttempt(s, args);
   },
@@ -267,11 +262,10 @@ export interface ResetResult {
 export const resetTransition: Transition<ResetArgs, ResetResult> = {
   name: 'lockout.reset',
   apply(records, args) {
-    const r = records[0] ?? null;
-    const u = r?.u ?? 0;
+    const account = readAccount(records[0] ?? null);
     return {
       writes: records.map((): RecordWrite => ({ kind: 'delete' })),
-      result: { wasLocked: u === -1 || u > args.now, failures: r?.f ?? 0 },
+      result: { wasLocked: lockedAt(account, args.now), failures: account.failures },
     };
   },
 };
@@ -285,12 +279,6 @@ export interface SettleArgs {
   readonly maxLockDurationMs: number;
 }
 
-function ttlOf(s: AccountState, args: SettleArgs): number | null {
-  if (s.u === -1) return null;
-  const keep = keepMs(args);
-  return keep === 0 ? null : Math.max(s.t, s.u) + keep - args.now + ttlSlackMs;
-}
-
 /** A report made at `at` about an attempt whose count has lapsed (or may have) by `now`: it changes nothing. */
 const stale = (at: number, args: SettleArgs) => args.failureWindowMs > 0 && args.now - at >= args.failureWindowMs;
 
@@ -301,7 +289,7 @@ export interface FailArgs extends SettleArgs {
 
 /**
  * An attempt turned out wrong: mark one of the counted attempts on each key
- * as over (`g`), so a success that starts later may forgive it. It stays
+ * as over (`settled`), so a success that starts later may forgive it. It stays
  * counted. Optional for callers: a failure never reported is never forgiven
  * by a success (it lapses with the window), the stricter side.
  */
@@ -311,8 +299,8 @@ export const failTransition: Transition<FailArgs, null> = {
     const writes: RecordWrite[] = records.map((r, i): RecordWrite => {
       if (r === null || stale(args.at[i] ?? 0, args)) return keep;
       const s = effectiveAccount(r, args);
-      if (s.g >= s.f) return keep;
-      s.g += 1;
+      if (s.settled >= s.failures) return keep;
+      s.settled += 1;
       return { kind: 'set', record: s, ttlMs: ttlOf(s, args) };
     });
     return { writes, result: null };
@@ -378,33 +366,34 @@ export const succeedTransition: Transition<SucceedArgs, SucceedResult> = {
         continue;
       }
       if (op.kind === 'refund') {
-        const n = r.n ?? 0;
-        const s = r.s ?? 0;
-        if (n > 0 && s <= op.at && (op.windowMs === 0 || now - s < op.windowMs)) {
-          writes.push({ kind: 'set', record: { n: n - 1, s }, ttlMs: op.windowMs > 0 ? s + op.windowMs - now + ttlSlackMs : null });
+        const attempts = attemptsOf(r);
+        const windowStart = windowStartOf(r);
+        if (attempts > 0 && windowStart <= op.at && (op.windowMs === 0 || now - windowStart < op.windowMs)) {
+          const record: SourceRecord = { attempts: attempts - 1, windowStart };
+          writes.push({ kind: 'set', record, ttlMs: op.windowMs > 0 ? windowStart + op.windowMs - now + ttlSlackMs : null });
         } else writes.push(keep);
         continue;
       }
       const s = effectiveAccount(r, args);
-      const locked = s.u === -1 || s.u > now;
+      const locked = lockedAt(s, now);
       if (op.settled !== null && stale(op.at, args)) {
         writes.push(keep);
         continue;
       }
-      const forgiven = op.settled === null ? s.f : Math.min(op.settled, s.g) + 1;
-      const f = Math.max(0, s.f - forgiven);
-      if (f === 0) {
+      const forgiven = op.settled === null ? s.failures : Math.min(op.settled, s.settled) + 1;
+      const failures = Math.max(0, s.failures - forgiven);
+      if (failures === 0) {
         // Nothing left in flight: forget the record (the lock history too, as a clean success always has).
         writes.push({ kind: 'delete' });
         lifted[i] = locked;
         continue;
       }
-      s.g = Math.min(Math.max(0, s.g - (forgiven - 1)), f);
-      s.f = f;
-      if (locked && f < args.maxFailures) {
+      s.settled = Math.min(Math.max(0, s.settled - (forgiven - 1)), failures);
+      s.failures = failures;
+      if (locked && failures < args.maxFailures) {
         // The lock was reached by counting the right answer: undo it.
-        s.u = 0;
-        s.c = Math.max(0, s.c - 1);
+        s.lockedUntil = 0;
+        s.lockCount = Math.max(0, s.lockCount - 1);
         lifted[i] = true;
       }
       writes.push({ kind: 'set', record: s, ttlMs: ttlOf(s, args) });

@@ -5,325 +5,33 @@
  * property test (every result, record and TTL compared with the TypeScript
  * transition) keep the two from drifting apart.
  *
- * ## Why `lockout.reserve` looks the way it does
+ * ## Why `lockout.reserve` looks the way it does (measured: `bench/lockout.bench.mjs`)
+ * - The policy is compiled into a per-policy variant as Lua constants, so a
+ *   call sends only `now` (script arguments and `tonumber` cost Redis most);
+ *   more than {@link maxReserveVariants} policies, or unusual ones, use the
+ *   generic script, which reads the policy from its arguments.
+ * - Every argument is a decimal string (a Buffer argument switches ioredis to
+ *   a slower writer).
+ * - The two hot answers are not tables (table replies cost Redis most): a
+ *   counted attempt that did not lock answers one packed integer, a locked
+ *   account its record as stored (a Buffer). Rare answers stay tables.
+ * - TTLs are formatted with `%d` (never Lua's 14-digit default), so
+ *   millisecond timestamps stay exact.
  *
- * A reservation is the call made before every password check. Measured per
- * call (instructions, `redis-server` 7.0 and node under callgrind):
- * - Redis pays ~1,300 instructions per script argument and ~2,000 per
- *   `tonumber` of a decimal (glibc `strtod`). The policy is the same on every
- *   call, so it is compiled into a variant of the script as Lua constants
- *   (one variant per policy, defined once per client, see {@link RedisScriptVariant});
- *   a call sends only `now`. Unusual policies, and more than
- *   {@link maxReserveVariants} of them, use the generic script, which reads
- *   the policy from its arguments.
- * - A Buffer argument would let numbers cross as raw doubles, but it switches
- *   ioredis to its buffer-concatenating writer, which costs the client more
- *   than Redis saves: every argument is a decimal string.
- * - A table reply costs Redis 5,000–7,000 instructions (it probes each table
- *   for `err`, `ok`, `double`, … before reading it as an array), so the two
- *   hot answers are not tables: a counted attempt that did not lock answers
- *   one integer (`(settled * 2^11 + lockCount) * 2^11 + failures`), a locked
- *   account answers its record as stored (a bulk string, read as a Buffer).
- *   Rare answers (a lock just set, a throttle, numbers too large to pack)
- *   stay tables.
- * - The TTL of the common write (`keep + slack`) is fixed by the policy: a
- *   string constant in a variant. Other TTLs are formatted with `%d`, never
- *   with Lua's 14-digit default, so millisecond timestamps stay exact.
- *
- * A record is one string value: a tag byte (`a` account: f, t, u, c, g; `s`
- * source: n, s) and its fields as little-endian doubles (`struct.pack`), exact
- * for every safe integer. One GET and one SET … PX per key. An account record
- * written before `g` existed (33 bytes: f, t, u, c) is read with `g = 0`.
+ * A record is one string value: a tag byte and its fields as little-endian
+ * doubles (`struct.pack`), exact for every safe integer; {@link recordLayouts}
+ * names them. One GET and one SET … PX per key. In the Lua the fields keep
+ * one-letter locals, in wire order: account `f t u c g` = failures,
+ * lastAttemptAt, lockedUntil (-1: until unlocked), lockCount, settled; source
+ * `n s` = attempts, windowStart.
  */
-import { KanmonError } from '../errors.js';
-import {
-  type ReserveArgs,
-  type ReserveResult,
-  type ResetArgs,
-  type ResetResult,
-  type SourceLimit,
-  type FailArgs,
-  type SucceedArgs,
-  type SucceedResult,
-  keepMs,
-  ttlSlackMs,
-} from '../lockout/transitions.js';
+import { type FailArgs, type ResetArgs, type ResetResult, type SucceedArgs, type SucceedResult, ttlSlackMs } from '../lockout/transitions.js';
+import { type RedisTransitionScript, ints, lapseLua, setAccountLua, settleHead, unpackAccount } from './lua.js';
+import { reserveScript } from './reserve-script.js';
 
-/** A script specialised for the constant part of a transition's args (a policy). */
-export interface RedisScriptVariant<A = never> {
-  readonly lua: string;
-  encode(args: A): readonly (string | number)[];
-}
-
-/** A Lua implementation of a named transition: how to pass its args and read its reply. */
-export interface RedisTransitionScript<A = never, R = unknown> {
-  readonly lua: string;
-  /** The script's ARGV (numbers cross as decimal strings). */
-  encode(args: A): readonly (string | number)[];
-  /** The transition's result from the script's reply (`args` as given to `encode`). */
-  decode(reply: unknown, args: A): R;
-  /** Bulk string replies come back as Buffers (binary-safe) instead of UTF-8 strings. */
-  readonly bufferReplies?: boolean;
-  /**
-   * Optional: a variant of the script for these args, or `undefined` to run
-   * {@link lua}. Must hand back the same object for the same constants: the
-   * store defines each variant once per client. Its reply is read by
-   * {@link decode} too.
-   */
-  variant?(args: A, keyCount: number): RedisScriptVariant<A> | undefined;
-}
-
-function ints(reply: unknown, min: number): number[] {
-  if (!Array.isArray(reply) || reply.length < min || !reply.every((v) => typeof v === 'number')) {
-    throw new KanmonError('ERR_STORE_UNAVAILABLE', 'redis store: unexpected script reply');
-  }
-  return reply;
-}
-
-/**
- * `(settled * packBase + lockCount) * packBase + failures`: the integer
- * answer of a counted attempt that did not lock, when failures and lockCount
- * are below `packBase` (settled is never above failures).
- */
-const packBase = 2 ** 11;
-/** The Lua expression of the packed answer. */
-const packed = (f: string, c: string, g: string) => `((${g}) * ${packBase} + (${c})) * ${packBase} + (${f})`;
-/** The Lua condition under which it fits. */
-const packable = (f: string, c: string) => `(${f}) < ${packBase} and (${c}) < ${packBase}`;
-/** Read an account record (41 bytes; 33 before g existed: g stays as it was, 0) into f, t, u, c, g. */
-const unpackAccount = (raw: string) =>
-  `if #${raw} == 41 then f, t, u, c, g = struct.unpack('<ddddd', ${raw}, 2) else f, t, u, c = struct.unpack('<dddd', ${raw}, 2) end`;
-/** Lua: apply the lapses to f, t, u, c, g as of now (see `effectiveAccount`); needs keep and win. */
-const lapseLua = `if not (u == -1 or u > now) then
-  local last = t
-  if u > t then last = u end
-  if keep > 0 and now - last >= keep then f = 0; g = 0; c = 0; u = 0
-  elseif u > 0 then f = 0; g = 0; u = 0
-  elseif win > 0 and now - t >= win then f = 0; g = 0 end
-end`;
-/** Lua: the account-record policy of a success or failure report (ARGV 1–5), keep computed. */
-const settleHead = `local now, maxF, win, mult, maxLock = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-local keep = 0
-if win > 0 then
-  keep = win
-  if mult > 1 and maxLock > win then keep = maxLock end
-end`;
-/** Lua: SET KEYS[i] to the account record f, t, u, c, g with its TTL (see `ttlOf`). */
-const setAccountLua = `local v = struct.pack('<Bddddd', 97, f, t, u, c, g)
-if u == -1 or keep == 0 then redis.call('SET', KEYS[i], v)
-else
-  local last = t
-  if u > t then last = u end
-  redis.call('SET', KEYS[i], v, 'PX', string.format('%d', last + keep - now + ${ttlSlackMs}))
-end`;
-
-/** The policy part of {@link ReserveArgs}: what a variant compiles in. */
-type ReservePolicy = Omit<ReserveArgs, 'now'>;
-
-/**
- * The reserve script. With `policy`, a variant: the policy as Lua constants,
- * ARGV = [now]. Without, the generic script: ARGV = [now, maxFailures,
- * failureWindowMs, lockDurationMs, multiplier, maxLockDurationMs, permanent
- * (0/1), then limit and windowMs per source]. KEYS: the account, then one
- * record per source.
- */
-function reserveLua(policy: ReservePolicy | null): string {
-  // JavaScript's shortest round-trip decimal; Lua reads it back to the same double.
-  const num = (n: number) => String(n);
-  let head: string;
-  let keepTtl: string;
-  let sources: boolean;
-  if (policy) {
-    const keep = keepMs(policy);
-    const ns = policy.sources.length;
-    sources = ns > 0;
-    keepTtl = `'${num(keep + ttlSlackMs)}'`;
-    head = `
-local now = tonumber(ARGV[1])
-local maxF, win, lockDur, mult, maxLock, permanent, keep = ${[policy.maxFailures, policy.failureWindowMs, policy.lockDurationMs, policy.multiplier, policy.maxLockDurationMs].map(num).join(', ')}, ${policy.permanent ? 'true' : 'false'}, ${num(keep)}
-${sources ? `local ns, limits, windows = ${ns}, {${policy.sources.map((s) => num(s.limit)).join(', ')}}, {${policy.sources.map((s) => num(s.windowMs)).join(', ')}}` : ''}`;
-  } else {
-    sources = true;
-    keepTtl = `string.format('%d', keep + ${ttlSlackMs})`;
-    head = `
-local now = tonumber(ARGV[1])
-local maxF, win, lockDur, mult, maxLock = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-local permanent = ARGV[7] == '1'
-local keep = 0
-if win > 0 then
-  keep = win
-  if mult > 1 and maxLock > win then keep = maxLock end
-end
-local ns, limits, windows = #KEYS - 1, {}, {}
-for i = 1, ns do
-  limits[i] = tonumber(ARGV[6 + 2 * i])
-  windows[i] = tonumber(ARGV[7 + 2 * i])
-end`;
-  }
-  return `${head}
-local raw = redis.call('GET', KEYS[1])
-${policy && !sources ? fastPath(policy) : ''}
-local f, t, u, c, g = 0, 0, 0, 0, 0
-if raw then
-  ${unpackAccount('raw')}
-  if u == -1 or u > now then return raw end
-end
-${
-  sources
-    ? `local counts, starts = {}, {}
-if ns > 0 then
-  local throttled, retry = -1, 0
-  for i = 1, ns do
-    local limit, w = limits[i], windows[i]
-    local n, s
-    local r = redis.call('GET', KEYS[i + 1])
-    if r then n, s = struct.unpack('<dd', r, 2) end
-    if n == nil or s == nil or (w > 0 and now - s >= w) then n = 0; s = now end
-    counts[i] = n
-    starts[i] = s
-    if n >= limit then
-      local rt = -1
-      if w > 0 then rt = s + w - now end
-      if throttled == -1 or (retry ~= -1 and (rt == -1 or rt > retry)) then throttled = i - 1; retry = rt end
-    end
-  end
-  if throttled ~= -1 then return {2, retry, throttled} end
-end`
-    : ''
-}
-if raw then
-  local last = t
-  if u > t then last = u end
-  if keep > 0 and now - last >= keep then f = 0; g = 0; c = 0; u = 0
-  elseif u > 0 then f = 0; g = 0; u = 0
-  elseif win > 0 and now - t >= win then f = 0; g = 0 end
-end
-
-f = f + 1
-local lockedNow = 0
-if f < maxF then
-  -- not locking: u is 0 (a lock in force answered above, a lapsed one was cleared), so the TTL is keep + slack
-  if keep > 0 then redis.call('SET', KEYS[1], struct.pack('<Bddddd', 97, f, now, u, c, g), 'PX', ${keepTtl})
-  else redis.call('SET', KEYS[1], struct.pack('<Bddddd', 97, f, now, u, c, g)) end
-else
-  c = c + 1
-  lockedNow = 1
-  if permanent then u = -1 else
-    local d = lockDur
-    if mult > 1 then
-      local cap = maxLock
-      if lockDur > cap then cap = lockDur end
-      for _ = 2, c do
-        d = d * mult
-        if d >= cap then d = cap; break end
-      end
-    end
-    u = now + math.floor(d)
-  end
-  local value = struct.pack('<Bddddd', 97, f, now, u, c, g)
-  if u == -1 or keep == 0 then redis.call('SET', KEYS[1], value)
-  else redis.call('SET', KEYS[1], value, 'PX', string.format('%d', u + keep - now + ${ttlSlackMs})) end
-end
-${
-  sources
-    ? `for i = 1, ns do
-  local w = windows[i]
-  local v = struct.pack('<Bdd', 115, counts[i] + 1, starts[i])
-  if w > 0 then redis.call('SET', KEYS[i + 1], v, 'PX', string.format('%d', starts[i] + w - now + ${ttlSlackMs}))
-  else redis.call('SET', KEYS[i + 1], v) end
-end`
-    : ''
-}
-if lockedNow == 0 and u == 0 and ${packable('f', 'c')} then return ${packed('f', 'c', 'g')} end
-local remaining = maxF - f
-if remaining < 0 then remaining = 0 end
-return {0, f, remaining, lockedNow, c, u, g}
-`;
-}
-
-/**
- * The common case of a variant without sources, ahead of the general code:
- * not locked, nothing lapsing (no lock in the record, inside the failure
- * window: `keep` is never shorter than the window), and this attempt does not
- * lock. The general code would count it the same way; this is only shorter.
- */
-function fastPath(policy: ReservePolicy): string {
-  if (policy.maxFailures > packBase) return ''; // its answer would not fit the packed integer
-  const keep = keepMs(policy);
-  const set = (f: string, c: string, g: string) =>
-    `redis.call('SET', KEYS[1], struct.pack('<Bddddd', 97, ${f}, now, 0, ${c}, ${g})${keep > 0 ? `, 'PX', '${String(keep + ttlSlackMs)}'` : ''})`;
-  const inWindow = policy.failureWindowMs > 0 ? ` and now - t0 < ${String(policy.failureWindowMs)}` : '';
-  return `if raw then
-  if #raw == 41 then
-    local f0, t0, u0, c0, g0 = struct.unpack('<ddddd', raw, 2)
-    if u0 == 0 and f0 + 1 < ${String(policy.maxFailures)}${inWindow} and ${packable('f0 + 1', 'c0')} then
-      ${set('f0 + 1', 'c0', 'g0')}
-      return ${packed('f0 + 1', 'c0', 'g0')}
-    end
-  end
-elseif 1 < ${String(policy.maxFailures)} then
-  ${set('1', '0', '0')}
-  return ${packed('1', '0', '0')}
-end`;
-}
-
-/** Most reserve variants (distinct policies) kept; further policies run the generic script. */
-export const maxReserveVariants = 32;
-
-interface ReserveVariant extends RedisScriptVariant<ReserveArgs> {
-  readonly policy: ReservePolicy;
-}
-
-const reserveVariants: ReserveVariant[] = [];
-
-/** How many reserve variants exist (tests: the generic script is exercised once they are all taken). @internal */
-export const reserveVariantCount = (): number => reserveVariants.length;
-const encodeNow = (a: ReserveArgs): readonly (string | number)[] => [a.now];
-
-function samePolicy(p: ReservePolicy, a: ReserveArgs): boolean {
-  if (
-    p.maxFailures !== a.maxFailures ||
-    p.failureWindowMs !== a.failureWindowMs ||
-    p.lockDurationMs !== a.lockDurationMs ||
-    p.multiplier !== a.multiplier ||
-    p.maxLockDurationMs !== a.maxLockDurationMs ||
-    p.permanent !== a.permanent
-  ) {
-    return false;
-  }
-  const x = p.sources;
-  const y = a.sources;
-  if (x === y) return true;
-  if (x.length !== y.length) return false;
-  for (let i = 0; i < x.length; i++) {
-    const s = x[i] as SourceLimit;
-    const t = y[i] as SourceLimit;
-    if (s.limit !== t.limit || s.windowMs !== t.windowMs) return false;
-  }
-  return true;
-}
-
-function reserveVariant(a: ReserveArgs, keyCount: number): ReserveVariant | undefined {
-  if (keyCount !== 1 + a.sources.length) return undefined;
-  for (const v of reserveVariants) if (samePolicy(v.policy, a)) return v;
-  if (reserveVariants.length >= maxReserveVariants) return undefined;
-  const policy: ReservePolicy = {
-    maxFailures: a.maxFailures,
-    failureWindowMs: a.failureWindowMs,
-    lockDurationMs: a.lockDurationMs,
-    multiplier: a.multiplier,
-    maxLockDurationMs: a.maxLockDurationMs,
-    permanent: a.permanent,
-    sources: a.sources.map((s) => ({ limit: s.limit, windowMs: s.windowMs })),
-  };
-  // Only plain integers (and a finite multiplier) become Lua constants; anything else takes the generic path.
-  const integers = [policy.maxFailures, policy.failureWindowMs, policy.lockDurationMs, policy.maxLockDurationMs, keepMs(policy) + ttlSlackMs];
-  for (const s of policy.sources) integers.push(s.limit, s.windowMs);
-  if (!integers.every((n) => Number.isSafeInteger(n)) || !Number.isFinite(policy.multiplier) || typeof policy.permanent !== 'boolean') return undefined;
-  const variant: ReserveVariant = { policy, lua: reserveLua(policy), encode: encodeNow };
-  reserveVariants.push(variant);
-  return variant;
-}
+export type { RedisScriptVariant, RedisTransitionScript } from './lua.js';
+export { recordLayouts } from './lua.js';
+export { maxReserveVariants } from './reserve-script.js';
 
 const resetLua = `
 local raw = redis.call('GET', KEYS[1])
@@ -337,38 +45,6 @@ local was = 0
 if u == -1 or u > tonumber(ARGV[1]) then was = 1 end
 return {was, f}
 `;
-
-const reserve: RedisTransitionScript<ReserveArgs, ReserveResult> = {
-  lua: reserveLua(null),
-  bufferReplies: true,
-  variant: reserveVariant,
-  encode(a) {
-    const argv: (string | number)[] = [a.now, a.maxFailures, a.failureWindowMs, a.lockDurationMs, a.multiplier, a.maxLockDurationMs, a.permanent ? 1 : 0];
-    for (const s of a.sources) argv.push(s.limit, s.windowMs);
-    return argv;
-  },
-  decode(reply, a) {
-    if (typeof reply === 'number') {
-      // Counted, not locked: (settled * 2^11 + lockCount) * 2^11 + failures (see the script).
-      const failures = reply % packBase;
-      const rest = (reply - failures) / packBase;
-      const lockCount = rest % packBase;
-      const settled = (rest - lockCount) / packBase;
-      return { status: 'ok', failures, remaining: Math.max(0, a.maxFailures - failures), settled, lockedNow: false, lockCount, lockedUntil: 0 };
-    }
-    if (Buffer.isBuffer(reply)) {
-      // Locked: the account record as stored.
-      if ((reply.length !== 41 && reply.length !== 33) || reply[0] !== 0x61) throw new KanmonError('ERR_STORE_UNAVAILABLE', 'redis store: unexpected script reply');
-      const u = reply.readDoubleLE(17);
-      return { status: 'locked', retryAfterMs: u === -1 ? null : u - a.now, lockedUntil: u, lockCount: reply.readDoubleLE(25) };
-    }
-    const r = ints(reply, 3);
-    if (r[0] === 0) {
-      return { status: 'ok', failures: r[1] ?? 0, remaining: r[2] ?? 0, settled: r[6] ?? 0, lockedNow: r[3] === 1, lockCount: r[4] ?? 0, lockedUntil: r[5] ?? 0 };
-    }
-    return { status: 'throttled', retryAfterMs: r[1] === -1 ? null : (r[1] ?? 0), source: r[2] ?? 0 };
-  },
-};
 
 const reset: RedisTransitionScript<ResetArgs, ResetResult> = {
   lua: resetLua,
@@ -478,13 +154,18 @@ const fail: RedisTransitionScript<FailArgs, null> = {
   decode: () => null,
 };
 
-/** The built-in transitions' scripts, by transition name. */
-export const builtinScripts: Readonly<Record<string, RedisTransitionScript<never>>> = {
-  'lockout.reserve': reserve,
-  'lockout.reset': reset,
-  'lockout.succeed': succeed,
-  'lockout.fail': fail,
-};
+/**
+ * The built-in transitions' scripts, by transition name, made for one store
+ * (the reserve script keeps its variants), and how many reserve variants it
+ * made so far (tests: the generic script runs once they are all taken).
+ */
+export function builtinScripts(): { readonly scripts: Readonly<Record<string, RedisTransitionScript<never>>>; readonly reserveVariantCount: () => number } {
+  const reserve = reserveScript();
+  return {
+    scripts: { 'lockout.reserve': reserve, 'lockout.reset': reset, 'lockout.succeed': succeed, 'lockout.fail': fail },
+    reserveVariantCount: reserve.variantCount,
+  };
+}
 
 /** Advance a number if strictly greater (KEYS[1]; ARGV: value, ttl ms or ''). */
 export const advanceLua = `

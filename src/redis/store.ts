@@ -4,7 +4,7 @@ import { KanmonError } from '../errors.js';
 import { assertStoreKey, assertTenant } from '../store/key.js';
 import { checkInteger, checkTtl, checkUpdateKeys, storeFailure, toRecord } from '../store/internal.js';
 import type { KanmonStore, StoreRecord, Transition } from '../store/store.js';
-import { type RedisScriptVariant, type RedisTransitionScript, advanceLua, builtinScripts } from './scripts.js';
+import { type RedisScriptVariant, type RedisTransitionScript, advanceLua, builtinScripts, recordLayouts } from './scripts.js';
 
 /** Options for {@link redisStore}. */
 export interface RedisStoreOptions {
@@ -36,16 +36,14 @@ export interface RedisStoreOptions {
   readonly writeBatch?: number;
 }
 
-/** The fields of each record tag, in the order the scripts pack them (see scripts.ts). */
-const recordFields: Readonly<Record<string, readonly string[]>> = { a: ['f', 't', 'u', 'c', 'g'], s: ['n', 's'] };
-/** An account record written before `g` existed: f, t, u, c. */
-const olderAccountFields: readonly string[] = ['f', 't', 'u', 'c'];
+/** An account record written before `settled` existed: its first four fields. */
+const olderAccountFields: readonly string[] = (recordLayouts.a ?? []).slice(0, 4);
 
-/** A record as the scripts store it: a tag byte, then little-endian doubles. */
+/** A record as the scripts store it: a tag byte, then little-endian doubles (see {@link recordLayouts}). */
 function parseRecord(raw: Buffer | null): StoreRecord | null {
   if (raw === null || raw.length === 0) return null;
   const tag = String.fromCharCode(raw[0] ?? 0);
-  const fields = tag === 'a' && raw.length === 1 + 8 * olderAccountFields.length ? olderAccountFields : recordFields[tag];
+  const fields = tag === 'a' && raw.length === 1 + 8 * olderAccountFields.length ? olderAccountFields : recordLayouts[tag];
   if (!fields || raw.length !== 1 + 8 * fields.length) {
     throw new KanmonError('ERR_STORE_UNAVAILABLE', 'redis store: a record has an unknown format');
   }
@@ -64,6 +62,14 @@ interface Corkable {
 }
 
 const prefixPattern = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** Per store: how many reserve script variants it made (tests). */
+const variantCounts = new WeakMap<KanmonStore, () => number>();
+
+/** How many reserve script variants `store` made so far; further policies run the generic script. @internal */
+export function reserveVariantCount(store: KanmonStore): number {
+  return variantCounts.get(store)?.() ?? 0;
+}
 
 /**
  * A {@link KanmonStore} over Redis (kanmon/redis), for many instances behind a
@@ -94,7 +100,8 @@ export function redisStore(options: RedisStoreOptions): KanmonStore {
   }
   if (!prefixPattern.test(prefix)) throw new KanmonError('ERR_INVALID_ARGUMENT', 'redisStore: prefix must be 1–64 of A-Z a-z 0-9 _ . -');
   if (!Number.isSafeInteger(writeBatch) || writeBatch < 0) throw new KanmonError('ERR_INVALID_ARGUMENT', 'redisStore: writeBatch must be a non-negative integer');
-  const scripts = { ...extra, ...builtinScripts };
+  const builtin = builtinScripts();
+  const scripts = { ...extra, ...builtin.scripts };
   const commands = client as unknown as Record<string, ((...args: (string | number)[]) => Promise<unknown>) | undefined>;
 
   /**
@@ -138,18 +145,13 @@ export function redisStore(options: RedisStoreOptions): KanmonStore {
   };
 
   /**
-   * Write batching. A command's write costs the client a syscall, more than
-   * the rest of a reservation; under load that, not Redis, is the limit. So
-   * the first transition of a tick corks the client's socket and a
-   * `process.nextTick` uncorks it: it runs once the current microtasks are
-   * done, that is after every login the same burst of replies resumed has
-   * sent its command. Every `writeBatch` commands the socket is flushed at
-   * once, so Redis starts on a long burst while the rest is still being
-   * prepared (one write for the whole burst would make the two processes
-   * take turns). Corking only delays the write to the end of this tick and
-   * never reorders: other commands on the client in the same tick join the
-   * batch, in order. The stream corked is the one uncorked, even when the
-   * client reconnects in between.
+   * Write batching: a socket write per command costs the client more than the
+   * rest of a reservation, so the first transition of a tick corks the
+   * socket and a `process.nextTick` uncorks it, after every login resumed by
+   * the same burst of replies has sent its command; every `writeBatch`
+   * commands it is flushed at once, so Redis starts on a long burst early.
+   * Corking only delays writes to the end of the tick, never reorders them;
+   * the stream corked is the one uncorked, even across a reconnect.
    */
   let corked: Corkable | null = null;
   let batched = 0;
@@ -174,7 +176,7 @@ export function redisStore(options: RedisStoreOptions): KanmonStore {
     process.nextTick(uncork);
   };
 
-  return {
+  const store: KanmonStore = {
     name: 'redis',
 
     update<A, R>(transition: Transition<A, R>, keys: readonly string[], args: A): Promise<R> {
@@ -267,4 +269,6 @@ export function redisStore(options: RedisStoreOptions): KanmonStore {
       // The client belongs to the caller.
     },
   };
+  variantCounts.set(store, builtin.reserveVariantCount);
+  return store;
 }

@@ -3,7 +3,7 @@ import { assertStoreKey, tenantOfKey } from './key.js';
 import type { RecordWrite, StoreRecord, TransitionOutcome } from './store.js';
 
 /** Most keys one {@link KanmonStore.update} may touch. */
-export const maxUpdateKeys = 8;
+const maxUpdateKeys = 8;
 
 /** Check the keys of an update: store keys, one tenant, no duplicates, at most {@link maxUpdateKeys}. */
 export function checkUpdateKeys(keys: readonly string[]): void {

@@ -2,12 +2,6 @@ import { createHash } from 'node:crypto';
 import { KanmonError } from '../errors.js';
 
 const tenantPattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-/**
- * A key as the stores accept it: `{tenant}:namespace:` first. Only the prefix
- * is checked on the hot path: it is what isolates tenants (hash tag, purge);
- * the parts after it are opaque to every store.
- */
-const keyPrefixPattern = /^\{[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\}:[a-z][a-z0-9-]{0,31}:/;
 const namespacePattern = /^[a-z][a-z0-9-]{0,31}$/;
 /** Key parts left as they are; everything else is percent-encoded as UTF-8. */
 const plainPart = /^[A-Za-z0-9_.@+-]*$/;
@@ -19,21 +13,42 @@ export function isTenantId(tenant: unknown): tenant is string {
   return typeof tenant === 'string' && tenantPattern.test(tenant);
 }
 
-/**
- * The prefix (`{tenant}:namespace:`) of the last key that passed: a key that
- * starts with it passes too (the pattern looks at nothing else), so the
- * common case, many keys of one tenant and namespace, skips the regex.
- */
-let lastPrefix: string | null = null;
+/** Character classes of a key's prefix, by ASCII code: bits {@link tenantFirst} … {@link namespaceRest}. */
+const keyChars = new Uint8Array(128);
+const tenantFirst = 1;
+const tenantRest = 2;
+const namespaceFirst = 4;
+const namespaceRest = 8;
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  keyChars[c] =
+    (/[A-Za-z0-9]/.test(ch) ? tenantFirst | tenantRest : 0) |
+    (/[_.-]/.test(ch) ? tenantRest : 0) |
+    (/[a-z]/.test(ch) ? namespaceFirst | namespaceRest : 0) |
+    (/[0-9-]/.test(ch) ? namespaceRest : 0);
+}
+const isChar = (key: string, i: number, kind: number): boolean => {
+  const c = key.charCodeAt(i);
+  return c < 128 && ((keyChars[c] as number) & kind) !== 0;
+};
 
-/** Whether `key` has the shape {@link storeKey} produces. Every store checks every key with it. */
+/**
+ * Whether `key` has the shape {@link storeKey} produces: it starts with
+ * `{tenant}:namespace:` (`/^\{[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\}:[a-z][a-z0-9-]{0,31}:/`).
+ * Only the prefix is checked: it is what isolates tenants (hash tag, purge);
+ * the parts after it are opaque to every store. Every store checks every key
+ * with it, so it is a scan, cheaper than the regex (`bench/lockout.bench.mjs`;
+ * `test/store/key.test.ts` holds the two equal).
+ */
 export function isStoreKey(key: unknown): key is string {
-  if (typeof key !== 'string' || key.length > 2048) return false;
-  if (lastPrefix !== null && key.startsWith(lastPrefix)) return true;
-  const match = keyPrefixPattern.exec(key);
-  if (match === null) return false;
-  lastPrefix = match[0];
-  return true;
+  if (typeof key !== 'string' || key.length > 2048 || key.charCodeAt(0) !== 0x7b || !isChar(key, 1, tenantFirst)) return false;
+  let i = 2;
+  while (i < 65 && isChar(key, i, tenantRest)) i++;
+  if (key.charCodeAt(i) !== 0x7d || key.charCodeAt(i + 1) !== 0x3a || !isChar(key, i + 2, namespaceFirst)) return false;
+  const end = i + 34;
+  i += 3;
+  while (i < end && isChar(key, i, namespaceRest)) i++;
+  return key.charCodeAt(i) === 0x3a;
 }
 
 /** The tenant of a key built by {@link storeKey}, or `null`. */

@@ -4,7 +4,8 @@ import { KanmonError } from '../errors.js';
 import { systemClock } from '../internal/clock.js';
 import { assertStoreKey, assertTenant } from './key.js';
 import { checkInteger, checkOutcome, checkTtl, checkUpdateKeys, isIntegerRecord } from './internal.js';
-import type { KanmonStore, StoreRecord, Transition } from './store.js';
+import { type InProcessStore, canApplyInPlace } from './in-process.js';
+import type { StoreRecord, Transition } from './store.js';
 
 /** Options for {@link memoryStore}. */
 export interface MemoryStoreOptions {
@@ -26,6 +27,12 @@ export interface MemoryStoreOptions {
    * @default 60_000
    */
   readonly sweepIntervalMs?: number;
+}
+
+/** The memory store: a `KanmonStore` with the in-process shortcuts, and its size. */
+export interface MemoryStore extends InProcessStore {
+  /** Keys held now (expired ones not yet swept included). */
+  readonly size: number;
 }
 
 interface Entry {
@@ -51,7 +58,7 @@ interface Entry {
  * const lockout = createLockout({ policy: definePolicy('funabashi'), store: memoryStore() });
  * ```
  */
-export function memoryStore(options: MemoryStoreOptions = {}): KanmonStore & { /** Keys held now (expired ones not yet swept included). */ readonly size: number } {
+export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const { now = systemClock, maxEntries = 1_000_000, sweepIntervalMs = 60_000 } = options;
   if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new KanmonError('ERR_INVALID_ARGUMENT', 'maxEntries must be a positive integer');
   if (!Number.isSafeInteger(sweepIntervalMs) || sweepIntervalMs < 1) throw new KanmonError('ERR_INVALID_ARGUMENT', 'sweepIntervalMs must be a positive integer');
@@ -103,7 +110,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): KanmonStore & { /
     checkUpdateKeys(keys);
     const t = now();
     const count = keys.length;
-    if (count === 1 && transition.applyInPlace) {
+    if (count === 1 && canApplyInPlace(transition)) {
       const key = keys[0] as string;
       const entry = live(key, t);
       const done = transition.applyInPlace(entry?.record ?? null, args);
@@ -147,7 +154,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): KanmonStore & { /
   // rather than throwing synchronously; the body itself runs in one tick.
   return {
     name: 'memory',
-    inProcess: true,
+    inProcess: true as const,
     get size() {
       return entries.size;
     },

@@ -18,7 +18,7 @@
  *
  * kanmon does both where each is strong: {@link KanmonStore.update} applies a
  * *named* pure {@link Transition} to a few small records. The memory store runs
- * the TypeScript function synchronously (one tick is atomic); PostgreSQL runs
+ * the TypeScript function within one tick (so it is atomic); PostgreSQL runs
  * it inside one short transaction holding the rows' locks (no retry storm:
  * contenders queue on the row lock); Redis runs a Lua script registered under
  * the transition's name, one EVALSHA. The Lua mirrors the TypeScript, and the
@@ -74,26 +74,6 @@ export interface Transition<A, R> {
   readonly name: string;
 
   apply(records: readonly (StoreRecord | null)[], args: A): TransitionOutcome<R>;
-
-  /**
-   * Optional, for in-process stores: the same transition on one key, updating
-   * the store's own record in place instead of building a new one (on the
-   * memory store's hot path the allocations, the copies and the checks around
-   * `apply` cost more than the decision itself). `record` is the store's
-   * object, never handed out; the function may change it only when it returns
-   * an outcome, whose `write` says what to keep (`set` with that object or a
-   * new one). It must decide exactly as `apply` does on `[record]` (the
-   * built-in ones are property-tested against it) and return `undefined`,
-   * with `record` untouched, for anything it does not handle: the store then
-   * calls `apply`.
-   */
-  applyInPlace?(record: Record<string, number> | null, args: A): InPlaceOutcome<R> | undefined;
-}
-
-/** What {@link Transition.applyInPlace} did: the write for its one key, and the caller's result. */
-export interface InPlaceOutcome<R> {
-  readonly write: RecordWrite;
-  readonly result: R;
 }
 
 /**
@@ -103,19 +83,6 @@ export interface InPlaceOutcome<R> {
 export interface KanmonStore {
   /** `memory`, `redis`, `postgres`, or a custom store's name. Shown in events and errors. */
   readonly name: string;
-
-  /**
-   * Every call settles within the call itself (in-process memory): callers may
-   * skip their timeout watchdog. Network stores leave it unset.
-   */
-  readonly inProcess?: boolean;
-
-  /**
-   * In-process stores only: {@link KanmonStore.update} done synchronously,
-   * returning the result or throwing. Callers on a hot path use it to skip a
-   * promise round; its semantics are exactly `update`'s.
-   */
-  updateNow?<A, R>(transition: Transition<A, R>, keys: readonly string[], args: A): R;
 
   /**
    * Apply `transition` to the records at `keys` atomically: read all of them,

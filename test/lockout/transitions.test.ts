@@ -1,7 +1,7 @@
 /** SEC-24: properties of the pure lockout transitions, over random policies and attempt sequences. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type InPlaceOutcome, type ReserveArgs, type ReserveResult, type StoreRecord, reserveTransition, resetTransition } from '../../src/index.js';
+import { type InPlaceOutcome, type ReserveArgs, type ReserveResult, type StoreRecord, type SucceedOp, failTransition, reserveTransition, resetTransition, succeedTransition } from '../../src/index.js';
 
 const policyArb = fc.record({
   maxFailures: fc.integer({ min: 1, max: 6 }),
@@ -48,8 +48,8 @@ describe('lockout transitions (pure)', () => {
           }
           if (writes[0]?.kind === 'set') account = writes[0].record;
           if (writes[1]?.kind === 'set') source = writes[1].record;
-          // a quiet window or a lapsed lock legitimately starts the count again (f restarts from 1)
-          okSinceLock = Math.min(okSinceLock, account?.f ?? 0);
+          // a quiet window or a lapsed lock legitimately starts the count again (failures restart from 1)
+          okSinceLock = Math.min(okSinceLock, account?.failures ?? 0);
         }
       }),
       { numRuns: 300 },
@@ -87,11 +87,11 @@ describe('lockout transitions (pure)', () => {
 
   it('applyInPlace declines, touching nothing, what only apply handles: sources, a fractional clock, a foreign record', () => {
     const args: ReserveArgs = { now: 1_800_000_000_000, maxFailures: 5, failureWindowMs: 1000, lockDurationMs: 1000, multiplier: 1, maxLockDurationMs: 1000, permanent: false, sources: [] };
-    const record = { f: 1, t: 1_800_000_000_000 - 10, u: 0, c: 0, g: 0 };
+    const record = { failures: 1, lastAttemptAt: 1_800_000_000_000 - 10, lockedUntil: 0, lockCount: 0, settled: 0 };
     const cases: [Record<string, number> | null, ReserveArgs][] = [
       [record, { ...args, sources: [{ limit: 3, windowMs: 1000 }] }],
       [record, { ...args, now: args.now + 0.5 }],
-      [{ n: 1, s: 5 }, args],
+      [{ attempts: 1, windowStart: 5 }, args],
     ];
     for (const [r, a] of cases) {
       const before = r && { ...r };
@@ -99,6 +99,45 @@ describe('lockout transitions (pure)', () => {
       expect(r).toEqual(before);
     }
     expect(reserveTransition.applyInPlace?.(record, args)?.result).toMatchObject({ status: 'ok', failures: 2 });
-    expect(record.f).toBe(2);
+    expect(record.failures).toBe(2);
+  });
+
+  // SEC-24 across an upgrade: records written before 0.2 spell their fields with one letter
+  // (account f t u c g, source n s). Every transition must decide on them as on the same record
+  // spelled the current way, and write the current spelling back.
+  it('property: a record spelled the pre-0.2 way (f t u c g, n s) gets the same decisions and writes as its current spelling', () => {
+    const short = { failures: 'f', lastAttemptAt: 't', lockedUntil: 'u', lockCount: 'c', settled: 'g', attempts: 'n', windowStart: 's' } as const;
+    const legacy = (r: StoreRecord | null): StoreRecord | null => r && Object.fromEntries(Object.entries(r).map(([k, v]) => [short[k as keyof typeof short] ?? k, v]));
+    const opArb = fc.constantFrom('reserve', 'reserve', 'fail', 'succeed', 'reset');
+    fc.assert(
+      fc.property(policyArb, fc.array(fc.record({ dt: stepArb.map((s) => s.dt), op: opArb }), { minLength: 1, maxLength: 40 }), (p, steps) => {
+        let now = 1_800_000_000_000;
+        let records: (StoreRecord | null)[] = [null, null];
+        const sources = p.limit === null ? [] : [{ limit: p.limit, windowMs: 2000 }];
+        const keys = p.limit === null ? 1 : 2;
+        const settle = { maxFailures: p.maxFailures, failureWindowMs: p.failureWindowMs, multiplier: p.multiplier, maxLockDurationMs: p.maxLockDurationMs };
+        for (const step of steps) {
+          now += step.dt;
+          const current = records.slice(0, keys);
+          const old = current.map(legacy);
+          const run = (rs: (StoreRecord | null)[]) => {
+            if (step.op === 'reserve') return reserveTransition.apply(rs, { now, ...p, sources });
+            if (step.op === 'fail') return failTransition.apply(rs.slice(0, 1), { now, ...settle, at: [now - step.dt] });
+            if (step.op === 'reset') return resetTransition.apply(rs, { now });
+            const ops: SucceedOp[] = [{ kind: 'account', settled: 0, at: now - step.dt }];
+            if (keys === 2) ops.push({ kind: 'refund', at: now - step.dt, windowMs: 2000 });
+            return succeedTransition.apply(rs, { now, ...settle, ops });
+          };
+          const expected = run(current);
+          const actual = run(old);
+          expect(actual).toEqual(expected);
+          records = records.map((r, i) => {
+            const w = expected.writes[i];
+            return w === undefined || w.kind === 'keep' ? r : w.kind === 'delete' ? null : w.record;
+          });
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -190,7 +190,7 @@ export function storeContract(name: string, getStore: () => KanmonStore, options
         expect(results.filter((r) => r.status === 'locked')).toHaveLength(195);
         expect(results.filter((r) => r.status === 'ok' && r.lockedNow)).toHaveLength(1);
         const record = await store.read(key);
-        expect(record).toEqual({ f: 5, t: T0, u: T0 + 60_000, c: 1, g: 0 });
+        expect(record).toEqual({ failures: 5, lastAttemptAt: T0, lockedUntil: T0 + 60_000, lockCount: 1, settled: 0 });
       });
 
       it('multi-key: 100 concurrent reservations through a shared source of limit 7 → exactly 7 counted everywhere', async () => {
@@ -204,7 +204,7 @@ export function storeContract(name: string, getStore: () => KanmonStore, options
         );
         expect(results.filter((r) => r.status === 'ok')).toHaveLength(7);
         expect(results.filter((r) => r.status === 'throttled')).toHaveLength(93);
-        expect(await store.read(source)).toEqual({ n: 7, s: T0 });
+        expect(await store.read(source)).toEqual({ attempts: 7, windowStart: T0 });
       });
 
       it('a refusal writes nothing, and reset deletes every key and reports the lock', async () => {
@@ -220,7 +220,7 @@ export function storeContract(name: string, getStore: () => KanmonStore, options
           lockedUntil: T0 + 60_000,
           lockCount: 1,
         });
-        expect(await store.read(src)).toEqual({ n: 1, s: T0 });
+        expect(await store.read(src)).toEqual({ attempts: 1, windowStart: T0 });
         await expect(store.update(resetTransition, [acc, src], { now: T0 + 20 })).resolves.toEqual({ wasLocked: true, failures: 1 });
         await expect(store.read(acc)).resolves.toBeNull();
         await expect(store.read(src)).resolves.toBeNull();
@@ -258,7 +258,7 @@ export function storeContract(name: string, getStore: () => KanmonStore, options
         const key = storeKey(tenant(), 'lockout', 'pw', 'erin');
         const now = 8_640_000_000_000 - 1; // near the end of JavaScript time: 16 digits
         await store.update(reserveTransition, [key], lockArgs({ now }));
-        await expect(store.read(key)).resolves.toEqual({ f: 1, t: now, u: 0, c: 0, g: 0 } satisfies StoreRecord);
+        await expect(store.read(key)).resolves.toEqual({ failures: 1, lastAttemptAt: now, lockedUntil: 0, lockCount: 0, settled: 0 } satisfies StoreRecord);
       });
 
       // SEC-24 with a success in a burst: a success forgives itself and the failures that were over
@@ -279,9 +279,9 @@ export function storeContract(name: string, getStore: () => KanmonStore, options
         await expect(reserve(T0 + 3)).resolves.toMatchObject({ status: 'throttled' });
         const ops: SucceedArgs['ops'] = [{ kind: 'account', settled: 1, at: T0 + 1 }, { kind: 'clear' }, { kind: 'refund', at: T0 + 1, windowMs: 60_000 }];
         await expect(store.update(succeedTransition, [key, pair, ip], { ...policy, now: T0 + 10, ops })).resolves.toEqual({ lifted: [false, false, false] });
-        await expect(store.read(key)).resolves.toEqual({ f: 1, t: T0 + 2, u: 0, c: 0, g: 0 });
+        await expect(store.read(key)).resolves.toEqual({ failures: 1, lastAttemptAt: T0 + 2, lockedUntil: 0, lockCount: 0, settled: 0 });
         await expect(store.read(pair)).resolves.toBeNull();
-        await expect(store.read(ip)).resolves.toEqual({ n: 2, s: T0 });
+        await expect(store.read(ip)).resolves.toEqual({ attempts: 2, windowStart: T0 });
       });
 
       it('succeed: the right answer that reached the lock lifts it, but the wrong ones racing it stay counted', async () => {
@@ -295,12 +295,12 @@ export function storeContract(name: string, getStore: () => KanmonStore, options
         await store.update(failTransition, [key], { ...policy, now: T0 + 5, at: [T0] });
         await store.update(failTransition, [key], { ...policy, now: T0 + 5, at: [T0] });
         await expect(store.update(succeedTransition, [key], { ...policy, now: T0 + 6, ops: [{ kind: 'account', settled: 0, at: T0 }] })).resolves.toEqual({ lifted: [true] });
-        await expect(store.read(key)).resolves.toEqual({ f: 2, t: T0, u: 0, c: 0, g: 2 });
+        await expect(store.read(key)).resolves.toEqual({ failures: 2, lastAttemptAt: T0, lockedUntil: 0, lockCount: 0, settled: 2 });
         // one more guess, and the two that raced the right answer make three: locked again
         await expect(store.update(reserveTransition, [key], { ...args, now: T0 + 7 })).resolves.toMatchObject({ status: 'ok', failures: 3, lockedNow: true });
         // a failure report of an attempt whose count has lapsed changes nothing
         await store.update(failTransition, [key], { ...policy, now: T0 + 60_000, at: [T0] });
-        await expect(store.read(key)).resolves.toMatchObject({ f: 3, g: 2 });
+        await expect(store.read(key)).resolves.toMatchObject({ failures: 3, settled: 2 });
       });
 
       it('succeed: no reservation forgives everything; a refund never reaches a window that started after the reservation', async () => {
@@ -315,7 +315,7 @@ export function storeContract(name: string, getStore: () => KanmonStore, options
         const ops: SucceedArgs['ops'] = [{ kind: 'account', settled: null, at: T0 }, { kind: 'refund', at: T0, windowMs: 1000 }];
         await expect(store.update(succeedTransition, [key, ip], { ...policy, now: T0 + 1600, ops })).resolves.toEqual({ lifted: [true, false] });
         await expect(store.read(key)).resolves.toBeNull();
-        await expect(store.read(ip)).resolves.toEqual({ n: 1, s: T0 + 1500 });
+        await expect(store.read(ip)).resolves.toEqual({ attempts: 1, windowStart: T0 + 1500 });
         const none = storeKey(t, 'lockout', 'pw', 'nobody');
         await expect(store.update(succeedTransition, [none], { ...policy, now: T0, ops: [{ kind: 'account', settled: 0, at: T0 }] })).resolves.toEqual({ lifted: [false] });
         await expect(store.read(none)).resolves.toBeNull();
@@ -335,12 +335,12 @@ export function storeContract(name: string, getStore: () => KanmonStore, options
           await store.increment(storeKey(t, 'session', 'epoch', 'alice'));
           await store.consumeOnce(storeKey(t, 'recovery', 'alice', 'c1'), null);
         }
-        await expect(store.read(storeKey(a, 'lockout', 'pw', 'alice'))).resolves.toMatchObject({ f: 3 });
-        await expect(store.read(storeKey(b, 'lockout', 'pw', 'alice'))).resolves.toMatchObject({ f: 1 });
+        await expect(store.read(storeKey(a, 'lockout', 'pw', 'alice'))).resolves.toMatchObject({ failures: 3 });
+        await expect(store.read(storeKey(b, 'lockout', 'pw', 'alice'))).resolves.toMatchObject({ failures: 1 });
         await expect(store.purgeTenant(a)).resolves.toBe(3);
         await expect(store.read(storeKey(a, 'lockout', 'pw', 'alice'))).resolves.toBeNull();
         await expect(store.readCounter(storeKey(a, 'session', 'epoch', 'alice'))).resolves.toBe(0);
-        await expect(store.read(storeKey(b, 'lockout', 'pw', 'alice'))).resolves.toMatchObject({ f: 1 });
+        await expect(store.read(storeKey(b, 'lockout', 'pw', 'alice'))).resolves.toMatchObject({ failures: 1 });
         await expect(store.readCounter(storeKey(b, 'session', 'epoch', 'alice'))).resolves.toBe(1);
         await expect(store.consumeOnce(storeKey(b, 'recovery', 'alice', 'c1'), null)).resolves.toBe(false);
       });

@@ -44,4 +44,30 @@ describe('storeKey', () => {
     }
     for (const ns of ['', 'Lockout', 'a:b', '1x']) expect(() => storeKey('t', ns, 'x')).toThrow(KanmonError);
   });
+
+  // SEC-29: every store admits a key by isStoreKey alone; it must accept exactly the keys whose
+  // prefix is {tenant}:namespace: as documented, over strings built to sit on every boundary.
+  it('property: isStoreKey accepts exactly the keys that start with {tenant}:namespace: (the documented pattern)', () => {
+    const documented = /^\{[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\}:[a-z][a-z0-9-]{0,31}:/;
+    const char = fc.constantFrom('{', '}', ':', 'a', 'Z', '0', '-', '_', '.', 'é', ' ', 'n', '\u0000', '\u{1F600}');
+    const run = (c: string) => fc.tuple(fc.integer({ min: 0, max: 70 }), fc.array(fc.tuple(fc.nat(70), char), { maxLength: 3 })).map(([n, edits]) => {
+      const out = Array.from({ length: n }, () => c);
+      for (const [at, ch] of edits) if (at < out.length) out[at] = ch;
+      return out.join('');
+    });
+    const candidate = fc
+      .tuple(fc.option(char, { freq: 5 }), run('t'), fc.option(char, { freq: 5 }), fc.option(char, { freq: 5 }), run('n'), fc.option(char, { freq: 3 }), fc.string({ maxLength: 4 }))
+      .map(([open, tenant, close, colon, ns, end, rest]) => `${open ?? '{'}${tenant}${close ?? '}'}${colon ?? ':'}${ns.slice(0, 36)}${end ?? ':'}${rest}`);
+    fc.assert(
+      fc.property(fc.oneof(candidate, fc.string({ maxLength: 80 })), (key) => {
+        expect(isStoreKey(key)).toBe(documented.test(key));
+      }),
+      { numRuns: 5000 },
+    );
+    expect(isStoreKey(`{${'a'.repeat(64)}}:${'n'.repeat(32)}:x`)).toBe(true);
+    expect(isStoreKey(`{${'a'.repeat(65)}}:n:x`)).toBe(false);
+    expect(isStoreKey(`{a}:${'n'.repeat(33)}:x`)).toBe(false);
+    expect(isStoreKey(`{a}:n:${'x'.repeat(2048)}`)).toBe(false);
+    expect(isStoreKey(42)).toBe(false);
+  });
 });

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { type ReserveArgs, type Transition, memoryStore, reserveTransition, storeKey } from '../../src/index.js';
+import { type KanmonStore, type ReserveArgs, type Transition, memoryStore, reserveTransition, storeKey } from '../../src/index.js';
 import { KanmonError } from '../../src/errors.js';
+import { type InPlaceTransition, isInProcessStore } from '../../src/store/in-process.js';
 import { storeContract } from './contract.js';
 
 const store = memoryStore();
@@ -47,14 +48,14 @@ describe('memoryStore: bounded memory', () => {
 describe('memoryStore: records it owns', () => {
   it('keeps a copy of what apply writes: a transition that hands out one object for every key never sees it changed', async () => {
     const s = memoryStore();
-    const shared = { f: 1, t: 1, u: 0, c: 0 };
+    const shared = { failures: 1, lastAttemptAt: 1, lockedUntil: 0, lockCount: 0 };
     const writeShared: Transition<null, null> = { name: 'test.shared', apply: (records) => ({ writes: records.map(() => ({ kind: 'set', record: shared, ttlMs: null })), result: null }) };
     try {
       const a = storeKey('own', 'lockout', 'pw', 'a');
       await s.update(writeShared, [a, storeKey('own', 'lockout', 'pw', 'b')], null);
       const args: ReserveArgs = { now: 5, maxFailures: 10, failureWindowMs: 0, lockDurationMs: 1, multiplier: 1, maxLockDurationMs: 1, permanent: false, sources: [] };
       await expect(s.update(reserveTransition, [a], args)).resolves.toMatchObject({ status: 'ok', failures: 2 });
-      expect(shared).toEqual({ f: 1, t: 1, u: 0, c: 0 });
+      expect(shared).toEqual({ failures: 1, lastAttemptAt: 1, lockedUntil: 0, lockCount: 0 });
       await expect(s.read(storeKey('own', 'lockout', 'pw', 'b'))).resolves.toEqual(shared);
     } finally {
       await s.close();
@@ -65,7 +66,7 @@ describe('memoryStore: records it owns', () => {
     const s = memoryStore();
     const key = storeKey('own', 'x', 'k');
     const set: Transition<null, null> = { name: 'test.set', apply: () => ({ writes: [{ kind: 'set', record: { n: 1 }, ttlMs: null }], result: null }) };
-    const broken: Transition<null, null> = {
+    const broken: InPlaceTransition<null, null> = {
       name: 'test.broken',
       apply: () => ({ writes: [{ kind: 'keep' }], result: null }),
       applyInPlace(record) {
@@ -78,6 +79,26 @@ describe('memoryStore: records it owns', () => {
       const err = await s.update(broken, [key], null).catch((e: unknown) => e);
       expect((err as KanmonError).code).toBe('ERR_INVALID_ARGUMENT');
       await expect(s.read(key)).resolves.toBeNull();
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('memoryStore: in-process shortcuts (beside the store contract, not in it)', () => {
+  it('is an InProcessStore whose updateNow decides as update does; a wrapper that hides the shortcuts is not one', async () => {
+    const s = memoryStore();
+    const args: ReserveArgs = { now: 5, maxFailures: 2, failureWindowMs: 0, lockDurationMs: 10, multiplier: 1, maxLockDurationMs: 10, permanent: false, sources: [] };
+    const key = storeKey('own', 'lockout', 'pw', 'now');
+    try {
+      expect(isInProcessStore(s)).toBe(true);
+      if (!isInProcessStore(s)) return;
+      expect(s.updateNow(reserveTransition, [key], args)).toMatchObject({ status: 'ok', failures: 1 });
+      await expect(s.update(reserveTransition, [key], args)).resolves.toMatchObject({ status: 'ok', failures: 2, lockedNow: true });
+      expect(s.updateNow(reserveTransition, [key], args)).toEqual({ status: 'locked', retryAfterMs: 10, lockedUntil: 15, lockCount: 1 });
+      expect(() => s.updateNow(reserveTransition, ['not-a-key'], args)).toThrow(KanmonError);
+      expect(isInProcessStore({ ...s, updateNow: undefined } as KanmonStore)).toBe(false);
+      expect(isInProcessStore({ ...s, inProcess: false } as KanmonStore)).toBe(false);
     } finally {
       await s.close();
     }

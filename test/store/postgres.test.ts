@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storeKey } from '../../src/index.js';
+import { createLockout, definePolicy, storeKey } from '../../src/index.js';
 import { type PostgresStore, postgresStore, stateSchemaSql } from '../../src/postgres/index.js';
 import { KanmonError } from '../../src/errors.js';
 import { type PostgresServer, requireService, startPostgres } from '../support/services.js';
@@ -59,5 +59,32 @@ describe.skipIf(!requireService('postgres'))('postgresStore (real PostgreSQL)', 
     expect(err).toBeInstanceOf(KanmonError);
     expect((err as KanmonError).code).toBe('ERR_STORE_UNAVAILABLE');
     await dead.end();
+  });
+
+  // SEC-24 across an upgrade: rows written by kanmon 0.1 spell the lockout records with one-letter
+  // fields (f t u c g, n s; u = -1 until unlocked). A lock, a count in progress and a per-IP window
+  // written then must still hold: a rename that forgot them would unlock every account at upgrade.
+  it('SEC-24: lockout rows written by 0.1 (one-letter fields) still lock, count and throttle', async () => {
+    const T0 = 1_800_000_000_000;
+    let t = T0;
+    const s = postgresStore({ pool, now: () => t });
+    const tenant = 'pg-legacy';
+    const row = (key: string, record: object) => pool.query(`INSERT INTO kanmon_state (key, tenant, record) VALUES ($1, $2, $3)`, [key, tenant, JSON.stringify(record)]);
+    await row(storeKey(tenant, 'lockout', 'pw', 'locked'), { f: 5, t: T0 - 10, u: -1, c: 1, g: 0 });
+    await row(storeKey(tenant, 'lockout', 'pw', 'counting'), { f: 3, t: T0 - 10, u: 0, c: 0 }); // before g existed
+    await row(storeKey(tenant, 'lockout', 'ip', '203.0.113.5'), { n: 100, s: T0 - 10 });
+    const policy = definePolicy('funabashi', { lockout: { maxFailures: 5 } });
+    const lockout = createLockout({ policy, store: s, tenant, now: () => t });
+
+    await expect(lockout.reserve('locked')).resolves.toEqual({ ok: false, reason: 'locked', retryAfterMs: null });
+    await expect(lockout.status('locked')).resolves.toMatchObject({ locked: true, password: { failures: 5, permanent: true, lockCount: 1 } });
+    await expect(lockout.reserve('counting')).resolves.toMatchObject({ ok: true, failures: 4, remaining: 1 });
+    await expect(lockout.reserve('counting')).resolves.toMatchObject({ ok: true, failures: 5, lockedNow: true });
+    await expect(lockout.reserve({ account: 'someone', ip: '203.0.113.5' })).resolves.toMatchObject({ ok: false, reason: 'throttled', scope: 'ip' });
+    // what is written back is spelled the current way
+    await expect(s.read(storeKey(tenant, 'lockout', 'pw', 'counting'))).resolves.toMatchObject({ failures: 5, lastAttemptAt: T0, lockCount: 1, settled: 0 });
+    t += 31 * 60_000;
+    await expect(lockout.adminUnlock('locked')).resolves.toEqual({ ok: true, wasLocked: true });
+    await expect(lockout.reserve('locked')).resolves.toMatchObject({ ok: true, failures: 1 });
   });
 });

@@ -5,6 +5,7 @@ import { type KanmonStore, type ReserveArgs, type StoreRecord, type SucceedArgs,
 import { redisStore } from '../../src/redis/index.js';
 import { maxReserveVariants } from '../../src/redis/scripts.js';
 import { KanmonError } from '../../src/errors.js';
+import { isInProcessStore } from '../../src/store/in-process.js';
 import { type RedisServer, requireService, startRedis } from '../support/services.js';
 import { storeContract } from './contract.js';
 
@@ -33,6 +34,10 @@ describe.skipIf(!requireService('redis'))('redisStore (real redis-server)', () =
     await expect(client.get('app2:{city-7}:session:epoch:a%3Ab')).resolves.toBe('1');
     await expect(other.purgeTenant('city-7')).resolves.toBe(1);
     await expect(client.get('kanmon:{city-7}:session:epoch:a%3Ab')).resolves.toBe('1');
+  });
+
+  it('offers no in-process shortcut (every call crosses the network)', () => {
+    expect(isInProcessStore(store)).toBe(false);
   });
 
   it('loads each script once and runs it by EVALSHA: one round trip per transition', async () => {
@@ -127,20 +132,46 @@ describe.skipIf(!requireService('redis'))('redisStore (real redis-server)', () =
       { numRuns: 80 },
     );
     // More distinct policies than variants were drawn: the generic script took the rest.
-    const { reserveVariantCount } = await import('../../src/redis/scripts.js');
-    expect(reserveVariantCount()).toBe(maxReserveVariants);
+    const { reserveVariantCount } = await import('../../src/redis/store.js');
+    expect(reserveVariantCount(store)).toBe(maxReserveVariants);
   });
 
-  it('an account record written before g existed (33 bytes: f, t, u, c) is read and counted on, as g = 0', async () => {
+  // Script variants are a per-client cache: policies used through one store (up to maxReserveVariants)
+  // never push another store, on another client, onto the generic script (ARGV: the whole policy).
+  it('each store keeps its own reserve script variants: another client\'s policies do not crowd it out', async () => {
+    const other = new Redis(server.url, { lazyConnect: true });
+    await other.connect();
+    try {
+      const busy = redisStore({ client: other });
+      const base = { now: 1_800_000_000_000, failureWindowMs: 60_000, lockDurationMs: 1000, multiplier: 1, maxLockDurationMs: 1000, permanent: false, sources: [] };
+      for (let i = 0; i < maxReserveVariants + 2; i++) await busy.update(reserveTransition, [storeKey('variants-1', 'lockout', 'pw', `u${i}`)], { ...base, maxFailures: 500 + i });
+      const fresh = redisStore({ client });
+      const monitor = await client.monitor();
+      const seen: string[][] = [];
+      monitor.on('monitor', (_time: string, args: string[]) => seen.push(args.map(String)));
+      await fresh.update(reserveTransition, [storeKey('variants-2', 'lockout', 'pw', 'alice')], { ...base, maxFailures: 499 });
+      await new Promise((r) => setTimeout(r, 100));
+      monitor.disconnect();
+      const runs = seen.filter((a) => ['evalsha', 'eval'].includes(a[0]?.toLowerCase() ?? ''));
+      // EVALSHA sha numkeys key now (or EVAL script … on the first run): the policy is compiled into
+      // this store's variant and only `now` is sent; the generic script would get the policy too (11)
+      expect(runs.length).toBeGreaterThan(0);
+      expect(runs.map((a) => a.length)).toEqual(runs.map(() => 5));
+    } finally {
+      other.disconnect();
+    }
+  });
+
+  it('an account record written before settled existed (33 bytes: failures, lastAttemptAt, lockedUntil, lockCount) is read and counted on, as settled = 0', async () => {
     const key = storeKey('old-1', 'lockout', 'pw', 'alice');
     const old = Buffer.alloc(33);
     old[0] = 0x61;
     [2, 1_800_000_000_000, 0, 1].forEach((v, i) => old.writeDoubleLE(v, 1 + 8 * i));
     await client.set(`kanmon:${key}`, old);
-    await expect(store.read(key)).resolves.toEqual({ f: 2, t: 1_800_000_000_000, u: 0, c: 1 });
+    await expect(store.read(key)).resolves.toEqual({ failures: 2, lastAttemptAt: 1_800_000_000_000, lockedUntil: 0, lockCount: 1 });
     const args = { now: 1_800_000_000_010, maxFailures: 5, failureWindowMs: 60_000, lockDurationMs: 1000, multiplier: 1, maxLockDurationMs: 1000, permanent: false, sources: [] };
     await expect(store.update(reserveTransition, [key], args)).resolves.toMatchObject({ status: 'ok', failures: 3, settled: 0, lockCount: 1 });
-    await expect(store.read(key)).resolves.toEqual({ f: 3, t: 1_800_000_000_010, u: 0, c: 1, g: 0 });
+    await expect(store.read(key)).resolves.toEqual({ failures: 3, lastAttemptAt: 1_800_000_000_010, lockedUntil: 0, lockCount: 1, settled: 0 });
   });
 
   it('a store failure is ERR_STORE_UNAVAILABLE with the driver error as cause', async () => {
