@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { type ReserveArgs, type Transition, memoryStore, reserveTransition, storeKey } from '../../src/index.js';
+import { memoryStore } from '../../src/index.js';
+import { type ReserveArgs, type Transition, reserveTransition, storeKey } from '../../src/store/index.js';
 import { KanmonError } from '../../src/errors.js';
 import { storeContract } from './contract.js';
 

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storeKey } from '../../src/index.js';
+import { storeKey } from '../../src/store/index.js';
 import { type PostgresStore, postgresStore, stateSchemaSql } from '../../src/postgres/index.js';
 import { KanmonError } from '../../src/errors.js';
 import { type PostgresServer, requireService, startPostgres } from '../support/services.js';
