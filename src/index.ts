@@ -5,9 +5,7 @@ export { definePolicy } from './policy/define-policy.js';
 export type { Policy, PolicyIssue, PolicyOverrides, PolicyPreset } from './policy/define-policy.js';
 export { presets, presetIds, japanesePresetIds, isPresetId } from './policy/presets/index.js';
 export type { PresetId } from './policy/presets/index.js';
-export { policySchema } from './policy/schema.js';
-export type { CharacterClass, PolicyInput, PolicySettings } from './policy/schema.js';
-export type { DeepReadonly } from './internal/deep.js';
+export type { CharacterClass, PolicyInput } from './policy/schema.js';
 
 export { createKeyRing } from './keys/key-ring.js';
 export type { KeyInput, KeyPurpose, KeyRing, KeyRingOptions } from './keys/key-ring.js';
@@ -122,7 +120,6 @@ export { normalizePassword } from './password/normalize.js';
 export type { PasswordNormalization } from './password/normalize.js';
 export { passwordIssueCodes } from './password/issues.js';
 export type { ContextSource, PasswordIssue, PasswordIssueCode, PasswordIssueOf, SequenceKind } from './password/issues.js';
-export type { PasswordSettings } from './password/internal/prepared.js';
 
 export { formatIssue } from './messages/format-issue.js';
 export type { IssueMessageOverrides } from './messages/format-issue.js';
@@ -166,13 +163,9 @@ export type {
   LockoutStatus,
   ThrottleScope,
 } from './lockout/create-lockout.js';
-export { failTransition, reserveTransition, resetTransition, succeedTransition } from './lockout/transitions.js';
-export type { ReserveArgs, ReserveResult, ResetArgs, ResetResult, SettleArgs, FailArgs, SourceLimit, SucceedArgs, SucceedOp, SucceedResult } from './lockout/transitions.js';
 export { memoryStore } from './store/memory.js';
 export type { MemoryStoreOptions } from './store/memory.js';
-export { storeKey, isStoreKey, isTenantId, tenantOfKey } from './store/key.js';
-export type { KanmonStore, RecordWrite, StoreRecord, Transition, TransitionOutcome } from './store/store.js';
-export type { InPlaceOutcome } from './store/in-process.js';
+export type { KanmonStore } from './store/store.js';
 
 export { enrollTotp } from './mfa/enroll-totp.js';
 export type { EnrollTotpOptions, TotpAccount, TotpEnrollment } from './mfa/enroll-totp.js';

@@ -12,10 +12,10 @@ import {
   definePolicy,
   describePolicy,
   fileAuditSink,
+  findEvents,
   formatIssue,
   memoryAccounts,
   memoryStore,
-  parseAuditRecord,
   renderComplianceReport,
   verifyAuditLog,
 } from '../../dist/index.js';
@@ -363,15 +363,10 @@ export async function createDemoApp({ now, dataDir, development = true }) {
     return { ok: result.ok, count: result.count, where: result.firstBad ? `${result.firstBad.where ?? ''} ${result.firstBad.reason ?? ''}`.trim() : '', dir: auditDir };
   };
 
+  // The last day's events, newest first. findEvents answers oldest first, so no limit (a demo's day fits in memory).
   const lastEvents = async () => {
-    const ring = [];
-    for await (const batch of sink.chunks({ fromTs: now() - 24 * 60 * 60_000 })) {
-      for (const line of batch) {
-        ring.push(line.bytes);
-        if (ring.length > lastEventCount) ring.shift();
-      }
-    }
-    return ring.map((bytes) => parseAuditRecord(bytes)).reverse();
+    const day = await findEvents(sink, { from: now() - 24 * 60 * 60_000, limit: Number.MAX_SAFE_INTEGER });
+    return day.slice(-lastEventCount).reverse();
   };
 
   // The compliance report of the policy this app runs with: what an auditor reads.

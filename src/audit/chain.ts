@@ -25,7 +25,7 @@ import { KanmonError } from '../errors.js';
 import type { KeyRing } from '../keys/key-ring.js';
 
 /** The `prevMac` of a stream's first record. */
-export const genesisMac: Buffer = Buffer.alloc(32);
+const genesisMac: Buffer = Buffer.alloc(32);
 
 /** {@link genesisMac} as base64url text: 43 `A`s. */
 export const genesisMacText: string = genesisMac.toString('base64url');
@@ -169,7 +169,7 @@ export function quote(text: string): string {
 }
 
 /** What {@link readHead} finds in a line. */
-export interface LineHead {
+interface LineHead {
   readonly stream: string;
   readonly seq: number;
   readonly kid: string;

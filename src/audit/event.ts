@@ -79,7 +79,6 @@ export function isAuditEventType(type: unknown): type is AuditEventType {
 
 /** What happened, in one word. */
 export type AuditOutcome = 'success' | 'failure' | 'denied' | 'info';
-export const auditOutcomes: readonly AuditOutcome[] = ['success', 'failure', 'denied', 'info'];
 
 /**
  * A scalar value in `before` / `after`: the changed settings of an admin

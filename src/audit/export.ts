@@ -49,7 +49,7 @@ const csvColumns = [
 ] as const;
 
 /** One CSV cell: quoted, quotes doubled, line breaks written as `\r` `\n` (no row can be forged), and a leading `= + - @` neutralised (no formula runs in Excel). */
-export function csvCell(value: string | number | boolean | null): string {
+function csvCell(value: string | number | boolean | null): string {
   if (value === null) return '';
   let text = String(value).replace(/\r/g, '\\r').replace(/\n/g, '\\n').replace(/[\u0085\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   if (/^[=+\-@\t]/.test(text) && typeof value === 'string') text = `'${text}`;

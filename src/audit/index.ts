@@ -1,4 +1,4 @@
-export { auditEventTypes, auditEventTypeList, isAuditEventType, auditEventInputSchema, auditRecordSchema } from './event.js';
+export { auditEventTypes, auditEventTypeList, isAuditEventType } from './event.js';
 export type { AuditEventInput, AuditEventType, AuditOutcome, AuditRecord, AuditSource, AuditValue } from './event.js';
 export { createAuditLog } from './create-audit-log.js';
 export type { AuditHead, AuditLog, AuditLogOpened, AuditLogOptions, AuditReceipt } from './create-audit-log.js';
@@ -23,7 +23,6 @@ export { memoryAuditSink } from './sinks/memory.js';
 export type { MemoryAuditSink } from './sinks/memory.js';
 export { fileAuditSink } from './sinks/file.js';
 export type { FileAuditSinkOptions } from './sinks/file.js';
-export { parseAuditRecord } from './internal/parse.js';
 export type {
   AuditLine,
   AuditPrunePlan,

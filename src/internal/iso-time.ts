@@ -9,7 +9,7 @@ import { wallClockFormatter } from './calendar.js';
  * (SEC-19, FNB-2.5). The zone's offset is looked up through `Intl` once per
  * minute of input and cached, so formatting usually costs one string concatenation.
  */
-export type IsoTimeFormatter = (ts: number) => string;
+type IsoTimeFormatter = (ts: number) => string;
 
 const maxTs = 253_402_128_000_000; // 9999-12-30T00:00Z: local time stays in year 9999 in every zone
 const minTs = 0;

@@ -76,7 +76,7 @@ function labelPart(name: string, value: string): string {
  * a literal colon; parameters are spelled out (`algorithm`, `digits`, `period`)
  * so apps that ignore defaults still agree with the server.
  */
-export function totpUri(secretBase32: string, issuer: string, label: string, policy: Policy): string {
+function totpUri(secretBase32: string, issuer: string, label: string, policy: Policy): string {
   const { algorithm, digits, periodSeconds } = policy.mfa.totp;
   const issuerPart = labelPart('issuer', issuer);
   const path = `${issuerPart}:${labelPart('label', label)}`;

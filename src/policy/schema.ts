@@ -14,7 +14,7 @@ const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().int().min
 const ms = () => int(0);
 
 /** IANA time-zone name, checked against the runtime's Intl data. */
-export const timeZoneSchema = z.string().refine(
+const timeZoneSchema = z.string().refine(
   (zone) => {
     try {
       new Intl.DateTimeFormat('en-US', { timeZone: zone });
@@ -36,7 +36,7 @@ const cidr = z.string().min(1).max(64);
 export const characterClasses = ['upper', 'lower', 'digit', 'symbol'] as const;
 export type CharacterClass = (typeof characterClasses)[number];
 
-export const passwordSchema = z.strictObject({
+const passwordSchema = z.strictObject({
   /** Minimum length in Unicode code points, after normalisation. */
   minLength: int(1, 1024).default(10),
   /** Maximum length in code points; longer input is refused before any other work. */
@@ -88,7 +88,7 @@ export const passwordSchema = z.strictObject({
   mustChangeInitial: z.boolean().default(true),
 });
 
-export const hashingSchema = z.strictObject({
+const hashingSchema = z.strictObject({
   /** Password hash. `cryptoProfile: 'cryptrec'` requires one of the PBKDF2 forms. */
   algorithm: z.enum(['argon2id', 'pbkdf2-sha256', 'pbkdf2-sha512']).default('argon2id'),
   argon2: z
@@ -117,7 +117,7 @@ export const hashingSchema = z.strictObject({
   maxQueuedHashes: int(0, 1_000_000).default(1000),
 });
 
-export const lockoutSchema = z.strictObject({
+const lockoutSchema = z.strictObject({
   /** Consecutive failures (counted up front, at reservation) before the account locks (SEC-24). */
   maxFailures: int(1, 1000).default(5),
   /** The failure counter resets after this long without a failure. */
@@ -154,7 +154,7 @@ export const lockoutSchema = z.strictObject({
   onStoreError: z.enum(['fail_closed', 'fail_open']).default('fail_closed'),
 });
 
-export const totpSchema = z.strictObject({
+const totpSchema = z.strictObject({
   digits: z.union([z.literal(6), z.literal(8)]).default(6),
   algorithm: z.enum(['SHA1', 'SHA256', 'SHA512']).default('SHA1'),
   periodSeconds: int(15, 300).default(30),
@@ -164,7 +164,7 @@ export const totpSchema = z.strictObject({
   issuer: z.string().min(1).max(128).default('kanmon'),
 });
 
-export const mfaSchema = z.strictObject({
+const mfaSchema = z.strictObject({
   /** MFA for every account. */
   requireForAll: z.boolean().default(false),
   /** Role names that count as privileged (SEC-13). */
@@ -199,7 +199,7 @@ export const businessHoursSchema = z.strictObject({
   outOfHours: z.enum(['allow', 'flag', 'require_mfa', 'deny']).default('flag'),
 });
 
-export const accessRuleSchema = z.strictObject({
+const accessRuleSchema = z.strictObject({
   /** FNB-2.1: who may reach this route or service. */
   allow: z.enum(['internal_only', 'allow_listed_terminals', 'any']),
   /** `allow_listed_terminals` only: this rule's terminal addresses instead of `access.ipAllowList`. */
@@ -210,7 +210,7 @@ export const accessRuleSchema = z.strictObject({
   requireRegisteredDevice: z.boolean().optional(),
 });
 
-export const accessSchema = z.strictObject({
+const accessSchema = z.strictObject({
   /** Proxies whose `X-Forwarded-For` / `Forwarded` headers are believed. Empty = headers ignored. */
   trustedProxies: z.array(cidr).default([]),
   /** The one forwarding header the trusted proxies set; the other is never read (a client could send it). */
@@ -241,7 +241,7 @@ export const accessSchema = z.strictObject({
   routes: z.record(z.string().min(1), accessRuleSchema).default({}),
 });
 
-export const sessionSchema = z.strictObject({
+const sessionSchema = z.strictObject({
   /** Log off after this long without a request (IPC-11, IPC-12, RM-38). */
   idleTimeoutMs: int(1000).default(15 * 60_000),
   /** Hard cap from login, whatever the activity. */
@@ -257,7 +257,7 @@ export const sessionSchema = z.strictObject({
   reauthMaxAgeSeconds: int(30, 24 * 60 * 60).default(10 * 60),
 });
 
-export const auditSchema = z.strictObject({
+const auditSchema = z.strictObject({
   /** Records younger than this are never deleted (EXT-6: 1 year). */
   retentionDays: int(1, 36_500).default(365),
   /** Alert on a successful login after at least this many failures. */

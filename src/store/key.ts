@@ -98,7 +98,7 @@ function escapePart(part: string): string {
  *
  * @example
  * ```ts
- * import { storeKey } from 'kanmon';
+ * import { storeKey } from 'kanmon/store';
  * storeKey('city-001', 'lockout', 'pw', 'alice'); // '{city-001}:lockout:pw:alice'
  * storeKey('city-001', 'lockout', 'pw', 'a:b');   // '{city-001}:lockout:pw:a%3Ab'
  * ```

@@ -1,7 +1,7 @@
 /** SEC-24: properties of the pure lockout transitions, over random policies and attempt sequences. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type InPlaceOutcome, type ReserveArgs, type ReserveResult, type StoreRecord, type SucceedOp, failTransition, reserveTransition, resetTransition, succeedTransition } from '../../src/index.js';
+import { type InPlaceOutcome, type ReserveArgs, type ReserveResult, type StoreRecord, type SucceedOp, failTransition, reserveTransition, resetTransition, succeedTransition } from '../../src/store/index.js';
 
 const policyArb = fc.record({
   maxFailures: fc.integer({ min: 1, max: 6 }),

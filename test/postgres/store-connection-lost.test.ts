@@ -8,7 +8,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KanmonError } from '../../src/errors.js';
-import { storeKey } from '../../src/index.js';
+import { storeKey } from '../../src/store/index.js';
 import { postgresStore } from '../../src/postgres/index.js';
 import type { Transition } from '../../src/store/store.js';
 import { type PostgresServer, requireService, startPostgres } from '../support/services.js';

@@ -8,8 +8,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { type KanmonStore } from '../../src/index.js';
 import {
-  type KanmonStore,
   type ReserveArgs,
   type StoreRecord,
   type SucceedArgs,
@@ -19,7 +19,7 @@ import {
   resetTransition,
   storeKey,
   succeedTransition,
-} from '../../src/index.js';
+} from '../../src/store/index.js';
 import { KanmonError } from '../../src/errors.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,7 +1,7 @@
 /** SEC-29, FNB-3.4: one tenant can never address another's keys; no user input can escape its key part. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isStoreKey, storeKey, tenantOfKey } from '../../src/index.js';
+import { isStoreKey, storeKey, tenantOfKey } from '../../src/store/index.js';
 import { KanmonError } from '../../src/errors.js';
 
 describe('storeKey', () => {

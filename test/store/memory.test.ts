@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { type KanmonStore, type ReserveArgs, type Transition, memoryStore, reserveTransition, storeKey } from '../../src/index.js';
+import { memoryStore } from '../../src/index.js';
+import { type KanmonStore, type ReserveArgs, type Transition, reserveTransition, storeKey } from '../../src/store/index.js';
 import { KanmonError } from '../../src/errors.js';
 import { type InPlaceTransition, isInProcessStore } from '../../src/store/in-process.js';
 import { storeContract } from './contract.js';

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLockout, definePolicy, storeKey } from '../../src/index.js';
+import { createLockout, definePolicy } from '../../src/index.js';
+import { storeKey } from '../../src/store/index.js';
 import { type PostgresStore, postgresStore, stateSchemaSql } from '../../src/postgres/index.js';
 import { KanmonError } from '../../src/errors.js';
 import { type PostgresServer, requireService, startPostgres } from '../support/services.js';

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type KanmonStore, type ReserveArgs, type StoreRecord, type SucceedArgs, type SucceedOp, failTransition, reserveTransition, resetTransition, storeKey, succeedTransition } from '../../src/index.js';
+import { type KanmonStore } from '../../src/index.js';
+import { type ReserveArgs, type StoreRecord, type SucceedArgs, type SucceedOp, failTransition, reserveTransition, resetTransition, storeKey, succeedTransition } from '../../src/store/index.js';
 import { redisStore } from '../../src/redis/index.js';
 import { maxReserveVariants } from '../../src/redis/scripts.js';
 import { KanmonError } from '../../src/errors.js';

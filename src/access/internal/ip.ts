@@ -188,12 +188,6 @@ export function formatIp(parsed: ParsedIp): string {
   return parsed.family === 4 ? formatIpv4(parsed.v4) : formatIpv6(parsed.words);
 }
 
-/** Canonical text of a client address, or `null` when it is not an address. */
-export function normalizeIp(ip: unknown): string | null {
-  const parsed = parseClientIp(ip);
-  return parsed === null ? null : formatIp(parsed);
-}
-
 /** The words of an IPv6 address as one bigint (configuration time only). */
 export function wordsToBigInt(words: Uint32Array): bigint {
   return (

@@ -3,7 +3,7 @@ import type { AuditRecord } from '../event.js';
 import { isAuditEventType } from '../event.js';
 import type { AuditQuery } from '../sink.js';
 
-export interface NormalizedQuery {
+interface NormalizedQuery {
   readonly types: ReadonlySet<string> | null;
   readonly from: number;
   readonly to: number;
@@ -28,7 +28,7 @@ export function normalizeQuery(query: AuditQuery): NormalizedQuery {
 }
 
 /** Out of hours: flagged by the business-hours check, or an `access.out_of_hours` event. */
-export function isOutOfHours(record: AuditRecord): boolean {
+function isOutOfHours(record: AuditRecord): boolean {
   return record.outOfHours || record.type === 'access.out_of_hours';
 }
 

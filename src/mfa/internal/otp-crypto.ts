@@ -4,7 +4,7 @@ import type { CryptoPlugin } from 'otplib';
 const nodeNames: Readonly<Record<string, string>> = { sha1: 'sha1', sha256: 'sha256', sha512: 'sha512' };
 
 /** Constant-time equality of two strings or byte arrays (length is not secret). */
-export function constantTimeEqual(a: string | Uint8Array, b: string | Uint8Array): boolean {
+function constantTimeEqual(a: string | Uint8Array, b: string | Uint8Array): boolean {
   const left = typeof a === 'string' ? Buffer.from(a, 'utf8') : a;
   const right = typeof b === 'string' ? Buffer.from(b, 'utf8') : b;
   return left.length === right.length && timingSafeEqual(left, right);

@@ -7,7 +7,7 @@ import type { KeyRing } from '../../keys/key-ring.js';
  */
 const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 /** Characters per code, and per group when written out (`7K2M-QX9D-4RTB`). */
-export const CODE_CHARS = 12;
+const CODE_CHARS = 12;
 const GROUP = 4;
 /** Bits of entropy per code: 12 characters × 5 bits. */
 export const CODE_BITS = CODE_CHARS * 5;

@@ -5,7 +5,7 @@ import type { PolicySettings } from '../../policy/schema.js';
 import { nodeOtpCrypto } from './otp-crypto.js';
 
 /** The policy's `mfa.totp` section. */
-export type TotpSettings = DeepReadonly<PolicySettings['mfa']['totp']>;
+type TotpSettings = DeepReadonly<PolicySettings['mfa']['totp']>;
 
 const otplibAlgorithm = { SHA1: 'sha1', SHA256: 'sha256', SHA512: 'sha512' } as const;
 
@@ -95,9 +95,4 @@ function verifierFor(settings: TotpSettings): TOTP {
     verifiers.set(settings, verifier);
   }
   return verifier;
-}
-
-/** The step number of `epoch` (RFC 6238 `T`). */
-export function stepAt(epoch: number, settings: TotpSettings): number {
-  return Math.floor(epoch / settings.periodSeconds);
 }

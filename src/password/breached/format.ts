@@ -21,8 +21,8 @@ import { KanmonError } from '../../errors.js';
  * The digest covers the header fields too, so any flipped byte, a truncation
  * or trailing bytes are refused at load (`ERR_INVALID_FILTER`).
  */
-export const FILTER_MAGIC = 'KANMONBF';
-export const FILTER_VERSION = 1;
+const FILTER_MAGIC = 'KANMONBF';
+const FILTER_VERSION = 1;
 export const FILTER_HEADER_BYTES = 64;
 /**
  * Hash scheme 1: the key of an entry is SHA-1 of the password's UTF-8 bytes
@@ -31,10 +31,10 @@ export const FILTER_HEADER_BYTES = 64;
  * (h1 + i·h2') mod m with h2' = (h2 mod m) or 1 when that is 0
  * (Kirsch–Mitzenmacher double hashing).
  */
-export const HASH_SCHEME_SHA1_KM48 = 1;
-export const MAX_FILTER_BITS = 2 ** 48;
+const HASH_SCHEME_SHA1_KM48 = 1;
+const MAX_FILTER_BITS = 2 ** 48;
 
-export interface FilterHeader {
+interface FilterHeader {
   readonly version: number;
   readonly scheme: number;
   readonly hashes: number;
@@ -98,8 +98,8 @@ export function probe(body: Uint8Array, bits: number, hashes: number, d: Int32Ar
   return bits <= SMALL_FILTER_BITS ? probeSmall(body, bits, hashes, d, set) : probeLarge(body, bits, hashes, d, set);
 }
 
-/** Filters up to 2^30 bits (128 MiB): x + step < 2^31, so the loop stays in int32 (about 1.6× faster). */
-export const SMALL_FILTER_BITS = 2 ** 30;
+/** Filters up to 2^30 bits (128 MiB): x + step < 2^31, so the probe loop stays in int32 arithmetic. */
+const SMALL_FILTER_BITS = 2 ** 30;
 
 /** h1 = digest bytes 0–5, h2 = bytes 6–11, as 48-bit big-endian integers (exact in float64). */
 function h1h2(d: Int32Array): [number, number] {

@@ -5,10 +5,10 @@ import { bcryptDigest } from './internal/eks-blowfish.js';
 /** bcrypt reads at most this many key bytes; kanmon refuses longer input instead of truncating it. */
 export const BCRYPT_MAX_BYTES = 72;
 /** Highest cost kanmon verifies: 2^18 rounds already take seconds in JavaScript. */
-export const BCRYPT_MAX_COST = 18;
+const BCRYPT_MAX_COST = 18;
 
 /** A parsed legacy bcrypt hash. Verified only; kanmon never writes bcrypt. */
-export interface BcryptHash {
+interface BcryptHash {
   readonly variant: '2a' | '2b' | '2y';
   readonly cost: number;
   readonly salt: Buffer;

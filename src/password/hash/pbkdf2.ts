@@ -14,7 +14,7 @@ export const PBKDF2_KEY_BYTES: Readonly<Record<Pbkdf2Digest, number>> = { sha256
 export const PBKDF2_SALT_BYTES = 16;
 
 /** A parsed `$pbkdf2-sha256$i=…$salt$hash` / `$pbkdf2-sha512$…` hash. */
-export interface Pbkdf2Hash {
+interface Pbkdf2Hash {
   readonly digest: Pbkdf2Digest;
   readonly iterations: number;
   readonly keyId: string | undefined;

@@ -23,10 +23,10 @@ const paramValuePattern = /^[A-Za-z0-9/+.-]+$/;
 const b64Pattern = /^[A-Za-z0-9+/]*$/;
 
 /** Longest stored hash string kanmon parses: every format it reads fits well within it. */
-export const MAX_PHC_LENGTH = 512;
+const MAX_PHC_LENGTH = 512;
 
 /** Decode PHC "B64" (standard alphabet, no padding). Throws `ERR_INVALID_HASH` on anything else. */
-export function decodeB64(text: string, what: string): Buffer {
+function decodeB64(text: string, what: string): Buffer {
   if (!b64Pattern.test(text) || text.length % 4 === 1) {
     throw new KanmonError('ERR_INVALID_HASH', `${what} is not unpadded base64`);
   }
@@ -37,7 +37,7 @@ export function decodeB64(text: string, what: string): Buffer {
 }
 
 /** Encode PHC "B64" (standard alphabet, no padding). */
-export function encodeB64(bytes: Uint8Array): string {
+function encodeB64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64').replace(/=+$/, '');
 }
 

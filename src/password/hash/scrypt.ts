@@ -7,7 +7,7 @@ import { intParam, onlyParams, parsePhc } from './phc.js';
  * (as written by passlib, whose "ab64" uses `.` for `+`, and by RustCrypto's `scrypt`).
  * Verified with node:crypto's scrypt (RFC 7914); never written: kanmon rehashes it.
  */
-export interface ScryptHash {
+interface ScryptHash {
   readonly cost: number;
   readonly blockSize: number;
   readonly parallelization: number;
@@ -16,7 +16,7 @@ export interface ScryptHash {
 }
 
 /** Verification refuses more memory than this (128·N·r bytes), so a hostile stored value cannot exhaust the heap. */
-export const SCRYPT_MAX_MEMORY_BYTES = 256 * 1024 * 1024;
+const SCRYPT_MAX_MEMORY_BYTES = 256 * 1024 * 1024;
 
 export function readScrypt(stored: string): ScryptHash {
   const phc = parsePhc(stored.replaceAll('.', '+'));

@@ -65,7 +65,7 @@ export function foldLeet(lower: string): string {
 }
 
 /** The shipped list in folded form, and its longest entry. */
-export interface FoldedList {
+interface FoldedList {
   readonly entries: ReadonlySet<string>;
   readonly longest: number;
 }

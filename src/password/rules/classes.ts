@@ -22,7 +22,7 @@ function classOf(unit: number): number {
 }
 
 /** Which of the four classes the password uses, as bits. */
-export function classesPresent(text: string): number {
+function classesPresent(text: string): number {
   let present = 0;
   for (let i = 0; i < text.length && present !== 15; i++) present |= classOf(text.charCodeAt(i));
   return present;

@@ -2,7 +2,7 @@ import type { ContextSource, PasswordIssue } from '../issues.js';
 import type { PasswordSettings, PreparedPassword } from '../internal/prepared.js';
 
 /** What the caller knows about the account, for the context rule. */
-export interface ContextValues {
+interface ContextValues {
   readonly username?: string | undefined;
   readonly email?: string | undefined;
   readonly words?: readonly string[] | undefined;
@@ -13,7 +13,7 @@ export interface ContextValues {
  * username would otherwise forbid every password containing those letters.
  * Words written wholly outside ASCII (`船橋`) count from two code points.
  */
-export const MIN_CONTEXT_LENGTH = 3;
+const MIN_CONTEXT_LENGTH = 3;
 const MIN_CONTEXT_LENGTH_NON_ASCII = 2;
 
 function isAscii(text: string): boolean {

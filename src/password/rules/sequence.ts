@@ -75,7 +75,7 @@ function grow(runs: Int32Array, mask: number, active: number, best: number): num
 }
 
 /** The longest run along any line, and its kind (the first line listed wins a tie). */
-export function longestSequence(text: string): { kind: SequenceKind; length: number } {
+function longestSequence(text: string): { kind: SequenceKind; length: number } {
   let activeForward = 0;
   let activeBackward = 0;
   // Packed as run * 64 + (63 - line), so a longer run, then an earlier line, compares greater.

@@ -1,7 +1,7 @@
 import { KanmonError } from '../../../errors.js';
 
 /** At most `maxInFlight` tasks run at once; up to `maxQueued` wait; past that, `ERR_BUSY`. */
-export interface Gate {
+interface Gate {
   run<T>(task: () => Promise<T>): Promise<T>;
   readonly inFlight: number;
   readonly queued: number;
