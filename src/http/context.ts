@@ -25,6 +25,8 @@ export interface HttpContext {
    * coded body ({@link failureReply}: 503 + `Retry-After` for an outage, else 500).
    */
   fail(err: unknown, lang: MessageLang): HttpReply;
+  /** Hand an error to the adapter's `onError` (a failing hook is ignored). */
+  report(err: unknown): void;
   /** IPC-16: a reply refusing plain HTTP, or `null` when the transport is acceptable. */
   transport(request: HttpRequest, lang?: MessageLang): HttpReply | null;
   /** The token from the session cookie, else from `Authorization: Bearer`. */
@@ -75,6 +77,13 @@ export function createHttpContext(kanmon: HttpKanmon, options: HttpAdapterOption
   const resolver = createClientIpResolver({ trustedProxies: createIpAllowList(policy.access.trustedProxies), header: policy.access.forwardedHeader });
   const requireTls = policy.access.requireTls;
 
+  const report = (err: unknown): void => {
+    try {
+      onError(err);
+    } catch {
+      // a failing logger must not turn a coded answer into a crash
+    }
+  };
   const tenantOf = (request: HttpRequest): string => {
     const id = typeof tenant === 'string' ? tenant : tenant(request);
     if (typeof id !== 'string' || id.length === 0) throw new KanmonError('ERR_INVALID_ARGUMENT', 'the tenant option returned no tenant id');
@@ -103,13 +112,10 @@ export function createHttpContext(kanmon: HttpKanmon, options: HttpAdapterOption
     accessRequest,
     state: (request) => ({ tenant: tenantOf(request), lang: langOf(request), session: null, access: null }),
     fail(err, lang) {
-      try {
-        onError(err);
-      } catch {
-        // a failing logger must not turn a coded answer into a crash
-      }
+      report(err);
       return failureReply(err, lang);
     },
+    report,
     transport(request, lang) {
       const result = checkTransport(request, resolver, requireTls);
       return result.ok ? null : errorReply('tls_required', lang ?? langOf(request));
