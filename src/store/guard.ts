@@ -51,13 +51,8 @@ export function createDependencyGuard(timeoutMs: number): DependencyGuard {
         clearTimeout(timer);
         return true;
       };
-      let pending: Promise<T>;
-      try {
-        pending = Promise.resolve(run());
-      } catch (err) {
-        pending = Promise.reject(err);
-      }
-      pending.then(
+      // A call that throws synchronously is a failure like a rejection.
+      new Promise<T>((inner) => inner(run())).then(
         (value) => {
           if (done()) resolve(value);
         },
