@@ -34,6 +34,8 @@ export interface Prepared {
   /** An authenticated session of `sato` and its token. */
   readonly session: Session;
   readonly token: string;
+  /** A second session of `sato`, for logout (a password change revokes both). */
+  readonly other: { readonly session: Session; readonly token: string };
   /** An `mfa_required` challenge of `sato` (not enrolled), from outside the internal networks. */
   readonly mfaChallenge: string;
   /** A `password_change_required` challenge of `shinjin`. */
@@ -82,11 +84,13 @@ export async function outageWorld(store: KanmonStore, overrides: PolicyOverrides
     async prepare({ inside, outside }) {
       const login = await kanmon.login({ tenant, username: 'sato', password: GOOD_PASSWORD, clientIp: inside, tls: true });
       if (login.status !== 'authenticated') throw new Error(`prepare: login answered ${JSON.stringify(login)}`);
+      const other = await kanmon.login({ tenant, username: 'sato', password: GOOD_PASSWORD, clientIp: inside, tls: true });
+      if (other.status !== 'authenticated') throw new Error(`prepare: login answered ${JSON.stringify(other)}`);
       const mfa = await kanmon.login({ tenant, username: 'sato', password: GOOD_PASSWORD, clientIp: outside, tls: true });
       if (mfa.status !== 'mfa_required') throw new Error(`prepare: login from outside answered ${JSON.stringify(mfa)}`);
       const change = await kanmon.login({ tenant, username: 'shinjin', password: GOOD_PASSWORD, clientIp: inside, tls: true });
       if (change.status !== 'password_change_required') throw new Error(`prepare: shinjin answered ${JSON.stringify(change)}`);
-      return { session: login.session, token: login.token, mfaChallenge: mfa.challenge, changeChallenge: change.challenge };
+      return { session: login.session, token: login.token, other: { session: other.session, token: other.token }, mfaChallenge: mfa.challenge, changeChallenge: change.challenge };
     },
   };
 }
@@ -102,9 +106,9 @@ export function everyMethod(world: OutageWorld, p: Prepared, inside: string): Re
     ['enrollTotp', () => kanmon.enrollTotp({ challenge: p.mfaChallenge }, facts)],
     ['confirmTotp', () => kanmon.confirmTotp({ challenge: p.mfaChallenge }, '123456', facts)],
     ['changePassword (challenge)', () => kanmon.changePassword({ challenge: p.changeChallenge, currentPassword: GOOD_PASSWORD, newPassword: OTHER_GOOD_PASSWORD, ...facts })],
-    // Last of sato's own steps: a change that got as far as the store revokes the challenges above.
+    ['logout', () => kanmon.logout(p.other.session, facts)],
+    // Last of sato's own steps: a change that got as far as the store revokes the challenges and sessions above.
     ['changePassword (session)', () => kanmon.changePassword({ session: p.session, currentPassword: GOOD_PASSWORD, newPassword: OTHER_GOOD_PASSWORD, ...facts })],
-    ['logout', () => kanmon.logout(p.session, facts)],
     ['createAccount', () => kanmon.createAccount({ tenant, actor: 'u-admin', username: `new-${randomBytes(3).toString('hex')}` })],
     ['adminResetPassword', () => kanmon.adminResetPassword(admin)],
     ['markCompromised', () => kanmon.markCompromised(admin)],
