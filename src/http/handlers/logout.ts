@@ -5,7 +5,7 @@ import type { HttpRequest, KanmonRequestState } from '../types.js';
 
 /** `POST` logout: ends the session (if any) and clears the cookie; `204` either way. */
 export async function logout(ctx: HttpContext, request: HttpRequest, current: KanmonRequestState): Promise<HttpReply> {
-  const refused = ctx.transport(request, current.lang);
+  const refused = ctx.transport(request, current);
   if (refused) return refused;
   const cleared: HttpReply = { status: 204, headers: { 'cache-control': 'no-store', 'set-cookie': ctx.clearCookie() }, body: null };
   const found = ctx.tokenOf(request);
