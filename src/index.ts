@@ -220,3 +220,4 @@ export type {
   RevokeDeviceAdminInput,
   VerifyMfaResult,
 } from './login/types.js';
+export type { LogoutResult, OutageCause } from './login/types.js';

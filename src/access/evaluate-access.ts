@@ -2,9 +2,10 @@ import { KanmonError } from '../errors.js';
 import type { Policy } from '../policy/define-policy.js';
 import { type BusinessHours, type BusinessHoursCheck, createBusinessHours } from './business-hours.js';
 import { type ClientCertPolicy, type ClientCertReason, type ClientCertResult, type PeerCertificateSocket, createClientCertPolicy } from './client-cert.js';
-import { type ClientIpResolver, type ClientIpResult, type IncomingHeaders, createClientIpResolver } from './client-ip.js';
+import type { ClientIpResult, IncomingHeaders } from './client-ip.js';
 import type { DeviceCheckResult, DeviceReason, Devices } from './device.js';
 import { type IpAllowList, createIpAllowList } from './ip-allow-list.js';
+import { type RequestPlace, createRequestPlaceResolver } from './request-place.js';
 
 /** FNB-2.1: who may reach a route or service. */
 export type AccessRuleName = 'internal_only' | 'allow_listed_terminals' | 'any';
@@ -78,6 +79,8 @@ export interface AccessRequest {
   readonly accountId?: string | null;
   /** The device token the client presented. */
   readonly deviceToken?: string | null;
+  /** Where the request comes from, when the adapter already resolved it for this request (else resolved here). */
+  readonly place?: RequestPlace | null;
 }
 
 /** The decision plus what it was made from, for the audit event. */
@@ -229,7 +232,7 @@ export function createAccessEvaluator(policy: AccessPolicy, options: AccessEvalu
 
   // One compiled trusted-proxy list for the address and the certificate header: one hazard warning at most.
   const trustedProxies = createIpAllowList(access.trustedProxies);
-  const resolver: ClientIpResolver = createClientIpResolver({ trustedProxies, header: access.forwardedHeader });
+  const places = createRequestPlaceResolver({ trustedProxies, header: access.forwardedHeader });
   const certificates: ClientCertPolicy = createClientCertPolicy({
     fingerprintsSha256: access.clientCert.fingerprintsSha256,
     subjects: access.clientCert.subjects,
@@ -241,10 +244,8 @@ export function createAccessEvaluator(policy: AccessPolicy, options: AccessEvalu
   });
   const needsDevices = allRules.some((r) => r.requireRegisteredDevice);
 
-  function resolveClient(request: AccessRequest): ClientIpResult {
-    const remoteAddress = request?.remoteAddress ?? request?.socket?.remoteAddress ?? null;
-    return resolver.resolve({ remoteAddress, headers: request?.headers ?? {} });
-  }
+  const placeOf = (request: AccessRequest): RequestPlace => request?.place ?? places.resolve(request);
+  const resolveClient = (request: AccessRequest): ClientIpResult => placeOf(request).client;
 
   async function evaluateRequest(request: AccessRequest): Promise<AccessRequestDecision> {
     if (typeof options.now !== 'function') {
@@ -252,8 +253,7 @@ export function createAccessEvaluator(policy: AccessPolicy, options: AccessEvalu
     }
     const socket = request?.socket ?? null;
     const remoteAddress = request.remoteAddress ?? socket?.remoteAddress ?? null;
-    const client = resolveClient(request);
-    const tls = socket?.encrypted === true || (client.peerTrusted && client.forwardedProto === 'https');
+    const { client, tls } = placeOf(request);
     const certificate = certificates.check({ socket, headers: request.headers, remoteAddress });
     let device: DeviceCheckResult | null = null;
     const presented = (request.deviceToken !== undefined && request.deviceToken !== null) || certificate.ok;
@@ -264,7 +264,7 @@ export function createAccessEvaluator(policy: AccessPolicy, options: AccessEvalu
     } else if (needsDevices) {
       throw new KanmonError('ERR_INVALID_ARGUMENT', 'the policy requires registered devices: evaluateRequest needs request.tenantId');
     }
-    const decision = evaluate({ route: request.route ?? null, clientIp: client.ip, tls, certificate, device, instant: options.now() });
+    const decision = evaluate({ route: request.route ?? null, clientIp: client.ip, tls: tls !== 'none', certificate, device, instant: options.now() });
     return { ...decision, client, certificate, device };
   }
 

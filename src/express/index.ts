@@ -162,8 +162,7 @@ export function kanmonExpress(kanmon: HttpKanmon, options: HttpAdapterOptions): 
     (req, res) => {
       const state = begin(req, res);
       if (state === null) return;
-      const refused = core.transport(asRequest(req), state.lang);
-      if (refused) return send(res, refused);
+      // The transport (IPC-16) is the first thing the handler's body preamble checks (http/body-fields.ts).
       answer(res, state.lang, bodyOf(req).then((body) => core.handlers[name](asRequest(req), state, body)));
     };
 
@@ -173,7 +172,7 @@ export function kanmonExpress(kanmon: HttpKanmon, options: HttpAdapterOptions): 
       if (guardOptions?.skip?.(req) === true) return next();
       const state = begin(req, res);
       if (state === null) return;
-      const refused = core.transport(asRequest(req), state.lang);
+      const refused = core.transport(asRequest(req), state);
       if (refused) refuse(req, res, refused, guardOptions);
       else next();
     },

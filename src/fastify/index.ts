@@ -110,7 +110,7 @@ async function plugin(fastify: FastifyInstance, options: KanmonFastifyOptions): 
     const state = begin(request, reply);
     if (state === null) return reply;
     if (enforceTls === false || (typeof enforceTls === 'object' && enforceTls.skip(request))) return;
-    const refused = core.transport(raw(request), state.lang);
+    const refused = core.transport(raw(request), state);
     if (refused) return send(reply, refused);
   });
 

@@ -34,7 +34,7 @@ export function readFields<const S extends Readonly<Record<string, FieldRule>>>(
   body: ReadBodyResult,
   rules: S,
 ): FieldsResult<S> {
-  const refused = ctx.transport(request, current.lang);
+  const refused = ctx.transport(request, current);
   if (refused) return { ok: false, reply: refused };
   if (!body.ok) return { ok: false, reply: errorReply(body.reason, current.lang) };
   const value = body.value;

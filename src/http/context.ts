@@ -1,6 +1,6 @@
-import { createClientIpResolver } from '../access/client-ip.js';
 import type { AccessRequest } from '../access/evaluate-access.js';
 import { createIpAllowList } from '../access/ip-allow-list.js';
+import { type RequestPlace, createRequestPlaceResolver } from '../access/request-place.js';
 import { KanmonError } from '../errors.js';
 import type { RequestFacts } from '../login/types.js';
 import type { MessageLang } from '../messages/catalog.js';
@@ -8,7 +8,6 @@ import { readCookie, serializeCookie } from './cookies.js';
 import { type HttpReply, errorReply, failureReply, isOutage } from './error-body.js';
 import { chooseLanguage } from './language.js';
 import { MAX_BODY_BYTES } from './read-body.js';
-import { checkTransport } from './transport.js';
 import type { HttpAdapterOptions, HttpKanmon, HttpRequest, KanmonRequestState } from './types.js';
 
 /** What every guard and handler works with: the Kanmon, the adapter's options resolved, and the request helpers. Built once per adapter. */
@@ -25,8 +24,12 @@ export interface HttpContext {
    * coded body ({@link failureReply}: 503 + `Retry-After` for an outage, else 500).
    */
   fail(err: unknown, lang: MessageLang): HttpReply;
+  /** Hand an error to the adapter's `onError` (a failing hook is ignored). */
+  report(err: unknown): void;
+  /** Where the request comes from (client address through the trusted proxies, TLS): resolved once per request. */
+  placeOf(request: HttpRequest): RequestPlace;
   /** IPC-16: a reply refusing plain HTTP, or `null` when the transport is acceptable. */
-  transport(request: HttpRequest, lang?: MessageLang): HttpReply | null;
+  transport(request: HttpRequest, current: KanmonRequestState): HttpReply | null;
   /** The token from the session cookie, else from `Authorization: Bearer`. */
   tokenOf(request: HttpRequest): { token: string; from: 'cookie' | 'bearer' } | null;
   /**
@@ -72,9 +75,26 @@ export function createHttpContext(kanmon: HttpKanmon, options: HttpAdapterOption
   if (typeof onError !== 'function') throw new KanmonError('ERR_INVALID_ARGUMENT', 'onError must be a function');
   if (typeof deviceHeader !== 'string' || !/^[a-z0-9-]+$/.test(deviceHeader)) throw new KanmonError('ERR_INVALID_ARGUMENT', 'deviceHeader must be a lower-case header name');
   serializeCookie(cookieName, ''); // a name the browser would refuse throws now, not on the first login
-  const resolver = createClientIpResolver({ trustedProxies: createIpAllowList(policy.access.trustedProxies), header: policy.access.forwardedHeader });
+  const places = createRequestPlaceResolver({ trustedProxies: createIpAllowList(policy.access.trustedProxies), header: policy.access.forwardedHeader });
+  // Resolved once per request (adapter hook, guard, handler and flow all read this one).
+  const resolved = new WeakMap<HttpRequest, RequestPlace>();
+  const placeOf = (request: HttpRequest): RequestPlace => {
+    let place = resolved.get(request);
+    if (place === undefined) {
+      place = places.resolve(request);
+      resolved.set(request, place);
+    }
+    return place;
+  };
   const requireTls = policy.access.requireTls;
 
+  const report = (err: unknown): void => {
+    try {
+      onError(err);
+    } catch {
+      // a failing logger must not turn a coded answer into a crash
+    }
+  };
   const tenantOf = (request: HttpRequest): string => {
     const id = typeof tenant === 'string' ? tenant : tenant(request);
     if (typeof id !== 'string' || id.length === 0) throw new KanmonError('ERR_INVALID_ARGUMENT', 'the tenant option returned no tenant id');
@@ -92,6 +112,7 @@ export function createHttpContext(kanmon: HttpKanmon, options: HttpAdapterOption
     tenantId: current.tenant,
     accountId: current.session?.subject ?? null,
     deviceToken: deviceOf(request),
+    place: placeOf(request),
   });
 
   return {
@@ -103,16 +124,13 @@ export function createHttpContext(kanmon: HttpKanmon, options: HttpAdapterOption
     accessRequest,
     state: (request) => ({ tenant: tenantOf(request), lang: langOf(request), session: null, access: null }),
     fail(err, lang) {
-      try {
-        onError(err);
-      } catch {
-        // a failing logger must not turn a coded answer into a crash
-      }
+      report(err);
       return failureReply(err, lang);
     },
-    transport(request, lang) {
-      const result = checkTransport(request, resolver, requireTls);
-      return result.ok ? null : errorReply('tls_required', lang ?? langOf(request));
+    report,
+    placeOf,
+    transport(request, current) {
+      return requireTls && placeOf(request).tls === 'none' ? errorReply('tls_required', current.lang) : null;
     },
     tokenOf(request) {
       const fromCookie = readCookie(request.headers.cookie, cookieName);
@@ -130,7 +148,7 @@ export function createHttpContext(kanmon: HttpKanmon, options: HttpAdapterOption
       const userAgent = request.headers['user-agent'];
       return {
         request: accessRequest(request, current, loginAccessRule),
-        clientIp: resolver.resolve({ remoteAddress: request.socket?.remoteAddress, headers: request.headers }).ip,
+        clientIp: placeOf(request).client.ip,
         deviceId: deviceOf(request),
         route: loginAccessRule ?? null,
         ...(typeof userAgent === 'string' ? { userAgent: userAgent.slice(0, 512) } : {}),

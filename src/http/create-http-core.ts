@@ -47,7 +47,7 @@ export function createHttpCore(kanmon: HttpKanmon, options: HttpAdapterOptions) 
     state: (request: HttpRequest): KanmonRequestState => ctx.state(request),
     langOf: (request: HttpRequest): MessageLang => ctx.langOf(request),
     /** IPC-16: a reply refusing plain HTTP, or `null` when the transport is acceptable. */
-    transport: (request: HttpRequest, lang?: MessageLang): HttpReply | null => ctx.transport(request, lang),
+    transport: (request: HttpRequest, current: KanmonRequestState): HttpReply | null => ctx.transport(request, current),
     /** The one error path of every route and guard: 503 + `Retry-After` for an outage, else 500. */
     fail: (err: unknown, lang: MessageLang): HttpReply => ctx.fail(err, lang),
     /** Run one guard; never throws (a failure is a coded refusal). */

@@ -1,5 +1,6 @@
 import { KanmonError } from '../errors.js';
 import type { MessageLang } from '../messages/catalog.js';
+import { OUTAGE_RETRY_AFTER_MS } from '../store/guard.js';
 
 /**
  * The stable codes of kanmon's HTTP error bodies. Clients `switch` on `code`;
@@ -191,7 +192,7 @@ export function jsonReply(status: number, body: unknown, headers: Readonly<Recor
 }
 
 /** `Retry-After` of a 503 answered for a dependency that failed (seconds). */
-export const OUTAGE_RETRY_AFTER_SECONDS = 5;
+export const OUTAGE_RETRY_AFTER_SECONDS = OUTAGE_RETRY_AFTER_MS / 1000;
 
 /**
  * Whether `err` says a dependency did not answer, so the request may succeed

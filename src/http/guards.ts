@@ -37,7 +37,7 @@ export function accessRule(policy: Policy, policyName: unknown): string {
  * `requireSession()` followed by it.
  */
 export async function guard(ctx: HttpContext, request: HttpRequest, current: KanmonRequestState, requirement: GuardRequirement): Promise<GuardOutcome> {
-  const refused = ctx.transport(request, current.lang);
+  const refused = ctx.transport(request, current);
   if (refused) return { ok: false, reply: refused };
   if (requirement.kind === 'access') return access(ctx, request, current, requirement.policyName);
   const outcome = await authenticate(ctx, request, current);

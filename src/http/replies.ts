@@ -1,4 +1,4 @@
-import type { EnrollDenyReason, LoginAuthenticated, LoginDenyReason, LoginMfaRequired, LoginResult } from '../login/types.js';
+import type { EnrollDenied, EnrollDenyReason, LoginAuthenticated, LoginDenyReason, LoginMfaRequired, LoginResult } from '../login/types.js';
 import type { MessageLang } from '../messages/catalog.js';
 import type { Session } from '../session/create-session-manager.js';
 import type { HttpContext } from './context.js';
@@ -30,6 +30,16 @@ const mfaFailure: Record<EnrollDenyReason, HttpErrorCode> = {
   locked: 'locked',
   unavailable: 'service_unavailable',
 };
+
+/**
+ * The one answer to a coded `unavailable` result of any `Kanmon` method: `503 service_unavailable` with
+ * `Retry-After` (the result's `retryAfterMs`); the error behind it, when the result carries one, goes to
+ * the adapter's `onError`. Never the error itself.
+ */
+export function unavailableReply(ctx: HttpContext, result: { readonly retryAfterMs?: number | null; readonly cause?: unknown }, lang: MessageLang): HttpReply {
+  if (result.cause !== undefined) ctx.report(result.cause);
+  return errorReply('service_unavailable', lang, {}, retryAfter(result.retryAfterMs));
+}
 
 /** `Retry-After` in whole seconds, at least 1. */
 export const retryAfter = (ms: number | null | undefined): Record<string, string> =>
@@ -67,6 +77,7 @@ export function loginReply(ctx: HttpContext, result: LoginResult, lang: MessageL
       return jsonReply(200, { status: 'password_change_required', reason, challenge, expiresAt });
     }
     case 'denied': {
+      if (result.reason === 'unavailable') return unavailableReply(ctx, result, lang);
       // Only the caller-facing reason is used: unknown user, wrong password and disabled
       // account reach here as the same `invalid_credentials` and leave as the same bytes.
       const code = loginFailure[result.reason];
@@ -76,9 +87,10 @@ export function loginReply(ctx: HttpContext, result: LoginResult, lang: MessageL
 }
 
 /** A refused second-factor or enrolment step. */
-export function mfaDeniedReply(reason: EnrollDenyReason, retryAfterMs: number | null | undefined, lang: MessageLang): HttpReply {
-  const code = mfaFailure[reason];
-  return errorReply(code, lang, {}, code === 'locked' || code === 'service_unavailable' ? retryAfter(retryAfterMs) : {});
+export function mfaDeniedReply(ctx: HttpContext, result: EnrollDenied, lang: MessageLang): HttpReply {
+  if (result.reason === 'unavailable') return unavailableReply(ctx, result, lang);
+  const code = mfaFailure[result.reason];
+  return errorReply(code, lang, {}, code === 'locked' ? retryAfter(result.retryAfterMs) : {});
 }
 
 /** `reply` with these `Set-Cookie` values (a rolled session), unless it sets a cookie itself. */

@@ -6,6 +6,7 @@ import { KanmonError } from '../errors.js';
 import { type LockoutEvent, createLockout } from '../lockout/create-lockout.js';
 import { createPasswordHasher } from '../password/hash/create-hasher.js';
 import { createSessionManager } from '../session/create-session-manager.js';
+import { createDependencyGuard } from '../store/guard.js';
 import { adminUnlock } from './admin/locks.js';
 import { markCompromised } from './admin/compromise.js';
 import { registerDevice, revokeDevice } from './admin/devices.js';
@@ -19,6 +20,7 @@ import { confirmTotp, enrollTotp } from './flows/enroll-totp.js';
 import { login } from './flows/login.js';
 import { logout } from './flows/logout.js';
 import { verifyMfa } from './flows/verify-mfa.js';
+import { answeringOutage, deniedUnavailable, notOkUnavailable } from './outage.js';
 import type { Kanmon, KanmonOptions } from './types.js';
 
 const lockoutAuditType = {
@@ -54,10 +56,11 @@ const lockoutAuditType = {
  * ```
  */
 export function createKanmon(options: KanmonOptions): Kanmon {
-  const { policy, store, accounts, keyRing, audit, now, breachedFilter, challengeTtlMs = 5 * 60_000, recoveryCodesLowWater = 3, issuer = 'kanmon' } = options ?? ({} as KanmonOptions);
+  const { policy, store, accounts: rawAccounts, keyRing, audit, now, breachedFilter, challengeTtlMs = 5 * 60_000, recoveryCodesLowWater = 3, issuer = 'kanmon' } =
+    options ?? ({} as KanmonOptions);
   if (!policy?.password || !policy.session) throw new KanmonError('ERR_INVALID_ARGUMENT', 'createKanmon: policy must come from definePolicy()');
   if (!store || typeof store.update !== 'function') throw new KanmonError('ERR_INVALID_ARGUMENT', 'createKanmon: store must be a kanmon store');
-  if (!accounts || typeof accounts.find !== 'function' || typeof accounts.findById !== 'function' || typeof accounts.update !== 'function') {
+  if (!rawAccounts || typeof rawAccounts.find !== 'function' || typeof rawAccounts.findById !== 'function' || typeof rawAccounts.update !== 'function') {
     throw new KanmonError('ERR_INVALID_ARGUMENT', 'createKanmon: accounts must implement find, findById and update (AccountRepository)');
   }
   if (!keyRing || typeof keyRing.derive !== 'function') throw new KanmonError('ERR_INVALID_ARGUMENT', 'createKanmon: keyRing is required');
@@ -71,7 +74,17 @@ export function createKanmon(options: KanmonOptions): Kanmon {
   }
 
   const hasher = options.hasher ?? createPasswordHasher({ policy, keyRing });
-  const record = (event: AuditEventInput) => audit.append(event);
+  // One failure policy (store/guard.ts) in front of every store, repository and audit call a flow makes;
+  // the lockout keeps its own watchdog over the raw store.
+  const guard = createDependencyGuard(options.dependencyTimeoutMs ?? 5000);
+  const guardedStore = guard.store(store);
+  const accounts = {
+    find: guard.wrap('accounts.find', rawAccounts.find.bind(rawAccounts)),
+    findById: guard.wrap('accounts.findById', rawAccounts.findById.bind(rawAccounts)),
+    update: guard.wrap('accounts.update', rawAccounts.update.bind(rawAccounts)),
+    ...(typeof rawAccounts.create === 'function' ? { create: guard.wrap('accounts.create', rawAccounts.create.bind(rawAccounts)) } : {}),
+  };
+  const record = guard.wrap('audit append', (event: AuditEventInput) => audit.append(event));
 
   const lockout = createLockout({
     policy,
@@ -117,7 +130,7 @@ export function createKanmon(options: KanmonOptions): Kanmon {
 
   const sessions = createSessionManager({
     keyRing,
-    store,
+    store: guardedStore,
     idleTimeoutMs: policy.session.idleTimeoutMs,
     absoluteTimeoutMs: policy.session.absoluteTimeoutMs,
     algorithm: options.sessionAlgorithm ?? policy.session.algorithm,
@@ -129,7 +142,7 @@ export function createKanmon(options: KanmonOptions): Kanmon {
 
   const ctx = createFlowContext({
     policy,
-    store,
+    store: guardedStore,
     accounts,
     keyRing,
     hasher,
@@ -150,20 +163,20 @@ export function createKanmon(options: KanmonOptions): Kanmon {
     access,
     lockout,
     hasher,
-    login: (input) => login(ctx, input),
-    verifyMfa: (challenge, code, facts) => verifyMfa(ctx, challenge, code, facts),
-    changePassword: (input) => changePassword(ctx, input),
-    enrollTotp: (target, facts) => enrollTotp(ctx, target, facts),
-    confirmTotp: (target, code, facts) => confirmTotp(ctx, target, code, facts),
-    logout: (session, facts) => logout(ctx, session, facts),
-    createAccount: (input) => createAccount(ctx, input),
-    adminResetPassword: (input) => adminResetPassword(ctx, input),
-    markCompromised: (input) => markCompromised(ctx, input),
-    adminUnlock: (input) => adminUnlock(ctx, input),
-    revokeSessions: (input) => revokeSessions(ctx, input),
-    setDisabled: (input) => setDisabled(ctx, input),
-    grantRole: (input) => grantRole(ctx, input),
-    revokeRole: (input) => revokeRole(ctx, input),
+    login: answeringOutage((input) => login(ctx, input), deniedUnavailable),
+    verifyMfa: answeringOutage((challenge, code, facts) => verifyMfa(ctx, challenge, code, facts), deniedUnavailable),
+    changePassword: answeringOutage((input) => changePassword(ctx, input), deniedUnavailable),
+    enrollTotp: answeringOutage((target, facts) => enrollTotp(ctx, target, facts), deniedUnavailable),
+    confirmTotp: answeringOutage((target, code, facts) => confirmTotp(ctx, target, code, facts), deniedUnavailable),
+    logout: answeringOutage((session, facts) => logout(ctx, session, facts), notOkUnavailable),
+    createAccount: answeringOutage((input) => createAccount(ctx, input), notOkUnavailable),
+    adminResetPassword: answeringOutage((input) => adminResetPassword(ctx, input), notOkUnavailable),
+    markCompromised: answeringOutage((input) => markCompromised(ctx, input), notOkUnavailable),
+    adminUnlock: answeringOutage((input) => adminUnlock(ctx, input), notOkUnavailable),
+    revokeSessions: answeringOutage((input) => revokeSessions(ctx, input), notOkUnavailable),
+    setDisabled: answeringOutage((input) => setDisabled(ctx, input), notOkUnavailable),
+    grantRole: answeringOutage((input) => grantRole(ctx, input), notOkUnavailable),
+    revokeRole: answeringOutage((input) => revokeRole(ctx, input), notOkUnavailable),
     registerDevice: (input) => registerDevice(ctx, input),
     revokeDevice: (input) => revokeDevice(ctx, input),
   };

@@ -63,6 +63,19 @@ export interface KanmonOptions {
   readonly recoveryCodesLowWater?: number;
   /** `iss` of sessions and challenges. @default 'kanmon' */
   readonly issuer?: string;
+  /**
+   * How long a flow waits for the state store, the account repository or the audit log before it answers
+   * `unavailable` (src/store/guard.ts; the lockout keeps its own watchdog). @default 5000
+   */
+  readonly dependencyTimeoutMs?: number;
+}
+
+/**
+ * The error behind an `unavailable` answer, for the app's logs: not enumerable, so `JSON.stringify` of a
+ * result never carries it (nor its message or stack) to a client.
+ */
+export interface OutageCause {
+  readonly cause?: unknown;
 }
 
 // ─── Login ────────────────────────────────────────────────────────────────────
@@ -153,7 +166,7 @@ export interface LoginPasswordChangeRequired {
 }
 
 /** Refused. */
-export interface LoginDenied {
+export interface LoginDenied extends OutageCause {
   readonly status: 'denied';
   readonly reason: LoginDenyReason;
   /** For `locked`, `throttled`, `unavailable`: ms until a retry may succeed; `null` = until an administrator acts. */
@@ -178,7 +191,7 @@ export type MfaDenyReason =
   | 'locked'
   | 'unavailable';
 
-export interface MfaDenied {
+export interface MfaDenied extends OutageCause {
   readonly status: 'denied';
   readonly reason: MfaDenyReason;
   readonly retryAfterMs?: number | null;
@@ -214,7 +227,7 @@ export type EnrollDenyReason =
   /** The account has a second factor: replacing it needs `currentCode` (and, for `confirmTotp`, the session that gave it). */
   | 'factor_required';
 
-export interface EnrollDenied {
+export interface EnrollDenied extends OutageCause {
   readonly status: 'denied';
   readonly reason: EnrollDenyReason;
   readonly retryAfterMs?: number | null;
@@ -274,12 +287,12 @@ export type ChangePasswordResult =
        */
       readonly next: LoginAuthenticated | LoginMfaRequired;
     }
-  | {
+  | ({
       readonly status: 'denied';
       readonly reason: ChangePasswordDenyReason;
       readonly issues?: readonly PasswordIssue[];
       readonly retryAfterMs?: number | null;
-    };
+    } & OutageCause);
 
 // ─── Administration ───────────────────────────────────────────────────────────
 
@@ -295,7 +308,12 @@ export interface AdminInput {
 }
 
 /** The answer of an administrative call. */
-export type AdminResult<T extends object = object> = ({ readonly ok: true } & T) | { readonly ok: false; readonly reason: 'not_found' | 'unavailable' };
+export type AdminResult<T extends object = object> =
+  | ({ readonly ok: true } & T)
+  | ({ readonly ok: false; readonly reason: 'not_found' | 'unavailable'; /** For `unavailable`: ms until a retry may succeed. */ readonly retryAfterMs?: number } & OutageCause);
+
+/** The answer of {@link Kanmon.logout}: the session ended, or the store did not answer (the session may still be valid). */
+export type LogoutResult = { readonly ok: true } | ({ readonly ok: false; readonly reason: 'unavailable'; readonly retryAfterMs: number } & OutageCause);
 
 export interface CreateAccountInput {
   readonly tenant: string;
@@ -355,8 +373,8 @@ export interface Kanmon {
   enrollTotp(target: EnrollTarget, facts?: RequestFacts): Promise<EnrollTotpResult>;
   /** Confirm the pending enrolment with the first code; issues recovery codes (the old factor and codes stop working). */
   confirmTotp(target: EnrollTarget, code: string, facts?: RequestFacts): Promise<ConfirmEnrollmentResult>;
-  /** Log one session out: the session `sessions.verify` answered (its token stops working). */
-  logout(session: Session, facts?: RequestFacts): Promise<void>;
+  /** Log one session out: the session `sessions.verify` answered (its token stops working); `unavailable` when the store did not answer. */
+  logout(session: Session, facts?: RequestFacts): Promise<LogoutResult>;
 
   /** Create an account with a one-time initial password (must change at first login). Needs `accounts.create`. */
   createAccount(input: CreateAccountInput): Promise<AdminResult<{ readonly account: AccountRecord; readonly initialPassword: string }>>;

@@ -4,7 +4,7 @@ import { type HttpReply, errorReply } from '../error-body.js';
 import { readFields } from '../body-fields.js';
 import { stepTarget } from '../guards.js';
 import type { ReadBodyResult } from '../read-body.js';
-import { loginFailure, retryAfter, stepReply } from '../replies.js';
+import { loginFailure, retryAfter, stepReply, unavailableReply } from '../replies.js';
 import type { HttpRequest, KanmonRequestState } from '../types.js';
 
 /**
@@ -37,9 +37,10 @@ export async function changePassword(ctx: HttpContext, request: HttpRequest, cur
       return errorReply('challenge_invalid', current.lang);
     case 'invalid_credentials':
       return errorReply('invalid_credentials', current.lang);
+    case 'unavailable':
+      return unavailableReply(ctx, result, current.lang);
     case 'locked':
     case 'throttled':
-    case 'unavailable':
       return errorReply(loginFailure[result.reason], current.lang, {}, retryAfter(result.retryAfterMs));
   }
 }

@@ -19,7 +19,7 @@ export async function enrollTotp(ctx: HttpContext, request: HttpRequest, current
   if (!who.ok) return who.reply;
   const target: EnrollTarget = 'session' in who.target && currentCode !== null ? { ...who.target, currentCode } : who.target;
   const result = await ctx.kanmon.enrollTotp(target, ctx.facts(request, current));
-  if (result.status === 'denied') return withCookies(mfaDeniedReply(result.reason, result.retryAfterMs, current.lang), who.setCookie);
+  if (result.status === 'denied') return withCookies(mfaDeniedReply(ctx, result, current.lang), who.setCookie);
   const { secret, uri, qrSvg } = result;
   return withCookies(jsonReply(200, { status: 'pending', secret, uri, qrSvg }), who.setCookie);
 }

@@ -11,5 +11,5 @@ export async function verifyMfa(ctx: HttpContext, request: HttpRequest, current:
   if (!read.ok) return read.reply;
   const { challenge, code } = read.fields;
   const result = await ctx.kanmon.verifyMfa(challenge, code, ctx.facts(request, current));
-  return result.status === 'denied' ? mfaDeniedReply(result.reason, result.retryAfterMs, current.lang) : stepReply(ctx, result);
+  return result.status === 'denied' ? mfaDeniedReply(ctx, result, current.lang) : stepReply(ctx, result);
 }

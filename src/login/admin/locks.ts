@@ -1,3 +1,4 @@
+import { OUTAGE_RETRY_AFTER_MS } from '../../store/guard.js';
 import type { FlowContext } from '../flow-context.js';
 import type { AdminInput, AdminResult } from '../types.js';
 import { adminEvent, findTarget } from './target.js';
@@ -7,7 +8,7 @@ export async function adminUnlock(ctx: FlowContext, input: AdminInput): Promise<
   const account = await findTarget(ctx, input);
   if (account === null) return { ok: false, reason: 'not_found' };
   const unlocked = await ctx.lockout.adminUnlock({ account: account.username, accountId: account.id, tenant: input.tenant }, { actor: input.actor });
-  if (!unlocked.ok) return { ok: false, reason: 'unavailable' };
+  if (!unlocked.ok) return { ok: false, reason: 'unavailable', retryAfterMs: OUTAGE_RETRY_AFTER_MS };
   const wasLocked = unlocked.wasLocked;
   await ctx.record(adminEvent(input, 'admin.account.unlock', { before: { locked: wasLocked }, after: { locked: false } }));
   return { ok: true, wasLocked };

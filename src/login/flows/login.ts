@@ -140,15 +140,9 @@ interface Place {
 async function resolvePlace({ access, devices, now }: FlowContext, tenant: string, facts: RequestFacts): Promise<Place> {
   const route = facts.route ?? facts.request?.route ?? null;
   if (facts.request) {
+    // The request as the adapter passed it (its place already resolved), for this tenant; no account is bound yet.
     const r = facts.request;
-    const decision = await access.evaluateRequest({
-      route,
-      socket: r.socket ?? null,
-      remoteAddress: r.remoteAddress ?? r.socket?.remoteAddress ?? null,
-      headers: r.headers ?? {},
-      tenantId: tenant,
-      deviceToken: facts.deviceId ?? r.deviceToken ?? null,
-    });
+    const decision = await access.evaluateRequest({ ...r, route, tenantId: tenant, accountId: null, deviceToken: facts.deviceId ?? r.deviceToken ?? null });
     return { decision, clientIp: decision.client.ip, throttleIp: decision.client.throttleIp, certificate: decision.certificate, device: decision.device };
   }
   // Only an address counts: anything else is unknown, which no list contains.

@@ -1,0 +1,129 @@
+/**
+ * Issue 15 point 3: a whole kanmon whose dependencies can be broken the way production breaks them —
+ * the state store (a real Redis killed, a real PostgreSQL gone: connection refused), the app's account
+ * repository (rejects with its driver's error) and the audit sink (never answers) — with a short
+ * `dependencyTimeoutMs`, plus what every method needs prepared while everything is healthy.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  type AuditSink,
+  type Kanmon,
+  type KanmonStore,
+  type PolicyOverrides,
+  createAuditLog,
+  createKanmon,
+  createKeyRing,
+  createPasswordHasher,
+  memoryAccounts,
+  memoryAuditSink,
+  newAccount,
+} from '../../src/index.js';
+import type { Session } from '../../src/session/create-session-manager.js';
+import { BUSINESS_DAY_10_JST, GOOD_PASSWORD, OTHER_GOOD_PASSWORD, testPolicy } from './support.js';
+
+export const DEPENDENCY_TIMEOUT_MS = 150;
+
+export interface OutageFaults {
+  /** The account repository rejects every call with its driver's error. */
+  accounts: boolean;
+  /** The audit sink never answers a write. */
+  sinkHangs: boolean;
+}
+
+export interface Prepared {
+  /** An authenticated session of `sato` and its token. */
+  readonly session: Session;
+  readonly token: string;
+  /** A second session of `sato`, for logout (a password change revokes both). */
+  readonly other: { readonly session: Session; readonly token: string };
+  /** An `mfa_required` challenge of `sato` (not enrolled), from outside the internal networks. */
+  readonly mfaChallenge: string;
+  /** A `password_change_required` challenge of `shinjin`. */
+  readonly changeChallenge: string;
+}
+
+export interface OutageWorld {
+  readonly kanmon: Kanmon;
+  readonly tenant: string;
+  readonly faults: OutageFaults;
+  /** Sessions created so far (audited `auth.session.created`). */
+  sessionsCreated(): number;
+  /** Log in and take the challenges every method needs, while everything is healthy. */
+  prepare(facts: { readonly inside: string; readonly outside: string }): Promise<Prepared>;
+}
+
+const driverError = (what: string) => Object.assign(new Error(`${what}: connect ECONNREFUSED 10.9.8.7:5432`), { code: 'ECONNREFUSED' });
+
+export async function outageWorld(store: KanmonStore, overrides: PolicyOverrides = {}, now: () => number = () => BUSINESS_DAY_10_JST): Promise<OutageWorld> {
+  const faults: OutageFaults = { accounts: false, sinkHangs: false };
+  const policy = testPolicy(overrides);
+  const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });
+  const tenant = `city-${randomBytes(5).toString('hex')}`;
+  const hash = await createPasswordHasher({ policy, keyRing }).hash(GOOD_PASSWORD);
+  const real = memoryAccounts([
+    newAccount({ id: 'u-sato', tenant, username: 'sato', passwordHash: hash, passwordChangedAt: now() - 86_400_000, roles: ['staff'] }),
+    newAccount({ id: 'u-shinjin', tenant, username: 'shinjin', passwordHash: hash, passwordChangedAt: now() - 86_400_000, mustChangePassword: 'initial' }),
+  ]);
+  const accounts = {
+    find: (t: string, u: string) => (faults.accounts ? Promise.reject(driverError('accounts.find')) : real.find(t, u)),
+    findById: (t: string, id: string) => (faults.accounts ? Promise.reject(driverError('accounts.findById')) : real.findById(t, id)),
+    update: (t: string, id: string, patch: Parameters<typeof real.update>[2]) => (faults.accounts ? Promise.reject(driverError('accounts.update')) : real.update(t, id, patch)),
+    create: (account: Parameters<typeof real.create>[0]) => (faults.accounts ? Promise.reject(driverError('accounts.create')) : real.create(account)),
+  };
+  const sink = memoryAuditSink();
+  const hanging: AuditSink = { ...sink, write: (record) => (faults.sinkHangs ? new Promise<never>(() => undefined) : sink.write(record)) };
+  const audit = createAuditLog({ sink: hanging, keyRing, stream: 'outage', now, policy });
+  const kanmon = createKanmon({ policy, store, accounts, keyRing, audit, now, dependencyTimeoutMs: DEPENDENCY_TIMEOUT_MS });
+  const lines = () => sink.streams.get('outage')?.lines ?? [];
+
+  return {
+    kanmon,
+    tenant,
+    faults,
+    sessionsCreated: () => lines().filter((line) => line.includes('"auth.session.created"')).length,
+    async prepare({ inside, outside }) {
+      const login = await kanmon.login({ tenant, username: 'sato', password: GOOD_PASSWORD, clientIp: inside, tls: true });
+      if (login.status !== 'authenticated') throw new Error(`prepare: login answered ${JSON.stringify(login)}`);
+      const other = await kanmon.login({ tenant, username: 'sato', password: GOOD_PASSWORD, clientIp: inside, tls: true });
+      if (other.status !== 'authenticated') throw new Error(`prepare: login answered ${JSON.stringify(other)}`);
+      const mfa = await kanmon.login({ tenant, username: 'sato', password: GOOD_PASSWORD, clientIp: outside, tls: true });
+      if (mfa.status !== 'mfa_required') throw new Error(`prepare: login from outside answered ${JSON.stringify(mfa)}`);
+      const change = await kanmon.login({ tenant, username: 'shinjin', password: GOOD_PASSWORD, clientIp: inside, tls: true });
+      if (change.status !== 'password_change_required') throw new Error(`prepare: shinjin answered ${JSON.stringify(change)}`);
+      return { session: login.session, token: login.token, other: { session: other.session, token: other.token }, mfaChallenge: mfa.challenge, changeChallenge: change.challenge };
+    },
+  };
+}
+
+/** Every `Kanmon` method, called as an app would, on what `prepare` made. */
+export function everyMethod(world: OutageWorld, p: Prepared, inside: string): ReadonlyArray<readonly [string, () => Promise<unknown>]> {
+  const { kanmon, tenant } = world;
+  const facts = { clientIp: inside, tls: true } as const;
+  const admin = { tenant, actor: 'u-admin', accountId: 'u-sato' } as const;
+  return [
+    ['login', () => kanmon.login({ tenant, username: 'sato', password: GOOD_PASSWORD, ...facts })],
+    ['verifyMfa', () => kanmon.verifyMfa(p.mfaChallenge, '123456', facts)],
+    ['enrollTotp', () => kanmon.enrollTotp({ challenge: p.mfaChallenge }, facts)],
+    ['confirmTotp', () => kanmon.confirmTotp({ challenge: p.mfaChallenge }, '123456', facts)],
+    ['changePassword (challenge)', () => kanmon.changePassword({ challenge: p.changeChallenge, currentPassword: GOOD_PASSWORD, newPassword: OTHER_GOOD_PASSWORD, ...facts })],
+    ['logout', () => kanmon.logout(p.other.session, facts)],
+    // Last of sato's own steps: a change that got as far as the store revokes the challenges and sessions above.
+    ['changePassword (session)', () => kanmon.changePassword({ session: p.session, currentPassword: GOOD_PASSWORD, newPassword: OTHER_GOOD_PASSWORD, ...facts })],
+    ['createAccount', () => kanmon.createAccount({ tenant, actor: 'u-admin', username: `new-${randomBytes(3).toString('hex')}` })],
+    ['adminResetPassword', () => kanmon.adminResetPassword(admin)],
+    ['markCompromised', () => kanmon.markCompromised(admin)],
+    ['adminUnlock', () => kanmon.adminUnlock(admin)],
+    ['revokeSessions', () => kanmon.revokeSessions(admin)],
+    ['setDisabled', () => kanmon.setDisabled({ ...admin, disabled: true })],
+    ['grantRole', () => kanmon.grantRole({ ...admin, role: 'auditor' })],
+    ['revokeRole', () => kanmon.revokeRole({ ...admin, role: 'staff' })],
+  ];
+}
+
+/** A coded `unavailable` answer of either result family. */
+export function isUnavailable(result: unknown): boolean {
+  if (result === null || typeof result !== 'object') return false;
+  const r = result as { status?: unknown; ok?: unknown; reason?: unknown; retryAfterMs?: unknown };
+  const family = r.status === 'denied' || r.ok === false;
+  return family && r.reason === 'unavailable' && typeof r.retryAfterMs === 'number' && r.retryAfterMs > 0;
+}
