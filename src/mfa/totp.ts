@@ -78,7 +78,12 @@ function openTotpSecret(keyRing: KeyRing, sealed: unknown, tenant: string, accou
   }
 }
 
-async function checkCode(secret: Buffer, input: { readonly account: string; readonly tenant: string; readonly code: unknown }, options: VerifyTotpOptions): Promise<VerifyTotpResult> {
+async function checkCode(
+  secret: Buffer,
+  input: { readonly account: string; readonly tenant: string; readonly code: unknown },
+  options: VerifyTotpOptions,
+  stage: 'confirmed' | 'pending' = 'confirmed',
+): Promise<VerifyTotpResult> {
   const { policy, store, lockout, now, storeTimeoutMs = 2000 } = options;
   const who = { account: input.account, tenant: input.tenant };
   const reservation = await lockout.reserveMfa(who);
@@ -100,10 +105,17 @@ async function checkCode(secret: Buffer, input: { readonly account: string; read
   // record must outlive every code that could still match: a code is valid from
   // `window` steps before its step until `window` steps after.
   const ttlMs = (2 * settings.window + 2) * settings.periodSeconds * 1000;
-  const key = mfaKey(input.tenant, 'totp-step', input.account);
+  // A pending secret (enrolment) has its own last step: a code of the new app is no replay of the step the
+  // current factor was just proven at (a replacement), so it is checked against the pending secret's steps only,
+  // and once accepted it is spent for the account too, so it cannot sign in again after the enrolment.
+  const key = stage === 'pending' ? mfaKey(input.tenant, 'totp-step', input.account, 'pending') : mfaKey(input.tenant, 'totp-step', input.account);
   const advanced = await storeCall(() => store.advanceIfGreater(key, step, ttlMs), storeTimeoutMs);
   if (advanced === 'unavailable') return { ok: false, reason: 'unavailable' };
   if (!advanced) return wrong('replayed');
+  if (stage === 'pending') {
+    const spent = await storeCall(() => store.advanceIfGreater(mfaKey(input.tenant, 'totp-step', input.account), step, ttlMs), storeTimeoutMs);
+    if (spent === 'unavailable') return { ok: false, reason: 'unavailable' };
+  }
   // The decision is made; a failed reset only leaves the failure count standing (the stricter side).
   await lockout.succeedMfa(who, reservation);
   return { ok: true };
@@ -193,7 +205,7 @@ export async function confirmTotpEnrollment(input: ConfirmTotpInput, options: Ve
   const opened = openTotpSecret(keyRing, input.pendingSealedSecret, tenant, account, 'pending');
   if (opened.kind === 'none') return { ok: false, reason: 'not_enrolled' };
   try {
-    const result = await checkCode(opened.secret, { account, tenant, code: input.code }, options);
+    const result = await checkCode(opened.secret, { account, tenant, code: input.code }, options, 'pending');
     if (!result.ok) return result;
     return { ok: true, sealedSecret: sealSecret(keyRing, opened.secret, { tenant, account, purpose: TOTP_PURPOSE }) };
   } finally {

@@ -95,7 +95,7 @@ function replacementSuite(storeName: StoreName, makeStore: MakeStore) {
       const fresh = base32Decode(enrollment.secret);
       // The current factor still works until the new one is confirmed.
       expect((await stored(w, account.id)).totpSecret).not.toBeNull();
-      w.clock.advance(STEP); // the confirming code is of a later step than the current code (one replay record per account)
+      w.clock.advance(STEP);
       const confirmed = await w.kanmon.confirmTotp({ session }, totpAt(fresh, w.clock.now()));
       if (confirmed.status !== 'enrolled') throw new Error(JSON.stringify(confirmed));
       expect(confirmed.recoveryCodes).toHaveLength(10);
@@ -108,6 +108,21 @@ function replacementSuite(storeName: StoreName, makeStore: MakeStore) {
       expect((await mfaLogin(w, totpAt(fresh, w.clock.now()))).status).toBe('authenticated');
       expect((await mfaLogin(w, confirmed.recoveryCodes[0]!)).status).toBe('authenticated');
       expect(w.auditText()).not.toContain(enrollment.secret);
+    });
+
+    it('RFC 6238 §5.2: the new app may be confirmed in the same 30-second step as the current code; the confirming code cannot sign in again', async () => {
+      const { w, secret } = await enrolledWorld();
+      const session = await passwordOnly(w);
+      const enrollment = await w.kanmon.enrollTotp({ session, currentCode: totpAt(secret, w.clock.now()) });
+      if (enrollment.status !== 'pending') throw new Error(JSON.stringify(enrollment));
+      const fresh = base32Decode(enrollment.secret);
+      const confirming = totpAt(fresh, w.clock.now());
+      const confirmed = await w.kanmon.confirmTotp({ session }, confirming);
+      expect(confirmed.status).toBe('enrolled');
+      // The code that confirmed the new app is spent for the account: a replay of it at login is refused.
+      expect(await mfaLogin(w, confirming)).toEqual({ status: 'denied', reason: 'replayed' });
+      w.clock.advance(STEP);
+      expect((await mfaLogin(w, totpAt(fresh, w.clock.now()))).status).toBe('authenticated');
     });
 
     it('a recovery code proves the current factor too, and is spent by it', async () => {
