@@ -9,7 +9,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createAuditLog, createKanmon, createKeyRing, hashRecoveryCodes, memoryAccounts, memoryAuditSink, memoryStore, newAccount } from '../../src/index.js';
+import { createAuditLog, createKanmon, createKeyRing, hashRecoveryCodes, memoryAccounts, memoryAuditSink, newAccount } from '../../src/index.js';
+import { type MakeStore, type StoreName, onEveryStore } from '../support/stores.js';
 import { totpAt } from '../mfa/support.js';
 import { GOOD_PASSWORD, INTERNAL_IP, BUSINESS_DAY_10_JST, type World, base32Decode, makeWorld, testPolicy } from './support.js';
 
@@ -37,69 +38,73 @@ async function challenge(w: World): Promise<string> {
   return login.challenge;
 }
 
-describe('verifyMfa: a TOTP code typed with the IME in full-width mode is a TOTP code (docs/mfa.md)', () => {
-  it.each([
-    ['full-width digits', (code: string) => fullWidth(code)],
-    ['full-width digits split by an ideographic space (U+3000)', (code: string) => fullWidth(`${code.slice(0, 3)} ${code.slice(3)}`)],
-    ['ASCII digits split by an ideographic space', (code: string) => `${code.slice(0, 3)}\u3000${code.slice(3)}`],
-    ['full-width digits with a no-break space', (code: string) => `${fullWidth(code.slice(0, 3))}\u00a0${fullWidth(code.slice(3))}`],
-  ])('%s: authenticated, audited as totp', async (_name, typed) => {
-    const w = makeWorld((now) => memoryStore({ now }));
-    const { secret } = await enrolledAdmin(w);
-    const result = await w.kanmon.verifyMfa(await challenge(w), typed(totpAt(secret, w.clock.now())));
-    expect(result.status, JSON.stringify(result)).toBe('authenticated');
-    expect(w.events().filter((e) => e.type === 'auth.mfa.success').map((e) => e.reason)).toEqual(['totp']);
+function suite(storeName: StoreName, makeStore: MakeStore) {
+  describe(`verifyMfa: a TOTP code typed with the IME in full-width mode is a TOTP code (docs/mfa.md), on the ${storeName} store`, () => {
+    it.each([
+      ['full-width digits', (code: string) => fullWidth(code)],
+      ['full-width digits split by an ideographic space (U+3000)', (code: string) => fullWidth(`${code.slice(0, 3)} ${code.slice(3)}`)],
+      ['ASCII digits split by an ideographic space', (code: string) => `${code.slice(0, 3)}\u3000${code.slice(3)}`],
+      ['full-width digits with a no-break space', (code: string) => `${fullWidth(code.slice(0, 3))}\u00a0${fullWidth(code.slice(3))}`],
+    ])('%s: authenticated, audited as totp', async (_name, typed) => {
+      const w = makeWorld(makeStore);
+      const { secret } = await enrolledAdmin(w);
+      const result = await w.kanmon.verifyMfa(await challenge(w), typed(totpAt(secret, w.clock.now())));
+      expect(result.status, JSON.stringify(result)).toBe('authenticated');
+      expect(w.events().filter((e) => e.type === 'auth.mfa.success').map((e) => e.reason)).toEqual(['totp']);
+    });
+
+    it('a wrong full-width code is a TOTP failure (invalid_code), not a recovery-code one; the replay guard still applies', async () => {
+      const w = makeWorld(makeStore);
+      const { secret } = await enrolledAdmin(w);
+      const code = totpAt(secret, w.clock.now());
+      const wrong = code.replace(/^./, (d) => String((Number(d) + 1) % 10));
+      expect(await w.kanmon.verifyMfa(await challenge(w), fullWidth(wrong))).toEqual({ status: 'denied', reason: 'invalid_code' });
+      expect(w.events().filter((e) => e.type === 'auth.mfa.failure').map((e) => e.reason)).toEqual(['invalid_code']);
+      expect((await w.kanmon.verifyMfa(await challenge(w), code)).status).toBe('authenticated');
+      // The same code again, typed full-width this time: the same step, so replayed.
+      expect(await w.kanmon.verifyMfa(await challenge(w), fullWidth(code))).toEqual({ status: 'denied', reason: 'replayed' });
+    });
+
+    it('SEC-24: the right full-width code is accepted after failures, before the lock (it used to burn every try)', async () => {
+      const w = makeWorld(makeStore);
+      const { secret } = await enrolledAdmin(w);
+      const max = w.policy.lockout.mfa.maxFailures;
+      const c = await challenge(w);
+      for (let i = 0; i < max - 1; i++) expect(await w.kanmon.verifyMfa(c, fullWidth('000000'))).toMatchObject({ status: 'denied' });
+      expect((await w.kanmon.verifyMfa(c, fullWidth(totpAt(secret, w.clock.now())))).status).toBe('authenticated');
+    });
   });
 
-  it('a wrong full-width code is a TOTP failure (invalid_code), not a recovery-code one; the replay guard still applies', async () => {
-    const w = makeWorld((now) => memoryStore({ now }));
-    const { secret } = await enrolledAdmin(w);
-    const code = totpAt(secret, w.clock.now());
-    const wrong = code.replace(/^./, (d) => String((Number(d) + 1) % 10));
-    expect(await w.kanmon.verifyMfa(await challenge(w), fullWidth(wrong))).toEqual({ status: 'denied', reason: 'invalid_code' });
-    expect(w.events().filter((e) => e.type === 'auth.mfa.failure').map((e) => e.reason)).toEqual(['invalid_code']);
-    expect((await w.kanmon.verifyMfa(await challenge(w), code)).status).toBe('authenticated');
-    // The same code again, typed full-width this time: the same step, so replayed.
-    expect(await w.kanmon.verifyMfa(await challenge(w), fullWidth(code))).toEqual({ status: 'denied', reason: 'replayed' });
-  });
+  describe(`verifyMfa: recovery codes typed full-width (docs/mfa.md), on the ${storeName} store`, () => {
+    it('a full-width recovery code, hyphens and all, is used once', async () => {
+      const w = makeWorld(makeStore);
+      const { recoveryCodes } = await enrolledAdmin(w);
+      const typed = fullWidth(recoveryCodes[0]!);
+      expect((await w.kanmon.verifyMfa(await challenge(w), typed)).status).toBe('authenticated');
+      expect(await w.kanmon.verifyMfa(await challenge(w), typed)).toEqual({ status: 'denied', reason: 'already_used' });
+      expect(w.events().filter((e) => e.type === 'auth.mfa.success').map((e) => e.reason)).toEqual(['recovery_code']);
+    });
 
-  it('SEC-24: the right full-width code is accepted after failures, before the lock (it used to burn every try)', async () => {
-    const w = makeWorld((now) => memoryStore({ now }));
-    const { secret } = await enrolledAdmin(w);
-    const max = w.policy.lockout.mfa.maxFailures;
-    const c = await challenge(w);
-    for (let i = 0; i < max - 1; i++) expect(await w.kanmon.verifyMfa(c, fullWidth('000000'))).toMatchObject({ status: 'denied' });
-    expect((await w.kanmon.verifyMfa(c, fullWidth(totpAt(secret, w.clock.now())))).status).toBe('authenticated');
+    it('a recovery code made only of digits (12 Crockford characters may all be digits) is a recovery code, ASCII or full-width', async () => {
+      // A world of its own, to hold the key ring the codes are hashed under.
+      const now = () => BUSINESS_DAY_10_JST;
+      const policy = testPolicy();
+      const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });
+      const accounts = memoryAccounts();
+      const kanmon = createKanmon({ policy, store: makeStore(now), accounts, keyRing, audit: createAuditLog({ sink: memoryAuditSink(), keyRing, stream: 'auth', now }), now });
+      const codes = ['0123-4567-8901', '9876-5432-1098'];
+      const passwordHash = await kanmon.hasher.hash(GOOD_PASSWORD);
+      const recoveryCodes = hashRecoveryCodes(codes, { keyRing, account: 'u-root', tenant: 'funabashi' });
+      await accounts.create(newAccount({ id: 'u-root', tenant: 'funabashi', username: 'root', passwordHash, passwordChangedAt: now(), roles: ['admin'], recoveryCodes }));
+      const login = async () => {
+        const result = await kanmon.login({ tenant: 'funabashi', username: 'root', password: GOOD_PASSWORD, ...internal });
+        if (result.status !== 'mfa_required') throw new Error(JSON.stringify(result));
+        return result.challenge;
+      };
+      expect((await kanmon.verifyMfa(await login(), '012345678901')).status).toBe('authenticated');
+      expect((await kanmon.verifyMfa(await login(), fullWidth('9876 5432 1098'))).status).toBe('authenticated');
+    });
   });
-});
+}
 
-describe('verifyMfa: recovery codes typed full-width (docs/mfa.md)', () => {
-  it('a full-width recovery code, hyphens and all, is used once', async () => {
-    const w = makeWorld((now) => memoryStore({ now }));
-    const { recoveryCodes } = await enrolledAdmin(w);
-    const typed = fullWidth(recoveryCodes[0]!);
-    expect((await w.kanmon.verifyMfa(await challenge(w), typed)).status).toBe('authenticated');
-    expect(await w.kanmon.verifyMfa(await challenge(w), typed)).toEqual({ status: 'denied', reason: 'already_used' });
-    expect(w.events().filter((e) => e.type === 'auth.mfa.success').map((e) => e.reason)).toEqual(['recovery_code']);
-  });
-
-  it('a recovery code made only of digits (12 Crockford characters may all be digits) is a recovery code, ASCII or full-width', async () => {
-    // A world of its own, to hold the key ring the codes are hashed under.
-    const now = () => BUSINESS_DAY_10_JST;
-    const policy = testPolicy();
-    const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });
-    const accounts = memoryAccounts();
-    const kanmon = createKanmon({ policy, store: memoryStore({ now }), accounts, keyRing, audit: createAuditLog({ sink: memoryAuditSink(), keyRing, stream: 'auth', now }), now });
-    const codes = ['0123-4567-8901', '9876-5432-1098'];
-    const passwordHash = await kanmon.hasher.hash(GOOD_PASSWORD);
-    const recoveryCodes = hashRecoveryCodes(codes, { keyRing, account: 'u-root', tenant: 'funabashi' });
-    await accounts.create(newAccount({ id: 'u-root', tenant: 'funabashi', username: 'root', passwordHash, passwordChangedAt: now(), roles: ['admin'], recoveryCodes }));
-    const login = async () => {
-      const result = await kanmon.login({ tenant: 'funabashi', username: 'root', password: GOOD_PASSWORD, ...internal });
-      if (result.status !== 'mfa_required') throw new Error(JSON.stringify(result));
-      return result.challenge;
-    };
-    expect((await kanmon.verifyMfa(await login(), '012345678901')).status).toBe('authenticated');
-    expect((await kanmon.verifyMfa(await login(), fullWidth('9876 5432 1098'))).status).toBe('authenticated');
-  });
-});
+onEveryStore(suite);
