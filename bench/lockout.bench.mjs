@@ -7,7 +7,8 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
-import { createLockout, definePolicy, isStoreKey, memoryStore } from '../dist/index.js';
+import { createLockout, definePolicy, memoryStore } from '../dist/index.js';
+import { isStoreKey } from '../dist/store/index.js';
 import { postgresStore } from '../dist/postgres/index.js';
 import { redisStore } from '../dist/redis/index.js';
 import { requireService, startPostgres, startRedis } from '../test/support/services.mjs';
