@@ -5,7 +5,8 @@ import { KanmonError } from '../errors.js';
 import type { RequestFacts } from '../login/types.js';
 import type { MessageLang } from '../messages/catalog.js';
 import { readCookie, serializeCookie } from './cookies.js';
-import { type HttpReply, errorReply, failureReply, isOutage } from './error-body.js';
+import { isDependencyOutage } from '../store/guard.js';
+import { type HttpReply, errorReply, failureReply } from './error-body.js';
 import { chooseLanguage } from './language.js';
 import { MAX_BODY_BYTES } from './read-body.js';
 import type { HttpAdapterOptions, HttpKanmon, HttpRequest, KanmonRequestState } from './types.js';
@@ -64,7 +65,7 @@ export function createHttpContext(kanmon: HttpKanmon, options: HttpAdapterOption
     loginAccessRule,
     bodyLimitBytes = MAX_BODY_BYTES,
     onError = (error: unknown) => {
-      if (!isOutage(error)) console.error('kanmon: a route or guard failed and answered 500 internal_error:', error);
+      if (!isDependencyOutage(error)) console.error('kanmon: a route or guard failed and answered 500 internal_error:', error);
     },
   } = options ?? ({} as HttpAdapterOptions);
   if (typeof tenant !== 'string' && typeof tenant !== 'function') {

@@ -1,6 +1,5 @@
-import { KanmonError } from '../errors.js';
 import type { MessageLang } from '../messages/catalog.js';
-import { OUTAGE_RETRY_AFTER_MS } from '../store/guard.js';
+import { OUTAGE_RETRY_AFTER_MS, isDependencyOutage } from '../store/guard.js';
 
 /**
  * The stable codes of kanmon's HTTP error bodies. Clients `switch` on `code`;
@@ -194,21 +193,13 @@ export function jsonReply(status: number, body: unknown, headers: Readonly<Recor
 /** `Retry-After` of a 503 answered for a dependency that failed (seconds). */
 export const OUTAGE_RETRY_AFTER_SECONDS = OUTAGE_RETRY_AFTER_MS / 1000;
 
-/**
- * Whether `err` says a dependency did not answer, so the request may succeed
- * later: the state store (`ERR_STORE_UNAVAILABLE`), the hash queue (`ERR_BUSY`)
- * or the audit log (`ERR_AUDIT_WRITE`: nothing is granted that cannot be audited).
- */
-export function isOutage(err: unknown): boolean {
-  return err instanceof KanmonError && (err.code === 'ERR_STORE_UNAVAILABLE' || err.code === 'ERR_BUSY' || err.code === 'ERR_AUDIT_WRITE');
-}
 
 /**
  * The one answer to a failure inside a kanmon route or guard: an outage
- * ({@link isOutage}) is `503 service_unavailable` with `Retry-After`; anything
+ * ({@link isDependencyOutage}) is `503 service_unavailable` with `Retry-After`; anything
  * else is `500 internal_error`. The body is the coded JSON error body of every
  * other refusal: never the error's message, code, cause or stack.
  */
 export function failureReply(err: unknown, lang: MessageLang): HttpReply {
-  return errorReply(isOutage(err) ? 'service_unavailable' : 'internal_error', lang);
+  return errorReply(isDependencyOutage(err) ? 'service_unavailable' : 'internal_error', lang);
 }

@@ -26,7 +26,11 @@ export interface DependencyGuard {
   readonly timeoutMs: number;
 }
 
-/** Error codes that mean "a dependency did not answer; retry later" at the `Kanmon` boundary. */
+/**
+ * Whether `err` says a dependency did not answer, so the request may succeed later: the state store
+ * (`ERR_STORE_UNAVAILABLE`), the hash queue (`ERR_BUSY`) or the audit log (`ERR_AUDIT_WRITE`: nothing is
+ * granted that cannot be audited). The one list for the `Kanmon` boundary and the HTTP 503.
+ */
 export function isDependencyOutage(err: unknown): err is KanmonError {
   return err instanceof KanmonError && (err.code === 'ERR_STORE_UNAVAILABLE' || err.code === 'ERR_AUDIT_WRITE' || err.code === 'ERR_BUSY');
 }
