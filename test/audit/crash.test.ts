@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readHead } from '../../src/audit/chain.js';
 import { createAuditLog } from '../../src/audit/create-audit-log.js';
 import { fileAuditSink, readLines } from '../../src/audit/sinks/file.js';
-import { verifyAuditLog } from '../../src/audit/verify.js';
+import { verifyAuditLog } from '../../src/audit/verify/verify-audit-log.js';
 import { createKeyRing } from '../../src/keys/key-ring.js';
 
 const dist = resolve(import.meta.dirname, '../../dist/index.js');
