@@ -12,19 +12,20 @@ export type { KeyInput, KeyPurpose, KeyRing, KeyRingOptions } from './keys/key-r
 export { sealSecret, openSecret } from './keys/secret-box.js';
 export type { OpenedSecret, SealBinding } from './keys/secret-box.js';
 
-export { createSessionManager, cryptrecSessionAlgorithms } from './session/create-session-manager.js';
+export { createSessionManager } from './session/create-session-manager.js';
+export { cryptrecSessionAlgorithms } from './session/algorithms.js';
+export type { SessionAlgorithm } from './session/algorithms.js';
 export type {
   AuthMethod,
   IssueSessionInput,
   IssuedSession,
   Session,
-  SessionAlgorithm,
   SessionKeyPair,
   SessionManager,
   SessionManagerOptions,
   SessionStore,
   VerifySessionResult,
-} from './session/create-session-manager.js';
+} from './session/types.js';
 export { complianceReport } from './compliance/report.js';
 export type {
   ComplianceEvidence,

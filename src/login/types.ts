@@ -17,7 +17,8 @@ import type { CompromiseSource } from '../password/compromise.js';
 import type { PasswordHasher } from '../password/hash/create-hasher.js';
 import type { PasswordIssue } from '../password/issues.js';
 import type { Policy } from '../policy/define-policy.js';
-import type { AuthMethod, Session, SessionAlgorithm, SessionKeyPair, SessionManager } from '../session/create-session-manager.js';
+import type { SessionAlgorithm } from '../session/algorithms.js';
+import type { AuthMethod, Session, SessionKeyPair, SessionManager } from '../session/types.js';
 import type { KanmonStore } from '../store/store.js';
 import type { AccountMustChange, AccountPatch, AccountRecord, AccountRepository, NewAccount } from './account.js';
 

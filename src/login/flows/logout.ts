@@ -1,5 +1,5 @@
 import { KanmonError } from '../../errors.js';
-import type { Session } from '../../session/create-session-manager.js';
+import type { Session } from '../../session/types.js';
 import { isTenantId } from '../../store/key.js';
 import { type FlowContext, sourceOf } from '../flow-context.js';
 import type { LogoutResult, RequestFacts } from '../types.js';
