@@ -21,8 +21,8 @@ export type { Alerter, AlerterOptions, AuditAlert, AuditAlertKind } from './aler
 export { findEvents } from './query.js';
 export { memoryAuditSink } from './sinks/memory.js';
 export type { MemoryAuditSink } from './sinks/memory.js';
-export { fileAuditSink } from './sinks/file.js';
-export type { FileAuditSinkOptions } from './sinks/file.js';
+export { fileAuditSink } from './sinks/file/file-sink.js';
+export type { FileAuditSinkOptions } from './sinks/file/file-sink.js';
 export type {
   AuditLine,
   AuditPrunePlan,

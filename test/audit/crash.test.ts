@@ -12,7 +12,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readHead } from '../../src/audit/chain.js';
 import { createAuditLog } from '../../src/audit/create-audit-log.js';
-import { fileAuditSink, readLines } from '../../src/audit/sinks/file.js';
+import { fileAuditSink } from '../../src/audit/sinks/file/file-sink.js';
+import { readLines } from '../../src/audit/sinks/file/read.js';
 import { verifyAuditLog } from '../../src/audit/verify/verify-audit-log.js';
 import { createKeyRing } from '../../src/keys/key-ring.js';
 

@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { KanmonError } from '../../errors.js';
 import type { AuditManifest } from '../internal/manifest.js';
 import type { AuditLine, AuditSink } from '../sink.js';
-import { fileAuditSink } from '../sinks/file.js';
+import { fileAuditSink } from '../sinks/file/file-sink.js';
 import type { AuditExportSource, AuditVerifySource } from './types.js';
 
 /** A source to verify read as batches of record lines, with the manifest and bytes of an export. */
