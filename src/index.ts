@@ -191,20 +191,15 @@ export type {
   AccountPatch,
   AccountRecord,
   AccountRepository,
-  AdminInput,
-  AdminResult,
   ChangePasswordDenyReason,
   ChangePasswordInput,
   ChangePasswordResult,
   ConfirmEnrollmentResult,
-  CreateAccountInput,
   EnrollDenied,
   EnrollDenyReason,
   EnrollTarget,
   EnrollTotpResult,
   Kanmon,
-  KanmonDeviceOptions,
-  KanmonOptions,
   LoginAuthenticated,
   LoginDenied,
   LoginDenyReason,
@@ -216,9 +211,10 @@ export type {
   MfaDenied,
   MfaDenyReason,
   NewAccount,
-  RegisterDeviceAdminInput,
   RequestFacts,
-  RevokeDeviceAdminInput,
   VerifyMfaResult,
 } from './login/types.js';
-export type { LogoutResult, OutageCause } from './login/types.js';
+export type { LogoutResult } from './login/types.js';
+export type { OutageCause } from './login/outage.js';
+export type { KanmonDeviceOptions, KanmonOptions } from './login/options.js';
+export type { AdminInput, AdminResult, CreateAccountInput, RegisterDeviceAdminInput, RevokeDeviceAdminInput } from './login/admin/types.js';
