@@ -1,8 +1,10 @@
+/**
+ * The lockout's public types: its options, the key of an attempt, its
+ * answers and its events (`createLockout` in `./create-lockout.ts`).
+ */
 import type { KanmonError } from '../errors.js';
 import type { Policy } from '../policy/define-policy.js';
 import type { KanmonStore } from '../store/store.js';
-
-// The lockout's public types: its options, the key of an attempt, its answers and its events.
 
 /** Which secret an attempt checks: the password, or a second factor (TOTP code). */
 export type LockoutFactor = 'password' | 'mfa';
