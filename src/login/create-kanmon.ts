@@ -75,8 +75,8 @@ export function createKanmon(options: KanmonOptions): Kanmon {
   }
 
   const hasher = options.hasher ?? createPasswordHasher({ policy, keyRing });
-  // One failure policy (store/guard.ts) in front of every store, repository and audit call a flow makes;
-  // the lockout keeps its own watchdog over the raw store.
+  // One failure policy (store/guard.ts) in front of every store, repository and audit call: the lockout and the
+  // MFA functions are given the guarded store and keep its guard (a store is never timed twice).
   const guard = createDependencyGuard(options.dependencyTimeoutMs ?? 5000);
   const guardedStore = guard.store(store);
   const accounts = {
@@ -89,7 +89,7 @@ export function createKanmon(options: KanmonOptions): Kanmon {
 
   const lockout = createLockout({
     policy,
-    store,
+    store: guardedStore,
     now,
     onEvent: async (event: LockoutEvent) => {
       if (event.type === 'lockout.store_error') return;

@@ -51,7 +51,7 @@ export interface KanmonOptions {
   readonly issuer?: string;
   /**
    * How long a flow waits for the state store, the account repository or the audit log before it answers
-   * `unavailable` (src/store/guard.ts; the lockout keeps its own watchdog). @default 5000
+   * `unavailable` (src/store/guard.ts: the one timeout, the lockout's and the MFA checks' included). @default 5000
    */
   readonly dependencyTimeoutMs?: number;
 }

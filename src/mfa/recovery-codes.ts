@@ -1,10 +1,10 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { KanmonError } from '../errors.js';
 import type { KeyRing } from '../keys/key-ring.js';
+import { storeCall } from '../store/guard.js';
 import { mfaKey } from './internal/keys.js';
 import { CODE_BITS, HASH_PREFIX, canonicalCode, randomCode, recoveryHash } from './internal/recovery-hash.js';
 import type { MfaLockout, MfaStore } from './capabilities.js';
-import { storeCall } from './internal/store-call.js';
 
 /** Bits of entropy in each code from {@link generateRecoveryCodes} (60). */
 export const RECOVERY_CODE_BITS = CODE_BITS;
@@ -187,10 +187,10 @@ export async function consumeRecoveryCode(input: ConsumeRecoveryCodeInput, optio
   });
   if (index === -1) return wrong('invalid_code');
 
-  const consumed = await storeCall(() => store.consumeOnce(mfaKey(tenant, 'recovery', account, set.setId, String(index)), null), storeTimeoutMs);
+  const consumed = await storeCall(store, storeTimeoutMs, (s) => s.consumeOnce(mfaKey(tenant, 'recovery', account, set.setId, String(index)), null));
   if (consumed === 'unavailable') return { ok: false, reason: 'unavailable' };
   if (!consumed) return wrong('already_used');
-  const used = await storeCall(() => store.increment(usedKey(tenant, account, set.setId)), storeTimeoutMs);
+  const used = await storeCall(store, storeTimeoutMs, (s) => s.increment(usedKey(tenant, account, set.setId)));
   await lockout.succeedMfa(who, reservation);
   // The count is for display only: `consumeOnce` above is what makes a code single-use.
   return { ok: true, remaining: used === 'unavailable' ? Math.max(0, hashes.length - 1) : Math.max(0, hashes.length - used) };

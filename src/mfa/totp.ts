@@ -2,10 +2,10 @@ import { isKanmonError } from '../errors.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import { openSecret, sealSecret } from '../keys/secret-box.js';
 import type { Policy } from '../policy/define-policy.js';
+import { storeCall } from '../store/guard.js';
 import { TOTP_PENDING_PURPOSE, TOTP_PURPOSE } from './enroll-totp.js';
 import { mfaKey } from './internal/keys.js';
 import type { MfaLockout, MfaStore } from './capabilities.js';
-import { storeCall } from './internal/store-call.js';
 import { epochSeconds, matchStep, normaliseCode } from './internal/totp-core.js';
 
 /** Why a code was refused. */
@@ -109,11 +109,11 @@ async function checkCode(
   // current factor was just proven at (a replacement), so it is checked against the pending secret's steps only,
   // and once accepted it is spent for the account too, so it cannot sign in again after the enrolment.
   const key = stage === 'pending' ? mfaKey(input.tenant, 'totp-step', input.account, 'pending') : mfaKey(input.tenant, 'totp-step', input.account);
-  const advanced = await storeCall(() => store.advanceIfGreater(key, step, ttlMs), storeTimeoutMs);
+  const advanced = await storeCall(store, storeTimeoutMs, (s) => s.advanceIfGreater(key, step, ttlMs));
   if (advanced === 'unavailable') return { ok: false, reason: 'unavailable' };
   if (!advanced) return wrong('replayed');
   if (stage === 'pending') {
-    const spent = await storeCall(() => store.advanceIfGreater(mfaKey(input.tenant, 'totp-step', input.account), step, ttlMs), storeTimeoutMs);
+    const spent = await storeCall(store, storeTimeoutMs, (s) => s.advanceIfGreater(mfaKey(input.tenant, 'totp-step', input.account), step, ttlMs));
     if (spent === 'unavailable') return { ok: false, reason: 'unavailable' };
   }
   // The decision is made; a failed reset only leaves the failure count standing (the stricter side).

@@ -9,7 +9,7 @@ import type { KanmonStore, RecordWrite, Transition } from './store.js';
 
 /** A store whose calls all settle within the call itself, with a synchronous `update`. */
 export interface InProcessStore extends KanmonStore {
-  /** Every call settles within the call itself: callers may skip their timeout watchdog. */
+  /** Every call settles within the call itself: the guard (`src/store/guard.ts`) does not watch its calls. */
   readonly inProcess: true;
   /**
    * {@link KanmonStore.update} done synchronously, returning the result or

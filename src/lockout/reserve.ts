@@ -1,0 +1,129 @@
+/**
+ * The reservation, the lockout's hot path: count the attempt before the secret
+ * is verified (`reserve`, `reserveAccount`, `reserveMfa`), and turn the
+ * store's answer into a {@link LockoutReservation} and its events.
+ */
+import { KanmonError } from '../errors.js';
+import { OUTAGE_RETRY_AFTER_MS } from '../store/guard.js';
+import { Granted } from './internal/granted.js';
+import type { LockoutContext } from './internal/context.js';
+import type { Counted } from './internal/throttles.js';
+import { type Resolved, type ResolvedKey, accountKey, unknownKey } from './internal/who.js';
+import { untilUnlocked } from './records.js';
+import { type ReserveArgs, type ReserveResult, reserveTransition } from './reserve-transition.js';
+import type { LockoutFactor, LockoutKey, LockoutReservation } from './types.js';
+
+export interface Reserve {
+  readonly reserve: (key: LockoutKey) => Promise<LockoutReservation>;
+  readonly reserveAccount: (key: LockoutKey) => Promise<LockoutReservation>;
+  readonly reserveMfa: (key: LockoutKey) => Promise<LockoutReservation>;
+}
+
+export function createReserve(ctx: LockoutContext): Reserve {
+  const { now, store, inProcess, call, asStoreError, emit, throttles, failOpen } = ctx;
+  const { resolve, accountSide, mfaWho } = ctx.who;
+  const password = ctx.settings('password');
+  const mfa = ctx.settings('mfa');
+
+  /**
+   * One reservation: `keys` = [the counter, ...the records of `counted.sources`].
+   * `accountId`: present on the events of an account's own counter; `quiet`:
+   * no events (an unknown name's stand-in, whose lock is the name's own).
+   */
+  function reserveOn(factor: LockoutFactor, who: Resolved, keys: string[], counted: Counted, accountId: string | undefined, quiet: boolean): Promise<LockoutReservation> {
+    const base = factor === 'password' ? password : mfa;
+    const at = now();
+    // Spelled out: a spread with extra fields is the slow path in V8, on the hottest line.
+    const args: ReserveArgs = {
+      now: at,
+      maxFailures: base.maxFailures,
+      failureWindowMs: base.failureWindowMs,
+      lockDurationMs: base.lockDurationMs,
+      multiplier: base.multiplier,
+      maxLockDurationMs: base.maxLockDurationMs,
+      permanent: base.permanent,
+      sources: counted.sources,
+    };
+    const ids = accountId === undefined ? null : { accountId };
+    const onError = (error: KanmonError): LockoutReservation => {
+      emit({ type: 'lockout.store_error', at, tenant: who.tenant, account: who.account, ...ids, factor, operation: 'reserve', failOpen, error });
+      return failOpen
+        ? { ok: true, failures: null, remaining: null, lockedNow: false, degraded: true }
+        : { ok: false, reason: 'unavailable', retryAfterMs: OUTAGE_RETRY_AFTER_MS, code: 'ERR_STORE_UNAVAILABLE' };
+    };
+    const onValue = (result: ReserveResult): LockoutReservation => {
+      switch (result.status) {
+        case 'ok':
+          if (result.lockedNow && !quiet) {
+            const permanent = result.lockedUntil === untilUnlocked;
+            emit({
+              type: 'lockout.locked',
+              at,
+              tenant: who.tenant,
+              account: who.account,
+              ...ids,
+              factor,
+              failures: result.failures,
+              lockCount: result.lockCount,
+              lockedUntil: permanent ? null : result.lockedUntil,
+              durationMs: permanent ? null : result.lockedUntil - at,
+            });
+          }
+          return new Granted(result.failures, result.remaining, result.lockedNow, false, keys[0] as string, result.settled, at, counted.ipKey);
+        case 'locked':
+          return { ok: false, reason: 'locked', retryAfterMs: result.retryAfterMs };
+        case 'throttled': {
+          const scope = counted.scopes[result.source] ?? 'ip';
+          if (!quiet) emit({ type: 'lockout.throttled', at, tenant: who.tenant, account: who.account, ...ids, factor, scope, source: who.ip ?? '', retryAfterMs: result.retryAfterMs });
+          return { ok: false, reason: 'throttled', retryAfterMs: result.retryAfterMs, scope };
+        }
+      }
+    };
+    if (inProcess) {
+      // Decide synchronously, one promise for the answer.
+      let value: LockoutReservation;
+      try {
+        value = onValue(inProcess.updateNow(reserveTransition, keys, args));
+      } catch (err) {
+        value = onError(asStoreError(err));
+      }
+      return Promise.resolve(value);
+    }
+    return call(() => store.update(reserveTransition, keys, args), onValue, onError);
+  }
+
+  function reserveFactor(factor: LockoutFactor, key: LockoutKey): Promise<LockoutReservation> {
+    let who: ResolvedKey;
+    try {
+      // A second factor belongs to an account: its counter is the account id's when the key names one.
+      who = factor === 'password' ? resolve(key, 'pw') : mfaWho(key);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    const keys = [who.key];
+    const counted = factor === 'password' ? throttles.forName(who, keys) : throttles.none;
+    return reserveOn(factor, who, keys, counted, undefined, false);
+  }
+
+  function reserveAccount(key: LockoutKey): Promise<LockoutReservation> {
+    let who: Resolved;
+    let accountId: string | null | undefined;
+    try {
+      who = resolve(key);
+      accountId = accountSide(key).accountId;
+      if (accountId === undefined) throw new KanmonError('ERR_INVALID_ARGUMENT', 'reserveAccount: the key needs accountId (the account found, or null)');
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    const known = accountId !== null;
+    const keys = [known ? accountKey(who.tenant, accountId as string) : unknownKey(who.tenant, who.account)];
+    const counted = throttles.forAccount(who, accountId, keys);
+    return reserveOn('password', who, keys, counted, known ? (accountId as string) : undefined, !known);
+  }
+
+  return {
+    reserve: (key) => reserveFactor('password', key),
+    reserveAccount,
+    reserveMfa: (key) => reserveFactor('mfa', key),
+  };
+}
