@@ -135,7 +135,7 @@ export { canonicalArgon2 } from './password/hash/phc.js';
 export { checkPasswordHistory } from './password/history.js';
 export type { PasswordHistoryResult } from './password/history.js';
 export { checkPasswordAge, canChangePassword } from './password/age.js';
-export type { MustChangeReason, PasswordAgeResult, PasswordAgeState, PasswordChangeAllowance } from './password/age.js';
+export type { MustChangeReason, PasswordAgeResult, PasswordAgeState, PasswordChangeAllowance, PasswordExpiryWarning } from './password/age.js';
 export { markCompromised } from './password/compromise.js';
 export type { CompromisePatch, CompromiseSource, MarkCompromisedOptions, PasswordCompromisedEvent } from './password/compromise.js';
 export { createBreachedPasswordFilter } from './password/breached/create-filter.js';
