@@ -175,6 +175,8 @@ export { generateRecoveryCodes, hashRecoveryCodes, RECOVERY_CODE_BITS } from './
 export type { HashRecoveryCodesOptions, RecoveryCodeSet } from './mfa/recovery-codes.js';
 export { consumeRecoveryCode, recoveryCodesRemaining } from './mfa/recovery-codes.js';
 export type { ConsumeRecoveryCodeInput, ConsumeRecoveryCodeOptions, ConsumeRecoveryCodeResult, RecoveryCodesRemainingOptions } from './mfa/recovery-codes.js';
+export { createMfa } from './mfa/create-mfa.js';
+export type { Mfa, MfaOptions } from './mfa/create-mfa.js';
 export type { MfaLockout, MfaReservation, MfaStore } from './mfa/capabilities.js';
 export { mfaRequirement } from './mfa/requirement.js';
 export type { MfaContext, MfaReason, MfaRequirement } from './mfa/requirement.js';
