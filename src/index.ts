@@ -223,3 +223,4 @@ export type {
   VerifyMfaResult,
 } from './login/types.js';
 export type { LogoutResult, OutageCause } from './login/types.js';
+export type { ConfirmEnrollmentInput, EnrollTotpInput, LogoutInput, VerifyMfaInput } from './login/types.js';
