@@ -12,19 +12,20 @@ export type { KeyInput, KeyPurpose, KeyRing, KeyRingOptions } from './keys/key-r
 export { sealSecret, openSecret } from './keys/secret-box.js';
 export type { OpenedSecret, SealBinding } from './keys/secret-box.js';
 
-export { createSessionManager, cryptrecSessionAlgorithms } from './session/create-session-manager.js';
+export { createSessionManager } from './session/create-session-manager.js';
+export { cryptrecSessionAlgorithms } from './session/algorithms.js';
+export type { SessionAlgorithm } from './session/algorithms.js';
 export type {
   AuthMethod,
   IssueSessionInput,
   IssuedSession,
   Session,
-  SessionAlgorithm,
   SessionKeyPair,
   SessionManager,
   SessionManagerOptions,
   SessionStore,
   VerifySessionResult,
-} from './session/create-session-manager.js';
+} from './session/types.js';
 export { complianceReport } from './compliance/report.js';
 export type {
   ComplianceEvidence,
@@ -192,20 +193,15 @@ export type {
   AccountPatch,
   AccountRecord,
   AccountRepository,
-  AdminInput,
-  AdminResult,
   ChangePasswordDenyReason,
   ChangePasswordInput,
   ChangePasswordResult,
   ConfirmEnrollmentResult,
-  CreateAccountInput,
   EnrollDenied,
   EnrollDenyReason,
   EnrollTarget,
   EnrollTotpResult,
   Kanmon,
-  KanmonDeviceOptions,
-  KanmonOptions,
   LoginAuthenticated,
   LoginDenied,
   LoginDenyReason,
@@ -217,10 +213,11 @@ export type {
   MfaDenied,
   MfaDenyReason,
   NewAccount,
-  RegisterDeviceAdminInput,
   RequestFacts,
-  RevokeDeviceAdminInput,
   VerifyMfaResult,
 } from './login/types.js';
-export type { LogoutResult, OutageCause } from './login/types.js';
+export type { LogoutResult } from './login/types.js';
+export type { OutageCause } from './login/outage.js';
+export type { KanmonDeviceOptions, KanmonOptions } from './login/options.js';
+export type { AdminInput, AdminResult, CreateAccountInput, RegisterDeviceAdminInput, RevokeDeviceAdminInput } from './login/admin/types.js';
 export type { ConfirmEnrollmentInput, EnrollTotpInput, LogoutInput, VerifyMfaInput } from './login/types.js';

@@ -9,7 +9,7 @@ import type { AuditRecord, AuditValue } from './event.js';
 import { tenantPattern } from './event.js';
 import { type AuditManifest, type AuditManifestStream, manifestBody, manifestMac } from './internal/manifest.js';
 import { parseAuditRecord } from './internal/parse.js';
-import { fileAuditSink } from './sinks/file.js';
+import { fileAuditSink } from './sinks/file/file-sink.js';
 import type { AuditSink } from './sink.js';
 
 export type { AuditManifest, AuditManifestStream };

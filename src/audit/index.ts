@@ -2,7 +2,7 @@ export { auditEventTypes, auditEventTypeList, isAuditEventType } from './event.j
 export type { AuditEventInput, AuditEventType, AuditOutcome, AuditRecord, AuditSource, AuditValue } from './event.js';
 export { createAuditLog } from './create-audit-log.js';
 export type { AuditHead, AuditLog, AuditLogOpened, AuditLogOptions, AuditReceipt } from './create-audit-log.js';
-export { verifyAuditLog } from './verify.js';
+export { verifyAuditLog } from './verify/verify-audit-log.js';
 export type {
   AuditBadRecord,
   AuditExportSource,
@@ -11,7 +11,7 @@ export type {
   AuditVerifyOptions,
   AuditVerifyResult,
   AuditVerifySource,
-} from './verify.js';
+} from './verify/types.js';
 export { exportAuditLog } from './export.js';
 export type { AuditExport, AuditExportOptions, AuditManifest, AuditManifestStream } from './export.js';
 export { pruneAuditLog } from './retention.js';
@@ -21,8 +21,8 @@ export type { Alerter, AlerterOptions, AuditAlert, AuditAlertKind } from './aler
 export { findEvents } from './query.js';
 export { memoryAuditSink } from './sinks/memory.js';
 export type { MemoryAuditSink } from './sinks/memory.js';
-export { fileAuditSink } from './sinks/file.js';
-export type { FileAuditSinkOptions } from './sinks/file.js';
+export { fileAuditSink } from './sinks/file/file-sink.js';
+export type { FileAuditSinkOptions } from './sinks/file/file-sink.js';
 export type {
   AuditLine,
   AuditPrunePlan,

@@ -1,5 +1,5 @@
 import type { ClauseStatus, ResponsibleParty } from './clauses.js';
-import type { Finding } from './internal/checks.js';
+import type { Finding } from './internal/checks/evidence.js';
 
 /** The language of a report. Japanese is the default: the readers are a city's auditors. */
 export type ReportLang = 'ja' | 'en';

@@ -13,7 +13,8 @@ import {
   isClauseDocument,
   presetDocuments,
 } from './clauses.js';
-import { type EvidenceItem, type FindingCode, type Settings, clauseChecks } from './internal/checks.js';
+import { clauseChecks } from './internal/checks/by-clause.js';
+import type { EvidenceItem, FindingCode, Settings } from './internal/checks/evidence.js';
 import {
   type NistConflict,
   type ReportLang,

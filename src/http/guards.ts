@@ -2,7 +2,7 @@ import type { AccessRequestDecision } from '../access/evaluate-access.js';
 import { KanmonError } from '../errors.js';
 import type { EnrollTarget } from '../login/types.js';
 import type { Policy } from '../policy/define-policy.js';
-import type { Session, VerifySessionResult } from '../session/create-session-manager.js';
+import type { Session, VerifySessionResult } from '../session/types.js';
 import type { HttpContext } from './context.js';
 import { type HttpErrorCode, type HttpReply, errorReply } from './error-body.js';
 import { withCookies } from './replies.js';

@@ -1,6 +1,6 @@
 import type { EnrollDenied, EnrollDenyReason, LoginAuthenticated, LoginDenyReason, LoginMfaRequired, LoginResult } from '../login/types.js';
 import type { MessageLang } from '../messages/catalog.js';
-import type { Session } from '../session/create-session-manager.js';
+import type { Session } from '../session/types.js';
 import type { HttpContext } from './context.js';
 import { type HttpErrorCode, type HttpReply, errorReply, jsonReply } from './error-body.js';
 

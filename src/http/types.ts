@@ -3,7 +3,7 @@ import type { PeerCertificateSocket } from '../access/client-cert.js';
 import type { AccessRequestDecision } from '../access/evaluate-access.js';
 import type { Kanmon } from '../login/types.js';
 import type { MessageLang } from '../messages/catalog.js';
-import type { Session } from '../session/create-session-manager.js';
+import type { Session } from '../session/types.js';
 import type { HttpReply } from './error-body.js';
 
 /** A request as every adapter sees it (Node's `IncomingMessage` fits). */

@@ -21,7 +21,8 @@ import { login } from './flows/login.js';
 import { logout } from './flows/logout.js';
 import { verifyMfa } from './flows/verify-mfa.js';
 import { answeringOutage, deniedUnavailable, notOkUnavailable } from './outage.js';
-import type { Kanmon, KanmonOptions } from './types.js';
+import type { KanmonOptions } from './options.js';
+import type { Kanmon } from './types.js';
 
 const lockoutAuditType = {
   password: { 'lockout.locked': 'auth.lockout.locked', 'lockout.unlocked': 'auth.lockout.unlocked', 'lockout.throttled': 'auth.lockout.throttled' },

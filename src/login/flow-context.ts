@@ -12,7 +12,7 @@ import { checkPasswordAge } from '../password/age.js';
 import type { BreachedPasswordFilter } from '../password/breached/create-filter.js';
 import type { PasswordHasher } from '../password/hash/create-hasher.js';
 import type { Policy } from '../policy/define-policy.js';
-import type { AuthMethod, SessionManager } from '../session/create-session-manager.js';
+import type { AuthMethod, SessionManager } from '../session/types.js';
 import { isTenantId, trustedKey } from '../store/key.js';
 import type { KanmonStore } from '../store/store.js';
 import { type ChallengeClaims, type ChallengeStage, readChallenge, signChallenge } from './internal/challenge.js';

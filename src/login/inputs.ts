@@ -4,7 +4,7 @@
  */
 import type { ClientCertResult } from '../access/client-cert.js';
 import type { AccessRequest } from '../access/evaluate-access.js';
-import type { Session } from '../session/create-session-manager.js';
+import type { Session } from '../session/types.js';
 
 /**
  * Facts about where a request comes from. Pass `request` (an adapter passes the

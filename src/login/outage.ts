@@ -1,6 +1,14 @@
 import { OUTAGE_RETRY_AFTER_MS, isDependencyOutage } from '../store/guard.js';
 
 /**
+ * The error behind an `unavailable` answer, for the app's logs: not enumerable, so `JSON.stringify` of a
+ * result never carries it (nor its message or stack) to a client.
+ */
+export interface OutageCause {
+  readonly cause?: unknown;
+}
+
+/**
  * The `Kanmon` boundary of the one store-failure policy (src/store/guard.ts): a method whose dependency did
  * not answer (`ERR_STORE_UNAVAILABLE`, `ERR_AUDIT_WRITE`, a full hash queue `ERR_BUSY`) answers `unavailable`
  * in its own result family instead of throwing. The error rides along as a non-enumerable `cause` (for the

@@ -1,82 +1,25 @@
 /**
- * The public contract of the login flow: what `createKanmon` needs, what it
- * answers. Adapters (`kanmon/express`, `kanmon/fastify`) and apps code against
- * these types; they change only additively.
+ * The public contract of the login flow: what `createKanmon` answers (what it
+ * needs is in `options.ts`; the administrative inputs and results in
+ * `admin/types.ts`). Adapters (`kanmon/express`, `kanmon/fastify`) and apps
+ * code against these types; they change only additively.
  */
 import type { AccessEvaluator } from '../access/evaluate-access.js';
-import type { DeviceRegistry, RegisteredDevice } from '../access/device-registry.js';
-import type { DeviceTokenKeys } from '../access/device.js';
-import type { AuditLog } from '../audit/create-audit-log.js';
-import type { KeyRing } from '../keys/key-ring.js';
+import type { RegisteredDevice } from '../access/device-registry.js';
 import type { Lockout } from '../lockout/create-lockout.js';
 import type { MfaReason } from '../mfa/requirement.js';
 import type { MustChangeReason } from '../password/age.js';
-import type { BreachedPasswordFilter } from '../password/breached/create-filter.js';
 import type { CompromiseSource } from '../password/compromise.js';
 import type { PasswordHasher } from '../password/hash/create-hasher.js';
 import type { PasswordIssue } from '../password/issues.js';
 import type { Policy } from '../policy/define-policy.js';
-import type { AuthMethod, Session, SessionAlgorithm, SessionKeyPair, SessionManager } from '../session/create-session-manager.js';
-import type { KanmonStore } from '../store/store.js';
+import type { Session, SessionManager } from '../session/types.js';
 import type { AccountMustChange, AccountPatch, AccountRecord, AccountRepository, NewAccount } from './account.js';
+import type { AdminInput, AdminResult, CreateAccountInput, RegisterDeviceAdminInput, RevokeDeviceAdminInput } from './admin/types.js';
 import type { ChangePasswordInput, ConfirmEnrollmentInput, EnrollTotpInput, LoginInput, LogoutInput, VerifyMfaInput } from './inputs.js';
+import type { OutageCause } from './outage.js';
 
 export type { AccountMustChange, AccountPatch, AccountRecord, AccountRepository, NewAccount };
-
-// ─── Options ──────────────────────────────────────────────────────────────────
-
-/** Registered devices (SEC-6.3). */
-export interface KanmonDeviceOptions {
-  /** Where device records live. @default an in-memory registry */
-  readonly registry?: DeviceRegistry;
-  /** MAC keys of device tokens. @default derived from the key ring (purpose `device-token`) */
-  readonly keys?: DeviceTokenKeys;
-}
-
-/** Options of `createKanmon`. */
-export interface KanmonOptions {
-  /** From `definePolicy`: every control reads its section. */
-  readonly policy: Policy;
-  /** Security state shared by every instance: lockout counters, TOTP replay guard, session epochs. */
-  readonly store: KanmonStore;
-  /** The app's accounts. */
-  readonly accounts: AccountRepository;
-  /** Seals TOTP secrets, signs sessions and challenges, keys recovery codes and device tokens. */
-  readonly keyRing: KeyRing;
-  /** Every decision is appended here (HMAC-chained). */
-  readonly audit: AuditLog;
-  /** The clock, epoch ms. */
-  readonly now: () => number;
-  /** @default createPasswordHasher({ policy, keyRing }) */
-  readonly hasher?: PasswordHasher;
-  /** Offline breached-password filter, needed when `policy.password.breached.offline` is on. */
-  readonly breachedFilter?: BreachedPasswordFilter;
-  /** Registered devices. */
-  readonly devices?: KanmonDeviceOptions;
-  /** Session signing: overrides `policy.session.algorithm`; PS256 needs `sessionKeyPairs`. */
-  readonly sessionAlgorithm?: SessionAlgorithm;
-  /** PS256 key pairs by key-ring id. */
-  readonly sessionKeyPairs?: Readonly<Record<string, SessionKeyPair>>;
-  /** Lifetime of an `mfa_required` / `password_change_required` challenge. @default 300_000 (5 min) */
-  readonly challengeTtlMs?: number;
-  /** Warn when fewer recovery codes than this remain. @default 3 */
-  readonly recoveryCodesLowWater?: number;
-  /** `iss` of sessions and challenges. @default 'kanmon' */
-  readonly issuer?: string;
-  /**
-   * How long a flow waits for the state store, the account repository or the audit log before it answers
-   * `unavailable` (src/store/guard.ts; the lockout keeps its own watchdog). @default 5000
-   */
-  readonly dependencyTimeoutMs?: number;
-}
-
-/**
- * The error behind an `unavailable` answer, for the app's logs: not enumerable, so `JSON.stringify` of a
- * result never carries it (nor its message or stack) to a client.
- */
-export interface OutageCause {
-  readonly cause?: unknown;
-}
 
 // ─── Login ────────────────────────────────────────────────────────────────────
 
@@ -239,57 +182,10 @@ export type ChangePasswordResult =
       readonly retryAfterMs?: number | null;
     } & OutageCause);
 
-// ─── Administration ───────────────────────────────────────────────────────────
-
-/** Every administrative call names who does it and to whom. Authorise the actor first (`requireRole`). */
-export interface AdminInput {
-  readonly tenant: string;
-  /** The administrator's account id (audited as `actor`). */
-  readonly actor: string;
-  /** The account acted on (audited as `target`). */
-  readonly accountId: string;
-  readonly userAgent?: string | undefined;
-  readonly clientIp?: string | null | undefined;
-}
-
-/** The answer of an administrative call. */
-export type AdminResult<T extends object = object> =
-  | ({ readonly ok: true } & T)
-  | ({ readonly ok: false; readonly reason: 'not_found' | 'unavailable'; /** For `unavailable`: ms until a retry may succeed. */ readonly retryAfterMs?: number } & OutageCause);
+// ─── Logout ───────────────────────────────────────────────────────────────────
 
 /** The answer of {@link Kanmon.logout}: the session ended, or the store did not answer (the session may still be valid). */
 export type LogoutResult = { readonly ok: true } | ({ readonly ok: false; readonly reason: 'unavailable'; readonly retryAfterMs: number } & OutageCause);
-
-export interface CreateAccountInput {
-  readonly tenant: string;
-  readonly actor: string;
-  readonly username: string;
-  readonly roles?: readonly string[];
-  readonly email?: string | null;
-  readonly displayName?: string | null;
-  /** @default a random id */
-  readonly id?: string;
-  readonly userAgent?: string | undefined;
-  readonly clientIp?: string | null | undefined;
-}
-
-export interface RegisterDeviceAdminInput {
-  readonly tenant: string;
-  readonly actor: string;
-  /** The one account it may be used for; `null`/absent = a shared terminal of the tenant. */
-  readonly accountId?: string | null;
-  readonly label?: string | null;
-  /** A certificate device: the PEM/DER certificate or its SHA-256 fingerprint. */
-  readonly certificate?: string | Uint8Array;
-  readonly fingerprintSha256?: string;
-}
-
-export interface RevokeDeviceAdminInput {
-  readonly tenant: string;
-  readonly actor: string;
-  readonly deviceId: string;
-  readonly reason?: string | null;
-}
 
 // ─── The orchestrator ─────────────────────────────────────────────────────────
 
@@ -341,5 +237,3 @@ export interface Kanmon {
   /** Revoke a terminal; `wasActive`: it was usable until now. */
   revokeDevice(input: RevokeDeviceAdminInput): Promise<AdminResult<{ readonly wasActive: boolean }>>;
 }
-
-export type { AuthMethod };

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { AuditAlert } from '../../src/audit/alerts.js';
 import { createAuditLog } from '../../src/audit/create-audit-log.js';
 import { memoryAuditSink } from '../../src/audit/sinks/memory.js';
-import { verifyAuditLog } from '../../src/audit/verify.js';
+import { verifyAuditLog } from '../../src/audit/verify/verify-audit-log.js';
 import type { AuditSink } from '../../src/audit/sink.js';
 import { definePolicy } from '../../src/policy/define-policy.js';
 import { testKeyRing } from './support.js';

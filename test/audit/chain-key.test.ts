@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { createChainKey, createHmacChainKey, genesisMacText, macOfLine } from '../../src/audit/chain.js';
 import { createAuditLog } from '../../src/audit/create-audit-log.js';
 import { memoryAuditSink } from '../../src/audit/sinks/memory.js';
-import { verifyAuditLog } from '../../src/audit/verify.js';
+import { verifyAuditLog } from '../../src/audit/verify/verify-audit-log.js';
 import { loginFailure, steppingClock, testKeyRing } from './support.js';
 
 /** HMAC-SHA-256 as node:crypto computes it: the reference. */

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createAuditLog } from '../../src/audit/create-audit-log.js';
 import { type AuditEventInput, auditEventTypeList } from '../../src/audit/event.js';
 import { memoryAuditSink } from '../../src/audit/sinks/memory.js';
-import { verifyAuditLog } from '../../src/audit/verify.js';
+import { verifyAuditLog } from '../../src/audit/verify/verify-audit-log.js';
 import { steppingClock, testKeyRing } from './support.js';
 
 const keyRing = testKeyRing(['k1', 'k2']);

@@ -12,8 +12,9 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readHead } from '../../src/audit/chain.js';
 import { createAuditLog } from '../../src/audit/create-audit-log.js';
-import { fileAuditSink, readLines } from '../../src/audit/sinks/file.js';
-import { verifyAuditLog } from '../../src/audit/verify.js';
+import { fileAuditSink } from '../../src/audit/sinks/file/file-sink.js';
+import { readLines } from '../../src/audit/sinks/file/read.js';
+import { verifyAuditLog } from '../../src/audit/verify/verify-audit-log.js';
 import { createKeyRing } from '../../src/keys/key-ring.js';
 
 const dist = resolve(import.meta.dirname, '../../dist/index.js');

@@ -7,7 +7,7 @@ import { createAuditLog } from '../../src/audit/create-audit-log.js';
 import { type AuditEventInput, auditEventInputSchema, auditEventTypeList, auditEventTypes, auditRecordSchema } from '../../src/audit/event.js';
 import { exportAuditLog } from '../../src/audit/export.js';
 import { memoryAuditSink } from '../../src/audit/sinks/memory.js';
-import { verifyAuditLog } from '../../src/audit/verify.js';
+import { verifyAuditLog } from '../../src/audit/verify/verify-audit-log.js';
 import { isKanmonError } from '../../src/errors.js';
 import { loginFailure, steppingClock, testKeyRing } from './support.js';
 

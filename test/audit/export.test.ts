@@ -12,9 +12,9 @@ import type { CliIo } from '../../src/cli/command.js';
 import { runCli } from '../../src/cli/run.js';
 import { createAuditLog } from '../../src/audit/create-audit-log.js';
 import { exportAuditLog } from '../../src/audit/export.js';
-import { fileAuditSink } from '../../src/audit/sinks/file.js';
+import { fileAuditSink } from '../../src/audit/sinks/file/file-sink.js';
 import { memoryAuditSink } from '../../src/audit/sinks/memory.js';
-import { verifyAuditLog } from '../../src/audit/verify.js';
+import { verifyAuditLog } from '../../src/audit/verify/verify-audit-log.js';
 import { steppingClock, testKeyRing } from './support.js';
 
 const keyRing = testKeyRing();

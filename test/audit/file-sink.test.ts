@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAuditLog } from '../../src/audit/create-audit-log.js';
-import { fileAuditSink } from '../../src/audit/sinks/file.js';
-import { verifyAuditLog } from '../../src/audit/verify.js';
+import { fileAuditSink } from '../../src/audit/sinks/file/file-sink.js';
+import { verifyAuditLog } from '../../src/audit/verify/verify-audit-log.js';
 import { loginFailure, steppingClock, testKeyRing } from './support.js';
 
 const keyRing = testKeyRing();

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createAuditLog } from '../../src/audit/create-audit-log.js';
 import { findEvents } from '../../src/audit/query.js';
-import { fileAuditSink } from '../../src/audit/sinks/file.js';
+import { fileAuditSink } from '../../src/audit/sinks/file/file-sink.js';
 import { memoryAuditSink } from '../../src/audit/sinks/memory.js';
 import type { AuditSink } from '../../src/audit/sink.js';
 import { testKeyRing } from './support.js';

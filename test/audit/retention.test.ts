@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createAuditLog } from '../../src/audit/create-audit-log.js';
 import { pruneAuditLog } from '../../src/audit/retention.js';
-import { fileAuditSink } from '../../src/audit/sinks/file.js';
+import { fileAuditSink } from '../../src/audit/sinks/file/file-sink.js';
 import { memoryAuditSink } from '../../src/audit/sinks/memory.js';
-import { verifyAuditLog } from '../../src/audit/verify.js';
+import { verifyAuditLog } from '../../src/audit/verify/verify-audit-log.js';
 import { definePolicy } from '../../src/policy/define-policy.js';
 import { testKeyRing } from './support.js';
 

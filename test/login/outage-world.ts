@@ -20,7 +20,7 @@ import {
   memoryAuditSink,
   newAccount,
 } from '../../src/index.js';
-import type { Session } from '../../src/session/create-session-manager.js';
+import type { Session } from '../../src/session/types.js';
 import { BUSINESS_DAY_10_JST, GOOD_PASSWORD, OTHER_GOOD_PASSWORD, testPolicy } from './support.js';
 
 export const DEPENDENCY_TIMEOUT_MS = 150;

@@ -9,7 +9,7 @@ import { createAuditLog } from '../../src/audit/create-audit-log.js';
 import { exportAuditLog } from '../../src/audit/export.js';
 import { findEvents } from '../../src/audit/query.js';
 import { pruneAuditLog } from '../../src/audit/retention.js';
-import { verifyAuditLog } from '../../src/audit/verify.js';
+import { verifyAuditLog } from '../../src/audit/verify/verify-audit-log.js';
 import { auditSchemaSql, postgresAuditSink } from '../../src/postgres/audit-sink.js';
 import { type PostgresServer, requireService, startPostgres } from '../support/services.js';
 import { testKeyRing } from '../audit/support.js';

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { exportAuditLog } from '../../audit/export.js';
 import type { AuditHead } from '../../audit/create-audit-log.js';
-import { verifyAuditLog } from '../../audit/verify.js';
+import { verifyAuditLog } from '../../audit/verify/verify-audit-log.js';
 import { KanmonError } from '../../errors.js';
 import { createIsoTimeFormatter } from '../../internal/iso-time.js';
 import { type CliCommand, type CliIo, EXIT_FINDING, EXIT_OK, EXIT_USAGE } from '../command.js';

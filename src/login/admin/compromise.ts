@@ -1,7 +1,7 @@
 import { markCompromised as compromiseTransition } from '../../password/compromise.js';
 import type { CompromiseSource } from '../../password/compromise.js';
 import type { FlowContext } from '../flow-context.js';
-import type { AdminInput, AdminResult } from '../types.js';
+import type { AdminInput, AdminResult } from './types.js';
 import { adminEvent, findTarget } from './target.js';
 
 /** Mark the password compromised: the sessions are revoked at once and the next login must change it. */

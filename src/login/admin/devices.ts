@@ -1,7 +1,7 @@
 import type { RegisteredDevice } from '../../access/device-registry.js';
 import { assertTenant } from '../../store/key.js';
 import type { FlowContext } from '../flow-context.js';
-import type { AdminResult, RegisterDeviceAdminInput, RevokeDeviceAdminInput } from '../types.js';
+import type { AdminResult, RegisterDeviceAdminInput, RevokeDeviceAdminInput } from './types.js';
 
 /** Register a terminal (SEC-6.3); a token device's token is returned once. */
 export async function registerDevice(

@@ -1,6 +1,6 @@
 import { OUTAGE_RETRY_AFTER_MS } from '../../store/guard.js';
 import type { FlowContext } from '../flow-context.js';
-import type { AdminInput, AdminResult } from '../types.js';
+import type { AdminInput, AdminResult } from './types.js';
 import { adminEvent, findTarget } from './target.js';
 
 /** Lift the account's locks: passwords are counted per login name and per account, second factors per account. */

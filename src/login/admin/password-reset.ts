@@ -1,6 +1,6 @@
 import { newHistory, type FlowContext } from '../flow-context.js';
 import { temporaryPassword } from '../internal/temporary-password.js';
-import type { AdminInput, AdminResult } from '../types.js';
+import type { AdminInput, AdminResult } from './types.js';
 import { adminEvent, findTarget } from './target.js';
 
 /** Issue a random one-time password (the administrator never chooses it), to be changed at the next login; revokes the sessions. */

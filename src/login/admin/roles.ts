@@ -1,6 +1,6 @@
 import { KanmonError } from '../../errors.js';
 import type { FlowContext } from '../flow-context.js';
-import type { AdminInput, AdminResult } from '../types.js';
+import type { AdminInput, AdminResult } from './types.js';
 import { adminEvent, findTarget } from './target.js';
 
 type RoleInput = AdminInput & { readonly role: string };

@@ -2,7 +2,8 @@ import type { AuditEventInput, AuditEventType } from '../../audit/event.js';
 import { KanmonError } from '../../errors.js';
 import { assertTenant } from '../../store/key.js';
 import { type FlowContext, sourceOf } from '../flow-context.js';
-import type { AccountRecord, AdminInput } from '../types.js';
+import type { AccountRecord } from '../types.js';
+import type { AdminInput } from './types.js';
 
 /** The account an administrative call acts on (`null`: not found); the tenant, actor and account id are checked first. */
 export async function findTarget(ctx: FlowContext, input: AdminInput): Promise<AccountRecord | null> {

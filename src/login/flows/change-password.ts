@@ -3,7 +3,7 @@ import { canChangePassword } from '../../password/age.js';
 import { checkPassword } from '../../password/check-password.js';
 import { checkPasswordHistory } from '../../password/history.js';
 import { normalizePassword } from '../../password/normalize.js';
-import type { Session } from '../../session/create-session-manager.js';
+import type { Session } from '../../session/types.js';
 import { isTenantId } from '../../store/key.js';
 import { type FlowContext, type StepContext, ageState, newHistory, sourceOf } from '../flow-context.js';
 import type { ChallengeClaims } from '../internal/challenge.js';

@@ -4,7 +4,8 @@ import { assertTenant } from '../../store/key.js';
 import { type FlowContext, MAX_USERNAME, sourceOf } from '../flow-context.js';
 import { temporaryPassword } from '../internal/temporary-password.js';
 import { newAccount } from '../new-account.js';
-import type { AccountRecord, AdminResult, CreateAccountInput } from '../types.js';
+import type { AdminResult, CreateAccountInput } from '../admin/types.js';
+import type { AccountRecord } from '../types.js';
 
 /** Create an account with a one-time initial password that must be changed at the first login. */
 export async function createAccount(

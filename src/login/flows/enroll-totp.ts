@@ -3,7 +3,7 @@ import { KanmonError } from '../../errors.js';
 import { enrollTotp as startEnrollment } from '../../mfa/enroll-totp.js';
 import { generateRecoveryCodes, hashRecoveryCodes } from '../../mfa/recovery-codes.js';
 import { confirmTotpEnrollment } from '../../mfa/totp.js';
-import type { AuthMethod, Session } from '../../session/create-session-manager.js';
+import type { AuthMethod, Session } from '../../session/types.js';
 import { isTenantId, trustedKey } from '../../store/key.js';
 import { type AuditBase, type FlowContext, sourceOf } from '../flow-context.js';
 import type { ChallengeClaims } from '../internal/challenge.js';

@@ -1,4 +1,4 @@
-import type { AuthMethod } from '../../session/create-session-manager.js';
+import type { AuthMethod } from '../../session/types.js';
 import type { FlowContext } from '../flow-context.js';
 import { inputObject } from '../internal/input.js';
 import type { LoginWarning, MfaDenied, VerifyMfaInput, VerifyMfaResult } from '../types.js';

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { KeyRing } from '../../keys/key-ring.js';
-import type { AuthMethod } from '../../session/create-session-manager.js';
+import type { AuthMethod } from '../../session/types.js';
 
 /** What a login challenge lets its holder do next. */
 export type ChallengeStage = 'mfa' | 'password';
