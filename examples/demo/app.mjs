@@ -275,7 +275,7 @@ export async function createDemoApp({ now, dataDir, development = true }) {
     const found = await enrollTarget(req, res);
     const enrolment = res.locals.flow.data.enrolment;
     if (!found || !enrolment) return res.redirect(303, found ? '/mfa/enroll' : '/login');
-    const result = await kanmon.confirmTotp(found.target, str(req.body?.code, 16), web.facts(req));
+    const result = await kanmon.confirmTotp({ ...found.target, code: str(req.body?.code, 16), ...web.facts(req) });
     if (result.status === 'denied') {
       if (result.reason === 'invalid_code' || result.reason === 'replayed') {
         return send(res, 422, enrollPage(ctx(req, res, found.user), { required: found.required, ...enrolment, error: t(res)[result.reason === 'replayed' ? 'replayedCode' : 'invalidCode'] }));
@@ -295,7 +295,7 @@ export async function createDemoApp({ now, dataDir, development = true }) {
   app.post('/mfa', async (req, res) => {
     const flow = res.locals.flow.data;
     if (flow.stage !== 'mfa') return res.redirect(303, '/login');
-    const result = await kanmon.verifyMfa(flow.challenge, str(req.body?.code, 32), web.facts(req));
+    const result = await kanmon.verifyMfa({ challenge: flow.challenge, code: str(req.body?.code, 32), ...web.facts(req) });
     if (result.status === 'authenticated') {
       signIn(req, res, result);
       return res.redirect(303, '/');

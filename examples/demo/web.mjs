@@ -70,7 +70,7 @@ export function createWeb({ kanmon, tenant, development }) {
     },
     async logout(req, res) {
       const current = await this.session(req, res);
-      if (current) await kanmon.logout(current, facts(req));
+      if (current) await kanmon.logout({ session: current, ...facts(req) });
       res.append('Set-Cookie', serializeCookie(cookieName, '', { maxAgeSeconds: 0, secure }));
     },
     requireAdmin,

@@ -37,16 +37,16 @@ export interface LocalTime {
 /** Why the office is closed at an instant. */
 export type ClosedReason = 'closed_day' | 'holiday' | 'closed_weekday' | 'before_open' | 'after_close';
 
-/** The answer of {@link BusinessHours.check}. */
+/** The answer of {@link BusinessHours.check}: `ok` when the office is open, else why it is closed. */
 export type BusinessHoursCheck =
-  | { readonly open: true; readonly local: LocalTime }
-  | { readonly open: false; readonly reason: ClosedReason; readonly local: LocalTime; readonly holidayName?: string };
+  | { readonly ok: true; readonly local: LocalTime }
+  | { readonly ok: false; readonly reason: ClosedReason; readonly local: LocalTime; readonly holidayName?: string };
 
 /** Compiled business hours. */
 export interface BusinessHours {
   /** Whether the office is open at `instant` (epoch ms or a Date). */
   isOpen(instant: number | Date): boolean;
-  /** Open or closed at `instant`, with the reason and the local reading (for the audit event). */
+  /** Open (`ok: true`) or closed at `instant`, with the reason and the local reading (for the audit event). */
   check(instant: number | Date): BusinessHoursCheck;
   readonly timeZone: string;
   readonly outOfHours: OutOfHoursAction;
@@ -74,7 +74,7 @@ const holidays = holidayJp.holidays as Readonly<Record<string, { readonly name: 
  * import { createBusinessHours } from 'kanmon';
  * const hours = createBusinessHours({ timeZone: 'Asia/Tokyo', days: [1, 2, 3, 4, 5], open: '08:30', close: '17:15', holidays: 'jp' });
  * hours.isOpen(Date.UTC(2026, 10, 24, 0, 0)); // Tue 09:00 JST → true
- * hours.check(Date.UTC(2026, 10, 23, 1, 0)); // Mon 勤労感謝の日 → { open: false, reason: 'holiday', holidayName: '勤労感謝の日', … }
+ * hours.check(Date.UTC(2026, 10, 23, 1, 0)); // Mon 勤労感謝の日 → { ok: false, reason: 'holiday', holidayName: '勤労感謝の日', … }
  * ```
  */
 export function createBusinessHours(options: BusinessHoursOptions = {}): BusinessHours {
@@ -135,19 +135,19 @@ export function createBusinessHours(options: BusinessHoursOptions = {}): Busines
   function check(instant: number | Date): BusinessHoursCheck {
     const { minute, ...reading } = local(instant);
     const localTime: LocalTime = reading;
-    if (closedDays.has(reading.date.slice(5))) return { open: false, reason: 'closed_day', local: localTime };
+    if (closedDays.has(reading.date.slice(5))) return { ok: false, reason: 'closed_day', local: localTime };
     if (useHolidays) {
       const holiday = Object.hasOwn(holidays, reading.date) ? holidays[reading.date] : undefined;
-      if (holiday) return { open: false, reason: 'holiday', local: localTime, holidayName: holiday.name };
+      if (holiday) return { ok: false, reason: 'holiday', local: localTime, holidayName: holiday.name };
     }
-    if (!days.has(reading.weekday)) return { open: false, reason: 'closed_weekday', local: localTime };
-    if (minute < openMinute) return { open: false, reason: 'before_open', local: localTime };
-    if (minute >= closeMinute) return { open: false, reason: 'after_close', local: localTime };
-    return { open: true, local: localTime };
+    if (!days.has(reading.weekday)) return { ok: false, reason: 'closed_weekday', local: localTime };
+    if (minute < openMinute) return { ok: false, reason: 'before_open', local: localTime };
+    if (minute >= closeMinute) return { ok: false, reason: 'after_close', local: localTime };
+    return { ok: true, local: localTime };
   }
 
   return Object.freeze({
-    isOpen: (instant: number | Date) => check(instant).open,
+    isOpen: (instant: number | Date) => check(instant).ok,
     check,
     timeZone: settings.timeZone,
     outOfHours: settings.outOfHours,

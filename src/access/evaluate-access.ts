@@ -208,7 +208,7 @@ export function createAccessEvaluator(policy: AccessPolicy, options: AccessEvalu
     }
 
     const flags = new Set<AccessFlag>();
-    if (reading !== null && !reading.open && hours !== null) {
+    if (reading !== null && !reading.ok && hours !== null) {
       switch (hours.outOfHours) {
         case 'deny':
           return deny('out_of_hours');

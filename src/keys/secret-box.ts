@@ -45,8 +45,11 @@ function aad(keyId: string, binding: SealBinding): Buffer {
 
 /**
  * Seal a secret at rest with AES-256-GCM (CRYPTREC-listed, SEC-17) under the
- * key ring's current key. The string carries the key id and nonce:
- * `kmn1.<keyId>.<nonce>.<ciphertext+tag>` (base64url).
+ * key ring's current key. The string carries the key id, the tenant it is
+ * sealed for and the nonce: `kmn1.<keyId>.<tenant>.<nonce>.<ciphertext+tag>`
+ * (base64url; the tenant is a label for error messages, authenticated as part
+ * of the binding). kanmon 0.1 wrote `kmn1.<keyId>.<nonce>.<ciphertext+tag>`:
+ * such values still open.
  *
  * @example
  * ```ts
@@ -64,33 +67,67 @@ export function sealSecret(keyRing: KeyRing, value: string | Uint8Array, binding
   cipher.setAAD(aad(keyId, binding));
   const plaintext = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
   const body = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
-  return `${PREFIX}.${keyId}.${nonce.toString('base64url')}.${body.toString('base64url')}`;
+  const tenant = Buffer.from(binding.tenant ?? '', 'utf8').toString('base64url');
+  return `${PREFIX}.${keyId}.${tenant}.${nonce.toString('base64url')}.${body.toString('base64url')}`;
+}
+
+/** AES-256-GCM open, or why not (the tag does not verify: tampered, or another binding). */
+function decrypt(key: Buffer, nonce: Buffer, body: Buffer, associated: Buffer): { value: Buffer } | { failure: unknown } {
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, nonce);
+    decipher.setAAD(associated);
+    decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
+    return { value: Buffer.concat([decipher.update(body.subarray(0, body.length - TAG_BYTES)), decipher.final()]) };
+  } catch (failure) {
+    return { failure };
+  }
 }
 
 /**
  * Open a value from {@link sealSecret}. Throws `ERR_SEAL_INVALID` when it was
- * tampered with, truncated or sealed for another binding, `ERR_KEY_DESTROYED`
- * after its key was destroyed, `ERR_KEY_NOT_FOUND` for an unknown key id.
+ * tampered with, truncated or sealed for another binding (sealed for another
+ * tenant: the message and `details` name both, `{ sealedForTenant,
+ * openedAsTenant }`), `ERR_KEY_DESTROYED` after its key was destroyed,
+ * `ERR_KEY_NOT_FOUND` for an unknown key id.
  */
 export function openSecret(keyRing: KeyRing, sealed: string, binding: SealBinding): OpenedSecret {
   const parts = typeof sealed === 'string' ? sealed.split('.') : [];
-  const [prefix, keyId, nonceText, bodyText] = parts;
-  if (parts.length !== 4 || prefix !== PREFIX || !keyId || !nonceText || !bodyText) {
-    throw new KanmonError('ERR_SEAL_INVALID', 'not a sealed value (expected kmn1.<keyId>.<nonce>.<body>)');
+  // 0.2: kmn1.<keyId>.<tenant>.<nonce>.<body>; 0.1: kmn1.<keyId>.<nonce>.<body> (no tenant recorded).
+  const labelled = parts.length === 5;
+  const [prefix, keyId] = parts;
+  const [tenantText, nonceText, bodyText] = labelled ? parts.slice(2) : [null, ...parts.slice(2)];
+  if ((parts.length !== 4 && !labelled) || prefix !== PREFIX || !keyId || !nonceText || !bodyText) {
+    throw new KanmonError('ERR_SEAL_INVALID', 'not a sealed value (expected kmn1.<keyId>.<tenant>.<nonce>.<body>)');
   }
   const key = keyRing.derive(keyId, 'seal');
   const nonce = Buffer.from(nonceText, 'base64url');
   const body = Buffer.from(bodyText, 'base64url');
-  if (nonce.length !== NONCE_BYTES || body.length < TAG_BYTES || nonce.toString('base64url') !== nonceText || body.toString('base64url') !== bodyText) {
+  const tenantBytes = tenantText === null ? null : Buffer.from(tenantText, 'base64url');
+  if (
+    nonce.length !== NONCE_BYTES ||
+    body.length < TAG_BYTES ||
+    nonce.toString('base64url') !== nonceText ||
+    body.toString('base64url') !== bodyText ||
+    (tenantBytes !== null && tenantBytes.toString('base64url') !== tenantText)
+  ) {
     throw new KanmonError('ERR_SEAL_INVALID', 'sealed value is malformed');
   }
-  try {
-    const decipher = createDecipheriv('aes-256-gcm', key, nonce);
-    decipher.setAAD(aad(keyId, binding));
-    decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
-    const value = Buffer.concat([decipher.update(body.subarray(0, body.length - TAG_BYTES)), decipher.final()]);
-    return { value, keyId, needsReseal: keyId !== keyRing.currentId };
-  } catch (cause) {
-    throw new KanmonError('ERR_SEAL_INVALID', 'sealed value failed authentication (tampered, or sealed for another account or purpose)', { cause });
+  const associated = aad(keyId, binding); // checks the binding's fields first
+  const openedAs = binding.tenant ?? '';
+  const sealedFor = tenantBytes?.toString('utf8') ?? null;
+  if (sealedFor !== null && sealedFor !== openedAs) {
+    // Sealed for another tenant, if the value opens under the tenant it names (the label is authenticated so).
+    const asLabelled = decrypt(key, nonce, body, aad(keyId, { ...binding, tenant: sealedFor }));
+    if ('value' in asLabelled) {
+      asLabelled.value.fill(0);
+      throw new KanmonError('ERR_SEAL_INVALID', `sealed value was sealed for tenant ${JSON.stringify(sealedFor)} but opened as tenant ${JSON.stringify(openedAs)}: pass the tenant it was sealed for`, {
+        details: { sealedForTenant: sealedFor, openedAsTenant: openedAs },
+      });
+    }
+    throw new KanmonError('ERR_SEAL_INVALID', 'sealed value failed authentication (tampered, or sealed for another account or purpose)', { cause: asLabelled.failure });
   }
+  const opened = decrypt(key, nonce, body, associated);
+  if ('value' in opened) return { value: opened.value, keyId, needsReseal: keyId !== keyRing.currentId };
+  const what = sealedFor === null ? `another tenant, account or purpose; opened as tenant ${JSON.stringify(openedAs)}` : 'another account or purpose';
+  throw new KanmonError('ERR_SEAL_INVALID', `sealed value failed authentication (tampered, or sealed for ${what})`, { cause: opened.failure });
 }

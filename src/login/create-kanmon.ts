@@ -1,4 +1,4 @@
-import { createMemoryDeviceRegistry } from '../access/device-registry.js';
+import { type DeviceRegistry, type RegisteredDevice, createMemoryDeviceRegistry } from '../access/device-registry.js';
 import { type DeviceEvent, type DeviceTokenKey, createDevices } from '../access/device.js';
 import { createAccessEvaluator } from '../access/evaluate-access.js';
 import type { AuditEventInput } from '../audit/event.js';
@@ -112,8 +112,12 @@ export function createKanmon(options: KanmonOptions): Kanmon {
     const ids = [keyRing.currentId, ...keyRing.ids().filter((id) => id !== keyRing.currentId && !keyRing.isDestroyed(id))];
     return ids.map((id) => ({ id, secret: keyRing.derive(id, 'device-token') }));
   };
+  // The app's device registry is a table of its database: under the same guard as its accounts.
+  const appRegistry: DeviceRegistry | undefined = options.devices?.registry;
   const devices = createDevices({
-    registry: options.devices?.registry ?? createMemoryDeviceRegistry(),
+    registry: appRegistry
+      ? { get: guard.wrap('devices.get', async (t: string, id: string) => appRegistry.get(t, id)), put: guard.wrap('devices.put', async (d: RegisteredDevice) => appRegistry.put(d)) }
+      : createMemoryDeviceRegistry(),
     keys: options.devices?.keys ?? deviceKeys,
     now,
     onEvent: async (event: DeviceEvent) => {
@@ -165,11 +169,11 @@ export function createKanmon(options: KanmonOptions): Kanmon {
     lockout,
     hasher,
     login: answeringOutage((input) => login(ctx, input), deniedUnavailable),
-    verifyMfa: answeringOutage((challenge, code, facts) => verifyMfa(ctx, challenge, code, facts), deniedUnavailable),
+    verifyMfa: answeringOutage((input) => verifyMfa(ctx, input), deniedUnavailable),
     changePassword: answeringOutage((input) => changePassword(ctx, input), deniedUnavailable),
-    enrollTotp: answeringOutage((target, facts) => enrollTotp(ctx, target, facts), deniedUnavailable),
-    confirmTotp: answeringOutage((target, code, facts) => confirmTotp(ctx, target, code, facts), deniedUnavailable),
-    logout: answeringOutage((session, facts) => logout(ctx, session, facts), notOkUnavailable),
+    enrollTotp: answeringOutage((input) => enrollTotp(ctx, input), deniedUnavailable),
+    confirmTotp: answeringOutage((input) => confirmTotp(ctx, input), deniedUnavailable),
+    logout: answeringOutage((input) => logout(ctx, input), notOkUnavailable),
     createAccount: answeringOutage((input) => createAccount(ctx, input), notOkUnavailable),
     adminResetPassword: answeringOutage((input) => adminResetPassword(ctx, input), notOkUnavailable),
     markCompromised: answeringOutage((input) => markCompromised(ctx, input), notOkUnavailable),
@@ -178,8 +182,8 @@ export function createKanmon(options: KanmonOptions): Kanmon {
     setDisabled: answeringOutage((input) => setDisabled(ctx, input), notOkUnavailable),
     grantRole: answeringOutage((input) => grantRole(ctx, input), notOkUnavailable),
     revokeRole: answeringOutage((input) => revokeRole(ctx, input), notOkUnavailable),
-    registerDevice: (input) => registerDevice(ctx, input),
-    revokeDevice: (input) => revokeDevice(ctx, input),
+    registerDevice: answeringOutage((input) => registerDevice(ctx, input), notOkUnavailable),
+    revokeDevice: answeringOutage((input) => revokeDevice(ctx, input), notOkUnavailable),
   };
   return Object.freeze(kanmon);
 }

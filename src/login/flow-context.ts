@@ -111,7 +111,7 @@ export function createFlowContext(deps: FlowDeps): FlowContext {
   function warningsFor(account: AccountRecord, outOfHours: boolean, extra: readonly LoginWarning[] = []): LoginWarning[] {
     const warnings: LoginWarning[] = [];
     const age = checkPasswordAge(ageState(account), policy, now());
-    if (age.state === 'warn') warnings.push({ code: 'password_expires_soon', daysLeft: age.daysLeft, expiresAt: age.expiresAt });
+    if (age.ok && age.warning !== null) warnings.push(age.warning);
     if (outOfHours) warnings.push({ code: 'out_of_hours' });
     warnings.push(...extra);
     return warnings;

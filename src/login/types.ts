@@ -4,8 +4,7 @@
  * `admin/types.ts`). Adapters (`kanmon/express`, `kanmon/fastify`) and apps
  * code against these types; they change only additively.
  */
-import type { AccessEvaluator, AccessRequest } from '../access/evaluate-access.js';
-import type { ClientCertResult } from '../access/client-cert.js';
+import type { AccessEvaluator } from '../access/evaluate-access.js';
 import type { RegisteredDevice } from '../access/device-registry.js';
 import type { Lockout } from '../lockout/create-lockout.js';
 import type { MfaReason } from '../mfa/requirement.js';
@@ -17,41 +16,14 @@ import type { Policy } from '../policy/define-policy.js';
 import type { Session, SessionManager } from '../session/types.js';
 import type { AccountMustChange, AccountPatch, AccountRecord, AccountRepository, NewAccount } from './account.js';
 import type { AdminInput, AdminResult, CreateAccountInput, RegisterDeviceAdminInput, RevokeDeviceAdminInput } from './admin/types.js';
+import type { ChangePasswordInput, ConfirmEnrollmentInput, EnrollTotpInput, LoginInput, LogoutInput, VerifyMfaInput } from './inputs.js';
 import type { OutageCause } from './outage.js';
 
 export type { AccountMustChange, AccountPatch, AccountRecord, AccountRepository, NewAccount };
 
 // ─── Login ────────────────────────────────────────────────────────────────────
 
-/**
- * Facts about where a request comes from. Pass `request` (an adapter passes the
- * Node request): kanmon resolves the client address through the trusted
- * proxies, TLS and the client certificate itself. Without `request`, pass what
- * you resolved yourself.
- */
-export interface RequestFacts {
-  /** The HTTP request (Node `IncomingMessage` fits). When present, `clientIp`, `tls` and `clientCert` are ignored. */
-  readonly request?: AccessRequest | undefined;
-  /** The client address, already resolved through trusted proxies; `null` = unknown (in no list). */
-  readonly clientIp?: string | null | undefined;
-  /** TLS protects this request up to the app, or up to a trusted proxy. @default false (so `requireTls` refuses) */
-  readonly tls?: boolean | undefined;
-  /** The client certificate check's result (`createClientCertPolicy`), if the caller made one. */
-  readonly clientCert?: ClientCertResult | null | undefined;
-  /** The device token the client presented (`registerDevice` returned it). */
-  readonly deviceId?: string | null | undefined;
-  /** Recorded in the audit event. */
-  readonly userAgent?: string | undefined;
-  /** The access rule to apply (a key of `policy.access.routes`); absent = `defaultRule`. */
-  readonly route?: string | null | undefined;
-}
-
-/** What {@link Kanmon.login} needs. */
-export interface LoginInput extends RequestFacts {
-  readonly tenant: string;
-  readonly username: string;
-  readonly password: string;
-}
+export type { ChangePasswordInput, ConfirmEnrollmentInput, EnrollTarget, EnrollTotpInput, LoginInput, LogoutInput, RequestFacts, VerifyMfaInput } from './inputs.js';
 
 /** Something the user should be told after a successful step. */
 export type LoginWarning =
@@ -143,25 +115,6 @@ export interface MfaDenied extends OutageCause {
 /** The answer of {@link Kanmon.verifyMfa}. */
 export type VerifyMfaResult = LoginAuthenticated | MfaDenied;
 
-/**
- * Who an enrolment is for: a login's challenge (first enrolment, account without a second factor) or a
- * verified session. From a session, the session must be fresh (`authTime` within
- * `policy.session.reauthMaxAgeSeconds`, else `reauth_required`), and an account that has a second factor
- * must prove it to replace it (ASVS 5.0 V7.5.1).
- */
-export type EnrollTarget =
-  | { readonly challenge: string }
-  | {
-      readonly session: Session;
-      /**
-       * A code of the account's current second factor (TOTP or an unused recovery code), for
-       * `enrollTotp` when the account has one (`factor_required` without it). It is checked like a
-       * login's: MFA lockout, replay guard, single use. `confirmTotp` does not need it again, but must
-       * come from the same session.
-       */
-      readonly currentCode?: string | undefined;
-    };
-
 /** Why an enrolment was refused: an {@link MfaDenyReason}, or a missing proof for changing a factor. */
 export type EnrollDenyReason =
   | MfaDenyReason
@@ -198,14 +151,6 @@ export type ConfirmEnrollmentResult =
   | EnrollDenied;
 
 // ─── Passwords ────────────────────────────────────────────────────────────────
-
-/** Who is changing a password: a login's `password_change_required` challenge, or a session. */
-export type ChangePasswordInput = RequestFacts &
-  ({ readonly challenge: string } | { readonly session: Session }) & {
-    /** Always required, even with a challenge. */
-    readonly currentPassword: string;
-    readonly newPassword: string;
-  };
 
 /** Why a password change was refused. */
 export type ChangePasswordDenyReason =
@@ -259,18 +204,18 @@ export interface Kanmon {
   /** Log in (the order of docs/login-flow.md). Never throws for user input. */
   login(input: LoginInput): Promise<LoginResult>;
   /** Complete an `mfa_required` login with a TOTP code or a recovery code. */
-  verifyMfa(challenge: string, code: string, facts?: RequestFacts): Promise<VerifyMfaResult>;
+  verifyMfa(input: VerifyMfaInput): Promise<VerifyMfaResult>;
   /** Change a password (current one required; full policy, history, minimum age). Revokes every other session. */
   changePassword(input: ChangePasswordInput): Promise<ChangePasswordResult>;
   /**
    * Start a TOTP enrolment (stored as pending on the account). From a session: a fresh one
    * (`reauth_required`), and the current factor's code when replacing one (`factor_required`, `invalid_code`, …).
    */
-  enrollTotp(target: EnrollTarget, facts?: RequestFacts): Promise<EnrollTotpResult>;
+  enrollTotp(input: EnrollTotpInput): Promise<EnrollTotpResult>;
   /** Confirm the pending enrolment with the first code; issues recovery codes (the old factor and codes stop working). */
-  confirmTotp(target: EnrollTarget, code: string, facts?: RequestFacts): Promise<ConfirmEnrollmentResult>;
+  confirmTotp(input: ConfirmEnrollmentInput): Promise<ConfirmEnrollmentResult>;
   /** Log one session out: the session `sessions.verify` answered (its token stops working); `unavailable` when the store did not answer. */
-  logout(session: Session, facts?: RequestFacts): Promise<LogoutResult>;
+  logout(input: LogoutInput): Promise<LogoutResult>;
 
   /** Create an account with a one-time initial password (must change at first login). Needs `accounts.create`. */
   createAccount(input: CreateAccountInput): Promise<AdminResult<{ readonly account: AccountRecord; readonly initialPassword: string }>>;
@@ -288,7 +233,7 @@ export interface Kanmon {
   /** Revoking a role revokes the account's sessions (their tokens carry the roles). */
   revokeRole(input: AdminInput & { readonly role: string }): Promise<AdminResult<{ readonly roles: readonly string[] }>>;
   /** Register a terminal; the token (for token devices) is returned once. */
-  registerDevice(input: RegisterDeviceAdminInput): Promise<{ readonly device: RegisteredDevice; readonly token: string | null }>;
-  /** `true` when the device was usable until now. */
-  revokeDevice(input: RevokeDeviceAdminInput): Promise<boolean>;
+  registerDevice(input: RegisterDeviceAdminInput): Promise<AdminResult<{ readonly device: RegisteredDevice; readonly token: string | null }>>;
+  /** Revoke a terminal; `wasActive`: it was usable until now. */
+  revokeDevice(input: RevokeDeviceAdminInput): Promise<AdminResult<{ readonly wasActive: boolean }>>;
 }

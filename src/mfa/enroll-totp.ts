@@ -12,7 +12,7 @@ export interface TotpAccount {
   readonly id: string;
   /** What the authenticator app shows (user name, e-mail, 氏名). @default id */
   readonly label?: string;
-  /** Tenant (municipality) id, as for the lockout and the store. @default 'default' */
+  /** Tenant (municipality) id, as for the lockout and the store (`createMfa({ tenant })` names it once). @default 'default' */
   readonly tenant?: string;
 }
 

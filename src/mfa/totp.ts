@@ -33,7 +33,7 @@ export type VerifyTotpResult =
 export interface VerifyTotpInput {
   /** The account id the secret was sealed for. */
   readonly account: string;
-  /** Tenant (municipality) id, as for the lockout. @default 'default' */
+  /** Tenant (municipality) id the secret was sealed for (`createMfa({ tenant })` names it once). @default 'default' */
   readonly tenant?: string;
   /** The confirmed sealed secret stored on the account; `null`/`undefined` when none. */
   readonly sealedSecret: string | null | undefined;
@@ -71,8 +71,9 @@ function openTotpSecret(keyRing: KeyRing, sealed: unknown, tenant: string, accou
     try {
       const opened = openSecret(keyRing, sealed, { tenant, account, purpose: other });
       opened.value.fill(0);
-    } catch {
-      throw err;
+    } catch (second) {
+      // The other stage's value of another tenant: the error that names the tenants.
+      throw isKanmonError(second, 'ERR_SEAL_INVALID') && second.details?.['sealedForTenant'] !== undefined ? second : err;
     }
     return { kind: 'none' };
   }
@@ -136,8 +137,10 @@ async function checkCode(
  * racing with one code, get `replayed` (and stay counted as failures).
  * A correct code resets the failure counter.
  *
- * Throws only for configuration or data faults: `ERR_SEAL_INVALID` (tampered
- * or another account's secret), `ERR_KEY_DESTROYED`, `ERR_KEY_NOT_FOUND`.
+ * Throws only for configuration or data faults: `ERR_SEAL_INVALID` (tampered,
+ * another account's secret, or one sealed for another tenant: then it names
+ * both tenants), `ERR_KEY_DESTROYED`, `ERR_KEY_NOT_FOUND`. `createMfa` names
+ * the tenant once for every call.
  *
  * @example
  * ```ts

@@ -18,17 +18,22 @@ export interface PasswordAgeState {
   readonly compromised?: boolean | undefined;
 }
 
-/** The answer of {@link checkPasswordAge}. */
+/** What to tell a user whose password expires within `policy.password.expiryWarningDays` (a login warning too). */
+export interface PasswordExpiryWarning {
+  readonly code: 'password_expires_soon';
+  /** Whole calendar days (in `policy.timeZone`) until the password expires: 1 = it expires at the next midnight. */
+  readonly daysLeft: number;
+  readonly expiresAt: number;
+}
+
+/**
+ * The answer of {@link checkPasswordAge}: `ok` while the password may be used (with a `warning` when it
+ * expires soon), else why it must be changed now (`expired`, or a {@link MustChangeReason}).
+ */
 export type PasswordAgeResult =
-  | { readonly state: 'ok' }
-  | {
-      readonly state: 'warn';
-      /** Whole calendar days (in `policy.timeZone`) until the password expires: 1 = it expires at the next midnight. */
-      readonly daysLeft: number;
-      readonly expiresAt: number;
-    }
-  | { readonly state: 'expired'; readonly expiresAt: number }
-  | { readonly state: 'must_change'; readonly reason: MustChangeReason };
+  | { readonly ok: true; readonly warning: PasswordExpiryWarning | null }
+  | { readonly ok: false; readonly reason: 'expired'; readonly expiresAt: number }
+  | { readonly ok: false; readonly reason: MustChangeReason };
 
 function epoch(value: number | Date, name: string): number {
   const ms = value instanceof Date ? value.getTime() : value;
@@ -37,9 +42,9 @@ function epoch(value: number | Date, name: string): number {
 }
 
 /**
- * Where a password stands at `now` (RM-22, RM-36, IPC-4, FNB-3.1.4):
- * `must_change` (compromised first, then an issued or policy-outdated
- * password), else `expired`, `warn` or `ok` by `policy.password.maxAgeDays`.
+ * Where a password stands at `now` (RM-22, RM-36, IPC-4, FNB-3.1.4): it
+ * must change (compromised first, then an issued or policy-outdated password),
+ * else it is `expired`, or usable, with a warning near `policy.password.maxAgeDays`.
  *
  * Days are calendar days in `policy.timeZone` (Asia/Tokyo in the Japanese
  * presets): a password set at any time on 1 April with `maxAgeDays: 90`
@@ -50,29 +55,29 @@ function epoch(value: number | Date, name: string): number {
  * ```ts
  * import { checkPasswordAge } from 'kanmon';
  * const age = checkPasswordAge({ changedAt: user.passwordChangedAt }, policy, Date.now());
- * if (age.state === 'warn') notify(`あと ${age.daysLeft} 日でパスワードの有効期限が切れます`);
+ * if (age.ok && age.warning) notify(`あと ${age.warning.daysLeft} 日でパスワードの有効期限が切れます`);
  * ```
  */
 export function checkPasswordAge(state: PasswordAgeState, policy: Policy, now: number): PasswordAgeResult {
   const changedAt = epoch(state.changedAt, 'changedAt');
   const at = epoch(now, 'now');
-  if (state.compromised === true) return { state: 'must_change', reason: 'compromised' };
+  if (state.compromised === true) return { ok: false, reason: 'compromised' };
   const must = state.mustChange;
-  if (must === 'policy_changed') return { state: 'must_change', reason: must };
-  if ((must === 'initial' || must === 'admin_reset') && policy.password.mustChangeInitial) return { state: 'must_change', reason: must };
+  if (must === 'policy_changed') return { ok: false, reason: must };
+  if ((must === 'initial' || must === 'admin_reset') && policy.password.mustChangeInitial) return { ok: false, reason: must };
   if (must !== undefined && must !== null && must !== 'initial' && must !== 'admin_reset') {
     throw new KanmonError('ERR_INVALID_ARGUMENT', `mustChange must be 'initial', 'admin_reset', 'policy_changed' or null`);
   }
 
   const { maxAgeDays, expiryWarningDays } = policy.password;
-  if (maxAgeDays === null) return { state: 'ok' };
+  if (maxAgeDays === null) return { ok: true, warning: null };
   const zone = policy.timeZone;
   const expiryDay = dayNumber(changedAt, zone) + maxAgeDays;
   const expiresAt = startOfDay(expiryDay, zone);
   const daysLeft = expiryDay - dayNumber(at, zone);
-  if (daysLeft <= 0) return { state: 'expired', expiresAt };
-  if (daysLeft <= expiryWarningDays) return { state: 'warn', daysLeft, expiresAt };
-  return { state: 'ok' };
+  if (daysLeft <= 0) return { ok: false, reason: 'expired', expiresAt };
+  if (daysLeft <= expiryWarningDays) return { ok: true, warning: { code: 'password_expires_soon', daysLeft, expiresAt } };
+  return { ok: true, warning: null };
 }
 
 /** The answer of {@link canChangePassword}. */
@@ -93,8 +98,8 @@ export type PasswordChangeAllowance =
  * A password that must change (issued, compromised, expired) may always change.
  */
 export function canChangePassword(state: PasswordAgeState, policy: Policy, now: number): PasswordChangeAllowance {
-  const age = checkPasswordAge(state, policy, now);
-  if (age.state === 'must_change' || age.state === 'expired') return { ok: true };
+  // A password that must change now may always change.
+  if (!checkPasswordAge(state, policy, now).ok) return { ok: true };
   const minAgeDays = policy.password.minAgeDays;
   if (minAgeDays === 0) return { ok: true };
   const zone = policy.timeZone;

@@ -35,7 +35,7 @@ const sources: readonly CompromiseSource[] = ['admin', 'user_report', 'breach_ch
 /**
  * Mark an account's password compromised (RM-23, RM-36, FNB-3.1.4): a pure
  * transition returning the account patch to store and the event to audit.
- * `checkPasswordAge` then answers `must_change: compromised` and the login
+ * `checkPasswordAge` then answers `{ ok: false, reason: 'compromised' }` and the login
  * flow revokes the account's sessions (`actions`). Changing the password
  * clears it (store `compromised: false` with the new hash).
  *

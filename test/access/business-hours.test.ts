@@ -17,23 +17,23 @@ const tokyo = createBusinessHours({
 describe(`SEC-27, SEC-19: business hours in Asia/Tokyo (process TZ=${process.env.TZ ?? '(unset)'})`, () => {
   it('opens at the open minute and closes at the close minute', () => {
     // Tuesday 2026-11-24
-    expect(tokyo.check(jst(2026, 11, 24, 8, 29))).toMatchObject({ open: false, reason: 'before_open', local: { time: '08:29' } });
+    expect(tokyo.check(jst(2026, 11, 24, 8, 29))).toMatchObject({ ok: false, reason: 'before_open', local: { time: '08:29' } });
     expect(tokyo.isOpen(jst(2026, 11, 24, 8, 30))).toBe(true);
     expect(tokyo.isOpen(jst(2026, 11, 24, 8, 30) - 1)).toBe(false);
     expect(tokyo.isOpen(jst(2026, 11, 24, 17, 14) + 59_999)).toBe(true);
-    expect(tokyo.check(jst(2026, 11, 24, 17, 15))).toMatchObject({ open: false, reason: 'after_close', local: { date: '2026-11-24', time: '17:15', weekday: 2 } });
+    expect(tokyo.check(jst(2026, 11, 24, 17, 15))).toMatchObject({ ok: false, reason: 'after_close', local: { date: '2026-11-24', time: '17:15', weekday: 2 } });
   });
 
   it('the local day is the Tokyo day, not the UTC day', () => {
     // 2026-11-23T23:30Z is Tuesday 08:30 in Tokyo, still Monday (a holiday) in UTC
-    expect(tokyo.check(Date.UTC(2026, 10, 23, 23, 30))).toMatchObject({ open: true, local: { date: '2026-11-24', weekday: 2 } });
+    expect(tokyo.check(Date.UTC(2026, 10, 23, 23, 30))).toMatchObject({ ok: true, local: { date: '2026-11-24', weekday: 2 } });
     expect(tokyo.isOpen(new Date(Date.UTC(2026, 10, 23, 23, 30)))).toBe(true);
   });
 
   it('is closed on Japanese public holidays, substitute holidays and 国民の休日', () => {
-    expect(tokyo.check(jst(2026, 11, 23, 10, 0))).toMatchObject({ open: false, reason: 'holiday', holidayName: '勤労感謝の日' });
-    expect(tokyo.check(jst(2026, 5, 6, 10, 0))).toMatchObject({ open: false, reason: 'holiday', holidayName: 'こどもの日 振替休日' });
-    expect(tokyo.check(jst(2026, 9, 22, 10, 0))).toMatchObject({ open: false, reason: 'holiday', holidayName: '休日' });
+    expect(tokyo.check(jst(2026, 11, 23, 10, 0))).toMatchObject({ ok: false, reason: 'holiday', holidayName: '勤労感謝の日' });
+    expect(tokyo.check(jst(2026, 5, 6, 10, 0))).toMatchObject({ ok: false, reason: 'holiday', holidayName: 'こどもの日 振替休日' });
+    expect(tokyo.check(jst(2026, 9, 22, 10, 0))).toMatchObject({ ok: false, reason: 'holiday', holidayName: '休日' });
     expect(tokyo.isOpen(jst(2026, 9, 24, 10, 0))).toBe(true);
     const noHolidays = createBusinessHours({ timeZone: 'Asia/Tokyo', holidays: 'none', closedDays: [] });
     expect(noHolidays.isOpen(jst(2026, 11, 23, 10, 0))).toBe(true);
@@ -47,15 +47,15 @@ describe(`SEC-27, SEC-19: business hours in Asia/Tokyo (process TZ=${process.env
       [2026, 12, 31],
       [2028, 1, 3],
     ] as const) {
-      expect(tokyo.check(jst(y, m, d, 10, 0)), `${y}-${m}-${d}`).toMatchObject({ open: false, reason: 'closed_day' });
+      expect(tokyo.check(jst(y, m, d, 10, 0)), `${y}-${m}-${d}`).toMatchObject({ ok: false, reason: 'closed_day' });
     }
     expect(tokyo.isOpen(jst(2027, 1, 4, 10, 0))).toBe(true);
     expect(tokyo.isOpen(jst(2028, 1, 4, 10, 0))).toBe(true);
   });
 
   it('is closed on weekdays not listed', () => {
-    expect(tokyo.check(jst(2026, 11, 28, 10, 0))).toMatchObject({ open: false, reason: 'closed_weekday', local: { weekday: 6 } });
-    expect(tokyo.check(jst(2026, 11, 29, 10, 0))).toMatchObject({ open: false, reason: 'closed_weekday', local: { weekday: 0 } });
+    expect(tokyo.check(jst(2026, 11, 28, 10, 0))).toMatchObject({ ok: false, reason: 'closed_weekday', local: { weekday: 6 } });
+    expect(tokyo.check(jst(2026, 11, 29, 10, 0))).toMatchObject({ ok: false, reason: 'closed_weekday', local: { weekday: 0 } });
   });
 
   it('24:00 closes at midnight', () => {
@@ -94,9 +94,9 @@ describe('SEC-27: across a US daylight-saving change', () => {
 
   it('on the change night itself, the skipped hour does not exist', () => {
     const night = createBusinessHours({ timeZone: 'America/Los_Angeles', days: [0], open: '01:00', close: '04:00', holidays: 'none', closedDays: [] });
-    expect(night.check(Date.UTC(2026, 2, 8, 9, 59))).toMatchObject({ open: true, local: { time: '01:59' } }); // PST
-    expect(night.check(Date.UTC(2026, 2, 8, 10, 0))).toMatchObject({ open: true, local: { time: '03:00' } }); // PDT: 02:00 skipped
-    expect(night.check(Date.UTC(2026, 2, 8, 11, 0))).toMatchObject({ open: false, local: { time: '04:00' } });
+    expect(night.check(Date.UTC(2026, 2, 8, 9, 59))).toMatchObject({ ok: true, local: { time: '01:59' } }); // PST
+    expect(night.check(Date.UTC(2026, 2, 8, 10, 0))).toMatchObject({ ok: true, local: { time: '03:00' } }); // PDT: 02:00 skipped
+    expect(night.check(Date.UTC(2026, 2, 8, 11, 0))).toMatchObject({ ok: false, local: { time: '04:00' } });
   });
 });
 

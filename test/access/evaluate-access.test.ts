@@ -115,9 +115,9 @@ describe('SEC-27: outside business hours the policy decides', () => {
     expect(evaluateAccess(ctx({ instant: jst(2026, 11, 23, 10, 0) }), policy)).toMatchObject({
       ok: true,
       flags: ['out_of_hours'],
-      hours: { open: false, reason: 'holiday', holidayName: '勤労感謝の日' },
+      hours: { ok: false, reason: 'holiday', holidayName: '勤労感謝の日' },
     });
-    expect(evaluateAccess(ctx({ instant: jst(2026, 12, 30, 10, 0) }), policy)).toMatchObject({ hours: { open: false, reason: 'closed_day' } });
+    expect(evaluateAccess(ctx({ instant: jst(2026, 12, 30, 10, 0) }), policy)).toMatchObject({ hours: { ok: false, reason: 'closed_day' } });
     expect(evaluateAccess(ctx({ instant: tuesdayEvening }), base({ access: { businessHours: null } }))).toMatchObject({ ok: true, flags: [], hours: null });
   });
 });

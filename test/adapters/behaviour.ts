@@ -23,6 +23,7 @@ import type { PolicyOverrides } from '../../src/index.js';
 import type { HttpAdapterOptions } from '../../src/http/create-http-core.js';
 import type { Kanmon } from '../../src/login/types.js';
 import { type TestCertificates, generateCertificates } from '../access/support/certificates.js';
+import { okOf } from '../support/results.js';
 import { type Answer, BUSINESS_DAY_17_JST, type RequestOptions, PASSWORD, SUNDAY_10_JST, TENANT, type TestKanmon, cookiePair, cookieValue, manualClock, request, testKanmon } from './kit.js';
 
 export interface ServerTls {
@@ -390,7 +391,7 @@ export function adapterBehaviour(adapter: AdapterUnderTest): void {
       });
 
       it('SEC-6.3: a rule requiring a registered device admits its token and refuses a missing, forged or revoked one', async () => {
-        const { device, token } = await main.kanmon.registerDevice({ tenant: TENANT, actor: 'u-kanri', label: 'terminal 1' });
+        const { device, token } = okOf(await main.kanmon.registerDevice({ tenant: TENANT, actor: 'u-kanri', label: 'terminal 1' }));
         expect(token).toEqual(expect.any(String));
         expect((await call('/device', { headers: { 'x-kanmon-device': token ?? '' } })).status).toBe(200);
         expect((await call('/device')).status).toBe(403);

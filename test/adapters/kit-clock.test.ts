@@ -33,9 +33,9 @@ describe('issue 14: the adapter kit clock meets certificates made at the real ti
 
   it('SEC-27: the kit instants are a business-day morning, the same day 17:00, and a Sunday, after the real now', () => {
     expect(BUSINESS_DAY_10_JST).toBeGreaterThan(Date.now());
-    expect(funabashiHours.check(BUSINESS_DAY_10_JST)).toMatchObject({ open: true, local: { time: '10:00' } });
-    expect(funabashiHours.check(BUSINESS_DAY_17_JST)).toMatchObject({ open: true, local: { time: '17:00', date: funabashiHours.check(BUSINESS_DAY_10_JST).local.date } });
-    expect(funabashiHours.check(SUNDAY_10_JST)).toMatchObject({ open: false, local: { weekday: 0, time: '10:00' } });
+    expect(funabashiHours.check(BUSINESS_DAY_10_JST)).toMatchObject({ ok: true, local: { time: '10:00' } });
+    expect(funabashiHours.check(BUSINESS_DAY_17_JST)).toMatchObject({ ok: true, local: { time: '17:00', date: funabashiHours.check(BUSINESS_DAY_10_JST).local.date } });
+    expect(funabashiHours.check(SUNDAY_10_JST)).toMatchObject({ ok: false, local: { weekday: 0, time: '10:00' } });
     expect(SUNDAY_10_JST).toBeGreaterThan(BUSINESS_DAY_10_JST);
     expect(SUNDAY_10_JST - BUSINESS_DAY_10_JST).toBeLessThanOrEqual(7 * 86_400_000);
   });

@@ -23,6 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KanmonError, type KanmonStore, certificateFingerprintSha256, type LoginResult, memoryStore } from '../../src/index.js';
 import { redisStore } from '../../src/redis/index.js';
 import { type RedisServer, requireService, startRedis } from '../support/services.js';
+import { okOf } from '../support/results.js';
 import { totpAt } from '../mfa/support.js';
 import { type TestCertificates, generateCertificates } from '../access/support/certificates.js';
 import { GOOD_PASSWORD, INTERNAL_IP, OTHER_GOOD_PASSWORD, OUTSIDE_IP, SATURDAY_10_JST, type World, base32Decode, makeWorld } from './support.js';
@@ -44,7 +45,7 @@ async function enrolThroughChallenge(world: World, challenge: string) {
   const enrollment = await world.kanmon.enrollTotp({ challenge });
   expectStatus(enrollment as never, 'pending' as never);
   const secret = base32Decode((enrollment as { secret: string }).secret);
-  const confirmed = await world.kanmon.confirmTotp({ challenge }, totpAt(secret, world.clock.now()));
+  const confirmed = await world.kanmon.confirmTotp({ challenge, code: totpAt(secret, world.clock.now()) });
   return { secret, confirmed };
 }
 
@@ -159,7 +160,7 @@ function flowSuite(storeName: string, makeStore: () => (now: () => number) => Ka
         expect(w.hasher.calls.verify + w.hasher.calls.dummyVerify).toBe(0);
         expect((await w.kanmon.lockout.status({ account: 'gina', tenant: w.tenant })).password.failures).toBe(0);
 
-        const { token } = await w.kanmon.registerDevice({ tenant: w.tenant, actor: 'admin-1', accountId: gina.id, label: '総務課 端末 3' });
+        const { token } = okOf(await w.kanmon.registerDevice({ tenant: w.tenant, actor: 'admin-1', accountId: gina.id, label: '総務課 端末 3' }));
         expect(token).toEqual(expect.any(String));
         expectStatus(await w.kanmon.login({ tenant: w.tenant, username: 'gina', password: GOOD_PASSWORD, ...internal, deviceId: token }), 'authenticated');
         // Bound to gina: hana cannot use it (one hash all the same, so it says nothing about hana's password).
@@ -268,7 +269,7 @@ function flowSuite(storeName: string, makeStore: () => (now: () => number) => Ka
         const recoveryCodes = (confirmed as unknown as { recoveryCodes: string[] }).recoveryCodes;
         expect(recoveryCodes).toHaveLength(10);
         // A used challenge is spent.
-        expect(await w.kanmon.verifyMfa(first.challenge, totpAt(secret, w.clock.now()))).toEqual({ status: 'denied', reason: 'invalid_challenge' });
+        expect(await w.kanmon.verifyMfa({ challenge: first.challenge, code: totpAt(secret, w.clock.now()) })).toEqual({ status: 'denied', reason: 'invalid_challenge' });
 
         const second = await w.kanmon.login({ tenant: w.tenant, username: 'root', password: GOOD_PASSWORD, ...internal });
         expectStatus(second, 'mfa_required');
@@ -276,20 +277,20 @@ function flowSuite(storeName: string, makeStore: () => (now: () => number) => Ka
         // Enrolling again with a login challenge would replace the factor: refused.
         expect(await w.kanmon.enrollTotp({ challenge: second.challenge })).toEqual({ status: 'denied', reason: 'already_enrolled' });
         // The code that confirmed the enrolment cannot be replayed.
-        expect(await w.kanmon.verifyMfa(second.challenge, totpAt(secret, w.clock.now()))).toEqual({ status: 'denied', reason: 'replayed' });
-        expect(await w.kanmon.verifyMfa(second.challenge, '000000')).toEqual({ status: 'denied', reason: 'invalid_code' });
+        expect(await w.kanmon.verifyMfa({ challenge: second.challenge, code: totpAt(secret, w.clock.now()) })).toEqual({ status: 'denied', reason: 'replayed' });
+        expect(await w.kanmon.verifyMfa({ challenge: second.challenge, code: '000000' })).toEqual({ status: 'denied', reason: 'invalid_code' });
         w.clock.advance(30_000);
-        const ok = await w.kanmon.verifyMfa(second.challenge, totpAt(secret, w.clock.now()));
+        const ok = await w.kanmon.verifyMfa({ challenge: second.challenge, code: totpAt(secret, w.clock.now()) });
         expectStatus(ok, 'authenticated');
         expect(ok.session.subject).toBe(root.id);
 
         const third = await w.kanmon.login({ tenant: w.tenant, username: 'root', password: GOOD_PASSWORD, ...internal });
         expectStatus(third, 'mfa_required');
-        const byRecovery = await w.kanmon.verifyMfa(third.challenge, recoveryCodes[0]!.toLowerCase());
+        const byRecovery = await w.kanmon.verifyMfa({ challenge: third.challenge, code: recoveryCodes[0]!.toLowerCase() });
         expectStatus(byRecovery, 'authenticated');
         const fourth = await w.kanmon.login({ tenant: w.tenant, username: 'root', password: GOOD_PASSWORD, ...internal });
         expectStatus(fourth, 'mfa_required');
-        expect(await w.kanmon.verifyMfa(fourth.challenge, recoveryCodes[0]!)).toEqual({ status: 'denied', reason: 'already_used' });
+        expect(await w.kanmon.verifyMfa({ challenge: fourth.challenge, code: recoveryCodes[0]! })).toEqual({ status: 'denied', reason: 'already_used' });
 
         const text = w.auditText();
         expect(text).not.toContain(recoveryCodes[0]!);
@@ -303,7 +304,7 @@ function flowSuite(storeName: string, makeStore: () => (now: () => number) => Ka
         const result = await w.kanmon.login({ tenant: w.tenant, username: 'ivy', password: GOOD_PASSWORD, ...outside });
         expectStatus(result, 'mfa_required');
         expect(result.reasons).toEqual(['outside_internal_network']);
-        const { token } = await w.kanmon.registerDevice({ tenant: w.tenant, actor: 'admin-1', accountId: ivy.id });
+        const { token } = okOf(await w.kanmon.registerDevice({ tenant: w.tenant, actor: 'admin-1', accountId: ivy.id }));
         const withDevice = await w.kanmon.login({ tenant: w.tenant, username: 'ivy', password: GOOD_PASSWORD, ...outside, deviceId: token });
         expectStatus(withDevice, 'authenticated');
         expect(withDevice.session.amr).toEqual(['pwd']);
@@ -318,13 +319,13 @@ function flowSuite(storeName: string, makeStore: () => (now: () => number) => Ka
         const next = await w.kanmon.login({ tenant: w.tenant, username: 'jun', password: GOOD_PASSWORD, ...internal });
         expectStatus(next, 'mfa_required');
         const results = [];
-        for (let i = 0; i < 6; i++) results.push(await w.kanmon.verifyMfa(next.challenge, '99999' + String(i)));
+        for (let i = 0; i < 6; i++) results.push(await w.kanmon.verifyMfa({ challenge: next.challenge, code: '99999' + String(i) }));
         expect(results.at(-1)).toMatchObject({ status: 'denied', reason: 'locked', retryAfterMs: expect.any(Number) as number });
         w.clock.advance(30_000);
-        expect(await w.kanmon.verifyMfa(next.challenge, totpAt(secret, w.clock.now()))).toMatchObject({ status: 'denied', reason: 'locked' });
+        expect(await w.kanmon.verifyMfa({ challenge: next.challenge, code: totpAt(secret, w.clock.now()) })).toMatchObject({ status: 'denied', reason: 'locked' });
         // An administrator lifts the second-factor lock too.
         expect(await w.kanmon.adminUnlock({ tenant: w.tenant, actor: 'admin-1', accountId: 'u-1' })).toEqual({ ok: true, wasLocked: true });
-        expectStatus(await w.kanmon.verifyMfa(next.challenge, totpAt(secret, w.clock.now())), 'authenticated');
+        expectStatus(await w.kanmon.verifyMfa({ challenge: next.challenge, code: totpAt(secret, w.clock.now()) }), 'authenticated');
       });
 
       it('challenges: forged, tampered, expired or of the other stage are refused', async () => {
@@ -336,7 +337,7 @@ function flowSuite(storeName: string, makeStore: () => (now: () => number) => Ka
         const claims = JSON.parse(Buffer.from(parts[2]!, 'base64url').toString()) as Record<string, unknown>;
         const tampered = [parts[0], parts[1], Buffer.from(JSON.stringify({ ...claims, a: 'u-999' })).toString('base64url'), parts[3]].join('.');
         for (const bad of ['', 'x', tampered, result.challenge + 'A', 'kc1.k1.e30.AAAA']) {
-          expect(await w.kanmon.verifyMfa(bad, '123456')).toEqual({ status: 'denied', reason: 'invalid_challenge' });
+          expect(await w.kanmon.verifyMfa({ challenge: bad, code: '123456' })).toEqual({ status: 'denied', reason: 'invalid_challenge' });
         }
         expect(await w.kanmon.changePassword({ challenge: result.challenge, currentPassword: GOOD_PASSWORD, newPassword: OTHER_GOOD_PASSWORD })).toEqual({
           status: 'denied',
@@ -490,7 +491,7 @@ function flowSuite(storeName: string, makeStore: () => (now: () => number) => Ka
         const b = await w.kanmon.login({ tenant: w.tenant, username: 'rin', password: GOOD_PASSWORD, ...internal });
         expectStatus(a, 'authenticated');
         expectStatus(b, 'authenticated');
-        await w.kanmon.logout(a.session, internal);
+        await w.kanmon.logout({ session: a.session, ...internal });
         expect(await w.kanmon.sessions.verify(a.token, { tenant: w.tenant })).toEqual({ ok: false, reason: 'revoked' });
         expect((await w.kanmon.sessions.verify(b.token, { tenant: w.tenant })).ok).toBe(true);
         expect(await w.kanmon.setDisabled({ tenant: w.tenant, actor: 'admin-1', accountId: rin.id, disabled: true })).toEqual({ ok: true });
@@ -558,7 +559,7 @@ function flowSuite(storeName: string, makeStore: () => (now: () => number) => Ka
         const login = await w.kanmon.login({ tenant: w.tenant, username: 'vic', password: GOOD_PASSWORD, ...internal });
         expectStatus(login, 'mfa_required');
         w.clock.advance(30_000);
-        const results = await Promise.all([0, 1].map(() => w.kanmon.verifyMfa(login.challenge, totpAt(secret, w.clock.now()))));
+        const results = await Promise.all([0, 1].map(() => w.kanmon.verifyMfa({ challenge: login.challenge, code: totpAt(secret, w.clock.now()) })));
         expect(results.filter((r) => r.status === 'authenticated')).toHaveLength(1);
       });
     });
@@ -577,7 +578,7 @@ describe('malformed input never throws (property)', () => {
       fc.asyncProperty(anything, anything, anything, anything, async (username, password, clientIp, deviceId) => {
         const result = await w.kanmon.login({ tenant: w.tenant, username, password, clientIp, deviceId, tls: true } as never);
         expect(statuses.has(result.status)).toBe(true);
-        expect(await w.kanmon.verifyMfa(username as string, password as string)).toEqual({ status: 'denied', reason: 'invalid_challenge' });
+        expect(await w.kanmon.verifyMfa({ challenge: username as string, code: password as string })).toEqual({ status: 'denied', reason: 'invalid_challenge' });
         expect(await w.kanmon.enrollTotp({ challenge: username as string })).toEqual({ status: 'denied', reason: 'invalid_challenge' });
         const change = await w.kanmon.changePassword({ challenge: username as string, currentPassword: password as string, newPassword: 'x' });
         expect(change).toEqual({ status: 'denied', reason: 'invalid_challenge' });

@@ -32,7 +32,7 @@ function replacementSuite(storeName: StoreName, makeStore: MakeStore) {
     const enrollment = await w.kanmon.enrollTotp({ challenge: login.challenge });
     if (enrollment.status !== 'pending') throw new Error(`expected pending, got ${JSON.stringify(enrollment)}`);
     const secret = base32Decode(enrollment.secret);
-    const confirmed = await w.kanmon.confirmTotp({ challenge: login.challenge }, totpAt(secret, w.clock.now()));
+    const confirmed = await w.kanmon.confirmTotp({ challenge: login.challenge, code: totpAt(secret, w.clock.now()) });
     if (confirmed.status !== 'authenticated') throw new Error(`expected authenticated, got ${JSON.stringify(confirmed)}`);
     w.clock.advance(STEP);
     return { w, account, secret, recoveryCodes: [...confirmed.recoveryCodes] };
@@ -50,7 +50,7 @@ function replacementSuite(storeName: StoreName, makeStore: MakeStore) {
   async function mfaLogin(w: World, code: string) {
     const login = await w.kanmon.login({ tenant: w.tenant, username: 'sato', password: GOOD_PASSWORD, ...outside });
     if (login.status !== 'mfa_required') throw new Error(`expected mfa_required, got ${login.status}`);
-    return w.kanmon.verifyMfa(login.challenge, code);
+    return w.kanmon.verifyMfa({ challenge: login.challenge, code: code });
   }
 
   const stored = async (w: World, id: string) => (await w.accounts.findById(w.tenant, id))!;
@@ -68,7 +68,7 @@ function replacementSuite(storeName: StoreName, makeStore: MakeStore) {
         reason: 'invalid_code',
       });
       expect(await w.kanmon.enrollTotp({ session, currentCode: 'AAAA-BBBB-CCCC' })).toEqual({ status: 'denied', reason: 'invalid_code' });
-      expect(await w.kanmon.confirmTotp({ session }, totpAt(secret, w.clock.now()))).toEqual({ status: 'denied', reason: 'not_enrolled' });
+      expect(await w.kanmon.confirmTotp({ session, code: totpAt(secret, w.clock.now()) })).toEqual({ status: 'denied', reason: 'not_enrolled' });
 
       const after = await stored(w, account.id);
       expect(after.totpSecret).toBe(before.totpSecret);
@@ -96,7 +96,7 @@ function replacementSuite(storeName: StoreName, makeStore: MakeStore) {
       // The current factor still works until the new one is confirmed.
       expect((await stored(w, account.id)).totpSecret).not.toBeNull();
       w.clock.advance(STEP);
-      const confirmed = await w.kanmon.confirmTotp({ session }, totpAt(fresh, w.clock.now()));
+      const confirmed = await w.kanmon.confirmTotp({ session, code: totpAt(fresh, w.clock.now()) });
       if (confirmed.status !== 'enrolled') throw new Error(JSON.stringify(confirmed));
       expect(confirmed.recoveryCodes).toHaveLength(10);
       expect(confirmed.recoveryCodes.some((c) => recoveryCodes.includes(c))).toBe(false);
@@ -117,7 +117,7 @@ function replacementSuite(storeName: StoreName, makeStore: MakeStore) {
       if (enrollment.status !== 'pending') throw new Error(JSON.stringify(enrollment));
       const fresh = base32Decode(enrollment.secret);
       const confirming = totpAt(fresh, w.clock.now());
-      const confirmed = await w.kanmon.confirmTotp({ session }, confirming);
+      const confirmed = await w.kanmon.confirmTotp({ session, code: confirming });
       expect(confirmed.status).toBe('enrolled');
       // The code that confirmed the new app is spent for the account: a replay of it at login is refused.
       expect(await mfaLogin(w, confirming)).toEqual({ status: 'denied', reason: 'replayed' });
@@ -174,7 +174,7 @@ function replacementSuite(storeName: StoreName, makeStore: MakeStore) {
       w.clock.advance(w.policy.session.reauthMaxAgeSeconds * 1000 + 1000);
       const code = totpAt(secret, w.clock.now());
       expect(await w.kanmon.enrollTotp({ session, currentCode: code })).toEqual({ status: 'denied', reason: 'reauth_required' });
-      expect(await w.kanmon.confirmTotp({ session }, code)).toEqual({ status: 'denied', reason: 'reauth_required' });
+      expect(await w.kanmon.confirmTotp({ session, code: code })).toEqual({ status: 'denied', reason: 'reauth_required' });
       // The code was not spent: it still completes a login.
       expect((await mfaLogin(w, code)).status).toBe('authenticated');
     });
@@ -187,10 +187,10 @@ function replacementSuite(storeName: StoreName, makeStore: MakeStore) {
       if (enrollment.status !== 'pending') throw new Error(JSON.stringify(enrollment));
       const fresh = base32Decode(enrollment.secret);
       w.clock.advance(STEP);
-      expect(await w.kanmon.confirmTotp({ session: other }, totpAt(fresh, w.clock.now()))).toEqual({ status: 'denied', reason: 'factor_required' });
+      expect(await w.kanmon.confirmTotp({ session: other, code: totpAt(fresh, w.clock.now()) })).toEqual({ status: 'denied', reason: 'factor_required' });
       expect((await stored(w, account.id)).totpPendingSecret).not.toBeNull();
       w.clock.advance(w.policy.session.reauthMaxAgeSeconds * 1000);
-      expect(await w.kanmon.confirmTotp({ session: owner }, totpAt(fresh, w.clock.now()))).toEqual({ status: 'denied', reason: 'reauth_required' });
+      expect(await w.kanmon.confirmTotp({ session: owner, code: totpAt(fresh, w.clock.now()) })).toEqual({ status: 'denied', reason: 'reauth_required' });
     });
   });
 
@@ -208,7 +208,7 @@ function replacementSuite(storeName: StoreName, makeStore: MakeStore) {
       if (again.status !== 'authenticated') throw new Error(again.status);
       const enrollment = await w.kanmon.enrollTotp({ session: again.session });
       if (enrollment.status !== 'pending') throw new Error(JSON.stringify(enrollment));
-      const confirmed = await w.kanmon.confirmTotp({ session: again.session }, totpAt(base32Decode(enrollment.secret), w.clock.now()));
+      const confirmed = await w.kanmon.confirmTotp({ session: again.session, code: totpAt(base32Decode(enrollment.secret), w.clock.now()) });
       expect(confirmed.status).toBe('enrolled');
 
       // The login challenge (stage mfa, account without a factor): unchanged, whatever the age of any session.
@@ -218,7 +218,7 @@ function replacementSuite(storeName: StoreName, makeStore: MakeStore) {
       w.clock.advance(60_000);
       const started = await w.kanmon.enrollTotp({ challenge: challenged.challenge });
       if (started.status !== 'pending') throw new Error(JSON.stringify(started));
-      const done = await w.kanmon.confirmTotp({ challenge: challenged.challenge }, totpAt(base32Decode(started.secret), w.clock.now()));
+      const done = await w.kanmon.confirmTotp({ challenge: challenged.challenge, code: totpAt(base32Decode(started.secret), w.clock.now()) });
       expect(done.status).toBe('authenticated');
       expect((await stored(w, fresh.id)).totpSecret).not.toBeNull();
     });

@@ -21,6 +21,7 @@ import {
   newAccount,
 } from '../../src/index.js';
 import { totpAt } from '../mfa/support.js';
+import { okOf } from '../support/results.js';
 import { GOOD_PASSWORD, INTERNAL_IP, OUTSIDE_IP, BUSINESS_DAY_10_JST, base32Decode, testPolicy } from './support.js';
 
 const internal = { clientIp: INTERNAL_IP, tls: true } as const;
@@ -65,12 +66,12 @@ describe('FNB-4.1 / SEC-31: nothing a destroyed key signed or sealed gets anyone
     if (login.status !== 'mfa_required') throw new Error(login.status);
     shred();
     expect(await b.enrollTotp({ challenge: login.challenge })).toEqual({ status: 'denied', reason: 'invalid_challenge' });
-    expect(await a.verifyMfa(login.challenge, '123456')).toEqual({ status: 'denied', reason: 'invalid_challenge' });
+    expect(await a.verifyMfa({ challenge: login.challenge, code: '123456' })).toEqual({ status: 'denied', reason: 'invalid_challenge' });
   });
 
   it('a device token MACed with k1 no longer counts as a registered device', async () => {
     const { a, b, shred } = await twoInstances();
-    const { token } = await a.registerDevice({ tenant, actor: 'admin-1', accountId: 'u-1', label: '端末 1' });
+    const { token } = okOf(await a.registerDevice({ tenant, actor: 'admin-1', accountId: 'u-1', label: '端末 1' }));
     const withDevice = { tenant, username: 'sato', password: GOOD_PASSWORD, ...internal, deviceId: token, route: 'device' };
     const before = await b.login(withDevice);
     expect(before.status, JSON.stringify(before)).toBe('authenticated');
@@ -86,7 +87,7 @@ describe('FNB-4.1 / SEC-31: nothing a destroyed key signed or sealed gets anyone
     const enrollment = await a.enrollTotp({ challenge: first.challenge });
     if (enrollment.status !== 'pending') throw new Error(JSON.stringify(enrollment));
     const secret = base32Decode(enrollment.secret);
-    const confirmed = await a.confirmTotp({ challenge: first.challenge }, totpAt(secret, clock.now()));
+    const confirmed = await a.confirmTotp({ challenge: first.challenge, code: totpAt(secret, clock.now()) });
     if (confirmed.status !== 'authenticated') throw new Error(JSON.stringify(confirmed));
 
     shred();
@@ -94,7 +95,7 @@ describe('FNB-4.1 / SEC-31: nothing a destroyed key signed or sealed gets anyone
     const second = await b.login({ tenant, username: 'sato', password: GOOD_PASSWORD, ...outside });
     if (second.status !== 'mfa_required') throw new Error(second.status);
     for (const code of [totpAt(secret, clock.now()), confirmed.recoveryCodes[0]!]) {
-      const outcome = await b.verifyMfa(second.challenge, code).then(
+      const outcome = await b.verifyMfa({ challenge: second.challenge, code }).then(
         (result) => result,
         (err: unknown) => err,
       );

@@ -26,7 +26,7 @@ async function enrolledAdmin(w: World) {
   if (first.status !== 'mfa_required') throw new Error(JSON.stringify(first));
   const enrollment = await w.kanmon.enrollTotp({ challenge: first.challenge });
   const secret = base32Decode((enrollment as { secret: string }).secret);
-  const confirmed = await w.kanmon.confirmTotp({ challenge: first.challenge }, totpAt(secret, w.clock.now()));
+  const confirmed = await w.kanmon.confirmTotp({ challenge: first.challenge, code: totpAt(secret, w.clock.now()) });
   const recoveryCodes = (confirmed as unknown as { recoveryCodes: string[] }).recoveryCodes;
   w.clock.advance(30_000); // past the step the confirming code spent
   return { secret, recoveryCodes };
@@ -48,7 +48,7 @@ function suite(storeName: StoreName, makeStore: MakeStore) {
     ])('%s: authenticated, audited as totp', async (_name, typed) => {
       const w = makeWorld(makeStore);
       const { secret } = await enrolledAdmin(w);
-      const result = await w.kanmon.verifyMfa(await challenge(w), typed(totpAt(secret, w.clock.now())));
+      const result = await w.kanmon.verifyMfa({ challenge: await challenge(w), code: typed(totpAt(secret, w.clock.now())) });
       expect(result.status, JSON.stringify(result)).toBe('authenticated');
       expect(w.events().filter((e) => e.type === 'auth.mfa.success').map((e) => e.reason)).toEqual(['totp']);
     });
@@ -58,11 +58,11 @@ function suite(storeName: StoreName, makeStore: MakeStore) {
       const { secret } = await enrolledAdmin(w);
       const code = totpAt(secret, w.clock.now());
       const wrong = code.replace(/^./, (d) => String((Number(d) + 1) % 10));
-      expect(await w.kanmon.verifyMfa(await challenge(w), fullWidth(wrong))).toEqual({ status: 'denied', reason: 'invalid_code' });
+      expect(await w.kanmon.verifyMfa({ challenge: await challenge(w), code: fullWidth(wrong) })).toEqual({ status: 'denied', reason: 'invalid_code' });
       expect(w.events().filter((e) => e.type === 'auth.mfa.failure').map((e) => e.reason)).toEqual(['invalid_code']);
-      expect((await w.kanmon.verifyMfa(await challenge(w), code)).status).toBe('authenticated');
+      expect((await w.kanmon.verifyMfa({ challenge: await challenge(w), code: code })).status).toBe('authenticated');
       // The same code again, typed full-width this time: the same step, so replayed.
-      expect(await w.kanmon.verifyMfa(await challenge(w), fullWidth(code))).toEqual({ status: 'denied', reason: 'replayed' });
+      expect(await w.kanmon.verifyMfa({ challenge: await challenge(w), code: fullWidth(code) })).toEqual({ status: 'denied', reason: 'replayed' });
     });
 
     it('SEC-24: the right full-width code is accepted after failures, before the lock (it used to burn every try)', async () => {
@@ -70,8 +70,8 @@ function suite(storeName: StoreName, makeStore: MakeStore) {
       const { secret } = await enrolledAdmin(w);
       const max = w.policy.lockout.mfa.maxFailures;
       const c = await challenge(w);
-      for (let i = 0; i < max - 1; i++) expect(await w.kanmon.verifyMfa(c, fullWidth('000000'))).toMatchObject({ status: 'denied' });
-      expect((await w.kanmon.verifyMfa(c, fullWidth(totpAt(secret, w.clock.now())))).status).toBe('authenticated');
+      for (let i = 0; i < max - 1; i++) expect(await w.kanmon.verifyMfa({ challenge: c, code: fullWidth('000000') })).toMatchObject({ status: 'denied' });
+      expect((await w.kanmon.verifyMfa({ challenge: c, code: fullWidth(totpAt(secret, w.clock.now())) })).status).toBe('authenticated');
     });
   });
 
@@ -80,8 +80,8 @@ function suite(storeName: StoreName, makeStore: MakeStore) {
       const w = makeWorld(makeStore);
       const { recoveryCodes } = await enrolledAdmin(w);
       const typed = fullWidth(recoveryCodes[0]!);
-      expect((await w.kanmon.verifyMfa(await challenge(w), typed)).status).toBe('authenticated');
-      expect(await w.kanmon.verifyMfa(await challenge(w), typed)).toEqual({ status: 'denied', reason: 'already_used' });
+      expect((await w.kanmon.verifyMfa({ challenge: await challenge(w), code: typed })).status).toBe('authenticated');
+      expect(await w.kanmon.verifyMfa({ challenge: await challenge(w), code: typed })).toEqual({ status: 'denied', reason: 'already_used' });
       expect(w.events().filter((e) => e.type === 'auth.mfa.success').map((e) => e.reason)).toEqual(['recovery_code']);
     });
 
@@ -101,8 +101,8 @@ function suite(storeName: StoreName, makeStore: MakeStore) {
         if (result.status !== 'mfa_required') throw new Error(JSON.stringify(result));
         return result.challenge;
       };
-      expect((await kanmon.verifyMfa(await login(), '012345678901')).status).toBe('authenticated');
-      expect((await kanmon.verifyMfa(await login(), fullWidth('9876 5432 1098'))).status).toBe('authenticated');
+      expect((await kanmon.verifyMfa({ challenge: await login(), code: '012345678901' })).status).toBe('authenticated');
+      expect((await kanmon.verifyMfa({ challenge: await login(), code: fullWidth('9876 5432 1098') })).status).toBe('authenticated');
     });
   });
 }

@@ -7,12 +7,14 @@
 import { randomBytes } from 'node:crypto';
 import {
   type AuditSink,
+  type DeviceRegistry,
   type Kanmon,
   type KanmonStore,
   type PolicyOverrides,
   createAuditLog,
   createKanmon,
   createKeyRing,
+  createMemoryDeviceRegistry,
   createPasswordHasher,
   memoryAccounts,
   memoryAuditSink,
@@ -28,6 +30,8 @@ export interface OutageFaults {
   accounts: boolean;
   /** The audit sink never answers a write. */
   sinkHangs: boolean;
+  /** The app's device registry (a table of its database): `rejects` with its driver's error, or never answers. */
+  devices: 'healthy' | 'rejects' | 'hangs';
 }
 
 export interface Prepared {
@@ -40,6 +44,8 @@ export interface Prepared {
   readonly mfaChallenge: string;
   /** A `password_change_required` challenge of `shinjin`. */
   readonly changeChallenge: string;
+  /** A registered token device of `sato`: its id (for `revokeDevice`) and its token. */
+  readonly device: { readonly deviceId: string; readonly token: string };
 }
 
 export interface OutageWorld {
@@ -55,7 +61,7 @@ export interface OutageWorld {
 const driverError = (what: string) => Object.assign(new Error(`${what}: connect ECONNREFUSED 10.9.8.7:5432`), { code: 'ECONNREFUSED' });
 
 export async function outageWorld(store: KanmonStore, overrides: PolicyOverrides = {}, now: () => number = () => BUSINESS_DAY_10_JST): Promise<OutageWorld> {
-  const faults: OutageFaults = { accounts: false, sinkHangs: false };
+  const faults: OutageFaults = { accounts: false, sinkHangs: false, devices: 'healthy' };
   const policy = testPolicy(overrides);
   const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });
   const tenant = `city-${randomBytes(5).toString('hex')}`;
@@ -73,7 +79,13 @@ export async function outageWorld(store: KanmonStore, overrides: PolicyOverrides
   const sink = memoryAuditSink();
   const hanging: AuditSink = { ...sink, write: (record) => (faults.sinkHangs ? new Promise<never>(() => undefined) : sink.write(record)) };
   const audit = createAuditLog({ sink: hanging, keyRing, stream: 'outage', now, policy });
-  const kanmon = createKanmon({ policy, store, accounts, keyRing, audit, now, dependencyTimeoutMs: DEPENDENCY_TIMEOUT_MS });
+  const realDevices = createMemoryDeviceRegistry();
+  const broken = (what: string) => (faults.devices === 'hangs' ? new Promise<never>(() => undefined) : Promise.reject(driverError(what)));
+  const registry: DeviceRegistry = {
+    get: (t, id) => (faults.devices === 'healthy' ? realDevices.get(t, id) : broken('devices.get')),
+    put: (device) => (faults.devices === 'healthy' ? realDevices.put(device) : broken('devices.put')),
+  };
+  const kanmon = createKanmon({ policy, store, accounts, keyRing, audit, now, devices: { registry }, dependencyTimeoutMs: DEPENDENCY_TIMEOUT_MS });
   const lines = () => sink.streams.get('outage')?.lines ?? [];
 
   return {
@@ -90,7 +102,17 @@ export async function outageWorld(store: KanmonStore, overrides: PolicyOverrides
       if (mfa.status !== 'mfa_required') throw new Error(`prepare: login from outside answered ${JSON.stringify(mfa)}`);
       const change = await kanmon.login({ tenant, username: 'shinjin', password: GOOD_PASSWORD, clientIp: inside, tls: true });
       if (change.status !== 'password_change_required') throw new Error(`prepare: shinjin answered ${JSON.stringify(change)}`);
-      return { session: login.session, token: login.token, other: { session: other.session, token: other.token }, mfaChallenge: mfa.challenge, changeChallenge: change.challenge };
+      const registered = await kanmon.registerDevice({ tenant, actor: 'u-admin', accountId: 'u-sato', label: 'outage test terminal' });
+      if (!registered.ok || registered.token === null) throw new Error(`prepare: registerDevice answered ${JSON.stringify(registered)}`);
+      const { device, token } = registered;
+      return {
+        session: login.session,
+        token: login.token,
+        other: { session: other.session, token: other.token },
+        mfaChallenge: mfa.challenge,
+        changeChallenge: change.challenge,
+        device: { deviceId: device.deviceId, token },
+      };
     },
   };
 }
@@ -102,11 +124,11 @@ export function everyMethod(world: OutageWorld, p: Prepared, inside: string): Re
   const admin = { tenant, actor: 'u-admin', accountId: 'u-sato' } as const;
   return [
     ['login', () => kanmon.login({ tenant, username: 'sato', password: GOOD_PASSWORD, ...facts })],
-    ['verifyMfa', () => kanmon.verifyMfa(p.mfaChallenge, '123456', facts)],
-    ['enrollTotp', () => kanmon.enrollTotp({ challenge: p.mfaChallenge }, facts)],
-    ['confirmTotp', () => kanmon.confirmTotp({ challenge: p.mfaChallenge }, '123456', facts)],
+    ['verifyMfa', () => kanmon.verifyMfa({ challenge: p.mfaChallenge, code: '123456', ...facts })],
+    ['enrollTotp', () => kanmon.enrollTotp({ challenge: p.mfaChallenge, ...facts })],
+    ['confirmTotp', () => kanmon.confirmTotp({ challenge: p.mfaChallenge, code: '123456', ...facts })],
     ['changePassword (challenge)', () => kanmon.changePassword({ challenge: p.changeChallenge, currentPassword: GOOD_PASSWORD, newPassword: OTHER_GOOD_PASSWORD, ...facts })],
-    ['logout', () => kanmon.logout(p.other.session, facts)],
+    ['logout', () => kanmon.logout({ session: p.other.session, ...facts })],
     // Last of sato's own steps: a change that got as far as the store revokes the challenges and sessions above.
     ['changePassword (session)', () => kanmon.changePassword({ session: p.session, currentPassword: GOOD_PASSWORD, newPassword: OTHER_GOOD_PASSWORD, ...facts })],
     ['createAccount', () => kanmon.createAccount({ tenant, actor: 'u-admin', username: `new-${randomBytes(3).toString('hex')}` })],
@@ -117,7 +139,17 @@ export function everyMethod(world: OutageWorld, p: Prepared, inside: string): Re
     ['setDisabled', () => kanmon.setDisabled({ ...admin, disabled: true })],
     ['grantRole', () => kanmon.grantRole({ ...admin, role: 'auditor' })],
     ['revokeRole', () => kanmon.revokeRole({ ...admin, role: 'staff' })],
+    // A device token is no session token: the answer is summed up for the no-session check (which reads `"token"`).
+    ['registerDevice', () => kanmon.registerDevice({ tenant, actor: 'u-admin', accountId: 'u-sato', label: 'new terminal' }).then(deviceSummary)],
+    ['revokeDevice', () => kanmon.revokeDevice({ tenant, actor: 'u-admin', deviceId: p.device.deviceId })],
   ];
+}
+
+/** A `registerDevice` answer without the device token and the device kind `"token"`; other answers as they are. */
+function deviceSummary(result: object): object {
+  const { device, token, ...rest } = result as { device?: { deviceId: string; accountId: string | null; revokedAt: number | null }; token?: unknown };
+  if (device === undefined) return result;
+  return { ...rest, deviceId: device.deviceId, accountId: device.accountId, revokedAt: device.revokedAt, tokenIssued: typeof token === 'string' };
 }
 
 /** A coded `unavailable` answer of either result family. */

@@ -13,13 +13,15 @@ import { postgresStore } from '../../src/postgres/index.js';
 import { redisStore } from '../../src/redis/index.js';
 import { type PostgresServer, type RedisServer, requireService, startPostgres, startRedis } from '../support/services.js';
 import { DEPENDENCY_TIMEOUT_MS, type OutageWorld, everyMethod, isUnavailable, outageWorld } from './outage-world.js';
-import { BUSINESS_DAY_10_JST, INTERNAL_IP, OUTSIDE_IP } from './support.js';
+import { BUSINESS_DAY_10_JST, GOOD_PASSWORD, INTERNAL_IP, OUTSIDE_IP } from './support.js';
 
 const places = { inside: INTERNAL_IP, outside: OUTSIDE_IP };
-/** What a store outage leaves working: calls that touch only the account repository and the audit log. */
+/** What a store outage leaves working: calls that touch only the account repository, the device registry and the audit log. */
 const storeFree = {
   createAccount: (result: unknown) => expect(result).toMatchObject({ ok: true }),
   grantRole: (result: unknown) => expect(result).toMatchObject({ ok: true, roles: ['staff', 'auditor'] }),
+  registerDevice: (result: unknown) => expect(result).toMatchObject({ ok: true, tokenIssued: true, accountId: 'u-sato', revokedAt: null }),
+  revokeDevice: (result: unknown) => expect(result).toEqual({ ok: true, wasActive: true }),
 };
 const cleanup: Array<() => Promise<unknown>> = [];
 afterAll(async () => {
@@ -60,7 +62,9 @@ describe('issue 15 point 3 (ASVS V16.5 fail closed): every Kanmon method answers
     const answers = await expectEveryMethodUnavailable(
       world,
       () => {
+        // The app's database holds its accounts and its registered devices.
         world.faults.accounts = true;
+        world.faults.devices = 'rejects';
         return Promise.resolve();
       },
       {
@@ -90,6 +94,25 @@ describe('issue 15 point 3 (ASVS V16.5 fail closed): every Kanmon method answers
     );
     // 15 methods, each bounded by the timeout (not hanging): well under 15 × 10 timeouts.
     expect(performance.now() - started.at).toBeLessThan(15 * 10 * DEPENDENCY_TIMEOUT_MS);
+  });
+
+  it(`the device registry never answers: registerDevice, revokeDevice and a login presenting a device token answer unavailable within the guard's timeout (${DEPENDENCY_TIMEOUT_MS} ms), no session`, async () => {
+    const world = await outageWorld(memoryStore({ now: () => BUSINESS_DAY_10_JST }));
+    const prepared = await world.prepare(places);
+    const sessionsBefore = world.sessionsCreated();
+    world.faults.devices = 'hangs';
+    const started = performance.now();
+    const { kanmon, tenant } = world;
+    const answers = {
+      registerDevice: await kanmon.registerDevice({ tenant, actor: 'u-admin', accountId: 'u-sato' }),
+      revokeDevice: await kanmon.revokeDevice({ tenant, actor: 'u-admin', deviceId: prepared.device.deviceId }),
+      login: await kanmon.login({ tenant, username: 'sato', password: GOOD_PASSWORD, clientIp: INTERNAL_IP, tls: true, deviceId: prepared.device.token }),
+    };
+    expect(Object.entries(answers).filter(([, answer]) => !isUnavailable(answer))).toEqual([]);
+    expect(answers.login).toMatchObject({ status: 'denied', reason: 'unavailable' });
+    expect(answers.revokeDevice).toMatchObject({ ok: false, reason: 'unavailable' });
+    expect(performance.now() - started).toBeLessThan(3 * 10 * DEPENDENCY_TIMEOUT_MS);
+    expect(world.sessionsCreated()).toBe(sessionsBefore);
   });
 
   describe.skipIf(!requireService('redis'))('Redis', () => {

@@ -17,8 +17,8 @@ describe('RM-23, FNB-3.1.4: markCompromised forces a change and asks for session
       alreadyCompromised: false,
       actions: ['force_change', 'revoke_sessions'],
     });
-    expect(checkPasswordAge(account, policy, at)).toEqual({ state: 'ok' });
-    expect(checkPasswordAge({ ...account, ...patch }, policy, at)).toEqual({ state: 'must_change', reason: 'compromised' });
+    expect(checkPasswordAge(account, policy, at)).toEqual({ ok: true, warning: null });
+    expect(checkPasswordAge({ ...account, ...patch }, policy, at)).toEqual({ ok: false, reason: 'compromised' });
   });
 
   it('is pure: the input is not modified, and marking twice says so', () => {

@@ -13,7 +13,7 @@ export async function confirmTotp(ctx: HttpContext, request: HttpRequest, curren
   const { code, challenge } = read.fields;
   const who = await stepTarget(ctx, request, current, challenge);
   if (!who.ok) return who.reply;
-  const result = await ctx.kanmon.confirmTotp(who.target, code, ctx.facts(request, current));
+  const result = await ctx.kanmon.confirmTotp({ ...who.target, code, ...ctx.facts(request, current) });
   if (result.status === 'denied') return withCookies(mfaDeniedReply(ctx, result, current.lang), who.setCookie);
   if (result.status === 'enrolled') return withCookies(jsonReply(200, { status: 'enrolled', recoveryCodes: result.recoveryCodes }), who.setCookie);
   return stepReply(ctx, result, { recoveryCodes: result.recoveryCodes });

@@ -18,7 +18,7 @@ export async function enrollTotp(ctx: HttpContext, request: HttpRequest, current
   const who = await stepTarget(ctx, request, current, challenge);
   if (!who.ok) return who.reply;
   const target: EnrollTarget = 'session' in who.target && currentCode !== null ? { ...who.target, currentCode } : who.target;
-  const result = await ctx.kanmon.enrollTotp(target, ctx.facts(request, current));
+  const result = await ctx.kanmon.enrollTotp({ ...target, ...ctx.facts(request, current) });
   if (result.status === 'denied') return withCookies(mfaDeniedReply(ctx, result, current.lang), who.setCookie);
   const { secret, uri, qrSvg } = result;
   return withCookies(jsonReply(200, { status: 'pending', secret, uri, qrSvg }), who.setCookie);

@@ -12,7 +12,7 @@ export async function logout(ctx: HttpContext, request: HttpRequest, current: Ka
   if (found === null) return cleared;
   const result = await ctx.kanmon.sessions.verify(found.token, { tenant: current.tenant });
   if (!result.ok) return result.reason === 'unavailable' ? errorReply('service_unavailable', current.lang) : cleared;
-  const ended = await ctx.kanmon.logout(result.session, ctx.facts(request, current));
+  const ended = await ctx.kanmon.logout({ session: result.session, ...ctx.facts(request, current) });
   // An outage leaves the session valid: say so (503) rather than clear the cookie as if it had ended.
   return ended.ok ? cleared : unavailableReply(ctx, ended, current.lang);
 }

@@ -10,6 +10,6 @@ export async function verifyMfa(ctx: HttpContext, request: HttpRequest, current:
   const read = readFields(ctx, request, current, body, { challenge: { max: 8192 }, code: { max: 64 } });
   if (!read.ok) return read.reply;
   const { challenge, code } = read.fields;
-  const result = await ctx.kanmon.verifyMfa(challenge, code, ctx.facts(request, current));
+  const result = await ctx.kanmon.verifyMfa({ challenge, code, ...ctx.facts(request, current) });
   return result.status === 'denied' ? mfaDeniedReply(ctx, result, current.lang) : stepReply(ctx, result);
 }

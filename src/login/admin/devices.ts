@@ -1,12 +1,15 @@
 import type { RegisteredDevice } from '../../access/device-registry.js';
 import { assertTenant } from '../../store/key.js';
 import type { FlowContext } from '../flow-context.js';
-import type { RegisterDeviceAdminInput, RevokeDeviceAdminInput } from './types.js';
+import type { AdminResult, RegisterDeviceAdminInput, RevokeDeviceAdminInput } from './types.js';
 
 /** Register a terminal (SEC-6.3); a token device's token is returned once. */
-export async function registerDevice(ctx: FlowContext, input: RegisterDeviceAdminInput): Promise<{ readonly device: RegisteredDevice; readonly token: string | null }> {
+export async function registerDevice(
+  ctx: FlowContext,
+  input: RegisterDeviceAdminInput,
+): Promise<AdminResult<{ readonly device: RegisteredDevice; readonly token: string | null }>> {
   assertTenant(input?.tenant);
-  return ctx.devices.register({
+  const { device, token } = await ctx.devices.register({
     tenantId: input.tenant,
     accountId: input.accountId ?? null,
     label: input.label ?? null,
@@ -14,10 +17,12 @@ export async function registerDevice(ctx: FlowContext, input: RegisterDeviceAdmi
     ...(input.fingerprintSha256 !== undefined ? { fingerprintSha256: input.fingerprintSha256 } : {}),
     actor: input.actor,
   });
+  return { ok: true, device, token };
 }
 
-/** Revoke a terminal; `true` when it was usable until now. */
-export async function revokeDevice(ctx: FlowContext, input: RevokeDeviceAdminInput): Promise<boolean> {
+/** Revoke a terminal; `wasActive` when it was usable until now (an unknown or revoked device: `false`). */
+export async function revokeDevice(ctx: FlowContext, input: RevokeDeviceAdminInput): Promise<AdminResult<{ readonly wasActive: boolean }>> {
   assertTenant(input?.tenant);
-  return ctx.devices.revoke({ tenantId: input.tenant, deviceId: input.deviceId, actor: input.actor, reason: input.reason ?? null });
+  const wasActive = await ctx.devices.revoke({ tenantId: input.tenant, deviceId: input.deviceId, actor: input.actor, reason: input.reason ?? null });
+  return { ok: true, wasActive };
 }

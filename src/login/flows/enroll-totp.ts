@@ -7,15 +7,16 @@ import type { AuthMethod, Session } from '../../session/types.js';
 import { isTenantId, trustedKey } from '../../store/key.js';
 import { type AuditBase, type FlowContext, sourceOf } from '../flow-context.js';
 import type { ChallengeClaims } from '../internal/challenge.js';
-import type { AccountRecord, ConfirmEnrollmentResult, EnrollDenied, EnrollTarget, EnrollTotpResult, RequestFacts } from '../types.js';
+import { inputObject } from '../internal/input.js';
+import type { AccountRecord, ConfirmEnrollmentInput, ConfirmEnrollmentResult, EnrollDenied, EnrollTarget, EnrollTotpInput, EnrollTotpResult } from '../types.js';
 
 /**
  * Start a TOTP enrolment: the pending secret is stored on the account, and the secret, URI and QR code are
  * answered once. A login challenge may enrol only an account without a second factor; from a session, the
  * session must be fresh and a factor being replaced must be proven first (ASVS 5.0 V7.5.1).
  */
-export async function enrollTotp(ctx: FlowContext, target: EnrollTarget, facts?: RequestFacts): Promise<EnrollTotpResult> {
-  const resolved = await resolveEnrollTarget(ctx, target);
+export async function enrollTotp(ctx: FlowContext, input: EnrollTotpInput): Promise<EnrollTotpResult> {
+  const resolved = await resolveEnrollTarget(ctx, inputObject('enrollTotp', input, '{ challenge | session, currentCode?, …facts }'));
   if (resolved === null) return enrollDenied('invalid_challenge');
   const { account, claims, session } = resolved;
   // A login challenge may enrol only an account without a second factor: it must never replace one.
@@ -23,8 +24,8 @@ export async function enrollTotp(ctx: FlowContext, target: EnrollTarget, facts?:
   const replacing = session !== null && account.totpSecret !== null;
   if (session !== null) {
     // From a session: a fresh authentication, and the factor being replaced (ASVS 5.0 V7.5.1).
-    const base = { tenant: account.tenant, actor: account.username, target: account.id, source: sourceOf(facts?.clientIp, facts?.userAgent) };
-    const refused = (await refuseStale(ctx, session, base)) ?? (replacing ? await proveCurrentFactor(ctx, account, (target as { currentCode?: unknown }).currentCode, base) : null);
+    const base = { tenant: account.tenant, actor: account.username, target: account.id, source: sourceOf(input.clientIp, input.userAgent) };
+    const refused = (await refuseStale(ctx, session, base)) ?? (replacing ? await proveCurrentFactor(ctx, account, (input as { currentCode?: unknown }).currentCode, base) : null);
     if (refused !== null) return refused;
   }
   const enrollment = await startEnrollment({ id: account.id, label: account.username, tenant: account.tenant }, ctx.policy, { keyRing: ctx.keyRing });
@@ -38,13 +39,14 @@ export async function enrollTotp(ctx: FlowContext, target: EnrollTarget, facts?:
  * codes are issued (shown once). Through a login challenge the login completes with a session; replacing a
  * factor needs the session that proved it, with the pending secret written after the proof.
  */
-export async function confirmTotp(ctx: FlowContext, target: EnrollTarget, code: string, facts?: RequestFacts): Promise<ConfirmEnrollmentResult> {
+export async function confirmTotp(ctx: FlowContext, input: ConfirmEnrollmentInput): Promise<ConfirmEnrollmentResult> {
   const { policy, accounts, keyRing, record } = ctx;
-  const resolved = await resolveEnrollTarget(ctx, target);
+  const { code } = inputObject('confirmTotp', input, '{ challenge | session, code, …facts }');
+  const resolved = await resolveEnrollTarget(ctx, input);
   if (resolved === null) return enrollDenied('invalid_challenge');
   const { account, claims, session } = resolved;
   if (claims !== null && account.totpSecret !== null) return enrollDenied('already_enrolled');
-  const source = sourceOf(facts?.clientIp ?? claims?.clientIp, facts?.userAgent);
+  const source = sourceOf(input.clientIp ?? claims?.clientIp, input.userAgent);
   const base = { tenant: account.tenant, actor: account.username, target: account.id, source };
   if (session !== null) {
     const stale = await refuseStale(ctx, session, base);
@@ -73,7 +75,7 @@ export async function confirmTotp(ctx: FlowContext, target: EnrollTarget, code: 
   if (set !== null) await record({ ...base, type: 'auth.recovery_code.generated', after: { count } });
   if (claims === null) return { status: 'enrolled', recoveryCodes };
   const updated = (await accounts.findById(account.tenant, account.id)) ?? account;
-  const authenticated = await ctx.issueSession(updated, { ...ctx.stepOf(claims, facts), amr: [...new Set<AuthMethod>([...claims.amr, 'otp', 'mfa'])] });
+  const authenticated = await ctx.issueSession(updated, { ...ctx.stepOf(claims, input), amr: [...new Set<AuthMethod>([...claims.amr, 'otp', 'mfa'])] });
   return { ...authenticated, recoveryCodes };
 }
 

@@ -36,7 +36,7 @@ export async function login(ctx: FlowContext, input: LoginInput): Promise<LoginR
       actor,
       source,
       reason: place.decision.detail === null ? reason : `${reason}.${place.decision.detail}`,
-      outOfHours: place.decision.hours !== null && !place.decision.hours.open,
+      outOfHours: place.decision.hours !== null && !place.decision.hours.ok,
     });
     return denied(reason);
   }
@@ -91,7 +91,7 @@ export async function login(ctx: FlowContext, input: LoginInput): Promise<LoginR
   const step: StepContext = {
     clientIp: place.clientIp,
     deviceVerified: place.certificate?.ok === true || place.device?.ok === true,
-    hoursOpen: place.decision.hours === null ? null : place.decision.hours.open,
+    hoursOpen: place.decision.hours === null ? null : place.decision.hours.ok,
     amr: place.certificate?.ok === true ? ['pwd', 'cert'] : ['pwd'],
     authTime: now(),
     outOfHours,
@@ -100,10 +100,10 @@ export async function login(ctx: FlowContext, input: LoginInput): Promise<LoginR
 
   // 7. password age, must-change, compromise.
   const age = checkPasswordAge(ageState(current), ctx.policy, now());
-  if (age.state === 'must_change' || age.state === 'expired') {
-    const reason = age.state === 'expired' ? 'expired' : age.reason;
+  if (!age.ok) {
+    const { reason } = age;
     await record(
-      age.state === 'expired'
+      reason === 'expired'
         ? { type: 'password.expired', tenant, actor, target: account.id, source, outcome: 'denied', reason: 'expired', outOfHours }
         : { type: 'auth.login.success', tenant, actor, target: account.id, source, outcome: 'info', reason: `password_change_required.${reason}`, outOfHours },
     );

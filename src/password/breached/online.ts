@@ -15,13 +15,13 @@ export interface OnlineBreachCheckOptions {
 /** The answer of an online check. */
 export type OnlineBreachResult =
   /** The API answered: `count` is how often the password appears in breaches (0 = not found). */
-  | { readonly checked: true; readonly breached: boolean; readonly count: number }
+  | { readonly ok: true; readonly breached: boolean; readonly count: number }
   /**
    * No answer. `breached` is what `onError` says to do: `'reject'` → `true`
    * (refuse the password), `'accept'` → `false`. `disabled`: the policy has the
    * online check off, and no request was made.
    */
-  | { readonly checked: false; readonly breached: boolean; readonly error: 'disabled' | 'timeout' | 'network' | 'bad_response' };
+  | { readonly ok: false; readonly reason: 'disabled' | 'timeout' | 'network' | 'bad_response'; readonly breached: boolean };
 
 export interface OnlineBreachCheck {
   check(password: string): Promise<OnlineBreachResult>;
@@ -37,7 +37,7 @@ const MAX_RESPONSE_BYTES = 1024 * 1024;
  *
  * It makes a request only when `policy.password.breached.online.enabled` is
  * true (off in every preset: SEC-6.1, closed networks make no outbound call);
- * otherwise `check` answers `{ checked: false, error: 'disabled' }` at once.
+ * otherwise `check` answers `{ ok: false, reason: 'disabled', breached: false }` at once.
  * Time-limited by `timeoutMs`; on any failure `onError` decides.
  *
  * @example
@@ -45,7 +45,7 @@ const MAX_RESPONSE_BYTES = 1024 * 1024;
  * import { createOnlineBreachCheck } from 'kanmon';
  * const online = createOnlineBreachCheck({ policy });
  * const r = await online.check(newPassword);
- * if (r.breached) console.warn('refuse the password: breached', r.checked ? r.count : 'no answer');
+ * if (r.breached) console.warn('refuse the password: breached', r.ok ? r.count : `no answer (${r.reason})`);
  * ```
  */
 export function createOnlineBreachCheck(options: OnlineBreachCheckOptions): OnlineBreachCheck {
@@ -54,11 +54,11 @@ export function createOnlineBreachCheck(options: OnlineBreachCheckOptions): Onli
   const { enabled, timeoutMs, onError } = policy.password.breached.online;
   if (enabled && typeof fetchFn !== 'function') throw new KanmonError('ERR_INVALID_ARGUMENT', 'no fetch available: pass { fetch }');
   const base = endpoint.replace(/\/+$/, '');
-  const failed = (error: 'timeout' | 'network' | 'bad_response'): OnlineBreachResult => ({ checked: false, breached: onError === 'reject', error });
+  const failed = (reason: 'timeout' | 'network' | 'bad_response'): OnlineBreachResult => ({ ok: false, reason, breached: onError === 'reject' });
 
   return {
     async check(password) {
-      if (!enabled) return { checked: false, breached: false, error: 'disabled' };
+      if (!enabled) return { ok: false, reason: 'disabled', breached: false };
       if (typeof password !== 'string') throw new KanmonError('ERR_INVALID_ARGUMENT', 'password must be a string');
       const hex = Buffer.from(sha1Digest(password)).toString('hex').toUpperCase();
       const prefix = hex.slice(0, 5);
@@ -98,7 +98,7 @@ export function createOnlineBreachCheck(options: OnlineBreachCheckOptions): Onli
           if (m[1]!.toUpperCase() === suffix) count = Number(m[2]); // padding entries carry count 0
         }
         if (lines === 0) return failed('bad_response');
-        return { checked: true, breached: count > 0, count };
+        return { ok: true, breached: count > 0, count };
       } catch {
         return failed(timedOut ? 'timeout' : 'network');
       } finally {

@@ -49,7 +49,7 @@ describe('HIBP range API (k-anonymity), opt-in only', () => {
       },
       endpoint,
     });
-    await expect(check.check(breachedPassword)).resolves.toEqual({ checked: false, breached: false, error: 'disabled' });
+    await expect(check.check(breachedPassword)).resolves.toEqual({ ok: false, reason: 'disabled', breached: false });
     expect(called).toBe(0);
   });
 
@@ -57,8 +57,8 @@ describe('HIBP range API (k-anonymity), opt-in only', () => {
     mode = 'ok';
     requests.length = 0;
     const check = createOnlineBreachCheck({ policy: policyWith({ enabled: true }), endpoint });
-    await expect(check.check(breachedPassword)).resolves.toEqual({ checked: true, breached: true, count: 52579 });
-    await expect(check.check('a-password-nobody-used-9f8e')).resolves.toEqual({ checked: true, breached: false, count: 0 });
+    await expect(check.check(breachedPassword)).resolves.toEqual({ ok: true, breached: true, count: 52579 });
+    await expect(check.check('a-password-nobody-used-9f8e')).resolves.toEqual({ ok: true, breached: false, count: 0 });
     expect(requests.map((r) => r.url)).toEqual([`/range/${sha1(breachedPassword).slice(0, 5)}`, `/range/${sha1('a-password-nobody-used-9f8e').slice(0, 5)}`]);
     expect(requests[0]!.headers['add-padding']).toBe('true');
     expect(JSON.stringify(requests)).not.toContain(sha1(breachedPassword).slice(5));
@@ -72,8 +72,8 @@ describe('HIBP range API (k-anonymity), opt-in only', () => {
     mode = serverMode;
     const reject = createOnlineBreachCheck({ policy: policyWith({ enabled: true, timeoutMs: 200, onError: 'reject' }), endpoint });
     const accept = createOnlineBreachCheck({ policy: policyWith({ enabled: true, timeoutMs: 200, onError: 'accept' }), endpoint });
-    await expect(reject.check('x')).resolves.toEqual({ checked: false, breached: true, error });
-    await expect(accept.check('x')).resolves.toEqual({ checked: false, breached: false, error });
+    await expect(reject.check('x')).resolves.toEqual({ ok: false, reason: error, breached: true });
+    await expect(accept.check('x')).resolves.toEqual({ ok: false, reason: error, breached: false });
   });
 
   it('an unreachable endpoint is a network error, decided by onError', async () => {
@@ -82,6 +82,6 @@ describe('HIBP range API (k-anonymity), opt-in only', () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
     const check = createOnlineBreachCheck({ policy: policyWith({ enabled: true, timeoutMs: 2000, onError: 'reject' }), endpoint: `http://127.0.0.1:${port}` });
-    await expect(check.check('x')).resolves.toEqual({ checked: false, breached: true, error: 'network' });
+    await expect(check.check('x')).resolves.toEqual({ ok: false, reason: 'network', breached: true });
   });
 });
