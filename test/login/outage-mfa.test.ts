@@ -80,7 +80,7 @@ describe('issue 15 point 3: through createKanmon an MFA store call is timed once
     const { kanmon, challenge, secret } = await mfaWorld(store, 300);
     faults.hold = true;
     const started = performance.now();
-    const answer = await kanmon.verifyMfa(challenge, totpAt(secret, now()), { clientIp: OUTSIDE_IP, tls: true });
+    const answer = await kanmon.verifyMfa({ challenge, code: totpAt(secret, now()), clientIp: OUTSIDE_IP, tls: true });
     const tookMs = performance.now() - started;
     expect(answer).toMatchObject({ status: 'denied', reason: 'unavailable' });
     expect(JSON.stringify(answer)).not.toMatch(/"token"|"session"/);
@@ -94,7 +94,7 @@ describe('issue 15 point 3: through createKanmon an MFA store call is timed once
     const { kanmon, challenge, secret } = await mfaWorld(store, 3000);
     faults.hold = true;
     faults.delayMs = 2200;
-    const answer = await kanmon.verifyMfa(challenge, totpAt(secret, now()), { clientIp: OUTSIDE_IP, tls: true });
+    const answer = await kanmon.verifyMfa({ challenge, code: totpAt(secret, now()), clientIp: OUTSIDE_IP, tls: true });
     expect(answer).toMatchObject({ status: 'authenticated', session: { subject: 'u-sato', amr: expect.arrayContaining(['otp', 'mfa']) as string[] } });
   });
 });
