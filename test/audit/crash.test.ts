@@ -6,7 +6,7 @@
  * in flight is there.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -29,23 +29,26 @@ interface Round {
   acked: number[];
 }
 
-/** Run the writer until `killAfterMs` after its first ack, then SIGKILL it. */
+/**
+ * Run the writer until `killAfterMs` after its first acks, then SIGKILL it. The acks are read from the
+ * file the writer wrote them to synchronously (what stdout queued in the killed process would be lost).
+ */
 function runRound(killAfterMs: number): Promise<Round> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [writer, dist, dir, String(concurrency)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
+    const ackFile = join(dir, 'acks.txt');
+    const child = spawn(process.execPath, [writer, dist, dir, String(concurrency), ackFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let progress = '';
     let err = '';
     let timer: NodeJS.Timeout | null = null;
     child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-      if (!timer && out.includes('\nack ')) timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+      progress += chunk.toString('utf8');
+      if (!timer && progress.includes('.')) timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     });
     child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
     child.on('error', reject);
-    // 'close', not 'exit': only after the pipe is drained has every ack the writer printed been read.
     child.on('close', (code, signal) => {
       if (signal !== 'SIGKILL') return reject(new Error(`writer exited with ${String(code)}: ${err}`));
-      const lines = out.split('\n');
+      const lines = readFileSync(ackFile, 'utf8').split('\n');
       lines.pop(); // a partial last line was cut by the kill: not an ack
       resolvePromise({
         opened: (JSON.parse(lines[0]!) as { opened: Round['opened'] }).opened,
