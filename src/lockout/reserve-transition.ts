@@ -38,7 +38,7 @@ export interface ReserveArgs {
 /** The outcome of a reservation. `lockedUntil`: `0` none, `-1` ({@link untilUnlocked}) until an admin unlocks. */
 export type ReserveResult =
   | {
-      readonly status: 'ok';
+      readonly ok: true;
       /** Failures counted, this reservation included. */
       readonly failures: number;
       /** Reservations left before the account locks. */
@@ -51,14 +51,16 @@ export type ReserveResult =
       readonly lockedUntil: number;
     }
   | {
-      readonly status: 'locked';
+      readonly ok: false;
+      readonly reason: 'locked';
       /** `null` while locked until an admin unlocks. */
       readonly retryAfterMs: number | null;
       readonly lockedUntil: number;
       readonly lockCount: number;
     }
   | {
-      readonly status: 'throttled';
+      readonly ok: false;
+      readonly reason: 'throttled';
       /** `null` when the throttle's window never resets (`windowMs: 0`). */
       readonly retryAfterMs: number | null;
       /** Index into `sources` of the throttle that refused (the one that lasts longest). */
@@ -79,7 +81,7 @@ function countAttempt(s: AccountRecord, args: ReserveArgs): InPlaceOutcome<Reser
   return {
     write: { kind: 'set', record: s, ttlMs: ttlOf(s, args) },
     result: {
-      status: 'ok',
+      ok: true,
       failures: s.failures,
       remaining: Math.max(0, args.maxFailures - s.failures),
       settled: s.settled,
@@ -92,7 +94,8 @@ function countAttempt(s: AccountRecord, args: ReserveArgs): InPlaceOutcome<Reser
 
 /** A locked account's answer. */
 const lockedResult = (s: Pick<AccountRecord, 'lockedUntil' | 'lockCount'>, now: number): ReserveResult => ({
-  status: 'locked',
+  ok: false,
+  reason: 'locked',
   retryAfterMs: s.lockedUntil === untilUnlocked ? null : s.lockedUntil - now,
   lockedUntil: s.lockedUntil,
   lockCount: s.lockCount,
@@ -139,7 +142,7 @@ export const reserveTransition: InPlaceTransition<ReserveArgs, ReserveResult> = 
     if (throttled !== -1) {
       return {
         writes: keepAll(records.length),
-        result: { status: 'throttled', retryAfterMs: retryAfterMs === -1 ? null : retryAfterMs, source: throttled },
+        result: { ok: false, reason: 'throttled', retryAfterMs: retryAfterMs === -1 ? null : retryAfterMs, source: throttled },
       };
     }
     lapse(account, args);

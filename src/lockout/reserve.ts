@@ -52,32 +52,28 @@ export function createReserve(ctx: LockoutContext): Reserve {
         : { ok: false, reason: 'unavailable', retryAfterMs: OUTAGE_RETRY_AFTER_MS, code: 'ERR_STORE_UNAVAILABLE' };
     };
     const onValue = (result: ReserveResult): LockoutReservation => {
-      switch (result.status) {
-        case 'ok':
-          if (result.lockedNow && !quiet) {
-            const permanent = result.lockedUntil === untilUnlocked;
-            emit({
-              type: 'lockout.locked',
-              at,
-              tenant: who.tenant,
-              account: who.account,
-              ...ids,
-              factor,
-              failures: result.failures,
-              lockCount: result.lockCount,
-              lockedUntil: permanent ? null : result.lockedUntil,
-              durationMs: permanent ? null : result.lockedUntil - at,
-            });
-          }
-          return new Granted(result.failures, result.remaining, result.lockedNow, false, keys[0] as string, result.settled, at, counted.ipKey);
-        case 'locked':
-          return { ok: false, reason: 'locked', retryAfterMs: result.retryAfterMs };
-        case 'throttled': {
-          const scope = counted.scopes[result.source] ?? 'ip';
-          if (!quiet) emit({ type: 'lockout.throttled', at, tenant: who.tenant, account: who.account, ...ids, factor, scope, source: who.ip ?? '', retryAfterMs: result.retryAfterMs });
-          return { ok: false, reason: 'throttled', retryAfterMs: result.retryAfterMs, scope };
+      if (result.ok) {
+        if (result.lockedNow && !quiet) {
+          const permanent = result.lockedUntil === untilUnlocked;
+          emit({
+            type: 'lockout.locked',
+            at,
+            tenant: who.tenant,
+            account: who.account,
+            ...ids,
+            factor,
+            failures: result.failures,
+            lockCount: result.lockCount,
+            lockedUntil: permanent ? null : result.lockedUntil,
+            durationMs: permanent ? null : result.lockedUntil - at,
+          });
         }
+        return new Granted(result.failures, result.remaining, result.lockedNow, false, keys[0] as string, result.settled, at, counted.ipKey);
       }
+      if (result.reason === 'locked') return { ok: false, reason: 'locked', retryAfterMs: result.retryAfterMs };
+      const scope = counted.scopes[result.source] ?? 'ip';
+      if (!quiet) emit({ type: 'lockout.throttled', at, tenant: who.tenant, account: who.account, ...ids, factor, scope, source: who.ip ?? '', retryAfterMs: result.retryAfterMs });
+      return { ok: false, reason: 'throttled', retryAfterMs: result.retryAfterMs, scope };
     };
     if (inProcess) {
       // Decide synchronously, one promise for the answer.

@@ -230,18 +230,18 @@ const reserveCodec: Pick<RedisTransitionScript<ReserveArgs, ReserveResult>, 'enc
       const rest = (reply - failures) / packBase;
       const lockCount = rest % packBase;
       const settled = (rest - lockCount) / packBase;
-      return { status: 'ok', failures, remaining: Math.max(0, a.maxFailures - failures), settled, lockedNow: false, lockCount, lockedUntil: 0 };
+      return { ok: true, failures, remaining: Math.max(0, a.maxFailures - failures), settled, lockedNow: false, lockCount, lockedUntil: 0 };
     }
     if (Buffer.isBuffer(reply)) {
       // Locked: the account record as stored.
       if ((reply.length !== 41 && reply.length !== 33) || reply[0] !== 0x61) throw new KanmonError('ERR_STORE_UNAVAILABLE', 'redis store: unexpected script reply');
       const u = reply.readDoubleLE(17);
-      return { status: 'locked', retryAfterMs: u === -1 ? null : u - a.now, lockedUntil: u, lockCount: reply.readDoubleLE(25) };
+      return { ok: false, reason: 'locked', retryAfterMs: u === -1 ? null : u - a.now, lockedUntil: u, lockCount: reply.readDoubleLE(25) };
     }
     const r = ints(reply, 3);
     if (r[0] === 0) {
-      return { status: 'ok', failures: r[1] ?? 0, remaining: r[2] ?? 0, settled: r[6] ?? 0, lockedNow: r[3] === 1, lockCount: r[4] ?? 0, lockedUntil: r[5] ?? 0 };
+      return { ok: true, failures: r[1] ?? 0, remaining: r[2] ?? 0, settled: r[6] ?? 0, lockedNow: r[3] === 1, lockCount: r[4] ?? 0, lockedUntil: r[5] ?? 0 };
     }
-    return { status: 'throttled', retryAfterMs: r[1] === -1 ? null : (r[1] ?? 0), source: r[2] ?? 0 };
+    return { ok: false, reason: 'throttled', retryAfterMs: r[1] === -1 ? null : (r[1] ?? 0), source: r[2] ?? 0 };
   },
 };

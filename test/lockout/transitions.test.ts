@@ -33,7 +33,7 @@ describe('lockout transitions (pure)', () => {
           const args: ReserveArgs = { now, ...p, sources: p.limit === null ? [] : [{ limit: p.limit, windowMs: 2000 }] };
           const { writes, result } = reserveTransition.apply(p.limit === null ? [account] : [account, source], args);
           for (const w of writes) if (w.kind === 'set' && w.ttlMs !== null) expect(w.ttlMs).toBeGreaterThan(0);
-          if (result.status === 'ok') {
+          if (result.ok) {
             expect(result.failures).toBeLessThanOrEqual(p.maxFailures);
             expect(result.remaining).toBe(p.maxFailures - result.failures);
             okSinceLock++;
@@ -41,7 +41,7 @@ describe('lockout transitions (pure)', () => {
             if (result.lockedNow) {
               okSinceLock = 0;
               const again = reserveTransition.apply([writes[0]?.kind === 'set' ? writes[0].record : null], { ...args, sources: [] }).result;
-              expect(again.status).toBe('locked');
+              expect(again).toMatchObject({ ok: false, reason: 'locked' });
             }
           } else {
             expect(writes.every((w) => w.kind === 'keep')).toBe(true);
@@ -98,7 +98,7 @@ describe('lockout transitions (pure)', () => {
       expect(reserveTransition.applyInPlace?.(r, a)).toBeUndefined();
       expect(r).toEqual(before);
     }
-    expect(reserveTransition.applyInPlace?.(record, args)?.result).toMatchObject({ status: 'ok', failures: 2 });
+    expect(reserveTransition.applyInPlace?.(record, args)?.result).toMatchObject({ ok: true, failures: 2 });
     expect(record.failures).toBe(2);
   });
 

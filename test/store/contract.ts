@@ -186,9 +186,9 @@ export function storeContract(name: string, getStore: () => KanmonStore, options
         const store = getStore();
         const key = storeKey(tenant(), 'lockout', 'pw', 'alice');
         const results = await Promise.all(Array.from({ length: 200 }, () => store.update(reserveTransition, [key], lockArgs())));
-        expect(results.filter((r) => r.status === 'ok')).toHaveLength(5);
-        expect(results.filter((r) => r.status === 'locked')).toHaveLength(195);
-        expect(results.filter((r) => r.status === 'ok' && r.lockedNow)).toHaveLength(1);
+        expect(results.filter((r) => r.ok)).toHaveLength(5);
+        expect(results.filter((r) => !r.ok && r.reason === 'locked')).toHaveLength(195);
+        expect(results.filter((r) => r.ok && r.lockedNow)).toHaveLength(1);
         const record = await store.read(key);
         expect(record).toEqual({ failures: 5, lastAttemptAt: T0, lockedUntil: T0 + 60_000, lockCount: 1, settled: 0 });
       });
@@ -202,8 +202,8 @@ export function storeContract(name: string, getStore: () => KanmonStore, options
             store.update(reserveTransition, [storeKey(t, 'lockout', 'pw', `user${i % 10}`), source], lockArgs({ sources: [{ limit: 7, windowMs: 60_000 }] })),
           ),
         );
-        expect(results.filter((r) => r.status === 'ok')).toHaveLength(7);
-        expect(results.filter((r) => r.status === 'throttled')).toHaveLength(93);
+        expect(results.filter((r) => r.ok)).toHaveLength(7);
+        expect(results.filter((r) => !r.ok && r.reason === 'throttled')).toHaveLength(93);
         expect(await store.read(source)).toEqual({ attempts: 7, windowStart: T0 });
       });
 
@@ -213,9 +213,9 @@ export function storeContract(name: string, getStore: () => KanmonStore, options
         const acc = storeKey(t, 'lockout', 'pw', 'bob');
         const src = storeKey(t, 'lockout', 'pw-ip', 'bob', '198.51.100.1');
         const args = lockArgs({ maxFailures: 1, sources: [{ limit: 5, windowMs: 60_000 }] });
-        await expect(store.update(reserveTransition, [acc, src], args)).resolves.toMatchObject({ status: 'ok', lockedNow: true });
+        await expect(store.update(reserveTransition, [acc, src], args)).resolves.toMatchObject({ ok: true, lockedNow: true });
         await expect(store.update(reserveTransition, [acc, src], { ...args, now: T0 + 10 })).resolves.toEqual({
-          status: 'locked',
+          ok: false, reason: 'locked',
           retryAfterMs: 59_990,
           lockedUntil: T0 + 60_000,
           lockCount: 1,
@@ -231,9 +231,9 @@ export function storeContract(name: string, getStore: () => KanmonStore, options
         const store = getStore();
         const key = storeKey(tenant(), 'lockout', 'pw', 'carol');
         const args = lockArgs({ maxFailures: 1, permanent: true });
-        await expect(store.update(reserveTransition, [key], args)).resolves.toMatchObject({ status: 'ok', lockedNow: true, lockedUntil: -1 });
+        await expect(store.update(reserveTransition, [key], args)).resolves.toMatchObject({ ok: true, lockedNow: true, lockedUntil: -1 });
         await expect(store.update(reserveTransition, [key], { ...args, now: T0 + 10 * 365 * 86_400_000 })).resolves.toEqual({
-          status: 'locked',
+          ok: false, reason: 'locked',
           retryAfterMs: null,
           lockedUntil: -1,
           lockCount: 1,
@@ -272,11 +272,11 @@ export function storeContract(name: string, getStore: () => KanmonStore, options
         const args = lockArgs({ sources: [{ limit: 3, windowMs: 60_000 }, { limit: 100, windowMs: 60_000 }] });
         const policy = { maxFailures: 5, failureWindowMs: 60_000, multiplier: 1, maxLockDurationMs: 60_000 };
         const reserve = (now: number) => store.update(reserveTransition, [key, pair, ip], { ...args, now });
-        await expect(reserve(T0)).resolves.toMatchObject({ status: 'ok', failures: 1, settled: 0 });
+        await expect(reserve(T0)).resolves.toMatchObject({ ok: true, failures: 1, settled: 0 });
         await expect(store.update(failTransition, [key], { ...policy, now: T0 + 1, at: [T0] })).resolves.toBeNull();
-        await expect(reserve(T0 + 1)).resolves.toMatchObject({ status: 'ok', failures: 2, settled: 1 }); // the right one
-        await expect(reserve(T0 + 2)).resolves.toMatchObject({ status: 'ok', failures: 3, settled: 1 }); // still in flight
-        await expect(reserve(T0 + 3)).resolves.toMatchObject({ status: 'throttled' });
+        await expect(reserve(T0 + 1)).resolves.toMatchObject({ ok: true, failures: 2, settled: 1 }); // the right one
+        await expect(reserve(T0 + 2)).resolves.toMatchObject({ ok: true, failures: 3, settled: 1 }); // still in flight
+        await expect(reserve(T0 + 3)).resolves.toMatchObject({ ok: false, reason: 'throttled' });
         const ops: SucceedArgs['ops'] = [{ kind: 'account', settled: 1, at: T0 + 1 }, { kind: 'clear' }, { kind: 'refund', at: T0 + 1, windowMs: 60_000 }];
         await expect(store.update(succeedTransition, [key, pair, ip], { ...policy, now: T0 + 10, ops })).resolves.toEqual({ lifted: [false, false, false] });
         await expect(store.read(key)).resolves.toEqual({ failures: 1, lastAttemptAt: T0 + 2, lockedUntil: 0, lockCount: 0, settled: 0 });
@@ -291,13 +291,13 @@ export function storeContract(name: string, getStore: () => KanmonStore, options
         const policy = { maxFailures: 3, failureWindowMs: 60_000, multiplier: 1, maxLockDurationMs: 60_000 };
         await store.update(reserveTransition, [key], args); // wrong, in flight
         await store.update(reserveTransition, [key], args); // wrong, in flight
-        await expect(store.update(reserveTransition, [key], args)).resolves.toMatchObject({ status: 'ok', lockedNow: true, settled: 0 }); // right
+        await expect(store.update(reserveTransition, [key], args)).resolves.toMatchObject({ ok: true, lockedNow: true, settled: 0 }); // right
         await store.update(failTransition, [key], { ...policy, now: T0 + 5, at: [T0] });
         await store.update(failTransition, [key], { ...policy, now: T0 + 5, at: [T0] });
         await expect(store.update(succeedTransition, [key], { ...policy, now: T0 + 6, ops: [{ kind: 'account', settled: 0, at: T0 }] })).resolves.toEqual({ lifted: [true] });
         await expect(store.read(key)).resolves.toEqual({ failures: 2, lastAttemptAt: T0, lockedUntil: 0, lockCount: 0, settled: 2 });
         // one more guess, and the two that raced the right answer make three: locked again
-        await expect(store.update(reserveTransition, [key], { ...args, now: T0 + 7 })).resolves.toMatchObject({ status: 'ok', failures: 3, lockedNow: true });
+        await expect(store.update(reserveTransition, [key], { ...args, now: T0 + 7 })).resolves.toMatchObject({ ok: true, failures: 3, lockedNow: true });
         // a failure report of an attempt whose count has lapsed changes nothing
         await store.update(failTransition, [key], { ...policy, now: T0 + 60_000, at: [T0] });
         await expect(store.read(key)).resolves.toMatchObject({ failures: 3, settled: 2 });

@@ -55,7 +55,7 @@ describe('memoryStore: records it owns', () => {
       const a = storeKey('own', 'lockout', 'pw', 'a');
       await s.update(writeShared, [a, storeKey('own', 'lockout', 'pw', 'b')], null);
       const args: ReserveArgs = { now: 5, maxFailures: 10, failureWindowMs: 0, lockDurationMs: 1, multiplier: 1, maxLockDurationMs: 1, permanent: false, sources: [] };
-      await expect(s.update(reserveTransition, [a], args)).resolves.toMatchObject({ status: 'ok', failures: 2 });
+      await expect(s.update(reserveTransition, [a], args)).resolves.toMatchObject({ ok: true, failures: 2 });
       expect(shared).toEqual({ failures: 1, lastAttemptAt: 1, lockedUntil: 0, lockCount: 0 });
       await expect(s.read(storeKey('own', 'lockout', 'pw', 'b'))).resolves.toEqual(shared);
     } finally {
@@ -94,9 +94,9 @@ describe('memoryStore: in-process shortcuts (beside the store contract, not in i
     try {
       expect(isInProcessStore(s)).toBe(true);
       if (!isInProcessStore(s)) return;
-      expect(s.updateNow(reserveTransition, [key], args)).toMatchObject({ status: 'ok', failures: 1 });
-      await expect(s.update(reserveTransition, [key], args)).resolves.toMatchObject({ status: 'ok', failures: 2, lockedNow: true });
-      expect(s.updateNow(reserveTransition, [key], args)).toEqual({ status: 'locked', retryAfterMs: 10, lockedUntil: 15, lockCount: 1 });
+      expect(s.updateNow(reserveTransition, [key], args)).toMatchObject({ ok: true, failures: 1 });
+      await expect(s.update(reserveTransition, [key], args)).resolves.toMatchObject({ ok: true, failures: 2, lockedNow: true });
+      expect(s.updateNow(reserveTransition, [key], args)).toEqual({ ok: false, reason: 'locked', retryAfterMs: 10, lockedUntil: 15, lockCount: 1 });
       expect(() => s.updateNow(reserveTransition, ['not-a-key'], args)).toThrow(KanmonError);
       expect(isInProcessStore({ ...s, updateNow: undefined } as KanmonStore)).toBe(false);
       expect(isInProcessStore({ ...s, inProcess: false } as KanmonStore)).toBe(false);

@@ -94,7 +94,7 @@ describe.skipIf(!requireService('redis'))('redisStore (real redis-server)', () =
           if (step.op === 'reserve') {
             expected = reserveTransition.apply(records, { now, ...policy } satisfies ReserveArgs);
             actual = await store.update(reserveTransition, used, { now, ...policy });
-            if (actual.status === 'ok') granted.push({ settled: actual.settled, at: now });
+            if (actual.ok) granted.push({ settled: actual.settled, at: now });
           } else if (step.op === 'fail') {
             const at = granted.at(-1 - step.back)?.at ?? now;
             const args = { now, maxFailures: policy.maxFailures, failureWindowMs: policy.failureWindowMs, multiplier: policy.multiplier, maxLockDurationMs: policy.maxLockDurationMs, at: [at] };
@@ -171,7 +171,7 @@ describe.skipIf(!requireService('redis'))('redisStore (real redis-server)', () =
     await client.set(`kanmon:${key}`, old);
     await expect(store.read(key)).resolves.toEqual({ failures: 2, lastAttemptAt: 1_800_000_000_000, lockedUntil: 0, lockCount: 1 });
     const args = { now: 1_800_000_000_010, maxFailures: 5, failureWindowMs: 60_000, lockDurationMs: 1000, multiplier: 1, maxLockDurationMs: 1000, permanent: false, sources: [] };
-    await expect(store.update(reserveTransition, [key], args)).resolves.toMatchObject({ status: 'ok', failures: 3, settled: 0, lockCount: 1 });
+    await expect(store.update(reserveTransition, [key], args)).resolves.toMatchObject({ ok: true, failures: 3, settled: 0, lockCount: 1 });
     await expect(store.read(key)).resolves.toEqual({ failures: 3, lastAttemptAt: 1_800_000_000_010, lockedUntil: 0, lockCount: 1, settled: 0 });
   });
 
@@ -209,7 +209,7 @@ describe.skipIf(!requireService('redis'))('redisStore (real redis-server)', () =
       expect(socket().writableCorked).toBe(1);
       const results = await Promise.all(pending);
       const after = await readsProcessed();
-      expect(results.map((r) => (r.status === 'ok' ? r.failures : -1)).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      expect(results.map((r) => (r.ok ? r.failures : -1)).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
       await expect(own).resolves.toBe('v');
       // 3 batches (16 + 16 + 8, the SET with the last) and the second INFO; the GET follows the SET's reply.
       expect(after - before).toBeLessThanOrEqual(5);
@@ -221,11 +221,11 @@ describe.skipIf(!requireService('redis'))('redisStore (real redis-server)', () =
       const lone = store.update(reserveTransition, [key], args);
       await new Promise<void>((resolve) => process.nextTick(resolve));
       expect(socket().writableCorked).toBe(0);
-      await expect(lone).resolves.toMatchObject({ status: 'ok', failures: 1 });
+      await expect(lone).resolves.toMatchObject({ ok: true, failures: 1 });
       const unbatched = redisStore({ client, writeBatch: 0 });
       const pending = Array.from({ length: 20 }, () => unbatched.update(reserveTransition, [key], args));
       expect(socket().writableCorked).toBe(0);
-      expect((await Promise.all(pending)).map((r) => (r.status === 'ok' ? r.failures : -1)).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
+      expect((await Promise.all(pending)).map((r) => (r.ok ? r.failures : -1)).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
     });
   });
 });
