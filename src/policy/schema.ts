@@ -86,6 +86,12 @@ const passwordSchema = z.strictObject({
   minAgeDays: int(0, 365).default(0),
   /** An initial or admin-issued password must be changed at the next login (IPC-4). */
   mustChangeInitial: z.boolean().default(true),
+  /**
+   * Hours an issued password (the first one, an administrator's reset) stays usable before it is changed; after
+   * that the login answers `issued_password_expired` and only an administrator can issue a new one (IPC-4;
+   * ASVS 5.0 V6.4: "expire after a short period"). `null` = an issued password never expires.
+   */
+  issuedValidityHours: int(1, 24 * 365).nullable().default(72),
 });
 
 const hashingSchema = z.strictObject({
@@ -257,6 +263,23 @@ const sessionSchema = z.strictObject({
   reauthMaxAgeSeconds: int(30, 24 * 60 * 60).default(10 * 60),
 });
 
+const recoverySchema = z.strictObject({
+  /** Self-service password reset (`requestPasswordReset`, `completePasswordReset`); off = both answer `self_service_off`. */
+  selfService: z.boolean().default(false),
+  /** Minutes a reset token stays usable after it is issued (ASVS 5.0 V6.4: short-lived). */
+  tokenTtlMinutes: int(1, 24 * 60).default(30),
+  /** Reset requests allowed, counted in the store (memory, Redis, PostgreSQL); the next one answers `throttled` with `Retry-After`. */
+  throttle: z
+    .strictObject({
+      /** Requests per account (unknown names counted alike) within the window. */
+      maxRequestsPerAccount: int(1, 1000).default(3),
+      /** Requests per client IP (IPv6 per /64) across all accounts within the window. */
+      maxRequestsPerIp: int(1, 1_000_000).default(20),
+      windowMs: int(60_000, 7 * 24 * 60 * 60_000).default(60 * 60_000),
+    })
+    .prefault({}),
+});
+
 const auditSchema = z.strictObject({
   /** Records younger than this are never deleted (EXT-6: 1 year). */
   retentionDays: int(1, 36_500).default(365),
@@ -274,6 +297,7 @@ export const policySchema = z
     mfa: mfaSchema.prefault({}),
     access: accessSchema.prefault({}),
     session: sessionSchema.prefault({}),
+    recovery: recoverySchema.prefault({}),
     audit: auditSchema.prefault({}),
     /** `cryptrec`: only algorithms on the CRYPTREC e-Government Recommended Ciphers List (SEC-17, FNB-2.4). */
     cryptoProfile: z.enum(['standard', 'cryptrec']).default('standard'),

@@ -1,4 +1,5 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { keyedHash } from '../../keys/keyed-hash.js';
 import type { KeyRing } from '../../keys/key-ring.js';
 
 /**
@@ -47,17 +48,6 @@ export function canonicalCode(input: unknown): string | null {
   return out;
 }
 
-function lengthPrefixed(parts: readonly string[]): Buffer {
-  const chunks: Buffer[] = [];
-  for (const part of parts) {
-    const bytes = Buffer.from(part, 'utf8');
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(bytes.length);
-    chunks.push(len, bytes);
-  }
-  return Buffer.concat(chunks);
-}
-
 export const HASH_PREFIX = 'kmr1';
 
 /**
@@ -65,8 +55,5 @@ export const HASH_PREFIX = 'kmr1';
  * `recovery` subkey of `keyId` and bound to tenant and account.
  */
 export function recoveryHash(keyRing: KeyRing, keyId: string, tenant: string, account: string, canonical: string): string {
-  const mac = createHmac('sha256', keyRing.derive(keyId, 'recovery'))
-    .update(lengthPrefixed(['kanmon-recovery-v1', tenant, account, canonical]))
-    .digest('base64url');
-  return `${HASH_PREFIX}.${keyId}.${mac}`;
+  return `${HASH_PREFIX}.${keyId}.${keyedHash(keyRing, keyId, 'recovery', ['kanmon-recovery-v1', tenant, account, canonical])}`;
 }

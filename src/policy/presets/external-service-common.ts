@@ -25,6 +25,7 @@ export const externalServiceCommon = {
     expiryWarningDays: 14,
     minAgeDays: 0,
     mustChangeInitial: true, // IPC-4 初期設定のまま使用せず
+    issuedValidityHours: 72, // IPC-4 初期設定のまま使用せず: the first password is changed within 3 days or it stops working
   },
   hashing: {
     algorithm: 'argon2id',
@@ -71,6 +72,11 @@ export const externalServiceCommon = {
     algorithm: 'ES256',
     cookieName: '__Host-kanmon',
     reauthMaxAgeSeconds: 10 * 60, // ASVS 5.0 V7.5.1: re-authenticate before changing an authentication factor
+  },
+  recovery: {
+    selfService: true, // an external service's users reach it from outside the LGWAN: reset by a token to the registered address, second factor still asked
+    tokenTtlMinutes: 30, // ASVS 5.0 V6.4: short-lived
+    throttle: { maxRequestsPerAccount: 3, maxRequestsPerIp: 20, windowMs: 60 * 60_000 }, // kanmon: no mail bombing, no enumeration by volume
   },
   audit: {
     retentionDays: 365, // EXT-6 作業終了後1年間保存

@@ -24,6 +24,7 @@ export const funabashi = {
     expiryWarningDays: 14,
     minAgeDays: 0,
     mustChangeInitial: true, // FNB-3.1.1 他者に知られないように管理 (an issued password is known to its issuer)
+    issuedValidityHours: 72, // FNB-3.1.1, IPC-4: an issued password is known to whoever issued it; 3 days span a weekend between issue and first use (Cognito's default is 7)
   },
   hashing: {
     algorithm: 'argon2id', // SEC-23 ハッシュ化した状態で保存; FNB-3.1.2 no retrieval
@@ -78,6 +79,11 @@ export const funabashi = {
     algorithm: 'ES256', // SEC-17 ECDSA P-256 is CRYPTREC-listed
     cookieName: '__Host-kanmon',
     reauthMaxAgeSeconds: 10 * 60, // SEC-13: a second factor changes only just after a login (ASVS 5.0 V7.5.1)
+  },
+  recovery: {
+    selfService: false, // FNB-3.1.1: staff are identified by the city's administrators (adminResetPassword); a mailbox is no channel the city controls
+    tokenTtlMinutes: 30, // ASVS 5.0 V6.4: short-lived (applies once selfService is switched on)
+    throttle: { maxRequestsPerAccount: 3, maxRequestsPerIp: 20, windowMs: 60 * 60_000 }, // kanmon: no mail bombing, no enumeration by volume
   },
   audit: {
     retentionDays: 365, // SEC-18 契約期間中はログを保存 (at least a year; extend to the contract)

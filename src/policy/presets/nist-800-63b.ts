@@ -25,6 +25,7 @@ export const nist80063b = {
     expiryWarningDays: 14,
     minAgeDays: 0,
     mustChangeInitial: true, // §3.1.1.2: change when there is evidence of compromise; issued secrets are known
+    issuedValidityHours: 24, // ASVS 5.0 V6.4: an issued secret expires after a short period (800-63B names no number)
   },
   hashing: {
     algorithm: 'argon2id', // §3.1.1.2: a memory-hard or iterated salted hash
@@ -71,6 +72,11 @@ export const nist80063b = {
     algorithm: 'ES256',
     cookieName: '__Host-kanmon',
     reauthMaxAgeSeconds: 10 * 60, // ASVS 5.0 V7.5.1: re-authenticate before changing an authentication factor
+  },
+  recovery: {
+    selfService: true, // 800-63B rev. 4: account recovery through a secret sent to an address of record; the authenticators kept are still asked
+    tokenTtlMinutes: 15, // ASVS 5.0 V6.4: short-lived
+    throttle: { maxRequestsPerAccount: 3, maxRequestsPerIp: 20, windowMs: 60 * 60_000 }, // §3.2.2 in spirit: no unlimited attempts
   },
   audit: {
     retentionDays: 365,

@@ -24,6 +24,7 @@ export const remoteMaintenance = {
     expiryWarningDays: 14, // RM-22
     minAgeDays: 1, // RM-36 (no cycling through history in one day)
     mustChangeInitial: true, // RM-22
+    issuedValidityHours: 24, // RM-22 厳重に管理: a maintenance password is issued for a job; a day covers it, then the city issues another
   },
   hashing: {
     algorithm: 'argon2id', // RM-22 厳重に管理
@@ -70,6 +71,11 @@ export const remoteMaintenance = {
     algorithm: 'ES256',
     cookieName: '__Host-kanmon',
     reauthMaxAgeSeconds: 5 * 60, // ASVS 5.0 V7.5.1, shorter: a vendor's remote session is privileged
+  },
+  recovery: {
+    selfService: false, // RM-22: the city issues and withdraws maintenance access; a vendor's engineer never resets alone
+    tokenTtlMinutes: 15, // ASVS 5.0 V6.4: short-lived (applies once selfService is switched on)
+    throttle: { maxRequestsPerAccount: 3, maxRequestsPerIp: 20, windowMs: 60 * 60_000 }, // kanmon: no mail bombing, no enumeration by volume
   },
   audit: {
     retentionDays: 365, // RM-12, RM-37 予め定められた期間保存
