@@ -322,8 +322,8 @@ export const clauses: readonly Clause[] = [
     en: 'Never use the initial password; never use easily guessed passwords.',
     status: 'enforce',
     controls: ['password-policy', 'breached-filter'],
-    policyPaths: ['password.mustChangeInitial', 'password.rejectCommon', 'password.rejectContext', 'password.maxRepeat', 'password.sequenceLength', 'password.rejectDates'],
-    tests: ['test/login/create-kanmon.test.ts', 'test/password/age.test.ts', 'test/password/security.test.ts'],
+    policyPaths: ['password.mustChangeInitial', 'password.issuedValidityHours', 'password.rejectCommon', 'password.rejectContext', 'password.maxRepeat', 'password.sequenceLength', 'password.rejectDates'],
+    tests: ['test/login/create-kanmon.test.ts', 'test/password/age.test.ts', 'test/password/security.test.ts', 'test/recovery/issued-password.test.ts'],
   },
   {
     id: 'IPC-5',

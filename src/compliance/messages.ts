@@ -88,6 +88,10 @@ export function findingText(f: Finding, lang: ReportLang): string {
       return ja
         ? 'パスワードの有効期限がありません（password.maxAgeDays が null）。日数を設定してください。'
         : 'Passwords never expire (password.maxAgeDays is null); set a number of days.';
+    case 'issued_never_expires':
+      return ja
+        ? '発行したパスワード（初期パスワード、管理者によるリセット）に有効期限がありません（password.issuedValidityHours が null）。時間数を設定してください。'
+        : 'Issued passwords (first passwords, administrator resets) never expire (password.issuedValidityHours is null); set a number of hours.';
     case 'open_to_any':
       return ja
         ? "access.defaultRule.allow が 'any' です。許可された端末だけを接続させるため 'allow_listed_terminals' にしてください。"

@@ -257,6 +257,8 @@ const emptySettings: Record<string, Record<string, EmptySetting>> = {
   'IPC-2': terminalsEmpty(true),
   'IPC-4': {
     ...off('password.mustChangeInitial', { password: { mustChangeInitial: false } }),
+    'password.issuedValidityHours null (an issued password never expires)': weakens(constant({ password: { issuedValidityHours: null } })),
+    'password.issuedValidityHours above a week': weakens(int(169, 24 * 365).map((issuedValidityHours) => ({ password: { issuedValidityHours } }))),
     ...off('password.rejectCommon', { password: { rejectCommon: false } }),
     ...off('password.rejectContext', { password: { rejectContext: false } }),
     ...guessableEmpty,

@@ -5,7 +5,7 @@ import { cryptrec } from './cryptography.js';
 import { type Check, combine, off, on, show } from './evidence.js';
 import { lockout } from './lockout.js';
 import { mfaOutside, mfaPrivileged, privilegedRoles } from './mfa.js';
-import { breachedFilter, classes, composition, guessable, history, minLength, minimumAge, mixedCase, passwordExpiry } from './password.js';
+import { breachedFilter, classes, composition, guessable, history, issuedValidity, minLength, minimumAge, mixedCase, passwordExpiry } from './password.js';
 import { idleTimeout } from './session.js';
 
 /**
@@ -27,7 +27,7 @@ export const clauseChecks: Readonly<Record<string, Check>> = {
   'EXT-6': combine(retention(365), show('audit.alertAfterFailures')),
   'EXT-9': combine(trustedProxies, show('lockout.perSource.maxFailuresPerIp')),
   'IPC-2': terminals(true),
-  'IPC-4': combine(on('password.mustChangeInitial'), on('password.rejectCommon'), on('password.rejectContext'), guessable),
+  'IPC-4': combine(on('password.mustChangeInitial'), issuedValidity, on('password.rejectCommon'), on('password.rejectContext'), guessable),
   'IPC-11': idleTimeout,
   'IPC-12': idleTimeout,
   'IPC-16': tls,

@@ -18,6 +18,7 @@ export type FindingCode =
   | 'control_off'
   | 'must_be_off'
   | 'expiry_off'
+  | 'issued_never_expires'
   | 'open_to_any'
   | 'trusts_any_proxy'
   | 'zones_differ'

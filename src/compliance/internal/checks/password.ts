@@ -12,6 +12,11 @@ const MAX_PASSWORD_AGE_DAYS = 365;
  * cycled through in minutes.
  */
 const MIN_PASSWORD_AGE_DAYS = 1;
+/**
+ * kanmon's reading of "never use the initial password" (IPC-4) with ASVS 5.0 V6.4's "expire after a short
+ * period": an issued password stops working within a week (Cognito's default for temporary passwords).
+ */
+const MAX_ISSUED_VALIDITY_HOURS = 7 * 24;
 /** Longest run of one character a "hard to guess" rule may still allow (IPC-4, FNB-3.1.3): `aaaaa` is guessed. */
 const MAX_REPEAT_RUN = 4;
 /** Sequences (`abcde`, `12345`, `qwert`) of this length or more must be refused (IPC-4, FNB-3.1.3). */
@@ -73,6 +78,18 @@ export const passwordExpiry: Check = (s) => {
         ? weak('above_maximum', { path: 'password.maxAgeDays', value: days, max: MAX_PASSWORD_AGE_DAYS })
         : undefined;
   return [item('password.maxAgeDays', days, `<= ${MAX_PASSWORD_AGE_DAYS}`, finding)];
+};
+
+/** IPC-4: an issued password that is never changed stops working after a short period. */
+export const issuedValidity: Check = (s) => {
+  const hours = s.password.issuedValidityHours;
+  const finding =
+    hours === null
+      ? weak('issued_never_expires', {})
+      : hours > MAX_ISSUED_VALIDITY_HOURS
+        ? weak('above_maximum', { path: 'password.issuedValidityHours', value: hours, max: MAX_ISSUED_VALIDITY_HOURS })
+        : undefined;
+  return [item('password.issuedValidityHours', hours, `<= ${MAX_ISSUED_VALIDITY_HOURS}`, finding)];
 };
 
 export const history: Check = (s) => [
