@@ -219,5 +219,17 @@ export type {
 export type { LogoutResult } from './login/types.js';
 export type { OutageCause } from './login/outage.js';
 export type { KanmonDeviceOptions, KanmonOptions } from './login/options.js';
+export type {
+  CompletePasswordResetDenyReason,
+  CompletePasswordResetInput,
+  CompletePasswordResetResult,
+  KanmonRecoveryOptions,
+  PasswordResetDelivery,
+  RequestPasswordResetDenyReason,
+  RequestPasswordResetInput,
+  RequestPasswordResetResult,
+} from './login/reset-types.js';
+export { issuedPasswordExpiresAt } from './recovery/issued-password.js';
+export type { IssuedPasswordState } from './recovery/issued-password.js';
 export type { AdminInput, AdminResult, CreateAccountInput, RegisterDeviceAdminInput, RevokeDeviceAdminInput } from './login/admin/types.js';
 export type { ConfirmEnrollmentInput, EnrollTotpInput, LogoutInput, VerifyMfaInput } from './login/types.js';

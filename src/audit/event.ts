@@ -37,6 +37,7 @@ export const auditEventTypes = {
   'password.expired': ['EXT-6', 'SEC-18'],
   'password.compromised': ['EXT-6', 'SEC-18'],
   'password.reset': ['EXT-6', 'SEC-18'],
+  'password.reset.requested': ['EXT-6', 'SEC-18'],
   'password.rejected': ['EXT-6'],
   // administrators' consequential operations (SEC-26)
   'admin.account.create': ['EXT-6', 'SEC-26'],

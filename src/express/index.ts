@@ -63,6 +63,10 @@ export interface KanmonExpress {
   confirmTotp(): RequestHandler;
   /** `POST`: ends the session, clears the cookie, `204`. */
   logout(): RequestHandler;
+  /** `POST { username }` (mount it at `/auth/password/reset/request`): `202 { status: 'requested' }` alike for every account, or a coded error. */
+  requestPasswordReset(): RequestHandler;
+  /** `POST { token, newPassword, challenge?, code? }` (at `/auth/password/reset/complete`): `changed`, `mfa_required`, or a coded error. */
+  completePasswordReset(): RequestHandler;
   /**
    * Turns body-parser errors (`express.json()`) and any `KanmonError` (503 +
    * `Retry-After` for an outage, else 500) into kanmon's coded JSON bodies;
@@ -185,6 +189,8 @@ export function kanmonExpress(kanmon: HttpKanmon, options: HttpAdapterOptions): 
     changePassword: () => handler('changePassword'),
     enrollTotp: () => handler('enrollTotp'),
     confirmTotp: () => handler('confirmTotp'),
+    requestPasswordReset: () => handler('requestPasswordReset'),
+    completePasswordReset: () => handler('completePasswordReset'),
     logout: () => (req, res) => {
       const state = begin(req, res);
       if (state === null) return;

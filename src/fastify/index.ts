@@ -57,7 +57,8 @@ export interface KanmonFastifyOptions extends HttpAdapterOptions {
   readonly kanmon: HttpKanmon;
   /**
    * Register the login routes under this prefix: `POST {prefix}/login`, `/mfa`,
-   * `/password`, `/totp/enroll`, `/totp/confirm`, `/logout`. `false`: none.
+   * `/password`, `/totp/enroll`, `/totp/confirm`, `/logout`, `/password/reset/request`,
+   * `/password/reset/complete`. `false`: none.
    * @default '/auth'
    */
   readonly routes?: string | false;
@@ -84,6 +85,8 @@ const routeNames = {
   changePassword: '/password',
   enrollTotp: '/totp/enroll',
   confirmTotp: '/totp/confirm',
+  requestPasswordReset: '/password/reset/request',
+  completePasswordReset: '/password/reset/complete',
 } as const;
 
 async function plugin(fastify: FastifyInstance, options: KanmonFastifyOptions): Promise<void> {

@@ -4,10 +4,12 @@ import { createHttpContext } from './context.js';
 import type { HttpReply } from './error-body.js';
 import { accessRule, guard } from './guards.js';
 import { changePassword } from './handlers/change-password.js';
+import { completePasswordReset } from './handlers/complete-password-reset.js';
 import { confirmTotp } from './handlers/confirm-totp.js';
 import { enrollTotp } from './handlers/enroll-totp.js';
 import { login } from './handlers/login.js';
 import { logout } from './handlers/logout.js';
+import { requestPasswordReset } from './handlers/request-password-reset.js';
 import { verifyMfa } from './handlers/verify-mfa.js';
 import { type ReadBodyResult, readJsonBody } from './read-body.js';
 import type { GuardOutcome, GuardRequirement, HttpAdapterOptions, HttpKanmon, HttpRequest, KanmonRequestState } from './types.js';
@@ -70,6 +72,8 @@ export function createHttpCore(kanmon: HttpKanmon, options: HttpAdapterOptions) 
       changePassword: safe((request, current, body: ReadBodyResult) => changePassword(ctx, request, current, body)),
       enrollTotp: safe((request, current, body: ReadBodyResult) => enrollTotp(ctx, request, current, body)),
       confirmTotp: safe((request, current, body: ReadBodyResult) => confirmTotp(ctx, request, current, body)),
+      requestPasswordReset: safe((request, current, body: ReadBodyResult) => requestPasswordReset(ctx, request, current, body)),
+      completePasswordReset: safe((request, current, body: ReadBodyResult) => completePasswordReset(ctx, request, current, body)),
       logout: safe((request, current) => logout(ctx, request, current)),
     },
   };

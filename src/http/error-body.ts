@@ -51,6 +51,12 @@ export type HttpErrorCode =
   | 'password_reused'
   /** The password was changed too recently (minimum age); `Retry-After` says when. */
   | 'password_too_soon'
+  /** The right password, but an issued one past its validity (`policy.password.issuedValidityHours`): an administrator must issue another. */
+  | 'issued_password_expired'
+  /** Self-service password reset is off (`policy.recovery.selfService`): an administrator resets passwords. */
+  | 'password_reset_off'
+  /** The reset token is unknown, used, expired or superseded: ask for a new one. */
+  | 'reset_token_invalid'
   /** The session lacks the role this needs. */
   | 'forbidden'
   /** The state store or another dependency did not answer. */
@@ -81,6 +87,9 @@ export const httpErrorStatus: Readonly<Record<HttpErrorCode, number>> = {
   password_rejected: 422,
   password_reused: 422,
   password_too_soon: 429,
+  issued_password_expired: 403,
+  password_reset_off: 403,
+  reset_token_invalid: 401,
   forbidden: 403,
   service_unavailable: 503,
   internal_error: 500,
@@ -110,6 +119,9 @@ const messages: Readonly<Record<MessageLang, Readonly<Record<HttpErrorCode, stri
     password_rejected: '新しいパスワードがパスワードポリシーを満たしていません。',
     password_reused: '最近使用したパスワードは使用できません。',
     password_too_soon: 'パスワードは前回の変更から一定期間が経過するまで変更できません。',
+    issued_password_expired: '発行されたパスワードの有効期限が切れています。管理者に新しいパスワードの発行を依頼してください。',
+    password_reset_off: 'このサービスではパスワードの再設定を利用できません。管理者に連絡してください。',
+    reset_token_invalid: 'パスワード再設定のリンクが無効か、有効期限が切れています。もう一度再設定を申請してください。',
     forbidden: 'この操作を行う権限がありません。',
     service_unavailable: '現在サービスを利用できません。しばらくしてから再度お試しください。',
     internal_error: 'エラーが発生しました。',
@@ -137,6 +149,9 @@ const messages: Readonly<Record<MessageLang, Readonly<Record<HttpErrorCode, stri
     password_rejected: 'The new password does not meet the password policy.',
     password_reused: 'You cannot reuse a recent password.',
     password_too_soon: 'The password was changed too recently to change it again yet.',
+    issued_password_expired: 'The password you were issued has expired. Ask your administrator to issue a new one.',
+    password_reset_off: 'Password reset is not available for this service. Contact your administrator.',
+    reset_token_invalid: 'The password reset link is not valid or has expired. Please request a new one.',
     forbidden: 'You are not allowed to do this.',
     service_unavailable: 'The service is unavailable. Please try again later.',
     internal_error: 'An error occurred.',

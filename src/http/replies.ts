@@ -15,6 +15,7 @@ export const loginFailure: Record<LoginDenyReason, HttpErrorCode> = {
   client_cert_required: 'access_denied',
   device_not_registered: 'access_denied',
   out_of_hours: 'access_denied',
+  issued_password_expired: 'issued_password_expired',
   unavailable: 'service_unavailable',
 };
 

@@ -36,7 +36,10 @@ export type GuardOutcome =
   | { readonly ok: false; readonly reply: HttpReply };
 
 /** The part of a {@link Kanmon} the adapters use. */
-export type HttpKanmon = Pick<Kanmon, 'policy' | 'sessions' | 'access' | 'login' | 'verifyMfa' | 'changePassword' | 'enrollTotp' | 'confirmTotp' | 'logout'>;
+export type HttpKanmon = Pick<
+  Kanmon,
+  'policy' | 'sessions' | 'access' | 'login' | 'verifyMfa' | 'changePassword' | 'enrollTotp' | 'confirmTotp' | 'logout' | 'requestPasswordReset' | 'completePasswordReset'
+>;
 
 /** Options shared by both adapters. */
 export interface HttpAdapterOptions {

@@ -15,10 +15,12 @@ import { grantRole, revokeRole } from './admin/roles.js';
 import { revokeSessions, setDisabled } from './admin/accounts.js';
 import { createFlowContext } from './flow-context.js';
 import { changePassword } from './flows/change-password.js';
+import { completePasswordReset } from './flows/complete-password-reset.js';
 import { createAccount } from './flows/create-account.js';
 import { confirmTotp, enrollTotp } from './flows/enroll-totp.js';
 import { login } from './flows/login.js';
 import { logout } from './flows/logout.js';
+import { requestPasswordReset } from './flows/request-password-reset.js';
 import { verifyMfa } from './flows/verify-mfa.js';
 import { answeringOutage, deniedUnavailable, notOkUnavailable } from './outage.js';
 import type { KanmonOptions } from './options.js';
@@ -33,6 +35,7 @@ const lockoutAuditType = {
  * Every control wired into one {@link Kanmon}. Each method is one flow, in its own file:
  * `flows/login.ts` (in the order of docs/login-flow.md), `flows/verify-mfa.ts`,
  * `flows/change-password.ts`, `flows/enroll-totp.ts`, `flows/logout.ts`, `flows/create-account.ts`,
+ * `flows/request-password-reset.ts`, `flows/complete-password-reset.ts`,
  * and the administrative calls under `admin/`; they share one `FlowContext` built here.
  *
  * Every step is audited with its real reason; the caller sees one
@@ -72,6 +75,9 @@ export function createKanmon(options: KanmonOptions): Kanmon {
   }
   if (policy.password.breached.offline && !breachedFilter) {
     throw new KanmonError('ERR_INVALID_ARGUMENT', 'createKanmon: policy.password.breached.offline is on: pass { breachedFilter }');
+  }
+  if (policy.recovery.selfService && typeof options.recovery?.deliver !== 'function') {
+    throw new KanmonError('ERR_INVALID_ARGUMENT', 'createKanmon: policy.recovery.selfService is on: pass { recovery: { deliver } } (kanmon sends no mail itself)');
   }
 
   const hasher = options.hasher ?? createPasswordHasher({ policy, keyRing });
@@ -159,6 +165,7 @@ export function createKanmon(options: KanmonOptions): Kanmon {
     breachedFilter,
     challengeTtlMs,
     recoveryCodesLowWater,
+    recovery: options.recovery,
     record,
   });
 
@@ -174,6 +181,8 @@ export function createKanmon(options: KanmonOptions): Kanmon {
     enrollTotp: answeringOutage((input) => enrollTotp(ctx, input), deniedUnavailable),
     confirmTotp: answeringOutage((input) => confirmTotp(ctx, input), deniedUnavailable),
     logout: answeringOutage((input) => logout(ctx, input), notOkUnavailable),
+    requestPasswordReset: answeringOutage((input) => requestPasswordReset(ctx, input), notOkUnavailable),
+    completePasswordReset: answeringOutage((input) => completePasswordReset(ctx, input), deniedUnavailable),
     createAccount: answeringOutage((input) => createAccount(ctx, input), notOkUnavailable),
     adminResetPassword: answeringOutage((input) => adminResetPassword(ctx, input), notOkUnavailable),
     markCompromised: answeringOutage((input) => markCompromised(ctx, input), notOkUnavailable),

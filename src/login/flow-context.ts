@@ -9,6 +9,7 @@ import { secondFactorOf } from '../mfa/internal/code-kind.js';
 import { mfaRequirement } from '../mfa/requirement.js';
 import { type VerifyTotpResult, verifyTotp } from '../mfa/totp.js';
 import { checkPasswordAge } from '../password/age.js';
+import { revokeResetTokens } from '../recovery/reset-token.js';
 import type { BreachedPasswordFilter } from '../password/breached/create-filter.js';
 import type { PasswordHasher } from '../password/hash/create-hasher.js';
 import type { Policy } from '../policy/define-policy.js';
@@ -16,6 +17,7 @@ import type { AuthMethod, SessionManager } from '../session/types.js';
 import { isTenantId, trustedKey } from '../store/key.js';
 import type { KanmonStore } from '../store/store.js';
 import { type ChallengeClaims, type ChallengeStage, readChallenge, signChallenge } from './internal/challenge.js';
+import type { KanmonRecoveryOptions } from './reset-types.js';
 import type { AccountRecord, AccountRepository, LoginAuthenticated, LoginMfaRequired, LoginWarning, RequestFacts } from './types.js';
 
 /** What every flow works with: built once by `createKanmon`. */
@@ -33,6 +35,8 @@ export interface FlowDeps {
   readonly breachedFilter: BreachedPasswordFilter | undefined;
   readonly challengeTtlMs: number;
   readonly recoveryCodesLowWater: number;
+  /** Self-service password reset: the application's delivery (required when `policy.recovery.selfService` is on). */
+  readonly recovery: KanmonRecoveryOptions | undefined;
   /** Append one audit event (the one path every decision takes). */
   readonly record: (event: AuditEventInput) => Promise<AuditReceipt>;
 }
@@ -134,6 +138,8 @@ export function createFlowContext(deps: FlowDeps): FlowContext {
   }
 
   async function issueSession(account: AccountRecord, step: StepContext, extra: readonly LoginWarning[] = []): Promise<LoginAuthenticated> {
+    // A login that succeeds ends every password reset in flight (ASVS 5.0 V6.4: the user has their password).
+    if (policy.recovery.selfService) await revokeResetTokens(store, account.tenant, account.id);
     const { token, session } = await sessions.issue({ tenant: account.tenant, subject: account.id, amr: step.amr, authTime: step.authTime, roles: account.roles });
     await record({
       type: 'auth.session.created',

@@ -10,6 +10,7 @@ import type { SessionAlgorithm } from '../session/algorithms.js';
 import type { SessionKeyPair } from '../session/types.js';
 import type { KanmonStore } from '../store/store.js';
 import type { AccountRepository } from './account.js';
+import type { KanmonRecoveryOptions } from './reset-types.js';
 
 /** Registered devices (SEC-6.3). */
 export interface KanmonDeviceOptions {
@@ -39,6 +40,8 @@ export interface KanmonOptions {
   readonly breachedFilter?: BreachedPasswordFilter;
   /** Registered devices. */
   readonly devices?: KanmonDeviceOptions;
+  /** Self-service password reset: how a token reaches the user. Required when `policy.recovery.selfService` is on. */
+  readonly recovery?: KanmonRecoveryOptions;
   /** Session signing: overrides `policy.session.algorithm`; PS256 needs `sessionKeyPairs`. */
   readonly sessionAlgorithm?: SessionAlgorithm;
   /** PS256 key pairs by key-ring id. */

@@ -18,8 +18,10 @@ import type { AccountMustChange, AccountPatch, AccountRecord, AccountRepository,
 import type { AdminInput, AdminResult, CreateAccountInput, RegisterDeviceAdminInput, RevokeDeviceAdminInput } from './admin/types.js';
 import type { ChangePasswordInput, ConfirmEnrollmentInput, EnrollTotpInput, LoginInput, LogoutInput, VerifyMfaInput } from './inputs.js';
 import type { OutageCause } from './outage.js';
+import type { CompletePasswordResetInput, CompletePasswordResetResult, RequestPasswordResetInput, RequestPasswordResetResult } from './reset-types.js';
 
 export type { AccountMustChange, AccountPatch, AccountRecord, AccountRepository, NewAccount };
+export type * from './reset-types.js';
 
 // ─── Login ────────────────────────────────────────────────────────────────────
 
@@ -46,6 +48,8 @@ export type LoginDenyReason =
   | 'client_cert_required'
   | 'device_not_registered'
   | 'out_of_hours'
+  /** The right password, but an issued one (first password, administrator's reset) past `policy.password.issuedValidityHours`: ask an administrator. */
+  | 'issued_password_expired'
   | 'unavailable';
 
 /** A session was issued. */
@@ -164,7 +168,9 @@ export type ChangePasswordDenyReason =
   /** One of the last `policy.password.history` passwords. */
   | 'reused'
   /** `policy.password.minAgeDays` not yet reached (`retryAfterMs`). */
-  | 'too_soon';
+  | 'too_soon'
+  /** The current password is an issued one past `policy.password.issuedValidityHours`: ask an administrator. */
+  | 'issued_password_expired';
 
 export type ChangePasswordResult =
   | {
@@ -216,6 +222,10 @@ export interface Kanmon {
   confirmTotp(input: ConfirmEnrollmentInput): Promise<ConfirmEnrollmentResult>;
   /** Log one session out: the session `sessions.verify` answered (its token stops working); `unavailable` when the store did not answer. */
   logout(input: LogoutInput): Promise<LogoutResult>;
+  /** Ask for a self-service reset: `{ ok: true }` alike for every account, known or not; the token goes to `recovery.deliver`. */
+  requestPasswordReset(input: RequestPasswordResetInput): Promise<RequestPasswordResetResult>;
+  /** Set a new password with a reset token (and the account's second factor, when it has one). Revokes every session. */
+  completePasswordReset(input: CompletePasswordResetInput): Promise<CompletePasswordResetResult>;
 
   /** Create an account with a one-time initial password (must change at first login). Needs `accounts.create`. */
   createAccount(input: CreateAccountInput): Promise<AdminResult<{ readonly account: AccountRecord; readonly initialPassword: string }>>;

@@ -37,6 +37,8 @@ export async function changePassword(ctx: HttpContext, request: HttpRequest, cur
       return errorReply('challenge_invalid', current.lang);
     case 'invalid_credentials':
       return errorReply('invalid_credentials', current.lang);
+    case 'issued_password_expired':
+      return errorReply('issued_password_expired', current.lang);
     case 'unavailable':
       return unavailableReply(ctx, result, current.lang);
     case 'locked':

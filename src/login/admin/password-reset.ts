@@ -1,4 +1,5 @@
 import { newHistory, type FlowContext } from '../flow-context.js';
+import { revokeResetTokens } from '../../recovery/reset-token.js';
 import { temporaryPassword } from '../internal/temporary-password.js';
 import type { AdminInput, AdminResult } from './types.js';
 import { adminEvent, findTarget } from './target.js';
@@ -16,6 +17,7 @@ export async function adminResetPassword(ctx: FlowContext, input: AdminInput): P
     compromised: false,
   });
   await ctx.sessions.revokeAll(input.tenant, account.id);
+  if (ctx.policy.recovery.selfService) await revokeResetTokens(ctx.store, input.tenant, account.id);
   await ctx.record(
     adminEvent(input, 'admin.password.reset', {
       before: { mustChange: account.mustChangePassword },

@@ -3,6 +3,8 @@ import { canChangePassword } from '../../password/age.js';
 import { checkPassword } from '../../password/check-password.js';
 import { checkPasswordHistory } from '../../password/history.js';
 import { normalizePassword } from '../../password/normalize.js';
+import { isIssuedPasswordExpired } from '../../recovery/issued-password.js';
+import { revokeResetTokens } from '../../recovery/reset-token.js';
 import type { Session } from '../../session/types.js';
 import { isTenantId } from '../../store/key.js';
 import { type FlowContext, type StepContext, ageState, newHistory, sourceOf } from '../flow-context.js';
@@ -53,6 +55,10 @@ export async function changePassword(ctx: FlowContext, input: ChangePasswordInpu
     return { status: 'denied', reason: 'invalid_credentials' };
   }
   await lockout.succeed(lockKey, reservation, held);
+  if (isIssuedPasswordExpired(account, policy, now())) {
+    await record({ ...base, type: 'password.rejected', outcome: 'denied', reason: 'issued_password_expired' });
+    return { status: 'denied', reason: 'issued_password_expired' };
+  }
 
   const allowance = canChangePassword(ageState(account), policy, now());
   if (!allowance.ok) {
@@ -87,6 +93,7 @@ export async function changePassword(ctx: FlowContext, input: ChangePasswordInpu
   });
   if (claims !== null) await ctx.spendChallenge(claims);
   await sessions.revokeAll(tenant, account.id);
+  if (policy.recovery.selfService) await revokeResetTokens(ctx.store, tenant, account.id);
   await record({
     ...base,
     type: 'password.changed',

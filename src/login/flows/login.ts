@@ -1,13 +1,10 @@
-import { isIP } from 'node:net';
-import type { ClientCertResult } from '../../access/client-cert.js';
-import type { DeviceCheckResult } from '../../access/device.js';
-import type { AccessDecision, AccessDenyReason } from '../../access/evaluate-access.js';
-import type { AuditEventType } from '../../audit/event.js';
 import type { LockoutStatus } from '../../lockout/create-lockout.js';
 import { checkPasswordAge } from '../../password/age.js';
+import { isIssuedPasswordExpired } from '../../recovery/issued-password.js';
 import { assertTenant } from '../../store/key.js';
 import { type FlowContext, MAX_USERNAME, type StepContext, ageState, sourceOf } from '../flow-context.js';
-import type { LoginDenyReason, LoginInput, LoginResult, RequestFacts } from '../types.js';
+import { placeRefusal, resolvePlace } from '../internal/place.js';
+import type { LoginDenyReason, LoginInput, LoginResult } from '../types.js';
 
 /**
  * Log in, in the order of docs/login-flow.md: client IP (trusted proxies) → place and device → business
@@ -29,16 +26,8 @@ export async function login(ctx: FlowContext, input: LoginInput): Promise<LoginR
   const source = sourceOf(place.clientIp, input.userAgent);
   const actor = typeof username === 'string' ? username.slice(0, MAX_USERNAME) : null;
   if (!place.decision.ok) {
-    const reason = place.decision.reason;
-    await record({
-      type: accessAuditType[reason],
-      tenant,
-      actor,
-      source,
-      reason: place.decision.detail === null ? reason : `${reason}.${place.decision.detail}`,
-      outOfHours: place.decision.hours !== null && !place.decision.hours.ok,
-    });
-    return denied(reason);
+    await record(placeRefusal(place.decision, tenant, actor, source));
+    return denied(place.decision.reason);
   }
   const outOfHours = place.decision.flags.includes('out_of_hours');
   if (outOfHours) await record({ type: 'access.out_of_hours', tenant, actor, source, outOfHours: true });
@@ -81,6 +70,11 @@ export async function login(ctx: FlowContext, input: LoginInput): Promise<LoginR
     return denied('invalid_credentials');
   }
   await lockout.succeed({ ...accountLock, canonicalName: account.username }, reservation, held);
+  // An issued password past policy.password.issuedValidityHours (IPC-4): right, but no longer usable.
+  if (isIssuedPasswordExpired(account, ctx.policy, now())) {
+    await record({ type: 'password.expired', tenant, actor, target: account.id, source, outcome: 'denied', reason: 'issued_password_expired', outOfHours });
+    return denied('issued_password_expired');
+  }
   let current = account;
   if (verdict.needsRehash) {
     const passwordHash = await hasher.hash(password);
@@ -126,42 +120,6 @@ export async function login(ctx: FlowContext, input: LoginInput): Promise<LoginR
   });
   return next;
 }
-
-/** Where the request comes from, once resolved. */
-interface Place {
-  readonly decision: AccessDecision;
-  readonly clientIp: string | null;
-  /** What per-IP throttles count: `clientIp`, else the last trusted hop read (never "no IP, no throttle"). */
-  readonly throttleIp: string | null;
-  readonly certificate: ClientCertResult | null;
-  readonly device: DeviceCheckResult | null;
-}
-
-async function resolvePlace({ access, devices, now }: FlowContext, tenant: string, facts: RequestFacts): Promise<Place> {
-  const route = facts.route ?? facts.request?.route ?? null;
-  if (facts.request) {
-    // The request as the adapter passed it (its place already resolved), for this tenant; no account is bound yet.
-    const r = facts.request;
-    const decision = await access.evaluateRequest({ ...r, route, tenantId: tenant, accountId: null, deviceToken: facts.deviceId ?? r.deviceToken ?? null });
-    return { decision, clientIp: decision.client.ip, throttleIp: decision.client.throttleIp, certificate: decision.certificate, device: decision.device };
-  }
-  // Only an address counts: anything else is unknown, which no list contains.
-  const clientIp = typeof facts.clientIp === 'string' && isIP(facts.clientIp) !== 0 ? facts.clientIp : null;
-  const certificate = facts.clientCert ?? null;
-  const token = typeof facts.deviceId === 'string' ? facts.deviceId : null;
-  const device = token !== null || certificate?.ok === true ? await devices.check({ tenantId: tenant, accountId: null, token, certificate }) : null;
-  const decision = access.evaluate({ route, clientIp, tls: facts.tls === true, certificate, device, instant: now() });
-  return { decision, clientIp, throttleIp: clientIp, certificate, device };
-}
-
-const accessAuditType: Record<AccessDenyReason, AuditEventType> = {
-  tls_required: 'access.denied.ip',
-  not_internal: 'access.denied.ip',
-  ip_not_allowed: 'access.denied.ip',
-  client_cert_required: 'access.denied.cert',
-  device_not_registered: 'access.denied.device',
-  out_of_hours: 'access.denied.hours',
-};
 
 const denied = (reason: LoginDenyReason, retryAfterMs?: number | null): LoginResult =>
   retryAfterMs === undefined ? { status: 'denied', reason } : { status: 'denied', reason, retryAfterMs };

@@ -2,8 +2,12 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { KeyRing } from '../../keys/key-ring.js';
 import type { AuthMethod } from '../../session/types.js';
 
-/** What a login challenge lets its holder do next. */
-export type ChallengeStage = 'mfa' | 'password';
+/**
+ * What a challenge lets its holder do next: prove the second factor of a login (`mfa`), change a password that
+ * must change (`password`), or prove the second factor of a password reset (`reset`). A challenge of one stage
+ * is worthless at another.
+ */
+export type ChallengeStage = 'mfa' | 'password' | 'reset';
 
 /** The facts of the login a challenge continues (no secret: it travels to the client). */
 export interface ChallengeClaims {
@@ -29,7 +33,7 @@ export interface ChallengeClaims {
 
 const PREFIX = 'kc1';
 const MAX_LENGTH = 4096;
-const stages: readonly string[] = ['mfa', 'password'];
+const stages: readonly string[] = ['mfa', 'password', 'reset'];
 const methods: readonly string[] = ['pwd', 'otp', 'cert', 'hwk', 'mfa'];
 
 function mac(keyRing: KeyRing, kid: string, signed: string): Buffer {
