@@ -43,6 +43,8 @@ export const kanmonRoutes: readonly KanmonRoute[] = [
   { method: 'POST', path: '/auth/totp/enroll' },
   { method: 'POST', path: '/auth/totp/confirm' },
   { method: 'POST', path: '/auth/logout' },
+  { method: 'POST', path: '/auth/password/reset/request' },
+  { method: 'POST', path: '/auth/password/reset/complete' },
   { method: 'GET', path: '/me' },
   { method: 'GET', path: '/admin' },
   { method: 'GET', path: '/mfa-only' },

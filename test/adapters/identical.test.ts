@@ -16,7 +16,7 @@ describe('SEC-24, IPC-16: Express and Fastify give byte-identical answers', () =
 
   beforeAll(async () => {
     // One Kanmon behind both (plain HTTP allowed here: the TLS refusal is compared on its own below).
-    const open = await testKanmon({ access: { requireTls: false } });
+    const open = await testKanmon({ access: { requireTls: false }, recovery: { selfService: true, throttle: { maxRequestsPerAccount: 100 } } });
     const strict = await testKanmon();
     servers = [
       await expressAdapter.serve(open.kanmon, { tenant: TENANT }, null),
@@ -40,12 +40,24 @@ describe('SEC-24, IPC-16: Express and Fastify give byte-identical answers', () =
     ['garbage session', '/me', { headers: { cookie: '__Host-kanmon=abc.def.ghi' } }],
     ['forged challenge', '/auth/mfa', { method: 'POST', body: { challenge: 'a.b.c', code: '123456' } }],
     ['logout without a session', '/auth/logout', { method: 'POST' }],
+    ['password reset request (ja)', '/auth/password/reset/request', { method: 'POST', body: { username: 'yamada' } }],
+    ['password reset request, unknown name (en)', '/auth/password/reset/request', { method: 'POST', body: { username: 'ghost-2' }, headers: { 'accept-language': 'en' } }],
+    ['password reset completion, forged token', '/auth/password/reset/complete', { method: 'POST', body: { token: `kr1.k1.dS15YW1hZGE.1.${'A'.repeat(43)}`, newPassword: PASSWORD } }],
+    ['password reset completion, malformed body', '/auth/password/reset/complete', { method: 'POST', body: { token: 7 } }],
   ];
 
   it.each(cases)('%s', async (_name, path, options) => {
     const [viaExpress, viaFastify] = [await request(servers[0]!.port, path, options), await request(servers[1]!.port, path, options)];
     expect(view(viaFastify)).toEqual(view(viaExpress));
-    expect(viaExpress.status).toBeGreaterThanOrEqual(204);
+    expect(viaExpress.status).toBeGreaterThanOrEqual(202); // no session answer (202: a reset request)
+  });
+
+  it('ASVS 5.0 V6.4 (enumeration): a reset request for a known, an unknown, a disabled and a locked account is the same answer on either adapter', async () => {
+    for (let i = 0; i < 6; i++) await request(servers[0]!.port, '/auth/login', { method: 'POST', body: { username: 'lock5', password: 'Wrong#1' } });
+    const ask = (server: RunningServer, username: string) => request(server.port, '/auth/password/reset/request', { method: 'POST', body: { username } });
+    const answers = [await ask(servers[0]!, 'yamada'), await ask(servers[1]!, 'nobody-here'), await ask(servers[0]!, 'taishoku'), await ask(servers[1]!, 'lock5')];
+    expect(answers[0]!.status).toBe(202);
+    for (const answer of answers.slice(1)) expect(view(answer)).toEqual(view(answers[0]!));
   });
 
   it('IPC-16: the plain-HTTP refusal', async () => {

@@ -8,7 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
 import { createAuditLog, createKeyRing, createPasswordHasher, definePolicy, memoryAuditSink, memoryStore, newAccount } from '../../src/index.js';
-import type { PolicyOverrides } from '../../src/index.js';
+import type { PasswordResetDelivery, PolicyOverrides } from '../../src/index.js';
 import { createKanmon } from '../../src/login/create-kanmon.js';
 import { memoryAccounts } from '../../src/login/memory-accounts.js';
 import type { AccountRecord, Kanmon } from '../../src/login/types.js';
@@ -52,6 +52,8 @@ export interface TestKanmon {
   readonly kanmon: Kanmon;
   readonly clock: Clock;
   readonly accounts: ReturnType<typeof memoryAccounts>;
+  /** What the application's password-reset `deliver` was given (self-service reset, when the policy turns it on). */
+  readonly deliveries: PasswordResetDelivery[];
 }
 
 /** The funabashi preset with cheap hashing, loopback as the internal network, and the test's overrides. */
@@ -87,8 +89,10 @@ export async function testKanmon(overrides: PolicyOverrides = {}, clock = manual
     account('u-yamada-ichikawa', 'yamada', hash, {}, 'ichikawa'),
   ]);
   const audit = createAuditLog({ sink: memoryAuditSink(), keyRing, stream: 'test', now: clock.now, policy });
-  const kanmon = createKanmon({ policy, store: memoryStore({ now: clock.now }), accounts, keyRing, audit, now: clock.now, hasher });
-  return { kanmon, clock, accounts };
+  const deliveries: PasswordResetDelivery[] = [];
+  const recovery = { deliver: (d: PasswordResetDelivery) => void deliveries.push(d) };
+  const kanmon = createKanmon({ policy, store: memoryStore({ now: clock.now }), accounts, keyRing, audit, now: clock.now, hasher, recovery });
+  return { kanmon, clock, accounts, deliveries };
 }
 
 export interface TlsMaterial {

@@ -72,6 +72,7 @@ describe('issue 14: no stack trace over HTTP, whatever is sent and whatever fail
             routes: { office: { allow: 'allow_listed_terminals', ipAllowList: ['127.0.0.1/32'] } },
           },
           lockout: { maxFailures: 1000 },
+          recovery: { selfService: true, throttle: { maxRequestsPerAccount: 1000, maxRequestsPerIp: 1_000_000 } },
         });
         const reported: unknown[] = [];
         const server = await adapter.serve(seam.kanmon, { tenant: TENANT, onError: (err) => reported.push(err) }, null);

@@ -43,6 +43,8 @@ const routes = (p: Prepared): ReadonlyArray<readonly [string, WireRequest]> => {
     ['changePassword (challenge)', { method: 'POST', path: '/auth/password', body: { challenge: p.changeChallenge, currentPassword: GOOD_PASSWORD, newPassword: OTHER_GOOD_PASSWORD } }],
     ['requireSession', { path: '/me', headers: bearer }],
     ['logout', { method: 'POST', path: '/auth/logout', headers: { authorization: `Bearer ${p.other.token}` } }],
+    ['requestPasswordReset', { method: 'POST', path: '/auth/password/reset/request', body: { username: 'sato' } }],
+    ['completePasswordReset', { method: 'POST', path: '/auth/password/reset/complete', body: { token: p.resetToken, newPassword: OTHER_GOOD_PASSWORD } }],
     // Last: a change that got as far as the store revokes the challenges and sessions above.
     ['changePassword (session)', { method: 'POST', path: '/auth/password', headers: bearer, body: { currentPassword: GOOD_PASSWORD, newPassword: OTHER_GOOD_PASSWORD } }],
   ];

@@ -77,7 +77,8 @@ export async function seamKanmon(overrides: PolicyOverrides = {}, clock = manual
   }) as KanmonStore;
 
   const audit = createAuditLog({ sink: failingSink, keyRing, stream: 'seams', now: clock.now, policy });
-  const kanmon = createKanmon({ policy, store, accounts, keyRing, audit, now: clock.now, hasher });
+  // Self-service reset delivers nowhere here: the seams under test are the store, the repository and the sink.
+  const kanmon = createKanmon({ policy, store, accounts, keyRing, audit, now: clock.now, hasher, recovery: { deliver: () => undefined } });
   return {
     kanmon,
     clock,

@@ -24,6 +24,8 @@ export const expressAdapter: AdapterUnderTest = {
     app.post('/auth/totp/enroll', auth.enrollTotp());
     app.post('/auth/totp/confirm', auth.confirmTotp());
     app.post('/auth/logout', auth.logout());
+    app.post('/auth/password/reset/request', auth.requestPasswordReset());
+    app.post('/auth/password/reset/complete', auth.completePasswordReset());
     app.get('/bare', (_req, res) => {
       res.json({ ok: true });
     });

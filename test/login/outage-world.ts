@@ -46,6 +46,8 @@ export interface Prepared {
   readonly changeChallenge: string;
   /** A registered token device of `sato`: its id (for `revokeDevice`) and its token. */
   readonly device: { readonly deviceId: string; readonly token: string };
+  /** A password-reset token of `shinjin` (self-service reset is on in this world). */
+  readonly resetToken: string;
 }
 
 export interface OutageWorld {
@@ -62,7 +64,7 @@ const driverError = (what: string) => Object.assign(new Error(`${what}: connect 
 
 export async function outageWorld(store: KanmonStore, overrides: PolicyOverrides = {}, now: () => number = () => BUSINESS_DAY_10_JST): Promise<OutageWorld> {
   const faults: OutageFaults = { accounts: false, sinkHangs: false, devices: 'healthy' };
-  const policy = testPolicy(overrides);
+  const policy = testPolicy({ ...overrides, recovery: { selfService: true, ...overrides.recovery } });
   const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });
   const tenant = `city-${randomBytes(5).toString('hex')}`;
   const hash = await createPasswordHasher({ policy, keyRing }).hash(GOOD_PASSWORD);
@@ -85,7 +87,9 @@ export async function outageWorld(store: KanmonStore, overrides: PolicyOverrides
     get: (t, id) => (faults.devices === 'healthy' ? realDevices.get(t, id) : broken('devices.get')),
     put: (device) => (faults.devices === 'healthy' ? realDevices.put(device) : broken('devices.put')),
   };
-  const kanmon = createKanmon({ policy, store, accounts, keyRing, audit, now, devices: { registry }, dependencyTimeoutMs: DEPENDENCY_TIMEOUT_MS });
+  const resetTokens: string[] = [];
+  const recovery = { deliver: (d: { token: string }) => void resetTokens.push(d.token) };
+  const kanmon = createKanmon({ policy, store, accounts, keyRing, audit, now, devices: { registry }, dependencyTimeoutMs: DEPENDENCY_TIMEOUT_MS, recovery });
   const lines = () => sink.streams.get('outage')?.lines ?? [];
 
   return {
@@ -105,7 +109,11 @@ export async function outageWorld(store: KanmonStore, overrides: PolicyOverrides
       const registered = await kanmon.registerDevice({ tenant, actor: 'u-admin', accountId: 'u-sato', label: 'outage test terminal' });
       if (!registered.ok || registered.token === null) throw new Error(`prepare: registerDevice answered ${JSON.stringify(registered)}`);
       const { device, token } = registered;
+      const reset = await kanmon.requestPasswordReset({ tenant, username: 'shinjin', clientIp: inside, tls: true });
+      const resetToken = resetTokens.at(-1);
+      if (!reset.ok || resetToken === undefined) throw new Error(`prepare: requestPasswordReset answered ${JSON.stringify(reset)}`);
       return {
+        resetToken,
         session: login.session,
         token: login.token,
         other: { session: other.session, token: other.token },
@@ -129,6 +137,8 @@ export function everyMethod(world: OutageWorld, p: Prepared, inside: string): Re
     ['confirmTotp', () => kanmon.confirmTotp({ challenge: p.mfaChallenge, code: '123456', ...facts })],
     ['changePassword (challenge)', () => kanmon.changePassword({ challenge: p.changeChallenge, currentPassword: GOOD_PASSWORD, newPassword: OTHER_GOOD_PASSWORD, ...facts })],
     ['logout', () => kanmon.logout({ session: p.other.session, ...facts })],
+    ['requestPasswordReset', () => kanmon.requestPasswordReset({ tenant, username: 'sato', ...facts })],
+    ['completePasswordReset', () => kanmon.completePasswordReset({ tenant, token: p.resetToken, newPassword: OTHER_GOOD_PASSWORD, ...facts })],
     // Last of sato's own steps: a change that got as far as the store revokes the challenges and sessions above.
     ['changePassword (session)', () => kanmon.changePassword({ session: p.session, currentPassword: GOOD_PASSWORD, newPassword: OTHER_GOOD_PASSWORD, ...facts })],
     ['createAccount', () => kanmon.createAccount({ tenant, actor: 'u-admin', username: `new-${randomBytes(3).toString('hex')}` })],

@@ -48,8 +48,9 @@ export async function requestPasswordReset(ctx: FlowContext, input: RequestPassw
   const tokens = { store: ctx.store, keyRing: ctx.keyRing, policy, now };
   if (account !== null && !account.disabled) {
     const issued = await issueResetToken(tokens, tenant, account.id);
-    deliver(ctx, { tenant, accountId: account.id, token: issued.token, expiresAt: issued.expiresAt, lang });
+    // Audited before it leaves: nothing is handed out that the log does not hold.
     await record({ type: 'password.reset.requested', tenant, actor, target: account.id, source, outcome: 'info', outOfHours, after: { expiresAt: issued.expiresAt } });
+    deliver(ctx, { tenant, accountId: account.id, token: issued.token, expiresAt: issued.expiresAt, lang });
   } else {
     await rehearseResetToken(tokens, tenant);
     await record({ type: 'password.reset.requested', tenant, actor, target: account?.id ?? null, source, outcome: 'info', reason: account === null ? 'unknown_user' : 'disabled', outOfHours });
