@@ -14,6 +14,13 @@ export interface IssuedPasswordState {
  * user (a change consumes the issued one) or the policy lets issued passwords live for ever.
  *
  * The fact lives in the account record itself, so it holds across restarts and instances.
+ *
+ * @example
+ * ```ts
+ * import { definePolicy, issuedPasswordExpiresAt } from 'kanmon';
+ * const until = issuedPasswordExpiresAt({ mustChangePassword: 'initial', passwordChangedAt: Date.now() }, definePolicy('funabashi'));
+ * // 72 hours from now under funabashi: tell the new user by when to sign in and change it
+ * ```
  */
 export function issuedPasswordExpiresAt(account: IssuedPasswordState, policy: Policy): number | null {
   const hours = policy.password.issuedValidityHours;

@@ -49,10 +49,11 @@ export async function requestPasswordReset(ctx: FlowContext, input: RequestPassw
   if (account !== null && !account.disabled) {
     const issued = await issueResetToken(tokens, tenant, account.id);
     // Audited before it leaves: nothing is handed out that the log does not hold.
-    await record({ type: 'password.reset.requested', tenant, actor, target: account.id, source, outcome: 'info', outOfHours, after: { expiresAt: issued.expiresAt } });
+    await record({ type: 'password.reset.requested', tenant, actor, target: account.id, source, outcome: 'info', outOfHours });
     deliver(ctx, { tenant, accountId: account.id, token: issued.token, expiresAt: issued.expiresAt, lang });
   } else {
     await rehearseResetToken(tokens, tenant);
+    // The same record as above but for its reason: the same work, and the log keeps why nothing was sent.
     await record({ type: 'password.reset.requested', tenant, actor, target: account?.id ?? null, source, outcome: 'info', reason: account === null ? 'unknown_user' : 'disabled', outOfHours });
   }
   return REQUESTED;
