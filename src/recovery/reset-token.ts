@@ -55,6 +55,8 @@ export const RESET_TOKEN_BITS = 256;
 const PREFIX = 'kr1';
 const FORMAT = 'kanmon-password-reset-v1';
 const PURPOSE = 'password-reset';
+/** Longest account id a token may name (what an audit record's target holds). */
+const MAX_ACCOUNT_ID = 256;
 const tokenPattern = /^kr1\.([A-Za-z0-9_-]{1,64})\.([A-Za-z0-9_-]{1,1400})\.([1-9][0-9]{0,15})\.([A-Za-z0-9_-]{43})$/;
 
 const refOf = (keyRing: KeyRing, keyId: string, tenant: string, accountId: string, generation: number, secret: string): string =>
@@ -98,7 +100,7 @@ function parseResetToken(token: unknown): { keyId: string; accountId: string; ge
   const [, keyId = '', encoded = '', gen = '', secret = ''] = m;
   const accountId = Buffer.from(encoded, 'base64url').toString('utf8');
   // One spelling per account id (base64url decoding forgives stray bits and bad UTF-8; the check does not).
-  if (Buffer.from(accountId, 'utf8').toString('base64url') !== encoded) return null;
+  if (Buffer.from(accountId, 'utf8').toString('base64url') !== encoded || accountId.length > MAX_ACCOUNT_ID) return null;
   const generation = Number(gen);
   return Number.isSafeInteger(generation) ? { keyId, accountId, generation, secret } : null;
 }

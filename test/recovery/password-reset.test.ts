@@ -211,6 +211,15 @@ function suite(name: StoreName, makeStore: MakeStore) {
       expect(await w.kanmon.completePasswordReset({ tenant: w.tenant, token, newPassword: NEW_PASSWORD, ...internal })).toEqual({ status: 'changed' });
     });
 
+    it('hostile tokens are coded refusals, never a throw: garbage, a huge one, one naming a 300-character account, one with control characters', async () => {
+      const w = makeResetWorld(makeStore);
+      const b64 = (text: string) => Buffer.from(text).toString('base64url');
+      for (const token of ['', 'x', 'kr1.k1.AA.1.AA', 'k'.repeat(20_000), `kr1.k1.${b64('u'.repeat(300))}.1.${'A'.repeat(43)}`, `kr1.k1.${b64('u-1\r\n{"x":1}')}.1.${'A'.repeat(43)}`]) {
+        expect(await w.kanmon.completePasswordReset({ tenant: w.tenant, token, newPassword: NEW_PASSWORD, ...internal })).toEqual({ status: 'denied', reason: 'invalid_token' });
+      }
+      expect(w.events().filter((e) => e.type === 'password.reset').map((e) => e.reason)).toEqual([...Array(5).fill('token_malformed'), 'token_unknown']);
+    });
+
     it('a token allows 5 attempts: the 6th is invalid_token even with a good password (no endless probing of the history)', async () => {
       const w = makeResetWorld(makeStore);
       await w.addUser('yamada');

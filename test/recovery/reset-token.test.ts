@@ -104,6 +104,9 @@ function suite(name: StoreName, makeStore: MakeStore) {
         await expect(checkResetToken(o, tenant, bad)).resolves.toEqual({ ok: false, reason: 'malformed', accountId: null });
       }
       await expect(checkResetToken(o, tenant, `kr1.nokey.dS0x.1.${'A'.repeat(43)}`)).resolves.toEqual({ ok: false, reason: 'unknown', accountId: 'u-1' });
+      // An account id longer than any audit record holds is no account id.
+      const long = Buffer.from('u'.repeat(257)).toString('base64url');
+      await expect(checkResetToken(o, tenant, `kr1.k1.${long}.1.${'A'.repeat(43)}`)).resolves.toEqual({ ok: false, reason: 'malformed', accountId: null });
     });
 
     it('a rehearsal (unknown account) writes nothing usable, and nothing under any account', async () => {
