@@ -217,7 +217,7 @@ function suite(name: StoreName, makeStore: MakeStore) {
       for (const token of ['', 'x', 'kr1.k1.AA.1.AA', 'k'.repeat(20_000), `kr1.k1.${b64('u'.repeat(300))}.1.${'A'.repeat(43)}`, `kr1.k1.${b64('u-1\r\n{"x":1}')}.1.${'A'.repeat(43)}`]) {
         expect(await w.kanmon.completePasswordReset({ tenant: w.tenant, token, newPassword: NEW_PASSWORD, ...internal })).toEqual({ status: 'denied', reason: 'invalid_token' });
       }
-      expect(w.events().filter((e) => e.type === 'password.reset').map((e) => e.reason)).toEqual([...Array(5).fill('token_malformed'), 'token_unknown']);
+      expect(w.events().filter((e) => e.type === 'password.reset').map((e) => e.reason)).toEqual([...Array<string>(5).fill('token_malformed'), 'token_unknown']);
     });
 
     it('a token allows 5 attempts: the 6th is invalid_token even with a good password (no endless probing of the history)', async () => {
