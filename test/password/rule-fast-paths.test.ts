@@ -9,6 +9,9 @@
  * - `repeated` (maxRepeat): the longest run of one code point, read index by index instead of by the
  *   string iterator.
  * - `unassigned_code_point` (RFC 8265 §4.2, RFC 8264 §9.12): ASCII-only text skips the `\p{Cn}` scan.
+ * - `contains_context` (NIST SP 800-63B-4 §3.1.1.2, context-specific words): an id's whole is not looked for
+ *   when one of its parts counts (a password holding the whole holds that part too); the reference looks
+ *   for every form.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -17,6 +20,8 @@ import { checkPattern } from '../../src/password/rules/pattern.js';
 import { checkRepeat } from '../../src/password/rules/repeat.js';
 import { mostlyRuns, sequenceLines } from '../../src/password/rules/sequence.js';
 import { checkAssigned } from '../../src/password/rules/unicode.js';
+import { checkContext } from '../../src/password/rules/context.js';
+import type { PasswordIssue } from '../../src/password/issues.js';
 
 const nist = definePolicy('nist-800-63b');
 const repeatPolicy = definePolicy('nist-800-63b', { password: { maxRepeat: 1 } });
@@ -73,6 +78,31 @@ function longestRunReference(text: string): number {
     longest = Math.max(longest, run);
   }
   return longest;
+}
+
+/** The forms a context value is looked for in, as the rule describes them: normalised, lower-cased, trimmed, whole and (ids) its parts. */
+function contextTokens(value: string, split: boolean): string[] {
+  const whole = value.normalize('NFKC').toLowerCase().trim();
+  const forms = [whole, ...(split ? whole.split(/[._\-+@ \t]/).filter((part) => part !== whole) : [])];
+  // Short forms are ignored: 3 code points, or 2 when written wholly outside ASCII.
+  return forms.filter((form) => [...form].length >= ([...form].some((char) => char.charCodeAt(0) <= 0x7f) ? 3 : 2));
+}
+
+function contextReference(password: string, context: { username?: string; email?: string; words?: string[] }, policyWords: readonly string[]): PasswordIssue[] {
+  const lower = password.toLowerCase();
+  const backwards = reversed(lower);
+  const issues: PasswordIssue[] = [];
+  const look = (source: 'username' | 'email' | 'word', tokens: string[]) => {
+    if (tokens.some((token) => lower.includes(token))) issues.push({ code: 'contains_context', source, reversed: false });
+    else if (tokens.some((token) => backwards.includes(token))) issues.push({ code: 'contains_context', source, reversed: true });
+  };
+  if (context.username) look('username', contextTokens(context.username, true));
+  if (context.email) {
+    const at = context.email.lastIndexOf('@');
+    look('email', contextTokens(at === -1 ? context.email : context.email.slice(0, at), true));
+  }
+  look('word', [...policyWords, ...(context.words ?? [])].flatMap((word) => contextTokens(word, false)));
+  return issues;
 }
 
 // ─── input: pieces that make runs and periods likely, mixed with any unit ─────
@@ -157,6 +187,44 @@ describe('RFC 8265 §4.2: the unassigned-code-point check skips only ASCII', () 
         expect(checkAssigned(prepared(password))).toEqual(expected);
       }),
       { numRuns: 3000 },
+    );
+  });
+});
+
+describe('NIST SP 800-63B-4 §3.1.1.2: context-specific words, looked for as the rule is written', () => {
+  const policyWords = ['Funabashi', '船橋'];
+  const policy = definePolicy('nist-800-63b', { password: { contextWords: policyWords } });
+  const namePart = fc.oneof(
+    fc.constantFrom('taro', 'yamada', 'ab', 'sato', 'ＴＡＲＯ', '船橋', '太郎', '\u{20BB7}\u{20BB7}', 'é', 'funabashi', 'x'),
+    fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 6 }),
+  );
+  const separator = fc.constantFrom('.', '_', '-', '+', '@', ' ', '\t', '');
+  const id = fc.array(fc.tuple(namePart, separator), { minLength: 1, maxLength: 4 }).map((parts) => parts.map(([p, s]) => p + s).join(''));
+  /** A password made of pieces of the context (some reversed) and random units, so every outcome happens. */
+  const passwordFrom = (pieces: string[]) =>
+    fc
+      .array(fc.oneof(fc.constantFrom(...pieces), fc.constantFrom(...pieces).map(reversed), oneUnit), { maxLength: 5 })
+      .map((parts) => parts.join(''));
+
+  it('checkContext agrees with the reference (username, e-mail, policy and caller words; non-ASCII, astral)', () => {
+    fc.assert(
+      fc.property(
+        id,
+        id,
+        fc.option(fc.array(namePart, { maxLength: 2 }), { nil: undefined }),
+        fc.boolean(),
+        (username, local, words, withEmail) =>
+          fc.assert(
+            fc.property(passwordFrom([username, local, ...username.split(/[._\-+@ \t]/), ...(words ?? []), ...policyWords, 'x']), (password) => {
+              const context = { username, ...(withEmail ? { email: `${local}@city.example.lg.jp` } : {}), ...(words ? { words } : {}) };
+              const text = password.normalize('NFKC');
+              const input = { normalized: text, lower: text.toLowerCase(), length: [...text].length };
+              expect(checkContext(input, policy.password, context)).toEqual(contextReference(text, context, policyWords));
+            }),
+            { numRuns: 10 },
+          ),
+      ),
+      { numRuns: 300 },
     );
   });
 });
