@@ -52,8 +52,8 @@ const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
 /**
  * The state `HttpContext.state` makes for a request. Besides the public fields it keeps the request's place,
  * resolved on first use, in a private field: the transport check of the adapter hook, the guard, the body
- * preamble, the facts handed to kanmon and the access decision all read that one resolution. (A `WeakMap`
- * keyed by the request cost more per request than the resolution it saved: bench/http.bench.mjs.)
+ * preamble, the facts handed to kanmon and the access decision all read that one resolution (a `WeakMap`
+ * keyed by the request cost more per request than the second resolution it saved).
  */
 class RequestState implements KanmonRequestState {
   readonly tenant: string;
@@ -107,7 +107,7 @@ export function createHttpContext(kanmon: HttpKanmon, options: HttpAdapterOption
   const resolvePlace = (request: HttpRequest): RequestPlace => places.resolve(request);
   // Resolved once per request, on the request's state (adapter hook, guard, handler and flow all read that one);
   // a state made elsewhere (a literal, another request's) gets a resolution of its own.
-  const placeOf = (request: HttpRequest, current: KanmonRequestState): RequestPlace => RequestState.placeOf(current, request, resolvePlace) ?? places.resolve(request);
+  const placeOf = (request: HttpRequest, current: KanmonRequestState): RequestPlace => RequestState.placeOf(current, request, resolvePlace) ?? resolvePlace(request);
   const requireTls = policy.access.requireTls;
 
   const report = (err: unknown): void => {
