@@ -27,8 +27,8 @@ export interface HttpContext {
   fail(err: unknown, lang: MessageLang): HttpReply;
   /** Hand an error to the adapter's `onError` (a failing hook is ignored). */
   report(err: unknown): void;
-  /** Where the request comes from (client address through the trusted proxies, TLS): resolved once per request. */
-  placeOf(request: HttpRequest): RequestPlace;
+  /** Where the request comes from (client address through the trusted proxies, TLS): resolved once per request (kept on its state). */
+  placeOf(request: HttpRequest, current: KanmonRequestState): RequestPlace;
   /** IPC-16: a reply refusing plain HTTP, or `null` when the transport is acceptable. */
   transport(request: HttpRequest, current: KanmonRequestState): HttpReply | null;
   /** The token from the session cookie, else from `Authorization: Bearer`. */
@@ -48,6 +48,33 @@ export interface HttpContext {
 }
 
 const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
+
+/**
+ * The state `HttpContext.state` makes for a request. Besides the public fields it keeps the request's place,
+ * resolved on first use, in a private field: the transport check of the adapter hook, the guard, the body
+ * preamble, the facts handed to kanmon and the access decision all read that one resolution (a `WeakMap`
+ * keyed by the request cost more per request than the second resolution it saved).
+ */
+class RequestState implements KanmonRequestState {
+  readonly tenant: string;
+  readonly lang: MessageLang;
+  session: KanmonRequestState['session'] = null;
+  access: KanmonRequestState['access'] = null;
+  readonly #request: HttpRequest;
+  #place: RequestPlace | null = null;
+
+  constructor(tenant: string, lang: MessageLang, request: HttpRequest) {
+    this.tenant = tenant;
+    this.lang = lang;
+    this.#request = request;
+  }
+
+  /** The place of `request` kept on `state`, resolved by `resolve` the first time; `null` when `state` is not this request's. */
+  static placeOf(state: KanmonRequestState, request: HttpRequest, resolve: (request: HttpRequest) => RequestPlace): RequestPlace | null {
+    if (!(#request in state) || state.#request !== request) return null;
+    return (state.#place ??= resolve(request));
+  }
+}
 
 /** Check the adapter's options (`ERR_INVALID_ARGUMENT` for a bad one) and build the {@link HttpContext}. */
 export function createHttpContext(kanmon: HttpKanmon, options: HttpAdapterOptions): HttpContext {
@@ -77,16 +104,10 @@ export function createHttpContext(kanmon: HttpKanmon, options: HttpAdapterOption
   if (typeof deviceHeader !== 'string' || !/^[a-z0-9-]+$/.test(deviceHeader)) throw new KanmonError('ERR_INVALID_ARGUMENT', 'deviceHeader must be a lower-case header name');
   serializeCookie(cookieName, ''); // a name the browser would refuse throws now, not on the first login
   const places = createRequestPlaceResolver({ trustedProxies: createIpAllowList(policy.access.trustedProxies), header: policy.access.forwardedHeader });
-  // Resolved once per request (adapter hook, guard, handler and flow all read this one).
-  const resolved = new WeakMap<HttpRequest, RequestPlace>();
-  const placeOf = (request: HttpRequest): RequestPlace => {
-    let place = resolved.get(request);
-    if (place === undefined) {
-      place = places.resolve(request);
-      resolved.set(request, place);
-    }
-    return place;
-  };
+  const resolvePlace = (request: HttpRequest): RequestPlace => places.resolve(request);
+  // Resolved once per request, on the request's state (adapter hook, guard, handler and flow all read that one);
+  // a state made elsewhere (a literal, another request's) gets a resolution of its own.
+  const placeOf = (request: HttpRequest, current: KanmonRequestState): RequestPlace => RequestState.placeOf(current, request, resolvePlace) ?? resolvePlace(request);
   const requireTls = policy.access.requireTls;
 
   const report = (err: unknown): void => {
@@ -113,7 +134,7 @@ export function createHttpContext(kanmon: HttpKanmon, options: HttpAdapterOption
     tenantId: current.tenant,
     accountId: current.session?.subject ?? null,
     deviceToken: deviceOf(request),
-    place: placeOf(request),
+    place: placeOf(request, current),
   });
 
   return {
@@ -123,7 +144,7 @@ export function createHttpContext(kanmon: HttpKanmon, options: HttpAdapterOption
     bodyLimitBytes,
     langOf,
     accessRequest,
-    state: (request) => ({ tenant: tenantOf(request), lang: langOf(request), session: null, access: null }),
+    state: (request) => new RequestState(tenantOf(request), langOf(request), request),
     fail(err, lang) {
       report(err);
       return failureReply(err, lang);
@@ -131,7 +152,7 @@ export function createHttpContext(kanmon: HttpKanmon, options: HttpAdapterOption
     report,
     placeOf,
     transport(request, current) {
-      return requireTls && placeOf(request).tls === 'none' ? errorReply('tls_required', current.lang) : null;
+      return requireTls && placeOf(request, current).tls === 'none' ? errorReply('tls_required', current.lang) : null;
     },
     tokenOf(request) {
       const fromCookie = readCookie(request.headers.cookie, cookieName);
@@ -149,7 +170,7 @@ export function createHttpContext(kanmon: HttpKanmon, options: HttpAdapterOption
       const userAgent = request.headers['user-agent'];
       return {
         request: accessRequest(request, current, loginAccessRule),
-        clientIp: placeOf(request).client.ip,
+        clientIp: placeOf(request, current).client.ip,
         deviceId: deviceOf(request),
         route: loginAccessRule ?? null,
         ...(typeof userAgent === 'string' ? { userAgent: userAgent.slice(0, 512) } : {}),

@@ -56,12 +56,13 @@ const foldTable = new Uint16Array(128).map((_, unit) => {
  * the folded text are the folded slices.
  */
 export function foldLeet(lower: string): string {
-  const units = new Uint16Array(lower.length);
+  // A plain array: `fromCharCode.apply` reads it faster than a typed array.
+  const units: number[] = new Array<number>(lower.length);
   for (let i = 0; i < lower.length; i++) {
     const unit = lower.charCodeAt(i);
     units[i] = unit < 128 ? (foldTable[unit] as number) : unit;
   }
-  return String.fromCharCode.apply(null, units as unknown as number[]);
+  return String.fromCharCode.apply(null, units);
 }
 
 /** The shipped list in folded form, and its longest entry. */

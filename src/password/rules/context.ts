@@ -21,23 +21,27 @@ function isAscii(text: string): boolean {
   return true;
 }
 
-function hasAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) <= 0x7f) return true;
-  return false;
-}
-
 /** `text` reversed by code point. */
 function reverse(text: string): string {
   if (!isAscii(text)) return Array.from(text).reverse().join('');
-  const units = new Uint16Array(text.length);
+  // A plain array: `fromCharCode.apply` reads it faster than a typed array.
+  const units: number[] = new Array<number>(text.length);
   for (let i = 0, j = text.length - 1; j >= 0; i++, j--) units[i] = text.charCodeAt(j);
-  return String.fromCharCode.apply(null, units as unknown as number[]);
+  return String.fromCharCode.apply(null, units);
 }
 
-function addToken(tokens: string[], value: string): void {
-  const length = isAscii(value) ? value.length : Array.from(value).length;
-  if (length < (hasAscii(value) ? MIN_CONTEXT_LENGTH : MIN_CONTEXT_LENGTH_NON_ASCII)) return;
+/** Add `value` unless it is too short to count; whether it is long enough (present already or not). */
+function addToken(tokens: string[], value: string): boolean {
+  let ascii = true;
+  let someAscii = false;
+  for (let i = 0; i < value.length; i++) {
+    if (value.charCodeAt(i) > 0x7f) ascii = false;
+    else someAscii = true;
+  }
+  const length = ascii ? value.length : Array.from(value).length;
+  if (length < (someAscii ? MIN_CONTEXT_LENGTH : MIN_CONTEXT_LENGTH_NON_ASCII)) return false;
   if (!tokens.includes(value)) tokens.push(value);
+  return true;
 }
 
 /** Separators that split a username or an e-mail local part into its parts. */
@@ -49,15 +53,21 @@ function isSeparator(unit: number): boolean {
 function addTokens(tokens: string[], value: string, normalization: PasswordSettings['normalization'], split: boolean): void {
   // NFKC and NFC leave ASCII unchanged: skip the call for the usual login id.
   const whole = (isAscii(value) ? value : value.normalize(normalization)).toLowerCase().trim();
-  addToken(tokens, whole);
-  if (!split) return;
+  if (!split) {
+    addToken(tokens, whole);
+    return;
+  }
+  // A part that counts makes the whole redundant: a password holding the whole (forwards or reversed) holds
+  // that part too, so the whole is looked for only when no part counts.
+  let partCounts = false;
   let from = 0;
   for (let i = 0; i <= whole.length; i++) {
     if (i === whole.length || isSeparator(whole.charCodeAt(i))) {
-      if (i > from && (from > 0 || i < whole.length)) addToken(tokens, whole.slice(from, i));
+      if (i > from && (from > 0 || i < whole.length) && addToken(tokens, whole.slice(from, i))) partCounts = true;
       from = i + 1;
     }
   }
+  if (!partCounts) addToken(tokens, whole);
 }
 
 /** Normalised policy words, computed once per (frozen) policy section. */

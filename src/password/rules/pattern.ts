@@ -1,21 +1,40 @@
 import type { PasswordIssue } from '../issues.js';
 import type { PasswordSettings, PreparedPassword } from '../internal/prepared.js';
-import { coveredByRuns } from './sequence.js';
+import { mostlyRuns } from './sequence.js';
 
 /** Shortest piece that counts as a run: `aaa`, `123`, `qwe`. */
 const MIN_RUN = 3;
 
-/** The smallest period of `text` (KMP failure function): `abcabcab` → 3; `text.length` when it has none shorter. */
-function smallestPeriod(text: string): number {
+/** Scratch for the KMP failure function (grown on demand; every slot read is written first). */
+let failScratch = new Int32Array(256);
+
+/**
+ * Whether `text` is one piece written at least twice: its smallest period (KMP
+ * failure function) is at most half its length (`abcabcab` has period 3). A
+ * period `p` ≤ n/2 needs `text[p] === text[0]`: without such a unit in the first
+ * half, the answer is no and the failure function is not computed.
+ */
+function repeatsAPiece(text: string): boolean {
   const n = text.length;
-  if (n === 0) return 0;
-  const fail = new Int32Array(n);
+  const half = n >> 1;
+  const first = text.charCodeAt(0);
+  let candidate = false;
+  for (let p = 1; p <= half; p++) {
+    if (text.charCodeAt(p) === first) {
+      candidate = true;
+      break;
+    }
+  }
+  if (!candidate) return false;
+  if (failScratch.length < n) failScratch = new Int32Array(Math.max(n, failScratch.length * 2));
+  const fail = failScratch;
+  fail[0] = 0;
   for (let i = 1, k = 0; i < n; i++) {
     while (k > 0 && text.charCodeAt(i) !== text.charCodeAt(k)) k = fail[k - 1] as number;
     if (text.charCodeAt(i) === text.charCodeAt(k)) k++;
     fail[i] = k;
   }
-  return n - (fail[n - 1] as number);
+  return (n - (fail[n - 1] as number)) * 2 <= n;
 }
 
 /**
@@ -40,7 +59,6 @@ export function checkPattern(input: PreparedPassword, settings: PasswordSettings
   const text = input.lower;
   const n = text.length;
   if (n < 2) return null;
-  if (smallestPeriod(text) * 2 <= n) return { code: 'repetitive_or_sequential' };
-  const uncovered = n - coveredByRuns(text, MIN_RUN);
-  return uncovered * 4 <= n ? { code: 'repetitive_or_sequential' } : null;
+  if (repeatsAPiece(text)) return { code: 'repetitive_or_sequential' };
+  return mostlyRuns(text, MIN_RUN, n >> 2) ? { code: 'repetitive_or_sequential' } : null;
 }

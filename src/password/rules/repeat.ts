@@ -1,13 +1,14 @@
 import type { PasswordIssue } from '../issues.js';
 import type { PasswordSettings, PreparedPassword } from '../internal/prepared.js';
 
-/** Longest run of one code point in `text`. */
+/** Longest run of one code point in `text` (a lone surrogate is a code point of its own, as the string iterator reads it). */
 export function longestRun(text: string): number {
   let longest = 0;
   let run = 0;
   let previous = -1;
-  for (const char of text) {
-    const cp = char.codePointAt(0) ?? -1;
+  for (let i = 0; i < text.length; ) {
+    const cp = text.codePointAt(i) as number;
+    i += cp > 0xffff ? 2 : 1;
     run = cp === previous ? run + 1 : 1;
     previous = cp;
     if (run > longest) longest = run;

@@ -7,7 +7,7 @@ import type { PasswordSettings, PreparedPassword } from '../internal/prepared.js
  * and not, and the diagonal columns (`1qaz`, `2wsx`, …). At most 32 lines:
  * a line is one bit of a 32-bit mask.
  */
-const lines: readonly (readonly [SequenceKind, string])[] = [
+export const sequenceLines: readonly (readonly [SequenceKind, string])[] = [
   ['digits', '0123456789'],
   ['alphabet', 'abcdefghijklmnopqrstuvwxyz'],
   ['keyboard', '`1234567890-='],
@@ -47,7 +47,7 @@ const lines: readonly (readonly [SequenceKind, string])[] = [
  * other way round gives the lines where the run goes backwards.
  */
 const followsOn = new Uint32Array(128 * 128);
-lines.forEach(([, line], index) => {
+sequenceLines.forEach(([, line], index) => {
   for (let pos = 1; pos < line.length; pos++) {
     const pair = line.charCodeAt(pos - 1) * 128 + line.charCodeAt(pos);
     followsOn[pair] = (followsOn[pair] as number) | (1 << index);
@@ -59,8 +59,8 @@ lines.forEach(([, line], index) => {
  * previous unit. A slot is read only while its bit is active, and every bit
  * is written before it becomes active, so nothing needs clearing between calls.
  */
-const forwardRuns = new Int32Array(lines.length);
-const backwardRuns = new Int32Array(lines.length);
+const forwardRuns = new Int32Array(sequenceLines.length);
+const backwardRuns = new Int32Array(sequenceLines.length);
 
 /** Extend the runs of every line in `mask`; returns the best as `run * 64 + line`. */
 function grow(runs: Int32Array, mask: number, active: number, best: number): number {
@@ -96,7 +96,7 @@ function longestSequence(text: string): { kind: SequenceKind; length: number } {
     previous = unit;
   }
   const line = 63 - (best % 64);
-  return { kind: (lines[line] as readonly [SequenceKind, string])[0], length: Math.floor(best / 64) };
+  return { kind: (sequenceLines[line] as readonly [SequenceKind, string])[0], length: Math.floor(best / 64) };
 }
 
 /**
@@ -111,50 +111,65 @@ export function checkSequence(input: PreparedPassword, settings: PasswordSetting
   return length >= settings.sequenceLength ? { code: 'sequence', kind, maximum: settings.sequenceLength - 1, actual: length } : null;
 }
 
+/** Scratch for {@link mostlyRuns}: which units are covered (grown on demand, cleared per call). */
+let coveredScratch = new Uint8Array(256);
+const forwardCover = new Int32Array(sequenceLines.length);
+const backwardCover = new Int32Array(sequenceLines.length);
+
 /**
- * How many code units of `text` are covered by a run of at least `minRun`:
- * one unit repeated (`aaa`), or consecutive units along one line, forwards
- * or backwards (`123`, `cba`, `qwe`). Pieces shorter than `minRun` are not counted.
+ * Whether at most `maxUncovered` code units of `text` lie outside every run of
+ * at least `minRun`: one unit repeated (`aaa`), or consecutive units along one
+ * line, forwards or backwards (`123`, `cba`, `qwe`). Pieces shorter than
+ * `minRun` are not counted.
+ *
+ * One pass, no allocation: a unit's coverage is final once the pass is
+ * `minRun - 1` units beyond it (a run covering it must have reached `minRun` by
+ * then), so the pass stops as soon as more than `maxUncovered` units are final
+ * and uncovered: at once for an ordinary password.
  */
-export function coveredByRuns(text: string, minRun: number): number {
+export function mostlyRuns(text: string, minRun: number, maxUncovered: number): boolean {
   const n = text.length;
-  const covered = new Uint8Array(n);
-  // Repeats: maximal runs of one unit.
-  for (let start = 0; start < n; ) {
-    let end = start + 1;
-    while (end < n && text.charCodeAt(end) === text.charCodeAt(start)) end++;
-    if (end - start >= minRun) covered.fill(1, start, end);
-    start = end;
-  }
-  // Sequences: per line and direction, the run ending at each unit (as in longestSequence).
-  const forward = new Int32Array(lines.length);
-  const backward = new Int32Array(lines.length);
+  if (coveredScratch.length < n) coveredScratch = new Uint8Array(Math.max(n, coveredScratch.length * 2));
+  const covered = coveredScratch;
+  covered.fill(0, 0, n);
+  const lag = minRun - 1;
+  let uncovered = 0;
   let activeForward = 0;
   let activeBackward = 0;
   let previous = -1;
-  const extend = (runs: Int32Array, mask: number, active: number, i: number) => {
-    for (let bits = mask; bits !== 0; bits &= bits - 1) {
-      const index = 31 - Math.clz32(bits & -bits);
-      const run = (active & (1 << index)) !== 0 ? (runs[index] as number) + 1 : 2;
-      runs[index] = run;
-      if (run >= minRun) covered.fill(1, run === minRun ? i - run + 1 : i, i + 1);
-    }
-  };
+  let same = 0;
   for (let i = 0; i < n; i++) {
     const unit = text.charCodeAt(i);
+    // Repeats: the run of this one unit ending here.
+    same = unit === previous ? same + 1 : 1;
+    if (same >= minRun) covered.fill(1, same === minRun ? i - same + 1 : i, i + 1);
+    // Sequences: per line and direction, the run ending here (as in longestSequence).
     let onForward = 0;
     let onBackward = 0;
     if (unit < 128 && previous >= 0 && previous < 128) {
       onForward = followsOn[previous * 128 + unit] as number;
       onBackward = followsOn[unit * 128 + previous] as number;
-      extend(forward, onForward, activeForward, i);
-      extend(backward, onBackward, activeBackward, i);
+      for (let bits = onForward; bits !== 0; bits &= bits - 1) {
+        const index = 31 - Math.clz32(bits & -bits);
+        const run = (activeForward & (1 << index)) !== 0 ? (forwardCover[index] as number) + 1 : 2;
+        forwardCover[index] = run;
+        if (run >= minRun) covered.fill(1, run === minRun ? i - run + 1 : i, i + 1);
+      }
+      for (let bits = onBackward; bits !== 0; bits &= bits - 1) {
+        const index = 31 - Math.clz32(bits & -bits);
+        const run = (activeBackward & (1 << index)) !== 0 ? (backwardCover[index] as number) + 1 : 2;
+        backwardCover[index] = run;
+        if (run >= minRun) covered.fill(1, run === minRun ? i - run + 1 : i, i + 1);
+      }
     }
     activeForward = onForward;
     activeBackward = onBackward;
     previous = unit;
+    // The unit `lag` behind is settled: no later run can reach back to it.
+    if (i >= lag && covered[i - lag] === 0 && ++uncovered > maxUncovered) return false;
   }
-  let count = 0;
-  for (let i = 0; i < n; i++) count += covered[i] as number;
-  return count;
+  for (let j = Math.max(0, n - lag); j < n; j++) {
+    if (covered[j] === 0 && ++uncovered > maxUncovered) return false;
+  }
+  return true;
 }

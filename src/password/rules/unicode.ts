@@ -39,5 +39,10 @@ const unassigned = /\p{Cn}/u;
  * user out. Normalisation of assigned characters is stable by Unicode policy.
  */
 export function checkAssigned(input: PreparedPassword): PasswordIssue | null {
-  return unassigned.test(input.normalized) ? { code: 'unassigned_code_point' } : null;
+  const text = input.normalized;
+  // ASCII is all assigned: run the Unicode-property scan only on text beyond it.
+  let i = 0;
+  while (i < text.length && text.charCodeAt(i) <= 0x7f) i++;
+  if (i === text.length) return null;
+  return unassigned.test(text) ? { code: 'unassigned_code_point' } : null;
 }
