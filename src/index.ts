@@ -217,6 +217,7 @@ export type {
   VerifyMfaResult,
 } from './login/types.js';
 export type { LogoutResult } from './login/types.js';
+export type { RegenerateRecoveryCodesInput, RegenerateRecoveryCodesResult, RegenerateRefusal } from './login/types.js';
 export type { OutageCause } from './login/outage.js';
 export type { KanmonDeviceOptions, KanmonOptions } from './login/options.js';
 export type {
@@ -231,5 +232,5 @@ export type {
 } from './login/reset-types.js';
 export { issuedPasswordExpiresAt } from './recovery/issued-password.js';
 export type { IssuedPasswordState } from './recovery/issued-password.js';
-export type { AdminInput, AdminResult, CreateAccountInput, RegisterDeviceAdminInput, RevokeDeviceAdminInput } from './login/admin/types.js';
+export type { AdminInput, AdminResult, CreateAccountInput, RegisterDeviceAdminInput, ResetMfaAdminInput, RevokeDeviceAdminInput } from './login/admin/types.js';
 export type { ConfirmEnrollmentInput, EnrollTotpInput, LogoutInput, VerifyMfaInput } from './login/types.js';

@@ -41,6 +41,8 @@ export type HttpErrorCode =
   | 'reauth_required'
   /** Changing the second factor needs the current one: send `currentCode` (a code of the current app or a recovery code). */
   | 'factor_required'
+  /** An administrator cannot remove their own second factor: another administrator must (`adminResetMfa`). */
+  | 'self_reset_forbidden'
   /** The login challenge is malformed, forged, used or expired: log in again. */
   | 'challenge_invalid'
   /** The account must change its password before anything else. */
@@ -82,6 +84,7 @@ export const httpErrorStatus: Readonly<Record<HttpErrorCode, number>> = {
   mfa_already_enrolled: 409,
   reauth_required: 401,
   factor_required: 403,
+  self_reset_forbidden: 403,
   challenge_invalid: 401,
   password_change_required: 403,
   password_rejected: 422,
@@ -114,6 +117,7 @@ const messages: Readonly<Record<MessageLang, Readonly<Record<HttpErrorCode, stri
       'ワンタイムパスワードはすでに登録されています。変更するには、ログイン後に現在の認証アプリのコード（またはリカバリーコード）で確認してください。認証アプリを紛失した場合は管理者に連絡してください。',
     reauth_required: 'この操作には再度のログインが必要です。もう一度ログインしてから操作してください。',
     factor_required: '現在の認証アプリのワンタイムパスワード（またはリカバリーコード）を入力してください。',
+    self_reset_forbidden: '自分自身の二要素認証は解除できません。別の管理者に依頼してください。',
     challenge_invalid: 'ログインの有効期限が切れました。最初からログインし直してください。',
     password_change_required: 'パスワードの変更が必要です。',
     password_rejected: '新しいパスワードがパスワードポリシーを満たしていません。',
@@ -144,6 +148,7 @@ const messages: Readonly<Record<MessageLang, Readonly<Record<HttpErrorCode, stri
       'A one-time password app is already registered. To replace it, sign in and confirm with a code from your current app (or a recovery code). If you have lost it, contact your administrator.',
     reauth_required: 'Please sign in again before making this change.',
     factor_required: 'Enter a one-time password from your current app (or a recovery code).',
+    self_reset_forbidden: 'You cannot remove your own second factor. Ask another administrator.',
     challenge_invalid: 'The sign-in has expired. Please sign in again.',
     password_change_required: 'You must change your password.',
     password_rejected: 'The new password does not meet the password policy.',

@@ -10,6 +10,7 @@ import { createDependencyGuard } from '../store/guard.js';
 import { adminUnlock } from './admin/locks.js';
 import { markCompromised } from './admin/compromise.js';
 import { registerDevice, revokeDevice } from './admin/devices.js';
+import { adminResetMfa } from './admin/mfa-reset.js';
 import { adminResetPassword } from './admin/password-reset.js';
 import { grantRole, revokeRole } from './admin/roles.js';
 import { revokeSessions, setDisabled } from './admin/accounts.js';
@@ -21,6 +22,7 @@ import { confirmTotp, enrollTotp } from './flows/enroll-totp.js';
 import { login } from './flows/login.js';
 import { logout } from './flows/logout.js';
 import { requestPasswordReset } from './flows/request-password-reset.js';
+import { regenerateRecoveryCodes } from './flows/regenerate-recovery-codes.js';
 import { verifyMfa } from './flows/verify-mfa.js';
 import { answeringOutage, deniedUnavailable, notOkUnavailable } from './outage.js';
 import type { KanmonOptions } from './options.js';
@@ -180,11 +182,13 @@ export function createKanmon(options: KanmonOptions): Kanmon {
     changePassword: answeringOutage((input) => changePassword(ctx, input), deniedUnavailable),
     enrollTotp: answeringOutage((input) => enrollTotp(ctx, input), deniedUnavailable),
     confirmTotp: answeringOutage((input) => confirmTotp(ctx, input), deniedUnavailable),
+    regenerateRecoveryCodes: answeringOutage((input) => regenerateRecoveryCodes(ctx, input), notOkUnavailable),
     logout: answeringOutage((input) => logout(ctx, input), notOkUnavailable),
     requestPasswordReset: answeringOutage((input) => requestPasswordReset(ctx, input), notOkUnavailable),
     completePasswordReset: answeringOutage((input) => completePasswordReset(ctx, input), deniedUnavailable),
     createAccount: answeringOutage((input) => createAccount(ctx, input), notOkUnavailable),
     adminResetPassword: answeringOutage((input) => adminResetPassword(ctx, input), notOkUnavailable),
+    adminResetMfa: answeringOutage((input) => adminResetMfa(ctx, input), notOkUnavailable),
     markCompromised: answeringOutage((input) => markCompromised(ctx, input), notOkUnavailable),
     adminUnlock: answeringOutage((input) => adminUnlock(ctx, input), notOkUnavailable),
     revokeSessions: answeringOutage((input) => revokeSessions(ctx, input), notOkUnavailable),

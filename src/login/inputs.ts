@@ -79,3 +79,13 @@ export type ChangePasswordInput = RequestFacts &
 export interface LogoutInput extends RequestFacts {
   readonly session: Session;
 }
+
+/**
+ * What {@link Kanmon.regenerateRecoveryCodes} needs: the session `sessions.verify` answered (fresh: within
+ * `policy.session.reauthMaxAgeSeconds`) and, when that session did not pass the second factor, a code of it.
+ */
+export interface RegenerateRecoveryCodesInput extends RequestFacts {
+  readonly session: Session;
+  /** A code of the current TOTP app or an unused recovery code; needed when the session's `amr` lacks `mfa`. */
+  readonly currentCode?: string | undefined;
+}

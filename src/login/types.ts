@@ -15,8 +15,8 @@ import type { PasswordIssue } from '../password/issues.js';
 import type { Policy } from '../policy/define-policy.js';
 import type { Session, SessionManager } from '../session/types.js';
 import type { AccountMustChange, AccountPatch, AccountRecord, AccountRepository, NewAccount } from './account.js';
-import type { AdminInput, AdminResult, CreateAccountInput, RegisterDeviceAdminInput, RevokeDeviceAdminInput } from './admin/types.js';
-import type { ChangePasswordInput, ConfirmEnrollmentInput, EnrollTotpInput, LoginInput, LogoutInput, VerifyMfaInput } from './inputs.js';
+import type { AdminInput, AdminResult, CreateAccountInput, RegisterDeviceAdminInput, ResetMfaAdminInput, RevokeDeviceAdminInput } from './admin/types.js';
+import type { ChangePasswordInput, ConfirmEnrollmentInput, EnrollTotpInput, LoginInput, LogoutInput, RegenerateRecoveryCodesInput, VerifyMfaInput } from './inputs.js';
 import type { OutageCause } from './outage.js';
 import type { CompletePasswordResetInput, CompletePasswordResetResult, RequestPasswordResetInput, RequestPasswordResetResult } from './reset-types.js';
 
@@ -25,7 +25,17 @@ export type * from './reset-types.js';
 
 // ─── Login ────────────────────────────────────────────────────────────────────
 
-export type { ChangePasswordInput, ConfirmEnrollmentInput, EnrollTarget, EnrollTotpInput, LoginInput, LogoutInput, RequestFacts, VerifyMfaInput } from './inputs.js';
+export type {
+  ChangePasswordInput,
+  ConfirmEnrollmentInput,
+  EnrollTarget,
+  EnrollTotpInput,
+  LoginInput,
+  LogoutInput,
+  RegenerateRecoveryCodesInput,
+  RequestFacts,
+  VerifyMfaInput,
+} from './inputs.js';
 
 /** Something the user should be told after a successful step. */
 export type LoginWarning =
@@ -154,6 +164,16 @@ export type ConfirmEnrollmentResult =
   | { readonly status: 'enrolled'; readonly recoveryCodes: readonly string[] }
   | EnrollDenied;
 
+/** Why {@link Kanmon.regenerateRecoveryCodes} refused: a stale session, a missing or wrong proof of the factor, no factor. */
+export interface RegenerateRefusal extends OutageCause {
+  readonly ok: false;
+  readonly reason: Exclude<EnrollDenyReason, 'invalid_challenge' | 'already_enrolled'> | 'invalid_session';
+  readonly retryAfterMs?: number | null;
+}
+
+/** The answer of {@link Kanmon.regenerateRecoveryCodes}: the new codes, shown once (every earlier one stops working). */
+export type RegenerateRecoveryCodesResult = { readonly ok: true; readonly recoveryCodes: readonly string[] } | RegenerateRefusal;
+
 // ─── Passwords ────────────────────────────────────────────────────────────────
 
 /** Why a password change was refused. */
@@ -220,6 +240,11 @@ export interface Kanmon {
   enrollTotp(input: EnrollTotpInput): Promise<EnrollTotpResult>;
   /** Confirm the pending enrolment with the first code; issues recovery codes (the old factor and codes stop working). */
   confirmTotp(input: ConfirmEnrollmentInput): Promise<ConfirmEnrollmentResult>;
+  /**
+   * New recovery codes for the session's account (shown once; the old ones stop working). Step-up: a fresh
+   * session (`reauth_required`), and `currentCode` when the session did not pass the second factor (`factor_required`).
+   */
+  regenerateRecoveryCodes(input: RegenerateRecoveryCodesInput): Promise<RegenerateRecoveryCodesResult>;
   /** Log one session out: the session `sessions.verify` answered (its token stops working); `unavailable` when the store did not answer. */
   logout(input: LogoutInput): Promise<LogoutResult>;
   /** Ask for a self-service reset: `{ ok: true }` alike for every account, known or not; the token goes to `recovery.deliver`. */
@@ -242,6 +267,11 @@ export interface Kanmon {
   grantRole(input: AdminInput & { readonly role: string }): Promise<AdminResult<{ readonly roles: readonly string[] }>>;
   /** Revoking a role revokes the account's sessions (their tokens carry the roles). */
   revokeRole(input: AdminInput & { readonly role: string }): Promise<AdminResult<{ readonly roles: readonly string[] }>>;
+  /**
+   * A lost second factor: remove the TOTP and recovery codes and revoke every session; the next login where MFA
+   * is required enrols again. Refused (`self_reset_forbidden`) when `actor` is `accountId`. Audited `admin.mfa.reset`.
+   */
+  adminResetMfa(input: ResetMfaAdminInput): Promise<AdminResult<{ readonly wasEnrolled: boolean }, 'self_reset_forbidden'>>;
   /** Register a terminal; the token (for token devices) is returned once. */
   registerDevice(input: RegisterDeviceAdminInput): Promise<AdminResult<{ readonly device: RegisteredDevice; readonly token: string | null }>>;
   /** Revoke a terminal; `wasActive`: it was usable until now. */

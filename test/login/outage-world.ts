@@ -136,6 +136,8 @@ export function everyMethod(world: OutageWorld, p: Prepared, inside: string): Re
     ['enrollTotp', () => kanmon.enrollTotp({ challenge: p.mfaChallenge, ...facts })],
     ['confirmTotp', () => kanmon.confirmTotp({ challenge: p.mfaChallenge, code: '123456', ...facts })],
     ['changePassword (challenge)', () => kanmon.changePassword({ challenge: p.changeChallenge, currentPassword: GOOD_PASSWORD, newPassword: OTHER_GOOD_PASSWORD, ...facts })],
+    // sato has no second factor: `not_enrolled` needs no store (see storeFree in outage.test.ts).
+    ['regenerateRecoveryCodes', () => kanmon.regenerateRecoveryCodes({ session: p.session, ...facts })],
     ['logout', () => kanmon.logout({ session: p.other.session, ...facts })],
     ['requestPasswordReset', () => kanmon.requestPasswordReset({ tenant, username: 'sato', ...facts })],
     ['completePasswordReset', () => kanmon.completePasswordReset({ tenant, token: p.resetToken, newPassword: OTHER_GOOD_PASSWORD, ...facts })],
@@ -143,6 +145,7 @@ export function everyMethod(world: OutageWorld, p: Prepared, inside: string): Re
     ['changePassword (session)', () => kanmon.changePassword({ session: p.session, currentPassword: GOOD_PASSWORD, newPassword: OTHER_GOOD_PASSWORD, ...facts })],
     ['createAccount', () => kanmon.createAccount({ tenant, actor: 'u-admin', username: `new-${randomBytes(3).toString('hex')}` })],
     ['adminResetPassword', () => kanmon.adminResetPassword(admin)],
+    ['adminResetMfa', () => kanmon.adminResetMfa({ ...admin, reason: 'lost_device' })],
     ['markCompromised', () => kanmon.markCompromised(admin)],
     ['adminUnlock', () => kanmon.adminUnlock(admin)],
     ['revokeSessions', () => kanmon.revokeSessions(admin)],

@@ -15,10 +15,16 @@ export interface AdminInput {
   readonly clientIp?: string | null | undefined;
 }
 
-/** The answer of an administrative call. */
-export type AdminResult<T extends object = object> =
+/** The answer of an administrative call; `R`: the refusals of that call besides `not_found` and `unavailable`. */
+export type AdminResult<T extends object = object, R extends string = never> =
   | ({ readonly ok: true } & T)
-  | ({ readonly ok: false; readonly reason: 'not_found' | 'unavailable'; /** For `unavailable`: ms until a retry may succeed. */ readonly retryAfterMs?: number } & OutageCause);
+  | ({ readonly ok: false; readonly reason: 'not_found' | 'unavailable' | R; /** For `unavailable`: ms until a retry may succeed. */ readonly retryAfterMs?: number } & OutageCause);
+
+/** What `adminResetMfa` takes: the account whose second factor is lost, and why (an audited code). */
+export interface ResetMfaAdminInput extends AdminInput {
+  /** Why, as a code (`[a-z0-9_.:-]{1,64}`), e.g. `lost_device`. @default 'lost_factor' */
+  readonly reason?: string | undefined;
+}
 
 export interface CreateAccountInput {
   readonly tenant: string;

@@ -8,6 +8,7 @@ import { isTenantId, trustedKey } from '../../store/key.js';
 import { type AuditBase, type FlowContext, sourceOf } from '../flow-context.js';
 import type { ChallengeClaims } from '../internal/challenge.js';
 import { inputObject } from '../internal/input.js';
+import { reauthDeadline, recentlyAuthenticated } from '../internal/step-up.js';
 import type { AccountRecord, ConfirmEnrollmentInput, ConfirmEnrollmentResult, EnrollDenied, EnrollTarget, EnrollTotpInput, EnrollTotpResult } from '../types.js';
 
 /**
@@ -100,10 +101,6 @@ async function resolveEnrollTarget(ctx: FlowContext, target: EnrollTarget): Prom
 const enrollDenied = (reason: EnrollDenied['reason'], retryAfterMs?: number | null): EnrollDenied =>
   retryAfterMs === undefined ? { status: 'denied', reason } : { status: 'denied', reason, retryAfterMs };
 
-/** Until when the session counts as fresh: its authentication plus `policy.session.reauthMaxAgeSeconds`. */
-const reauthDeadline = (ctx: FlowContext, session: Session) =>
-  (typeof session.authTime === 'number' ? session.authTime : -Infinity) + ctx.policy.session.reauthMaxAgeSeconds * 1000;
-
 /**
  * The mark `enrollTotp` leaves once the current factor is proven: this session may confirm this pending
  * secret. `confirmTotp` needs it to replace a factor, so neither another session nor a pending secret
@@ -112,12 +109,9 @@ const reauthDeadline = (ctx: FlowContext, session: Session) =>
 const replaceKey = (account: AccountRecord, session: Session, pending: string) =>
   trustedKey(account.tenant, 'mfa-replace', account.id, session.sessionId, createHash('sha256').update(pending).digest('base64url'));
 
-/** `null` when the session is fresh enough to change a factor; the refusal (audited) otherwise. */
-async function refuseStale(ctx: FlowContext, session: Session, base: AuditBase): Promise<EnrollDenied | null> {
-  if (ctx.now() <= reauthDeadline(ctx, session)) return null;
-  await ctx.record({ ...base, type: 'auth.mfa.failure', outcome: 'denied', reason: 'enroll_reauth_required' });
-  return enrollDenied('reauth_required');
-}
+/** `null` when the session is fresh enough to change a factor (the one step-up rule); the refusal (audited) otherwise. */
+const refuseStale = async (ctx: FlowContext, session: Session, base: AuditBase): Promise<EnrollDenied | null> =>
+  (await recentlyAuthenticated(ctx, session, base, 'enroll_')) ? null : enrollDenied('reauth_required');
 
 /** The account's current second factor, proven before it is replaced; `null` when proven. */
 async function proveCurrentFactor(ctx: FlowContext, account: AccountRecord, code: unknown, base: AuditBase): Promise<EnrollDenied | null> {
