@@ -61,6 +61,8 @@ export interface KanmonExpress {
   enrollTotp(): RequestHandler;
   /** `POST { challenge?, code }`: the recovery codes, once. */
   confirmTotp(): RequestHandler;
+  /** `POST { currentCode? }` from a session (fresh; `currentCode` when it did not pass the second factor): new recovery codes, once. */
+  regenerateRecoveryCodes(): RequestHandler;
   /** `POST`: ends the session, clears the cookie, `204`. */
   logout(): RequestHandler;
   /** `POST { username }` (mount it at `/auth/password/reset/request`): `202 { status: 'requested' }` alike for every account, or a coded error. */
@@ -191,6 +193,7 @@ export function kanmonExpress(kanmon: HttpKanmon, options: HttpAdapterOptions): 
     confirmTotp: () => handler('confirmTotp'),
     requestPasswordReset: () => handler('requestPasswordReset'),
     completePasswordReset: () => handler('completePasswordReset'),
+    regenerateRecoveryCodes: () => handler('regenerateRecoveryCodes'),
     logout: () => (req, res) => {
       const state = begin(req, res);
       if (state === null) return;

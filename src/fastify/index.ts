@@ -57,7 +57,7 @@ export interface KanmonFastifyOptions extends HttpAdapterOptions {
   readonly kanmon: HttpKanmon;
   /**
    * Register the login routes under this prefix: `POST {prefix}/login`, `/mfa`,
-   * `/password`, `/totp/enroll`, `/totp/confirm`, `/logout`, `/password/reset/request`,
+   * `/password`, `/totp/enroll`, `/totp/confirm`, `/recovery-codes/regenerate`, `/logout`, `/password/reset/request`,
    * `/password/reset/complete`. `false`: none.
    * @default '/auth'
    */
@@ -87,6 +87,7 @@ const routeNames = {
   confirmTotp: '/totp/confirm',
   requestPasswordReset: '/password/reset/request',
   completePasswordReset: '/password/reset/complete',
+  regenerateRecoveryCodes: '/recovery-codes/regenerate',
 } as const;
 
 async function plugin(fastify: FastifyInstance, options: KanmonFastifyOptions): Promise<void> {

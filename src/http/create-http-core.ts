@@ -10,6 +10,7 @@ import { enrollTotp } from './handlers/enroll-totp.js';
 import { login } from './handlers/login.js';
 import { logout } from './handlers/logout.js';
 import { requestPasswordReset } from './handlers/request-password-reset.js';
+import { regenerateRecoveryCodes } from './handlers/regenerate-recovery-codes.js';
 import { verifyMfa } from './handlers/verify-mfa.js';
 import { type ReadBodyResult, readJsonBody } from './read-body.js';
 import type { GuardOutcome, GuardRequirement, HttpAdapterOptions, HttpKanmon, HttpRequest, KanmonRequestState } from './types.js';
@@ -70,6 +71,7 @@ export function createHttpCore(kanmon: HttpKanmon, options: HttpAdapterOptions) 
       confirmTotp: safe((request, current, body: ReadBodyResult) => confirmTotp(ctx, request, current, body)),
       requestPasswordReset: safe((request, current, body: ReadBodyResult) => requestPasswordReset(ctx, request, current, body)),
       completePasswordReset: safe((request, current, body: ReadBodyResult) => completePasswordReset(ctx, request, current, body)),
+      regenerateRecoveryCodes: safe((request, current, body: ReadBodyResult) => regenerateRecoveryCodes(ctx, request, current, body)),
       logout: safe((request, current) => logout(ctx, request, current)),
     },
   };

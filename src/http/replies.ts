@@ -1,4 +1,4 @@
-import type { EnrollDenied, EnrollDenyReason, LoginAuthenticated, LoginDenyReason, LoginMfaRequired, LoginResult } from '../login/types.js';
+import type { EnrollDenied, EnrollDenyReason, LoginAuthenticated, LoginDenyReason, LoginMfaRequired, LoginResult, RegenerateRefusal } from '../login/types.js';
 import type { MessageLang } from '../messages/catalog.js';
 import type { Session } from '../session/types.js';
 import type { HttpContext } from './context.js';
@@ -91,6 +91,13 @@ export function loginReply(ctx: HttpContext, result: LoginResult, lang: MessageL
 export function mfaDeniedReply(ctx: HttpContext, result: EnrollDenied, lang: MessageLang): HttpReply {
   if (result.reason === 'unavailable') return unavailableReply(ctx, result, lang);
   const code = mfaFailure[result.reason];
+  return errorReply(code, lang, {}, code === 'locked' ? retryAfter(result.retryAfterMs) : {});
+}
+
+/** A refused recovery-code regeneration (the codes of a refused enrolment, and a session that no longer holds). */
+export function regenerateDeniedReply(ctx: HttpContext, result: RegenerateRefusal, lang: MessageLang): HttpReply {
+  if (result.reason === 'unavailable') return unavailableReply(ctx, result, lang);
+  const code = result.reason === 'invalid_session' ? 'session_invalid' : mfaFailure[result.reason];
   return errorReply(code, lang, {}, code === 'locked' ? retryAfter(result.retryAfterMs) : {});
 }
 

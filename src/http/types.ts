@@ -38,7 +38,7 @@ export type GuardOutcome =
 /** The part of a {@link Kanmon} the adapters use. */
 export type HttpKanmon = Pick<
   Kanmon,
-  'policy' | 'sessions' | 'access' | 'login' | 'verifyMfa' | 'changePassword' | 'enrollTotp' | 'confirmTotp' | 'logout' | 'requestPasswordReset' | 'completePasswordReset'
+  'policy' | 'sessions' | 'access' | 'login' | 'verifyMfa' | 'changePassword' | 'enrollTotp' | 'confirmTotp' | 'regenerateRecoveryCodes' | 'logout' | 'requestPasswordReset' | 'completePasswordReset'
 >;
 
 /** Options shared by both adapters. */

@@ -5,7 +5,8 @@
  *
  * Every server mounts the same routes:
  *   POST /auth/login, /auth/mfa, /auth/password, /auth/totp/enroll, /auth/totp/confirm, /auth/logout,
- *        /auth/password/reset/request, /auth/password/reset/complete (reset-behaviour.ts)
+ *        /auth/password/reset/request, /auth/password/reset/complete (reset-behaviour.ts),
+ *        /auth/recovery-codes/regenerate (recovery-codes-behaviour.ts)
  *   GET  /bare       no guard (refused over plain HTTP all the same: IPC-16 applies to the whole app)
  *   GET  /me         requireSession()       → { subject, roles, amr }
  *   GET  /admin      requireRole('admin')
@@ -26,6 +27,7 @@ import type { Kanmon } from '../../src/login/types.js';
 import { type TestCertificates, generateCertificates } from '../access/support/certificates.js';
 import { okOf } from '../support/results.js';
 import { resetBehaviour } from './reset-behaviour.js';
+import { recoveryCodesBehaviour } from './recovery-codes-behaviour.js';
 import { type Answer, BUSINESS_DAY_17_JST, type RequestOptions, PASSWORD, SUNDAY_10_JST, TENANT, type TestKanmon, cookiePair, cookieValue, manualClock, request, testKanmon } from './kit.js';
 
 export interface ServerTls {
@@ -71,6 +73,7 @@ const stable = (answer: Answer) => ({
 
 export function adapterBehaviour(adapter: AdapterUnderTest): void {
   resetBehaviour(adapter);
+  recoveryCodesBehaviour(adapter);
   describe(`kanmon/${adapter.name}: shared adapter behaviour`, () => {
     let certs: TestCertificates;
     let main: TestKanmon;

@@ -45,6 +45,7 @@ export const kanmonRoutes: readonly KanmonRoute[] = [
   { method: 'POST', path: '/auth/logout' },
   { method: 'POST', path: '/auth/password/reset/request' },
   { method: 'POST', path: '/auth/password/reset/complete' },
+  { method: 'POST', path: '/auth/recovery-codes/regenerate' },
   { method: 'GET', path: '/me' },
   { method: 'GET', path: '/admin' },
   { method: 'GET', path: '/mfa-only' },

@@ -26,6 +26,7 @@ export const expressAdapter: AdapterUnderTest = {
     app.post('/auth/logout', auth.logout());
     app.post('/auth/password/reset/request', auth.requestPasswordReset());
     app.post('/auth/password/reset/complete', auth.completePasswordReset());
+    app.post('/auth/recovery-codes/regenerate', auth.regenerateRecoveryCodes());
     app.get('/bare', (_req, res) => {
       res.json({ ok: true });
     });
