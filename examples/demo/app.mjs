@@ -23,6 +23,7 @@ import { createFlowStates } from './flow.mjs';
 import { text } from './i18n.mjs';
 import { loadDemoKeyRing } from './keys.mjs';
 import { adminPage, enrollPage, homePage, lockedPage, loginPage, messagePage, mfaPage, passwordPage, recoveryPage } from './pages.mjs';
+import { createDemoMailbox, mountRecovery } from './recovery.mjs';
 import { createWeb, developmentNotice } from './web.mjs';
 
 const TENANT = 'demo';
@@ -35,13 +36,13 @@ const lastEventCount = 25;
  * `development` (the default: the demo runs on http://localhost) turns on the
  * adapter-side development options described in web.mjs.
  *
- * @param {{ now: () => number, dataDir: string, development?: boolean }} options
+ * @param {{ now: () => number, dataDir: string, development?: boolean, printMail?: (line: string) => void }} options
  * @returns {Promise<{ app: import('express').Express, banner: string, seeded: { username: string, password: string, roles: string[] }[], close: () => Promise<void> }>}
  */
-export async function createDemoApp({ now, dataDir, development = true }) {
+export async function createDemoApp({ now, dataDir, development = true, printMail }) {
   const policy = definePolicy('funabashi', {
     password: { contextWords: ['kanmon', '関門', 'funabashi', '船橋'] },
-    mfa: { totp: { issuer: 'kanmon デモ' } },
+    mfa: { totp: { issuer: 'kanmon デモ' } }, recovery: { selfService: true }, // 「パスワードを忘れた場合」: recovery.mjs
     ...(development ? { access: { requireTls: false } } : {}),
   });
   const { keyRing, path: keyPath, created: keyCreated } = loadDemoKeyRing(dataDir, now);
@@ -49,7 +50,8 @@ export async function createDemoApp({ now, dataDir, development = true }) {
   const sink = fileAuditSink({ dir: auditDir, timeZone: policy.timeZone });
   const audit = createAuditLog({ sink, keyRing, stream: 'demo', now, policy });
   const accounts = memoryAccounts();
-  const kanmon = createKanmon({ policy, store: memoryStore({ now }), accounts, keyRing, audit, now });
+  const mailbox = createDemoMailbox({ accounts, print: printMail });
+  const kanmon = createKanmon({ policy, store: memoryStore({ now }), accounts, keyRing, audit, now, recovery: { deliver: mailbox.deliver } });
   const web = createWeb({ kanmon, tenant: TENANT, development });
 
   // Seeded accounts: random one-time passwords the users must change at first login.
@@ -374,6 +376,7 @@ export async function createDemoApp({ now, dataDir, development = true }) {
     res.type('html').send(renderComplianceReport(complianceReport(policy, { lang: res.locals.lang }), 'html'));
   });
 
+  mountRecovery(app, { kanmon, tenant: TENANT, web, accounts, mailbox, ctx, send, str, describe: (lang) => describePolicy(policy, lang), formatIssue });
   app.use(web.errorHandler);
   app.use((req, res) => send(res, 404, messagePage(ctx(req, res), { title: t(res).notFoundTitle, message: t(res).notFound })));
   app.use((err, req, res, _next) => {

@@ -87,7 +87,8 @@ ${messages(notice ? [notice] : [], 'notice')}${messages(error ? [error] : [], 'a
 <label for="username">${t.username}</label><input type="text" id="username" name="username" autocomplete="username" required maxlength="128" value="${username}">
 <label for="password">${t.password}</label><input type="password" id="password" name="password" autocomplete="current-password" required maxlength="1024">
 <button type="submit">${t.loginButton}</button>
-</form>`,
+</form>
+<p><a id="forgot-link" href="/password/forgot">${t.forgotLink}</a></p>`,
   });
 }
 
@@ -225,7 +226,7 @@ ${oneTime ? html`<div class="box" id="one-time"><p>${t.oneTimePassword}</p><p><s
 ${accounts.map(
   (a) => html`<tr data-user="${a.username}"><td>${a.username}</td><td>${a.roles.join(', ')}</td>
 <td class="status">${a.disabled ? t.statusDisabled : a.locked ? html`<strong class="ng">${t.statusLocked}</strong>` : t.statusActive}${a.mustChange ? html` / ${t.mustChange}` : null} / ${a.totp ? t.totpEnrolled : t.totpNone}</td>
-<td>${a.locked ? action('/admin/unlock', a.id, t.unlock) : null}${action('/admin/reset', a.id, t.reset)}</td></tr>`,
+<td>${a.locked ? action('/admin/unlock', a.id, t.unlock) : null}${action('/admin/reset', a.id, t.reset)}${a.totp ? action('/admin/mfa-reset', a.id, t.mfaReset) : null}</td></tr>`,
 )}
 </tbody></table>
 <h2>${t.auditTitle}</h2>

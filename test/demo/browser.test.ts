@@ -28,7 +28,7 @@ interface Seeded {
   roles: string[];
 }
 interface DemoModule {
-  createDemoApp(o: { now: () => number; dataDir: string }): Promise<{
+  createDemoApp(o: { now: () => number; dataDir: string; printMail?: (line: string) => void }): Promise<{
     app: { listen(port: number, host: string, cb: () => void): Server };
     seeded: Seeded[];
     banner: string;
@@ -68,6 +68,10 @@ describe.skipIf(!executablePath)('demo app in Chromium: the whole journey, in Ja
   let lastCodeAt = 0;
   const newPassword = 'Hx7$Rk9!mQv2w';
   const adminNewPassword = 'Vb4#Tn8&Lp3zQ';
+  const resetPassword = 'Qm6%Wz3^Kd8rT';
+  /** What the demo printed on the console as its "mail". */
+  const printed: string[] = [];
+  let resetContext: BrowserContext | undefined;
 
   const shot = async (page: Page, name: string) => {
     step += 1;
@@ -101,7 +105,7 @@ describe.skipIf(!executablePath)('demo app in Chromium: the whole journey, in Ja
     dataDir = mkdtempSync(join(tmpdir(), 'kanmon-demo-browser-'));
     // @ts-expect-error the demo is plain JavaScript
     const demo = (await import('../../examples/demo/app.mjs')) as DemoModule;
-    const created = await demo.createDemoApp({ now, dataDir });
+    const created = await demo.createDemoApp({ now, dataDir, printMail: (line) => printed.push(line) });
     seeded = created.seeded;
     close = () => created.close();
     await new Promise<void>((resolve) => {
@@ -119,6 +123,7 @@ describe.skipIf(!executablePath)('demo app in Chromium: the whole journey, in Ja
 
   afterAll(async () => {
     await adminContext?.close();
+    await resetContext?.close();
     await browser?.close();
     await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
     await close?.();
@@ -312,5 +317,87 @@ describe.skipIf(!executablePath)('demo app in Chromium: the whole journey, in Ja
     expect(await user.getAttribute('html', 'lang')).toBe('en');
     expect(await h1(user)).toBe('Change password');
     await shot(user, 'english');
+  });
+
+  // Issue 16: 「パスワードを忘れた場合」 and the administrator's "reset second factor".
+  it('「パスワードを忘れた場合」: the same answer for a known and an unknown name; the "mail" is printed and shown on the demo mailbox; the reset of an account with TOTP stops at the TOTP prompt and completes with a code (ASVS 5.0 V6.4.3)', async () => {
+    resetContext = await browser.newContext({ locale: 'ja-JP', timezoneId: 'Asia/Tokyo', viewport: { width: 1000, height: 800 } });
+    const page = await resetContext.newPage();
+    const ask = async (username: string) => {
+      await page.goto(`${base}/login`);
+      await submit(page, '#forgot-link');
+      expect(new URL(page.url()).pathname).toBe('/password/forgot');
+      await expectJapanese(page);
+      expect(await h1(page)).toBe('パスワードを忘れた場合');
+      await page.fill('#username', username);
+      await submit(page, 'form.box button[type=submit]');
+      return page.locator('#reset-sent').innerText();
+    };
+    const unknown = await ask('nobody');
+    const known = await ask('tanaka');
+    expect(known).toBe(unknown);
+    expect(known).toContain('再設定用のリンクを送りました');
+    // One mail, to tanaka only, printed on the console with its link.
+    expect(printed).toHaveLength(1);
+    expect(printed[0]).toMatch(/^\[デモ用メール \/ demo mail\] to tanaka: \/password\/reset\?token=/);
+    await shot(page, 'reset-requested');
+
+    await submit(page, '#mailbox-link');
+    expect(await page.locator('#mailbox tbody tr').count()).toBe(1);
+    expect(await page.locator('#mailbox tbody tr td:first-child').innerText()).toBe('tanaka');
+    await shot(page, 'demo-mailbox');
+    await submit(page, '#mailbox a.reset-link');
+    // The token left the address bar for the browser's server-side state.
+    expect(new URL(page.url()).pathname + new URL(page.url()).search).toBe('/password/reset');
+    await page.fill('#new-password', resetPassword);
+    await page.fill('#confirm-password', resetPassword);
+    await submit(page, 'form.box button[type=submit]');
+
+    // The account has TOTP: the reset stops at the code prompt.
+    expect(new URL(page.url()).pathname).toBe('/password/reset/mfa');
+    expect(await page.locator('#reset-mfa-lead').innerText()).toContain('二要素認証');
+    await shot(page, 'reset-totp-prompt');
+    // Without the code the password is not changed yet.
+    await login(page, 'tanaka', resetPassword);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await page.goto(`${base}/password/reset/mfa`);
+    await page.fill('#code', freshCode(totpSecret));
+    await submit(page, 'form.box button[type=submit]');
+    expect(new URL(page.url()).pathname).toBe('/login');
+    expect(await page.locator('.notice').innerText()).toContain('パスワードを再設定しました');
+
+    await login(page, 'tanaka', resetPassword);
+    expect(new URL(page.url()).pathname).toBe('/mfa');
+    await page.fill('#code', freshCode(totpSecret));
+    await submit(page, 'form.box button[type=submit]');
+    expect(new URL(page.url()).pathname).toBe('/');
+    // The link works once.
+    await page.goto(`${base}/demo/mailbox`);
+    await submit(page, '#mailbox a.reset-link');
+    await page.fill('#new-password', 'Zr5&Yc2*Np7sU');
+    await page.fill('#confirm-password', 'Zr5&Yc2*Np7sU');
+    await submit(page, 'form.box button[type=submit]');
+    expect(await page.locator('main').innerText()).toContain('再設定用のリンクが無効か');
+  });
+
+  it("the administrator's 「二要素認証を解除」 refuses their own factor, removes tanaka's, ends tanaka's session, and tanaka's next login goes to TOTP enrolment", async () => {
+    await admin.goto(`${base}/admin?lang=ja`);
+    await Promise.all([admin.waitForNavigation(), admin.locator('#accounts tr[data-user="admin"] form[action="/admin/mfa-reset"] button').click()]);
+    expect(await admin.locator('.notice').innerText()).toContain('自分自身の二要素認証は解除できません');
+    expect(await admin.locator('#accounts tr[data-user="admin"] .status').innerText()).toContain('TOTP 登録済み');
+
+    await Promise.all([admin.waitForNavigation(), admin.locator('#accounts tr[data-user="tanaka"] form[action="/admin/mfa-reset"] button').click()]);
+    expect(await admin.locator('.notice').innerText()).toContain('tanaka の二要素認証を解除しました');
+    expect(await admin.locator('#accounts tr[data-user="tanaka"] .status').innerText()).toContain('TOTP 未登録');
+    expect(await admin.locator('#events').innerText()).toContain('admin.mfa.reset');
+    await shot(admin, 'admin-mfa-reset');
+
+    const page = resetContext!.pages()[0]!;
+    await page.goto(`${base}/`);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await login(page, 'tanaka', resetPassword);
+    expect(new URL(page.url()).pathname).toBe('/mfa/enroll');
+    expect((await page.locator('#totp-secret').innerText()).trim()).not.toBe(totpSecret);
+    await shot(page, 'enrol-after-mfa-reset');
   });
 });
