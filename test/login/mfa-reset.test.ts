@@ -5,7 +5,7 @@
  * administrator cannot reset their own factor. On memory, Redis (two instances, two clients) and PostgreSQL.
  */
 import { randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   type AuditRecord,
   type KanmonStore,
@@ -32,7 +32,9 @@ const STEP = 30_000;
 async function twoInstances(storeA: KanmonStore, storeB: KanmonStore) {
   let t = BUSINESS_DAY_10_JST;
   const clock = { now: () => t, advance: (ms: number) => (t += ms) };
-  const policy = testPolicy();
+  const policy = testPolicy({ recovery: { selfService: true } });
+  /** The reset tokens the application's `deliver` was given. */
+  const delivered: string[] = [];
   const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });
   const sink = memoryAuditSink();
   const audit = createAuditLog({ sink, keyRing, stream: 'auth', now: clock.now });
@@ -41,7 +43,8 @@ async function twoInstances(storeA: KanmonStore, storeB: KanmonStore) {
   const hash = await createPasswordHasher({ policy, keyRing }).hash(GOOD_PASSWORD);
   await accounts.create(newAccount({ id: 'u-sato', tenant, username: 'sato', passwordHash: hash, passwordChangedAt: clock.now(), roles: ['staff'] }));
   await accounts.create(newAccount({ id: 'u-admin', tenant, username: 'kanri', passwordHash: hash, passwordChangedAt: clock.now(), roles: ['admin'] }));
-  const make = (store: KanmonStore) => createKanmon({ policy, store, accounts, keyRing, audit, now: clock.now });
+  const recovery = { deliver: ({ token }: { token: string }) => void delivered.push(token) };
+  const make = (store: KanmonStore) => createKanmon({ policy, store, accounts, keyRing, audit, now: clock.now, recovery });
   const a = make(storeA);
   const b = make(storeB);
   const events = () => (sink.streams.get('auth')?.lines ?? []).map((line) => JSON.parse(line) as AuditRecord);
@@ -58,7 +61,7 @@ async function twoInstances(storeA: KanmonStore, storeB: KanmonStore) {
     clock.advance(STEP);
     return { secret, recoveryCodes: [...confirmed.recoveryCodes], token: confirmed.token };
   }
-  return { a, b, accounts, tenant, clock, events, enrol, policy };
+  return { a, b, accounts, tenant, clock, events, enrol, policy, delivered };
 }
 
 function resetSuite(name: StoreName, makeStore: MakeStore) {
@@ -116,6 +119,20 @@ function resetSuite(name: StoreName, makeStore: MakeStore) {
       const store = makeStore(() => BUSINESS_DAY_10_JST);
       const w = await twoInstances(store, name === 'memory' ? store : makeStore(() => BUSINESS_DAY_10_JST));
       await sessionsDieEverywhere(w);
+    });
+
+    it('ASVS 5.0 V6.4.3: a password-reset link mailed before the second factor was reset no longer works after it (it would skip the factor)', async () => {
+      const store = makeStore(() => BUSINESS_DAY_10_JST);
+      const w = await twoInstances(store, store);
+      await w.enrol('sato');
+      expect(await w.a.requestPasswordReset({ tenant: w.tenant, username: 'sato', ...inside })).toEqual({ ok: true });
+      await vi.waitFor(() => expect(w.delivered).toHaveLength(1));
+      expect((await w.a.adminResetMfa({ tenant: w.tenant, actor: 'u-admin', accountId: 'u-sato', reason: 'lost_device' })).ok).toBe(true);
+      const completed = await w.b.completePasswordReset({ tenant: w.tenant, token: w.delivered[0]!, newPassword: 'Zr5&Yc2*Np7sU', ...inside });
+      expect(completed).toMatchObject({ status: 'denied', reason: 'invalid_token' });
+      // The password is unchanged: the old one still leads to enrolment.
+      const login = await w.b.login({ tenant: w.tenant, username: 'sato', password: GOOD_PASSWORD, ...outside });
+      expect(login).toMatchObject({ status: 'mfa_required', enrolled: false });
     });
 
     it('an unknown account: not_found; a reason that is not a code is a programmer error', async () => {

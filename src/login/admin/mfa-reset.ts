@@ -1,5 +1,6 @@
 import { reasonPattern } from '../../audit/event.js';
 import { KanmonError } from '../../errors.js';
+import { revokeResetTokens } from '../../recovery/reset-token.js';
 import type { FlowContext } from '../flow-context.js';
 import type { AdminResult, ResetMfaAdminInput } from './types.js';
 import { adminEvent, findTarget } from './target.js';
@@ -22,9 +23,11 @@ export async function adminResetMfa(ctx: FlowContext, input: ResetMfaAdminInput)
   }
   if (account === null) return { ok: false, reason: 'not_found' };
   const wasEnrolled = account.totpSecret !== null;
-  // Sessions first: a store outage between the two steps leaves the factor in place, never a removed factor
-  // with the sessions (and login challenges) of before still alive.
+  // Sessions and reset tokens first: a store outage between the steps leaves the factor in place, never a removed
+  // factor with the sessions, login challenges or reset links of before still alive.
   await ctx.sessions.revokeAll(input.tenant, account.id);
+  // A reset link already mailed must not complete without the factor it was asked under (ASVS 5.0 V6.4.3).
+  if (ctx.policy.recovery.selfService) await revokeResetTokens(ctx.store, input.tenant, account.id);
   await ctx.accounts.update(input.tenant, account.id, { totpSecret: null, totpPendingSecret: null, recoveryCodes: null });
   await ctx.record(
     adminEvent(input, 'admin.mfa.reset', {
