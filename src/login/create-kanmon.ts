@@ -34,15 +34,13 @@ const lockoutAuditType = {
 } as const;
 
 /**
- * Every control wired into one {@link Kanmon}. Each method is one flow, in its own file:
- * `flows/login.ts` (in the order of docs/login-flow.md), `flows/verify-mfa.ts`,
- * `flows/change-password.ts`, `flows/enroll-totp.ts`, `flows/logout.ts`, `flows/create-account.ts`,
- * `flows/request-password-reset.ts`, `flows/complete-password-reset.ts`,
- * and the administrative calls under `admin/`; they share one `FlowContext` built here.
+ * Every control wired into one {@link Kanmon}. Each method is one flow, in its own file under `flows/` (`login.ts` in
+ * the order of docs/login-flow.md, `verify-mfa.ts`, `change-password.ts`, `enroll-totp.ts`, `regenerate-recovery-codes.ts`,
+ * `logout.ts`, `create-account.ts`, `request-password-reset.ts`, `complete-password-reset.ts`), and the administrative
+ * calls under `admin/`; they share one `FlowContext` built here.
  *
- * Every step is audited with its real reason; the caller sees one
- * `invalid_credentials` for an unknown user, a wrong password and a disabled
- * account, and the hasher runs exactly once on each of those paths.
+ * Every step is audited with its real reason; the caller sees one `invalid_credentials` for an unknown user, a wrong
+ * password and a disabled account, and the hasher runs exactly once on each of those paths.
  *
  * @example
  * ```ts
