@@ -107,6 +107,15 @@ export const ageState = (account: AccountRecord) => ({ changedAt: account.passwo
 export const newHistory = (policy: Policy, account: AccountRecord): readonly string[] =>
   [account.passwordHash, ...account.passwordHistory].slice(0, Math.max(policy.password.history, 0));
 
+/** The account patch of a password the user chose (a change or a reset): it replaces the current one and clears every must-change. */
+export const chosenPasswordPatch = (policy: Policy, account: AccountRecord, passwordHash: string, at: number) => ({
+  passwordHash,
+  passwordHistory: newHistory(policy, account),
+  passwordChangedAt: at,
+  mustChangePassword: null,
+  compromised: false,
+});
+
 export function createFlowContext(deps: FlowDeps): FlowContext {
   const { policy, store, accounts, keyRing, lockout, sessions, now, challengeTtlMs, record } = deps;
   const mfaOptions = { policy, keyRing, store, lockout, now };

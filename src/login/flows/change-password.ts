@@ -7,7 +7,7 @@ import { isIssuedPasswordExpired } from '../../recovery/issued-password.js';
 import { revokeResetTokens } from '../../recovery/reset-token.js';
 import type { Session } from '../../session/types.js';
 import { isTenantId } from '../../store/key.js';
-import { type FlowContext, type StepContext, ageState, newHistory, sourceOf } from '../flow-context.js';
+import { type FlowContext, type StepContext, ageState, chosenPasswordPatch, sourceOf } from '../flow-context.js';
 import type { ChallengeClaims } from '../internal/challenge.js';
 import type { AccountRecord, ChangePasswordInput, ChangePasswordResult } from '../types.js';
 
@@ -84,13 +84,7 @@ export async function changePassword(ctx: FlowContext, input: ChangePasswordInpu
 
   const passwordHash = await hasher.hash(newPassword);
   const at = now();
-  await accounts.update(tenant, account.id, {
-    passwordHash,
-    passwordHistory: newHistory(policy, account),
-    passwordChangedAt: at,
-    mustChangePassword: null,
-    compromised: false,
-  });
+  await accounts.update(tenant, account.id, chosenPasswordPatch(policy, account, passwordHash, at));
   if (claims !== null) await ctx.spendChallenge(claims);
   await sessions.revokeAll(tenant, account.id);
   if (policy.recovery.selfService) await revokeResetTokens(ctx.store, tenant, account.id);

@@ -5,7 +5,7 @@ import { checkPasswordHistory } from '../../password/history.js';
 import { checkResetToken, revokeResetTokens, spendResetToken } from '../../recovery/reset-token.js';
 import { reserveTokenAttempt } from '../../recovery/throttle.js';
 import { assertTenant } from '../../store/key.js';
-import { type FlowContext, type StepContext, newHistory, sourceOf } from '../flow-context.js';
+import { type FlowContext, type StepContext, chosenPasswordPatch, sourceOf } from '../flow-context.js';
 import { placeRefusal, resolvePlace } from '../internal/place.js';
 import { passChallenge } from '../internal/second-factor-step.js';
 import type { CompletePasswordResetDenyReason, CompletePasswordResetInput, CompletePasswordResetResult } from '../reset-types.js';
@@ -85,13 +85,7 @@ export async function completePasswordReset(ctx: FlowContext, input: CompletePas
   // Spent once: of any number of completions racing with this token, exactly one writes.
   if (!(await spendResetToken(tokens, tenant, checked))) return refuse('invalid_token', 'token_used', { target: account.id });
   const at = now();
-  await accounts.update(tenant, account.id, {
-    passwordHash,
-    passwordHistory: newHistory(policy, account),
-    passwordChangedAt: at,
-    mustChangePassword: null,
-    compromised: false,
-  });
+  await accounts.update(tenant, account.id, chosenPasswordPatch(policy, account, passwordHash, at));
   await revokeResetTokens(store, tenant, account.id);
   await sessions.revokeAll(tenant, account.id);
   await record({
