@@ -8,19 +8,13 @@ import type { Policy } from '../../policy/define-policy.js';
 import { guardedCalls } from '../../store/guard.js';
 import type { InProcessStore } from '../../store/in-process.js';
 import type { KanmonStore } from '../../store/store.js';
+import type { ReserveArgs } from '../reserve-transition.js';
 import type { LockoutEvent, LockoutFactor } from '../types.js';
 import { type Throttles, createThrottles } from './throttles.js';
 import { type Who, createWho } from './who.js';
 
-/** What the policy asks of one factor's counter. */
-export interface FactorSettings {
-  readonly maxFailures: number;
-  readonly failureWindowMs: number;
-  readonly lockDurationMs: number;
-  readonly multiplier: number;
-  readonly maxLockDurationMs: number;
-  readonly permanent: boolean;
-}
+/** What the policy asks of one factor's counter: the reservation's arguments but the clock and the throttles. */
+export type FactorSettings = Omit<ReserveArgs, 'now' | 'sources'>;
 
 export interface LockoutContext {
   readonly now: () => number;
