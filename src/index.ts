@@ -163,7 +163,7 @@ export type {
   LockoutResetResult,
   LockoutStatus,
   ThrottleScope,
-} from './lockout/create-lockout.js';
+} from './lockout/types.js';
 export { memoryStore } from './store/memory.js';
 export type { MemoryStoreOptions } from './store/memory.js';
 export type { KanmonStore } from './store/store.js';

@@ -7,19 +7,6 @@ import { createSettle } from './settle.js';
 import { createStatus } from './status.js';
 import type { CreateLockoutOptions, Lockout } from './types.js';
 
-export type {
-  CreateLockoutOptions,
-  Lockout,
-  LockoutEvent,
-  LockoutFactor,
-  LockoutFactorStatus,
-  LockoutKey,
-  LockoutReservation,
-  LockoutResetResult,
-  LockoutStatus,
-  ThrottleScope,
-} from './types.js';
-
 /**
  * Account lockout that holds under concurrency (SEC-24; against Keycloak's
  * CVE-2024-4629 race): `reserve` counts every attempt atomically in the store

@@ -3,7 +3,7 @@ import { type DeviceEvent, type DeviceTokenKey, createDevices } from '../access/
 import { createAccessEvaluator } from '../access/evaluate-access.js';
 import type { AuditEventInput } from '../audit/event.js';
 import { KanmonError } from '../errors.js';
-import { type LockoutEvent, createLockout } from '../lockout/create-lockout.js';
+import { createLockout } from '../lockout/create-lockout.js';
 import { createPasswordHasher } from '../password/hash/create-hasher.js';
 import { createSessionManager } from '../session/create-session-manager.js';
 import { createDependencyGuard } from '../store/guard.js';
@@ -97,7 +97,7 @@ export function createKanmon(options: KanmonOptions): Kanmon {
     policy,
     store: guardedStore,
     now,
-    onEvent: async (event: LockoutEvent) => {
+    onEvent: async (event) => {
       if (event.type === 'lockout.store_error') return;
       await record({
         type: lockoutAuditType[event.factor][event.type],

@@ -3,7 +3,7 @@ import type { Devices } from '../access/device.js';
 import type { AuditReceipt } from '../audit/create-audit-log.js';
 import type { AuditEventInput } from '../audit/event.js';
 import type { KeyRing } from '../keys/key-ring.js';
-import type { Lockout } from '../lockout/create-lockout.js';
+import type { Lockout } from '../lockout/types.js';
 import { type ConsumeRecoveryCodeResult, consumeRecoveryCode } from '../mfa/recovery-codes.js';
 import { secondFactorOf } from '../mfa/internal/code-kind.js';
 import { mfaRequirement } from '../mfa/requirement.js';

@@ -6,7 +6,7 @@
  */
 import type { AccessEvaluator } from '../access/evaluate-access.js';
 import type { RegisteredDevice } from '../access/device-registry.js';
-import type { Lockout } from '../lockout/create-lockout.js';
+import type { Lockout } from '../lockout/types.js';
 import type { MfaReason } from '../mfa/requirement.js';
 import type { MustChangeReason } from '../password/age.js';
 import type { CompromiseSource } from '../password/compromise.js';

@@ -1,4 +1,4 @@
-import type { LockoutStatus } from '../../lockout/create-lockout.js';
+import type { LockoutStatus } from '../../lockout/types.js';
 import { checkPasswordAge } from '../../password/age.js';
 import { isIssuedPasswordExpired } from '../../recovery/issued-password.js';
 import { assertTenant } from '../../store/key.js';
