@@ -5,17 +5,15 @@
  * code against these types; they change only additively.
  */
 import type { AccessEvaluator } from '../access/evaluate-access.js';
-import type { RegisteredDevice } from '../access/device-registry.js';
 import type { Lockout } from '../lockout/types.js';
 import type { MfaReason } from '../mfa/requirement.js';
 import type { MustChangeReason } from '../password/age.js';
-import type { CompromiseSource } from '../password/compromise.js';
 import type { PasswordHasher } from '../password/hash/create-hasher.js';
 import type { PasswordIssue } from '../password/issues.js';
 import type { Policy } from '../policy/define-policy.js';
 import type { Session, SessionManager } from '../session/types.js';
 import type { AccountMustChange, AccountPatch, AccountRecord, AccountRepository, NewAccount } from './account.js';
-import type { AdminInput, AdminResult, CreateAccountInput, RegisterDeviceAdminInput, ResetMfaAdminInput, RevokeDeviceAdminInput } from './admin/types.js';
+import type { KanmonAdmin } from './admin/types.js';
 import type { ChangePasswordInput, ConfirmEnrollmentInput, EnrollTotpInput, LoginInput, LogoutInput, RegenerateRecoveryCodesInput, VerifyMfaInput } from './inputs.js';
 import type { OutageCause } from './outage.js';
 import type { CompletePasswordResetInput, CompletePasswordResetResult, RequestPasswordResetInput, RequestPasswordResetResult } from './reset-types.js';
@@ -216,7 +214,7 @@ export type LogoutResult = { readonly ok: true } | ({ readonly ok: false; readon
 // ─── The orchestrator ─────────────────────────────────────────────────────────
 
 /** What `createKanmon` returns. Every method audits its decision. */
-export interface Kanmon {
+export interface Kanmon extends KanmonAdmin {
   readonly policy: Policy;
   /** The session manager: `verify(token, { tenant })` on every request. */
   readonly sessions: SessionManager;
@@ -252,28 +250,4 @@ export interface Kanmon {
   /** Set a new password with a reset token (and the account's second factor, when it has one). Revokes every session. */
   completePasswordReset(input: CompletePasswordResetInput): Promise<CompletePasswordResetResult>;
 
-  /** Create an account with a one-time initial password (must change at first login). Needs `accounts.create`. */
-  createAccount(input: CreateAccountInput): Promise<AdminResult<{ readonly account: AccountRecord; readonly initialPassword: string }>>;
-  /** Issue a random one-time password (the admin never chooses it); it must be changed at the next login. Revokes sessions. */
-  adminResetPassword(input: AdminInput): Promise<AdminResult<{ readonly temporaryPassword: string }>>;
-  /** Mark the password compromised: sessions are revoked at once; the next login must change it. */
-  markCompromised(input: AdminInput & { readonly source?: CompromiseSource }): Promise<AdminResult<{ readonly alreadyCompromised: boolean }>>;
-  /** Lift the account's password and MFA locks. */
-  adminUnlock(input: AdminInput): Promise<AdminResult<{ readonly wasLocked: boolean }>>;
-  /** Revoke every session of the account (logout everywhere, admin lock). */
-  revokeSessions(input: AdminInput): Promise<AdminResult>;
-  /** Disable or enable the account (disabling revokes its sessions). */
-  setDisabled(input: AdminInput & { readonly disabled: boolean }): Promise<AdminResult>;
-  grantRole(input: AdminInput & { readonly role: string }): Promise<AdminResult<{ readonly roles: readonly string[] }>>;
-  /** Revoking a role revokes the account's sessions (their tokens carry the roles). */
-  revokeRole(input: AdminInput & { readonly role: string }): Promise<AdminResult<{ readonly roles: readonly string[] }>>;
-  /**
-   * A lost second factor: remove the TOTP and recovery codes and revoke every session; the next login where MFA
-   * is required enrols again. Refused (`self_reset_forbidden`) when `actor` is `accountId`. Audited `admin.mfa.reset`.
-   */
-  adminResetMfa(input: ResetMfaAdminInput): Promise<AdminResult<{ readonly wasEnrolled: boolean }, 'self_reset_forbidden'>>;
-  /** Register a terminal; the token (for token devices) is returned once. */
-  registerDevice(input: RegisterDeviceAdminInput): Promise<AdminResult<{ readonly device: RegisteredDevice; readonly token: string | null }>>;
-  /** Revoke a terminal; `wasActive`: it was usable until now. */
-  revokeDevice(input: RevokeDeviceAdminInput): Promise<AdminResult<{ readonly wasActive: boolean }>>;
 }

@@ -2,6 +2,9 @@
  * What the administrative methods of `Kanmon` take and answer (accounts, roles, locks, devices).
  * Part of the public contract of the login flow (`types.ts`).
  */
+import type { RegisteredDevice } from '../../access/device-registry.js';
+import type { CompromiseSource } from '../../password/compromise.js';
+import type { AccountRecord } from '../account.js';
 import type { OutageCause } from '../outage.js';
 
 /** Every administrative call names who does it and to whom. Authorise the actor first (`requireRole`). */
@@ -55,4 +58,32 @@ export interface RevokeDeviceAdminInput {
   readonly actor: string;
   readonly deviceId: string;
   readonly reason?: string | null;
+}
+
+/** The administrative methods of `Kanmon` (wired in `methods/admin.ts`). Authorise the actor first (`requireRole`). */
+export interface KanmonAdmin {
+  /** Create an account with a one-time initial password (must change at first login). Needs `accounts.create`. */
+  createAccount(input: CreateAccountInput): Promise<AdminResult<{ readonly account: AccountRecord; readonly initialPassword: string }>>;
+  /** Issue a random one-time password (the admin never chooses it); it must be changed at the next login. Revokes sessions. */
+  adminResetPassword(input: AdminInput): Promise<AdminResult<{ readonly temporaryPassword: string }>>;
+  /** Mark the password compromised: sessions are revoked at once; the next login must change it. */
+  markCompromised(input: AdminInput & { readonly source?: CompromiseSource }): Promise<AdminResult<{ readonly alreadyCompromised: boolean }>>;
+  /** Lift the account's password and MFA locks. */
+  adminUnlock(input: AdminInput): Promise<AdminResult<{ readonly wasLocked: boolean }>>;
+  /** Revoke every session of the account (logout everywhere, admin lock). */
+  revokeSessions(input: AdminInput): Promise<AdminResult>;
+  /** Disable or enable the account (disabling revokes its sessions). */
+  setDisabled(input: AdminInput & { readonly disabled: boolean }): Promise<AdminResult>;
+  grantRole(input: AdminInput & { readonly role: string }): Promise<AdminResult<{ readonly roles: readonly string[] }>>;
+  /** Revoking a role revokes the account's sessions (their tokens carry the roles). */
+  revokeRole(input: AdminInput & { readonly role: string }): Promise<AdminResult<{ readonly roles: readonly string[] }>>;
+  /**
+   * A lost second factor: remove the TOTP and recovery codes and revoke every session; the next login where MFA
+   * is required enrols again. Refused (`self_reset_forbidden`) when `actor` is `accountId`. Audited `admin.mfa.reset`.
+   */
+  adminResetMfa(input: ResetMfaAdminInput): Promise<AdminResult<{ readonly wasEnrolled: boolean }, 'self_reset_forbidden'>>;
+  /** Register a terminal; the token (for token devices) is returned once. */
+  registerDevice(input: RegisterDeviceAdminInput): Promise<AdminResult<{ readonly device: RegisteredDevice; readonly token: string | null }>>;
+  /** Revoke a terminal; `wasActive`: it was usable until now. */
+  revokeDevice(input: RevokeDeviceAdminInput): Promise<AdminResult<{ readonly wasActive: boolean }>>;
 }
