@@ -189,7 +189,9 @@ export { newAccount } from './login/new-account.js';
 export type { NewAccountInit } from './login/new-account.js';
 export type { MemoryAccounts } from './login/memory-accounts.js';
 export type {
+  AccountListQuery,
   AccountMustChange,
+  AccountPage,
   AccountPatch,
   AccountRecord,
   AccountRepository,

@@ -46,6 +46,12 @@ export interface AccountRecord {
   readonly email?: string | null | undefined;
   /** Shown in UIs; never used in a decision. */
   readonly displayName?: string | null | undefined;
+  /** When the account was created (epoch ms); a never-used account is dormant this long after it (`policy.accounts.dormantDays`). */
+  readonly createdAt?: number | null | undefined;
+  /** The last successful login (epoch ms; written by the login flow); `null` = never. */
+  readonly lastLoginAt?: number | null | undefined;
+  /** The client IP of the last successful login (as the trusted-proxy logic resolved it). */
+  readonly lastLoginIp?: string | null | undefined;
 }
 
 /** What kanmon writes back: a subset of the fields, never `id` or `tenant`. */
@@ -70,4 +76,31 @@ export interface AccountRepository {
   update(tenant: string, id: string, patch: AccountPatch): Promise<void>;
   /** Insert a new account (`Kanmon.createAccount`); optional for apps that create accounts themselves. */
   create?(account: NewAccount): Promise<void>;
+  /**
+   * One page of a tenant's accounts, ordered by `id` (code-unit order), for
+   * the inventory (RM-27) and the dormant-account sweep (SEC-12, IPC-3).
+   * Optional: `inventory` and `disableDormantAccounts` need it.
+   */
+  list?(query: AccountListQuery): Promise<AccountPage>;
+  /**
+   * Remove the account. Resolves `true` when it existed, `false` when it did
+   * not. Optional: `deleteAccount` needs it.
+   */
+  delete?(tenant: string, id: string): Promise<boolean>;
+}
+
+/** The arguments of {@link AccountRepository.list}. */
+export interface AccountListQuery {
+  readonly tenant: string;
+  /** The `cursor` of the previous page; omit (or `null`) for the first page. */
+  readonly cursor?: string | null | undefined;
+  /** Accounts per page at most. @default 500 */
+  readonly limit?: number | undefined;
+}
+
+/** One page of {@link AccountRepository.list}. */
+export interface AccountPage {
+  readonly accounts: readonly AccountRecord[];
+  /** Pass it back for the next page; `null` when this was the last. */
+  readonly cursor: string | null;
 }

@@ -1,11 +1,15 @@
 import { KanmonError } from '../errors.js';
-import type { AccountPatch, AccountRecord, AccountRepository, NewAccount } from './types.js';
+import { listLimit } from './internal/list-limit.js';
+import type { AccountListQuery, AccountPage, AccountPatch, AccountRecord, AccountRepository, NewAccount } from './types.js';
 
 /** The in-memory {@link AccountRepository}, with a listing for admin pages. */
 export interface MemoryAccounts extends AccountRepository {
   create(account: NewAccount): Promise<void>;
-  /** Every account of a tenant, in creation order (copies). */
+  /** Every account of a tenant, in creation order (the stored frozen records). */
   list(tenant: string): AccountRecord[];
+  /** One page of a tenant's accounts ordered by id ({@link AccountRepository.list}). */
+  list(query: AccountListQuery): Promise<AccountPage>;
+  delete(tenant: string, id: string): Promise<boolean>;
 }
 
 const freeze = (record: AccountRecord): AccountRecord =>
@@ -63,8 +67,25 @@ export function memoryAccounts(seed: readonly NewAccount[] = []): MemoryAccounts
         return Promise.reject(err instanceof Error ? err : new Error(String(err)));
       }
     },
-    list(tenant) {
-      return [...byId.values()].filter((a) => a.tenant === tenant);
+    list: ((query: string | AccountListQuery) => {
+      if (typeof query === 'string') return [...byId.values()].filter((a) => a.tenant === query);
+      try {
+        const limit = listLimit(query);
+        const after = query.cursor ?? null;
+        const all = [...byId.values()].filter((a) => a.tenant === query.tenant && (after === null || a.id > after));
+        all.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        const accounts = all.slice(0, limit);
+        return Promise.resolve({ accounts, cursor: all.length > limit ? (accounts[accounts.length - 1] as AccountRecord).id : null });
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    }) as MemoryAccounts['list'],
+    delete(tenant, id) {
+      const current = byId.get(idKey(tenant, id));
+      if (!current) return Promise.resolve(false);
+      byId.delete(idKey(tenant, id));
+      byName.delete(idKey(tenant, current.username));
+      return Promise.resolve(true);
     },
   };
 

@@ -12,13 +12,13 @@ import type { PasswordHasher } from '../password/hash/create-hasher.js';
 import type { PasswordIssue } from '../password/issues.js';
 import type { Policy } from '../policy/define-policy.js';
 import type { Session, SessionManager } from '../session/types.js';
-import type { AccountMustChange, AccountPatch, AccountRecord, AccountRepository, NewAccount } from './account.js';
+import type { AccountListQuery, AccountMustChange, AccountPage, AccountPatch, AccountRecord, AccountRepository, NewAccount } from './account.js';
 import type { KanmonAdmin } from './admin/types.js';
 import type { ChangePasswordInput, ConfirmEnrollmentInput, EnrollTotpInput, LoginInput, LogoutInput, RegenerateRecoveryCodesInput, VerifyMfaInput } from './inputs.js';
 import type { OutageCause } from './outage.js';
 import type { CompletePasswordResetInput, CompletePasswordResetResult, RequestPasswordResetInput, RequestPasswordResetResult } from './reset-types.js';
 
-export type { AccountMustChange, AccountPatch, AccountRecord, AccountRepository, NewAccount };
+export type { AccountListQuery, AccountMustChange, AccountPage, AccountPatch, AccountRecord, AccountRepository, NewAccount };
 export type * from './reset-types.js';
 
 // ─── Login ────────────────────────────────────────────────────────────────────

@@ -1,3 +1,5 @@
+import { KanmonError } from '../errors.js';
+
 /**
  * The PostgreSQL schema of the kanmon state store: one table of small records
  * and counters, keyed by the store key, with the tenant alongside for purges
@@ -17,3 +19,49 @@ CREATE TABLE IF NOT EXISTS ${stateTableName} (
 CREATE INDEX IF NOT EXISTS ${stateTableName}_tenant_idx ON ${stateTableName} (tenant);
 CREATE INDEX IF NOT EXISTS ${stateTableName}_expires_idx ON ${stateTableName} (expires_at) WHERE expires_at IS NOT NULL;
 `;
+
+/** The default table of {@link accountsSchemaSql} and `postgresAccounts`. */
+export const accountsTableName = 'kanmon_accounts';
+
+/**
+ * The PostgreSQL schema of the account table `postgresAccounts()` reads and
+ * writes: one row per account, every `AccountRecord` field in its own
+ * column (nested values as JSONB), the login name unique per tenant under the
+ * repository's name key (`username_key`). `postgresAccounts().migrate()`
+ * applies it; `kanmon postgres schema` prints it. Idempotent.
+ *
+ * @example
+ * ```ts
+ * import { accountsSchemaSql } from 'kanmon/postgres';
+ * process.stdout.write(accountsSchemaSql()); // hand it to the DBA
+ * ```
+ */
+export function accountsSchemaSql(options: { table?: string | undefined } = {}): string {
+  const table = options.table ?? accountsTableName;
+  if (!/^[a-z_][a-z0-9_]{0,40}$/.test(table)) throw new KanmonError('ERR_INVALID_ARGUMENT', 'accounts table name must match /^[a-z_][a-z0-9_]{0,40}$/');
+  return `-- kanmon accounts (the AccountRepository of kanmon/postgres); secrets only as hashes or sealed
+CREATE TABLE IF NOT EXISTS ${table} (
+  tenant               text    NOT NULL,
+  id                   text    COLLATE "C" NOT NULL,  -- byte order: list() pages by id
+  username             text    NOT NULL,              -- as the user types it
+  username_key         text    NOT NULL,              -- the repository's name key (unique per tenant)
+  password_hash        text    NOT NULL,              -- PHC string
+  password_changed_at  bigint  NOT NULL,              -- ms since the epoch
+  password_history     jsonb   NOT NULL DEFAULT '[]', -- earlier PHC strings, newest first
+  must_change_password text,                          -- initial | admin_reset | policy_changed
+  compromised          boolean NOT NULL DEFAULT false,
+  disabled             boolean NOT NULL DEFAULT false,
+  roles                jsonb   NOT NULL DEFAULT '[]',
+  totp_secret          text,                          -- sealed (AES-256-GCM)
+  totp_pending_secret  text,                          -- sealed
+  recovery_codes       jsonb,                         -- { setId, hashes } (keyed hashes)
+  email                text,
+  display_name         text,
+  created_at           bigint,
+  last_login_at        bigint,
+  last_login_ip        text,
+  PRIMARY KEY (tenant, id)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS ${table}_username_idx ON ${table} (tenant, username_key);
+`;
+}

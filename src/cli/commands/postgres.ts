@@ -1,4 +1,4 @@
-import { stateSchemaSql } from '../../postgres/schema.js';
+import { accountsSchemaSql, stateSchemaSql } from '../../postgres/schema.js';
 import { auditSchemaSql } from '../../postgres/audit-sink.js';
 import { type CliCommand, EXIT_OK, EXIT_USAGE } from '../command.js';
 
@@ -13,8 +13,8 @@ export const postgresCommand: CliCommand = {
     ja: 'kanmon ストアの PostgreSQL スキーマを表示（kanmon postgres schema）',
   },
   usage: {
-    en: 'kanmon postgres schema\n\nPrints the SQL that postgresStore().migrate() and postgresAuditSink().migrate() apply (idempotent: CREATE … IF NOT EXISTS).',
-    ja: 'kanmon postgres schema\n\npostgresStore().migrate() と postgresAuditSink().migrate() が適用する SQL を表示します（冪等: CREATE … IF NOT EXISTS）。',
+    en: 'kanmon postgres schema\n\nPrints the SQL that postgresStore().migrate(), postgresAuditSink().migrate() and postgresAccounts().migrate() apply (idempotent: CREATE … IF NOT EXISTS).',
+    ja: 'kanmon postgres schema\n\npostgresStore().migrate()、postgresAuditSink().migrate()、postgresAccounts().migrate() が適用する SQL を表示します（冪等: CREATE … IF NOT EXISTS）。',
   },
   run(args, io) {
     if (args.length !== 1 || args[0] !== 'schema') {
@@ -24,6 +24,8 @@ export const postgresCommand: CliCommand = {
     io.stdout.write(stateSchemaSql);
     io.stdout.write('\n-- postgresAuditSink().migrate(): the append-only audit table (EXT-6: kept 365 days)\n');
     io.stdout.write(auditSchemaSql());
+    io.stdout.write('\n-- postgresAccounts().migrate(): the account table (kanmon/postgres AccountRepository)\n');
+    io.stdout.write(accountsSchemaSql());
     return Promise.resolve(EXIT_OK);
   },
 };
