@@ -221,6 +221,7 @@ export type {
 export type { LogoutResult } from './login/types.js';
 export type { RegenerateRecoveryCodesInput, RegenerateRecoveryCodesResult, RegenerateRefusal } from './login/types.js';
 export type { OutageCause } from './login/outage.js';
+export type { KanmonStepUp, ReauthenticateDenyReason, ReauthenticateInput, ReauthenticateResult } from './login/step-up-types.js';
 export type { KanmonDeviceOptions, KanmonOptions } from './login/options.js';
 export type {
   CompletePasswordResetDenyReason,

@@ -26,6 +26,8 @@ export const auditEventTypes = {
   'auth.session.revoked': ['EXT-6', 'SEC-18'],
   'auth.session.expired': ['EXT-6', 'SEC-18'],
   'auth.logout': ['EXT-6', 'SEC-18'],
+  'auth.reauth.success': ['EXT-6', 'SEC-13', 'SEC-18'],
+  'auth.reauth.failure': ['EXT-6', 'SEC-13', 'SEC-18'],
   // place, device and time of access
   'access.denied.ip': ['EXT-6', 'SEC-18'],
   'access.denied.cert': ['EXT-6', 'SEC-18'],
@@ -55,6 +57,8 @@ export const auditEventTypes = {
   'admin.session.revoke': ['EXT-6', 'SEC-26'],
   'admin.key.rotate': ['EXT-6', 'SEC-26'],
   'admin.key.destroy': ['EXT-6', 'SEC-26'],
+  'admin.step_up.refused': ['EXT-6', 'SEC-13', 'SEC-26'],
+  'admin.system_actor': ['EXT-6', 'SEC-13', 'SEC-26'],
   'config.changed': ['EXT-6', 'SEC-26'],
   // data leaving the system
   'data.export': ['EXT-6', 'SEC-18'],

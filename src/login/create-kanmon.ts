@@ -9,6 +9,7 @@ import { createFlowContext } from './flow-context.js';
 import { lockoutAuditHook, wireDevices } from './internal/wiring.js';
 import { adminMethods } from './methods/admin.js';
 import { flowMethods } from './methods/flows.js';
+import { stepUpMethods } from './methods/step-up.js';
 import type { KanmonOptions } from './options.js';
 import type { Kanmon } from './types.js';
 
@@ -119,6 +120,7 @@ export function createKanmon(options: KanmonOptions): Kanmon {
     hasher,
     ...flowMethods(ctx),
     ...adminMethods(ctx),
+    ...stepUpMethods(ctx),
   };
   return Object.freeze(kanmon);
 }

@@ -86,7 +86,7 @@ export interface FlowContext extends FlowDeps {
    * TOTP or recovery code with verifyTotp's own normalisation (full-width digits and IME spaces are TOTP);
    * a failure is audited with its reason under `prefix`.
    */
-  checkSecondFactor(account: AccountRecord, code: unknown, base: AuditBase, prefix: '' | 'replace_' | 'regenerate_'): Promise<FactorCheck>;
+  checkSecondFactor(account: AccountRecord, code: unknown, base: AuditBase, prefix: '' | 'replace_' | 'regenerate_' | 'reauth_'): Promise<FactorCheck>;
 }
 
 /** Longest login name read. */

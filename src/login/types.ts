@@ -16,10 +16,12 @@ import type { AccountListQuery, AccountMustChange, AccountPage, AccountPatch, Ac
 import type { KanmonAdmin } from './admin/types.js';
 import type { ChangePasswordInput, ConfirmEnrollmentInput, EnrollTotpInput, LoginInput, LogoutInput, RegenerateRecoveryCodesInput, VerifyMfaInput } from './inputs.js';
 import type { OutageCause } from './outage.js';
+import type { KanmonStepUp } from './step-up-types.js';
 import type { CompletePasswordResetInput, CompletePasswordResetResult, RequestPasswordResetInput, RequestPasswordResetResult } from './reset-types.js';
 
 export type { AccountListQuery, AccountMustChange, AccountPage, AccountPatch, AccountRecord, AccountRepository, NewAccount };
 export type * from './reset-types.js';
+export type * from './step-up-types.js';
 
 // ─── Login ────────────────────────────────────────────────────────────────────
 
@@ -214,7 +216,7 @@ export type LogoutResult = { readonly ok: true } | ({ readonly ok: false; readon
 // ─── The orchestrator ─────────────────────────────────────────────────────────
 
 /** What `createKanmon` returns. Every method audits its decision. */
-export interface Kanmon extends KanmonAdmin {
+export interface Kanmon extends KanmonAdmin, KanmonStepUp {
   readonly policy: Policy;
   /** The session manager: `verify(token, { tenant })` on every request. */
   readonly sessions: SessionManager;

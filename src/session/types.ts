@@ -72,6 +72,8 @@ export interface Session {
   readonly idleExpiresAt: number;
   /** When it ends whatever happens (ms). */
   readonly absoluteExpiresAt: number;
+  /** The account's revocation epoch it was issued under (a later `revokeAll` revokes it); read by step-up. */
+  readonly epoch?: number;
 }
 
 export interface IssuedSession {

@@ -4,24 +4,55 @@
  */
 import type { RegisteredDevice } from '../../access/device-registry.js';
 import type { CompromiseSource } from '../../password/compromise.js';
+import type { Session } from '../../session/types.js';
 import type { AccountRecord } from '../account.js';
 import type { OutageCause } from '../outage.js';
 
-/** Every administrative call names who does it and to whom. Authorise the actor first (`requireRole`). */
-export interface AdminInput {
+/**
+ * The actor of a system task with no session (first-account bootstrap, a CLI, a batch job), minted only by
+ * `kanmon.systemActor` (audited `admin.system_actor`); usable as an `actorSession` for as long as a session's
+ * authentication would count as recent (`policy.session.reauthMaxAgeSeconds`). A copy or a literal is refused.
+ */
+export interface SystemActor {
+  readonly kind: 'system';
   readonly tenant: string;
-  /** The administrator's account id (audited as `actor`). */
+  /** `system:<name>`: what `actor` must be, and what every event of the task names. */
   readonly actor: string;
+  /** When it was minted (ms). */
+  readonly grantedAt: number;
+}
+
+/**
+ * Who does an administrative call, and the proof (SEC-13): the administrator's verified session, which must be
+ * recent (`authTime` within `policy.session.reauthMaxAgeSeconds`, else `reauth_required`: step up with
+ * `kanmon.reauthenticate`) and must be of `tenant` and `actor` (else `actor_mismatch`).
+ */
+export interface AdminActor {
+  readonly tenant: string;
+  /** The administrator's account id (audited as `actor`): the `subject` of `actorSession`. */
+  readonly actor: string;
+  /** The administrator's session from `sessions.verify` (or `requireSession`), or a {@link SystemActor}. */
+  readonly actorSession: Session | SystemActor;
+}
+
+/** Every administrative call names who does it and to whom. Authorise the actor first (`requireRole`). */
+export interface AdminInput extends AdminActor {
   /** The account acted on (audited as `target`). */
   readonly accountId: string;
   readonly userAgent?: string | undefined;
   readonly clientIp?: string | null | undefined;
 }
 
-/** The answer of an administrative call; `R`: the refusals of that call besides `not_found` and `unavailable`. */
+/**
+ * Why any administrative call may be refused before it runs (SEC-13): the actor's authentication is not recent
+ * (or its session was revoked), or `actorSession` is not of `tenant` and `actor`.
+ */
+export type AdminActorRefusal = 'reauth_required' | 'actor_mismatch';
+
+/** The answer of an administrative call; `R`: the refusals of that call besides `not_found`, `unavailable` and {@link AdminActorRefusal}. */
 export type AdminResult<T extends object = object, R extends string = never> =
   | ({ readonly ok: true } & T)
-  | ({ readonly ok: false; readonly reason: 'not_found' | 'unavailable' | R; /** For `unavailable`: ms until a retry may succeed. */ readonly retryAfterMs?: number } & OutageCause);
+  | ({ readonly ok: false; readonly reason: 'not_found' | 'unavailable' | AdminActorRefusal | R; /** For `unavailable`: ms until a retry may succeed. */ readonly retryAfterMs?: number } & OutageCause);
 
 /** What `adminResetMfa` takes: the account whose second factor is lost, and why (an audited code). */
 export interface ResetMfaAdminInput extends AdminInput {
@@ -29,9 +60,7 @@ export interface ResetMfaAdminInput extends AdminInput {
   readonly reason?: string | undefined;
 }
 
-export interface CreateAccountInput {
-  readonly tenant: string;
-  readonly actor: string;
+export interface CreateAccountInput extends AdminActor {
   readonly username: string;
   readonly roles?: readonly string[];
   readonly email?: string | null;
@@ -42,9 +71,7 @@ export interface CreateAccountInput {
   readonly clientIp?: string | null | undefined;
 }
 
-export interface RegisterDeviceAdminInput {
-  readonly tenant: string;
-  readonly actor: string;
+export interface RegisterDeviceAdminInput extends AdminActor {
   /** The one account it may be used for; `null`/absent = a shared terminal of the tenant. */
   readonly accountId?: string | null;
   readonly label?: string | null;
@@ -53,9 +80,7 @@ export interface RegisterDeviceAdminInput {
   readonly fingerprintSha256?: string;
 }
 
-export interface RevokeDeviceAdminInput {
-  readonly tenant: string;
-  readonly actor: string;
+export interface RevokeDeviceAdminInput extends AdminActor {
   readonly deviceId: string;
   readonly reason?: string | null;
 }
@@ -86,4 +111,26 @@ export interface KanmonAdmin {
   registerDevice(input: RegisterDeviceAdminInput): Promise<AdminResult<{ readonly device: RegisteredDevice; readonly token: string | null }>>;
   /** Revoke a terminal; `wasActive`: it was usable until now. */
   revokeDevice(input: RevokeDeviceAdminInput): Promise<AdminResult<{ readonly wasActive: boolean }>>;
+  /**
+   * The actor of a system task that has no session (the first administrator's account, a CLI, a batch job):
+   * audited `admin.system_actor` with its reason; usable as `actorSession` (with `actor: actorSession.actor`)
+   * for `policy.session.reauthMaxAgeSeconds`.
+   */
+  systemActor(input: SystemActorInput): Promise<SystemActorResult>;
 }
+
+/** What `systemActor` takes. */
+export interface SystemActorInput {
+  readonly tenant: string;
+  /** The task's name, `[a-z0-9_.-]{1,48}` (audited as `system:<name>`). */
+  readonly name: string;
+  /** Why, as a code (`[a-z0-9_.:-]{1,64}`), e.g. `bootstrap`. */
+  readonly reason: string;
+  readonly userAgent?: string | undefined;
+  readonly clientIp?: string | null | undefined;
+}
+
+/** The answer of `systemActor`. */
+export type SystemActorResult =
+  | { readonly ok: true; readonly actorSession: SystemActor }
+  | ({ readonly ok: false; readonly reason: 'unavailable'; readonly retryAfterMs: number } & OutageCause);

@@ -9,6 +9,7 @@ import type { Session } from '../../session/types.js';
 import { isTenantId } from '../../store/key.js';
 import { type FlowContext, type StepContext, ageState, chosenPasswordPatch, sourceOf } from '../flow-context.js';
 import type { ChallengeClaims } from '../internal/challenge.js';
+import { provePassword } from '../internal/password-step.js';
 import type { AccountRecord, ChangePasswordInput, ChangePasswordResult } from '../types.js';
 
 /**
@@ -18,7 +19,7 @@ import type { AccountRecord, ChangePasswordInput, ChangePasswordResult } from '.
  * fresh session is issued (session).
  */
 export async function changePassword(ctx: FlowContext, input: ChangePasswordInput): Promise<ChangePasswordResult> {
-  const { policy, accounts, lockout, hasher, sessions, record, now } = ctx;
+  const { policy, accounts, hasher, sessions, record, now } = ctx;
   const bySession = 'session' in input && input.session !== undefined;
   let account: AccountRecord | null;
   let claims: ChallengeClaims | null = null;
@@ -41,20 +42,10 @@ export async function changePassword(ctx: FlowContext, input: ChangePasswordInpu
 
   // The current password is guessed like a login: the same counters (the account's own too), the same one hash.
   const throttleIp = input.request ? ctx.access.resolveClient(input.request).throttleIp : null;
-  const lockKey = { account: account.username, ip: throttleIp ?? ip, tenant, accountId: account.id };
-  const reservation = await lockout.reserve(lockKey);
-  const held = reservation.ok ? await lockout.reserveAccount(lockKey) : reservation;
-  if (!held.ok) {
-    await record({ ...base, type: 'password.rejected', outcome: 'denied', reason: held.reason });
-    return { status: 'denied', reason: held.reason, retryAfterMs: held.retryAfterMs };
+  const proof = await provePassword(ctx, account, currentPassword, throttleIp ?? ip, base, 'password.rejected');
+  if (!proof.ok) {
+    return proof.reason === 'invalid_credentials' ? { status: 'denied', reason: 'invalid_credentials' } : { status: 'denied', reason: proof.reason, retryAfterMs: proof.retryAfterMs };
   }
-  const verdict = typeof currentPassword === 'string' ? await hasher.verify(account.passwordHash, currentPassword) : await hasher.dummyVerify('');
-  if (!verdict.valid) {
-    await lockout.fail(lockKey, reservation, held);
-    await record({ ...base, type: 'password.rejected', outcome: 'denied', reason: verdict.refused ?? 'wrong_password' });
-    return { status: 'denied', reason: 'invalid_credentials' };
-  }
-  await lockout.succeed(lockKey, reservation, held);
   if (isIssuedPasswordExpired(account, policy, now())) {
     await record({ ...base, type: 'password.rejected', outcome: 'denied', reason: 'issued_password_expired' });
     return { status: 'denied', reason: 'issued_password_expired' };

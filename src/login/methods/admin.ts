@@ -9,10 +9,15 @@ import type { KanmonAdmin } from '../admin/types.js';
 import type { FlowContext } from '../flow-context.js';
 import { createAccount } from '../flows/create-account.js';
 import { answeringOutage, notOkUnavailable } from '../outage.js';
+import { recentActorRequired } from '../admin/actor.js';
 
-/** The administrative methods of `Kanmon` (one file per concern under `admin/`), each answering an outage as `unavailable`. */
+/**
+ * The administrative methods of `Kanmon` (one file per concern under `admin/`), each answering an outage as
+ * `unavailable`; the whole group requires a recent authentication of its actor (SEC-13, admin/actor.ts): an
+ * operation added here is guarded with the others.
+ */
 export function adminMethods(ctx: FlowContext): KanmonAdmin {
-  return {
+  return recentActorRequired(ctx, {
     createAccount: answeringOutage((input) => createAccount(ctx, input), notOkUnavailable),
     adminResetPassword: answeringOutage((input) => adminResetPassword(ctx, input), notOkUnavailable),
     adminResetMfa: answeringOutage((input) => adminResetMfa(ctx, input), notOkUnavailable),
@@ -24,5 +29,5 @@ export function adminMethods(ctx: FlowContext): KanmonAdmin {
     revokeRole: answeringOutage((input) => revokeRole(ctx, input), notOkUnavailable),
     registerDevice: answeringOutage((input) => registerDevice(ctx, input), notOkUnavailable),
     revokeDevice: answeringOutage((input) => revokeDevice(ctx, input), notOkUnavailable),
-  };
+  });
 }

@@ -38,6 +38,7 @@ export const toSession = (c: SessionClaims): Session => ({
   authTime: c.auth_time * 1000,
   idleExpiresAt: c.iexp,
   absoluteExpiresAt: c.aexp * 1000,
+  epoch: c.ep,
 });
 
 export interface SessionTokenOptions {
