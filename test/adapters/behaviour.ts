@@ -29,6 +29,7 @@ import { okOf } from '../support/results.js';
 import { resetBehaviour } from './reset-behaviour.js';
 import { recoveryCodesBehaviour } from './recovery-codes-behaviour.js';
 import { type Answer, BUSINESS_DAY_17_JST, type RequestOptions, PASSWORD, SUNDAY_10_JST, TENANT, type TestKanmon, cookiePair, cookieValue, manualClock, request, testKanmon } from './kit.js';
+import { adminActor } from '../support/admin.js';
 
 export interface ServerTls {
   readonly key: string;
@@ -397,12 +398,12 @@ export function adapterBehaviour(adapter: AdapterUnderTest): void {
       });
 
       it('SEC-6.3: a rule requiring a registered device admits its token and refuses a missing, forged or revoked one', async () => {
-        const { device, token } = okOf(await main.kanmon.registerDevice({ tenant: TENANT, actor: 'u-kanri', label: 'terminal 1' }));
+        const { device, token } = okOf(await main.kanmon.registerDevice({ tenant: TENANT, ...(await adminActor(main.kanmon, TENANT, 'u-kanri')), label: 'terminal 1' }));
         expect(token).toEqual(expect.any(String));
         expect((await call('/device', { headers: { 'x-kanmon-device': token ?? '' } })).status).toBe(200);
         expect((await call('/device')).status).toBe(403);
         expect((await call('/device', { headers: { 'x-kanmon-device': `${token ?? ''}x` } })).status).toBe(403);
-        await main.kanmon.revokeDevice({ tenant: TENANT, actor: 'u-kanri', deviceId: device.deviceId });
+        await main.kanmon.revokeDevice({ tenant: TENANT, ...(await adminActor(main.kanmon, TENANT, 'u-kanri')), deviceId: device.deviceId });
         const revoked = await call('/device', { headers: { 'x-kanmon-device': token ?? '' } });
         expect(revoked.status).toBe(403);
         expect(error(revoked).code).toBe('access_denied');

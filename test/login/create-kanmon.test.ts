@@ -28,6 +28,7 @@ import { totpAt } from '../mfa/support.js';
 import { type TestCertificates, generateCertificates } from '../access/support/certificates.js';
 import { GOOD_PASSWORD, INTERNAL_IP, OTHER_GOOD_PASSWORD, OUTSIDE_IP, SATURDAY_10_JST, type World, base32Decode, makeWorld } from './support.js';
 import type { PolicyOverrides } from '../../src/index.js';
+import { adminActor } from '../support/admin.js';
 
 const internal = { clientIp: INTERNAL_IP, tls: true } as const;
 const outside = { clientIp: OUTSIDE_IP, tls: true } as const;
@@ -106,7 +107,7 @@ function flowSuite(storeName: string, makeStore: () => (now: () => number) => Ka
         expect(right).toMatchObject({ status: 'denied', reason: 'locked' });
         expect(w.hasher.calls).toEqual({ verify: 0, dummyVerify: 0, hash: 0 });
         // adminUnlock lifts it, audited with actor and target.
-        const unlocked = await w.kanmon.adminUnlock({ tenant: w.tenant, actor: 'admin-1', accountId: 'u-1' });
+        const unlocked = await w.kanmon.adminUnlock({ tenant: w.tenant, ...(await adminActor(w.kanmon, w.tenant, 'admin-1')), accountId: 'u-1' });
         expect(unlocked).toEqual({ ok: true, wasLocked: true });
         expectStatus(await w.kanmon.login({ tenant: w.tenant, username: 'dave', password: GOOD_PASSWORD, ...internal }), 'authenticated');
         expect(w.events().find((e) => e.type === 'admin.account.unlock')).toMatchObject({ actor: 'admin-1', target: 'u-1', before: { locked: true } });
@@ -160,7 +161,7 @@ function flowSuite(storeName: string, makeStore: () => (now: () => number) => Ka
         expect(w.hasher.calls.verify + w.hasher.calls.dummyVerify).toBe(0);
         expect((await w.kanmon.lockout.status({ account: 'gina', tenant: w.tenant })).password.failures).toBe(0);
 
-        const { token } = okOf(await w.kanmon.registerDevice({ tenant: w.tenant, actor: 'admin-1', accountId: gina.id, label: '総務課 端末 3' }));
+        const { token } = okOf(await w.kanmon.registerDevice({ tenant: w.tenant, ...(await adminActor(w.kanmon, w.tenant, 'admin-1')), accountId: gina.id, label: '総務課 端末 3' }));
         expect(token).toEqual(expect.any(String));
         expectStatus(await w.kanmon.login({ tenant: w.tenant, username: 'gina', password: GOOD_PASSWORD, ...internal, deviceId: token }), 'authenticated');
         // Bound to gina: hana cannot use it (one hash all the same, so it says nothing about hana's password).
@@ -304,7 +305,7 @@ function flowSuite(storeName: string, makeStore: () => (now: () => number) => Ka
         const result = await w.kanmon.login({ tenant: w.tenant, username: 'ivy', password: GOOD_PASSWORD, ...outside });
         expectStatus(result, 'mfa_required');
         expect(result.reasons).toEqual(['outside_internal_network']);
-        const { token } = okOf(await w.kanmon.registerDevice({ tenant: w.tenant, actor: 'admin-1', accountId: ivy.id }));
+        const { token } = okOf(await w.kanmon.registerDevice({ tenant: w.tenant, ...(await adminActor(w.kanmon, w.tenant, 'admin-1')), accountId: ivy.id }));
         const withDevice = await w.kanmon.login({ tenant: w.tenant, username: 'ivy', password: GOOD_PASSWORD, ...outside, deviceId: token });
         expectStatus(withDevice, 'authenticated');
         expect(withDevice.session.amr).toEqual(['pwd']);
@@ -324,7 +325,7 @@ function flowSuite(storeName: string, makeStore: () => (now: () => number) => Ka
         w.clock.advance(30_000);
         expect(await w.kanmon.verifyMfa({ challenge: next.challenge, code: totpAt(secret, w.clock.now()) })).toMatchObject({ status: 'denied', reason: 'locked' });
         // An administrator lifts the second-factor lock too.
-        expect(await w.kanmon.adminUnlock({ tenant: w.tenant, actor: 'admin-1', accountId: 'u-1' })).toEqual({ ok: true, wasLocked: true });
+        expect(await w.kanmon.adminUnlock({ tenant: w.tenant, ...(await adminActor(w.kanmon, w.tenant, 'admin-1')), accountId: 'u-1' })).toEqual({ ok: true, wasLocked: true });
         expectStatus(await w.kanmon.verifyMfa({ challenge: next.challenge, code: totpAt(secret, w.clock.now()) }), 'authenticated');
       });
 
@@ -351,7 +352,7 @@ function flowSuite(storeName: string, makeStore: () => (now: () => number) => Ka
     describe('passwords that must change', () => {
       it('IPC-4, FNB-3.1.1: a created account gets a random one-time password that must be changed; weak, reused and wrong inputs are refused', async () => {
         const w = world();
-        const created = await w.kanmon.createAccount({ tenant: w.tenant, actor: 'admin-1', username: 'kenji', roles: ['staff'] });
+        const created = await w.kanmon.createAccount({ tenant: w.tenant, ...(await adminActor(w.kanmon, w.tenant, 'admin-1')), username: 'kenji', roles: ['staff'] });
         if (!created.ok) throw new Error('createAccount failed');
         const { initialPassword } = created;
         expect(initialPassword.length).toBeGreaterThanOrEqual(16);
@@ -380,7 +381,7 @@ function flowSuite(storeName: string, makeStore: () => (now: () => number) => Ka
         const lena = await w.addUser('lena');
         const before = await w.kanmon.login({ tenant: w.tenant, username: 'lena', password: GOOD_PASSWORD, ...internal });
         expectStatus(before, 'authenticated');
-        const reset = await w.kanmon.adminResetPassword({ tenant: w.tenant, actor: 'admin-1', accountId: lena.id });
+        const reset = await w.kanmon.adminResetPassword({ tenant: w.tenant, ...(await adminActor(w.kanmon, w.tenant, 'admin-1')), accountId: lena.id });
         if (!reset.ok) throw new Error('reset failed');
         expect(reset.temporaryPassword).not.toBe(GOOD_PASSWORD);
         expect(await w.kanmon.sessions.verify(before.token, { tenant: w.tenant })).toEqual({ ok: false, reason: 'revoked' });
@@ -389,7 +390,7 @@ function flowSuite(storeName: string, makeStore: () => (now: () => number) => Ka
         expect(login.reason).toBe('admin_reset');
         expect(w.events().find((e) => e.type === 'admin.password.reset')).toMatchObject({ actor: 'admin-1', target: lena.id, after: { mustChange: 'admin_reset' } });
         expect(w.auditText()).not.toContain(reset.temporaryPassword);
-        expect(await w.kanmon.adminResetPassword({ tenant: w.tenant, actor: 'admin-1', accountId: 'nope' })).toEqual({ ok: false, reason: 'not_found' });
+        expect(await w.kanmon.adminResetPassword({ tenant: w.tenant, ...(await adminActor(w.kanmon, w.tenant, 'admin-1')), accountId: 'nope' })).toEqual({ ok: false, reason: 'not_found' });
       });
 
       it('an expired password forces a change; a password near expiry warns (password_expires_soon)', async () => {
@@ -416,7 +417,7 @@ function flowSuite(storeName: string, makeStore: () => (now: () => number) => Ka
         expectStatus(a, 'authenticated');
         expectStatus(b, 'authenticated');
         expect((await w.kanmon.sessions.verify(a.token, { tenant: w.tenant })).ok).toBe(true);
-        expect(await w.kanmon.markCompromised({ tenant: w.tenant, actor: 'admin-1', accountId: omi.id, source: 'incident' })).toEqual({ ok: true, alreadyCompromised: false });
+        expect(await w.kanmon.markCompromised({ tenant: w.tenant, ...(await adminActor(w.kanmon, w.tenant, 'admin-1')), accountId: omi.id, source: 'incident' })).toEqual({ ok: true, alreadyCompromised: false });
         expect(await w.kanmon.sessions.verify(a.token, { tenant: w.tenant })).toEqual({ ok: false, reason: 'revoked' });
         expect(await w.kanmon.sessions.verify(b.token, { tenant: w.tenant })).toEqual({ ok: false, reason: 'revoked' });
         const login = await w.kanmon.login({ tenant: w.tenant, username: 'omi', password: GOOD_PASSWORD, ...internal });
@@ -470,12 +471,12 @@ function flowSuite(storeName: string, makeStore: () => (now: () => number) => Ka
       it('grantRole / revokeRole are audited with before and after; revoking a role revokes the sessions carrying it', async () => {
         const w = world();
         const quin = await w.addUser('quin');
-        const grant = await w.kanmon.grantRole({ tenant: w.tenant, actor: 'admin-1', accountId: quin.id, role: 'auditor' });
+        const grant = await w.kanmon.grantRole({ tenant: w.tenant, ...(await adminActor(w.kanmon, w.tenant, 'admin-1')), accountId: quin.id, role: 'auditor' });
         expect(grant).toEqual({ ok: true, roles: ['auditor'] });
         const login = await w.kanmon.login({ tenant: w.tenant, username: 'quin', password: GOOD_PASSWORD, ...internal });
         expectStatus(login, 'authenticated');
         expect(login.session.roles).toEqual(['auditor']);
-        expect(await w.kanmon.revokeRole({ tenant: w.tenant, actor: 'admin-1', accountId: quin.id, role: 'auditor' })).toEqual({ ok: true, roles: [] });
+        expect(await w.kanmon.revokeRole({ tenant: w.tenant, ...(await adminActor(w.kanmon, w.tenant, 'admin-1')), accountId: quin.id, role: 'auditor' })).toEqual({ ok: true, roles: [] });
         expect(await w.kanmon.sessions.verify(login.token, { tenant: w.tenant })).toEqual({ ok: false, reason: 'revoked' });
         const events = w.events().filter((e) => e.type.startsWith('admin.role.'));
         expect(events.map((e) => [e.type, e.actor, e.target, e.before, e.after])).toEqual([
@@ -494,7 +495,7 @@ function flowSuite(storeName: string, makeStore: () => (now: () => number) => Ka
         await w.kanmon.logout({ session: a.session, ...internal });
         expect(await w.kanmon.sessions.verify(a.token, { tenant: w.tenant })).toEqual({ ok: false, reason: 'revoked' });
         expect((await w.kanmon.sessions.verify(b.token, { tenant: w.tenant })).ok).toBe(true);
-        expect(await w.kanmon.setDisabled({ tenant: w.tenant, actor: 'admin-1', accountId: rin.id, disabled: true })).toEqual({ ok: true });
+        expect(await w.kanmon.setDisabled({ tenant: w.tenant, ...(await adminActor(w.kanmon, w.tenant, 'admin-1')), accountId: rin.id, disabled: true })).toEqual({ ok: true });
         expect(await w.kanmon.sessions.verify(b.token, { tenant: w.tenant })).toEqual({ ok: false, reason: 'revoked' });
         expect(w.events().map((e) => e.type)).toEqual(expect.arrayContaining(['auth.logout', 'admin.account.disable']));
       });

@@ -23,6 +23,7 @@ import {
 import { totpAt } from '../mfa/support.js';
 import { okOf } from '../support/results.js';
 import { GOOD_PASSWORD, INTERNAL_IP, OUTSIDE_IP, BUSINESS_DAY_10_JST, base32Decode, testPolicy } from './support.js';
+import { adminActor } from '../support/admin.js';
 
 const internal = { clientIp: INTERNAL_IP, tls: true } as const;
 const outside = { clientIp: OUTSIDE_IP, tls: true } as const;
@@ -71,7 +72,7 @@ describe('FNB-4.1 / SEC-31: nothing a destroyed key signed or sealed gets anyone
 
   it('a device token MACed with k1 no longer counts as a registered device', async () => {
     const { a, b, shred } = await twoInstances();
-    const { token } = okOf(await a.registerDevice({ tenant, actor: 'admin-1', accountId: 'u-1', label: '端末 1' }));
+    const { token } = okOf(await a.registerDevice({ tenant, ...(await adminActor(a, tenant, 'admin-1')), accountId: 'u-1', label: '端末 1' }));
     const withDevice = { tenant, username: 'sato', password: GOOD_PASSWORD, ...internal, deviceId: token, route: 'device' };
     const before = await b.login(withDevice);
     expect(before.status, JSON.stringify(before)).toBe('authenticated');

@@ -29,6 +29,7 @@ import {
 } from '../../src/index.js';
 import { type MakeStore, type StoreName, onEveryStore } from '../support/stores.js';
 import { GOOD_PASSWORD, INTERNAL_IP, BUSINESS_DAY_10_JST, spyHasher, testPolicy } from './support.js';
+import { adminActor } from '../support/admin.js';
 
 const WRONG = 'Wrong#Pass9!x';
 const CANONICAL = 'sato.ichiro';
@@ -179,7 +180,7 @@ function suite(name: StoreName, makeStore: MakeStore) {
       for (const spelling of spellings.slice(0, 5)) await w.login(spelling, WRONG);
       const key = { account: CANONICAL, accountId: user.id, tenant: w.tenant };
       await expect(w.kanmon.lockout.status(key)).resolves.toMatchObject({ locked: true, password: { locked: true } });
-      await expect(w.kanmon.adminUnlock({ tenant: w.tenant, actor: 'admin-1', accountId: user.id })).resolves.toEqual({ ok: true, wasLocked: true });
+      await expect(w.kanmon.adminUnlock({ tenant: w.tenant, ...(await adminActor(w.kanmon, w.tenant, 'admin-1')), accountId: user.id })).resolves.toEqual({ ok: true, wasLocked: true });
       await expect(w.kanmon.lockout.status(key)).resolves.toMatchObject({ locked: false, password: { locked: false, failures: 0 } });
       await expect(w.login('sato。ichiro ', GOOD_PASSWORD)).resolves.toMatchObject({ status: 'authenticated' });
     });

@@ -23,6 +23,7 @@ import { useRedisServer } from '../support/redis.js';
 import { requireService } from '../support/services.js';
 import { type MakeStore, type StoreName, onEveryStore } from '../support/stores.js';
 import { BUSINESS_DAY_10_JST, GOOD_PASSWORD, INTERNAL_IP, OUTSIDE_IP, base32Decode, testPolicy } from './support.js';
+import { adminActor } from '../support/admin.js';
 
 const outside = { clientIp: OUTSIDE_IP, tls: true } as const;
 const inside = { clientIp: INTERNAL_IP, tls: true } as const;
@@ -71,7 +72,7 @@ function resetSuite(name: StoreName, makeStore: MakeStore) {
       const w = await twoInstances(store, store);
       const { secret } = await w.enrol('kanri');
       const before = (await w.accounts.findById(w.tenant, 'u-admin'))!;
-      expect(await w.a.adminResetMfa({ tenant: w.tenant, actor: 'u-admin', accountId: 'u-admin', reason: 'lost_device' })).toEqual({
+      expect(await w.a.adminResetMfa({ tenant: w.tenant, ...(await adminActor(w.a, w.tenant, 'u-admin')), accountId: 'u-admin', reason: 'lost_device' })).toEqual({
         ok: false,
         reason: 'self_reset_forbidden',
       });
@@ -95,7 +96,7 @@ function resetSuite(name: StoreName, makeStore: MakeStore) {
       const waiting = await w.a.login({ tenant: w.tenant, username: 'sato', password: GOOD_PASSWORD, ...outside });
       if (waiting.status !== 'mfa_required') throw new Error(waiting.status);
 
-      expect(await w.a.adminResetMfa({ tenant: w.tenant, actor: 'u-admin', accountId: 'u-sato', reason: 'lost_device' })).toEqual({ ok: true, wasEnrolled: true });
+      expect(await w.a.adminResetMfa({ tenant: w.tenant, ...(await adminActor(w.a, w.tenant, 'u-admin')), accountId: 'u-sato', reason: 'lost_device' })).toEqual({ ok: true, wasEnrolled: true });
       const stored = (await w.accounts.findById(w.tenant, 'u-sato'))!;
       expect([stored.totpSecret, stored.totpPendingSecret, stored.recoveryCodes]).toEqual([null, null, null]);
       expect(w.events().filter((e) => e.type === 'admin.mfa.reset')).toMatchObject([
@@ -127,7 +128,7 @@ function resetSuite(name: StoreName, makeStore: MakeStore) {
       await w.enrol('sato');
       expect(await w.a.requestPasswordReset({ tenant: w.tenant, username: 'sato', ...inside })).toEqual({ ok: true });
       await vi.waitFor(() => expect(w.delivered).toHaveLength(1));
-      expect((await w.a.adminResetMfa({ tenant: w.tenant, actor: 'u-admin', accountId: 'u-sato', reason: 'lost_device' })).ok).toBe(true);
+      expect((await w.a.adminResetMfa({ tenant: w.tenant, ...(await adminActor(w.a, w.tenant, 'u-admin')), accountId: 'u-sato', reason: 'lost_device' })).ok).toBe(true);
       const completed = await w.b.completePasswordReset({ tenant: w.tenant, token: w.delivered[0]!, newPassword: 'Zr5&Yc2*Np7sU', ...inside });
       expect(completed).toMatchObject({ status: 'denied', reason: 'invalid_token' });
       // The password is unchanged: the old one still leads to enrolment.
@@ -138,8 +139,8 @@ function resetSuite(name: StoreName, makeStore: MakeStore) {
     it('an unknown account: not_found; a reason that is not a code is a programmer error', async () => {
       const store = makeStore(() => BUSINESS_DAY_10_JST);
       const w = await twoInstances(store, store);
-      expect(await w.a.adminResetMfa({ tenant: w.tenant, actor: 'u-admin', accountId: 'u-nobody' })).toEqual({ ok: false, reason: 'not_found' });
-      await expect(w.a.adminResetMfa({ tenant: w.tenant, actor: 'u-admin', accountId: 'u-sato', reason: 'Lost phone!' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+      expect(await w.a.adminResetMfa({ tenant: w.tenant, ...(await adminActor(w.a, w.tenant, 'u-admin')), accountId: 'u-nobody' })).toEqual({ ok: false, reason: 'not_found' });
+      await expect(w.a.adminResetMfa({ tenant: w.tenant, ...(await adminActor(w.a, w.tenant, 'u-admin')), accountId: 'u-sato', reason: 'Lost phone!' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     });
   });
 }
@@ -151,7 +152,7 @@ async function sessionsDieEverywhere(w: Awaited<ReturnType<typeof twoInstances>>
   if (second.status !== 'authenticated') throw new Error(second.status);
   expect((await w.b.sessions.verify(token, { tenant: w.tenant })).ok).toBe(true);
   expect((await w.b.sessions.verify(second.token, { tenant: w.tenant })).ok).toBe(true);
-  expect((await w.a.adminResetMfa({ tenant: w.tenant, actor: 'u-admin', accountId: 'u-sato', reason: 'lost_device' })).ok).toBe(true);
+  expect((await w.a.adminResetMfa({ tenant: w.tenant, ...(await adminActor(w.a, w.tenant, 'u-admin')), accountId: 'u-sato', reason: 'lost_device' })).ok).toBe(true);
   expect((await w.b.sessions.verify(token, { tenant: w.tenant })).ok).toBe(false);
   expect((await w.b.sessions.verify(second.token, { tenant: w.tenant })).ok).toBe(false);
 }

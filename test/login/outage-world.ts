@@ -22,6 +22,7 @@ import {
 } from '../../src/index.js';
 import type { Session } from '../../src/session/types.js';
 import { BUSINESS_DAY_10_JST, GOOD_PASSWORD, OTHER_GOOD_PASSWORD, testPolicy } from './support.js';
+import { adminActor } from '../support/admin.js';
 
 export const DEPENDENCY_TIMEOUT_MS = 150;
 
@@ -48,6 +49,8 @@ export interface Prepared {
   readonly device: { readonly deviceId: string; readonly token: string };
   /** A password-reset token of `shinjin` (self-service reset is on in this world). */
   readonly resetToken: string;
+  /** The administrator `u-admin` with a recent session, for the administrative calls (SEC-13). */
+  readonly admin: { readonly actor: string; readonly actorSession: Session };
 }
 
 export interface OutageWorld {
@@ -106,7 +109,8 @@ export async function outageWorld(store: KanmonStore, overrides: PolicyOverrides
       if (mfa.status !== 'mfa_required') throw new Error(`prepare: login from outside answered ${JSON.stringify(mfa)}`);
       const change = await kanmon.login({ tenant, username: 'shinjin', password: GOOD_PASSWORD, clientIp: inside, tls: true });
       if (change.status !== 'password_change_required') throw new Error(`prepare: shinjin answered ${JSON.stringify(change)}`);
-      const registered = await kanmon.registerDevice({ tenant, actor: 'u-admin', accountId: 'u-sato', label: 'outage test terminal' });
+      const admin = await adminActor(kanmon, tenant, 'u-admin');
+      const registered = await kanmon.registerDevice({ tenant, ...admin, accountId: 'u-sato', label: 'outage test terminal' });
       if (!registered.ok || registered.token === null) throw new Error(`prepare: registerDevice answered ${JSON.stringify(registered)}`);
       const { device, token } = registered;
       const reset = await kanmon.requestPasswordReset({ tenant, username: 'shinjin', clientIp: inside, tls: true });
@@ -120,6 +124,7 @@ export async function outageWorld(store: KanmonStore, overrides: PolicyOverrides
         mfaChallenge: mfa.challenge,
         changeChallenge: change.challenge,
         device: { deviceId: device.deviceId, token },
+        admin,
       };
     },
   };
@@ -129,7 +134,7 @@ export async function outageWorld(store: KanmonStore, overrides: PolicyOverrides
 export function everyMethod(world: OutageWorld, p: Prepared, inside: string): ReadonlyArray<readonly [string, () => Promise<unknown>]> {
   const { kanmon, tenant } = world;
   const facts = { clientIp: inside, tls: true } as const;
-  const admin = { tenant, actor: 'u-admin', accountId: 'u-sato' } as const;
+  const admin = { tenant, ...p.admin, accountId: 'u-sato' } as const;
   return [
     ['login', () => kanmon.login({ tenant, username: 'sato', password: GOOD_PASSWORD, ...facts })],
     ['verifyMfa', () => kanmon.verifyMfa({ challenge: p.mfaChallenge, code: '123456', ...facts })],
@@ -138,12 +143,13 @@ export function everyMethod(world: OutageWorld, p: Prepared, inside: string): Re
     ['changePassword (challenge)', () => kanmon.changePassword({ challenge: p.changeChallenge, currentPassword: GOOD_PASSWORD, newPassword: OTHER_GOOD_PASSWORD, ...facts })],
     // sato has no second factor: `not_enrolled` needs no store (see storeFree in outage.test.ts).
     ['regenerateRecoveryCodes', () => kanmon.regenerateRecoveryCodes({ session: p.session, ...facts })],
+    ['reauthenticate', () => kanmon.reauthenticate({ session: p.session, password: GOOD_PASSWORD, ...facts })],
     ['logout', () => kanmon.logout({ session: p.other.session, ...facts })],
     ['requestPasswordReset', () => kanmon.requestPasswordReset({ tenant, username: 'sato', ...facts })],
     ['completePasswordReset', () => kanmon.completePasswordReset({ tenant, token: p.resetToken, newPassword: OTHER_GOOD_PASSWORD, ...facts })],
     // Last of sato's own steps: a change that got as far as the store revokes the challenges and sessions above.
     ['changePassword (session)', () => kanmon.changePassword({ session: p.session, currentPassword: GOOD_PASSWORD, newPassword: OTHER_GOOD_PASSWORD, ...facts })],
-    ['createAccount', () => kanmon.createAccount({ tenant, actor: 'u-admin', username: `new-${randomBytes(3).toString('hex')}` })],
+    ['createAccount', () => kanmon.createAccount({ tenant, ...p.admin, username: `new-${randomBytes(3).toString('hex')}` })],
     ['adminResetPassword', () => kanmon.adminResetPassword(admin)],
     ['adminResetMfa', () => kanmon.adminResetMfa({ ...admin, reason: 'lost_device' })],
     ['markCompromised', () => kanmon.markCompromised(admin)],
@@ -153,8 +159,8 @@ export function everyMethod(world: OutageWorld, p: Prepared, inside: string): Re
     ['grantRole', () => kanmon.grantRole({ ...admin, role: 'auditor' })],
     ['revokeRole', () => kanmon.revokeRole({ ...admin, role: 'staff' })],
     // A device token is no session token: the answer is summed up for the no-session check (which reads `"token"`).
-    ['registerDevice', () => kanmon.registerDevice({ tenant, actor: 'u-admin', accountId: 'u-sato', label: 'new terminal' }).then(deviceSummary)],
-    ['revokeDevice', () => kanmon.revokeDevice({ tenant, actor: 'u-admin', deviceId: p.device.deviceId })],
+    ['registerDevice', () => kanmon.registerDevice({ tenant, ...p.admin, accountId: 'u-sato', label: 'new terminal' }).then(deviceSummary)],
+    ['revokeDevice', () => kanmon.revokeDevice({ tenant, ...p.admin, deviceId: p.device.deviceId })],
   ];
 }
 

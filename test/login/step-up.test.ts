@@ -10,6 +10,7 @@ import { type KanmonStore, memoryStore } from '../../src/index.js';
 import { totpAt } from '../mfa/support.js';
 import { type MakeStore, type StoreName, onEveryStore } from '../support/stores.js';
 import { GOOD_PASSWORD, INTERNAL_IP, OUTSIDE_IP, type World, base32Decode, makeWorld } from './support.js';
+import { adminActor } from '../support/admin.js';
 
 const outside = { clientIp: OUTSIDE_IP, tls: true } as const;
 const inside = { clientIp: INTERNAL_IP, tls: true } as const;
@@ -155,11 +156,12 @@ describe('issue 16 points 3–4 under an outage (ASVS 5.0 V16.5.2: fail closed):
     if (pwdOnly.status !== 'authenticated') throw new Error(pwdOnly.status);
     const before = await w.accounts.findById(w.tenant, account.id);
 
+    const admin = await adminActor(w.kanmon, w.tenant, 'u-admin');
     broken!.state.down = true;
     const regenerated = await w.kanmon.regenerateRecoveryCodes({ session: pwdOnly.session, currentCode: totpAt(secret, w.clock.now()) });
     expect(regenerated).toMatchObject({ ok: false, reason: 'unavailable' });
     expect((regenerated as { retryAfterMs?: number }).retryAfterMs).toBeGreaterThan(0);
-    const reset = await w.kanmon.adminResetMfa({ tenant: w.tenant, actor: 'u-admin', accountId: account.id, reason: 'lost_device' });
+    const reset = await w.kanmon.adminResetMfa({ tenant: w.tenant, ...admin, accountId: account.id, reason: 'lost_device' });
     expect(reset).toMatchObject({ ok: false, reason: 'unavailable' });
     expect(JSON.stringify([regenerated, reset])).not.toContain('ECONNREFUSED');
     const after = await w.accounts.findById(w.tenant, account.id);

@@ -9,6 +9,7 @@ import { type AuditRecord, type KeyRing, createAuditLog, createKanmon, createKey
 import { httpErrorMessage, httpErrorStatus } from '../../src/http/error-body.js';
 import { GOOD_PASSWORD, INTERNAL_IP, testPolicy } from '../login/support.js';
 import { isIssuedPasswordExpired, issuedPasswordExpiresAt } from '../../src/recovery/issued-password.js';
+import { adminActor } from '../support/admin.js';
 
 const T0 = 1_900_000_000_000;
 const HOUR = 3_600_000;
@@ -65,7 +66,7 @@ describe('IPC-4: an issued password through the login flow (createAccount, admin
     const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });
     const accounts = memoryAccounts();
     const first = kanmonOver(accounts, keyRing, clock, policy);
-    const created = await first.kanmon.createAccount({ tenant, actor: 'u-admin', username: 'tanaka' });
+    const created = await first.kanmon.createAccount({ tenant, ...(await adminActor(first.kanmon, tenant, 'u-admin')), username: 'tanaka' });
     if (!created.ok) throw new Error(JSON.stringify(created));
     return { clock, keyRing, accounts, first, password: created.initialPassword, id: created.account.id };
   };
@@ -119,13 +120,13 @@ describe('IPC-4: an issued password through the login flow (createAccount, admin
     const { clock, first, id } = await setup();
     const resetAt = T0 + 10 * HOUR;
     clock.set(resetAt);
-    const reset = await first.kanmon.adminResetPassword({ tenant, actor: 'u-admin', accountId: id });
+    const reset = await first.kanmon.adminResetPassword({ tenant, ...(await adminActor(first.kanmon, tenant, 'u-admin')), accountId: id });
     if (!reset.ok) throw new Error(JSON.stringify(reset));
     clock.set(resetAt + 72 * HOUR - 1000);
     expect(await first.kanmon.login({ tenant, username: 'tanaka', password: reset.temporaryPassword, ...facts })).toMatchObject({ status: 'password_change_required', reason: 'admin_reset' });
     clock.set(resetAt + 72 * HOUR);
     expect(await first.kanmon.login({ tenant, username: 'tanaka', password: reset.temporaryPassword, ...facts })).toEqual({ status: 'denied', reason: 'issued_password_expired' });
-    const another = await first.kanmon.adminResetPassword({ tenant, actor: 'u-admin', accountId: id });
+    const another = await first.kanmon.adminResetPassword({ tenant, ...(await adminActor(first.kanmon, tenant, 'u-admin')), accountId: id });
     if (!another.ok) throw new Error(JSON.stringify(another));
     expect((await first.kanmon.login({ tenant, username: 'tanaka', password: another.temporaryPassword, ...facts })).status).toBe('password_change_required');
   });

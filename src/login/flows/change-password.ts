@@ -42,7 +42,7 @@ export async function changePassword(ctx: FlowContext, input: ChangePasswordInpu
 
   // The current password is guessed like a login: the same counters (the account's own too), the same one hash.
   const throttleIp = input.request ? ctx.access.resolveClient(input.request).throttleIp : null;
-  const proof = await provePassword(ctx, account, currentPassword, throttleIp ?? ip, base, 'password.rejected');
+  const proof = await provePassword(ctx, account, currentPassword, throttleIp ?? ip, base, 'password.rejected', false);
   if (!proof.ok) {
     return proof.reason === 'invalid_credentials' ? { status: 'denied', reason: 'invalid_credentials' } : { status: 'denied', reason: proof.reason, retryAfterMs: proof.retryAfterMs };
   }

@@ -43,7 +43,7 @@ export async function reauthenticate(ctx: FlowContext, input: ReauthenticateInpu
   let proved: readonly AuthMethod[];
   if (password !== undefined) {
     const throttleIp = input.request ? ctx.access.resolveClient(input.request).throttleIp : (input.clientIp ?? null);
-    const proof = await provePassword(ctx, account, password, throttleIp, base, 'auth.reauth.failure');
+    const proof = await provePassword(ctx, account, password, throttleIp, base, 'auth.reauth.failure', true);
     // provePassword audited the refusal with its real reason; the caller sees the coded one.
     if (!proof.ok) return proof.reason === 'invalid_credentials' ? { ok: false, reason: proof.reason } : { ok: false, reason: proof.reason, retryAfterMs: proof.retryAfterMs };
     proved = ['pwd'];

@@ -22,6 +22,8 @@ export async function provePassword(
   throttleIp: string | null,
   base: AuditBase,
   type: AuditEventType,
+  /** The guess that locks answers `locked` (as a login does), else `invalid_credentials` (as a password change always did). */
+  answerLockedNow: boolean,
 ): Promise<PasswordProof> {
   const { lockout, hasher, record } = ctx;
   const lockKey = { account: account.username, ip: throttleIp, tenant: account.tenant, accountId: account.id };
@@ -36,7 +38,7 @@ export async function provePassword(
     await lockout.fail(lockKey, reservation, held);
     await record({ ...base, type, outcome: 'denied', reason: verdict.refused ?? 'wrong_password' });
     // This guess was the last one allowed: the account is locked now, as a login would answer.
-    if (reservation.ok && held.ok && (reservation.lockedNow || held.lockedNow)) {
+    if (answerLockedNow && reservation.ok && held.ok && (reservation.lockedNow || held.lockedNow)) {
       const status = await lockout.status(lockKey).catch(() => null);
       return { ok: false, reason: 'locked', retryAfterMs: status === null ? null : passwordRetryAfter(status, ctx.now()) };
     }
