@@ -51,6 +51,11 @@ export interface KanmonExpress {
   requireRole(roles: string | readonly string[], options?: ExpressGuardOptions): RequestHandler;
   /** The access rule `policyName` of `policy.access.routes` (IP, certificate, device, hours) and its MFA flag. */
   requireAccess(policyName: string, options?: ExpressGuardOptions): RequestHandler;
+  /**
+   * A session that authenticated within `maxAgeSeconds` (default `policy.session.reauthMaxAgeSeconds`), else
+   * `401 reauth_required`: step up with {@link KanmonExpress.reauthenticate} (SEC-13).
+   */
+  requireRecentAuth(maxAgeSeconds?: number, options?: ExpressGuardOptions): RequestHandler;
   /** `POST { username, password }`: `authenticated` (sets the cookie), `mfa_required`, `password_change_required`, or a coded error. */
   login(): RequestHandler;
   /** `POST { challenge, code }`. */
@@ -63,6 +68,8 @@ export interface KanmonExpress {
   confirmTotp(): RequestHandler;
   /** `POST { currentCode? }` from a session (fresh; `currentCode` when it did not pass the second factor): new recovery codes, once. */
   regenerateRecoveryCodes(): RequestHandler;
+  /** `POST { password }` or `{ code }` from a session (mount it at `/auth/reauthenticate`): a new session and its cookie, or a coded error. */
+  reauthenticate(): RequestHandler;
   /** `POST`: ends the session, clears the cookie, `204`. */
   logout(): RequestHandler;
   /** `POST { username }` (mount it at `/auth/password/reset/request`): `202 { status: 'requested' }` alike for every account, or a coded error. */
@@ -186,6 +193,7 @@ export function kanmonExpress(kanmon: HttpKanmon, options: HttpAdapterOptions): 
     requireMfa: (guardOptions) => guard({ kind: 'mfa' }, guardOptions),
     requireRole: (roles, guardOptions) => guard({ kind: 'role', roles: roleList(roles) }, guardOptions),
     requireAccess: (policyName, guardOptions) => guard({ kind: 'access', policyName: core.accessRule(policyName) }, guardOptions),
+    requireRecentAuth: (maxAgeSeconds, guardOptions) => guard({ kind: 'recent', maxAgeSeconds: core.recentAuthAge(maxAgeSeconds) }, guardOptions),
     login: () => handler('login'),
     verifyMfa: () => handler('verifyMfa'),
     changePassword: () => handler('changePassword'),
@@ -194,6 +202,7 @@ export function kanmonExpress(kanmon: HttpKanmon, options: HttpAdapterOptions): 
     requestPasswordReset: () => handler('requestPasswordReset'),
     completePasswordReset: () => handler('completePasswordReset'),
     regenerateRecoveryCodes: () => handler('regenerateRecoveryCodes'),
+    reauthenticate: () => handler('reauthenticate'),
     logout: () => (req, res) => {
       const state = begin(req, res);
       if (state === null) return;

@@ -38,6 +38,11 @@ export interface KanmonFastify {
   requireRole(roles: string | readonly string[], options?: FastifyGuardOptions): preHandlerAsyncHookHandler;
   /** The access rule `policyName` of `policy.access.routes` (IP, certificate, device, hours) and its MFA flag. */
   requireAccess(policyName: string, options?: FastifyGuardOptions): preHandlerAsyncHookHandler;
+  /**
+   * A session that authenticated within `maxAgeSeconds` (default `policy.session.reauthMaxAgeSeconds`), else
+   * `401 reauth_required`: step up with `POST {routes}/reauthenticate` (SEC-13).
+   */
+  requireRecentAuth(maxAgeSeconds?: number, options?: FastifyGuardOptions): preHandlerAsyncHookHandler;
 }
 
 declare module 'fastify' {
@@ -57,7 +62,7 @@ export interface KanmonFastifyOptions extends HttpAdapterOptions {
   readonly kanmon: HttpKanmon;
   /**
    * Register the login routes under this prefix: `POST {prefix}/login`, `/mfa`,
-   * `/password`, `/totp/enroll`, `/totp/confirm`, `/recovery-codes/regenerate`, `/logout`, `/password/reset/request`,
+   * `/password`, `/totp/enroll`, `/totp/confirm`, `/recovery-codes/regenerate`, `/reauthenticate`, `/logout`, `/password/reset/request`,
    * `/password/reset/complete`. `false`: none.
    * @default '/auth'
    */
@@ -88,6 +93,7 @@ const routeNames = {
   requestPasswordReset: '/password/reset/request',
   completePasswordReset: '/password/reset/complete',
   regenerateRecoveryCodes: '/recovery-codes/regenerate',
+  reauthenticate: '/reauthenticate',
 } as const;
 
 async function plugin(fastify: FastifyInstance, options: KanmonFastifyOptions): Promise<void> {
@@ -135,6 +141,7 @@ async function plugin(fastify: FastifyInstance, options: KanmonFastifyOptions): 
     requireMfa: (guardOptions) => guard({ kind: 'mfa' }, guardOptions),
     requireRole: (roles, guardOptions) => guard({ kind: 'role', roles: roleList(roles) }, guardOptions),
     requireAccess: (policyName, guardOptions) => guard({ kind: 'access', policyName: core.accessRule(policyName) }, guardOptions),
+    requireRecentAuth: (maxAgeSeconds, guardOptions) => guard({ kind: 'recent', maxAgeSeconds: core.recentAuthAge(maxAgeSeconds) }, guardOptions),
   };
   fastify.decorate('kanmon', guards);
 

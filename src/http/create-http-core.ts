@@ -2,12 +2,13 @@ import type { Readable } from 'node:stream';
 import type { MessageLang } from '../messages/catalog.js';
 import { createHttpContext } from './context.js';
 import type { HttpReply } from './error-body.js';
-import { accessRule, guard } from './guards.js';
+import { accessRule, guard, recentAuthAge } from './guards.js';
 import { changePassword } from './handlers/change-password.js';
 import { completePasswordReset } from './handlers/complete-password-reset.js';
 import { confirmTotp } from './handlers/confirm-totp.js';
 import { enrollTotp } from './handlers/enroll-totp.js';
 import { login } from './handlers/login.js';
+import { reauthenticate } from './handlers/reauthenticate.js';
 import { logout } from './handlers/logout.js';
 import { requestPasswordReset } from './handlers/request-password-reset.js';
 import { regenerateRecoveryCodes } from './handlers/regenerate-recovery-codes.js';
@@ -45,6 +46,8 @@ export function createHttpCore(kanmon: HttpKanmon, options: HttpAdapterOptions) 
     cookieName: ctx.cookieName,
     /** `requireAccess(name)`: the name must be a rule of `policy.access.routes`, checked when the guard is made. */
     accessRule: (policyName: unknown): string => accessRule(kanmon.policy, policyName),
+    /** `requireRecentAuth(maxAgeSeconds?)`: 1–86400 whole seconds, checked when the guard is made; `null` = the policy's. */
+    recentAuthAge: (maxAgeSeconds: unknown): number | null => recentAuthAge(maxAgeSeconds),
     bodyLimitBytes: ctx.bodyLimitBytes,
     /** A fresh state for a request. */
     state: (request: HttpRequest): KanmonRequestState => ctx.state(request),
@@ -72,6 +75,7 @@ export function createHttpCore(kanmon: HttpKanmon, options: HttpAdapterOptions) 
       requestPasswordReset: safe((request, current, body: ReadBodyResult) => requestPasswordReset(ctx, request, current, body)),
       completePasswordReset: safe((request, current, body: ReadBodyResult) => completePasswordReset(ctx, request, current, body)),
       regenerateRecoveryCodes: safe((request, current, body: ReadBodyResult) => regenerateRecoveryCodes(ctx, request, current, body)),
+      reauthenticate: safe((request, current, body: ReadBodyResult) => reauthenticate(ctx, request, current, body)),
       logout: safe((request, current) => logout(ctx, request, current)),
     },
   };

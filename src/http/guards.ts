@@ -1,5 +1,6 @@
 import type { AccessRequestDecision } from '../access/evaluate-access.js';
 import { KanmonError } from '../errors.js';
+import { assertMaxAge } from '../login/internal/step-up.js';
 import type { EnrollTarget } from '../login/types.js';
 import type { Policy } from '../policy/define-policy.js';
 import type { Session, VerifySessionResult } from '../session/types.js';
@@ -45,7 +46,20 @@ export async function guard(ctx: HttpContext, request: HttpRequest, current: Kan
   const session = outcome.state.session as Session;
   if (requirement.kind === 'mfa' && !hasSecondFactor(session)) return refuse('mfa_required', current, outcome.setCookie);
   if (requirement.kind === 'role' && !requirement.roles.some((role) => session.roles.includes(role))) return refuse('forbidden', current, outcome.setCookie);
+  if (requirement.kind === 'recent' && !ctx.kanmon.checkRecentAuth({ session, ...(requirement.maxAgeSeconds === null ? {} : { maxAgeSeconds: requirement.maxAgeSeconds }) }).ok) {
+    return refuse('reauth_required', current, outcome.setCookie);
+  }
   return outcome;
+}
+
+/**
+ * `requireRecentAuth(maxAgeSeconds?)`: whole seconds from 1 to 86400, checked when the guard is made
+ * (else `ERR_INVALID_ARGUMENT`); absent = `policy.session.reauthMaxAgeSeconds`, read per request.
+ */
+export function recentAuthAge(maxAgeSeconds: unknown): number | null {
+  if (maxAgeSeconds === undefined) return null;
+  assertMaxAge(maxAgeSeconds);
+  return maxAgeSeconds;
 }
 
 const sessionFailure: Record<Exclude<VerifySessionResult, { ok: true }>['reason'], HttpErrorCode> = {

@@ -1,3 +1,4 @@
+import type { ReauthenticateDenyReason, ReauthenticateResult } from '../login/step-up-types.js';
 import type { EnrollDenied, EnrollDenyReason, LoginAuthenticated, LoginDenyReason, LoginMfaRequired, LoginResult, RegenerateRefusal } from '../login/types.js';
 import type { MessageLang } from '../messages/catalog.js';
 import type { Session } from '../session/types.js';
@@ -99,6 +100,28 @@ export function regenerateDeniedReply(ctx: HttpContext, result: RegenerateRefusa
   if (result.reason === 'unavailable') return unavailableReply(ctx, result, lang);
   const code = result.reason === 'invalid_session' ? 'session_invalid' : mfaFailure[result.reason];
   return errorReply(code, lang, {}, code === 'locked' ? retryAfter(result.retryAfterMs) : {});
+}
+
+const reauthFailure: Record<Exclude<ReauthenticateDenyReason, 'unavailable'>, HttpErrorCode> = {
+  invalid_credentials: 'invalid_credentials',
+  locked: 'locked',
+  throttled: 'throttled',
+  invalid_code: 'mfa_invalid',
+  replayed: 'mfa_invalid',
+  already_used: 'mfa_invalid',
+  not_enrolled: 'mfa_not_enrolled',
+  invalid_session: 'session_invalid',
+};
+
+/** The answer to a reauthentication: the new session (its cookie replaces the old one, as a login sets it), or the coded refusal. */
+export function reauthenticateReply(ctx: HttpContext, result: ReauthenticateResult, lang: MessageLang): HttpReply {
+  if (result.ok) {
+    const body = { status: 'reauthenticated', session: sessionView(result.session), ...(ctx.tokenInBody ? { token: result.token } : {}) };
+    return jsonReply(200, body, { 'set-cookie': ctx.sessionCookie(result.token) });
+  }
+  if (result.reason === 'unavailable') return unavailableReply(ctx, result, lang);
+  const code = reauthFailure[result.reason];
+  return errorReply(code, lang, {}, code === 'locked' || code === 'throttled' ? retryAfter(result.retryAfterMs) : {});
 }
 
 /** `reply` with these `Set-Cookie` values (a rolled session), unless it sets a cookie itself. */

@@ -29,6 +29,8 @@ export type GuardRequirement =
   | { readonly kind: 'session' }
   | { readonly kind: 'mfa' }
   | { readonly kind: 'role'; readonly roles: readonly string[] }
+  /** A session that authenticated within `maxAgeSeconds` (SEC-13 step-up); `null` = `policy.session.reauthMaxAgeSeconds`. */
+  | { readonly kind: 'recent'; readonly maxAgeSeconds: number | null }
   | { readonly kind: 'access'; readonly policyName: string };
 
 export type GuardOutcome =
@@ -38,7 +40,20 @@ export type GuardOutcome =
 /** The part of a {@link Kanmon} the adapters use. */
 export type HttpKanmon = Pick<
   Kanmon,
-  'policy' | 'sessions' | 'access' | 'login' | 'verifyMfa' | 'changePassword' | 'enrollTotp' | 'confirmTotp' | 'regenerateRecoveryCodes' | 'logout' | 'requestPasswordReset' | 'completePasswordReset'
+  | 'policy'
+  | 'sessions'
+  | 'access'
+  | 'login'
+  | 'verifyMfa'
+  | 'changePassword'
+  | 'enrollTotp'
+  | 'confirmTotp'
+  | 'regenerateRecoveryCodes'
+  | 'logout'
+  | 'requestPasswordReset'
+  | 'completePasswordReset'
+  | 'reauthenticate'
+  | 'checkRecentAuth'
 >;
 
 /** Options shared by both adapters. */

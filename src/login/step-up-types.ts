@@ -49,4 +49,20 @@ export interface KanmonStepUp {
    * one is logged out. Every outcome is audited (`auth.reauth.success`, `auth.reauth.failure`).
    */
   reauthenticate(input: ReauthenticateInput): Promise<ReauthenticateResult>;
+  /**
+   * Whether the session authenticated recently enough (`authTime` + `maxAgeSeconds` not passed, on kanmon's clock):
+   * the one rule of `requireRecentAuth` in both adapters and of the administrative operations (SEC-13). Allowed at
+   * exactly the max age. Pure: no store read (the session was verified already).
+   */
+  checkRecentAuth(input: CheckRecentAuthInput): RecentAuthResult;
 }
+
+/** What `checkRecentAuth` takes: a verified session and how recent its authentication must be. */
+export interface CheckRecentAuthInput {
+  readonly session: Session;
+  /** Whole seconds, 1 to 86400. @default policy.session.reauthMaxAgeSeconds */
+  readonly maxAgeSeconds?: number | undefined;
+}
+
+/** The answer of {@link KanmonStepUp.checkRecentAuth}; `deadline`: the last instant (ms) the session counts as recent. */
+export type RecentAuthResult = { readonly ok: true; readonly deadline: number } | { readonly ok: false; readonly reason: 'reauth_required'; readonly deadline: number };

@@ -28,6 +28,7 @@ import { type TestCertificates, generateCertificates } from '../access/support/c
 import { okOf } from '../support/results.js';
 import { resetBehaviour } from './reset-behaviour.js';
 import { recoveryCodesBehaviour } from './recovery-codes-behaviour.js';
+import { stepUpBehaviour } from './step-up-behaviour.js';
 import { type Answer, BUSINESS_DAY_17_JST, type RequestOptions, PASSWORD, SUNDAY_10_JST, TENANT, type TestKanmon, cookiePair, cookieValue, manualClock, request, testKanmon } from './kit.js';
 import { adminActor } from '../support/admin.js';
 
@@ -75,6 +76,7 @@ const stable = (answer: Answer) => ({
 export function adapterBehaviour(adapter: AdapterUnderTest): void {
   resetBehaviour(adapter);
   recoveryCodesBehaviour(adapter);
+  stepUpBehaviour(adapter);
   describe(`kanmon/${adapter.name}: shared adapter behaviour`, () => {
     let certs: TestCertificates;
     let main: TestKanmon;

@@ -27,6 +27,7 @@ export const expressAdapter: AdapterUnderTest = {
     app.post('/auth/password/reset/request', auth.requestPasswordReset());
     app.post('/auth/password/reset/complete', auth.completePasswordReset());
     app.post('/auth/recovery-codes/regenerate', auth.regenerateRecoveryCodes());
+    app.post('/auth/reauthenticate', auth.reauthenticate());
     app.get('/bare', (_req, res) => {
       res.json({ ok: true });
     });
@@ -38,6 +39,12 @@ export const expressAdapter: AdapterUnderTest = {
       res.json({ ok: true });
     });
     app.get('/mfa-only', auth.requireMfa(), (_req, res) => {
+      res.json({ ok: true });
+    });
+    app.get('/recent', auth.requireRecentAuth(), (_req, res) => {
+      res.json({ ok: true });
+    });
+    app.get('/recent-60', auth.requireRecentAuth(60), (_req, res) => {
       res.json({ ok: true });
     });
     app.get('/page', auth.requireSession({ onDenied: (_req, res, reply) => res.redirect(303, `/login?reason=${reply.code ?? ''}`) }), (_req, res) => {
@@ -86,6 +93,8 @@ async function routes(app: FastifyInstance, kanmon: Kanmon): Promise<RunningServ
   });
   app.get('/admin', { preHandler: app.kanmon.requireRole('admin') }, (_request, reply) => reply.send({ ok: true }));
   app.get('/mfa-only', { preHandler: app.kanmon.requireMfa() }, (_request, reply) => reply.send({ ok: true }));
+  app.get('/recent', { preHandler: app.kanmon.requireRecentAuth() }, (_request, reply) => reply.send({ ok: true }));
+  app.get('/recent-60', { preHandler: app.kanmon.requireRecentAuth(60) }, (_request, reply) => reply.send({ ok: true }));
   const toLogin = app.kanmon.requireSession({ onDenied: (_request, reply, denial) => reply.redirect(`/login?reason=${denial.code ?? ''}`, 303) });
   app.get('/page', { preHandler: toLogin }, (_request, reply) => reply.send({ ok: true }));
   for (const rule of ['office', 'branch', 'terminal', 'device', 'open']) {

@@ -1,3 +1,4 @@
+import { KanmonError } from '../../errors.js';
 import type { Session } from '../../session/types.js';
 import type { AuditBase, FlowContext } from '../flow-context.js';
 
@@ -6,8 +7,8 @@ import type { AuditBase, FlowContext } from '../flow-context.js';
  * enrolment and re-enrolment and of recovery-code regeneration. A session counts as fresh until its
  * authentication (`authTime`) plus `policy.session.reauthMaxAgeSeconds`.
  */
-export const reauthDeadline = (ctx: Pick<FlowContext, 'policy'>, session: Session): number =>
-  (typeof session.authTime === 'number' ? session.authTime : -Infinity) + ctx.policy.session.reauthMaxAgeSeconds * 1000;
+export const reauthDeadline = (ctx: Pick<FlowContext, 'policy'>, session: Session, maxAgeSeconds: number = ctx.policy.session.reauthMaxAgeSeconds): number =>
+  (typeof session.authTime === 'number' && Number.isFinite(session.authTime) ? session.authTime : -Infinity) + maxAgeSeconds * 1000;
 
 /**
  * `true` when the session authenticated recently enough for a sensitive change; otherwise the refusal is
@@ -18,4 +19,11 @@ export async function recentlyAuthenticated(ctx: FlowContext, session: Session, 
   if (ctx.now() <= reauthDeadline(ctx, session)) return true;
   await ctx.record({ ...base, type: 'auth.mfa.failure', outcome: 'denied', reason: `${prefix}reauth_required` });
   return false;
+}
+
+/** A max age in whole seconds, 1 to 86400 (`checkRecentAuth`, and `requireRecentAuth` when the guard is made). */
+export function assertMaxAge(maxAgeSeconds: unknown): asserts maxAgeSeconds is number {
+  if (!Number.isSafeInteger(maxAgeSeconds) || (maxAgeSeconds as number) < 1 || (maxAgeSeconds as number) > 86_400) {
+    throw new KanmonError('ERR_INVALID_ARGUMENT', `maxAgeSeconds must be an integer from 1 to 86400 (got ${String(maxAgeSeconds)})`);
+  }
 }
