@@ -55,12 +55,15 @@ export async function createDemoApp({ now, dataDir, development = true, printMai
   const web = createWeb({ kanmon, tenant: TENANT, development });
 
   // Seeded accounts: random one-time passwords the users must change at first login.
+  // No one is logged in yet: the seeding is a system task, through the deliberate, audited path (SEC-13).
+  const setup = await kanmon.systemActor({ tenant: TENANT, name: 'demo-setup', reason: 'bootstrap' });
+  if (!setup.ok) throw new Error(`seeding failed: ${setup.reason}`);
   const seeded = [];
   for (const [username, roles] of [
     ['admin', ['admin']],
     ['tanaka', ['staff']],
   ]) {
-    const created = await kanmon.createAccount({ tenant: TENANT, actor: 'demo-setup', username, roles, displayName: username });
+    const created = await kanmon.createAccount({ tenant: TENANT, actor: setup.actorSession.actor, actorSession: setup.actorSession, username, roles, displayName: username });
     if (!created.ok) throw new Error(`seeding ${username} failed: ${created.reason}`);
     seeded.push({ username, password: created.initialPassword, roles: [...roles] });
   }
@@ -342,14 +345,14 @@ export async function createDemoApp({ now, dataDir, development = true, printMai
 
   app.post('/admin/unlock', ...web.requireAdmin, async (req, res) => {
     const target = accounts.list(TENANT).find((a) => a.id === req.body?.id);
-    const result = await kanmon.adminUnlock({ tenant: TENANT, actor: req.kanmon.session.subject, accountId: str(req.body?.id, 128), ...web.adminFacts(req) });
+    const result = await kanmon.adminUnlock({ tenant: TENANT, actor: req.kanmon.session.subject, actorSession: req.kanmon.session, accountId: str(req.body?.id, 128), ...web.adminFacts(req) });
     res.locals.flow.data.notice = result.ok ? t(res).unlocked(target?.username ?? '') : t(res).serverError;
     res.redirect(303, '/admin');
   });
 
   app.post('/admin/reset', ...web.requireAdmin, async (req, res) => {
     const target = accounts.list(TENANT).find((a) => a.id === req.body?.id);
-    const result = await kanmon.adminResetPassword({ tenant: TENANT, actor: req.kanmon.session.subject, accountId: str(req.body?.id, 128), ...web.adminFacts(req) });
+    const result = await kanmon.adminResetPassword({ tenant: TENANT, actor: req.kanmon.session.subject, actorSession: req.kanmon.session, accountId: str(req.body?.id, 128), ...web.adminFacts(req) });
     if (!result.ok) {
       res.locals.flow.data.notice = t(res).serverError;
     } else {

@@ -141,7 +141,7 @@ ${mailbox.mails.map((m) => html`<tr><td>${m.to}</td><td><a class="reset-link" hr
   // The administrator's "reset second factor": a user who lost the phone enrols again at the next login.
   app.post('/admin/mfa-reset', ...web.requireAdmin, async (req, res) => {
     const target = accounts.list(tenant).find((a) => a.id === req.body?.id);
-    const result = await kanmon.adminResetMfa({ tenant, actor: req.kanmon.session.subject, accountId: str(req.body?.id, 128), reason: 'lost_device', ...web.adminFacts(req) });
+    const result = await kanmon.adminResetMfa({ tenant, actor: req.kanmon.session.subject, actorSession: req.kanmon.session, accountId: str(req.body?.id, 128), reason: 'lost_device', ...web.adminFacts(req) });
     res.locals.flow.data.notice = result.ok ? t(res).mfaResetDone(target?.username ?? '') : result.reason === 'self_reset_forbidden' ? t(res).selfResetForbidden : t(res).serverError;
     res.redirect(303, '/admin');
   });
