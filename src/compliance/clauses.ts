@@ -38,6 +38,7 @@ export type ControlId =
   | 'access-rules'
   | 'business-hours'
   | 'session'
+  | 'step-up'
   | 'tls'
   | 'audit-log'
   | 'audit-export'
@@ -1083,9 +1084,9 @@ export const clauses: readonly Clause[] = [
     ja: 'システム管理者等の特権アカウントがサービスに接続する際は、強化された認証技術（多要素認証等）を用いること。',
     en: 'Privileged accounts (system administrators) use strengthened authentication (MFA) to connect.',
     status: 'enforce',
-    controls: ['mfa', 'totp', 'lockout'],
-    policyPaths: ['mfa.requireForPrivileged', 'mfa.requireForAll', 'mfa.privilegedRoles', 'mfa.totp.window', 'lockout.mfa.maxFailures', 'mfa.totp.periodSeconds', 'lockout.mfa.lockDurationMs'],
-    tests: ['test/mfa/requirement.test.ts', 'test/login/create-kanmon.test.ts', 'test/mfa/totp.test.ts'],
+    controls: ['mfa', 'totp', 'lockout', 'step-up'],
+    policyPaths: ['mfa.requireForPrivileged', 'mfa.requireForAll', 'mfa.privilegedRoles', 'mfa.totp.window', 'lockout.mfa.maxFailures', 'mfa.totp.periodSeconds', 'lockout.mfa.lockDurationMs', 'session.reauthMaxAgeSeconds'],
+    tests: ['test/mfa/requirement.test.ts', 'test/login/create-kanmon.test.ts', 'test/mfa/totp.test.ts', 'test/login/admin-step-up.test.ts', 'test/login/reauthenticate.test.ts'],
   },
   {
     id: 'SEC-14',

@@ -257,8 +257,10 @@ const sessionSchema = z.strictObject({
   cookieName: z.string().min(1).max(128).default('__Host-kanmon'),
   /**
    * A session older than this (since its `authTime`) must authenticate again
-   * before it may change an authentication factor (ASVS 5.0 V7.5.1): TOTP
-   * enrolment and replacement answer `reauth_required`.
+   * (`reauthenticate`) before privileged work (SEC-13: every administrative
+   * operation of createKanmon, and `requireRecentAuth()` routes) and before it
+   * may change an authentication factor (ASVS 5.0 V7.5.1): they answer
+   * `reauth_required`.
    */
   reauthMaxAgeSeconds: int(30, 24 * 60 * 60).default(10 * 60),
 });

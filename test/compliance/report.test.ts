@@ -132,6 +132,20 @@ describe('SEC-6 / SEC-23: a configuration weaker than the clause is reported, ne
     expect(row(reportFor('funabashi', { lockout: { lockDurationMs: 0, permanent: true } }), 'SEC-24').verdict).toBe('met');
   });
 
+  it('SEC-13 (issue 17): the row shows the step-up (session.reauthMaxAgeSeconds, every preset at most an hour) with the step-up control; above an hour it is weakened', () => {
+    // The presets whose reports hold SEC-13.
+    for (const preset of ['funabashi', 'nist-800-63b'] as const) {
+      const sec13 = row(reportFor(preset, preset === 'nist-800-63b' ? { mfa: { internalNetworks: ['10.0.0.0/8'] } } : {}), 'SEC-13');
+      expect(sec13.controls).toContain('step-up');
+      expect(evidence(sec13, 'session.reauthMaxAgeSeconds')).toMatchObject({ required: '<= 3600' });
+      expect(evidence(sec13, 'session.reauthMaxAgeSeconds').finding).toBeUndefined();
+    }
+    expect(row(reportFor('funabashi', { session: { reauthMaxAgeSeconds: 3600 } }), 'SEC-13').verdict).toBe('met');
+    const lax = row(reportFor('funabashi', { session: { reauthMaxAgeSeconds: 3601 } }), 'SEC-13');
+    expect(lax.verdict).toBe('weakened');
+    expect(evidence(lax, 'session.reauthMaxAgeSeconds').finding).toMatchObject({ verdict: 'weakened', code: 'above_maximum' });
+  });
+
   it('SEC-13: MFA for privileged roles off, no privileged role, or a TOTP window above 1 is weakened', () => {
     expect(row(reportFor('funabashi', { mfa: { requireForPrivileged: false } }), 'SEC-13').verdict).toBe('weakened');
     expect(row(reportFor('funabashi', { mfa: { privilegedRoles: [] } }), 'SEC-13').verdict).toBe('weakened');

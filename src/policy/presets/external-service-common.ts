@@ -71,7 +71,7 @@ export const externalServiceCommon = {
     absoluteTimeoutMs: 8 * 60 * 60_000,
     algorithm: 'ES256',
     cookieName: '__Host-kanmon',
-    reauthMaxAgeSeconds: 10 * 60, // ASVS 5.0 V7.5.1: re-authenticate before changing an authentication factor
+    reauthMaxAgeSeconds: 10 * 60, // SEC-13: privileged work (every admin operation, requireRecentAuth) and factor changes need a login this recent (ASVS 5.0 V7.5.1)
   },
   recovery: {
     selfService: true, // an external service's users reach it from outside the LGWAN: reset by a token to the registered address, second factor still asked

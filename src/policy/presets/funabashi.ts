@@ -78,7 +78,7 @@ export const funabashi = {
     absoluteTimeoutMs: 10 * 60 * 60_000,
     algorithm: 'ES256', // SEC-17 ECDSA P-256 is CRYPTREC-listed
     cookieName: '__Host-kanmon',
-    reauthMaxAgeSeconds: 10 * 60, // SEC-13: a second factor changes only just after a login (ASVS 5.0 V7.5.1)
+    reauthMaxAgeSeconds: 10 * 60, // SEC-13: privileged work (every admin operation, requireRecentAuth) and a second-factor change only just after a login (ASVS 5.0 V7.5.1)
   },
   recovery: {
     selfService: false, // FNB-3.1.1: staff are identified by the city's administrators (adminResetPassword); a mailbox is no channel the city controls

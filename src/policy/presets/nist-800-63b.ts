@@ -71,7 +71,7 @@ export const nist80063b = {
     absoluteTimeoutMs: 24 * 60 * 60_000, // §2.2.3 (AAL2): reauthenticate at least every 24 hours
     algorithm: 'ES256',
     cookieName: '__Host-kanmon',
-    reauthMaxAgeSeconds: 10 * 60, // ASVS 5.0 V7.5.1: re-authenticate before changing an authentication factor
+    reauthMaxAgeSeconds: 10 * 60, // SEC-13: privileged work (every admin operation, requireRecentAuth) and factor changes need a login this recent (ASVS 5.0 V7.5.1)
   },
   recovery: {
     selfService: true, // 800-63B rev. 4: account recovery through a secret sent to an address of record; the authenticators kept are still asked

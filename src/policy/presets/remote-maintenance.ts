@@ -70,7 +70,7 @@ export const remoteMaintenance = {
     absoluteTimeoutMs: 8 * 60 * 60_000, // RM-38
     algorithm: 'ES256',
     cookieName: '__Host-kanmon',
-    reauthMaxAgeSeconds: 5 * 60, // ASVS 5.0 V7.5.1, shorter: a vendor's remote session is privileged
+    reauthMaxAgeSeconds: 5 * 60, // SEC-13, shorter: a vendor's remote session is privileged; every admin operation and factor change steps up (ASVS 5.0 V7.5.1)
   },
   recovery: {
     selfService: false, // RM-22: the city issues and withdraws maintenance access; a vendor's engineer never resets alone

@@ -6,7 +6,7 @@ import { type Check, combine, off, on, show } from './evidence.js';
 import { lockout } from './lockout.js';
 import { mfaOutside, mfaPrivileged, privilegedRoles } from './mfa.js';
 import { breachedFilter, classes, composition, guessable, history, issuedValidity, minLength, minimumAge, mixedCase, passwordExpiry } from './password.js';
-import { idleTimeout } from './session.js';
+import { idleTimeout, stepUp } from './session.js';
 
 /**
  * What each clause demands of a policy, as pure checks over its settings
@@ -45,7 +45,8 @@ export const clauseChecks: Readonly<Record<string, Check>> = {
   'SEC-6.1': off('password.breached.online.enabled'),
   'SEC-6.3': deviceStage,
   'SEC-12': privilegedRoles(null),
-  'SEC-13': mfaPrivileged(true),
+  // 強化された認証技術: MFA for privileged roles, and step-up (a recent authentication) before every administrative operation.
+  'SEC-13': combine(mfaPrivileged(true), stepUp),
   'SEC-16': mfaOutside,
   'SEC-17': cryptrec,
   'SEC-18': retention(365),
