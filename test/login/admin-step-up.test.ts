@@ -98,7 +98,7 @@ describe('SEC-13: every administrative operation requires a recent authenticatio
 
   it('no actorSession at all is a programmer error naming SEC-13, not a silent pass', async () => {
     const { w, admin, sato } = await adminWorld();
-    await expect(w.kanmon.adminUnlock({ tenant: w.tenant, actor: admin.id, accountId: sato.id } as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', message: expect.stringContaining('SEC-13') });
+    await expect(w.kanmon.adminUnlock({ tenant: w.tenant, actor: admin.id, accountId: sato.id } as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', message: expect.stringContaining('SEC-13') as string });
   });
 
   it('one wrapper over the group: an operation added to it later is guarded without a line of its own', async () => {
@@ -112,7 +112,7 @@ describe('SEC-13: every administrative operation requires a recent authenticatio
     w.clock.advance(maxAgeMs(w) + 1000);
     expect(await group.deleteAccount({ tenant: w.tenant, actor: admin.id, actorSession: session, accountId: 'u-x' })).toEqual({ ok: false, reason: 'reauth_required' });
     expect(ran).toBe(1);
-    expect(recorded).toEqual([expect.objectContaining({ type: 'admin.step_up.refused', reason: 'reauth_required', after: expect.objectContaining({ operation: 'deleteAccount' }) })]);
+    expect(recorded).toEqual([expect.objectContaining({ type: 'admin.step_up.refused', reason: 'reauth_required', after: expect.objectContaining({ operation: 'deleteAccount' }) as object })]);
   });
 });
 

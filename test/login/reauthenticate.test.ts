@@ -5,7 +5,6 @@
  * the lock a login sees (SEC-24). On memory, Redis and PostgreSQL.
  */
 import { describe, expect, it } from 'vitest';
-import type { Session } from '../../src/index.js';
 import { totpAt } from '../mfa/support.js';
 import { type MakeStore, type StoreName, onEveryStore } from '../support/stores.js';
 import { okOf } from '../support/results.js';
@@ -52,7 +51,7 @@ function reauthSuite(name: StoreName, makeStore: MakeStore) {
       expect(await w.kanmon.sessions.verify(result.token, { tenant: w.tenant })).toMatchObject({ ok: true, session: { sessionId: result.session.sessionId } });
       const success = w.events().filter((e) => e.type === 'auth.reauth.success');
       expect(success).toEqual([
-        expect.objectContaining({ actor: 'sato', target: account.id, reason: 'pwd', before: { sessionId: session.sessionId }, after: expect.objectContaining({ sessionId: result.session.sessionId }) }),
+        expect.objectContaining({ actor: 'sato', target: account.id, reason: 'pwd', before: { sessionId: session.sessionId }, after: expect.objectContaining({ sessionId: result.session.sessionId }) as object }),
       ]);
       expect(w.auditText()).not.toContain(GOOD_PASSWORD);
     });
@@ -126,7 +125,7 @@ function reauthSuite(name: StoreName, makeStore: MakeStore) {
       expect(await revoked.w.kanmon.reauthenticate({ session: revoked.session, password: GOOD_PASSWORD })).toEqual({ ok: false, reason: 'invalid_session' });
       // A hand-made session (no epoch from sessions.verify) is no proof either.
       const { epoch: _epoch, ...handMade } = revoked.session;
-      expect(await revoked.w.kanmon.reauthenticate({ session: handMade as Session, password: GOOD_PASSWORD })).toEqual({ ok: false, reason: 'invalid_session' });
+      expect(await revoked.w.kanmon.reauthenticate({ session: handMade, password: GOOD_PASSWORD })).toEqual({ ok: false, reason: 'invalid_session' });
       expect(revoked.w.events().filter((e) => e.type === 'auth.reauth.failure').map((e) => e.reason)).toEqual(['invalid_session', 'invalid_session']);
     });
 

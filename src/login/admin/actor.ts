@@ -56,7 +56,7 @@ export function recentActorRequired<G extends Record<string, AdminOperation>>(ct
   const guarded: Record<string, AdminOperation> = {};
   for (const [name, operation] of Object.entries(operations)) {
     const run = operation as (input: AdminActor) => Promise<object>;
-    guarded[name] = answeringOutage(async (input: AdminActor) => (await refusal(name, input)) ?? run(input), notOkUnavailable) as AdminOperation;
+    guarded[name] = answeringOutage(async (input: AdminActor) => (await refusal(name, input)) ?? run(input), notOkUnavailable);
   }
 
   async function systemActor(input: SystemActorInput): Promise<SystemActorResult> {

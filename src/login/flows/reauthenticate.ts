@@ -8,6 +8,8 @@ import { provePassword } from '../internal/password-step.js';
 import type { ReauthenticateDenyReason, ReauthenticateInput, ReauthenticateResult } from '../step-up-types.js';
 
 const POSSESSION: readonly AuthMethod[] = ['otp', 'hwk', 'cert'];
+/** A list, without narrowing the session's typed `amr` to `any[]`. */
+const isList = (value: unknown): boolean => Array.isArray(value);
 
 /**
  * Step-up (issue 17 point 1; SEC-13, ASVS 5.0 V7.5.1): a live session proves a factor again and is replaced.
@@ -24,7 +26,7 @@ const POSSESSION: readonly AuthMethod[] = ['otp', 'hwk', 'cert'];
 export async function reauthenticate(ctx: FlowContext, input: ReauthenticateInput): Promise<ReauthenticateResult> {
   const { session, password, code } = inputObject('reauthenticate', input, '{ session, password | code, …facts }');
   const old: Session | undefined = session;
-  if (!old || !isTenantId(old.tenant) || typeof old.subject !== 'string' || typeof old.sessionId !== 'string' || !Array.isArray(old.amr)) {
+  if (!old || !isTenantId(old.tenant) || typeof old.subject !== 'string' || typeof old.sessionId !== 'string' || !isList(old.amr)) {
     throw new KanmonError('ERR_INVALID_ARGUMENT', 'reauthenticate: pass { session } (a session from sessions.verify)');
   }
   if ((password === undefined) === (code === undefined)) throw new KanmonError('ERR_INVALID_ARGUMENT', 'reauthenticate: pass exactly one of password and code');
