@@ -43,8 +43,8 @@ export function recentActorRequired<G extends Record<string, AdminOperation>>(ct
     await ctx.record({
       type: 'admin.step_up.refused',
       tenant: input.tenant,
-      actor: typeof input.actor === 'string' ? input.actor : null,
-      target: typeof who === 'string' ? who : null,
+      actor: typeof input.actor === 'string' ? input.actor.slice(0, 256) : null,
+      target: typeof who === 'string' ? who.slice(0, 256) : null,
       source: sourceOf((input as { clientIp?: string | null }).clientIp, (input as { userAgent?: string }).userAgent),
       outcome: 'denied',
       reason,
