@@ -145,7 +145,7 @@ export const ARGON2_SALT_BYTES = 16;
 export const ARGON2_TAG_BYTES = 32;
 
 /** A parsed `$argon2id$` hash. */
-interface Argon2idHash {
+export interface Argon2idHash {
   readonly params: Argon2Params;
   readonly keyId: string | undefined;
   /** The form the password was normalised to before hashing (`norm=`; absent = NFKC). @default 'NFKC' */

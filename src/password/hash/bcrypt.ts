@@ -8,7 +8,7 @@ export const BCRYPT_MAX_BYTES = 72;
 const BCRYPT_MAX_COST = 18;
 
 /** A parsed legacy bcrypt hash. Verified only; kanmon never writes bcrypt. */
-interface BcryptHash {
+export interface BcryptHash {
   readonly variant: '2a' | '2b' | '2y';
   readonly cost: number;
   readonly salt: Buffer;

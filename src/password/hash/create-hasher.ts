@@ -1,4 +1,4 @@
-import { createHmac, randomBytes as nodeRandomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes as nodeRandomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { KanmonError } from '../../errors.js';
 import type { KeyRing } from '../../keys/key-ring.js';
@@ -13,12 +13,12 @@ import {
   readArgon2id,
   verifyArgon2id,
 } from './argon2id.js';
-import { BCRYPT_MAX_BYTES, readBcrypt, verifyBcrypt } from './bcrypt.js';
+import { type ForeignHash, readForeign } from './foreign/read.js';
+import { foreignMaxBytes, verifyForeign } from './foreign/verify.js';
 import type { PasswordNormalization } from '../normalize.js';
 import { createGate } from './internal/gate.js';
 import { PBKDF2_KEY_BYTES, PBKDF2_SALT_BYTES, type Pbkdf2Digest, derivePbkdf2, formatPbkdf2, readPbkdf2, verifyPbkdf2 } from './pbkdf2.js';
 import { parsePhc } from './phc.js';
-import { readScrypt, verifyScrypt } from './scrypt.js';
 
 /** Options for {@link createPasswordHasher}. */
 export interface PasswordHasherOptions {
@@ -86,6 +86,17 @@ export interface PasswordHasher {
   dummyVerify(password: string): Promise<PasswordVerifyResult>;
 }
 
+/** What {@link createPasswordHasher} returns: a {@link PasswordHasher} that also wraps weak imported digests. */
+export interface ImportingPasswordHasher extends PasswordHasher {
+  /**
+   * Wrap an old system's fast, unsalted digest (the lowercase hex MD5, SHA-1 or SHA-256 of the
+   * password it stored) in the policy's hash: `layered$<inner>$<Argon2id or PBKDF2 of the hex>`.
+   * It verifies the password (typed, then normalised) and is replaced by a plain hash at the next
+   * login. A hex of the wrong length for `inner` throws `ERR_INVALID_HASH`.
+   */
+  hashLayered(inner: LayeredInner, hexDigest: string): Promise<string>;
+}
+
 type Prepared = { ok: true; password: string; text: string } | { ok: false; reason: PasswordRefusal };
 
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -111,12 +122,11 @@ function prepare(password: unknown, policy: Policy): Prepared {
   return { ok: true, password, text };
 }
 
-type Stored =
-  | { kind: 'argon2id'; hash: ReturnType<typeof readArgon2id> }
-  | { kind: 'pbkdf2'; hash: ReturnType<typeof readPbkdf2> }
-  | { kind: 'bcrypt'; hash: ReturnType<typeof readBcrypt> }
-  | { kind: 'scrypt'; hash: ReturnType<typeof readScrypt> }
-  | { kind: 'unusable' };
+/** The fast digests a `layered$` hash wraps: kanmon's own hash over the old system's hex digest. */
+export type LayeredInner = 'md5' | 'sha1' | 'sha256';
+
+type Own = { kind: 'argon2id'; hash: ReturnType<typeof readArgon2id> } | { kind: 'pbkdf2'; hash: ReturnType<typeof readPbkdf2> };
+type Stored = Own | { kind: 'foreign'; hash: ForeignHash } | { kind: 'layered'; inner: LayeredInner; outer: Own } | { kind: 'unusable' };
 
 const UNUSABLE: Stored = Object.freeze({ kind: 'unusable' });
 
@@ -129,11 +139,23 @@ const UNUSABLE: Stored = Object.freeze({ kind: 'unusable' });
  */
 function readStored(stored: unknown): Stored {
   if (typeof stored !== 'string') return UNUSABLE;
-  if (/^\$2[aby]\$/.test(stored)) return { kind: 'bcrypt', hash: readBcrypt(stored) };
-  if (stored.startsWith('$scrypt$')) return { kind: 'scrypt', hash: readScrypt(stored) };
+  const own = readOwn(stored);
+  if (own) return own;
+  const layered = /^layered\$(md5|sha1|sha256)\$/.exec(stored);
+  if (layered) {
+    const outer = readOwn(stored.slice(layered[0].length));
+    if (!outer) throw new KanmonError('ERR_INVALID_HASH', 'layered: expected an Argon2id or PBKDF2 hash after the inner digest');
+    return { kind: 'layered', inner: layered[1] as LayeredInner, outer };
+  }
+  const foreign = readForeign(stored);
+  return foreign ? { kind: 'foreign', hash: foreign } : UNUSABLE;
+}
+
+/** kanmon's own forms: `$argon2id$…` and `$pbkdf2-sha256$i=…` / `$pbkdf2-sha512$i=…` (passlib's `$pbkdf2-sha256$<rounds>$` is foreign). */
+function readOwn(stored: string): Own | null {
   if (stored.startsWith('$argon2id$')) return { kind: 'argon2id', hash: readArgon2id(parsePhc(stored)) };
-  if (stored.startsWith('$pbkdf2-sha256$') || stored.startsWith('$pbkdf2-sha512$')) return { kind: 'pbkdf2', hash: readPbkdf2(parsePhc(stored)) };
-  return UNUSABLE;
+  if (/^\$pbkdf2-sha(256|512)\$(?!\d+\$)/.test(stored)) return { kind: 'pbkdf2', hash: readPbkdf2(parsePhc(stored)) };
+  return null;
 }
 
 /**
@@ -157,7 +179,7 @@ function readStored(stored: unknown): Stored {
  * }
  * ```
  */
-export function createPasswordHasher(options: PasswordHasherOptions): PasswordHasher {
+export function createPasswordHasher(options: PasswordHasherOptions): ImportingPasswordHasher {
   const { policy, keyRing, engine: engineOption = 'node-rs', randomBytes = nodeRandomBytes } = options ?? ({} as PasswordHasherOptions);
   if (!policy || typeof policy !== 'object' || !policy.hashing || !policy.password) {
     throw new KanmonError('ERR_INVALID_ARGUMENT', 'createPasswordHasher needs { policy } from definePolicy()');
@@ -174,6 +196,8 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
   const argon2Params = hashing.argon2;
   /** Stored Argon2 hashes needing more memory than this are refused: 1 GiB, or the policy's own cost if higher. */
   const maxVerifyMemoryKiB = Math.max(argon2Params.memoryKiB, 1024 * 1024);
+  /** …and more memory × passes than this: 4 passes over 1 GiB, or the policy's own cost if higher. */
+  const maxVerifyWorkKiB = Math.max(argon2Params.memoryKiB * argon2Params.iterations, 4 * 1024 * 1024);
   const pbkdf2Digest: Pbkdf2Digest | undefined =
     hashing.algorithm === 'pbkdf2-sha256' ? 'sha256' : hashing.algorithm === 'pbkdf2-sha512' ? 'sha512' : undefined;
   const pbkdf2Iterations = pbkdf2Digest === 'sha512' ? hashing.pbkdf2.iterationsSha512 : hashing.pbkdf2.iterationsSha256;
@@ -236,9 +260,9 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
           stored.hash.keyId !== keyId ||
           (stored.hash.normalization ?? 'NFKC') !== form
         );
-      case 'bcrypt':
-      case 'scrypt':
-        return true; // legacy imports are always upgraded (SEC-4)
+      case 'foreign':
+      case 'layered':
+        return true; // imported hashes are always upgraded (SEC-4)
       case 'unusable':
         return true; // not what hash() writes (though no password verifies against it)
     }
@@ -259,23 +283,29 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
   const textFor = (prepared: { password: string; text: string }, recorded: PasswordNormalization | undefined): string =>
     (recorded ?? 'NFKC') === form ? prepared.text : prepared.password.normalize(recorded ?? 'NFKC');
 
-  const verifyLegacy = async (stored: Stored & { kind: 'bcrypt' | 'scrypt' }, typed: string, text: string): Promise<boolean> => {
-    // A previous system hashed what the user typed, perhaps without normalising it:
-    // try the typed bytes, then the normalised form if it differs.
-    for (const candidate of typed === text ? [typed] : [typed, text]) {
-      const bytes = Buffer.from(candidate, 'utf8');
-      try {
-        if (stored.kind === 'bcrypt') {
-          if (bytes.length > BCRYPT_MAX_BYTES) continue;
-          if (await gate.run(() => verifyBcrypt(stored.hash, bytes))) return true;
-        } else if (await gate.run(() => verifyScrypt(stored.hash, bytes))) {
-          return true;
-        }
-      } finally {
-        bytes.fill(0);
-      }
+  /**
+   * A hash another system made, perhaps over what the user typed without normalising it:
+   * the typed bytes, then the normalised form if it differs (never for kanmon's own hashes).
+   */
+  const candidates = (typed: string, text: string): string[] => (typed === text ? [typed] : [typed, text]);
+
+  /** Refuse, before computing, an Argon2 cost no verification should spend (a tampered or absurd value). */
+  const boundArgon2 = (params: { memoryKiB: number; iterations: number }): void => {
+    if (params.memoryKiB > maxVerifyMemoryKiB || params.memoryKiB * params.iterations > maxVerifyWorkKiB) {
+      throw new KanmonError('ERR_UNSUPPORTED_HASH', `argon2id m=${params.memoryKiB} KiB, t=${params.iterations} is above the ${maxVerifyMemoryKiB} KiB (${maxVerifyWorkKiB} KiB·passes) kanmon verifies`, {
+        details: { reason: 'cost_too_high', memoryKiB: params.memoryKiB, iterations: params.iterations },
+      });
     }
-    return false;
+  };
+
+  const verifyOwn = async (own: Own, text: string): Promise<boolean> => {
+    if (own.kind === 'argon2id') boundArgon2(own.hash.params);
+    const input = material(text, own.hash.keyId);
+    try {
+      return own.kind === 'argon2id' ? await gate.run(() => verifyArgon2id(engine, own.hash, input)) : await gate.run(() => verifyPbkdf2(own.hash, input));
+    } finally {
+      input.fill(0);
+    }
   };
 
   return {
@@ -299,42 +329,45 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
           // No password can match: spend what an unknown account spends (same KDF, same cost), then say so.
           await dummy(prepared.text);
           return refused('unusable_hash');
-        case 'argon2id': {
-          if (stored.hash.params.memoryKiB > maxVerifyMemoryKiB) {
-            // A stored value (perhaps tampered with) must not make one verify allocate gigabytes.
-            throw new KanmonError('ERR_UNSUPPORTED_HASH', `argon2id m=${stored.hash.params.memoryKiB} KiB is above the ${maxVerifyMemoryKiB} KiB kanmon verifies`);
-          }
-          const input = material(textFor(prepared, stored.hash.normalization), stored.hash.keyId);
-          try {
-            valid = await gate.run(() => verifyArgon2id(engine, stored.hash, input));
-          } finally {
-            input.fill(0);
+        case 'argon2id':
+        case 'pbkdf2':
+          valid = await verifyOwn(stored, textFor(prepared, stored.hash.normalization));
+          break;
+        case 'layered': {
+          // kanmon's hash over the old system's hex digest of the password, as typed then normalised.
+          const { inner, outer } = stored;
+          valid = false;
+          for (const candidate of candidates(password, prepared.text)) {
+            if ((valid = await verifyOwn(outer, createHash(inner).update(candidate, 'utf8').digest('hex')))) break;
           }
           break;
         }
-        case 'pbkdf2': {
-          const input = material(textFor(prepared, stored.hash.normalization), stored.hash.keyId);
-          try {
-            valid = await gate.run(() => verifyPbkdf2(stored.hash, input));
-          } finally {
-            input.fill(0);
-          }
-          break;
-        }
-        case 'bcrypt':
-          if (Buffer.byteLength(password, 'utf8') > BCRYPT_MAX_BYTES) {
+        case 'foreign': {
+          const { hash } = stored;
+          const max = foreignMaxBytes(hash);
+          if (max !== undefined && Buffer.byteLength(password, 'utf8') > max) {
             // Refuse rather than truncate, at the cost of a normal verify, so the
             // answer's timing does not reveal that this account has a bcrypt hash.
             await dummy(prepared.text);
             return refused('bcrypt_too_long');
           }
-          valid = await verifyLegacy(stored, password, prepared.text);
+          if (hash.kdf.kind === 'argon2id') boundArgon2(hash.kdf.hash.params);
+          valid = false;
+          for (const candidate of candidates(password, prepared.text)) {
+            if ((valid = await gate.run(() => verifyForeign(hash, candidate, engine)))) break;
+          }
           break;
-        case 'scrypt':
-          valid = await verifyLegacy(stored, password, prepared.text);
-          break;
+        }
       }
       return valid ? { valid: true, needsRehash: needsRehashParsed(stored) } : { valid: false, needsRehash: false };
+    },
+
+    async hashLayered(inner, hexDigest) {
+      const length = { md5: 32, sha1: 40, sha256: 64 }[inner];
+      if (length === undefined || typeof hexDigest !== 'string' || !new RegExp(`^[0-9a-fA-F]{${length}}$`).test(hexDigest)) {
+        throw new KanmonError('ERR_INVALID_HASH', `layered: expected the ${length ?? '?'}-digit hex of a ${String(inner)} digest`);
+      }
+      return `layered$${inner}$${await hashPrepared(hexDigest.toLowerCase())}`;
     },
 
     needsRehash(storedValue) {

@@ -52,6 +52,11 @@ export function derivePbkdf2(digest: Pbkdf2Digest, password: Uint8Array, salt: U
   return pbkdf2Async(password, salt, iterations, length, digest);
 }
 
+/** PBKDF2-HMAC over any PRF kanmon verifies in a foreign hash (SHA-1 only for reading old hashes, never for writing). */
+export function derivePbkdf2Any(digest: Pbkdf2Digest | 'sha1', password: Uint8Array, salt: Uint8Array, iterations: number, length: number): Promise<Buffer> {
+  return pbkdf2Async(password, salt, iterations, length, digest);
+}
+
 /** Recompute and compare in constant time. */
 export async function verifyPbkdf2(hash: Pbkdf2Hash, password: Uint8Array): Promise<boolean> {
   const key = await derivePbkdf2(hash.digest, password, hash.salt, hash.iterations, hash.key.length);
