@@ -35,7 +35,7 @@ export function readBcrypt(stored: string): BcryptHash {
   if (!m) throw new KanmonError('ERR_INVALID_HASH', 'malformed bcrypt hash');
   const cost = Number(m[2]);
   if (cost < 4 || cost > 31) throw new KanmonError('ERR_INVALID_HASH', 'bcrypt cost must be 04–31');
-  if (cost > BCRYPT_MAX_COST) throw new KanmonError('ERR_UNSUPPORTED_HASH', `bcrypt cost ${cost} is above the ${BCRYPT_MAX_COST} kanmon verifies`);
+  if (cost > BCRYPT_MAX_COST) throw new KanmonError('ERR_UNSUPPORTED_HASH', `bcrypt cost ${cost} is above the ${BCRYPT_MAX_COST} kanmon verifies`, { details: { reason: 'cost_too_high', cost, maximum: BCRYPT_MAX_COST } });
   return { variant: m[1] as BcryptHash['variant'], cost, salt: decodeBcrypt64(m[3]!).subarray(0, 16), digest: decodeBcrypt64(m[4]!).subarray(0, 23) };
 }
 
