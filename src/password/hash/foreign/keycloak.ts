@@ -44,7 +44,7 @@ function positive(text: string | undefined, fallback: number, what: string): num
  */
 export function keycloakToImported(credential: unknown): { algorithm: KeycloakAlgorithm; stored: string } {
   const cred = object(credential, 'credential');
-  if (cred.type !== undefined && cred.type !== 'password') throw invalid(`credential type '${String(cred.type)}' is not a password`);
+  if (cred.type !== undefined && cred.type !== 'password') throw invalid('the credential is not of type password');
   const secret = object(cred.secretData, 'secretData');
   const data = object(cred.credentialData, 'credentialData');
   const salt = bytes(secret.salt, 'salt');
