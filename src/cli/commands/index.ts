@@ -4,6 +4,7 @@ import { breachedCommand } from './breached.js';
 import { checkPasswordCommand } from './check-password.js';
 import { complianceCommand } from './compliance.js';
 import { hashCommand, verifyCommand } from './hash.js';
+import { importCommand } from './import.js';
 import { policyCommand } from './policy.js';
 import { postgresCommand } from './postgres.js';
 import { totpCommand } from './totp.js';
@@ -19,4 +20,5 @@ export const commands: readonly CliCommand[] = [
   complianceCommand,
   auditCommand,
   postgresCommand,
+  importCommand,
 ];
