@@ -13,7 +13,7 @@ import { type CliCommand, type CliIo, type CliLang, EXIT_FINDING, EXIT_OK, EXIT_
 import { keyRingFromFlags } from '../key-ring.js';
 import { createProgress } from '../import/progress.js';
 import { type ImportRow, type ImportRowError, type InputFormat, csvHeader, fieldsOf, validateRow } from '../import/rows.js';
-import { type ImportSink, jsonLinesSink } from '../import/sinks.js';
+import { type ImportSink, jsonLinesSink, postgresSink } from '../import/sinks.js';
 import { policyFromFlags } from './policy.js';
 
 const usage: Record<CliLang, string> = {
@@ -29,6 +29,9 @@ roles separated by ;) or JSON Lines ({"username","hash",…}; a Keycloak user wi
 
 Options:
   --out <file>            write the accounts as JSON Lines (AccountRecord), for your repository
+  --postgres <url>        or insert them into kanmon's PostgreSQL account table (postgresAccounts),
+                          all in one transaction (put the password in PGPASSWORD or ~/.pgpass)
+  --table <name>          the table (default: kanmon_accounts); --migrate creates it if missing
   --dry-run               check every row, write nothing
   --format csv|jsonl      default: from the file name, else from the first character
   --tenant <id>           the accounts' tenant (default: default)
@@ -39,7 +42,8 @@ Options:
   --force-change-weak / --keep-weak
                           whether a weak hash forces a change at the next login
                           (default: the policy's password.mustChangeInitial)
-  --continue-on-error     write the valid rows, list the refused ones
+  --continue-on-error     write the valid rows, list the refused ones (and, with --postgres,
+                          skip accounts whose id or login name is already in the table)
 
 Exit codes: 0 imported; 1 rows refused (nothing written without --continue-on-error); 2 usage error.
 Nothing printed ever holds a hash or a secret. A progress bar goes to stderr on a terminal.`,
@@ -55,6 +59,9 @@ roles は ; 区切り）または JSON Lines（{"username","hash",…}。Keycloa
 
 オプション:
   --out <ファイル>        アカウントを JSON Lines（AccountRecord）で書き出す
+  --postgres <url>        または kanmon の PostgreSQL アカウント表（postgresAccounts）に 1 トランザクションで
+                          挿入する（パスワードは PGPASSWORD か ~/.pgpass に）
+  --table <名前>          表（既定: kanmon_accounts）。--migrate で未作成なら作成
   --dry-run               全行を検査するだけで書き込まない
   --format csv|jsonl      既定はファイル名、なければ先頭の文字から判定
   --tenant <id>           アカウントのテナント（既定: default）
@@ -65,7 +72,8 @@ roles は ; 区切り）または JSON Lines（{"username","hash",…}。Keycloa
   --force-change-weak / --keep-weak
                           弱いハッシュの利用者に次回ログインで変更を求めるか
                           （既定: ポリシーの password.mustChangeInitial）
-  --continue-on-error     正しい行だけ書き込み、拒否した行を一覧にする
+  --continue-on-error     正しい行だけ書き込み、拒否した行を一覧にする（--postgres では
+                          id・ログイン名が既に表にあるアカウントを除外）
 
 終了コード: 0 取り込み完了 / 1 拒否した行あり（--continue-on-error なしでは何も書き込まない） / 2 使い方の誤り
 ハッシュやシークレットは一切表示しません。端末では標準エラーに進捗バーを表示します。`,
@@ -196,6 +204,9 @@ export const importCommand: CliCommand = {
       args: [...args],
       options: {
         out: { type: 'string' },
+        postgres: { type: 'string' },
+        table: { type: 'string' },
+        migrate: { type: 'boolean' },
         'dry-run': { type: 'boolean' },
         format: { type: 'string' },
         tenant: { type: 'string' },
@@ -210,7 +221,8 @@ export const importCommand: CliCommand = {
       strict: true,
       allowPositionals: true,
     });
-    if (positionals.length !== 1 || (values.out === undefined) === !values['dry-run'] || (values['force-change-weak'] && values['keep-weak'])) {
+    const targets = [values.out, values.postgres, values['dry-run'] ? true : undefined].filter((t) => t !== undefined).length;
+    if (positionals.length !== 1 || targets !== 1 || (values['force-change-weak'] && values['keep-weak'])) {
       io.stderr.write(usage[io.lang] + '\n');
       return EXIT_USAGE;
     }
@@ -234,7 +246,12 @@ export const importCommand: CliCommand = {
 
     const forceChange = values['force-change-weak'] ?? (values['keep-weak'] ? false : policy.password.mustChangeInitial);
     const hasher = createPasswordHasher({ policy, keyRing: policy.hashing.pepper ? keyRing : undefined });
-    const sink: ImportSink = jsonLinesSink(resolve(io.cwd, values.out!));
+    let skipped = 0;
+    const sink: ImportSink =
+      values.postgres !== undefined
+        ? postgresSink({ connectionString: values.postgres, table: values.table, migrate: values.migrate === true, skipExisting: values['continue-on-error'] === true, onDone: (r) => (skipped = r.skipped) })
+        : jsonLinesSink(resolve(io.cwd, values.out!));
+    const target = values.postgres !== undefined ? `PostgreSQL (${values.table ?? 'kanmon_accounts'})` : values.out!;
     const now = Date.now();
     let forced = 0;
     let sealed = 0;
@@ -263,12 +280,12 @@ export const importCommand: CliCommand = {
       throw err;
     }
     progress.done();
-    io.stdout.write(summary(io.lang, rows, errors, values.out!, forced, sealed));
+    io.stdout.write(summary(io.lang, rows, errors, target, forced, sealed, skipped));
     return EXIT_OK;
   },
 };
 
-function summary(lang: CliLang, rows: readonly ImportRow[], errors: readonly ImportRowError[], out: string | null, forced: number, sealed: number): string {
+function summary(lang: CliLang, rows: readonly ImportRow[], errors: readonly ImportRowError[], out: string | null, forced: number, sealed: number, skipped = 0): string {
   const byFormat = new Map<string, number>();
   for (const r of rows) byFormat.set(r.format, (byFormat.get(r.format) ?? 0) + 1);
   const byCode = new Map<string, number>();
@@ -280,7 +297,9 @@ function summary(lang: CliLang, rows: readonly ImportRow[], errors: readonly Imp
   const lines = [
     out === null
       ? ja ? `kanmon import: 検査のみ。${n(rows.length)} 件は取り込めます（拒否 ${n(errors.length)} 行）` : `kanmon import: dry run; ${n(rows.length)} accounts would be imported (${n(errors.length)} rows refused)`
-      : ja ? `kanmon import: ${n(rows.length)} 件を ${out} に書き込みました（拒否 ${n(errors.length)} 行）` : `kanmon import: ${n(rows.length)} accounts written to ${out} (${n(errors.length)} rows refused)`,
+      : ja
+        ? `kanmon import: ${n(rows.length - skipped)} 件を ${out} に書き込みました（拒否 ${n(errors.length)} 行${skipped > 0 ? `、既存のため除外 ${n(skipped)} 件` : ''}）`
+        : `kanmon import: ${n(rows.length - skipped)} accounts written to ${out} (${n(errors.length)} rows refused${skipped > 0 ? `, ${n(skipped)} already there and skipped` : ''})`,
     ja ? '形式別:' : 'by format:',
     ...[...byFormat].sort((a, b) => b[1] - a[1]).map(([f, c]) => `  ${f.padEnd(24)}${n(c).padStart(10)}`),
     ja ? `弱いハッシュ: ${n(weak)}（うち包んだ高速ダイジェスト ${n(wrapped)}、次回ログインで変更を求める ${n(forced)}）` : `weak hashes: ${n(weak)} (wrapped fast digests ${n(wrapped)}; forced change at next login ${n(forced)})`,

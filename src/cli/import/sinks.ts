@@ -38,3 +38,36 @@ export function jsonLinesSink(path: string): ImportSink {
     },
   };
 }
+
+/**
+ * kanmon's PostgreSQL account table (`postgresAccounts` of kanmon/postgres): every account in one
+ * `insertMany` transaction at `commit`, so a failure leaves nothing. `pg` is loaded only here
+ * (an optional peer). With `skipExisting`, an id or login name already in the table is left out
+ * and counted; without it, one such account rolls the whole import back.
+ */
+export function postgresSink(options: { connectionString: string; table?: string | undefined; migrate: boolean; skipExisting: boolean; onDone(result: { inserted: number; skipped: number }): void }): ImportSink {
+  const pending: AccountRecord[] = [];
+  return {
+    write(records) {
+      pending.push(...records);
+      return Promise.resolve();
+    },
+    async commit() {
+      const [{ default: pg }, { postgresAccounts }] = await Promise.all([import('pg'), import('../../postgres/accounts.js')]);
+      const pool = new pg.Pool({ connectionString: options.connectionString, max: 2 });
+      pool.on('error', () => undefined); // an idle client's error surfaces on the next query instead
+      try {
+        const accounts = postgresAccounts({ pool, table: options.table });
+        if (options.migrate) await accounts.migrate();
+        options.onDone(await accounts.insertMany(pending, { onConflict: options.skipExisting ? 'skip' : 'error' }));
+      } finally {
+        pending.length = 0;
+        await pool.end();
+      }
+    },
+    abort() {
+      pending.length = 0;
+      return Promise.resolve();
+    },
+  };
+}
