@@ -41,7 +41,7 @@ describe.skipIf(!requireService('postgres'))('kanmon import --postgres (real Pos
     const lines: string[] = [];
     for (let line = 1; line <= 100_000; line++) {
       const f = strong[line % strong.length]!;
-      const hash = line % 10_000 === 7 ? 'pbkdf2_sha256$260000$salt$truncated' : f.format.startsWith('keycloak') ? JSON.parse(f.stored) : f.stored;
+      const hash: unknown = line % 10_000 === 7 ? 'pbkdf2_sha256$260000$salt$truncated' : f.format.startsWith('keycloak') ? (JSON.parse(f.stored) as unknown) : f.stored;
       lines.push(JSON.stringify({ id: `u${line}`, username: `user${line}`, hash, roles: ['staff'] }));
     }
     await writeFile(join(dir, 'big.jsonl'), lines.join('\n'));
