@@ -131,6 +131,8 @@ export type { MessageLang, PasswordRule, PasswordRuleId } from './messages/catal
 export { createPasswordHasher } from './password/hash/create-hasher.js';
 export type { ImportingPasswordHasher, LayeredInner, PasswordHasher, PasswordHasherOptions, PasswordRefusal, PasswordVerifyResult } from './password/hash/create-hasher.js';
 export { readImportHash } from './password/hash/foreign/import-hash.js';
+export { accountHashInventory, passwordHashInventory } from './password/hash/inventory.js';
+export type { PasswordHashInventory } from './password/hash/inventory.js';
 export type { ImportHashFormat, ImportHashRefusal, ImportHashResult } from './password/hash/foreign/import-hash.js';
 export type { ForeignFormat } from './password/hash/foreign/read.js';
 export { argon2Engine } from './password/hash/argon2id.js';

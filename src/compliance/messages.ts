@@ -156,6 +156,10 @@ export function findingText(f: Finding, lang: ReportLang): string {
       return ja
         ? `${str(p.path)} が ${str(p.value)}（HMAC-SHA-1）です。SHA-1 は電子政府推奨暗号リストになく、互換性維持のための運用監視暗号リストに置かれています。認証アプリが対応していれば SHA256 にしてください。SHA-1 のまま使う場合は、例外として市の承認を得て記録してください（docs/cryptrec.md）。`
         : `${str(p.path)} is ${str(p.value)} (HMAC-SHA-1). SHA-1 is not on the CRYPTREC e-Government Recommended Ciphers List; it sits on the monitored list, kept only for compatibility. Set SHA256 if your authenticator apps support it; if you keep SHA-1, record it as an exception approved by the city (docs/cryptrec.md).`;
+    case 'foreign_hashes_remain':
+      return ja
+        ? `${str(p.count)} 件のアカウントが、移行元システムのハッシュ（うち弱いもの ${str(p.weak)} 件）のままです。各利用者の次回ログインで kanmon の推奨アルゴリズムに置き換わります。ログインしない利用者にはパスワードの再設定を求めてください（docs/migration.ja.md）。`
+        : `${str(p.count)} account(s) are still on the previous system's hash (${str(p.weak)} of them weak). Each is replaced by kanmon's recommended algorithm at the user's next login; have users who do not log in reset their password (docs/migration.en.md).`;
     case 'hours_never_close':
       return ja
         ? `業務時間外が通常の週に ${str(p.minutes)} 分しかありません（休日・閉庁日を除く）。ほぼすべての利用が業務時間内になり、業務時間外の利用を検知できません。実際の業務時間を設定してください（週 ${str(p.min)} 時間以上の時間外が必要）。`

@@ -14,7 +14,7 @@ import {
   presetDocuments,
 } from './clauses.js';
 import { clauseChecks } from './internal/checks/by-clause.js';
-import type { EvidenceItem, FindingCode, Settings } from './internal/checks/evidence.js';
+import { type EvidenceItem, type FindingCode, type Settings, item, weak as weakFinding } from './internal/checks/evidence.js';
 import {
   type NistConflict,
   type ReportLang,
@@ -108,6 +108,12 @@ export interface ComplianceReportOptions {
   readonly documents?: readonly ClauseDocument[];
   /** @default 'ja' */
   readonly lang?: ReportLang;
+  /**
+   * A runtime fact: how many accounts are still on a hash kanmon did not write
+   * (`passwordHashInventory` / `accountHashInventory`). While `foreign` is above 0,
+   * SEC-23 ("stored hashed with a recommended algorithm") is `weakened`, with the count.
+   */
+  readonly passwordHashes?: { readonly foreign: number; readonly weak?: number | undefined } | undefined;
 }
 
 function flatten(value: unknown, prefix: string, out: Map<string, unknown>): void {
@@ -187,7 +193,7 @@ export function complianceReport(policy: Policy, options: ComplianceReportOption
   const rows: ComplianceRow[] = [];
   for (const document of documents) {
     for (const clause of clauses) {
-      if (clause.document === document) rows.push(judge(clause, policy, settings, presetSettings, lang));
+      if (clause.document === document) rows.push(judge(clause, policy, settings, presetSettings, lang, options.passwordHashes));
     }
   }
 
@@ -208,7 +214,7 @@ export function complianceReport(policy: Policy, options: ComplianceReportOption
   return { lang, preset: presetId, documents, rows, summary, totals, weakened: totals.weakened > 0 };
 }
 
-function judge(clause: Clause, policy: Policy, settings: Settings, presetSettings: unknown, lang: ReportLang): ComplianceRow {
+function judge(clause: Clause, policy: Policy, settings: Settings, presetSettings: unknown, lang: ReportLang, hashes?: ComplianceReportOptions['passwordHashes']): ComplianceRow {
   const notes = (nistConflicts[clause.id] ?? []).map((code) => ({ code, message: nistText(code, lang) }));
   const base = { clause: clause.id, document: clause.document, parent: clause.parent, status: clause.status, text: clause.ja, gloss: clause.en, notes };
 
@@ -220,7 +226,7 @@ function judge(clause: Clause, policy: Policy, settings: Settings, presetSetting
   if (clause.id === 'SEC-6') return { ...base, ...presetDeviation(policy, lang), controls: clause.controls, tests };
 
   const check = clauseChecks[clause.id];
-  const items: readonly EvidenceItem[] = check ? check(settings) : [];
+  const items: readonly EvidenceItem[] = [...(check ? check(settings) : []), ...(clause.id === 'SEC-23' ? foreignHashes(hashes) : [])];
   const evidence = items.map((e): ComplianceEvidence => {
     const presetValue = presetSettings === undefined ? undefined : readPath(presetSettings, e.path);
     return {
@@ -240,6 +246,16 @@ function judge(clause: Clause, policy: Policy, settings: Settings, presetSetting
   if (clause.status === 'support') actions.push(clause.operation[lang]);
   const action = [...new Set(actions)].join(' ') || nothingToDo(lang);
   return { ...base, verdict, controls: clause.controls, evidence, action, tests };
+}
+
+/** SEC-23's runtime fact: accounts still on a foreign hash (imported, upgraded at their next login). */
+function foreignHashes(hashes: ComplianceReportOptions['passwordHashes']): EvidenceItem[] {
+  if (hashes === undefined) return [];
+  const { foreign, weak = 0 } = hashes;
+  if (!Number.isSafeInteger(foreign) || foreign < 0 || !Number.isSafeInteger(weak) || weak < 0) {
+    throw new KanmonError('ERR_INVALID_ARGUMENT', 'complianceReport: passwordHashes.foreign and .weak must be counts');
+  }
+  return [item('accounts.foreignPasswordHashes', foreign, '0', foreign > 0 ? weakFinding('foreign_hashes_remain', { count: foreign, weak }) : undefined)];
 }
 
 /** SEC-6: every setting that differs from the preset, shown with the preset's value. */

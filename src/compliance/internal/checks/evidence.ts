@@ -38,7 +38,8 @@ export type FindingCode =
   | 'hash_not_recommended'
   | 'hours_never_close'
   | 'roles_name_nobody'
-  | 'rule_off';
+  | 'rule_off'
+  | 'foreign_hashes_remain';
 
 export interface Finding {
   readonly verdict: 'weakened' | 'not_configured';
