@@ -158,8 +158,8 @@ export function findingText(f: Finding, lang: ReportLang): string {
         : `${str(p.path)} is ${str(p.value)} (HMAC-SHA-1). SHA-1 is not on the CRYPTREC e-Government Recommended Ciphers List; it sits on the monitored list, kept only for compatibility. Set SHA256 if your authenticator apps support it; if you keep SHA-1, record it as an exception approved by the city (docs/cryptrec.md).`;
     case 'foreign_hashes_remain':
       return ja
-        ? `${str(p.count)} 件のアカウントが、移行元システムのハッシュ（うち弱いもの ${str(p.weak)} 件）のままです。各利用者の次回ログインで kanmon の推奨アルゴリズムに置き換わります。ログインしない利用者にはパスワードの再設定を求めてください（docs/migration.ja.md）。`
-        : `${str(p.count)} account(s) are still on the previous system's hash (${str(p.weak)} of them weak). Each is replaced by kanmon's recommended algorithm at the user's next login; have users who do not log in reset their password (docs/migration.en.md).`;
+        ? `${str(p.count)} 件のアカウントが、移行元システムのハッシュ（うち弱いもの ${str(p.weak)} 件）のままです。各利用者の次回ログインで kanmon の推奨アルゴリズムに置き換わります。ログインしない利用者にはパスワードの再設定を求めてください（docs/migration.md）。`
+        : `${str(p.count)} account(s) are still on the previous system's hash (${str(p.weak)} of them weak). Each is replaced by kanmon's recommended algorithm at the user's next login; have users who do not log in reset their password (docs/migration.md).`;
     case 'hours_never_close':
       return ja
         ? `業務時間外が通常の週に ${str(p.minutes)} 分しかありません（休日・閉庁日を除く）。ほぼすべての利用が業務時間内になり、業務時間外の利用を検知できません。実際の業務時間を設定してください（週 ${str(p.min)} 時間以上の時間外が必要）。`

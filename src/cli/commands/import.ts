@@ -22,7 +22,7 @@ const usage: Record<CliLang, string> = {
 Import the accounts of another system: every row is checked first (coded errors with their
 line numbers); nothing is written unless every row is valid, or --continue-on-error is given.
 Password hashes are kept as the old system wrote them (Django, passlib, PHP, Spring, ASP.NET
-Identity, Keycloak; see docs/migration.en.md) and replaced by kanmon's at each user's next login.
+Identity, Keycloak; see docs/migration.md) and replaced by kanmon's at each user's next login.
 
 Input: CSV with a header (username,hash[,id,roles,email,display_name,totp_secret,totp_algorithm];
 roles separated by ;) or JSON Lines ({"username","hash",…}; a Keycloak user with "credentials" too).
@@ -51,7 +51,7 @@ Nothing printed ever holds a hash or a secret. A progress bar goes to stderr on 
 
 他システムのアカウントを取り込みます。最初に全行を検査し（行番号付きのコード）、全行が正しい
 場合（または --continue-on-error 指定時）だけ書き込みます。パスワードハッシュは旧システムの
-形式のまま保存し（Django、passlib、PHP、Spring、ASP.NET Identity、Keycloak。docs/migration.ja.md）、
+形式のまま保存し（Django、passlib、PHP、Spring、ASP.NET Identity、Keycloak。docs/migration.md）、
 各利用者の次回ログイン時に kanmon の形式へ置き換えます。
 
 入力: ヘッダー付き CSV（username,hash[,id,roles,email,display_name,totp_secret,totp_algorithm]、
