@@ -43,6 +43,8 @@ const ABSURD: ReadonlyArray<readonly [string, string]> = [
   ['ASP.NET v3, 2^32-1 iterations', aspnetV3(0xffffffff)],
   ['imported Argon2id, m = 4 GiB', `imported$$argon2id$v=19$m=4194304,t=1,p=1$${salt}$${tag}`],
   ['imported Argon2id, 1 GiB × 1000 passes', `imported$$argon2id$v=19$m=1048576,t=1000,p=1$${salt}$${tag}`],
+  ['Argon2id in the form kanmon writes, 1 GiB × 1000 passes (main handed it to the engine)', `$argon2id$v=19$m=1048576,t=1000,p=1$${salt}$${tag}`],
+  ['PHC scrypt, N=2^17 r=8 p=64 (main computed its 8 GiB of work)', `$scrypt$ln=17,r=8,p=64$${salt}$${tag}`],
   ['Django Argon2id, m = 4 GiB', `argon2$argon2id$v=19$m=4194304,t=2,p=8$${salt}$${tag}`],
   ['Spring Argon2id, 1 GiB × 1000 passes', `{argon2}$argon2id$v=19$m=1048576,t=1000,p=1$${salt}$${tag}`],
   ['Django bcrypt, cost 31', 'bcrypt$$2b$31$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW'],
