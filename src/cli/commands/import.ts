@@ -37,7 +37,7 @@ Options:
   --tenant <id>           the accounts' tenant (default: default)
   --preset <id> / --config <file>   the policy (TOTP algorithm, hash for weak digests)
   --keys <file>           key ring that seals TOTP secrets (or KANMON_KEYS)
-  --wrap-weak             accept unsalted MD5 / SHA-1 / SHA-256 hex digests by wrapping them
+  --wrap-weak             accept unsalted MD5 / SHA-1 / SHA-256 hex digests and crypt(3) DES by wrapping them
                           (layered$…: kanmon's hash over the digest) — read the risk in the guide
   --force-change-weak / --keep-weak
                           whether a weak hash forces a change at the next login
@@ -67,7 +67,7 @@ roles は ; 区切り）または JSON Lines（{"username","hash",…}。Keycloa
   --tenant <id>           アカウントのテナント（既定: default）
   --preset <id> / --config <ファイル>   ポリシー（TOTP のアルゴリズム、弱いダイジェストを包むハッシュ）
   --keys <ファイル>       TOTP シークレットを封印する鍵リング（または KANMON_KEYS）
-  --wrap-weak             ソルトなしの MD5・SHA-1・SHA-256 の 16 進ダイジェストを包んで受け入れる
+  --wrap-weak             ソルトなしの MD5・SHA-1・SHA-256 の 16 進ダイジェストと crypt(3) DES を包んで受け入れる
                           （layered$…: ダイジェストに対する kanmon のハッシュ）。リスクはガイド参照
   --force-change-weak / --keep-weak
                           弱いハッシュの利用者に次回ログインで変更を求めるか
@@ -94,7 +94,7 @@ const codeText: Record<CliLang, Record<string, string>> = {
     cost_too_high: 'password hash cost above what kanmon verifies',
     unsupported_hash: 'password hash version kanmon does not verify',
     unsafe_hash: 'plain text or unsalted digest under a scheme name (e.g. Spring {sha256}, {noop}): never imported',
-    weak_hash_not_wrapped: 'unsalted fast digest: pass --wrap-weak to wrap it',
+    weak_hash_not_wrapped: 'unsalted fast digest or crypt(3) DES: pass --wrap-weak to wrap it',
     invalid_roles: 'roles are not a list of names',
     invalid_email: 'e-mail address malformed',
     invalid_totp_secret: 'TOTP secret is not base32 of 10–64 bytes',
@@ -115,7 +115,7 @@ const codeText: Record<CliLang, Record<string, string>> = {
     cost_too_high: 'パスワードハッシュのコストが kanmon の検証上限を超えています',
     unsupported_hash: 'kanmon が検証しない版のパスワードハッシュです',
     unsafe_hash: '平文またはソルトなしダイジェストです（Spring の {sha256}、{noop} など）。取り込みません',
-    weak_hash_not_wrapped: 'ソルトなしの高速ダイジェストです。--wrap-weak で包んで取り込めます',
+    weak_hash_not_wrapped: 'ソルトなしの高速ダイジェストまたは crypt(3) DES です。--wrap-weak で包んで取り込めます',
     invalid_roles: 'roles が名前の一覧ではありません',
     invalid_email: 'メールアドレスの形式が誤っています',
     invalid_totp_secret: 'TOTP シークレットが 10〜64 バイトの base32 ではありません',

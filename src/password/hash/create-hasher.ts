@@ -14,6 +14,7 @@ import {
   verifyArgon2id,
 } from './argon2id.js';
 import { type ForeignHash, readForeign } from './foreign/read.js';
+import { desCrypt } from './foreign/des-crypt.js';
 import { foreignMaxBytes, verifyForeign } from './foreign/verify.js';
 import type { PasswordNormalization } from '../normalize.js';
 import { createGate } from './internal/gate.js';
@@ -90,7 +91,8 @@ export interface PasswordHasher {
 export interface ImportingPasswordHasher extends PasswordHasher {
   /**
    * Wrap an old system's fast, unsalted digest (the lowercase hex MD5, SHA-1 or SHA-256 of the
-   * password it stored) in the policy's hash: `layered$<inner>$<Argon2id or PBKDF2 of the hex>`.
+   * password it stored, or a 13-character crypt(3) DES string) in the policy's hash:
+   * `layered$<inner>$<Argon2id or PBKDF2 of it>` (`layered$crypt-des$<salt>$…` for DES).
    * It verifies the password (typed, then normalised) and is replaced by a plain hash at the next
    * login. A hex of the wrong length for `inner` throws `ERR_INVALID_HASH`.
    */
@@ -122,11 +124,11 @@ function prepare(password: unknown, policy: Policy): Prepared {
   return { ok: true, password, text };
 }
 
-/** The fast digests a `layered$` hash wraps: kanmon's own hash over the old system's hex digest. */
-export type LayeredInner = 'md5' | 'sha1' | 'sha256';
+/** The fast digests a `layered$` hash wraps: kanmon's own hash over the old system's hex digest (or crypt(3) DES string). */
+export type LayeredInner = 'md5' | 'sha1' | 'sha256' | 'crypt-des';
 
 type Own = { kind: 'argon2id'; hash: ReturnType<typeof readArgon2id> } | { kind: 'pbkdf2'; hash: ReturnType<typeof readPbkdf2> };
-type Stored = Own | { kind: 'foreign'; hash: ForeignHash } | { kind: 'layered'; inner: LayeredInner; outer: Own } | { kind: 'unusable' };
+type Stored = Own | { kind: 'foreign'; hash: ForeignHash } | { kind: 'layered'; inner: LayeredInner; salt: string; outer: Own } | { kind: 'unusable' };
 
 const UNUSABLE: Stored = Object.freeze({ kind: 'unusable' });
 
@@ -141,11 +143,11 @@ function readStored(stored: unknown): Stored {
   if (typeof stored !== 'string') return UNUSABLE;
   const own = readOwn(stored);
   if (own) return own;
-  const layered = /^layered\$(md5|sha1|sha256)\$/.exec(stored);
+  const layered = /^layered\$(md5|sha1|sha256|crypt-des\$([./0-9A-Za-z]{2}))\$/.exec(stored);
   if (layered) {
     const outer = readOwn(stored.slice(layered[0].length));
     if (!outer) throw new KanmonError('ERR_INVALID_HASH', 'layered: expected an Argon2id or PBKDF2 hash after the inner digest');
-    return { kind: 'layered', inner: layered[1] as LayeredInner, outer };
+    return { kind: 'layered', inner: (layered[2] === undefined ? layered[1] : 'crypt-des') as LayeredInner, salt: layered[2] ?? '', outer };
   }
   const foreign = readForeign(stored);
   return foreign ? { kind: 'foreign', hash: foreign } : UNUSABLE;
@@ -335,10 +337,11 @@ export function createPasswordHasher(options: PasswordHasherOptions): ImportingP
           break;
         case 'layered': {
           // kanmon's hash over the old system's hex digest of the password, as typed then normalised.
-          const { inner, outer } = stored;
+          const { inner, salt: innerSalt, outer } = stored;
           valid = false;
           for (const candidate of candidates(password, prepared.text)) {
-            if ((valid = await verifyOwn(outer, createHash(inner).update(candidate, 'utf8').digest('hex')))) break;
+            const digest = inner === 'crypt-des' ? desCrypt(Buffer.from(candidate, 'utf8'), innerSalt)! : createHash(inner).update(candidate, 'utf8').digest('hex');
+            if ((valid = await verifyOwn(outer, digest))) break;
           }
           break;
         }
@@ -362,12 +365,16 @@ export function createPasswordHasher(options: PasswordHasherOptions): ImportingP
       return valid ? { valid: true, needsRehash: needsRehashParsed(stored) } : { valid: false, needsRehash: false };
     },
 
-    async hashLayered(inner, hexDigest) {
+    async hashLayered(inner, digest) {
+      if (inner === 'crypt-des') {
+        if (typeof digest !== 'string' || !/^[./0-9A-Za-z]{13}$/.test(digest)) throw new KanmonError('ERR_INVALID_HASH', 'layered: expected a 13-character crypt(3) DES string');
+        return `layered$crypt-des$${digest.slice(0, 2)}$${await hashPrepared(digest)}`;
+      }
       const length = { md5: 32, sha1: 40, sha256: 64 }[inner];
-      if (length === undefined || typeof hexDigest !== 'string' || !new RegExp(`^[0-9a-fA-F]{${length}}$`).test(hexDigest)) {
+      if (length === undefined || typeof digest !== 'string' || !new RegExp(`^[0-9a-fA-F]{${length}}$`).test(digest)) {
         throw new KanmonError('ERR_INVALID_HASH', `layered: expected the ${length ?? '?'}-digit hex of a ${String(inner)} digest`);
       }
-      return `layered$${inner}$${await hashPrepared(hexDigest.toLowerCase())}`;
+      return `layered$${inner}$${await hashPrepared(digest.toLowerCase())}`;
     },
 
     needsRehash(storedValue) {

@@ -26,7 +26,7 @@ export interface PasswordHashInventory {
 /** The category of one stored hash, without computing anything. */
 function classify(stored: unknown): { kind: 'kanmon' | 'foreign' | 'unusable'; format?: string; weak?: boolean } {
   if (typeof stored !== 'string') return { kind: 'unusable' };
-  const layered = /^layered\$(md5|sha1|sha256)\$/.exec(stored);
+  const layered = /^layered\$(md5|sha1|sha256|crypt-des)\$/.exec(stored);
   if (layered) return { kind: 'foreign', format: `layered-${layered[1]!}`, weak: true };
   if (/^\$argon2id\$|^\$pbkdf2-sha(256|512)\$i=/.test(stored)) return { kind: 'kanmon' };
   try {

@@ -34,14 +34,14 @@ async function storedFor(hasher: ReturnType<typeof createPasswordHasher>, stored
   return read.wrap ? hasher.hashLayered(read.wrap, stored) : read.stored!;
 }
 
-const verifiable = ALL_FOREIGN.filter((f) => !['spring-sha256', 'crypt-des'].includes(f.format));
+const verifiable = ALL_FOREIGN.filter((f) => f.format !== 'spring-sha256');
 
 describe('SEC-23: a foreign hash made by the real software verifies, refuses a wrong password, and needs a rehash', () => {
   it.each(verifiable.map((f) => [f.format, f.software ?? f.source, f] as const))('%s (%s)', async (_format, _by, fixture) => {
     const hasher = createPasswordHasher({ policy });
     const stored = await storedFor(hasher, fixture.stored);
     expect(await hasher.verify(stored, fixture.password)).toEqual({ valid: true, needsRehash: true });
-    expect(await hasher.verify(stored, fixture.password + 'x')).toEqual({ valid: false, needsRehash: false });
+    expect(await hasher.verify(stored, 'x' + fixture.password)).toEqual({ valid: false, needsRehash: false });
     expect(hasher.needsRehash(stored)).toBe(true);
   });
 
@@ -51,7 +51,7 @@ describe('SEC-23: a foreign hash made by the real software verifies, refuses a w
       'django-pbkdf2-sha256', 'django-pbkdf2-sha1', 'django-argon2', 'django-bcrypt-sha256', 'django-bcrypt', 'django-scrypt',
       'passlib-pbkdf2-sha256', 'passlib-pbkdf2-sha512', 'passlib-pbkdf2-sha1', 'argon2id', 'bcrypt',
       'spring-bcrypt', 'spring-pbkdf2', 'spring-argon2', 'spring-scrypt', 'spring-sha256', 'aspnet-v2', 'aspnet-v3',
-      'keycloak-pbkdf2-sha256', 'keycloak-pbkdf2-sha512', 'keycloak-argon2', 'md5', 'sha1', 'sha256',
+      'keycloak-pbkdf2-sha256', 'keycloak-pbkdf2-sha512', 'keycloak-argon2', 'md5', 'sha1', 'sha256', 'crypt-des',
     ]) expect(formats, f).toContain(f);
     expect(MADE_BY_SOFTWARE.filter((f) => f.software?.startsWith('PHP') && f.format !== 'crypt-des').map((f) => f.stored.slice(0, 4))).toEqual(['$2y$', '$arg', '$arg']);
   });
@@ -64,14 +64,26 @@ describe('SEC-23: a foreign hash made by the real software verifies, refuses a w
     expect(await hasher.verify(sha.stored, sha.password)).toEqual({ valid: false, needsRehash: false, refused: 'unusable_hash' });
   });
 
-  it('an unsalted fast digest is never accepted as it is: only its layered wrap verifies', async () => {
+  it('an unsalted fast digest or crypt(3) DES is never accepted as it is: only its layered wrap verifies', async () => {
     const hasher = createPasswordHasher({ policy });
-    for (const f of ALL_FOREIGN.filter((x) => ['md5', 'sha1', 'sha256'].includes(x.format))) {
+    const weak = ALL_FOREIGN.filter((x) => ['md5', 'sha1', 'sha256', 'crypt-des'].includes(x.format));
+    expect(weak.map((f) => f.format)).toEqual(['md5', 'sha1', 'sha256', 'crypt-des']);
+    for (const f of weak) {
       expect(await hasher.verify(f.stored, f.password)).toMatchObject({ valid: false, refused: 'unusable_hash' });
+      expect(readImportHash(f.stored)).toEqual({ ok: true, format: f.format, stored: null, wrap: f.format, weak: true });
       const layered = await hasher.hashLayered(f.format as 'md5', f.stored);
-      expect(layered).toMatch(new RegExp(`^layered\\$${f.format}\\$\\$argon2id\\$`));
-      expect(layered).not.toContain(f.stored);
+      const inner = f.format === 'crypt-des' ? `crypt-des\\$${f.stored.slice(0, 2).replace('.', '\\.')}` : f.format;
+      expect(layered).toMatch(new RegExp(`^layered\\$${inner}\\$\\$argon2id\\$`));
+      expect(layered).not.toContain(f.stored.slice(2));
     }
+  });
+
+  it('crypt(3) DES binds only the first 8 bytes: a wrap verifies any password sharing them (why the guide forces a change)', async () => {
+    const hasher = createPasswordHasher({ policy });
+    const des = ALL_FOREIGN.find((f) => f.format === 'crypt-des')!;
+    const layered = await hasher.hashLayered('crypt-des', des.stored);
+    expect(await hasher.verify(layered, des.password.slice(0, 8) + 'whatever')).toEqual({ valid: true, needsRehash: true });
+    expect(await hasher.verify(layered, des.password.slice(0, 7))).toEqual({ valid: false, needsRehash: false });
   });
 });
 

@@ -7,3 +7,4 @@ cd "$(dirname "$0")"
 /usr/bin/python3 make.py > python.json
 php make.php > php.json
 /usr/bin/python3 spec.py > spec.json
+/usr/bin/python3 des.py > des.json

@@ -15,7 +15,7 @@ export type ImportHashFormat =
 
 /** Why an exported hash cannot be imported. */
 export type ImportHashRefusal =
-  /** No format kanmon reads (including crypt DES and other schemes it does not implement). */
+  /** No format kanmon reads (`$1$`, `$6$` and other schemes it does not implement). */
   | 'unknown_format'
   /** A known format, broken: truncated, bad base64, inconsistent lengths. */
   | 'invalid_hash'
@@ -33,7 +33,7 @@ export type ImportHashResult =
       readonly format: ImportHashFormat;
       /** What to store (a Keycloak credential becomes `imported$<PHC>`); `null` when it must be wrapped first. */
       readonly stored: string | null;
-      /** An unsalted fast digest: store `await hasher.hashLayered(wrap, value)` (a layered hash). */
+      /** An unsalted fast digest or crypt(3) DES: store `await hasher.hashLayered(wrap, value)` (a layered hash). */
       readonly wrap: LayeredInner | null;
       /** Weak as stored (a fast digest, or PBKDF2 under 10,000 iterations): force a change at the next login when the policy says so. */
       readonly weak: boolean;
@@ -91,6 +91,8 @@ export function readImportHash(value: unknown): ImportHashResult {
     if (unsafeScheme(value)) return { ok: false, reason: 'unsafe_hash' };
     const digest = hexDigests.find(([length]) => value.length === length && /^[0-9a-fA-F]+$/.test(value));
     if (digest) return { ok: true, format: digest[1], stored: null, wrap: digest[1], weak: true };
+    // crypt(3) DES: 2 salt characters and 11 of hash, ./0-9A-Za-z (only the first 8 password bytes count).
+    if (/^[./0-9A-Za-z]{13}$/.test(value)) return { ok: true, format: 'crypt-des', stored: null, wrap: 'crypt-des', weak: true };
     if (/^\$argon2id\$/.test(value) && !/[$,](keyid|norm)=/.test(value)) return classify(`imported$${value}`, 'argon2id');
     if (/^\$argon2id\$|^\$pbkdf2-sha(256|512)\$i=/.test(value)) return { ok: true, format: 'kanmon', stored: value, wrap: null, weak: false };
     return classify(value, undefined);
