@@ -26,7 +26,6 @@
  * - `delete(key)` and `purgeTenant` remove lists like any other key.
  */
 import { KanmonError } from '../errors.js';
-import type { KanmonStore } from './store.js';
 
 /** One entry of a list. */
 export interface StoreEntry {
@@ -96,7 +95,7 @@ export function hasEntryLists(store: Partial<EntryLists> | null | undefined): st
 }
 
 /** The store's entry lists, or `ERR_STORE_CAPABILITY` naming what is missing and what needs it. */
-export function entryListsOf(store: Partial<EntryLists> & Pick<KanmonStore, 'name'>, feature: string): EntryLists {
+export function entryListsOf(store: Partial<EntryLists> & { readonly name?: unknown }, feature: string): EntryLists {
   if (hasEntryLists(store)) return store;
   throw new KanmonError(
     'ERR_STORE_CAPABILITY',
