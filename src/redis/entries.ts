@@ -71,9 +71,6 @@ if pttl >= 0 and pttl < e - now then redis.call('PEXPIRE', KEYS[1], string.forma
 return 1
 `;
 
-/** The value of an entry in the hash. */
-export const encodeEntry = (e: StoreEntry): string => `${e.createdAt}|${e.lastSeenAt}|${e.expiresAt}|${e.data}`;
-
 /** An entry from its id and value; `null` for a value not in the format (never written by kanmon). */
 export function decodeEntry(id: string, value: string): StoreEntry | null {
   const a = value.indexOf('|');

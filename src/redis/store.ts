@@ -5,7 +5,7 @@ import { assertStoreKey, assertTenant } from '../store/key.js';
 import { checkInteger, checkTtl, checkUpdateKeys, storeFailure, toRecord } from '../store/internal.js';
 import type { KanmonStore, StoreRecord, Transition } from '../store/store.js';
 import { byAge, checkAdd, checkEntryId, checkTime } from '../store/entries.js';
-import { addEntryLua, decodeAddReply, decodeEntry, encodeEntry, removeEntryLua, touchEntryLua } from './entries.js';
+import { addEntryLua, decodeAddReply, decodeEntry, removeEntryLua, touchEntryLua } from './entries.js';
 import { type RedisScriptVariant, type RedisTransitionScript, advanceLua, builtinScripts, recordLayouts } from './scripts.js';
 
 /** Options for {@link redisStore}. */
