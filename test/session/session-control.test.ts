@@ -238,3 +238,30 @@ describe('a custom store without the entry lists (written against the older cont
     expect(() => makeWorld(olderStore, { session: { maxConcurrent: { limit: 2, mode: 'refuse_new' } } })).toThrow(expect.objectContaining({ code: 'ERR_STORE_CAPABILITY' }) as Error);
   });
 });
+
+describe('an outage of the session index is a coded answer, never a throw', () => {
+  it('listSessions / revokeSession / revokeOtherSessions answer unavailable; a login whose index write fails is denied unavailable', async () => {
+    let failing = false;
+    const flaky = (now: () => number): KanmonStore => {
+      const inner = memoryStore({ now });
+      const fail = <T>(run: () => Promise<T>): Promise<T> => (failing ? Promise.reject(new Error('ECONNRESET')) : run());
+      return {
+        ...inner,
+        addEntry: (...a) => fail(() => inner.addEntry(...a)),
+        listEntries: (...a) => fail(() => inner.listEntries(...a)),
+        removeEntry: (...a) => fail(() => inner.removeEntry(...a)),
+        touchEntry: (...a) => fail(() => inner.touchEntry(...a)),
+      };
+    };
+    const w = makeWorld(flaky);
+    await w.addUser('sato');
+    const a = authenticated(await w.kanmon.login({ tenant: w.tenant, username: 'sato', password: GOOD_PASSWORD, clientIp: '10.1.2.3', tls: true }));
+    failing = true;
+    await expect(w.kanmon.listSessions({ session: a.session })).resolves.toEqual({ ok: false, reason: 'unavailable', retryAfterMs: 1000 });
+    await expect(w.kanmon.revokeSession({ session: a.session, sessionId: a.session.sessionId })).resolves.toEqual({ ok: false, reason: 'unavailable', retryAfterMs: 1000 });
+    await expect(w.kanmon.revokeOtherSessions({ session: a.session })).resolves.toEqual({ ok: false, reason: 'unavailable', retryAfterMs: 1000 });
+    await expect(w.kanmon.login({ tenant: w.tenant, username: 'sato', password: GOOD_PASSWORD, clientIp: '10.1.2.3', tls: true })).resolves.toMatchObject({ status: 'denied', reason: 'unavailable' });
+    // a verify never reads the index: the session still verifies
+    expect((await w.kanmon.sessions.verify(a.token, { tenant: w.tenant })).ok).toBe(true);
+  });
+});
