@@ -161,6 +161,7 @@ export default async function run() {
         ].map(([name, r]) => `| ${name} | ${Math.round(r.rps).toLocaleString('en-US')} | ${r.cpuUsPerRequest.toFixed(0)} | ${r.p99Ms} | ${((r.rps / bare.rps) * 100).toFixed(1)}% |`),
       );
       figures['fastify over Redis: with index ÷ without (req/s)'] = `${((indexed.rps / plain.rps) * 100).toFixed(1)}%`;
+      figures['fastify over Redis: with index ÷ without (by server CPU per request)'] = `${((plain.cpuUsPerRequest / indexed.cpuUsPerRequest) * 100).toFixed(1)}%`;
       figures['fastify over Redis: rounds req/s (bare; no index; index)'] = `${bare.rounds.join(', ')}; ${plain.rounds.join(', ')}; ${indexed.rounds.join(', ')}`;
       figures['fastify over Redis with the index: requireSession ÷ bare'] = `${((indexed.rps / bare.rps) * 100).toFixed(1)}%`;
     } else {

@@ -6,7 +6,7 @@ import { assertStoreKey, assertTenant } from './key.js';
 import { checkInteger, checkOutcome, checkTtl, checkUpdateKeys, isIntegerRecord } from './internal.js';
 import { type InProcessStore, canApplyInPlace } from './in-process.js';
 import type { StoreRecord, Transition } from './store.js';
-import { type StoreEntry, byAge, checkAdd, checkEntryId, checkTime, planAdd } from './entries.js';
+import { type EntryLists, type StoreEntry, byAge, checkAdd, checkEntryId, checkTime, planAdd } from './entries.js';
 
 /** Options for {@link memoryStore}. */
 export interface MemoryStoreOptions {
@@ -32,6 +32,10 @@ export interface MemoryStoreOptions {
 
 /** The memory store: a `KanmonStore` with the in-process shortcuts, and its size. */
 export interface MemoryStore extends InProcessStore {
+  addEntry: EntryLists['addEntry'];
+  listEntries: EntryLists['listEntries'];
+  removeEntry: EntryLists['removeEntry'];
+  touchEntry: EntryLists['touchEntry'];
   /** Keys held now (expired ones not yet swept included). */
   readonly size: number;
 }
