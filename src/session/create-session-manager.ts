@@ -187,13 +187,15 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       assertTenant(session.tenant);
       // The mark only has to outlive the token; a later mark changes nothing.
       await markOut(session.tenant, session.sessionId, session.absoluteExpiresAt);
-      await index.remove(session.tenant, session.subject, session.sessionId);
+      // The session has ended with its mark; an index entry left by a failure only lists it until its idle deadline.
+      await index.remove(session.tenant, session.subject, session.sessionId).catch(() => undefined);
     },
 
     async revokeAll(tenant, subject) {
       assertTenant(tenant);
       await store.increment(epochKey(tenant, subject));
-      await index.clear(tenant, subject);
+      // Every session has ended with the epoch; entries left by a failure only list them until their idle deadline.
+      await index.clear(tenant, subject).catch(() => undefined);
     },
 
     publicJwks: keys.publicJwks,
