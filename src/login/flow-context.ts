@@ -152,7 +152,11 @@ export function createFlowContext(deps: FlowDeps): FlowContext {
     if (policy.recovery.selfService) await revokeResetTokens(store, account.tenant, account.id);
     const opened = await sessions.open({ tenant: account.tenant, subject: account.id, amr: step.amr, authTime: step.authTime, roles: account.roles, clientIp: step.clientIp, userAgent: step.source.userAgent });
     if (!opened.ok) return sessionLimitDenied(record, account, step.source, opened.limit);
-    const { token, session } = opened;
+    const { token, session, evicted } = opened;
+    // policy.session.maxConcurrent (evict_oldest), or the index's bound of 100: the oldest sessions ended to make room.
+    if (evicted.length > 0) {
+      await record({ type: 'auth.session.revoked', tenant: account.tenant, actor: account.username, target: account.id, source: step.source, reason: 'session_limit', after: { sessionIds: [...evicted], by: session.sessionId } });
+    }
     await record({
       type: 'auth.session.created',
       tenant: account.tenant,

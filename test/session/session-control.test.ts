@@ -151,6 +151,9 @@ onEveryStore((storeName, makeStore) => {
           expect(issued).toHaveLength(20);
           // the evicted are refused at their next request, as revoked
           expect(verdicts.filter((v) => !v.ok)).toEqual(Array.from({ length: 17 }, () => ({ ok: false, reason: 'revoked' })));
+          // and each eviction is audited once, naming the sessions it ended
+          const evictions = w.events().filter((e) => e.type === 'auth.session.revoked' && e.reason === 'session_limit');
+          expect(evictions.flatMap((e) => (e.after as { sessionIds: string[] }).sessionIds)).toHaveLength(17);
         }
       });
     }
