@@ -84,7 +84,8 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   const markOut = (tenant: string, sid: string, absoluteExpiresAt: number) =>
     store.consumeOnce(logoutKey(tenant, sid), Math.max(1000, absoluteExpiresAt - now() + 1000));
 
-  const open = async (input: IssueSessionInput): Promise<OpenSessionResult> => {
+  /** `refuse`: answer `session_limit` under `refuse_new` (a login); else the oldest session makes room. */
+  const openSession = async (input: IssueSessionInput, refuse: boolean): Promise<OpenSessionResult> => {
     const at = now();
     const authTime = input.authTime ?? at;
     const absolute = authTime + absoluteTimeoutMs;
@@ -95,7 +96,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     const iexp = Math.min(at + idleTimeoutMs, absolute);
     const [epoch, indexed] = await Promise.all([
       store.readCounter(epochKey(input.tenant, input.subject)),
-      index.add({ ...input, sessionId: sid, at, idleExpiresAt: iexp, absoluteExpiresAt: aexp * 1000 }),
+      index.add({ ...input, sessionId: sid, at, idleExpiresAt: iexp, absoluteExpiresAt: aexp * 1000 }, refuse),
     ]);
     if (indexed.refused) return { ok: false, reason: 'session_limit', limit: maxConcurrent?.limit ?? 0 };
     // The sessions pushed out of the index end now: their tokens are refused at their next request.
@@ -108,11 +109,12 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   };
 
   return {
-    open,
+    open: (input) => openSession(input, true),
 
     async issue(input) {
-      const opened = await open(input);
-      if (!opened.ok) throw new KanmonError('ERR_INVALID_ARGUMENT', `issue: the account has ${opened.limit} sessions (maxConcurrent, refuse_new); use open() to get this as a result`);
+      // Not a login (a replacement after a step-up, an app's own issuance): never refused; the oldest makes room.
+      const opened = await openSession(input, false);
+      if (!opened.ok) throw new KanmonError('ERR_INVALID_ARGUMENT', 'issue: refused'); // unreachable: only open() refuses
       return { token: opened.token, session: opened.session };
     },
 

@@ -137,11 +137,12 @@ export type VerifySessionResult =
 
 export interface SessionManager {
   /**
-   * Issue a session (and index it). Under `maxConcurrent` in `refuse_new` mode a refusal is an
-   * `ERR_INVALID_ARGUMENT` here: use {@link open}, which answers it as a result.
+   * Issue a session (and index it) that is not a new login: a replacement (step-up) or the app's own issuance.
+   * It is never refused: when the account is at its limit the oldest session is ended to make room, whatever
+   * the `maxConcurrent` mode. Logins go through {@link open}.
    */
   issue(input: IssueSessionInput): Promise<IssuedSession>;
-  /** Issue a session, or answer `session_limit` (`maxConcurrent`, `refuse_new`). */
+  /** Issue a session for a login, or answer `session_limit` (`maxConcurrent`, `refuse_new`); under `evict_oldest` the oldest makes room. */
   open(input: IssueSessionInput): Promise<OpenSessionResult>;
   /** The account's live sessions, oldest first. `ERR_STORE_CAPABILITY` on a store without entry lists. */
   list(tenant: string, subject: string): Promise<readonly SessionInfo[]>;

@@ -158,6 +158,17 @@ onEveryStore((storeName, makeStore) => {
       });
     }
 
+    it('refuse_new refuses logins only: a session issued otherwise (sessions.issue, a step-up’s replacement) ends the oldest instead of failing', async () => {
+      const w = makeWorld(makeStore, { session: { maxConcurrent: { limit: 1, mode: 'refuse_new' } } });
+      await w.addUser('sato');
+      const first = authenticated(await w.kanmon.login({ tenant: w.tenant, username: 'sato', password: GOOD_PASSWORD, clientIp: '10.1.2.3', tls: true }));
+      w.clock.advance(1000);
+      const issued = await w.kanmon.sessions.issue({ tenant: w.tenant, subject: first.session.subject, amr: ['pwd'] });
+      await expect(w.kanmon.sessions.verify(first.token, { tenant: w.tenant })).resolves.toEqual({ ok: false, reason: 'revoked' });
+      expect((await w.kanmon.sessions.verify(issued.token, { tenant: w.tenant })).ok).toBe(true);
+      expect((await w.kanmon.sessions.list(w.tenant, first.session.subject)).map((s) => s.sessionId)).toEqual([issued.session.sessionId]);
+    });
+
     it('evict_oldest evicts the oldest session; refuse_new admits a login again once a session ends', async () => {
       const w = makeWorld(makeStore, { session: { maxConcurrent: { limit: 2, mode: 'evict_oldest' } } });
       await w.addUser('sato');
@@ -266,5 +277,20 @@ describe('an outage of the session index is a coded answer, never a throw', () =
     await expect(w.kanmon.login({ tenant: w.tenant, username: 'sato', password: GOOD_PASSWORD, clientIp: '10.1.2.3', tls: true })).resolves.toMatchObject({ status: 'denied', reason: 'unavailable' });
     // a verify never reads the index: the session still verifies
     expect((await w.kanmon.sessions.verify(a.token, { tenant: w.tenant })).ok).toBe(true);
+  });
+});
+
+describe('step-up and the session index', () => {
+  it('reauthenticate at the refuse_new limit replaces the session (never session_limit, never a throw); the list shows the new one with its device', async () => {
+    const w = makeWorld((now) => memoryStore({ now }), { session: { maxConcurrent: { limit: 1, mode: 'refuse_new' } } });
+    await w.addUser('sato');
+    const first = authenticated(await w.kanmon.login({ tenant: w.tenant, username: 'sato', password: GOOD_PASSWORD, clientIp: '10.1.2.3', tls: true, userAgent: CHROME_WIN }));
+    w.clock.advance(1000);
+    const renewed = await w.kanmon.reauthenticate({ session: first.session, password: GOOD_PASSWORD, clientIp: '10.1.2.3', tls: true, userAgent: SAFARI_IOS });
+    if (!renewed.ok) throw new Error(JSON.stringify(renewed));
+    await expect(w.kanmon.sessions.verify(first.token, { tenant: w.tenant })).resolves.toEqual({ ok: false, reason: 'revoked' });
+    expect((await w.kanmon.sessions.verify(renewed.token, { tenant: w.tenant })).ok).toBe(true);
+    const listed = await w.kanmon.listSessions({ session: renewed.session });
+    expect(listed.ok && listed.sessions.map((s) => [s.sessionId, s.device, s.clientIp, s.current])).toEqual([[renewed.session.sessionId, 'Safari on iOS', '10.1.2.3', true]]);
   });
 });

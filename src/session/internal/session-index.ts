@@ -55,10 +55,11 @@ export function createSessionIndex(store: SessionStore, maxConcurrent: MaxConcur
   if (maxConcurrent !== null && !lists) entryListsOf(named, 'session.maxConcurrent');
   const keyOf = (tenant: string, subject: string) => trustedKey(tenant, 'session-index', subject);
   const need = (feature: string): EntryLists => lists ?? entryListsOf(named, feature);
-  const addOptions = (at: number) =>
+  /** `refuse`: a login under `refuse_new`; anything else evicts the oldest when full. */
+  const addOptions = (at: number, refuse: boolean) =>
     maxConcurrent === null
       ? { now: at, limit: MAX_INDEXED_SESSIONS, whenFull: 'evict_oldest' as const }
-      : { now: at, limit: maxConcurrent.limit, whenFull: maxConcurrent.mode === 'refuse_new' ? ('refuse' as const) : ('evict_oldest' as const) };
+      : { now: at, limit: maxConcurrent.limit, whenFull: refuse && maxConcurrent.mode === 'refuse_new' ? ('refuse' as const) : ('evict_oldest' as const) };
 
   return {
     enabled: lists !== null,
@@ -67,12 +68,12 @@ export function createSessionIndex(store: SessionStore, maxConcurrent: MaxConcur
      * Index a session being issued. `refused`: the limit is reached in `refuse_new` mode. `evicted`: live sessions
      * pushed out (their logout marks are the caller's to write), with how long each mark must live.
      */
-    async add(s: IndexedSession): Promise<{ refused: boolean; evicted: readonly { sessionId: string; absoluteExpiresAt: number }[] }> {
+    async add(s: IndexedSession, refuse: boolean): Promise<{ refused: boolean; evicted: readonly { sessionId: string; absoluteExpiresAt: number }[] }> {
       if (!lists) return { refused: false, evicted: [] };
       const ip = typeof s.clientIp === 'string' && s.clientIp.length <= MAX_INDEXED_IP ? s.clientIp : null;
       const data: IndexData = { ip, dev: deviceLabel(s.userAgent), amr: [...s.amr].slice(0, 8), aexp: s.absoluteExpiresAt };
       const entry: StoreEntry = { id: s.sessionId, createdAt: s.at, lastSeenAt: s.at, expiresAt: Math.min(s.idleExpiresAt, s.absoluteExpiresAt), data: JSON.stringify(data) };
-      const result = await lists.addEntry(keyOf(s.tenant, s.subject), entry, addOptions(s.at));
+      const result = await lists.addEntry(keyOf(s.tenant, s.subject), entry, addOptions(s.at, refuse));
       if (!result.added) return { refused: true, evicted: [] };
       return { refused: false, evicted: result.evicted.map((e) => ({ sessionId: e.id, absoluteExpiresAt: parseData(e.data)?.aexp ?? e.expiresAt })) };
     },
