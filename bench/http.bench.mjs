@@ -8,11 +8,17 @@
 // TLS check (X-Forwarded-Proto from a trusted proxy), cookie parsing, ES256 token
 // verification (pre-imported keys + the bounded verified-token cache), and the two
 // revocation reads from the store (epoch, logout mark), which are never cached.
+//
+// Issue 17: the same Fastify route over Redis with the per-account session index (entry lists) and without it
+// (the store with its entry lists hidden): the index is written at login and touched on a token refresh, never
+// read on a verify, so the two must be alike. Every measured run gets fresh tokens (a token older than
+// refreshAfterMs would be re-signed on every request, as autocannon keeps sending the one it was given).
 import { execFileSync, fork } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { figure } from './harness.mjs';
+import { requireService, startRedis } from '../test/support/services.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const DURATION_S = Number(process.env.KANMON_BENCH_HTTP_SECONDS ?? 3);
@@ -48,7 +54,19 @@ const serverCpuUs = () =>
     child.send('cpu');
   });
 
-async function once(url, headers, duration) {
+const freshTokens = () =>
+  new Promise((resolve) => {
+    const onMessage = (message) => {
+      if (message?.tokens === undefined) return;
+      child.off('message', onMessage);
+      resolve(message.tokens);
+    };
+    child.on('message', onMessage);
+    child.send('tokens');
+  });
+
+async function once(url, headersOf, duration) {
+  const headers = headersOf(await freshTokens());
   const before = await serverCpuUs();
   const result = await cannon(url, headers, duration);
   const cpuUs = (await serverCpuUs()) - before;
@@ -74,17 +92,22 @@ async function measureCases(cases) {
 }
 
 export default async function run() {
-  child = fork(join(here, 'support-http-server.mjs'), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const redis = requireService('redis') ? await startRedis() : null;
+  child = fork(join(here, 'support-http-server.mjs'), {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, ...(redis ? { KANMON_BENCH_REDIS_URL: redis.url } : {}) },
+  });
   const ready = await new Promise((resolve, reject) => {
     child.once('message', resolve);
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
   });
-  const { servers, token, cookieName } = ready;
+  const { servers, cookieName } = ready;
   // On a 2-core machine the scheduler otherwise moves the load generator and the servers between
   // cores, which swings req/s by ±30% run to run: give each its own core where taskset exists.
   const pinned = pin(child.pid, 1) && pin(process.pid, 0);
-  const proxy = { 'x-forwarded-proto': 'https' };
-  const withSession = { ...proxy, cookie: `${cookieName}=${token}` };
+  const proxyHeaders = { 'x-forwarded-proto': 'https' };
+  const proxy = () => proxyHeaders;
+  const withSession = (t) => ({ ...proxyHeaders, cookie: `${cookieName}=${t.token}` });
   const url = (port, path) => `http://127.0.0.1:${port}${path}`;
   try {
     const rows = [];
@@ -95,6 +118,15 @@ export default async function run() {
         { url: url(servers[`${framework}Kanmon`], '/me'), headers: withSession },
       ]);
       rows.push({ framework, bare, tlsOnly, guarded });
+    }
+    let redisRow = null;
+    if (servers.fastifyRedisIndexed) {
+      const [bare, plain, indexed] = await measureCases([
+        { url: url(servers.fastifyBare, '/bare'), headers: proxy },
+        { url: url(servers.fastifyRedisPlain, '/me'), headers: (t) => ({ ...proxyHeaders, cookie: `${cookieName}=${t.plainToken}` }) },
+        { url: url(servers.fastifyRedisIndexed, '/me'), headers: (t) => ({ ...proxyHeaders, cookie: `${cookieName}=${t.indexedToken}` }) },
+      ]);
+      redisRow = { bare, plain, indexed };
     }
     const lines = [
       `\n### HTTP: requireSession (ES256) vs a bare route — autocannon, ${CONNECTIONS} connections, median of ${ROUNDS} interleaved ${DURATION_S} s rounds per case, loopback${pinned ? ', load generator and servers pinned to separate cores' : ''}`,
@@ -114,10 +146,32 @@ export default async function run() {
       figures[`${framework}: rounds req/s (bare; TLS check; requireSession)`] = `${bare.rounds.join(', ')}; ${tlsOnly.rounds.join(', ')}; ${guarded.rounds.join(', ')}`;
       figures[`${framework}: requireSession ÷ bare`] = `${(ratio * 100).toFixed(1)}%${framework === 'fastify' ? (ratio >= 0.5 ? ' (≥ 50%: holds)' : ' (< 50%: does NOT hold)') : ''}`;
     }
+    if (redisRow) {
+      const { bare, plain, indexed } = redisRow;
+      lines.push(
+        '',
+        `### Fastify requireSession over Redis: with the session index (issue 17) vs without — same run, same settings`,
+        '',
+        '| case | req/s | server CPU µs/req | p99 ms | ÷ bare Fastify (req/s) |',
+        '|---|---:|---:|---:|---:|',
+        ...[
+          ['bare Fastify route', bare],
+          ['requireSession, Redis, no session index', plain],
+          ['requireSession, Redis, with session index', indexed],
+        ].map(([name, r]) => `| ${name} | ${Math.round(r.rps).toLocaleString('en-US')} | ${r.cpuUsPerRequest.toFixed(0)} | ${r.p99Ms} | ${((r.rps / bare.rps) * 100).toFixed(1)}% |`),
+      );
+      figures['fastify over Redis: with index ÷ without (req/s)'] = `${((indexed.rps / plain.rps) * 100).toFixed(1)}%`;
+      figures['fastify over Redis: with index ÷ without (by server CPU per request)'] = `${((plain.cpuUsPerRequest / indexed.cpuUsPerRequest) * 100).toFixed(1)}%`;
+      figures['fastify over Redis: rounds req/s (bare; no index; index)'] = `${bare.rounds.join(', ')}; ${plain.rounds.join(', ')}; ${indexed.rounds.join(', ')}`;
+      figures['fastify over Redis with the index: requireSession ÷ bare'] = `${((indexed.rps / bare.rps) * 100).toFixed(1)}%`;
+    } else {
+      lines.push('', '(no redis-server: the Redis session-index cases were skipped)');
+    }
     process.stdout.write(lines.join('\n') + '\n');
     figure('HTTP adapters: requireSession ÷ bare route (acceptance: Fastify ≥ 50%)', figures);
   } finally {
     child.send('close');
     await new Promise((resolve) => child.once('exit', resolve));
+    await redis?.stop();
   }
 }

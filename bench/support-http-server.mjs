@@ -1,6 +1,8 @@
 // The servers of bench/http.bench.mjs, in a child process so the load generator
 // (autocannon, in the parent) does not share their event loop.
-// Four servers on loopback: Fastify bare, Fastify + kanmon, Express bare, Express + kanmon.
+// Four servers on loopback: Fastify bare, Fastify + kanmon, Express bare, Express + kanmon; and, when the parent
+// passes KANMON_BENCH_REDIS_URL, two Fastify + kanmon servers over Redis: with the session index (the store's
+// entry lists, issue 17) and without (the same store with the entry lists hidden, as a store of the older contract).
 // TLS ends at a "trusted proxy" (the bench client on 127.0.0.1 sends X-Forwarded-Proto: https).
 import { randomBytes } from 'node:crypto';
 import express from 'express';
@@ -8,6 +10,8 @@ import Fastify from 'fastify';
 import { createAuditLog, createKanmon, createKeyRing, createPasswordHasher, definePolicy, memoryAccounts, memoryAuditSink, memoryStore } from '../dist/index.js';
 import { kanmonExpress } from '../dist/express/index.js';
 import { kanmonFastify } from '../dist/fastify/index.js';
+import { redisStore } from '../dist/redis/index.js';
+import { Redis } from 'ioredis';
 
 const tenant = 'funabashi';
 const now = () => Date.now();
@@ -19,16 +23,36 @@ const policy = definePolicy('funabashi', {
 });
 const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });
 const store = memoryStore({ now });
-const kanmon = createKanmon({
-  policy,
-  store,
-  accounts: memoryAccounts(),
-  keyRing,
-  audit: createAuditLog({ sink: memoryAuditSink(), keyRing, stream: 'bench', now, policy }),
-  hasher: createPasswordHasher({ policy, keyRing }),
-  now,
+const kanmonOver = (store) =>
+  createKanmon({
+    policy,
+    store,
+    accounts: memoryAccounts(),
+    keyRing,
+    audit: createAuditLog({ sink: memoryAuditSink(), keyRing, stream: 'bench', now, policy }),
+    hasher: createPasswordHasher({ policy, keyRing }),
+    now,
+  });
+const kanmon = kanmonOver(store);
+const redisUrl = process.env.KANMON_BENCH_REDIS_URL;
+const redisClient = redisUrl ? new Redis(redisUrl) : null;
+const indexed = redisClient ? kanmonOver(redisStore({ client: redisClient })) : null;
+// The same Redis store without the entry lists: sessions are not indexed (a store of the older contract).
+const plainStore = redisClient ? redisStore({ client: redisClient, prefix: 'plain' }) : null;
+const plain = plainStore
+  ? kanmonOver(Object.fromEntries(Object.entries(plainStore).filter(([name]) => !['addEntry', 'listEntries', 'removeEntry', 'touchEntry'].includes(name))))
+  : null;
+// Fresh tokens for each measured run (the parent asks): a token older than refreshAfterMs (60 s) would be
+// re-signed on every request, since autocannon keeps sending the one it was given.
+const tokens = async () => ({
+  token: (await kanmon.sessions.issue({ tenant, subject: 'u-1', amr: ['pwd'], roles: ['staff'] })).token,
+  ...(indexed && plain
+    ? {
+        indexedToken: (await indexed.sessions.issue({ tenant, subject: 'u-1', amr: ['pwd'], roles: ['staff'], userAgent: 'autocannon', clientIp: '127.0.0.1' })).token,
+        plainToken: (await plain.sessions.issue({ tenant, subject: 'u-1', amr: ['pwd'], roles: ['staff'] })).token,
+      }
+    : {}),
 });
-const { token } = await kanmon.sessions.issue({ tenant, subject: 'u-1', amr: ['pwd'], roles: ['staff'] });
 
 const listen = async (app) => {
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -47,6 +71,15 @@ await fastifyKanmon.register(kanmonFastify, { kanmon, tenant });
 fastifyKanmon.get('/bare', (_request, reply) => reply.send({ ok: true }));
 fastifyKanmon.get('/me', { preHandler: fastifyKanmon.kanmon.requireSession() }, (request, reply) => reply.send({ subject: request.kanmon.session.subject }));
 
+const fastifyOver = async (k) => {
+  const app = Fastify();
+  await app.register(kanmonFastify, { kanmon: k, tenant });
+  app.get('/me', { preHandler: app.kanmon.requireSession() }, (request, reply) => reply.send({ subject: request.kanmon.session.subject }));
+  return app;
+};
+const fastifyRedisIndexed = indexed ? await fastifyOver(indexed) : null;
+const fastifyRedisPlain = plain ? await fastifyOver(plain) : null;
+
 const expressBare = express();
 expressBare.get('/bare', (_req, res) => res.json({ ok: true }));
 
@@ -64,14 +97,20 @@ const eb = await expressListen(expressBare);
 const ek = await expressListen(expressKanmon);
 servers.expressBare = eb.port;
 servers.expressKanmon = ek.port;
+if (fastifyRedisIndexed && fastifyRedisPlain) {
+  servers.fastifyRedisIndexed = await listen(fastifyRedisIndexed);
+  servers.fastifyRedisPlain = await listen(fastifyRedisPlain);
+}
 
-process.send({ servers, token, cookieName: policy.session.cookieName });
+process.send({ servers, ...(await tokens()), cookieName: policy.session.cookieName });
 process.on('message', async (message) => {
   // The server process's CPU time, so the parent can price each request in CPU µs:
   // a figure far less disturbed by other load on the machine than req/s.
   if (message === 'cpu') return process.send({ cpu: process.cpuUsage() });
+  if (message === 'tokens') return process.send({ tokens: await tokens() });
   if (message !== 'close') return;
-  await Promise.all([fastifyBare.close(), fastifyKanmon.close()]);
+  await Promise.all([fastifyBare.close(), fastifyKanmon.close(), fastifyRedisIndexed?.close(), fastifyRedisPlain?.close()]);
+  redisClient?.disconnect();
   eb.server.closeAllConnections();
   ek.server.closeAllConnections();
   eb.server.close();

@@ -17,6 +17,8 @@ export type KanmonErrorCode =
   | 'ERR_CONFIG_HAZARD'
   /** The state store (memory, Redis, PostgreSQL) did not answer or failed. */
   | 'ERR_STORE_UNAVAILABLE'
+  /** The store lacks a capability a feature needs (e.g. the entry lists of the session index); the message names it. */
+  | 'ERR_STORE_CAPABILITY'
   /** Too much work in flight: the bounded queue is full. */
   | 'ERR_BUSY'
   /** A stored password hash is not in any format kanmon reads. */

@@ -19,7 +19,10 @@ export type {
   AuthMethod,
   IssueSessionInput,
   IssuedSession,
+  MaxConcurrentSessions,
+  OpenSessionResult,
   Session,
+  SessionInfo,
   SessionKeyPair,
   SessionManager,
   SessionManagerOptions,
@@ -224,6 +227,17 @@ export type {
   VerifyMfaResult,
 } from './login/types.js';
 export type { LogoutResult } from './login/types.js';
+export type {
+  KanmonSessions,
+  ListSessionsResult,
+  ListedSession,
+  RevokeOtherSessionsResult,
+  RevokeSessionInput,
+  RevokeSessionResult,
+  SessionControlInput,
+  SessionLimitDenied,
+} from './login/session-types.js';
+export { deviceLabel } from './session/device-label.js';
 export type { RegenerateRecoveryCodesInput, RegenerateRecoveryCodesResult, RegenerateRefusal } from './login/types.js';
 export type { OutageCause } from './login/outage.js';
 export type { KanmonStepUp, ReauthenticateDenyReason, ReauthenticateInput, ReauthenticateResult } from './login/step-up-types.js';

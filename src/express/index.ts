@@ -72,6 +72,12 @@ export interface KanmonExpress {
   reauthenticate(): RequestHandler;
   /** `POST`: ends the session, clears the cookie, `204`. */
   logout(): RequestHandler;
+  /** `GET` (at `/auth/sessions`): the account's live sessions, `{ sessions: [...] }`, the caller's marked `current`. */
+  listSessions(): RequestHandler;
+  /** `POST { sessionId }` (at `/auth/sessions/revoke`): end one of the account's sessions; `404 session_not_found` for any other id. */
+  revokeSession(): RequestHandler;
+  /** `POST` (at `/auth/sessions/revoke-others`): end every other session of the account. */
+  revokeOtherSessions(): RequestHandler;
   /** `POST { username }` (mount it at `/auth/password/reset/request`): `202 { status: 'requested' }` alike for every account, or a coded error. */
   requestPasswordReset(): RequestHandler;
   /** `POST { token, newPassword, challenge?, code? }` (at `/auth/password/reset/complete`): `changed`, `mfa_required`, or a coded error. */
@@ -171,7 +177,7 @@ export function kanmonExpress(kanmon: HttpKanmon, options: HttpAdapterOptions): 
   };
 
   const handler =
-    (name: Exclude<keyof typeof core.handlers, 'logout'>): RequestHandler =>
+    (name: Exclude<keyof typeof core.handlers, 'logout' | 'listSessions' | 'revokeOtherSessions'>): RequestHandler =>
     (req, res) => {
       const state = begin(req, res);
       if (state === null) return;
@@ -179,6 +185,14 @@ export function kanmonExpress(kanmon: HttpKanmon, options: HttpAdapterOptions): 
       answer(res, state.lang, bodyOf(req).then((body) => core.handlers[name](asRequest(req), state, body)));
     };
 
+  /** A route that reads no body. */
+  const bodiless =
+    (name: 'logout' | 'listSessions' | 'revokeOtherSessions'): RequestHandler =>
+    (req, res) => {
+      const state = begin(req, res);
+      if (state === null) return;
+      answer(res, state.lang, core.handlers[name](asRequest(req), state));
+    };
 
   return {
     tls: (guardOptions) => (req, res, next) => {
@@ -203,11 +217,10 @@ export function kanmonExpress(kanmon: HttpKanmon, options: HttpAdapterOptions): 
     completePasswordReset: () => handler('completePasswordReset'),
     regenerateRecoveryCodes: () => handler('regenerateRecoveryCodes'),
     reauthenticate: () => handler('reauthenticate'),
-    logout: () => (req, res) => {
-      const state = begin(req, res);
-      if (state === null) return;
-      answer(res, state.lang, core.handlers.logout(asRequest(req), state));
-    },
+    logout: () => bodiless('logout'),
+    listSessions: () => bodiless('listSessions'),
+    revokeSession: () => handler('revokeSession'),
+    revokeOtherSessions: () => bodiless('revokeOtherSessions'),
     errorHandler: () => (err: unknown, req: Request, res: Response, next: NextFunction) => {
       const type = (err as { type?: unknown } | null)?.type;
       const lang = req.kanmon?.lang ?? core.langOf(asRequest(req));

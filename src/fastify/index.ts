@@ -63,7 +63,7 @@ export interface KanmonFastifyOptions extends HttpAdapterOptions {
   /**
    * Register the login routes under this prefix: `POST {prefix}/login`, `/mfa`,
    * `/password`, `/totp/enroll`, `/totp/confirm`, `/recovery-codes/regenerate`, `/reauthenticate`, `/logout`, `/password/reset/request`,
-   * `/password/reset/complete`. `false`: none.
+   * `/password/reset/complete`, `/sessions/revoke`, `/sessions/revoke-others`, and `GET {prefix}/sessions`. `false`: none.
    * @default '/auth'
    */
   readonly routes?: string | false;
@@ -94,6 +94,7 @@ const routeNames = {
   completePasswordReset: '/password/reset/complete',
   regenerateRecoveryCodes: '/recovery-codes/regenerate',
   reauthenticate: '/reauthenticate',
+  revokeSession: '/sessions/revoke',
 } as const;
 
 async function plugin(fastify: FastifyInstance, options: KanmonFastifyOptions): Promise<void> {
@@ -169,11 +170,14 @@ async function plugin(fastify: FastifyInstance, options: KanmonFastifyOptions): 
           return send(reply, await core.handlers[name](raw(request), state, body));
         });
       }
-      auth.post('/logout', async (request, reply) => {
+      const bodiless = (name: 'logout' | 'listSessions' | 'revokeOtherSessions') => async (request: FastifyRequest, reply: FastifyReply) => {
         const state = begin(request, reply);
         if (state === null) return reply;
-        return send(reply, await core.handlers.logout(raw(request), state));
-      });
+        return send(reply, await core.handlers[name](raw(request), state));
+      };
+      auth.post('/logout', bodiless('logout'));
+      auth.get('/sessions', bodiless('listSessions'));
+      auth.post('/sessions/revoke-others', bodiless('revokeOtherSessions'));
       done();
     },
     { prefix: routes },

@@ -13,6 +13,7 @@ import { logout } from './handlers/logout.js';
 import { requestPasswordReset } from './handlers/request-password-reset.js';
 import { regenerateRecoveryCodes } from './handlers/regenerate-recovery-codes.js';
 import { verifyMfa } from './handlers/verify-mfa.js';
+import { listSessions, revokeOtherSessions, revokeSession } from './handlers/sessions.js';
 import { type ReadBodyResult, readJsonBody } from './read-body.js';
 import type { GuardOutcome, GuardRequirement, HttpAdapterOptions, HttpKanmon, HttpRequest, KanmonRequestState } from './types.js';
 
@@ -77,6 +78,9 @@ export function createHttpCore(kanmon: HttpKanmon, options: HttpAdapterOptions) 
       regenerateRecoveryCodes: safe((request, current, body: ReadBodyResult) => regenerateRecoveryCodes(ctx, request, current, body)),
       reauthenticate: safe((request, current, body: ReadBodyResult) => reauthenticate(ctx, request, current, body)),
       logout: safe((request, current) => logout(ctx, request, current)),
+      listSessions: safe((request, current) => listSessions(ctx, request, current)),
+      revokeSession: safe((request, current, body: ReadBodyResult) => revokeSession(ctx, request, current, body)),
+      revokeOtherSessions: safe((request, current) => revokeOtherSessions(ctx, request, current)),
     },
   };
 }

@@ -59,6 +59,10 @@ export type HttpErrorCode =
   | 'password_reset_off'
   /** The reset token is unknown, used, expired or superseded: ask for a new one. */
   | 'reset_token_invalid'
+  /** The account has its limit of sessions (`policy.session.maxConcurrent`, `refuse_new`): end one first. */
+  | 'session_limit'
+  /** The account has no such live session (`sessionId` of another account's session included). */
+  | 'session_not_found'
   /** The session lacks the role this needs. */
   | 'forbidden'
   /** The state store or another dependency did not answer. */
@@ -93,6 +97,8 @@ export const httpErrorStatus: Readonly<Record<HttpErrorCode, number>> = {
   issued_password_expired: 403,
   password_reset_off: 403,
   reset_token_invalid: 401,
+  session_limit: 409,
+  session_not_found: 404,
   forbidden: 403,
   service_unavailable: 503,
   internal_error: 500,
@@ -126,6 +132,8 @@ const messages: Readonly<Record<MessageLang, Readonly<Record<HttpErrorCode, stri
     issued_password_expired: '発行されたパスワードの有効期限が切れています。管理者に新しいパスワードの発行を依頼してください。',
     password_reset_off: 'このサービスではパスワードの再設定を利用できません。管理者に連絡してください。',
     reset_token_invalid: 'パスワード再設定のリンクが無効か、有効期限が切れています。もう一度再設定を申請してください。',
+    session_limit: '同時にログインできる数の上限に達しています。ほかの端末でログアウトするか、「ログイン中の端末」から終了してから、再度ログインしてください。',
+    session_not_found: '指定されたログイン中の端末（セッション）は見つかりません。すでに終了している可能性があります。',
     forbidden: 'この操作を行う権限がありません。',
     service_unavailable: '現在サービスを利用できません。しばらくしてから再度お試しください。',
     internal_error: 'エラーが発生しました。',
@@ -157,6 +165,8 @@ const messages: Readonly<Record<MessageLang, Readonly<Record<HttpErrorCode, stri
     issued_password_expired: 'The password you were issued has expired. Ask your administrator to issue a new one.',
     password_reset_off: 'Password reset is not available for this service. Contact your administrator.',
     reset_token_invalid: 'The password reset link is not valid or has expired. Please request a new one.',
+    session_limit: 'You are signed in on the maximum number of devices. Sign out on another device (or end one of your sessions) and sign in again.',
+    session_not_found: 'That session was not found. It may have ended already.',
     forbidden: 'You are not allowed to do this.',
     service_unavailable: 'The service is unavailable. Please try again later.',
     internal_error: 'An error occurred.',

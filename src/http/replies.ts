@@ -17,6 +17,7 @@ export const loginFailure: Record<LoginDenyReason, HttpErrorCode> = {
   device_not_registered: 'access_denied',
   out_of_hours: 'access_denied',
   issued_password_expired: 'issued_password_expired',
+  session_limit: 'session_limit',
   unavailable: 'service_unavailable',
 };
 
@@ -29,6 +30,7 @@ const mfaFailure: Record<EnrollDenyReason, HttpErrorCode> = {
   already_enrolled: 'mfa_already_enrolled',
   reauth_required: 'reauth_required',
   factor_required: 'factor_required',
+  session_limit: 'session_limit',
   locked: 'locked',
   unavailable: 'service_unavailable',
 };

@@ -54,6 +54,9 @@ export type HttpKanmon = Pick<
   | 'completePasswordReset'
   | 'reauthenticate'
   | 'checkRecentAuth'
+  | 'listSessions'
+  | 'revokeSession'
+  | 'revokeOtherSessions'
 >;
 
 /** Options shared by both adapters. */

@@ -9,6 +9,7 @@ import { createFlowContext } from './flow-context.js';
 import { lockoutAuditHook, wireDevices } from './internal/wiring.js';
 import { adminMethods } from './methods/admin.js';
 import { flowMethods } from './methods/flows.js';
+import { sessionMethods } from './methods/sessions.js';
 import { stepUpMethods } from './methods/step-up.js';
 import type { KanmonOptions } from './options.js';
 import type { Kanmon } from './types.js';
@@ -91,6 +92,7 @@ export function createKanmon(options: KanmonOptions): Kanmon {
     cryptoProfile: policy.cryptoProfile,
     ...(options.sessionKeyPairs ? { keyPairs: options.sessionKeyPairs } : {}),
     issuer,
+    maxConcurrent: policy.session.maxConcurrent,
     now,
   });
 
@@ -121,6 +123,7 @@ export function createKanmon(options: KanmonOptions): Kanmon {
     ...flowMethods(ctx),
     ...adminMethods(ctx),
     ...stepUpMethods(ctx),
+    ...sessionMethods(ctx),
   };
   return Object.freeze(kanmon);
 }

@@ -18,6 +18,7 @@ import { isTenantId, trustedKey } from '../store/key.js';
 import type { KanmonStore } from '../store/store.js';
 import { type ChallengeClaims, type ChallengeStage, readChallenge, signChallenge } from './internal/challenge.js';
 import type { KanmonRecoveryOptions } from './reset-types.js';
+import { type SessionLimitDenied, sessionLimitDenied } from './session-types.js';
 import type { AccountRecord, AccountRepository, LoginAuthenticated, LoginMfaRequired, LoginWarning, RequestFacts } from './types.js';
 
 /** What every flow works with: built once by `createKanmon`. */
@@ -78,9 +79,9 @@ export interface FlowContext extends FlowDeps {
   /** The step facts a challenge carries, with the source of this request. */
   stepOf(claims: ChallengeClaims, facts: RequestFacts | undefined, outOfHours?: boolean): StepContext;
   /** Issue and audit the session, with the warnings the user should see. */
-  issueSession(account: AccountRecord, step: StepContext, extra?: readonly LoginWarning[]): Promise<LoginAuthenticated>;
+  issueSession(account: AccountRecord, step: StepContext, extra?: readonly LoginWarning[]): Promise<LoginAuthenticated | SessionLimitDenied>;
   /** After the password (and any forced change): ask for MFA, or issue the session. */
-  mfaOrSession(account: AccountRecord, step: StepContext): Promise<LoginAuthenticated | LoginMfaRequired>;
+  mfaOrSession(account: AccountRecord, step: StepContext): Promise<LoginAuthenticated | LoginMfaRequired | SessionLimitDenied>;
   /**
    * A second-factor code checked as at login (MFA lockout, replay guard, single-use recovery code), decided
    * TOTP or recovery code with verifyTotp's own normalisation (full-width digits and IME spaces are TOTP);
@@ -146,10 +147,16 @@ export function createFlowContext(deps: FlowDeps): FlowContext {
     });
   }
 
-  async function issueSession(account: AccountRecord, step: StepContext, extra: readonly LoginWarning[] = []): Promise<LoginAuthenticated> {
+  async function issueSession(account: AccountRecord, step: StepContext, extra: readonly LoginWarning[] = []): Promise<LoginAuthenticated | SessionLimitDenied> {
     // A login that succeeds ends every password reset in flight (ASVS 5.0 V6.4: the user has their password).
     if (policy.recovery.selfService) await revokeResetTokens(store, account.tenant, account.id);
-    const { token, session } = await sessions.issue({ tenant: account.tenant, subject: account.id, amr: step.amr, authTime: step.authTime, roles: account.roles });
+    const opened = await sessions.open({ tenant: account.tenant, subject: account.id, amr: step.amr, authTime: step.authTime, roles: account.roles, clientIp: step.clientIp, userAgent: step.source.userAgent });
+    if (!opened.ok) return sessionLimitDenied(record, account, step.source, opened.limit);
+    const { token, session, evicted } = opened;
+    // policy.session.maxConcurrent (evict_oldest), or the index's bound of 100: the oldest sessions ended to make room.
+    if (evicted.length > 0) {
+      await record({ type: 'auth.session.revoked', tenant: account.tenant, actor: account.username, target: account.id, source: step.source, reason: 'session_limit', after: { sessionIds: [...evicted], by: session.sessionId } });
+    }
     await record({
       type: 'auth.session.created',
       tenant: account.tenant,

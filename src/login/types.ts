@@ -16,6 +16,7 @@ import type { AccountListQuery, AccountMustChange, AccountPage, AccountPatch, Ac
 import type { KanmonAdmin } from './admin/types.js';
 import type { ChangePasswordInput, ConfirmEnrollmentInput, EnrollTotpInput, LoginInput, LogoutInput, RegenerateRecoveryCodesInput, VerifyMfaInput } from './inputs.js';
 import type { OutageCause } from './outage.js';
+import type { KanmonSessions, SessionLimitDenied } from './session-types.js';
 import type { KanmonStepUp } from './step-up-types.js';
 import type { CompletePasswordResetInput, CompletePasswordResetResult, RequestPasswordResetInput, RequestPasswordResetResult } from './reset-types.js';
 
@@ -60,6 +61,8 @@ export type LoginDenyReason =
   | 'out_of_hours'
   /** The right password, but an issued one (first password, administrator's reset) past `policy.password.issuedValidityHours`: ask an administrator. */
   | 'issued_password_expired'
+  /** `policy.session.maxConcurrent` in `refuse_new` mode: the account has its limit of sessions (`limit`). */
+  | 'session_limit'
   | 'unavailable';
 
 /** A session was issued. */
@@ -118,6 +121,8 @@ export type MfaDenyReason =
   /** `enrollTotp` / `confirmTotp` with a login challenge for an account that has a second factor already. */
   | 'already_enrolled'
   | 'locked'
+  /** `policy.session.maxConcurrent` in `refuse_new` mode (the code was right; no session was issued). */
+  | 'session_limit'
   | 'unavailable';
 
 export interface MfaDenied extends OutageCause {
@@ -167,7 +172,7 @@ export type ConfirmEnrollmentResult =
 /** Why {@link Kanmon.regenerateRecoveryCodes} refused: a stale session, a missing or wrong proof of the factor, no factor. */
 export interface RegenerateRefusal extends OutageCause {
   readonly ok: false;
-  readonly reason: Exclude<EnrollDenyReason, 'invalid_challenge' | 'already_enrolled'> | 'invalid_session';
+  readonly reason: Exclude<EnrollDenyReason, 'invalid_challenge' | 'already_enrolled' | 'session_limit'> | 'invalid_session';
   readonly retryAfterMs?: number | null;
 }
 
@@ -199,7 +204,7 @@ export type ChangePasswordResult =
        * What happens next: with a challenge, the login continues (`authenticated`
        * or `mfa_required`); with a session, a fresh session (every other one is revoked).
        */
-      readonly next: LoginAuthenticated | LoginMfaRequired;
+      readonly next: LoginAuthenticated | LoginMfaRequired | SessionLimitDenied;
     }
   | ({
       readonly status: 'denied';
@@ -216,7 +221,7 @@ export type LogoutResult = { readonly ok: true } | ({ readonly ok: false; readon
 // ─── The orchestrator ─────────────────────────────────────────────────────────
 
 /** What `createKanmon` returns. Every method audits its decision. */
-export interface Kanmon extends KanmonAdmin, KanmonStepUp {
+export interface Kanmon extends KanmonAdmin, KanmonStepUp, KanmonSessions {
   readonly policy: Policy;
   /** The session manager: `verify(token, { tenant })` on every request. */
   readonly sessions: SessionManager;

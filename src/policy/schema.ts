@@ -263,6 +263,15 @@ const sessionSchema = z.strictObject({
    * `reauth_required`.
    */
   reauthMaxAgeSeconds: int(30, 24 * 60 * 60).default(10 * 60),
+  /**
+   * At most `limit` live sessions per account, atomic on every store: a new login evicts the oldest session
+   * (`evict_oldest`) or is refused with `session_limit` (`refuse_new`). `null` = off (the session index still
+   * keeps at most 100 per account). Needs a store with entry lists (memory, Redis, PostgreSQL).
+   */
+  maxConcurrent: z
+    .strictObject({ limit: int(1, 100), mode: z.enum(['evict_oldest', 'refuse_new']) })
+    .nullable()
+    .default(null),
 });
 
 const recoverySchema = z.strictObject({

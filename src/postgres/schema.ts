@@ -7,6 +7,8 @@ import { KanmonError } from '../errors.js';
  * prints it for DBAs who apply schemas themselves. Idempotent.
  */
 export const stateTableName = 'kanmon_state';
+/** The entry lists (`addEntry`…: the per-account session index), one row per entry. */
+export const entryTableName = 'kanmon_state_entries';
 
 export const stateSchemaSql = `-- kanmon state store (lockout counters, TOTP last steps, recovery-code marks, revocation epochs)
 CREATE TABLE IF NOT EXISTS ${stateTableName} (
@@ -18,6 +20,19 @@ CREATE TABLE IF NOT EXISTS ${stateTableName} (
 );
 CREATE INDEX IF NOT EXISTS ${stateTableName}_tenant_idx ON ${stateTableName} (tenant);
 CREATE INDEX IF NOT EXISTS ${stateTableName}_expires_idx ON ${stateTableName} (expires_at) WHERE expires_at IS NOT NULL;
+-- entry lists (the per-account session index: listSessions, revokeSession, session.maxConcurrent)
+CREATE TABLE IF NOT EXISTS ${entryTableName} (
+  key          text NOT NULL,         -- {tenant}:namespace:... of the list
+  id           text NOT NULL,         -- the entry id (a session id)
+  tenant       text NOT NULL,         -- for purges (RM-18)
+  created_at   bigint NOT NULL,       -- ms; orders eviction
+  last_seen_at bigint NOT NULL,       -- ms
+  expires_at   bigint NOT NULL,       -- ms; the entry is gone at this instant
+  data         text NOT NULL,         -- at most 1024 characters (JSON written by kanmon)
+  PRIMARY KEY (key, id)
+);
+CREATE INDEX IF NOT EXISTS ${entryTableName}_tenant_idx ON ${entryTableName} (tenant);
+CREATE INDEX IF NOT EXISTS ${entryTableName}_expires_idx ON ${entryTableName} (expires_at);
 `;
 
 /** The default table of {@link accountsSchemaSql} and `postgresAccounts`. */

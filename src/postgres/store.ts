@@ -4,7 +4,8 @@ import { systemClock } from '../internal/clock.js';
 import { assertStoreKey, assertTenant, tenantOfKey } from '../store/key.js';
 import { checkInteger, checkOutcome, checkTtl, checkUpdateKeys, storeFailure, toRecord } from '../store/internal.js';
 import type { KanmonStore, StoreRecord, Transition } from '../store/store.js';
-import { stateSchemaSql, stateTableName as T } from './schema.js';
+import { entryTableName as E, stateSchemaSql, stateTableName as T } from './schema.js';
+import { type StoreEntry, checkAdd, checkEntryId, checkTime, planAdd } from '../store/entries.js';
 
 /** Options for {@link postgresStore}. */
 export interface PostgresStoreOptions {
@@ -24,6 +25,22 @@ export interface PostgresStore extends KanmonStore {
   /** Delete expired rows; run it from a periodic job. @returns rows deleted. */
   sweep(): Promise<number>;
 }
+
+interface EntryRow {
+  id: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  data: string;
+}
+const toEntry = (r: EntryRow): StoreEntry => ({
+  id: r.id,
+  createdAt: Number(r.created_at),
+  lastSeenAt: Number(r.last_seen_at),
+  expiresAt: Number(r.expires_at),
+  data: r.data,
+});
+const entryColumns = 'id, created_at, last_seen_at, expires_at, data';
 
 interface Row {
   key: string;
@@ -241,20 +258,100 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       });
     },
 
+    addEntry: async (key, entry, options) => {
+      assertStoreKey(key);
+      checkAdd(entry, options);
+      return wrap('addEntry', () =>
+        withClient((client) =>
+          transaction(client, async () => {
+            // One list at a time: the adds to one list queue on this lock (it ends with the transaction).
+            await client.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [key]);
+            const { rows } = await client.query<EntryRow>(`SELECT ${entryColumns} FROM ${E} WHERE key = $1`, [key]);
+            const plan = planAdd(rows.map(toEntry), entry, options);
+            if (plan.remove.length > 0) await client.query(`DELETE FROM ${E} WHERE key = $1 AND id = ANY($2::text[])`, [key, plan.remove]);
+            if (plan.result.added) {
+              await client.query(
+                `INSERT INTO ${E} (key, id, tenant, created_at, last_seen_at, expires_at, data) VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (key, id) DO UPDATE SET created_at = EXCLUDED.created_at, last_seen_at = EXCLUDED.last_seen_at,
+                   expires_at = EXCLUDED.expires_at, data = EXCLUDED.data`,
+                [key, entry.id, tenant(key), entry.createdAt, entry.lastSeenAt, entry.expiresAt, entry.data],
+              );
+            }
+            await client.query('COMMIT');
+            return plan.result;
+          }),
+        ),
+      );
+    },
+
+    listEntries: async (key, at) => {
+      assertStoreKey(key);
+      checkTime(at, 'now');
+      return wrap('listEntries', async () => {
+        const { rows } = await pool.query<EntryRow>(`SELECT ${entryColumns} FROM ${E} WHERE key = $1 AND expires_at > $2 ORDER BY created_at, id COLLATE "C"`, [key, at]);
+        return rows.map(toEntry);
+      });
+    },
+
+    removeEntry: async (key, id, at) => {
+      assertStoreKey(key);
+      checkEntryId(id);
+      checkTime(at, 'now');
+      return wrap('removeEntry', async () => {
+        const { rows } = await pool.query<EntryRow>(`DELETE FROM ${E} WHERE key = $1 AND id = $2 RETURNING ${entryColumns}`, [key, id]);
+        const row = rows[0];
+        return row && Number(row.expires_at) > at ? toEntry(row) : null;
+      });
+    },
+
+    touchEntry: async (key, id, lastSeenAt, expiresAt, at) => {
+      assertStoreKey(key);
+      checkEntryId(id);
+      checkTime(lastSeenAt, 'lastSeenAt');
+      checkTime(expiresAt, 'expiresAt');
+      checkTime(at, 'now');
+      return wrap('touchEntry', async () => {
+        const { rowCount } = await pool.query(
+          `UPDATE ${E} SET last_seen_at = GREATEST(last_seen_at, $3), expires_at = GREATEST(expires_at, $4) WHERE key = $1 AND id = $2 AND expires_at > $5`,
+          [key, id, lastSeenAt, expiresAt, at],
+        );
+        return rowCount === 1;
+      });
+    },
+
     delete: async (key) => {
       assertStoreKey(key);
       return wrap('delete', async () => {
-        const { rows } = await pool.query<{ expires_at: string | null }>(`DELETE FROM ${T} WHERE key = $1 RETURNING expires_at`, [key]);
-        return rows.length > 0 && isLive(rows[0]?.expires_at ?? null, now());
+        // Any kind: a value or record row, or an entry list (whose entries count as there until they expire).
+        const { rows } = await pool.query<{ live: boolean }>(
+          `WITH s AS (DELETE FROM ${T} WHERE key = $1 RETURNING (expires_at IS NULL OR expires_at > $2) AS live),
+                e AS (DELETE FROM ${E} WHERE key = $1 RETURNING expires_at > $2 AS live)
+           SELECT live FROM s UNION ALL SELECT live FROM e`,
+          [key, now()],
+        );
+        return rows.some((r) => r.live);
       });
     },
 
     purgeTenant: async (tenantId) => {
       assertTenant(tenantId);
-      return wrap('purgeTenant', async () => (await pool.query(`DELETE FROM ${T} WHERE tenant = $1`, [tenantId])).rowCount ?? 0);
+      return wrap('purgeTenant', async () => {
+        const { rows } = await pool.query<{ n: string }>(
+          `WITH s AS (DELETE FROM ${T} WHERE tenant = $1 RETURNING 1), e AS (DELETE FROM ${E} WHERE tenant = $1 RETURNING key)
+           SELECT (SELECT count(*) FROM s) + (SELECT count(DISTINCT key) FROM e) AS n`,
+          [tenantId],
+        );
+        return Number(rows[0]?.n ?? 0);
+      });
     },
 
-    sweep: () => wrap('sweep', async () => (await pool.query(`DELETE FROM ${T} WHERE expires_at <= $1`, [now()])).rowCount ?? 0),
+    sweep: () =>
+      wrap('sweep', async () => {
+        const t = now();
+        const a = (await pool.query(`DELETE FROM ${T} WHERE expires_at <= $1`, [t])).rowCount ?? 0;
+        const b = (await pool.query(`DELETE FROM ${E} WHERE expires_at <= $1`, [t])).rowCount ?? 0;
+        return a + b;
+      }),
 
     async close() {
       // The pool belongs to the caller.

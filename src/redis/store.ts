@@ -4,6 +4,8 @@ import { KanmonError } from '../errors.js';
 import { assertStoreKey, assertTenant } from '../store/key.js';
 import { checkInteger, checkTtl, checkUpdateKeys, storeFailure, toRecord } from '../store/internal.js';
 import type { KanmonStore, StoreRecord, Transition } from '../store/store.js';
+import { byAge, checkAdd, checkEntryId, checkTime } from '../store/entries.js';
+import { addEntryLua, decodeAddReply, decodeEntry, removeEntryLua, touchEntryLua } from './entries.js';
 import { type RedisScriptVariant, type RedisTransitionScript, advanceLua, builtinScripts, recordLayouts } from './scripts.js';
 
 /** Options for {@link redisStore}. */
@@ -128,6 +130,9 @@ export function redisStore(options: RedisStoreOptions): KanmonStore {
     return run;
   };
   const advance = command(advanceLua);
+  const addEntry = command(addEntryLua);
+  const removeEntry = command(removeEntryLua);
+  const touchEntry = command(touchEntryLua);
   const prefixed = `${prefix}:`;
   const full = (key: string) => prefixed + key;
 
@@ -241,6 +246,50 @@ export function redisStore(options: RedisStoreOptions): KanmonStore {
     readCounter: async (key) => {
       assertStoreKey(key);
       return wrap('readCounter', async () => Number((await client.get(full(key))) ?? 0));
+    },
+
+    addEntry: async (key, entry, options) => {
+      assertStoreKey(key);
+      checkAdd(entry, options);
+      const { id } = entry;
+      const mode = options.whenFull === 'refuse' ? '0' : '1';
+      return wrap('addEntry', async () =>
+        decodeAddReply(await addEntry([1, full(key), id, entry.createdAt, entry.lastSeenAt, entry.expiresAt, entry.data, options.now, options.limit, mode])),
+      );
+    },
+
+    listEntries: async (key, now) => {
+      assertStoreKey(key);
+      checkTime(now, 'now');
+      return wrap('listEntries', async () => {
+        const all = await client.hgetall(full(key));
+        const out = [];
+        for (const [id, value] of Object.entries(all)) {
+          const entry = decodeEntry(id, value);
+          if (entry && entry.expiresAt > now) out.push(entry);
+        }
+        return out.sort(byAge);
+      });
+    },
+
+    removeEntry: async (key, id, now) => {
+      assertStoreKey(key);
+      checkEntryId(id);
+      checkTime(now, 'now');
+      return wrap('removeEntry', async () => {
+        const value = await removeEntry([1, full(key), id]);
+        const entry = typeof value === 'string' ? decodeEntry(id, value) : null;
+        return entry && entry.expiresAt > now ? entry : null;
+      });
+    },
+
+    touchEntry: async (key, id, lastSeenAt, expiresAt, now) => {
+      assertStoreKey(key);
+      checkEntryId(id);
+      checkTime(lastSeenAt, 'lastSeenAt');
+      checkTime(expiresAt, 'expiresAt');
+      checkTime(now, 'now');
+      return wrap('touchEntry', async () => (await touchEntry([1, full(key), id, lastSeenAt, expiresAt, now])) === 1);
     },
 
     delete: async (key) => {

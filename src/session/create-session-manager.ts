@@ -4,7 +4,8 @@ import { assertTenant, trustedKey } from '../store/key.js';
 import { cryptrecSessionAlgorithms } from './algorithms.js';
 import { createSessionKeys } from './internal/keys.js';
 import { createSessionTokens, toSession } from './internal/tokens.js';
-import type { SessionManager, SessionManagerOptions, VerifySessionResult } from './types.js';
+import { checkMaxConcurrent, createSessionIndex, toInfo } from './internal/session-index.js';
+import type { IssueSessionInput, OpenSessionResult, SessionManager, SessionManagerOptions, VerifySessionResult } from './types.js';
 
 /**
  * Sessions as signed JWTs (jose) with an idle and an absolute deadline.
@@ -53,6 +54,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     issuer = 'kanmon',
     refreshAfterMs = 60_000,
     cacheSize = 10_000,
+    maxConcurrent: rawMaxConcurrent = null,
     now,
   } = options;
 
@@ -76,29 +78,63 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
 
   const keys = createSessionKeys(keyRing, algorithm, keyPairs);
   const tokens = createSessionTokens({ keyRing, keys, algorithm, issuer, cacheSize, now });
+  const maxConcurrent = checkMaxConcurrent(rawMaxConcurrent);
+  const index = createSessionIndex(store, maxConcurrent, now);
+  /** Mark a session logged out until its absolute expiry (every instance refuses it at its next request). */
+  const markOut = (tenant: string, sid: string, absoluteExpiresAt: number) =>
+    store.consumeOnce(logoutKey(tenant, sid), Math.max(1000, absoluteExpiresAt - now() + 1000));
+
+  /** `refuse`: answer `session_limit` under `refuse_new` (a login); else the oldest session makes room. */
+  const openSession = async (input: IssueSessionInput, refuse: boolean): Promise<OpenSessionResult> => {
+    const at = now();
+    const authTime = input.authTime ?? at;
+    const absolute = authTime + absoluteTimeoutMs;
+    assertTenant(input.tenant);
+    if (typeof input.subject !== 'string' || input.subject.length === 0) throw new KanmonError('ERR_INVALID_ARGUMENT', 'issue: subject must be a non-empty string');
+    const sid = randomBytes(16).toString('base64url');
+    const aexp = Math.floor(absolute / 1000);
+    const iexp = Math.min(at + idleTimeoutMs, absolute);
+    const [epoch, indexed] = await Promise.all([
+      store.readCounter(epochKey(input.tenant, input.subject)),
+      index.add({ ...input, sessionId: sid, at, idleExpiresAt: iexp, absoluteExpiresAt: aexp * 1000 }, refuse),
+    ]);
+    if (indexed.refused) return { ok: false, reason: 'session_limit', limit: maxConcurrent?.limit ?? 0 };
+    // The sessions pushed out of the index end now: their tokens are refused at their next request.
+    await Promise.all(indexed.evicted.map((e) => markOut(input.tenant, e.sessionId, e.absoluteExpiresAt)));
+    const issued = await tokens.sign(
+      { sub: input.subject, sid, tenant: input.tenant, auth_time: Math.floor(authTime / 1000), amr: [...input.amr], roles: [...(input.roles ?? [])], ep: epoch, aexp, iexp },
+      at,
+    );
+    return { ok: true, evicted: indexed.evicted.map((e) => e.sessionId), ...issued };
+  };
 
   return {
+    open: (input) => openSession(input, true),
+
     async issue(input) {
-      const at = now();
-      const authTime = input.authTime ?? at;
-      const absolute = authTime + absoluteTimeoutMs;
-      assertTenant(input.tenant);
-      if (typeof input.subject !== 'string' || input.subject.length === 0) throw new KanmonError('ERR_INVALID_ARGUMENT', 'issue: subject must be a non-empty string');
-      const epoch = await store.readCounter(epochKey(input.tenant, input.subject));
-      return tokens.sign(
-        {
-          sub: input.subject,
-          sid: randomBytes(16).toString('base64url'),
-          tenant: input.tenant,
-          auth_time: Math.floor(authTime / 1000),
-          amr: [...input.amr],
-          roles: [...(input.roles ?? [])],
-          ep: epoch,
-          aexp: Math.floor(absolute / 1000),
-          iexp: Math.min(at + idleTimeoutMs, absolute),
-        },
-        at,
-      );
+      // Not a login (a replacement after a step-up, an app's own issuance): never refused; the oldest makes room.
+      const opened = await openSession(input, false);
+      if (!opened.ok) throw new KanmonError('ERR_INVALID_ARGUMENT', 'issue: refused'); // unreachable: only open() refuses
+      return { token: opened.token, session: opened.session };
+    },
+
+    async list(tenant, subject) {
+      assertTenant(tenant);
+      return index.list(tenant, subject);
+    },
+
+    async revoke(tenant, subject, sessionId) {
+      assertTenant(tenant);
+      const lists = index.need('revokeSession');
+      if (typeof sessionId !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(sessionId)) return null;
+      const key = index.keyOf(tenant, subject);
+      const entry = (await lists.listEntries(key, now())).find((e) => e.id === sessionId);
+      const info = entry ? toInfo(entry) : null;
+      if (!entry || !info) return null;
+      // The mark first: once it is written the session is refused everywhere; the entry goes after.
+      await markOut(tenant, sessionId, info.absoluteExpiresAt);
+      await lists.removeEntry(key, sessionId, now());
+      return info;
     },
 
     async verify(token, expected) {
@@ -142,20 +178,26 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       if (at - issuedAt < refreshAfterMs) return { ok: true, session };
       const absolute = claims.aexp * 1000;
       const { sub, sid, tenant, auth_time, amr, roles, ep, aexp } = claims;
-      const refreshed = await tokens.sign({ sub, sid, tenant, auth_time, amr, roles, ep, aexp, iexp: Math.min(at + idleTimeoutMs, absolute) }, at);
+      const nextIdle = Math.min(at + idleTimeoutMs, absolute);
+      const refreshed = await tokens.sign({ sub, sid, tenant, auth_time, amr, roles, ep, aexp, iexp: nextIdle }, at);
+      // The index's last-seen moves here, at most once per refreshAfterMs: the hot path stays one read.
+      await index.touch(tenant, sub, sid, at, nextIdle);
       return { ok: true, session, refreshed };
     },
 
     async logout(session) {
       assertTenant(session.tenant);
       // The mark only has to outlive the token; a later mark changes nothing.
-      const ttlMs = Math.max(1000, session.absoluteExpiresAt - now() + 1000);
-      await store.consumeOnce(logoutKey(session.tenant, session.sessionId), ttlMs);
+      await markOut(session.tenant, session.sessionId, session.absoluteExpiresAt);
+      // The session has ended with its mark; an index entry left by a failure only lists it until its idle deadline.
+      await index.remove(session.tenant, session.subject, session.sessionId).catch(() => undefined);
     },
 
     async revokeAll(tenant, subject) {
       assertTenant(tenant);
       await store.increment(epochKey(tenant, subject));
+      // Every session has ended with the epoch; entries left by a failure only list them until their idle deadline.
+      await index.clear(tenant, subject).catch(() => undefined);
     },
 
     publicJwks: keys.publicJwks,

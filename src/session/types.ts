@@ -1,6 +1,7 @@
 import type { webcrypto } from 'node:crypto';
 import type { JWK } from 'jose';
 import type { KeyRing } from '../keys/key-ring.js';
+import type { EntryLists } from '../store/entries.js';
 import type { KanmonStore } from '../store/store.js';
 import type { SessionAlgorithm } from './algorithms.js';
 
@@ -14,7 +15,37 @@ export type AuthMethod = 'pwd' | 'otp' | 'cert' | 'hwk' | 'mfa';
  * logout marks (`consumeOnce` with a TTL up to the session's absolute expiry,
  * read back with `readCounter`). Read on every verify; never cached.
  */
-export type SessionStore = Pick<KanmonStore, 'increment' | 'readCounter' | 'consumeOnce'>;
+export type SessionStore = Pick<KanmonStore, 'increment' | 'readCounter' | 'consumeOnce'> &
+  /** The per-account session index (list, revoke one, `maxConcurrent`) when the store has the entry lists (src/store/entries.ts). */
+  Partial<EntryLists> &
+  Partial<Pick<KanmonStore, 'name' | 'delete'>>;
+
+/**
+ * At most `limit` live sessions per account (`policy.session.maxConcurrent`): a new login evicts the oldest
+ * session (`evict_oldest`: the evicted one is refused at its next request) or is refused (`refuse_new`: the
+ * login answers `session_limit`). Atomic on every store.
+ */
+export interface MaxConcurrentSessions {
+  /** 1–100 */
+  readonly limit: number;
+  readonly mode: 'evict_oldest' | 'refuse_new';
+}
+
+/** One live session of an account, as its session index holds it (`listSessions`). */
+export interface SessionInfo {
+  readonly sessionId: string;
+  /** ms */
+  readonly createdAt: number;
+  /** ms: the last refresh of its token (moved at most once per `refreshAfterMs`), or its creation. */
+  readonly lastSeenAt: number;
+  /** The client address at login (resolved through trusted proxies), `null` when unknown. */
+  readonly clientIp: string | null;
+  /** From the User-Agent at login: `'Chrome on Windows'`, … or `'Unknown device'` (a hint: a client says what it likes). */
+  readonly device: string;
+  readonly amr: readonly AuthMethod[];
+  /** ms */
+  readonly absoluteExpiresAt: number;
+}
 
 /** Caller-supplied key pair for an algorithm kanmon cannot derive from the key ring (PS256). */
 export interface SessionKeyPair {
@@ -42,6 +73,12 @@ export interface SessionManagerOptions {
   readonly issuer?: string;
   /** Re-issue a token once this much of its idle window has passed. @default 60_000 */
   readonly refreshAfterMs?: number;
+  /**
+   * At most this many live sessions per account (needs the store's entry lists: `ERR_STORE_CAPABILITY`
+   * otherwise). Without it the index still keeps at most 100 per account, evicting (and revoking) the oldest.
+   * @default null
+   */
+  readonly maxConcurrent?: MaxConcurrentSessions | null;
   /** Verified-signature cache entries at most (never outlives a token's expiry; revocation is always read). @default 10_000 */
   readonly cacheSize?: number;
   readonly now: () => number;
@@ -57,7 +94,17 @@ export interface IssueSessionInput {
   readonly authTime?: number;
   /** Roles at login, for `requireRole` guards. */
   readonly roles?: readonly string[];
+  /** The client address (for the session list); at most 64 characters are kept, else `null`. */
+  readonly clientIp?: string | null | undefined;
+  /** The User-Agent, turned into a device label (`'Chrome on Windows'`) for the session list. */
+  readonly userAgent?: string | undefined;
 }
+
+/** The answer of {@link SessionManager.open}. */
+export type OpenSessionResult =
+  | ({ readonly ok: true; /** Sessions evicted to make room (`maxConcurrent` `evict_oldest`, or past 100): refused from now on. */ readonly evicted: readonly string[] } & IssuedSession)
+  /** `maxConcurrent` in `refuse_new` mode, and the account has `limit` live sessions. */
+  | { readonly ok: false; readonly reason: 'session_limit'; readonly limit: number };
 
 /** A verified session. */
 export interface Session {
@@ -89,7 +136,21 @@ export type VerifySessionResult =
     };
 
 export interface SessionManager {
+  /**
+   * Issue a session (and index it) that is not a new login: a replacement (step-up) or the app's own issuance.
+   * It is never refused: when the account is at its limit the oldest session is ended to make room, whatever
+   * the `maxConcurrent` mode. Logins go through {@link open}.
+   */
   issue(input: IssueSessionInput): Promise<IssuedSession>;
+  /** Issue a session for a login, or answer `session_limit` (`maxConcurrent`, `refuse_new`); under `evict_oldest` the oldest makes room. */
+  open(input: IssueSessionInput): Promise<OpenSessionResult>;
+  /** The account's live sessions, oldest first. `ERR_STORE_CAPABILITY` on a store without entry lists. */
+  list(tenant: string, subject: string): Promise<readonly SessionInfo[]>;
+  /**
+   * Revoke one session of the account (its logout mark: refused on every instance at its next request).
+   * @returns what it was, or `null` when the account has no such live session (another account's id included).
+   */
+  revoke(tenant: string, subject: string, sessionId: string): Promise<SessionInfo | null>;
   /** Verify a token for `tenant`; never throws for any token string. */
   verify(token: unknown, expected: { readonly tenant: string }): Promise<VerifySessionResult>;
   /** Log one session out. */

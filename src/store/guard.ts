@@ -76,6 +76,7 @@ const asOutage = (what: string, err: unknown): KanmonError =>
   err instanceof KanmonError ? err : new KanmonError('ERR_STORE_UNAVAILABLE', `${what} failed`, { cause: err });
 
 const STORE_METHODS = ['update', 'read', 'advanceIfGreater', 'consumeOnce', 'increment', 'readCounter', 'delete', 'purgeTenant'] as const;
+const ENTRY_METHODS = ['addEntry', 'listEntries', 'removeEntry', 'touchEntry'] as const;
 
 /** Guarded stores (what {@link DependencyGuard.store} made) → the calls of the store behind each. */
 const guardedStores = new WeakMap<object, GuardedCalls<KanmonStore>>();
@@ -226,7 +227,9 @@ function makeGuard(timeoutMs: number): Made {
     if (guardedStores.has(inner)) return inner;
     const inProcess = isInProcessStore(inner) ? inner : null;
     const guarded: Record<string, unknown> = { name: inner.name, close: () => inner.close() };
-    for (const method of STORE_METHODS) {
+    for (const method of [...STORE_METHODS, ...ENTRY_METHODS]) {
+      // The entry lists are optional (src/store/entries.ts): a store without them stays without them.
+      if (typeof inner[method] !== 'function') continue;
       const fn = (inner[method] as (...args: unknown[]) => Promise<unknown>).bind(inner);
       const what = `${inner.name} store ${method}`;
       // An in-process call settles within the call: only its failure is mapped.

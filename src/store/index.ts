@@ -6,6 +6,8 @@
  */
 export type { KanmonStore, RecordWrite, StoreRecord, Transition, TransitionOutcome } from './store.js';
 export type { InPlaceOutcome } from './in-process.js';
+export type { AddEntryOptions, AddEntryResult, EntryLists, StoreEntry, WhenFull } from './entries.js';
+export { MAX_ENTRIES_PER_KEY, MAX_ENTRY_DATA, hasEntryLists } from './entries.js';
 export { storeKey, isStoreKey, isTenantId, tenantOfKey } from './key.js';
 export { failTransition, reserveTransition, resetTransition, succeedTransition } from '../lockout/transitions.js';
 export type {

@@ -6,6 +6,7 @@ import { assertStoreKey, assertTenant } from './key.js';
 import { checkInteger, checkOutcome, checkTtl, checkUpdateKeys, isIntegerRecord } from './internal.js';
 import { type InProcessStore, canApplyInPlace } from './in-process.js';
 import type { StoreRecord, Transition } from './store.js';
+import { type EntryLists, type StoreEntry, byAge, checkAdd, checkEntryId, checkTime, planAdd } from './entries.js';
 
 /** Options for {@link memoryStore}. */
 export interface MemoryStoreOptions {
@@ -31,6 +32,10 @@ export interface MemoryStoreOptions {
 
 /** The memory store: a `KanmonStore` with the in-process shortcuts, and its size. */
 export interface MemoryStore extends InProcessStore {
+  addEntry: EntryLists['addEntry'];
+  listEntries: EntryLists['listEntries'];
+  removeEntry: EntryLists['removeEntry'];
+  touchEntry: EntryLists['touchEntry'];
   /** Keys held now (expired ones not yet swept included). */
   readonly size: number;
 }
@@ -41,6 +46,8 @@ interface Entry {
   value: number;
   /** ms on the store's clock; Infinity = no expiry. */
   expiresAt: number;
+  /** An entry list (`addEntry`): by id. Its entries expire on the caller's clock (`now` of each call). */
+  list?: Map<string, StoreEntry>;
 }
 
 /**
@@ -212,6 +219,62 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     async readCounter(key) {
       assertStoreKey(key);
       return live(key, now())?.value ?? 0;
+    },
+
+    async addEntry(key, entry, options) {
+      assertStoreKey(key);
+      checkAdd(entry, options);
+      const t = now();
+      const found = live(key, t);
+      const list = found?.list;
+      const plan = planAdd(list ? [...list.values()] : [], entry, options);
+      if (!plan.result.added) {
+        for (const id of plan.remove) list?.delete(id);
+        return plan.result;
+      }
+      const next = new Map<string, StoreEntry>();
+      for (const e of plan.after) next.set(e.id, { ...e });
+      const last = Math.max(...plan.after.map((e) => e.expiresAt));
+      if (!found) makeRoom(1);
+      // The key lives (on the store's clock) as long as its last entry (on the caller's).
+      entries.set(key, { record: null, value: 0, expiresAt: expiry(t, Math.max(1, last - options.now)), list: next });
+      return plan.result;
+    },
+
+    async listEntries(key, at) {
+      assertStoreKey(key);
+      checkTime(at, 'now');
+      const list = live(key, now())?.list;
+      if (!list) return [];
+      return [...list.values()].filter((e) => e.expiresAt > at).sort(byAge).map((e) => ({ ...e }));
+    },
+
+    async removeEntry(key, id, at) {
+      assertStoreKey(key);
+      checkEntryId(id);
+      checkTime(at, 'now');
+      const list = live(key, now())?.list;
+      const entry = list?.get(id);
+      if (!list || !entry) return null;
+      list.delete(id);
+      if (list.size === 0) entries.delete(key);
+      return entry.expiresAt > at ? { ...entry } : null;
+    },
+
+    async touchEntry(key, id, lastSeenAt, expiresAt, at) {
+      assertStoreKey(key);
+      checkEntryId(id);
+      checkTime(lastSeenAt, 'lastSeenAt');
+      checkTime(expiresAt, 'expiresAt');
+      checkTime(at, 'now');
+      const t = now();
+      const found = live(key, t);
+      const entry = found?.list?.get(id);
+      if (!found || !entry || entry.expiresAt <= at) return false;
+      const next = { ...entry, lastSeenAt: Math.max(entry.lastSeenAt, lastSeenAt), expiresAt: Math.max(entry.expiresAt, expiresAt) };
+      found.list?.set(id, next);
+      found.expiresAt = Math.max(found.expiresAt, expiry(t, Math.max(1, next.expiresAt - at)));
+      return true;
     },
 
     async delete(key) {

@@ -31,6 +31,11 @@
  * in Redis: {@link KanmonStore.advanceIfGreater}, {@link KanmonStore.consumeOnce},
  * {@link KanmonStore.increment}.
  *
+ * Lists of string entries (the per-account session index) are a separate,
+ * optional family, {@link EntryLists} (`src/store/entries.ts`): optional so a
+ * custom store written before it keeps working; a feature that needs it
+ * throws `ERR_STORE_CAPABILITY` on a store without it.
+ *
  * ## Rules every store follows
  * - **Absent** means never written, deleted, or expired; the three are
  *   indistinguishable to callers.
@@ -45,6 +50,8 @@
  *   driver's error as `cause`) when the backend fails, and
  *   `ERR_INVALID_ARGUMENT` for a malformed key or transition.
  */
+
+import type { EntryLists } from './entries.js';
 
 /** A small flat record of integer fields (a lockout counter, a throttle window). */
 export type StoreRecord = Readonly<Record<string, number>>;
@@ -80,7 +87,7 @@ export interface Transition<A, R> {
  * A kanmon state store. Keys are built by {@link storeKey} (`{tenant}:namespace:…`);
  * stores prepend their own prefix (`kanmon:` by default) and refuse any other key.
  */
-export interface KanmonStore {
+export interface KanmonStore extends Partial<EntryLists> {
   /** `memory`, `redis`, `postgres`, or a custom store's name. Shown in events and errors. */
   readonly name: string;
 

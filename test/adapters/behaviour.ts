@@ -27,6 +27,7 @@ import type { Kanmon } from '../../src/login/types.js';
 import { type TestCertificates, generateCertificates } from '../access/support/certificates.js';
 import { okOf } from '../support/results.js';
 import { resetBehaviour } from './reset-behaviour.js';
+import { sessionsBehaviour } from './sessions-behaviour.js';
 import { recoveryCodesBehaviour } from './recovery-codes-behaviour.js';
 import { stepUpBehaviour } from './step-up-behaviour.js';
 import { type Answer, BUSINESS_DAY_17_JST, type RequestOptions, PASSWORD, SUNDAY_10_JST, TENANT, type TestKanmon, cookiePair, cookieValue, manualClock, request, testKanmon } from './kit.js';
@@ -77,6 +78,7 @@ export function adapterBehaviour(adapter: AdapterUnderTest): void {
   resetBehaviour(adapter);
   recoveryCodesBehaviour(adapter);
   stepUpBehaviour(adapter);
+  sessionsBehaviour(adapter);
   describe(`kanmon/${adapter.name}: shared adapter behaviour`, () => {
     let certs: TestCertificates;
     let main: TestKanmon;

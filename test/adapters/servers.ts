@@ -28,6 +28,9 @@ export const expressAdapter: AdapterUnderTest = {
     app.post('/auth/password/reset/complete', auth.completePasswordReset());
     app.post('/auth/recovery-codes/regenerate', auth.regenerateRecoveryCodes());
     app.post('/auth/reauthenticate', auth.reauthenticate());
+    app.get('/auth/sessions', auth.listSessions());
+    app.post('/auth/sessions/revoke', auth.revokeSession());
+    app.post('/auth/sessions/revoke-others', auth.revokeOtherSessions());
     app.get('/bare', (_req, res) => {
       res.json({ ok: true });
     });

@@ -37,7 +37,7 @@ afterAll(async () => {
 });
 
 /** Store-author names: in kanmon/store, not in the root. */
-const storeValues = ['reserveTransition', 'resetTransition', 'succeedTransition', 'failTransition', 'storeKey', 'isStoreKey', 'isTenantId', 'tenantOfKey'];
+const storeValues = ['reserveTransition', 'resetTransition', 'succeedTransition', 'failTransition', 'storeKey', 'isStoreKey', 'isTenantId', 'tenantOfKey', 'hasEntryLists', 'MAX_ENTRY_DATA', 'MAX_ENTRIES_PER_KEY'];
 /** Internals: exported by neither. */
 const internalValues = ['policySchema', 'parseAuditRecord', 'auditEventInputSchema', 'auditRecordSchema', 'auditOutcomes', 'normalizeIp', 'stepAt'];
 /** Types the root no longer exports (the store-author ones are in kanmon/store). */

@@ -21,6 +21,7 @@ import {
   succeedTransition,
 } from '../../src/store/index.js';
 import { KanmonError } from '../../src/errors.js';
+import { entryListContract } from './entries-contract.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A TTL that cannot lapse between two calls on a loaded machine, and that a test still waits out. */
@@ -363,5 +364,7 @@ export function storeContract(name: string, getStore: () => KanmonStore, options
         await expect(store.purgeTenant(t)).resolves.toBe(0);
       });
     });
+
+    entryListContract(getStore);
   });
 }

@@ -23,7 +23,11 @@ export async function changePassword(ctx: HttpContext, request: HttpRequest, cur
   const who = await stepTarget(ctx, request, current, challenge);
   if (!who.ok) return who.reply;
   const result = await ctx.kanmon.changePassword({ ...ctx.facts(request, current), ...who.target, currentPassword, newPassword });
-  if (result.status === 'changed') return stepReply(ctx, result.next, { changed: true });
+  if (result.status === 'changed') {
+    // The password changed, but no session: the account has its limit of them (policy.session.maxConcurrent).
+    if (result.next.status === 'denied') return errorReply('session_limit', current.lang, { changed: true });
+    return stepReply(ctx, result.next, { changed: true });
+  }
   switch (result.reason) {
     case 'policy':
       return errorReply('password_rejected', current.lang, {

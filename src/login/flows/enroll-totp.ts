@@ -77,6 +77,8 @@ export async function confirmTotp(ctx: FlowContext, input: ConfirmEnrollmentInpu
   if (claims === null) return { status: 'enrolled', recoveryCodes };
   const updated = (await accounts.findById(account.tenant, account.id)) ?? account;
   const authenticated = await ctx.issueSession(updated, { ...ctx.stepOf(claims, input), amr: [...new Set<AuthMethod>([...claims.amr, 'otp', 'mfa'])] });
+  // Enrolled, but no session (policy.session.maxConcurrent, refuse_new): the codes are shown all the same.
+  if (authenticated.status === 'denied') return { status: 'enrolled', recoveryCodes };
   return { ...authenticated, recoveryCodes };
 }
 

@@ -107,6 +107,8 @@ export async function login(ctx: FlowContext, input: LoginInput): Promise<LoginR
 
   // 8–9. MFA, then the session.
   const next = await ctx.mfaOrSession(current, step);
+  // policy.session.maxConcurrent, refuse_new: audited as a failure where it was decided.
+  if (next.status === 'denied') return next;
   await record({
     type: 'auth.login.success',
     tenant,

@@ -65,7 +65,7 @@ export async function reauthenticate(ctx: FlowContext, input: ReauthenticateInpu
   await ctx.sessions.logout(old);
   const amr = new Set<AuthMethod>([...old.amr, ...proved]);
   if (amr.has('pwd') && POSSESSION.some((m) => amr.has(m))) amr.add('mfa');
-  const { token, session: renewed } = await ctx.sessions.issue({ tenant, subject, amr: [...amr], authTime: ctx.now(), roles: account.roles });
+  const { token, session: renewed } = await ctx.sessions.issue({ tenant, subject, amr: [...amr], authTime: ctx.now(), roles: account.roles, clientIp: source.ip ?? null, userAgent: source.userAgent });
   await ctx.record({
     ...base,
     type: 'auth.reauth.success',

@@ -67,6 +67,7 @@ export const externalServiceCommon = {
     routes: {},
   },
   session: {
+    maxConcurrent: null, // no clause of this preset limits concurrent sessions; an operator may (docs/sessions.md)
     idleTimeoutMs: 15 * 60_000, // IPC-11, IPC-12 一定時間操作しない場合、自動的にログオフ
     absoluteTimeoutMs: 8 * 60 * 60_000,
     algorithm: 'ES256',

@@ -74,6 +74,7 @@ export const funabashi = {
     routes: {},
   },
   session: {
+    maxConcurrent: null, // no clause of this preset limits concurrent sessions; an operator may (docs/sessions.md)
     idleTimeoutMs: 30 * 60_000, // kanmon: idle logoff (FNB/SEC name none; see IPC-12)
     absoluteTimeoutMs: 10 * 60 * 60_000,
     algorithm: 'ES256', // SEC-17 ECDSA P-256 is CRYPTREC-listed

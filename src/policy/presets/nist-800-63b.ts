@@ -67,6 +67,7 @@ export const nist80063b = {
     routes: {},
   },
   session: {
+    maxConcurrent: null, // no clause of this preset limits concurrent sessions; an operator may (docs/sessions.md)
     idleTimeoutMs: 60 * 60_000, // §2.2.3 (AAL2): inactivity timeout no more than 1 hour
     absoluteTimeoutMs: 24 * 60 * 60_000, // §2.2.3 (AAL2): reauthenticate at least every 24 hours
     algorithm: 'ES256',

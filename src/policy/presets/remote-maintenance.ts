@@ -66,6 +66,7 @@ export const remoteMaintenance = {
     routes: {},
   },
   session: {
+    maxConcurrent: null, // no clause of this preset limits concurrent sessions; an operator may (docs/sessions.md)
     idleTimeoutMs: 10 * 60_000, // RM-38 離席時はログオフ又はロック
     absoluteTimeoutMs: 8 * 60 * 60_000, // RM-38
     algorithm: 'ES256',
