@@ -300,6 +300,22 @@ const auditSchema = z.strictObject({
   alertsPerMinute: int(1, 100_000).default(60),
 });
 
+const accountsSchema = z.strictObject({
+  /**
+   * An account with no login for this many calendar days (in `timeZone`) is
+   * dormant: `inventory` flags it, `disableDormantAccounts` disables it
+   * (SEC-12, IPC-3). A never-used account counts from its `createdAt`.
+   * `null` = no dormancy rule.
+   */
+  dormantDays: int(1, 3650).nullable().default(null),
+  /**
+   * A login from a client IP prefix (/24 IPv4, /64 IPv6) or a browser not seen
+   * for the account within this many days is a new source: `login.new_source`
+   * is audited and `onNewSource` called. `null` = not tracked.
+   */
+  knownSourceDays: int(1, 400).nullable().default(null),
+});
+
 export const policySchema = z
   .strictObject({
     password: passwordSchema.prefault({}),
@@ -310,6 +326,7 @@ export const policySchema = z
     session: sessionSchema.prefault({}),
     recovery: recoverySchema.prefault({}),
     audit: auditSchema.prefault({}),
+    accounts: accountsSchema.prefault({}),
     /** `cryptrec`: only algorithms on the CRYPTREC e-Government Recommended Ciphers List (SEC-17, FNB-2.4). */
     cryptoProfile: z.enum(['standard', 'cryptrec']).default('standard'),
     /** The one time zone of every log and every "day" rule (SEC-19, FNB-2.5). */

@@ -84,6 +84,10 @@ export const externalServiceCommon = {
     alertAfterFailures: 5, // EXT-6 情報セキュリティ事象
     alertsPerMinute: 60,
   },
+  accounts: {
+    dormantDays: 90, // IPC-3 専用端末にログインできる職員を管理する: staff who stopped logging in for 90 days are reviewed and disabled
+    knownSourceDays: 90, // kanmon: previous-logon notice (no clause)
+  },
   cryptoProfile: 'standard',
   timeZone: 'Asia/Tokyo', // EXT-2 時刻同期
 } as const satisfies PolicyInput;

@@ -91,6 +91,10 @@ export const funabashi = {
     alertAfterFailures: 5, // SEC-27
     alertsPerMinute: 60,
   },
+  accounts: {
+    dormantDays: 90, // SEC-12 アカウントの発行や削除等のメンテナンス: no login for 90 days (PCI DSS v4.0 8.2.6's figure) is reviewed and disabled
+    knownSourceDays: 90, // kanmon: previous-logon notice; a network or browser unseen for 90 days is reported (no clause)
+  },
   cryptoProfile: 'standard', // SEC-17, FNB-2.4: set 'cryptrec' for the strict profile
   timeZone: 'Asia/Tokyo', // SEC-19, FNB-2.5 ログの時刻及び時間帯の統一
 } as const satisfies PolicyInput;

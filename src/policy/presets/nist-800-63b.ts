@@ -84,6 +84,10 @@ export const nist80063b = {
     alertAfterFailures: 5,
     alertsPerMinute: 60,
   },
+  accounts: {
+    dormantDays: null, // SP 800-63B-4 sets no dormancy rule (the deployer's account policy does)
+    knownSourceDays: null,
+  },
   cryptoProfile: 'standard',
   timeZone: 'UTC',
 } as const satisfies PolicyInput;

@@ -83,6 +83,10 @@ export const remoteMaintenance = {
     alertAfterFailures: 5,
     alertsPerMinute: 60,
   },
+  accounts: {
+    dormantDays: 90, // RM-27 権限の割当…必要最小限: an assignment unused for 90 days is reviewed and disabled
+    knownSourceDays: 90, // kanmon: previous-logon notice (no clause)
+  },
   cryptoProfile: 'standard',
   timeZone: 'Asia/Tokyo',
 } as const satisfies PolicyInput;
