@@ -213,6 +213,8 @@ export type {
   EnrollTotpResult,
   Kanmon,
   LoginAuthenticated,
+  NewSourceNotice,
+  PreviousLogin,
   LoginDenied,
   LoginDenyReason,
   LoginInput,

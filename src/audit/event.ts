@@ -11,6 +11,7 @@ export const auditEventTypes = {
   // authentication
   'auth.login.success': ['EXT-6', 'SEC-18'],
   'auth.login.failure': ['EXT-6', 'SEC-18'],
+  'auth.login.new_source': ['EXT-6', 'SEC-18'],
   'auth.lockout.locked': ['EXT-6', 'SEC-18'],
   'auth.lockout.unlocked': ['EXT-6', 'SEC-18'],
   'auth.lockout.throttled': ['EXT-6', 'SEC-18'],

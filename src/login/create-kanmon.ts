@@ -70,6 +70,8 @@ export function createKanmon(options: KanmonOptions): Kanmon {
     findById: guard.wrap('accounts.findById', rawAccounts.findById.bind(rawAccounts)),
     update: guard.wrap('accounts.update', rawAccounts.update.bind(rawAccounts)),
     ...(typeof rawAccounts.create === 'function' ? { create: guard.wrap('accounts.create', rawAccounts.create.bind(rawAccounts)) } : {}),
+    ...(typeof rawAccounts.list === 'function' ? { list: guard.wrap('accounts.list', rawAccounts.list.bind(rawAccounts)) } : {}),
+    ...(typeof rawAccounts.delete === 'function' ? { delete: guard.wrap('accounts.delete', rawAccounts.delete.bind(rawAccounts)) } : {}),
   };
   const record = guard.wrap('audit append', (event: AuditEventInput) => audit.append(event));
 
@@ -112,6 +114,7 @@ export function createKanmon(options: KanmonOptions): Kanmon {
     recoveryCodesLowWater,
     recovery: options.recovery,
     record,
+    onNewSource: options.onNewSource,
   });
 
   const kanmon: Kanmon = {

@@ -19,7 +19,9 @@ import type { KanmonStore } from '../store/store.js';
 import { type ChallengeClaims, type ChallengeStage, readChallenge, signChallenge } from './internal/challenge.js';
 import type { KanmonRecoveryOptions } from './reset-types.js';
 import { type SessionLimitDenied, sessionLimitDenied } from './session-types.js';
-import type { AccountRecord, AccountRepository, LoginAuthenticated, LoginMfaRequired, LoginWarning, RequestFacts } from './types.js';
+import { countLoginFailure } from './internal/login-notice.js';
+import { recordLogin } from './internal/record-login.js';
+import type { AccountPatch, AccountRecord, AccountRepository, LoginAuthenticated, LoginMfaRequired, LoginWarning, NewSourceNotice, RequestFacts } from './types.js';
 
 /** What every flow works with: built once by `createKanmon`. */
 export interface FlowDeps {
@@ -40,6 +42,8 @@ export interface FlowDeps {
   readonly recovery: KanmonRecoveryOptions | undefined;
   /** Append one audit event (the one path every decision takes). */
   readonly record: (event: AuditEventInput) => Promise<AuditReceipt>;
+  /** The application's hook for a login from a new source (`KanmonOptions.onNewSource`). */
+  readonly onNewSource?: ((notice: NewSourceNotice) => void | Promise<void>) | undefined;
 }
 
 /** The facts the MFA decision and the session need after the password step. */
@@ -51,6 +55,8 @@ export interface StepContext {
   readonly authTime: number;
   readonly outOfHours: boolean;
   readonly source: AuditSource;
+  /** An account patch the login deferred to its one update at the session (a rehashed password). */
+  readonly pendingPatch?: AccountPatch | undefined;
 }
 
 /** Where an audited request came from. */
@@ -157,6 +163,11 @@ export function createFlowContext(deps: FlowDeps): FlowContext {
     if (evicted.length > 0) {
       await record({ type: 'auth.session.revoked', tenant: account.tenant, actor: account.username, target: account.id, source: step.source, reason: 'session_limit', after: { sessionIds: [...evicted], by: session.sessionId } });
     }
+    // The login is recorded once its session exists (a refused one is no login); if that fails, the session ends.
+    const recorded = await recordLogin(deps, account, step).catch(async (err: unknown) => {
+      await sessions.logout(session).catch(() => undefined);
+      throw err;
+    });
     await record({
       type: 'auth.session.created',
       tenant: account.tenant,
@@ -166,7 +177,7 @@ export function createFlowContext(deps: FlowDeps): FlowContext {
       outOfHours: step.outOfHours,
       after: { sessionId: session.sessionId, amr: [...session.amr], absoluteExpiresAt: session.absoluteExpiresAt },
     });
-    return { status: 'authenticated', session, token, warnings: warningsFor(account, step.outOfHours, extra) };
+    return { status: 'authenticated', session, token, warnings: warningsFor(account, step.outOfHours, extra), ...recorded };
   }
 
   return {
@@ -206,6 +217,7 @@ export function createFlowContext(deps: FlowDeps): FlowContext {
         ...(step.hoursOpen === null ? {} : { businessHours: step.hoursOpen }),
       });
       if (!requirement.required) return issueSession(account, step);
+      if (step.pendingPatch) await accounts.update(account.tenant, account.id, step.pendingPatch);
       const { token, claims } = await challengeFor(account, 'mfa', step);
       return {
         status: 'mfa_required',
@@ -221,6 +233,7 @@ export function createFlowContext(deps: FlowDeps): FlowContext {
       if (secondFactorOf(code) === 'totp') {
         const result = await verifyTotp({ account: account.id, tenant: account.tenant, sealedSecret: account.totpSecret, code }, mfaOptions);
         if (!result.ok) {
+          if (prefix === '') await countLoginFailure(store, account.tenant, account.id).catch(() => undefined);
           await record({ ...base, type: result.reason === 'replayed' ? 'auth.mfa.replayed' : 'auth.mfa.failure', reason: `${prefix}${result.reason}` });
           return result;
         }
@@ -229,6 +242,7 @@ export function createFlowContext(deps: FlowDeps): FlowContext {
       }
       const result = await consumeRecoveryCode({ account: account.id, tenant: account.tenant, set: account.recoveryCodes, code }, { keyRing, store, lockout });
       if (!result.ok) {
+        if (prefix === '') await countLoginFailure(store, account.tenant, account.id).catch(() => undefined);
         await record({ ...base, type: 'auth.mfa.failure', reason: `${prefix}recovery_${result.reason}` });
         return result;
       }

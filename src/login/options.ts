@@ -10,6 +10,7 @@ import type { SessionAlgorithm } from '../session/algorithms.js';
 import type { SessionKeyPair } from '../session/types.js';
 import type { KanmonStore } from '../store/store.js';
 import type { AccountRepository } from './account.js';
+import type { NewSourceNotice } from './types.js';
 import type { KanmonRecoveryOptions } from './reset-types.js';
 
 /** Registered devices (SEC-6.3). */
@@ -57,4 +58,9 @@ export interface KanmonOptions {
    * `unavailable` (src/store/guard.ts: the one timeout, the lockout's and the MFA checks' included). @default 5000
    */
   readonly dependencyTimeoutMs?: number;
+  /**
+   * Called (not awaited; its errors ignored) after a login from a network or browser not seen for the account
+   * within `policy.accounts.knownSourceDays`, e.g. to mail the user. The event is audited either way.
+   */
+  readonly onNewSource?: (notice: NewSourceNotice) => void | Promise<void>;
 }

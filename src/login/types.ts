@@ -72,6 +72,38 @@ export interface LoginAuthenticated {
   /** The session token (a JWT): put it in the `__Host-` cookie. */
   readonly token: string;
   readonly warnings: readonly LoginWarning[];
+  /** The account's login before this one, to show the user (「前回のログイン」); `null`: this is its first. */
+  readonly previousLogin: PreviousLogin | null;
+  /** Failed password or second-factor attempts naming the account since its previous login. */
+  readonly failuresSinceLastLogin: number;
+}
+
+/** When and from where an account last logged in. */
+export interface PreviousLogin {
+  /** Epoch ms. */
+  readonly at: number;
+  /** The client IP (trusted-proxy resolved); `null` when it was unknown. */
+  readonly ip: string | null;
+}
+
+/**
+ * A login from a client network (/24 IPv4, /64 IPv6) or a browser not seen for the account within
+ * `policy.accounts.knownSourceDays` (audited as `auth.login.new_source`; given to `onNewSource`).
+ */
+export interface NewSourceNotice {
+  readonly tenant: string;
+  readonly accountId: string;
+  readonly username: string;
+  /** This login (epoch ms). */
+  readonly at: number;
+  readonly ip: string | null;
+  /** The client's /24 or /64, e.g. `192.0.2.0/24`; `null` when the address is unknown. */
+  readonly prefix: string | null;
+  readonly newPrefix: boolean;
+  /** The User-Agent with version numbers left out; `null` when none was sent. */
+  readonly device: string | null;
+  readonly newDevice: boolean;
+  readonly previousLogin: PreviousLogin;
 }
 
 /** The password was right; a second factor is needed. */

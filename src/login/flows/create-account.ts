@@ -28,6 +28,7 @@ export async function createAccount(
     username: input.username,
     passwordHash: await ctx.hasher.hash(initialPassword),
     passwordChangedAt: ctx.now(),
+    createdAt: ctx.now(),
     mustChangePassword: 'initial',
     roles,
     email: input.email ?? null,

@@ -3,6 +3,7 @@ import { checkPasswordAge } from '../../password/age.js';
 import { isIssuedPasswordExpired } from '../../recovery/issued-password.js';
 import { assertTenant } from '../../store/key.js';
 import { type FlowContext, MAX_USERNAME, type StepContext, ageState, sourceOf } from '../flow-context.js';
+import { countLoginFailure } from '../internal/login-notice.js';
 import { placeRefusal, resolvePlace } from '../internal/place.js';
 import type { LoginDenyReason, LoginInput, LoginResult } from '../types.js';
 
@@ -61,6 +62,7 @@ export async function login(ctx: FlowContext, input: LoginInput): Promise<LoginR
   const failure = account === null ? 'unknown_user' : deviceMismatch ? 'device_wrong_account' : account.disabled ? 'disabled' : !verdict.valid ? (verdict.refused ?? 'wrong_password') : null;
   if (failure !== null || account === null) {
     await lockout.fail(accountLock, reservation, held);
+    if (account !== null) await countLoginFailure(ctx.store, tenant, account.id).catch(() => undefined);
     await record({ type: 'auth.login.failure', tenant, actor, target: account?.id ?? null, source, reason: failure, outOfHours });
     if (failure === 'device_wrong_account') return denied('device_not_registered');
     if (reservation.lockedNow || held.lockedNow) {
@@ -75,11 +77,12 @@ export async function login(ctx: FlowContext, input: LoginInput): Promise<LoginR
     await record({ type: 'password.expired', tenant, actor, target: account.id, source, outcome: 'denied', reason: 'issued_password_expired', outOfHours });
     return denied('issued_password_expired');
   }
+  // A rehash is written with this login's one account update (at the session, or before a challenge).
   let current = account;
+  let pendingPatch: { passwordHash: string } | undefined;
   if (verdict.needsRehash) {
-    const passwordHash = await hasher.hash(password);
-    await accounts.update(tenant, account.id, { passwordHash });
-    current = { ...account, passwordHash };
+    pendingPatch = { passwordHash: await hasher.hash(password) };
+    current = { ...account, ...pendingPatch };
   }
 
   const step: StepContext = {
@@ -90,12 +93,14 @@ export async function login(ctx: FlowContext, input: LoginInput): Promise<LoginR
     authTime: now(),
     outOfHours,
     source,
+    pendingPatch,
   };
 
   // 7. password age, must-change, compromise.
   const age = checkPasswordAge(ageState(current), ctx.policy, now());
   if (!age.ok) {
     const { reason } = age;
+    if (pendingPatch) await accounts.update(tenant, account.id, pendingPatch);
     await record(
       reason === 'expired'
         ? { type: 'password.expired', tenant, actor, target: account.id, source, outcome: 'denied', reason: 'expired', outOfHours }

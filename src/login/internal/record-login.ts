@@ -1,0 +1,50 @@
+import type { FlowDeps, StepContext } from '../flow-context.js';
+import type { AccountRecord, NewSourceNotice, PreviousLogin } from '../types.js';
+import { checkSource, takeLoginFailures } from './login-notice.js';
+
+/** What a successful login tells the user about the one before it. */
+export interface LoginRecorded {
+  readonly previousLogin: PreviousLogin | null;
+  readonly failuresSinceLastLogin: number;
+}
+
+/**
+ * Record a successful login on the account and report the one before it: one repository update (this
+ * login's time and client IP, merged with the patch the login deferred, e.g. a rehashed password), the
+ * failures counted since the last login (read and cleared), and, when `policy.accounts.knownSourceDays` is
+ * set, a `auth.login.new_source` event and the `onNewSource` hook for a client prefix or browser not seen
+ * within it. A first login reports no new source: there is nothing to compare it with (it is remembered).
+ */
+export async function recordLogin(deps: FlowDeps, account: AccountRecord, step: StepContext): Promise<LoginRecorded> {
+  const { accounts, store, keyRing, policy, now, record, onNewSource } = deps;
+  const at = now();
+  const previousLogin = typeof account.lastLoginAt === 'number' ? { at: account.lastLoginAt, ip: account.lastLoginIp ?? null } : null;
+  const [failuresSinceLastLogin] = await Promise.all([
+    takeLoginFailures(store, account.tenant, account.id),
+    accounts.update(account.tenant, account.id, { ...step.pendingPatch, lastLoginAt: at, lastLoginIp: step.clientIp }),
+  ]);
+  const days = policy.accounts.knownSourceDays;
+  if (days !== null) {
+    const facts = await checkSource({ store, keyRing }, account, { clientIp: step.clientIp, userAgent: step.source.userAgent }, days, at);
+    if (previousLogin !== null && (facts.newPrefix || facts.newDevice)) {
+      await record({
+        type: 'auth.login.new_source',
+        tenant: account.tenant,
+        actor: account.username,
+        target: account.id,
+        source: step.source,
+        outcome: 'info',
+        outOfHours: step.outOfHours,
+        after: { prefix: facts.prefix, newPrefix: facts.newPrefix, device: facts.device?.slice(0, 256) ?? null, newDevice: facts.newDevice },
+      });
+      if (onNewSource) {
+        const notice: NewSourceNotice = { tenant: account.tenant, accountId: account.id, username: account.username, at, ip: step.clientIp, previousLogin, ...facts };
+        // The hook is the application's (a mail, a banner): it never holds up or fails the login.
+        void Promise.resolve()
+          .then(() => onNewSource(notice))
+          .catch(() => undefined);
+      }
+    }
+  }
+  return { previousLogin, failuresSinceLastLogin };
+}
