@@ -41,7 +41,7 @@ async function world(makeStore: (now: () => number) => KanmonStore, overrides: P
   const inner = memoryAccounts();
   /** Every account update, in order (a spy over the real repository). */
   const updates: AccountPatch[] = [];
-  const accounts = { ...inner, find: inner.find, findById: inner.findById, update: (tenant: string, id: string, patch: AccountPatch) => (updates.push(patch), inner.update(tenant, id, patch)) };
+  const accounts = { ...inner, update: (tenant: string, id: string, patch: AccountPatch) => (updates.push(patch), inner.update(tenant, id, patch)) };
   const notices: NewSourceNotice[] = [];
   const tenant = `city-${randomBytes(5).toString('hex')}`;
   const kanmon = createKanmon({
