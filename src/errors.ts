@@ -44,7 +44,9 @@ export type KanmonErrorCode =
   /** An audit record or export is malformed. */
   | 'ERR_AUDIT_FORMAT'
   /** Deleting audit records younger than the retention period was refused. */
-  | 'ERR_RETENTION';
+  | 'ERR_RETENTION'
+  /** A call needs an optional capability the given object lacks (e.g. an `AccountRepository` without `list` or `delete`); `details.capability` names it. */
+  | 'ERR_CAPABILITY_MISSING';
 
 /** Options for {@link KanmonError}. */
 export interface KanmonErrorOptions {

@@ -256,5 +256,7 @@ export type {
 } from './login/reset-types.js';
 export { issuedPasswordExpiresAt } from './recovery/issued-password.js';
 export type { IssuedPasswordState } from './recovery/issued-password.js';
-export type { AdminInput, AdminResult, CreateAccountInput, RegisterDeviceAdminInput, ResetMfaAdminInput, RevokeDeviceAdminInput } from './login/admin/types.js';
+export type { AdminInput, AdminResult, CreateAccountInput, DisableDormantInput, DisableDormantResult, RegisterDeviceAdminInput, ResetMfaAdminInput, RevokeDeviceAdminInput } from './login/admin/types.js';
+export type { InventoryEntry, InventoryInput, InventoryMfa, InventoryResult, KanmonInventory } from './login/admin/inventory-types.js';
+export { idleDays, isDormant } from './login/admin/inventory-entry.js';
 export type { ConfirmEnrollmentInput, EnrollTotpInput, LogoutInput, VerifyMfaInput } from './login/types.js';

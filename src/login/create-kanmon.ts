@@ -11,6 +11,7 @@ import { adminMethods } from './methods/admin.js';
 import { flowMethods } from './methods/flows.js';
 import { sessionMethods } from './methods/sessions.js';
 import { stepUpMethods } from './methods/step-up.js';
+import { inventoryMethods } from './methods/inventory.js';
 import type { KanmonOptions } from './options.js';
 import type { Kanmon } from './types.js';
 
@@ -127,6 +128,7 @@ export function createKanmon(options: KanmonOptions): Kanmon {
     ...adminMethods(ctx),
     ...stepUpMethods(ctx),
     ...sessionMethods(ctx),
+    ...inventoryMethods(ctx),
   };
   return Object.freeze(kanmon);
 }

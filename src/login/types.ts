@@ -13,6 +13,7 @@ import type { PasswordIssue } from '../password/issues.js';
 import type { Policy } from '../policy/define-policy.js';
 import type { Session, SessionManager } from '../session/types.js';
 import type { AccountListQuery, AccountMustChange, AccountPage, AccountPatch, AccountRecord, AccountRepository, NewAccount } from './account.js';
+import type { KanmonInventory } from './admin/inventory-types.js';
 import type { KanmonAdmin } from './admin/types.js';
 import type { ChangePasswordInput, ConfirmEnrollmentInput, EnrollTotpInput, LoginInput, LogoutInput, RegenerateRecoveryCodesInput, VerifyMfaInput } from './inputs.js';
 import type { OutageCause } from './outage.js';
@@ -253,7 +254,7 @@ export type LogoutResult = { readonly ok: true } | ({ readonly ok: false; readon
 // ─── The orchestrator ─────────────────────────────────────────────────────────
 
 /** What `createKanmon` returns. Every method audits its decision. */
-export interface Kanmon extends KanmonAdmin, KanmonStepUp, KanmonSessions {
+export interface Kanmon extends KanmonAdmin, KanmonStepUp, KanmonSessions, KanmonInventory {
   readonly policy: Policy;
   /** The session manager: `verify(token, { tenant })` on every request. */
   readonly sessions: SessionManager;

@@ -117,7 +117,34 @@ export interface KanmonAdmin {
    * for `policy.session.reauthMaxAgeSeconds`.
    */
   systemActor(input: SystemActorInput): Promise<SystemActorResult>;
+  /**
+   * Disable every enabled account dormant under `policy.accounts.dormantDays` (SEC-12, IPC-3), revoking its
+   * sessions; each audited `admin.account.disable` (reason `dormant`). Needs `AccountRepository.list`
+   * (`ERR_CAPABILITY_MISSING`); answers `dormancy_off` when `dormantDays` is `null`.
+   */
+  disableDormantAccounts(input: DisableDormantInput): Promise<DisableDormantResult>;
+  /**
+   * Delete the account through `AccountRepository.delete` (`ERR_CAPABILITY_MISSING` without it), revoke its
+   * sessions and reset tokens and purge its store keys (lockout, TOTP replay, recovery codes, counters).
+   * Audited `admin.account.delete`.
+   */
+  deleteAccount(input: AdminInput): Promise<AdminResult>;
 }
+
+/** What `disableDormantAccounts` takes. */
+export interface DisableDormantInput extends AdminActor {
+  readonly userAgent?: string | undefined;
+  readonly clientIp?: string | null | undefined;
+}
+
+/** The answer of `disableDormantAccounts`. */
+export type DisableDormantResult =
+  | {
+      readonly ok: true;
+      /** The accounts disabled now (each audited `admin.account.disable`, reason `dormant`, its sessions revoked). */
+      readonly disabled: readonly string[];
+    }
+  | ({ readonly ok: false; readonly reason: 'unavailable' | 'dormancy_off' | AdminActorRefusal; readonly retryAfterMs?: number } & OutageCause);
 
 /** What `systemActor` takes. */
 export interface SystemActorInput {

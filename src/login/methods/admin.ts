@@ -1,5 +1,7 @@
 import { markCompromised } from '../admin/compromise.js';
 import { revokeSessions, setDisabled } from '../admin/accounts.js';
+import { deleteAccount } from '../admin/delete-account.js';
+import { disableDormantAccounts } from '../admin/dormant.js';
 import { registerDevice, revokeDevice } from '../admin/devices.js';
 import { adminUnlock } from '../admin/locks.js';
 import { adminResetMfa } from '../admin/mfa-reset.js';
@@ -29,5 +31,7 @@ export function adminMethods(ctx: FlowContext): KanmonAdmin {
     revokeRole: answeringOutage((input) => revokeRole(ctx, input), notOkUnavailable),
     registerDevice: answeringOutage((input) => registerDevice(ctx, input), notOkUnavailable),
     revokeDevice: answeringOutage((input) => revokeDevice(ctx, input), notOkUnavailable),
+    disableDormantAccounts: answeringOutage((input) => disableDormantAccounts(ctx, input), notOkUnavailable),
+    deleteAccount: answeringOutage((input) => deleteAccount(ctx, input), notOkUnavailable),
   });
 }
