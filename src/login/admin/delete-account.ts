@@ -26,7 +26,7 @@ export async function deleteAccount(ctx: FlowContext, input: AdminInput): Promis
   await revokeResetTokens(ctx.store, account.tenant, account.id);
   await accounts.delete(account.tenant, account.id);
   const purged = await purgeAccountState(ctx, account);
-  await ctx.record(adminEvent(input, 'admin.account.delete', { before: { username: account.username, roles: [...account.roles], disabled: account.disabled }, after: { deleted: true, keysPurged: purged } }));
+  await ctx.record(adminEvent(input, 'admin.account.delete', { before: { username: account.username, roles: [...account.roles], disabled: account.disabled }, after: { deleted: true, storeEntriesPurged: purged } }));
   return { ok: true };
 }
 
@@ -41,6 +41,8 @@ async function purgeAccountState(ctx: FlowContext, account: AccountRecord): Prom
   const { tenant, id } = account;
   const keys = [
     trustedKey(tenant, 'lockout', 'pw', normalizeAccountKey(account.username)),
+    // the stand-in counter of other spellings of the name that found no account (`SATO` for `sato`)
+    trustedKey(tenant, 'lockout', 'pw-unknown', normalizeAccountKey(account.username)),
     trustedKey(tenant, 'lockout', 'pw-id', id),
     trustedKey(tenant, 'lockout', 'mfa', normalizeAccountKey(id)),
     mfaKey(tenant, 'totp-step', id),
