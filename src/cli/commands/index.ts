@@ -1,4 +1,5 @@
 import type { CliCommand } from '../command.js';
+import { accountsCommand } from './accounts.js';
 import { auditCommand } from './audit.js';
 import { breachedCommand } from './breached.js';
 import { checkPasswordCommand } from './check-password.js';
@@ -21,4 +22,5 @@ export const commands: readonly CliCommand[] = [
   auditCommand,
   postgresCommand,
   importCommand,
+  accountsCommand,
 ];
