@@ -1,6 +1,30 @@
-import type { FlowDeps, StepContext } from '../flow-context.js';
-import type { AccountRecord, NewSourceNotice, PreviousLogin } from '../types.js';
+import type { AuditReceipt } from '../../audit/create-audit-log.js';
+import type { AuditEventInput } from '../../audit/event.js';
+import type { KeyRing } from '../../keys/key-ring.js';
+import type { Policy } from '../../policy/define-policy.js';
+import type { KanmonStore } from '../../store/store.js';
+import type { AccountPatch, AccountRecord, AccountRepository } from '../account.js';
+import type { NewSourceNotice, PreviousLogin } from '../types.js';
 import { checkSource, takeLoginFailures } from './login-notice.js';
+
+/** What recording a login needs of the flow context (a part of `FlowDeps`). */
+export interface RecordLoginDeps {
+  readonly policy: Policy;
+  readonly store: KanmonStore;
+  readonly accounts: AccountRepository;
+  readonly keyRing: KeyRing;
+  readonly now: () => number;
+  readonly record: (event: AuditEventInput) => Promise<AuditReceipt>;
+  readonly onNewSource?: ((notice: NewSourceNotice) => void | Promise<void>) | undefined;
+}
+
+/** The facts of the login's step it reads (a part of `StepContext`). */
+export interface RecordLoginStep {
+  readonly clientIp: string | null;
+  readonly outOfHours: boolean;
+  readonly source: { readonly ip?: string; readonly userAgent?: string };
+  readonly pendingPatch?: AccountPatch | undefined;
+}
 
 /** What a successful login tells the user about the one before it. */
 export interface LoginRecorded {
@@ -15,7 +39,7 @@ export interface LoginRecorded {
  * set, a `auth.login.new_source` event and the `onNewSource` hook for a client prefix or browser not seen
  * within it. A first login reports no new source: there is nothing to compare it with (it is remembered).
  */
-export async function recordLogin(deps: FlowDeps, account: AccountRecord, step: StepContext): Promise<LoginRecorded> {
+export async function recordLogin(deps: RecordLoginDeps, account: AccountRecord, step: RecordLoginStep): Promise<LoginRecorded> {
   const { accounts, store, keyRing, policy, now, record, onNewSource } = deps;
   const at = now();
   const previousLogin = typeof account.lastLoginAt === 'number' ? { at: account.lastLoginAt, ip: account.lastLoginIp ?? null } : null;
