@@ -50,6 +50,7 @@ export type ControlId =
   | 'purge'
   | 'stores'
   | 'roles'
+  | 'account-inventory'
   | 'policy-validation'
   | 'compliance-report'
   | 'no-outbound';
@@ -311,9 +312,12 @@ export const clauses: readonly Clause[] = [
     ja: '専用端末にログインできる職員を管理する。',
     en: 'Manage which staff can log in to the dedicated terminals.',
     status: 'support',
-    controls: ['audit-log', 'roles'],
-    policyPaths: [],
-    operation: { ja: '職員アカウントの発行・削除を管理し、kanmon のアカウント操作の監査イベントで記録を残す。', en: 'Manage staff accounts; kanmon records account lifecycle audit events.' },
+    controls: ['audit-log', 'roles', 'account-inventory'],
+    policyPaths: ['accounts.dormantDays'],
+    operation: {
+      ja: '職員アカウントの発行・削除を管理する。kanmon はアカウント操作を監査ログに残し、inventory() と kanmon accounts report で一覧を、disableDormantAccounts で accounts.dormantDays 日使われていないアカウントの無効化を提供する。定期的に実行する。',
+      en: 'Manage staff accounts; kanmon audits account operations, lists them (inventory(), kanmon accounts report) and disables accounts unused for accounts.dormantDays (disableDormantAccounts). Run them periodically.',
+    },
   },
   {
     id: 'IPC-4',
@@ -755,9 +759,12 @@ export const clauses: readonly Clause[] = [
     ja: '権限の割当一覧を作成して管理すること。また、管理者の権限の割当及び使用を必要最小限に制限すること。',
     en: 'Keep a list of privilege assignments; minimise administrator rights.',
     status: 'support',
-    controls: ['roles', 'audit-log'],
-    policyPaths: ['mfa.privilegedRoles'],
-    operation: { ja: '権限の割当一覧を作成し、管理者ロールを mfa.privilegedRoles に列挙する。付与・剥奪は監査ログに残る。', en: 'Keep the list of assignments; name the administrator roles in mfa.privilegedRoles; grants and revocations are audited.' },
+    controls: ['roles', 'audit-log', 'account-inventory'],
+    policyPaths: ['mfa.privilegedRoles', 'accounts.dormantDays'],
+    operation: {
+      ja: '権限の割当一覧を kanmon accounts report（または inventory()）で作成して保管し、管理者ロールを mfa.privilegedRoles に列挙する。付与・剥奪は監査ログに残る。休眠した割当は disableDormantAccounts で無効にする。',
+      en: 'Produce and keep the list of assignments with kanmon accounts report (or inventory()); name the administrator roles in mfa.privilegedRoles; grants and revocations are audited; disable dormant assignments with disableDormantAccounts.',
+    },
   },
   {
     id: 'RM-28',
@@ -1073,9 +1080,12 @@ export const clauses: readonly Clause[] = [
     ja: '不正なアクセスを防止するためのアイデンティティ管理（アカウントの発行や削除等のメンテナンス）及びアクセス制御（外部サービスに保存される情報や外部サービスの機能ごとにアクセスする権限のない職員がアクセスできないように制限）を実施すること。',
     en: 'Identity management (issuing and deleting accounts) and access control per stored information and function.',
     status: 'support',
-    controls: ['roles', 'audit-log'],
-    policyPaths: ['mfa.privilegedRoles'],
-    operation: { ja: 'アカウントの発行・削除手順と機能ごとの権限を定める。kanmon はロールと監査イベントでこれを支える。', en: 'Define account issue/removal and per-function permissions; kanmon supports them with roles and audit events.' },
+    controls: ['roles', 'audit-log', 'account-inventory'],
+    policyPaths: ['mfa.privilegedRoles', 'accounts.dormantDays'],
+    operation: {
+      ja: 'アカウントの発行・削除手順と機能ごとの権限を定める。kanmon はロール、監査イベント、棚卸し（inventory()、kanmon accounts report）、休眠アカウントの無効化（disableDormantAccounts）、削除（deleteAccount）でこれを支える。',
+      en: 'Define account issue/removal and per-function permissions; kanmon supports them with roles, audit events, the inventory (inventory(), kanmon accounts report), disabling dormant accounts (disableDormantAccounts) and deleteAccount.',
+    },
   },
   {
     id: 'SEC-13',

@@ -168,6 +168,10 @@ export function findingText(f: Finding, lang: ReportLang): string {
       return ja
         ? `mfa.privilegedRoles（${str(p.roles)}）のどれも空白だけか前後に空白があり、ロール名は完全一致で比較されるため誰にも当たりません。管理者ロールの名前をそのまま列挙してください。`
         : `Every name in mfa.privilegedRoles (${str(p.roles)}) is blank or padded with spaces; roles compare exactly, so none matches anyone. List the administrator role names as they are.`;
+    case 'dormancy_off':
+      return ja
+        ? `${str(p.path)} が null（休眠の基準なし）です。使われていないアカウントを棚卸しで見つけて無効にできるよう、日数（例: 90）を設定してください。`
+        : `${str(p.path)} is null (no dormancy rule); set a number of days (e.g. 90) so the inventory finds unused accounts and disableDormantAccounts disables them.`;
     case 'rule_off':
       return ja
         ? `${str(p.path)} が 0（規則なし）です。推測されやすい文字列を拒否するため 1〜${str(p.max)} にしてください。`

@@ -18,7 +18,7 @@ const usage: Record<CliLang, string> = {
   en: `kanmon accounts report (--input <file> | --postgres <url> --tenant <id>) [--preset <id> | --config <file>]
                         [--format csv|md|json] [--bom] [--lang ja|en] [--tenant <id>] [--table kanmon_accounts] [--now <ISO 8601>]
 
-The list of privilege assignments an auditor asks for under RM-27 (権限の割当一覧): every account with its
+The list of privilege assignments an auditor asks for under RM-27: every account with its
 roles, privilege, second factor, last login, password age, lock, disabled and dormant (SEC-12, IPC-3).
 
 Options:
@@ -33,7 +33,7 @@ Options:
   --now <time>       the report's time (default: now)
 
 Example:
-  kanmon accounts report --postgres "$DATABASE_URL" --tenant funabashi --preset funabashi --format csv --bom > 権限一覧.csv`,
+  kanmon accounts report --postgres "$DATABASE_URL" --tenant funabashi --preset funabashi --format csv --bom > assignments.csv`,
   ja: `kanmon accounts report (--input <ファイル> | --postgres <URL> --tenant <ID>) [--preset <id> | --config <ファイル>]
                         [--format csv|md|json] [--bom] [--lang ja|en] [--tenant <ID>] [--table kanmon_accounts] [--now <ISO 8601>]
 

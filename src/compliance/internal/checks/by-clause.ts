@@ -1,3 +1,4 @@
+import { dormancy } from './accounts.js';
 import { accessRules, deviceStage, terminals, tls, trustedProxies } from './access.js';
 import { oneZone, retention } from './audit.js';
 import { businessHours } from './business-hours.js';
@@ -27,6 +28,7 @@ export const clauseChecks: Readonly<Record<string, Check>> = {
   'EXT-6': combine(retention(365), show('audit.alertAfterFailures')),
   'EXT-9': combine(trustedProxies, show('lockout.perSource.maxFailuresPerIp')),
   'IPC-2': terminals(true),
+  'IPC-3': dormancy,
   'IPC-4': combine(on('password.mustChangeInitial'), issuedValidity, on('password.rejectCommon'), on('password.rejectContext'), guessable),
   'IPC-11': idleTimeout,
   'IPC-12': idleTimeout,
@@ -37,14 +39,14 @@ export const clauseChecks: Readonly<Record<string, Check>> = {
   'RM-22': combine(passwordExpiry, history, minimumAge, show('hashing.algorithm')),
   'RM-23': breachedFilter,
   'RM-26': combine(lockout, trustedProxies),
-  'RM-27': privilegedRoles('not_configured'),
+  'RM-27': combine(privilegedRoles('not_configured'), dormancy),
   'RM-36': combine(minLength(8), classes(['upper', 'lower', 'digit', 'symbol']), passwordExpiry, history, minimumAge, breachedFilter),
   'RM-37': retention(null),
   'RM-38': combine(idleTimeout, terminals(false)),
   'SEC-4': show('hashing.algorithm'),
   'SEC-6.1': off('password.breached.online.enabled'),
   'SEC-6.3': deviceStage,
-  'SEC-12': privilegedRoles(null),
+  'SEC-12': combine(privilegedRoles(null), dormancy),
   // 強化された認証技術: MFA for privileged roles, and step-up (a recent authentication) before every administrative operation.
   'SEC-13': combine(mfaPrivileged(true), stepUp),
   'SEC-16': mfaOutside,

@@ -39,7 +39,8 @@ export type FindingCode =
   | 'hours_never_close'
   | 'roles_name_nobody'
   | 'rule_off'
-  | 'foreign_hashes_remain';
+  | 'foreign_hashes_remain'
+  | 'dormancy_off';
 
 export interface Finding {
   readonly verdict: 'weakened' | 'not_configured';
