@@ -66,7 +66,9 @@ export function stepReply(ctx: HttpContext, result: LoginAuthenticated | LoginMf
     const { challenge, expiresAt, reasons, enrolled, warnings } = result;
     return jsonReply(200, { status: 'mfa_required', challenge, expiresAt, reasons, enrolled, warnings, ...extra });
   }
-  const body = { status: 'authenticated', session: sessionView(result.session), warnings: result.warnings, ...extra, ...(ctx.tokenInBody ? { token: result.token } : {}) };
+  // The previous-logon notice (「前回のログイン」) is the user's own: shown after the login it belongs to.
+  const notice = { previousLogin: result.previousLogin, failuresSinceLastLogin: result.failuresSinceLastLogin };
+  const body = { status: 'authenticated', session: sessionView(result.session), warnings: result.warnings, ...notice, ...extra, ...(ctx.tokenInBody ? { token: result.token } : {}) };
   return jsonReply(200, body, { 'set-cookie': ctx.sessionCookie(result.token) });
 }
 
