@@ -131,6 +131,14 @@ export function adapterBehaviour(adapter: AdapterUnderTest): void {
         expect(me.json()).toMatchObject({ subject: 'u-yamada', roles: ['staff'], amr: ['pwd'] });
       });
 
+      it('previous-logon notice: the authenticated body carries previousLogin and failuresSinceLastLogin', async () => {
+        expect((await login('yamada')).status).toBe(200); // whatever came before: this is now the last login
+        expect((await login('yamada', 'Wrong-Password-1')).status).toBe(401);
+        const answer = await login('yamada');
+        expect(answer.json()).toMatchObject({ status: 'authenticated', previousLogin: { at: main.clock.now(), ip: '127.0.0.1' }, failuresSinceLastLogin: 1 });
+        expect((await login('yamada')).json()).toMatchObject({ failuresSinceLastLogin: 0 });
+      });
+
       it('SEC-24 / enumeration: unknown user, wrong password and disabled account give byte-identical answers (status, headers, body)', async () => {
         const answers = [await login('nobody-here'), await login('yamada', 'Wrong#Password1'), await login('taishoku')];
         for (const answer of answers) {
