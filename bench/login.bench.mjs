@@ -122,7 +122,38 @@ async function sessionVerify() {
   );
 }
 
+/**
+ * Issue 17 point 5: what the previous-logon notice costs a login. The same flow with
+ * policy.accounts.knownSourceDays off and at 90 (the presets'), and a cheap hash (Argon2id m=1024)
+ * so the flow, not the hash, is what is measured: lastLoginAt in the login's account update, the
+ * failure counter read, two known-source marks (consumeOnce + HMAC) per login.
+ */
+async function noticeOverhead() {
+  const make = async (knownSourceDays) => {
+    const policy = definePolicy('funabashi', { mfa: { internalNetworks: ['10.0.0.0/8'] }, hashing: { argon2: { memoryKiB: 1024, iterations: 1, parallelism: 1 } }, accounts: { knownSourceDays } });
+    const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });
+    const now = () => Date.UTC(2026, 3, 7, 1, 0, 0) + Math.floor(performance.now());
+    const hasher = createPasswordHasher({ policy, keyRing });
+    const accounts = memoryAccounts();
+    await accounts.create(newAccount({ id: 'u-1', tenant, username: 'sato', passwordHash: await hasher.hash(password), passwordChangedAt: now() }));
+    const audit = createAuditLog({ sink: memoryAuditSink(), keyRing, stream: 'bench', now });
+    const kanmon = createKanmon({ policy, store: memoryStore({ now }), accounts, hasher, keyRing, audit, now });
+    let n = 0;
+    return async () => {
+      n++;
+      const r = await kanmon.login({ tenant, username: 'sato', password, clientIp: `10.1.${(n >> 8) & 255}.${n & 255}`, tls: true, userAgent: 'Mozilla/5.0 bench' });
+      if (r.status !== 'authenticated') throw new Error(`bench login: ${JSON.stringify(r)}`);
+    };
+  };
+  await compare(
+    'login() with the previous-logon notice: knownSourceDays off vs 90 (Argon2id m=1024, the flow measured)',
+    { 'login(), knownSourceDays null': await make(null), 'login(), knownSourceDays 90': await make(90) },
+    { timeMs: 3000, rounds: 6, note: 'Both record lastLoginAt/lastLoginIp and previousLogin; 90 adds two consumeOnce marks and two HMACs per login (memory store).' },
+  );
+}
+
 export default async function run() {
   await loginOverhead();
   await sessionVerify();
+  await noticeOverhead();
 }
