@@ -44,12 +44,14 @@ function everyOperation(k: Kanmon, tenant: string, actor: string, actorSession: 
     revokeRole: () => k.revokeRole({ ...on, role: 'staff' }),
     registerDevice: () => k.registerDevice({ ...who, accountId, label: '端末' }),
     revokeDevice: () => k.revokeDevice({ ...who, deviceId: 'd-unknown' }),
+    disableDormantAccounts: () => k.disableDormantAccounts(who),
+    deleteAccount: () => k.deleteAccount(on),
     // An operation added to KanmonAdmin must be listed here (the type says so), so this suite covers it.
   } satisfies Record<Exclude<keyof KanmonAdmin, 'systemActor'>, () => Promise<unknown>>;
 }
 
 describe('SEC-13: every administrative operation requires a recent authentication of its actor', () => {
-  it('a stale session: each of the 11 operations answers reauth_required, audited with its name, and changes nothing', async () => {
+  it('a stale session: each of the 13 operations answers reauth_required, audited with its name, and changes nothing', async () => {
     const { w, admin, sato, session } = await adminWorld();
     w.clock.advance(maxAgeMs(w) + 1000);
     const before = await w.accounts.findById(w.tenant, sato.id);

@@ -23,6 +23,7 @@ import {
   newAccount,
 } from '../../src/index.js';
 import { totpAt } from '../mfa/support.js';
+import { adminActor } from '../support/admin.js';
 import { GOOD_PASSWORD, base32Decode, testPolicy } from './support.js';
 
 const DAY = 86_400_000;
@@ -76,7 +77,9 @@ async function world(overrides: PolicyOverrides = {}, repository?: (inner: Retur
     inner.create(newAccount({ id, tenant, username, passwordHash: hash, passwordChangedAt: clock.now(), createdAt: clock.now(), roles: ['staff'], ...extra }));
   const login = (username: string, password = GOOD_PASSWORD) => kanmon.login({ tenant, username, password, clientIp: '192.0.2.10', tls: true });
   const events = () => (sink.streams.get('a')?.lines ?? []).map((line) => JSON.parse(line) as AuditRecord);
-  return { kanmon, inner, tenant, clock, add, login, events, live, policy };
+  /** The administrator's recent session (SEC-13: every administrative operation needs one). */
+  const admin = () => adminActor(kanmon, tenant, 'u-admin');
+  return { kanmon, inner, tenant, clock, add, login, events, live, policy, admin };
 }
 
 describe('RM-27: inventory() lists every account with its rights and state', () => {
@@ -126,7 +129,7 @@ describe('RM-27: inventory() lists every account with its rights and state', () 
 
   it('an AccountRepository without list: ERR_CAPABILITY_MISSING naming list (inventory and disableDormantAccounts)', async () => {
     const w = await world({}, (inner) => withoutOptional(inner));
-    for (const call of [() => w.kanmon.inventory({ tenant: w.tenant }), () => w.kanmon.disableDormantAccounts({ tenant: w.tenant, actor: 'job' })]) {
+    for (const call of [() => w.kanmon.inventory({ tenant: w.tenant }), async () => w.kanmon.disableDormantAccounts({ tenant: w.tenant, ...(await adminActor(w.kanmon, w.tenant, 'job')) })]) {
       const err = await call().then(
         () => null,
         (e: unknown) => e,
@@ -156,14 +159,14 @@ describe('SEC-12, IPC-3: disableDormantAccounts', () => {
     w.clock.advance(89 * DAY);
     expect((await w.login('new')).status).toBe('authenticated');
     w.clock.advance(DAY);
-    expect(await w.kanmon.disableDormantAccounts({ tenant: w.tenant, actor: 'u-admin' })).toEqual({ ok: true, disabled: ['u-old'] });
+    expect(await w.kanmon.disableDormantAccounts({ tenant: w.tenant, ...(await w.admin()) })).toEqual({ ok: true, disabled: ['u-old'] });
     expect((await w.inner.findById(w.tenant, 'u-old'))?.disabled).toBe(true);
     expect((await w.inner.findById(w.tenant, 'u-new'))?.disabled).toBe(false);
     expect((await w.kanmon.sessions.verify(session.token, { tenant: w.tenant })).ok).toBe(false);
     const audited = w.events().filter((e) => e.type === 'admin.account.disable');
     expect(audited).toHaveLength(1);
     expect(audited[0]).toMatchObject({ actor: 'u-admin', target: 'u-old', reason: 'dormant', before: { disabled: false, lastLoginAt: NOW }, after: { disabled: true, idleDays: 90, dormantDays: 90 } });
-    expect(await w.kanmon.disableDormantAccounts({ tenant: w.tenant, actor: 'u-admin' })).toEqual({ ok: true, disabled: [] });
+    expect(await w.kanmon.disableDormantAccounts({ tenant: w.tenant, ...(await w.admin()) })).toEqual({ ok: true, disabled: [] });
     // a disabled account cannot log in
     expect(await w.login('old')).toMatchObject({ status: 'denied', reason: 'invalid_credentials' });
   });
@@ -171,7 +174,7 @@ describe('SEC-12, IPC-3: disableDormantAccounts', () => {
   it('dormantDays null: dormancy_off, nothing disabled', async () => {
     const w = await world({ accounts: { dormantDays: null } });
     await w.add('u-old', 'old', { createdAt: NOW - 4000 * DAY });
-    expect(await w.kanmon.disableDormantAccounts({ tenant: w.tenant, actor: 'u-admin' })).toEqual({ ok: false, reason: 'dormancy_off' });
+    expect(await w.kanmon.disableDormantAccounts({ tenant: w.tenant, ...(await w.admin()) })).toEqual({ ok: false, reason: 'dormancy_off' });
     expect((await w.inner.findById(w.tenant, 'u-old'))?.disabled).toBe(false);
     const inv = await w.kanmon.inventory({ tenant: w.tenant });
     expect(inv.ok && inv.accounts[0]?.dormant).toBe(false);
@@ -201,7 +204,7 @@ describe('SEC-12, SEC-26: deleteAccount', () => {
     const otherSession = await w.login('other');
     if (otherSession.status !== 'mfa_required') throw new Error(otherSession.status);
 
-    expect(await w.kanmon.deleteAccount({ tenant: w.tenant, actor: 'u-admin', accountId: 'u-1' })).toEqual({ ok: true });
+    expect(await w.kanmon.deleteAccount({ tenant: w.tenant, ...(await w.admin()), accountId: 'u-1' })).toEqual({ ok: true });
     expect(await w.inner.findById(w.tenant, 'u-1')).toBeNull();
     expect((await w.kanmon.sessions.verify(session.token, { tenant: w.tenant })).ok).toBe(false);
     const left = (await w.live()).filter((key) => key.includes('u-1') || key.includes('sato'));
@@ -210,7 +213,7 @@ describe('SEC-12, SEC-26: deleteAccount', () => {
     const deleted = w.events().filter((e) => e.type === 'admin.account.delete');
     expect(deleted).toHaveLength(1);
     expect(deleted[0]).toMatchObject({ actor: 'u-admin', target: 'u-1', before: { username: 'sato', roles: ['staff'] }, after: { deleted: true } });
-    expect(await w.kanmon.deleteAccount({ tenant: w.tenant, actor: 'u-admin', accountId: 'u-1' })).toEqual({ ok: false, reason: 'not_found' });
+    expect(await w.kanmon.deleteAccount({ tenant: w.tenant, ...(await w.admin()), accountId: 'u-1' })).toEqual({ ok: false, reason: 'not_found' });
     // the other account is untouched
     expect(await w.inner.findById(w.tenant, 'u-2')).not.toBeNull();
   });
@@ -218,7 +221,7 @@ describe('SEC-12, SEC-26: deleteAccount', () => {
   it('an AccountRepository without delete: ERR_CAPABILITY_MISSING naming delete; nothing is changed', async () => {
     const w = await world({}, (inner) => ({ ...withoutOptional(inner), list: (q: AccountListQuery) => inner.list(q) }));
     await w.add('u-1', 'sato');
-    await expect(w.kanmon.deleteAccount({ tenant: w.tenant, actor: 'u-admin', accountId: 'u-1' })).rejects.toMatchObject({ code: 'ERR_CAPABILITY_MISSING', details: { capability: 'delete' } });
+    await expect(w.kanmon.deleteAccount({ tenant: w.tenant, ...(await w.admin()), accountId: 'u-1' })).rejects.toMatchObject({ code: 'ERR_CAPABILITY_MISSING', details: { capability: 'delete' } });
     expect(await w.inner.findById(w.tenant, 'u-1')).not.toBeNull();
     expect(w.events().filter((e) => e.type === 'admin.account.delete')).toEqual([]);
   });
