@@ -183,7 +183,7 @@ describe('SEC-12, IPC-3: disableDormantAccounts', () => {
 
 describe('SEC-12, SEC-26: deleteAccount', () => {
   it('removes the account, refuses its session, purges every key naming it (the revocation epochs stay), audited admin.account.delete', async () => {
-    const w = await world({ mfa: { requireForAll: true } });
+    const w = await world({ mfa: { requireForAll: true }, accounts: { dormantDays: 90, knownSourceDays: 30 } });
     await w.add('u-1', 'sato', { roles: ['staff'] });
     await w.add('u-2', 'other');
     // state of every kind: a TOTP with recovery codes (one used), failures, a session
@@ -208,8 +208,11 @@ describe('SEC-12, SEC-26: deleteAccount', () => {
     expect(await w.inner.findById(w.tenant, 'u-1')).toBeNull();
     expect((await w.kanmon.sessions.verify(session.token, { tenant: w.tenant })).ok).toBe(false);
     const left = (await w.live()).filter((key) => key.includes('u-1') || key.includes('sato'));
-    // what stays: the session and reset-token epochs (deleting them would revive older tokens)
-    expect(left).toEqual([`{${w.tenant}}:pwreset:gen:u-1`, `{${w.tenant}}:session-epoch:u-1`]);
+    // what stays: the session and reset-token epochs (deleting them would revive older tokens), and the known-source
+    // marks (one per source and window, keyed by an HMAC: not enumerable; they expire with their TTL)
+    expect(left.filter((key) => !/:known-source:u-1:(net|ua)\.\d+:/.test(key))).toEqual([`{${w.tenant}}:pwreset:gen:u-1`, `{${w.tenant}}:session-epoch:u-1`]);
+    expect(left.some((key) => key.includes(':known-source-count:'))).toBe(false);
+    expect(left.some((key) => key.includes(':known-source:'))).toBe(true);
     const deleted = w.events().filter((e) => e.type === 'admin.account.delete');
     expect(deleted).toHaveLength(1);
     expect(deleted[0]).toMatchObject({ actor: 'u-admin', target: 'u-1', before: { username: 'sato', roles: ['staff'] }, after: { deleted: true } });

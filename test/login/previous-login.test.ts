@@ -196,6 +196,19 @@ onEveryStore((name, makeStore) => {
         expect(w.newSources()).toHaveLength(before + 1);
       });
 
+      it('bounded per account: 64 sources kept per window; past that a source is reported each time, the first stay known', async () => {
+        const w = await world(makeStore);
+        await w.login('10.0.0.1'); // first login: its network and browser are the first two sources kept
+        for (let k = 1; k <= 70; k++) await w.login(`10.0.${k}.1`);
+        expect(w.newSources()).toHaveLength(70);
+        await w.login('10.0.1.9'); // kept (the 3rd source)
+        await w.login('10.0.62.9'); // kept (the 64th)
+        expect(w.newSources()).toHaveLength(70);
+        await w.login('10.0.63.9'); // the 65th: reported, never kept
+        await w.login('10.0.63.9');
+        expect(w.newSources()).toHaveLength(72);
+      });
+
       it('knownSourceDays null: nothing is tracked or emitted', async () => {
         const w = await world(makeStore, { accounts: { knownSourceDays: null } });
         await w.login('192.0.2.10');

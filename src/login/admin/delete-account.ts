@@ -6,7 +6,7 @@ import { trustedKey } from '../../store/key.js';
 import type { FlowContext } from '../flow-context.js';
 import type { AccountRecord } from '../account.js';
 import { capabilityMissing } from '../internal/capability.js';
-import { loginFailuresKey } from '../internal/login-notice.js';
+import { knownSourceCountKey, loginFailuresKey, sourceWindow } from '../internal/login-notice.js';
 import { adminEvent, findTarget } from './target.js';
 import type { AdminInput, AdminResult } from './types.js';
 
@@ -33,8 +33,8 @@ export async function deleteAccount(ctx: FlowContext, input: AdminInput): Promis
 /**
  * Every store key that names the account and can be named from its record: the lockout's counters (its
  * name's and its own, password and second factor), the TOTP replay guard (current and pending), the
- * recovery-code marks, the reset-request counter, the failures-since-last-login counter. Keys of one
- * source address (per-IP throttles, known sources) cannot be enumerated: they expire on their own TTL.
+ * recovery-code marks, the reset-request counter, the failures-since-last-login counter, the known-source
+ * counts. Keys of one source (per-IP throttles, known-source marks) cannot be enumerated: they expire on their TTL.
  * @returns how many keys existed.
  */
 async function purgeAccountState(ctx: FlowContext, account: AccountRecord): Promise<number> {
@@ -51,6 +51,11 @@ async function purgeAccountState(ctx: FlowContext, account: AccountRecord): Prom
     resetKeys.requestsOfName(tenant, normalizeAccountKey(account.username)),
     loginFailuresKey(tenant, id),
   ];
+  const days = ctx.policy.accounts.knownSourceDays;
+  if (days !== null) {
+    const window = sourceWindow(days, ctx.now());
+    keys.push(knownSourceCountKey(tenant, id, window), knownSourceCountKey(tenant, id, window - 1));
+  }
   const set = account.recoveryCodes;
   if (set !== null && typeof set.setId === 'string' && Array.isArray(set.hashes)) {
     keys.push(mfaKey(tenant, 'recovery-used', id, set.setId));

@@ -42,6 +42,15 @@ export function deviceFamily(userAgent: string): string {
   return userAgent.slice(0, 512).replace(/[0-9]+/g, '').replace(/\s+/g, ' ').trim();
 }
 
+/** Sources (networks and browsers together) remembered per account and window of `knownSourceDays` at most. */
+export const MAX_KNOWN_SOURCES = 64;
+
+/** The counter of the sources remembered for an account in window `window` (two live per account: this window's and the last). */
+export const knownSourceCountKey = (tenant: string, accountId: string, window: number): string => trustedKey(tenant, 'known-source-count', accountId, String(window));
+
+/** The window (of `knownSourceDays`) `at` falls in. */
+export const sourceWindow = (knownSourceDays: number, at: number): number => Math.floor(at / (knownSourceDays * DAY_MS));
+
 /** What was new about a login's source. */
 export interface NewSourceFacts {
   /** The client's /24 (IPv4) or /64 (IPv6), e.g. `192.0.2.0/24`; `null` when the address is unknown. */
@@ -57,25 +66,35 @@ export interface NewSourceFacts {
  * `knownSourceDays`, and remember it. A source is a store mark per window of `knownSourceDays`
  * (`consumeOnce`, TTL two windows, keyed by an HMAC of the value: no address in a key): known = marked in
  * this window or the one before. So a source seen within `knownSourceDays` is always known, one last seen
- * between one and two windows ago may still be. One store call per login and kind, two the first time in a
- * window. Marks expire on their own; at most one per distinct source and window.
+ * between one and two windows ago may still be. One store call per login and kind; the first time in a window
+ * two more (the last window's mark, the account's count). Marks expire on their own; an account keeps at most
+ * {@link MAX_KNOWN_SOURCES} per window (past that a source is reported new each time, never stored), and its
+ * count of the window two back is dropped when a window starts.
  */
 export async function checkSource(
-  deps: { readonly store: Pick<KanmonStore, 'consumeOnce'>; readonly keyRing: KeyRing },
+  deps: { readonly store: Pick<KanmonStore, 'consumeOnce' | 'increment' | 'delete'>; readonly keyRing: KeyRing },
   account: Pick<AccountRecord, 'tenant' | 'id'>,
   facts: { readonly clientIp: string | null; readonly userAgent: string | undefined },
   knownSourceDays: number,
   at: number,
 ): Promise<NewSourceFacts> {
   const windowMs = knownSourceDays * DAY_MS;
-  const window = Math.floor(at / windowMs);
+  const window = sourceWindow(knownSourceDays, at);
   const prefix = facts.clientIp === null || facts.clientIp === '' ? null : sourcePrefix(facts.clientIp);
   const device = typeof facts.userAgent === 'string' && facts.userAgent.length > 0 ? deviceFamily(facts.userAgent) : null;
   const isNew = async (kind: 'net' | 'ua', value: string): Promise<boolean> => {
     const mark = keyedHash(deps.keyRing, deps.keyRing.currentId, 'known-source', ['ks1', account.tenant, account.id, kind, value]);
     const key = (w: number) => trustedKey(account.tenant, 'known-source', account.id, `${kind}.${w}`, mark);
     if (!(await deps.store.consumeOnce(key(window), 2 * windowMs))) return false; // seen in this window already
-    return deps.store.consumeOnce(key(window - 1), windowMs); // first in this window: new unless seen in the last one
+    const fresh = await deps.store.consumeOnce(key(window - 1), windowMs); // first in this window: new unless seen in the last one
+    // Bounded per account: the marks made in a window are counted; past the bound a source is reported, not kept.
+    const count = await deps.store.increment(knownSourceCountKey(account.tenant, account.id, window));
+    if (count === 1) await deps.store.delete(knownSourceCountKey(account.tenant, account.id, window - 2));
+    if (count > MAX_KNOWN_SOURCES) {
+      await deps.store.delete(key(window));
+      if (fresh) await deps.store.delete(key(window - 1));
+    }
+    return fresh;
   };
   const [newPrefix, newDevice] = await Promise.all([prefix === null ? false : isNew('net', prefix), device === null ? false : isNew('ua', device)]);
   return { prefix, newPrefix, device, newDevice };
