@@ -18,7 +18,6 @@ export type KanmonErrorCode =
   /** The state store (memory, Redis, PostgreSQL) did not answer or failed. */
   | 'ERR_STORE_UNAVAILABLE'
   /** The store lacks a capability a feature needs (e.g. the entry lists of the session index); the message names it. */
-  | 'ERR_STORE_CAPABILITY'
   /** Too much work in flight: the bounded queue is full. */
   | 'ERR_BUSY'
   /** A stored password hash is not in any format kanmon reads. */

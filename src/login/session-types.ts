@@ -54,7 +54,7 @@ export type RevokeOtherSessionsResult = { readonly ok: true; readonly revoked: n
  * The user's own sessions (issue 17): each login is indexed per account in the store with its time, last
  * activity, client address, device and methods. An account only ever sees and revokes its own sessions.
  * They need the store's entry lists (memory, Redis, PostgreSQL): on a custom store without them they throw
- * `ERR_STORE_CAPABILITY` (a configuration mistake), never answer wrongly.
+ * `ERR_CAPABILITY_MISSING` (a configuration mistake), never answer wrongly.
  */
 export interface KanmonSessions {
   /** The caller's account's live sessions, oldest first, the caller's own marked `current`. */

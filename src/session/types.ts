@@ -74,7 +74,7 @@ export interface SessionManagerOptions {
   /** Re-issue a token once this much of its idle window has passed. @default 60_000 */
   readonly refreshAfterMs?: number;
   /**
-   * At most this many live sessions per account (needs the store's entry lists: `ERR_STORE_CAPABILITY`
+   * At most this many live sessions per account (needs the store's entry lists: `ERR_CAPABILITY_MISSING`
    * otherwise). Without it the index still keeps at most 100 per account, evicting (and revoking) the oldest.
    * @default null
    */
@@ -144,7 +144,7 @@ export interface SessionManager {
   issue(input: IssueSessionInput): Promise<IssuedSession>;
   /** Issue a session for a login, or answer `session_limit` (`maxConcurrent`, `refuse_new`); under `evict_oldest` the oldest makes room. */
   open(input: IssueSessionInput): Promise<OpenSessionResult>;
-  /** The account's live sessions, oldest first. `ERR_STORE_CAPABILITY` on a store without entry lists. */
+  /** The account's live sessions, oldest first. `ERR_CAPABILITY_MISSING` on a store without entry lists. */
   list(tenant: string, subject: string): Promise<readonly SessionInfo[]>;
   /**
    * Revoke one session of the account (its logout mark: refused on every instance at its next request).

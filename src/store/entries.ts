@@ -9,7 +9,7 @@
  * PostgreSQL offer it, and a custom store written against the older contract
  * keeps working for everything else (sessions are then simply not indexed).
  * Using a feature that needs it on such a store (`listSessions`, a
- * `maxConcurrent` policy) is a `KanmonError('ERR_STORE_CAPABILITY')`, never a
+ * `maxConcurrent` policy) is a `KanmonError('ERR_CAPABILITY_MISSING')`, never a
  * crash: see {@link hasEntryLists}.
  *
  * ## Bounds
@@ -94,12 +94,13 @@ export function hasEntryLists(store: Partial<EntryLists> | null | undefined): st
   );
 }
 
-/** The store's entry lists, or `ERR_STORE_CAPABILITY` naming what is missing and what needs it. */
+/** The store's entry lists, or `ERR_CAPABILITY_MISSING` naming what is missing and what needs it. */
 export function entryListsOf(store: Partial<EntryLists> & { readonly name?: unknown }, feature: string): EntryLists {
   if (hasEntryLists(store)) return store;
   throw new KanmonError(
-    'ERR_STORE_CAPABILITY',
+    'ERR_CAPABILITY_MISSING',
     `${feature} needs the entry-list primitives (addEntry, listEntries, removeEntry, touchEntry); the '${String(store?.name)}' store does not offer them. Use memoryStore, redisStore or postgresStore, or add them to your store (docs/stores.md)`,
+    { details: { capability: 'entryLists', owner: 'store' } },
   );
 }
 

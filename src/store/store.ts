@@ -34,7 +34,7 @@
  * Lists of string entries (the per-account session index) are a separate,
  * optional family, {@link EntryLists} (`src/store/entries.ts`): optional so a
  * custom store written before it keeps working; a feature that needs it
- * throws `ERR_STORE_CAPABILITY` on a store without it.
+ * throws `ERR_CAPABILITY_MISSING` on a store without it.
  *
  * ## Rules every store follows
  * - **Absent** means never written, deleted, or expired; the three are

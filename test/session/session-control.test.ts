@@ -236,20 +236,20 @@ describe('a custom store without the entry lists (written against the older cont
     return { ...rest, name: 'legacy' };
   };
 
-  it('logins and sessions keep working; listSessions is ERR_STORE_CAPABILITY naming what is missing, never a crash', async () => {
+  it('logins and sessions keep working; listSessions is ERR_CAPABILITY_MISSING naming what is missing, never a crash', async () => {
     const w = makeWorld(olderStore);
     await w.addUser('sato');
     const a = authenticated(await w.kanmon.login({ tenant: w.tenant, username: 'sato', password: GOOD_PASSWORD, clientIp: '10.1.2.3', tls: true }));
     expect((await w.kanmon.sessions.verify(a.token, { tenant: w.tenant })).ok).toBe(true);
     const err = await w.kanmon.listSessions({ session: a.session }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KanmonError);
-    expect((err as KanmonError).code).toBe('ERR_STORE_CAPABILITY');
+    expect((err as KanmonError).code).toBe('ERR_CAPABILITY_MISSING');
     expect((err as KanmonError).message).toContain("'legacy' store does not offer them");
-    await expect(w.kanmon.revokeSession({ session: a.session, sessionId: a.session.sessionId })).rejects.toMatchObject({ code: 'ERR_STORE_CAPABILITY' });
+    await expect(w.kanmon.revokeSession({ session: a.session, sessionId: a.session.sessionId })).rejects.toMatchObject({ code: 'ERR_CAPABILITY_MISSING' });
   });
 
-  it('a maxConcurrent policy on it is refused when kanmon is built (ERR_STORE_CAPABILITY)', () => {
-    expect(() => makeWorld(olderStore, { session: { maxConcurrent: { limit: 2, mode: 'refuse_new' } } })).toThrow(expect.objectContaining({ code: 'ERR_STORE_CAPABILITY' }) as Error);
+  it('a maxConcurrent policy on it is refused when kanmon is built (ERR_CAPABILITY_MISSING)', () => {
+    expect(() => makeWorld(olderStore, { session: { maxConcurrent: { limit: 2, mode: 'refuse_new' } } })).toThrow(expect.objectContaining({ code: 'ERR_CAPABILITY_MISSING' }) as Error);
   });
 });
 
