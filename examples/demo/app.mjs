@@ -24,6 +24,8 @@ import { text } from './i18n.mjs';
 import { loadDemoKeyRing } from './keys.mjs';
 import { adminPage, enrollPage, homePage, lockedPage, loginPage, messagePage, mfaPage, passwordPage, recoveryPage } from './pages.mjs';
 import { createDemoMailbox, mountRecovery } from './recovery.mjs';
+import { mountSessions, previousLoginLines } from './sessions.mjs';
+import { askStepUp, mountStepUp } from './step-up.mjs';
 import { createWeb, developmentNotice } from './web.mjs';
 
 const TENANT = 'demo';
@@ -135,6 +137,7 @@ export async function createDemoApp({ now, dataDir, development = true, printMai
     const flow = flows.renew(req, res);
     res.locals.flow = flow; // a page rendered in this response carries the new CSRF token
     if (notice) flow.data.notice = notice;
+    if (result.previousLogin !== undefined) flow.data.lastLogon = { previousLogin: result.previousLogin, failuresSinceLastLogin: result.failuresSinceLastLogin }; // sessions.mjs
     const warnings = (result.warnings ?? []).flatMap((w) =>
       w.code === 'password_expires_soon' ? [t(res).passwordExpiresSoon(w.daysLeft)] : w.code === 'recovery_codes_low' ? [t(res).recoveryLow(w.remaining)] : [],
     );
@@ -182,7 +185,7 @@ export async function createDemoApp({ now, dataDir, development = true, printMai
       if (res.locals.sessionEnded) res.locals.flow.data.notice = t(res).sessionEnded;
       return res.redirect(303, '/login');
     }
-    send(res, 200, homePage(ctx(req, res, await userOf(session)), { session, notices: [takeNotice(res)].filter(Boolean) }));
+    send(res, 200, homePage(ctx(req, res, await userOf(session)), { session, notices: [takeNotice(res)].filter(Boolean), previous: previousLoginLines(res.locals.flow.data.lastLogon ?? {}, res.locals.lang) }));
   });
 
   app.get('/login', (req, res) => {
@@ -346,6 +349,7 @@ export async function createDemoApp({ now, dataDir, development = true, printMai
   app.post('/admin/unlock', ...web.requireAdmin, async (req, res) => {
     const target = accounts.list(TENANT).find((a) => a.id === req.body?.id);
     const result = await kanmon.adminUnlock({ tenant: TENANT, actor: req.kanmon.session.subject, actorSession: req.kanmon.session, accountId: str(req.body?.id, 128), ...web.adminFacts(req) });
+    if (result.reason === 'reauth_required') return askStepUp(req, res);
     res.locals.flow.data.notice = result.ok ? t(res).unlocked(target?.username ?? '') : t(res).serverError;
     res.redirect(303, '/admin');
   });
@@ -353,6 +357,7 @@ export async function createDemoApp({ now, dataDir, development = true, printMai
   app.post('/admin/reset', ...web.requireAdmin, async (req, res) => {
     const target = accounts.list(TENANT).find((a) => a.id === req.body?.id);
     const result = await kanmon.adminResetPassword({ tenant: TENANT, actor: req.kanmon.session.subject, actorSession: req.kanmon.session, accountId: str(req.body?.id, 128), ...web.adminFacts(req) });
+    if (result.reason === 'reauth_required') return askStepUp(req, res);
     if (!result.ok) {
       res.locals.flow.data.notice = t(res).serverError;
     } else {
@@ -379,6 +384,8 @@ export async function createDemoApp({ now, dataDir, development = true, printMai
     res.type('html').send(renderComplianceReport(complianceReport(policy, { lang: res.locals.lang }), 'html'));
   });
 
+  mountSessions(app, { kanmon, web, ctx, send, str, userOf });
+  mountStepUp(app, { kanmon, web, ctx, send, str, userOf });
   mountRecovery(app, { kanmon, tenant: TENANT, web, accounts, mailbox, ctx, send, str, describe: (lang) => describePolicy(policy, lang), formatIssue });
   app.use(web.errorHandler);
   app.use((req, res) => send(res, 404, messagePage(ctx(req, res), { title: t(res).notFoundTitle, message: t(res).notFound })));

@@ -59,7 +59,7 @@ export function layout(ctx, { title, body, script = null, wide = false }) {
   const other = ctx.lang === 'ja' ? 'en' : 'ja';
   const switchHref = `${ctx.path}${ctx.path.includes('?') ? '&' : '?'}lang=${other}`;
   const nav = ctx.user
-    ? html`<a href="/">${t.navHome}</a><a href="/password">${t.navPassword}</a><a href="/mfa/enroll">${t.navTotp}</a>${
+    ? html`<a href="/">${t.navHome}</a><a href="/password">${t.navPassword}</a><a href="/mfa/enroll">${t.navTotp}</a><a href="/sessions">${t.navSessions}</a>${
         ctx.user.roles.includes('admin') ? html`<a href="/admin">${t.navAdmin}</a>` : null
       }<a href="/compliance">${t.navCompliance}</a><form method="post" action="/logout">${csrfField(ctx)}<button class="link" type="submit">${t.logout}</button></form>`
     : html`<a href="/compliance">${t.navCompliance}</a>`;
@@ -188,11 +188,11 @@ export function mfaPage(ctx, { error = null }) {
   });
 }
 
-export function homePage(ctx, { session, notices }) {
+export function homePage(ctx, { session, notices, previous = [] }) {
   const t = text[ctx.lang];
   return layout(ctx, {
     title: t.homeTitle(ctx.user.username),
-    body: html`${messages(notices, 'notice')}
+    body: html`${messages(notices, 'notice')}${previous.length ? html`<div class="box" id="previous-login">${previous.map((p) => html`<p>${p}</p>`)}</div>` : null}
 <h2>${t.sessionInfo}</h2>
 <table id="session"><tbody>
 <tr><th>${t.authMethods}</th><td>${session.amr.join(', ')}</td></tr>

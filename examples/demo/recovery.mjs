@@ -7,6 +7,7 @@
 import { html } from './html.mjs';
 import { text } from './i18n.mjs';
 import { formatJst, layout } from './pages.mjs';
+import { askStepUp } from './step-up.mjs';
 
 const csrfField = (ctx) => html`<input type="hidden" name="_csrf" value="${ctx.csrf}">`;
 const alert = (list) => (list.length ? html`<div class="alert" role="alert">${list.map((m) => html`<p>${m}</p>`)}</div>` : null);
@@ -142,6 +143,7 @@ ${mailbox.mails.map((m) => html`<tr><td>${m.to}</td><td><a class="reset-link" hr
   app.post('/admin/mfa-reset', ...web.requireAdmin, async (req, res) => {
     const target = accounts.list(tenant).find((a) => a.id === req.body?.id);
     const result = await kanmon.adminResetMfa({ tenant, actor: req.kanmon.session.subject, actorSession: req.kanmon.session, accountId: str(req.body?.id, 128), reason: 'lost_device', ...web.adminFacts(req) });
+    if (result.reason === 'reauth_required') return askStepUp(req, res);
     res.locals.flow.data.notice = result.ok ? t(res).mfaResetDone(target?.username ?? '') : result.reason === 'self_reset_forbidden' ? t(res).selfResetForbidden : t(res).serverError;
     res.redirect(303, '/admin');
   });

@@ -9,6 +9,7 @@
 //   IPC-16 check and the login's place rule accept plain HTTP. /compliance shows
 //   what that costs. A real deployment keeps the defaults.
 import { kanmonExpress, serializeCookie } from '../../dist/express/index.js';
+import { stepUpRefusal } from './step-up.mjs';
 
 export const developmentNotice =
   '開発用モード: http://localhost で動かすため、平文 HTTP を許可し（access.requireTls: false）、Cookie に Secure 属性と __Host- 接頭辞を付けていません。本番では使わないでください。\n' +
@@ -47,7 +48,8 @@ export function createWeb({ kanmon, tenant, development }) {
       res.locals.forbidden(req, res);
     },
   };
-  const requireAdmin = [auth.requireRole('admin', toLoginOr403), auth.requireMfa(toLoginOr403)];
+  // …and a recent authentication (SEC-13): an older session is asked for the password again (step-up.mjs).
+  const requireAdmin = [auth.requireRole('admin', toLoginOr403), auth.requireMfa(toLoginOr403), auth.requireRecentAuth(undefined, stepUpRefusal(forwardCookies))];
 
   const facts = (req) => ({ request: req, userAgent: String(req.headers['user-agent'] ?? '').slice(0, 256) });
 
