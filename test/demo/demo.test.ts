@@ -5,6 +5,7 @@
  * seeded accounts printed once, and no password in the audit log.
  * (The journey in a real browser is browser.test.ts.)
  */
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,7 @@ interface Demo {
   app: { listen(port: number, host: string, cb: () => void): Server };
   seeded: Seeded[];
   banner: string;
+  kanmon: { policy: { session: { reauthMaxAgeSeconds: number } } };
   close(): Promise<void>;
 }
 interface DemoModule {
@@ -34,10 +36,12 @@ let dataDir = '';
 let demo: Demo;
 let server: Server;
 let base = '';
+/** The demo's clock runs this far ahead of real time (the step-up tests move it). */
+let offsetMs = 0;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'kanmon-demo-'));
-  demo = await demoModule.createDemoApp({ now: () => Date.now(), dataDir });
+  demo = await demoModule.createDemoApp({ now: () => Date.now() + offsetMs, dataDir });
   await new Promise<void>((resolve) => {
     server = demo.app.listen(0, '127.0.0.1', resolve);
   });
@@ -260,5 +264,152 @@ describe('demo key and audit log', () => {
   it('serves the compliance report of the policy in force', async () => {
     const html = await (await fetch(`${base}/compliance?lang=ja`)).text();
     expect(html).toContain('SEC-23');
+  });
+});
+
+/** RFC 6238 TOTP (SHA-1, 6 digits, 30 s), written independently of kanmon. */
+function totp(secretBase32: string, atMs: number): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secretBase32.toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from((bits.match(/.{8}/g) ?? []).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(atMs / 1000 / 30)));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1]! & 0x0f;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+/** A browser over fetch: a cookie jar and the CSRF token of the last page with a form. */
+function client(userAgent: string) {
+  const jar = new Map<string, string>();
+  let csrf = '';
+  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  const take = (res: Response) => {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const eq = pair!.indexOf('=');
+      const name = pair!.slice(0, eq);
+      const value = pair!.slice(eq + 1);
+      if (value === '' || /Max-Age=0/i.test(c)) jar.delete(name);
+      else jar.set(name, value);
+    }
+  };
+  const read = async (res: Response) => {
+    take(res);
+    const html = await res.text();
+    csrf = /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? csrf;
+    return { status: res.status, location: res.headers.get('location'), html };
+  };
+  return {
+    jar,
+    get: async (path: string) => read(await fetch(`${base}${path}`, { redirect: 'manual', headers: { cookie: cookie(), 'user-agent': userAgent } })),
+    post: async (path: string, fields: Record<string, string> = {}) =>
+      read(
+        await fetch(`${base}${path}`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { cookie: cookie(), 'user-agent': userAgent, 'content-type': 'application/x-www-form-urlencoded', referer: `${base}/admin` },
+          body: form({ _csrf: csrf, ...fields }),
+        }),
+      ),
+  };
+}
+
+describe('issue 17 in the demo: ログイン中の端末, step-up before the admin pages', () => {
+  let lastCodeAt = 0;
+  const freshCode = (secret: string) => {
+    while (Math.floor((Date.now() + offsetMs) / 30_000) <= Math.floor(lastCodeAt / 30_000)) offsetMs += 30_000;
+    lastCodeAt = Date.now() + offsetMs;
+    return totp(secret, lastCodeAt);
+  };
+  /** First login over HTTP: the issued password, the forced change, TOTP enrolment. */
+  const onboard = async (username: string, password: string, userAgent: string) => {
+    const browser = client(userAgent);
+    const issued = demo.seeded.find((s) => s.username === username)!.password;
+    await browser.get('/login');
+    expect((await browser.post('/login', { username, password: issued })).location).toBe('/password');
+    await browser.get('/password');
+    expect((await browser.post('/password', { current: issued, password, confirm: password })).location).toBe('/mfa/enroll');
+    const secret = /id="totp-secret">([A-Z2-7]+)</.exec((await browser.get('/mfa/enroll')).html)?.[1] ?? '';
+    expect((await browser.post('/mfa/enroll', { code: freshCode(secret) })).status).toBe(200);
+    expect((await browser.get('/')).status).toBe(200);
+    return { browser, secret };
+  };
+  let tanaka: Awaited<ReturnType<typeof onboard>>;
+  let admin: Awaited<ReturnType<typeof onboard>>;
+  const adminPassword = 'Vb4#Tn8&Lp3zQ';
+
+  beforeAll(async () => {
+    tanaka = await onboard('tanaka', 'Hx7$Rk9!mQv2w', 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36');
+    admin = await onboard('admin', adminPassword, 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0');
+  });
+
+  it('sends a browser without a session to the login page from /sessions, /reauth and /admin/inventory, and acts on no POST', async () => {
+    const anonymous = client('test');
+    for (const path of ['/sessions', '/reauth', '/admin/inventory']) {
+      const res = await anonymous.get(path);
+      expect([path, res.status, res.location]).toEqual([path, 303, '/login']);
+    }
+    await anonymous.get('/login');
+    for (const path of ['/sessions/revoke-others', '/sessions/revoke', '/reauth']) {
+      const res = await anonymous.post(path, { id: 'x', password: 'x' });
+      expect([path, res.status, res.location]).toEqual([path, 303, '/login']);
+    }
+  });
+
+  it('refuses the session forms without the CSRF token', async () => {
+    const res = await fetch(`${base}/sessions/revoke-others`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: [...tanaka.browser.jar].map(([k, v]) => `${k}=${v}`).join('; '), 'content-type': 'application/x-www-form-urlencoded' },
+      body: form({}),
+    });
+    expect(res.status).toBe(403);
+  });
+
+  it("lists only the user's own sessions with the device label, and another account's session id is not found (the session stays alive)", async () => {
+    const mine = await tanaka.browser.get('/sessions');
+    expect(mine.status).toBe(200);
+    expect(mine.html).toContain('Chrome on Windows');
+    expect(mine.html).not.toContain('Firefox on Linux');
+    const theirs = await admin.browser.get('/sessions');
+    const adminSessionId = /data-session="([^"]+)"/.exec(theirs.html)?.[1] ?? '';
+    expect(adminSessionId).not.toBe('');
+    expect(mine.html).not.toContain(adminSessionId);
+
+    const tried = await tanaka.browser.post('/sessions/revoke', { id: adminSessionId });
+    expect([tried.status, tried.location]).toEqual([303, '/sessions']);
+    expect((await tanaka.browser.get('/sessions')).html).toContain('セッションは見つかりません');
+    expect((await admin.browser.get('/')).status).toBe(200);
+  });
+
+  it('SEC-13: a session older than reauthMaxAgeSeconds is sent from the admin page and its actions to the password prompt; nothing runs until the password is proved again', async () => {
+    const maxAge = demo.kanmon.policy.session.reauthMaxAgeSeconds;
+    expect((await admin.browser.get('/admin')).status).toBe(200);
+    offsetMs += (maxAge + 31) * 1000;
+    const page = await admin.browser.get('/admin');
+    expect([page.status, page.location]).toEqual([303, '/reauth']);
+    const oldCookie = admin.browser.jar.get('kanmon-demo');
+
+    const reset = await admin.browser.post('/admin/reset', { id: 'anything' });
+    expect([reset.status, reset.location]).toEqual([303, '/reauth']);
+    const prompt = await admin.browser.get('/reauth');
+    expect(prompt.html).toContain('パスワードの再入力');
+
+    const wrong = await admin.browser.post('/reauth', { password: 'Wrong#Pass1x' });
+    expect(wrong.status).toBe(401);
+    expect(wrong.html).toContain('現在のパスワードが正しくありません');
+    const right = await admin.browser.post('/reauth', { password: adminPassword });
+    expect([right.status, right.location]).toEqual([303, '/admin']);
+    expect(admin.browser.jar.get('kanmon-demo')).not.toBe(oldCookie);
+    const after = await admin.browser.get('/admin');
+    expect(after.status).toBe(200);
+    expect(after.html).toContain('auth.reauth.success');
+    expect(after.html).not.toContain('admin.password.reset');
+
+    // The replaced session is refused.
+    const stale = await fetch(`${base}/admin`, { redirect: 'manual', headers: { cookie: `kanmon-demo=${oldCookie}` } });
+    expect([stale.status, stale.headers.get('location')]).toEqual([303, '/login']);
   });
 });
