@@ -26,6 +26,7 @@ import { adminPage, enrollPage, homePage, lockedPage, loginPage, messagePage, mf
 import { createDemoMailbox, mountRecovery } from './recovery.mjs';
 import { mountSessions, previousLoginLines } from './sessions.mjs';
 import { askStepUp, mountStepUp } from './step-up.mjs';
+import { mountInventory } from './admin-inventory.mjs';
 import { createWeb, developmentNotice } from './web.mjs';
 
 const TENANT = 'demo';
@@ -386,6 +387,7 @@ export async function createDemoApp({ now, dataDir, development = true, printMai
 
   mountSessions(app, { kanmon, web, ctx, send, str, userOf });
   mountStepUp(app, { kanmon, web, ctx, send, str, userOf });
+  mountInventory(app, { kanmon, tenant: TENANT, web, ctx, send, userOf });
   mountRecovery(app, { kanmon, tenant: TENANT, web, accounts, mailbox, ctx, send, str, describe: (lang) => describePolicy(policy, lang), formatIssue });
   app.use(web.errorHandler);
   app.use((req, res) => send(res, 404, messagePage(ctx(req, res), { title: t(res).notFoundTitle, message: t(res).notFound })));

@@ -220,6 +220,7 @@ export function adminPage(ctx, { accounts, audit, events, notice = null, oneTime
     title: t.adminTitle,
     wide: true,
     body: html`${messages(notice ? [notice] : [], 'notice')}
+<p><a id="inventory-link" href="/admin/inventory">${t.navInventory}</a></p>
 ${oneTime ? html`<div class="box" id="one-time"><p>${t.oneTimePassword}</p><p><span class="secret">${oneTime.password}</span></p></div>` : null}
 <h2>${t.accounts}</h2>
 <table id="accounts"><thead><tr><th>${t.username}</th><th>${t.roles}</th><th>${t.status}</th><th></th></tr></thead><tbody>
