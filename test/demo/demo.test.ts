@@ -408,6 +408,13 @@ describe('issue 17 in the demo: ログイン中の端末, step-up before the adm
     expect(after.html).toContain('auth.reauth.success');
     expect(after.html).not.toContain('admin.password.reset');
 
+    // With the recent session the inventory (RM-27) opens: every account, its roles and second factor.
+    const inventory = await admin.browser.get('/admin/inventory');
+    expect(inventory.status).toBe(200);
+    expect(inventory.html).toMatch(/<tr data-user="tanaka"><td>tanaka<\/td><td>staff<\/td>/);
+    expect(inventory.html).toMatch(/<tr data-user="admin"><td>admin<\/td><td>admin<\/td><td class="privileged">あり</);
+    expect(inventory.html).toContain('TOTP（リカバリーコード残り 10 個）');
+
     // The replaced session is refused.
     const stale = await fetch(`${base}/admin`, { redirect: 'manual', headers: { cookie: `kanmon-demo=${oldCookie}` } });
     expect([stale.status, stale.headers.get('location')]).toEqual([303, '/login']);

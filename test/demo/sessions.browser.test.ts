@@ -30,7 +30,7 @@ interface DemoModule {
   createDemoApp(o: { now: () => number; dataDir: string; printMail?: (line: string) => void }): Promise<{
     app: { listen(port: number, host: string, cb: () => void): Server };
     seeded: Seeded[];
-    kanmon: { policy: { session: { reauthMaxAgeSeconds: number } } };
+    kanmon: { policy: { session: { reauthMaxAgeSeconds: number }; accounts: { dormantDays: number } } };
     close(): Promise<void>;
   }>;
 }
@@ -61,6 +61,7 @@ describe.skipIf(!executablePath)('demo app in Chromium: ログイン中の端末
   let close: () => Promise<void>;
   let seeded: Seeded[] = [];
   let reauthMaxAgeSeconds = 0;
+  let dormantDays = 0;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
   let pc: Page; // tanaka on "Chrome on Windows"
@@ -144,6 +145,7 @@ describe.skipIf(!executablePath)('demo app in Chromium: ログイン中の端末
     const created = await demo.createDemoApp({ now, dataDir, printMail: () => {} });
     seeded = created.seeded;
     reauthMaxAgeSeconds = created.kanmon.policy.session.reauthMaxAgeSeconds;
+    dormantDays = created.kanmon.policy.accounts.dormantDays;
     close = () => created.close();
     await new Promise<void>((resolve) => {
       server = created.app.listen(0, '127.0.0.1', resolve);
@@ -168,9 +170,17 @@ describe.skipIf(!executablePath)('demo app in Chromium: ログイン中の端末
     pc = await device(windowsChrome);
     tanakaSecret = await onboard(pc, 'tanaka', tanakaPassword);
     firstLoginAt = now();
+    expect(await pc.locator('#previous-login').innerText()).toContain('初めてのログイン');
     offsetMs += 5 * 60_000; // the second device signs in five minutes later
     mac = await device(macSafari);
     await loginWithCode(mac, 'tanaka', tanakaPassword, tanakaSecret);
+
+    // The second device's home page shows the previous logon: the first device's, five minutes earlier.
+    // (the login was recorded a moment before firstLoginAt was taken: either minute, should one have begun between)
+    const line = await mac.locator('#previous-login').innerText();
+    expect([jst(firstLoginAt - 5000), jst(firstLoginAt)].some((t) => line.includes(`前回のログイン: ${t}`))).toBe(true);
+    expect(await mac.locator('#previous-login').innerText()).toContain('127.0.0.1');
+    await shot(mac, 'previous-login');
 
     await pc.goto(`${base}/`);
     await submit(pc, 'header a[href="/sessions"]');
@@ -263,5 +273,45 @@ describe.skipIf(!executablePath)('demo app in Chromium: ログイン中の端末
     // tanaka's session on the PC is untouched by the refused reset
     await pc.goto(`${base}/`);
     expect(path(pc)).toBe('/');
+  });
+
+  it('the previous-logon line counts the failed attempts since the last login', async () => {
+    await login(mac, 'tanaka', 'Wrong#Pass1x');
+    await login(mac, 'tanaka', 'Wrong#Pass2x');
+    await loginWithCode(mac, 'tanaka', tanakaPassword, tanakaSecret);
+    const line = await mac.locator('#previous-login').innerText();
+    expect(line).toContain('前回のログイン');
+    expect(line).toContain('ログインの失敗が 2 回');
+    await shot(mac, 'previous-login-failures');
+  });
+
+  it('the inventory page (RM-27) lists every account with its roles, MFA status and dormant flag; after dormantDays without a login tanaka is dormant and can be disabled (SEC-12)', async () => {
+    await admin.goto(`${base}/admin`);
+    await submit(admin, '#inventory-link');
+    expect(path(admin)).toBe('/admin/inventory');
+    await expectJapanese(admin);
+    expect(await h1(admin)).toBe('アカウント棚卸し');
+    const row = (name: string) => admin.locator(`#inventory tr[data-user="${name}"]`);
+    expect(await admin.locator('#inventory tbody tr').count()).toBe(2);
+    expect(await row('admin').locator('td').nth(1).innerText()).toBe('admin');
+    expect(await row('admin').locator('.privileged').innerText()).toBe('あり');
+    expect(await row('tanaka').locator('.privileged').innerText()).toBe('—');
+    expect(await row('tanaka').locator('.mfa').innerText()).toContain('TOTP（リカバリーコード残り 10 個）');
+    expect(await row('tanaka').locator('.dormant').innerText()).toBe('—');
+    expect(await admin.locator('#disable-dormant').count()).toBe(0);
+    await shot(admin, 'inventory');
+
+    // dormantDays (funabashi: 90) pass with no login by tanaka; the admin signs in again (every session is over by then).
+    offsetMs += (dormantDays + 1) * 24 * 60 * 60_000;
+    await loginWithCode(admin, 'admin', adminPassword, adminSecret);
+    await admin.goto(`${base}/admin/inventory`);
+    expect(path(admin)).toBe('/admin/inventory');
+    expect(await row('tanaka').locator('.dormant').innerText()).toMatch(/^休眠（9\d 日）$/);
+    expect(await row('admin').locator('.dormant').innerText()).toBe('—');
+    await shot(admin, 'inventory-dormant');
+    await submit(admin, '#disable-dormant button');
+    expect(await admin.locator('.notice').innerText()).toContain('休眠アカウント 1 件を無効化しました');
+    expect(await row('tanaka').locator('.status').innerText()).toBe('無効');
+    await shot(admin, 'inventory-disabled');
   });
 });
