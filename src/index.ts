@@ -8,7 +8,9 @@ export type { PresetId } from './policy/presets/index.js';
 export type { CharacterClass, PolicyInput } from './policy/schema.js';
 
 export { createKeyRing } from './keys/key-ring.js';
-export type { KeyInput, KeyPurpose, KeyRing, KeyRingOptions } from './keys/key-ring.js';
+export type { KeyInput, KeyPurpose, KeyRing, KeyRingEvent, KeyRingOptions } from './keys/key-ring.js';
+export { attachKeyAudit } from './keys/key-audit.js';
+export type { KeyAudit, KeyAuditOptions } from './keys/key-audit.js';
 export { sealSecret, openSecret } from './keys/secret-box.js';
 export type { OpenedSecret, SealBinding } from './keys/secret-box.js';
 

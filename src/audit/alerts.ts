@@ -14,8 +14,27 @@ export type AuditAlertKind =
   | 'tamper'
   /** A torn tail was sealed on start-up (`log.recovered`). */
   | 'recovered'
+  /** A password was found compromised (`password.compromised`, FNB-3.1.4). */
+  | 'compromised'
+  /** A configuration change weakened a clause (`config.changed` with reason `weakened`, SEC-6, SEC-7). */
+  | 'config_weakened'
   /** Alerts dropped by the rate limit in the previous minute. */
   | 'suppressed';
+
+/**
+ * The alerts one record raises by itself: its type (and, where given, its
+ * reason) to the kind. Adding a kind is one line here.
+ */
+const recordAlerts: readonly { readonly type: string; readonly reason?: string; readonly kind: AuditAlertKind }[] = [
+  { type: 'auth.lockout.locked', kind: 'lockout' },
+  { type: 'auth.mfa.locked', kind: 'lockout' },
+  { type: 'auth.mfa.replayed', kind: 'replay' },
+  { type: 'log.recovered', kind: 'recovered' },
+  { type: 'password.compromised', kind: 'compromised' },
+  { type: 'config.changed', reason: 'weakened', kind: 'config_weakened' },
+];
+const alertsByType = new Map<string, (typeof recordAlerts)[number][]>();
+for (const rule of recordAlerts) alertsByType.set(rule.type, [...(alertsByType.get(rule.type) ?? []), rule]);
 
 /** What `onAlert` receives. Never contains a secret: only record fields. */
 export interface AuditAlert {
@@ -105,17 +124,9 @@ export function createAlerter(options: AlerterOptions): Alerter {
   return {
     raise,
     observe(record) {
+      const rules = alertsByType.get(record.type);
+      if (rules) for (const rule of rules) if (rule.reason === undefined || rule.reason === record.reason) raise({ kind: rule.kind, record });
       switch (record.type) {
-        case 'auth.lockout.locked':
-        case 'auth.mfa.locked':
-          raise({ kind: 'lockout', record });
-          break;
-        case 'auth.mfa.replayed':
-          raise({ kind: 'replay', record });
-          break;
-        case 'log.recovered':
-          raise({ kind: 'recovered', record });
-          break;
         case 'auth.login.failure':
         case 'auth.mfa.failure': {
           if (record.actor === null) break;

@@ -21,6 +21,7 @@ import {
   valueKeyPattern,
 } from './event.js';
 import { parseAuditRecord } from './internal/parse.js';
+import { type AuditEventCatalog, type AuditEventDefinition, builtInDataSchemas } from './define-audit-events.js';
 import type { AuditSink, AuditSinkRecord, TornTail } from './sink.js';
 
 /** Options for {@link createAuditLog}. */
@@ -38,6 +39,8 @@ export interface AuditLogOptions {
   readonly policy?: { readonly timeZone: string; readonly audit: { readonly alertAfterFailures: number; readonly alertsPerMinute: number } } | undefined;
   /** Called for lockouts, replays, out-of-hours use, success after many failures, and sealed torn tails; rate-limited. */
   readonly onAlert?: ((alert: AuditAlert) => void) | undefined;
+  /** The application's own `app.*` event types (`defineAuditEvents`); any other `app.*` type is refused. */
+  readonly events?: AuditEventCatalog<string> | undefined;
 }
 
 /** What `append` resolves to once the record is durable. */
@@ -120,15 +123,30 @@ const defaultClauses = new Map<string, string>(
   Object.entries(auditEventTypes).map(([type, clauses]) => [type, '[' + clauses.map((c) => `"${c}"`).join(',') + ']']),
 );
 
-function clauseList(type: AuditEventType, extra: unknown): string {
-  if (extra === undefined) return defaultClauses.get(type)!;
+function clauseList(type: string, own: readonly string[] | undefined, extra: unknown): string {
+  if (extra === undefined) return defaultClauses.get(type) ?? '[' + own!.map((c) => `"${c}"`).join(',') + ']';
   if (!Array.isArray(extra) || extra.length > 32) throw new KanmonError('ERR_AUDIT_FORMAT', 'audit event: clauses must be an array of at most 32 clause ids');
-  const all: string[] = [...auditEventTypes[type]];
+  const all: string[] = [...(own ?? auditEventTypes[type as AuditEventType])];
   for (const c of extra) {
     if (typeof c !== 'string' || !clausePattern.test(c)) throw new KanmonError('ERR_AUDIT_FORMAT', `audit event: '${String(c).slice(0, 32)}' is not a clause id`);
     if (!all.includes(c)) all.push(c);
   }
   return '[' + all.map((c) => `"${c}"`).join(',') + ']';
+}
+
+/** `data` checked by the type's schema (unknown fields refused), stored as `after`. */
+function eventData(type: string, event: AuditEventInput, schema: AuditEventDefinition['schema'] | undefined) {
+  if (!schema) throw new KanmonError('ERR_AUDIT_FORMAT', `audit event: '${type}' takes no data (use before/after)`);
+  if (event.after !== undefined && event.after !== null) throw new KanmonError('ERR_AUDIT_FORMAT', 'audit event: give data or after, not both');
+  const parsed = schema.safeParse(event.data);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), code: i.code, message: i.message }));
+    const unknown = issues.some((i) => i.code === 'unrecognized_keys');
+    throw new KanmonError('ERR_AUDIT_FORMAT', `audit event '${type}': data does not match its schema (${issues.map((i) => i.path || i.code).join(', ')})`, {
+      details: { reason: unknown ? 'unknown_field' : 'invalid_field', issues },
+    });
+  }
+  return parsed.data;
 }
 
 const outcomes: ReadonlySet<string> = new Set<AuditOutcome>(['success', 'failure', 'denied', 'info']);
@@ -190,7 +208,12 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   const seal = (event: AuditEventInput): AuditSinkRecord => {
     if (typeof event !== 'object' || event === null) throw new KanmonError('ERR_AUDIT_FORMAT', 'audit event must be an object');
     const type = event.type;
-    if (!isAuditEventType(type)) throw new KanmonError('ERR_AUDIT_FORMAT', `audit event type '${String(type).slice(0, 64)}' is not in the closed list`);
+    const declared = isAuditEventType(type) ? undefined : options.events?.get(type);
+    if (!declared && !isAuditEventType(type)) {
+      throw new KanmonError('ERR_AUDIT_FORMAT', `audit event type '${String(type).slice(0, 64)}' is neither built in nor declared with defineAuditEvents`, {
+        details: { reason: 'undefined_event_type' },
+      });
+    }
     const eventTenant = event.tenant ?? tenant;
     if (eventTenant !== tenant && (typeof eventTenant !== 'string' || !tenantPattern.test(eventTenant))) {
       throw new KanmonError('ERR_AUDIT_FORMAT', `audit event: tenant must match ${String(tenantPattern)}`);
@@ -207,9 +230,9 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     const source = event.source;
     const ip = source ? text(source.ip, 64, 'source.ip') : null;
     const userAgent = source ? text(source.userAgent, 512, 'source.userAgent') : null;
-    const clauses = clauseList(type, event.clauses);
+    const clauses = clauseList(type, declared?.clauses, event.clauses);
     const before = values(event.before, 'before');
-    const after = values(event.after, 'after');
+    const after = values(event.data === undefined ? event.after : eventData(type, event, declared?.schema ?? builtInDataSchemas.get(type)), 'after');
 
     const ts = now();
     const time = formatTime(ts);

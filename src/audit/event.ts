@@ -56,11 +56,15 @@ export const auditEventTypes = {
   'admin.password.reset': ['EXT-6', 'SEC-26'],
   'admin.mfa.reset': ['EXT-6', 'SEC-26'],
   'admin.session.revoke': ['EXT-6', 'SEC-26'],
-  'admin.key.rotate': ['EXT-6', 'SEC-26'],
-  'admin.key.destroy': ['EXT-6', 'SEC-26'],
+  'admin.key.add': ['EXT-6', 'SEC-26', 'SEC-28'],
+  'admin.key.rotate': ['EXT-6', 'SEC-26', 'SEC-28'],
+  'admin.key.destroy': ['EXT-6', 'SEC-26', 'SEC-28'],
   'admin.step_up.refused': ['EXT-6', 'SEC-13', 'SEC-26'],
   'admin.system_actor': ['EXT-6', 'SEC-13', 'SEC-26'],
-  'config.changed': ['EXT-6', 'SEC-26'],
+  'config.changed': ['EXT-6', 'SEC-6', 'SEC-7', 'SEC-26'],
+  // the application's data (EXT-6, SEC-26): `data` is checked by the built-in schemas of define-audit-events.ts
+  'data.access': ['EXT-6', 'SEC-26'],
+  'data.modify': ['EXT-6', 'SEC-26'],
   // data leaving the system
   'data.export': ['EXT-6', 'SEC-18'],
   // the log itself
@@ -81,6 +85,17 @@ const typeSet: ReadonlySet<string> = new Set(auditEventTypeList);
 /** True when `type` is in the closed list. */
 export function isAuditEventType(type: unknown): type is AuditEventType {
   return typeof type === 'string' && typeSet.has(type);
+}
+
+/** An application's own event type, declared with `defineAuditEvents`: `app.<name>[.<name>…]`. */
+export type AppAuditEventType = `app.${string}`;
+
+/** `app.` then one to five lowercase dot-separated words. */
+export const appEventTypePattern = /^app(\.[a-z][a-z0-9_]{0,31}){1,5}$/;
+
+/** A type a stored record may carry: a built-in type or an application type (whether declared is the writer's business). */
+export function isRecordedEventType(type: unknown): type is AuditEventType | AppAuditEventType {
+  return typeof type === 'string' && (typeSet.has(type) || appEventTypePattern.test(type));
 }
 
 /** What happened, in one word. */
@@ -113,7 +128,8 @@ export interface AuditSource {
  * `seed`, `key`, `hash`, `pepper`) are refused.
  */
 export interface AuditEventInput {
-  readonly type: AuditEventType;
+  /** A built-in type, or an `app.*` type the log's `events` (from `defineAuditEvents`) declares. */
+  readonly type: AuditEventType | AppAuditEventType;
   /** Tenant (municipality) id; defaults to the log's `tenant`. `[A-Za-z0-9_.-]{1,64}`. */
   readonly tenant?: string | undefined;
   /** Who acted: account id or username. Free text, at most 256 characters, escaped. */
@@ -133,6 +149,12 @@ export interface AuditEventInput {
   readonly before?: Readonly<Record<string, AuditValue>> | null | undefined;
   /** For admin operations (SEC-26): the state after the change. */
   readonly after?: Readonly<Record<string, AuditValue>> | null | undefined;
+  /**
+   * For `data.access`, `data.modify` and the application's `app.*` types: the event's
+   * fields, checked by its schema (unknown fields refused) and stored as the record's `after`.
+   * Give `data` or `after`, not both.
+   */
+  readonly data?: Readonly<Record<string, AuditValue>> | undefined;
 }
 
 /** A stored audit record, as written and as read back. */
@@ -145,7 +167,7 @@ export interface AuditRecord {
   readonly seq: number;
   /** Id of the key whose `audit-mac` subkey computed `mac`. */
   readonly kid: string;
-  readonly type: AuditEventType;
+  readonly type: AuditEventType | AppAuditEventType;
   /** Random UUID of the record. */
   readonly id: string;
   readonly tenant: string;
@@ -187,9 +209,11 @@ const values = z
   .refine((r) => Object.keys(r).length <= 64, 'at most 64 keys')
   .refine((r) => Object.keys(r).every((k) => !secretKeyPattern.test(k)), 'a key names a secret (redaction is structural)');
 
+const appType = z.custom<AppAuditEventType>((t) => typeof t === 'string' && appEventTypePattern.test(t), 'not an app.* event type');
+
 /** zod schema of {@link AuditEventInput}: the documented contract; `append` applies the same rules with hand-written checks. */
 export const auditEventInputSchema = z.strictObject({
-  type: z.enum(auditEventTypeList as [AuditEventType, ...AuditEventType[]]),
+  type: z.union([z.enum(auditEventTypeList as [AuditEventType, ...AuditEventType[]]), appType]),
   tenant: z.string().regex(tenantPattern).optional(),
   actor: z.string().max(256).nullable().optional(),
   target: z.string().max(256).nullable().optional(),
@@ -200,6 +224,7 @@ export const auditEventInputSchema = z.strictObject({
   clauses: z.array(z.string().regex(clausePattern)).max(32).optional(),
   before: values.nullable().optional(),
   after: values.nullable().optional(),
+  data: values.optional(),
 });
 
 /** zod schema of a stored {@link AuditRecord} (used when reading records back). */
@@ -208,7 +233,7 @@ export const auditRecordSchema = z.strictObject({
   stream: z.string().regex(streamPattern),
   seq: z.number().int().min(1),
   kid: z.string().min(1).max(64),
-  type: z.enum(auditEventTypeList as [AuditEventType, ...AuditEventType[]]),
+  type: z.union([z.enum(auditEventTypeList as [AuditEventType, ...AuditEventType[]]), appType]),
   id: z.string().min(1).max(64),
   tenant: z.string().regex(tenantPattern),
   time: z.string(),
@@ -226,7 +251,7 @@ export const auditRecordSchema = z.strictObject({
 });
 
 /** The default outcome of a type. */
-export function defaultOutcome(type: AuditEventType): AuditOutcome {
+export function defaultOutcome(type: AuditEventType | AppAuditEventType): AuditOutcome {
   if (type.endsWith('.success')) return 'success';
   if (type.endsWith('.failure')) return 'failure';
   if (type.startsWith('access.denied.') || type === 'auth.mfa.replayed' || type === 'auth.lockout.throttled') return 'denied';

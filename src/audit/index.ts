@@ -1,5 +1,5 @@
-export { auditEventTypes, auditEventTypeList, isAuditEventType } from './event.js';
-export type { AuditEventInput, AuditEventType, AuditOutcome, AuditRecord, AuditSource, AuditValue } from './event.js';
+export { auditEventTypes, auditEventTypeList, isAuditEventType, isRecordedEventType } from './event.js';
+export type { AppAuditEventType, AuditEventInput, AuditEventType, AuditOutcome, AuditRecord, AuditSource, AuditValue } from './event.js';
 export { createAuditLog } from './create-audit-log.js';
 export type { AuditHead, AuditLog, AuditLogOpened, AuditLogOptions, AuditReceipt } from './create-audit-log.js';
 export { verifyAuditLog } from './verify/verify-audit-log.js';
@@ -33,3 +33,5 @@ export type {
   AuditSinkTail,
   TornTail,
 } from './sink.js';
+export { defineAuditEvents, recordDigest, dataAccessSchema, dataModifySchema, dataExportSchema } from './define-audit-events.js';
+export type { AuditEventCatalog, AuditEventDefinition, DefineAuditEventsOptions } from './define-audit-events.js';

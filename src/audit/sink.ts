@@ -1,4 +1,4 @@
-import type { AuditEventType, AuditRecord } from './event.js';
+import type { AppAuditEventType, AuditEventType, AuditRecord } from './event.js';
 
 /** One record as handed to a sink: the line plus the fields sinks index. */
 export interface AuditSinkRecord {
@@ -6,7 +6,7 @@ export interface AuditSinkRecord {
   readonly seq: number;
   readonly ts: number;
   readonly tenant: string;
-  readonly type: AuditEventType;
+  readonly type: AuditEventType | AppAuditEventType;
   readonly actor: string | null;
   readonly outOfHours: boolean;
   /** The record's JSON line, without the newline. */
@@ -67,7 +67,7 @@ export interface AuditPrunePlan {
 /** The query of {@link AuditSink.find} / `findEvents` (SEC-27). */
 export interface AuditQuery {
   /** One type or several. */
-  readonly type?: AuditEventType | readonly AuditEventType[] | undefined;
+  readonly type?: AuditEventType | AppAuditEventType | readonly (AuditEventType | AppAuditEventType)[] | undefined;
   /** Epoch ms, inclusive. */
   readonly from?: number | undefined;
   /** Epoch ms, exclusive. */

@@ -45,7 +45,18 @@ export interface KeyRing {
    * `kanmon/v1/<purpose>`), cached. Throws `ERR_KEY_NOT_FOUND` or `ERR_KEY_DESTROYED`.
    */
   derive(id: string, purpose: KeyPurpose): Buffer;
+  /**
+   * Be told of every `add`, `setCurrent` and `destroy` after it took effect (ids only, never material).
+   * Returns the function that stops it. `attachKeyAudit` uses it to write `admin.key.*` records.
+   */
+  watch?(listener: (event: KeyRingEvent) => void): () => void;
 }
+
+/** What {@link KeyRing.watch} listeners receive: the operation and key ids, never key material. */
+export type KeyRingEvent =
+  | { readonly op: 'add'; readonly id: string }
+  | { readonly op: 'set_current'; readonly id: string; readonly previous: string }
+  | { readonly op: 'destroy'; readonly id: string };
 
 const idPattern = /^[A-Za-z0-9_-]{1,64}$/;
 const base64Pattern = /^[A-Za-z0-9+/_-]+={0,2}$/;
@@ -91,6 +102,10 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
   const secrets = new Map<string, Buffer>();
   const destroyed = new Set<string>();
   const derived = new Map<string, Buffer>();
+  const listeners = new Set<(event: KeyRingEvent) => void>();
+  const tell = (event: KeyRingEvent) => {
+    for (const listener of listeners) listener(event);
+  };
 
   const add = (key: KeyInput) => {
     checkId(key.id);
@@ -122,10 +137,15 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
     ids: () => [...secrets.keys()],
     has: (id) => secrets.has(id),
     isDestroyed: (id) => destroyed.has(id),
-    add,
+    add(key) {
+      add(key);
+      tell({ op: 'add', id: key.id });
+    },
     setCurrent(id) {
       secretOf(id);
+      const previous = currentId;
       currentId = id;
+      tell({ op: 'set_current', id, previous });
     },
     destroy(id) {
       if (id === currentId) {
@@ -141,6 +161,7 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
           derived.delete(cacheKey);
         }
       }
+      tell({ op: 'destroy', id });
     },
     derive(id, purpose) {
       const cacheKey = `${id}\0${purpose}`;
@@ -150,6 +171,10 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
         derived.set(cacheKey, subkey);
       }
       return subkey;
+    },
+    watch(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
   };
 }

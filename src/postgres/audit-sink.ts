@@ -1,7 +1,7 @@
 import { KanmonError } from '../errors.js';
 import { readHead } from '../audit/chain.js';
 import type { AuditRecord } from '../audit/event.js';
-import { auditEventTypeList } from '../audit/event.js';
+import { isRecordedEventType } from '../audit/event.js';
 import { parseAuditRecord } from '../audit/internal/parse.js';
 import { normalizeQuery } from '../audit/internal/query-match.js';
 import type { AuditLine, AuditPrunePlan, AuditQuery, AuditReadOptions, AuditSink, AuditSinkRecord, AuditSinkTail } from '../audit/sink.js';
@@ -123,8 +123,6 @@ interface Pending {
 /** Record times are 1970…9999; query bounds are clamped into what `to_timestamp` accepts. */
 const maxTs = 8.64e15;
 const clamp = (ts: number) => Math.min(Math.max(ts, 0), maxTs);
-
-const typeSet: ReadonlySet<string> = new Set(auditEventTypeList);
 
 function wrap(message: string, cause: unknown): KanmonError {
   return new KanmonError('ERR_AUDIT_WRITE', message, { cause });
@@ -258,7 +256,7 @@ export function postgresAuditSink(options: PostgresAuditSinkOptions): PostgresAu
 
     async find(query: AuditQuery): Promise<AuditRecord[]> {
       const q = normalizeQuery(query);
-      const types = q.types ? [...q.types].filter((t) => typeSet.has(t)) : null;
+      const types = q.types ? [...q.types].filter((t) => isRecordedEventType(t)) : null;
       const { rows } = await pool.query(
         `SELECT line FROM ${table}
           WHERE ts >= to_timestamp($1 / 1000.0) AND ts < to_timestamp($2 / 1000.0)

@@ -1,6 +1,6 @@
 import { KanmonError } from '../../errors.js';
 import type { AuditRecord } from '../event.js';
-import { isAuditEventType } from '../event.js';
+import { isRecordedEventType } from '../event.js';
 import type { AuditQuery } from '../sink.js';
 
 interface NormalizedQuery {
@@ -17,7 +17,7 @@ interface NormalizedQuery {
 export function normalizeQuery(query: AuditQuery): NormalizedQuery {
   const types = query.type === undefined ? null : new Set(typeof query.type === 'string' ? [query.type] : query.type);
   if (types) {
-    for (const t of types) if (!isAuditEventType(t)) throw new KanmonError('ERR_INVALID_ARGUMENT', `findEvents: unknown event type '${String(t)}'`);
+    for (const t of types) if (!isRecordedEventType(t)) throw new KanmonError('ERR_INVALID_ARGUMENT', `findEvents: unknown event type '${String(t)}'`);
   }
   const from = query.from ?? 0;
   const to = query.to ?? Number.MAX_SAFE_INTEGER;
