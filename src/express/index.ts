@@ -4,7 +4,7 @@
  */
 import type { NextFunction, Request, RequestHandler, Response, ErrorRequestHandler } from 'express';
 import { KanmonError } from '../errors.js';
-import { type HttpAdapterOptions, type HttpKanmon, type HttpRequest, type KanmonRequestState, createHttpCore, roleList } from '../http/create-http-core.js';
+import { type DataEventLog, type DataEventSpec, type HttpAdapterOptions, type HttpKanmon, type HttpRequest, type KanmonRequestState, createHttpCore, roleList } from '../http/create-http-core.js';
 import type { HttpReply } from '../http/error-body.js';
 import { errorReply } from '../http/error-body.js';
 import type { ReadBodyResult } from '../http/read-body.js';
@@ -15,7 +15,7 @@ export type { CookieAttributes } from '../http/cookies.js';
 export { httpErrorStatus, httpErrorMessage } from '../http/error-body.js';
 export type { HttpErrorCode, HttpReply } from '../http/error-body.js';
 export { hasSecondFactor } from '../http/create-http-core.js';
-export type { HttpAdapterOptions, HttpKanmon, HttpRequest, KanmonRequestState } from '../http/create-http-core.js';
+export type { DataEventLog, DataEventSpec, HttpAdapterOptions, HttpKanmon, HttpRequest, KanmonRequestState } from '../http/create-http-core.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -56,6 +56,12 @@ export interface KanmonExpress {
    * `401 reauth_required`: step up with {@link KanmonExpress.reauthenticate} (SEC-13).
    */
   requireRecentAuth(maxAgeSeconds?: number, options?: ExpressGuardOptions): RequestHandler;
+  /**
+   * Record a data event of the route in the audit chain with the session's actor (EXT-6, SEC-26), then `next()`:
+   * `auth.recordData(log, (req) => ({ type: 'data.access', target: req.params.id, data: { recordIds: [req.params.id] } }))`.
+   * No session: `401`; an audit outage: `503` (the data is not served unrecorded).
+   */
+  recordData(log: DataEventLog, describe: (req: Request) => DataEventSpec): RequestHandler;
   /** `POST { username, password }`: `authenticated` (sets the cookie), `mfa_required`, `password_change_required`, or a coded error. */
   login(): RequestHandler;
   /** `POST { challenge, code }`. */
@@ -204,6 +210,17 @@ export function kanmonExpress(kanmon: HttpKanmon, options: HttpAdapterOptions): 
       else next();
     },
     requireSession: (guardOptions) => guard({ kind: 'session' }, guardOptions),
+    recordData: (log, describe) => (req, res, next) => {
+      const state = begin(req, res);
+      if (state === null) return;
+      Promise.resolve()
+        .then(() => core.recordDataEvent(asRequest(req), state, log, describe(req)))
+        .then(({ reply, setCookie }) => {
+          if (reply) return send(res, reply);
+          if (setCookie.length > 0) res.append('Set-Cookie', [...setCookie]);
+          next();
+        }, (err: unknown) => send(res, core.fail(err, state.lang))); // the app's describe threw
+    },
     requireMfa: (guardOptions) => guard({ kind: 'mfa' }, guardOptions),
     requireRole: (roles, guardOptions) => guard({ kind: 'role', roles: roleList(roles) }, guardOptions),
     requireAccess: (policyName, guardOptions) => guard({ kind: 'access', policyName: core.accessRule(policyName) }, guardOptions),

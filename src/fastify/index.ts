@@ -5,7 +5,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { KanmonError } from '../errors.js';
-import { type GuardRequirement, type HttpAdapterOptions, type HttpKanmon, type HttpRequest, type KanmonRequestState, createHttpCore, roleList } from '../http/create-http-core.js';
+import { type DataEventLog, type DataEventSpec, type GuardRequirement, type HttpAdapterOptions, type HttpKanmon, type HttpRequest, type KanmonRequestState, createHttpCore, roleList } from '../http/create-http-core.js';
 import { type HttpReply, errorReply } from '../http/error-body.js';
 import { parseJsonBody } from '../http/read-body.js';
 
@@ -15,7 +15,7 @@ export type { CookieAttributes } from '../http/cookies.js';
 export { httpErrorStatus, httpErrorMessage } from '../http/error-body.js';
 export type { HttpErrorCode, HttpReply } from '../http/error-body.js';
 export { hasSecondFactor } from '../http/create-http-core.js';
-export type { HttpAdapterOptions, HttpKanmon, HttpRequest, KanmonRequestState } from '../http/create-http-core.js';
+export type { DataEventLog, DataEventSpec, HttpAdapterOptions, HttpKanmon, HttpRequest, KanmonRequestState } from '../http/create-http-core.js';
 
 /** Per-guard options. */
 export interface FastifyGuardOptions {
@@ -43,6 +43,11 @@ export interface KanmonFastify {
    * `401 reauth_required`: step up with `POST {routes}/reauthenticate` (SEC-13).
    */
   requireRecentAuth(maxAgeSeconds?: number, options?: FastifyGuardOptions): preHandlerAsyncHookHandler;
+  /**
+   * Record a data event of the route in the audit chain with the session's actor (EXT-6, SEC-26), as a `preHandler`.
+   * No session: `401`; an audit outage: `503` (the data is not served unrecorded).
+   */
+  recordData(log: DataEventLog, describe: (request: FastifyRequest) => DataEventSpec): preHandlerAsyncHookHandler;
 }
 
 declare module 'fastify' {
@@ -139,6 +144,19 @@ async function plugin(fastify: FastifyInstance, options: KanmonFastifyOptions): 
 
   const guards: KanmonFastify = {
     requireSession: (guardOptions) => guard({ kind: 'session' }, guardOptions),
+    recordData: (log, describe) => async (request, reply) => {
+      const state = begin(request, reply);
+      if (state === null) return reply;
+      let spec: DataEventSpec;
+      try {
+        spec = describe(request);
+      } catch (err) {
+        return send(reply, core.fail(err, state.lang));
+      }
+      const { reply: refused, setCookie } = await core.recordDataEvent(raw(request), state, log, spec);
+      if (refused) return send(reply, refused);
+      for (const cookie of setCookie) reply.header('set-cookie', cookie);
+    },
     requireMfa: (guardOptions) => guard({ kind: 'mfa' }, guardOptions),
     requireRole: (roles, guardOptions) => guard({ kind: 'role', roles: roleList(roles) }, guardOptions),
     requireAccess: (policyName, guardOptions) => guard({ kind: 'access', policyName: core.accessRule(policyName) }, guardOptions),

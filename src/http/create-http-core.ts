@@ -15,9 +15,11 @@ import { regenerateRecoveryCodes } from './handlers/regenerate-recovery-codes.js
 import { verifyMfa } from './handlers/verify-mfa.js';
 import { listSessions, revokeOtherSessions, revokeSession } from './handlers/sessions.js';
 import { type ReadBodyResult, readJsonBody } from './read-body.js';
+import { type DataEventLog, type DataEventSpec, recordDataEvent } from './record-data-event.js';
 import type { GuardOutcome, GuardRequirement, HttpAdapterOptions, HttpKanmon, HttpRequest, KanmonRequestState } from './types.js';
 
 export { hasSecondFactor, roleList } from './guards.js';
+export type { DataEventLog, DataEventSpec } from './record-data-event.js';
 export type { GuardOutcome, GuardRequirement, HttpAdapterOptions, HttpKanmon, HttpRequest, KanmonRequestState } from './types.js';
 
 /**
@@ -61,6 +63,8 @@ export function createHttpCore(kanmon: HttpKanmon, options: HttpAdapterOptions) 
     guard: (request: HttpRequest, current: KanmonRequestState, requirement: GuardRequirement): Promise<GuardOutcome> =>
       // `guard` is async (it never throws synchronously): one derived promise, no extra async frame per request.
       guard(ctx, request, current, requirement).catch((err: unknown): GuardOutcome => ({ ok: false, reply: ctx.fail(err, current.lang) })),
+    /** Record a data event with the session's actor (EXT-6, SEC-26); `reply` null once durable, else the answer to send. Never throws. */
+    recordDataEvent: (request: HttpRequest, current: KanmonRequestState, log: DataEventLog, spec: DataEventSpec) => recordDataEvent(ctx, request, current, log, spec),
     /** Read a JSON body from the raw request stream (when the framework has not parsed it). */
     readBody: (stream: Readable & HttpRequest): Promise<ReadBodyResult> => {
       const contentType = stream.headers['content-type'];
