@@ -32,6 +32,10 @@ export type {
   VerifySessionResult,
 } from './session/types.js';
 export { complianceReport } from './compliance/report.js';
+export { diffPolicies } from './compliance/diff-policies.js';
+export type { ClauseChange, DiffPoliciesOptions, PolicyChange, PolicyDiff } from './compliance/diff-policies.js';
+export { recordPolicyChange } from './compliance/record-policy-change.js';
+export type { RecordPolicyChangeInput, RecordPolicyChangeResult } from './compliance/record-policy-change.js';
 export type {
   ComplianceEvidence,
   ComplianceFinding,

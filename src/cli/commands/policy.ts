@@ -6,6 +6,7 @@ import { isPresetId, presetIds } from '../../policy/presets/index.js';
 import type { PolicyInput } from '../../policy/schema.js';
 import { KanmonError } from '../../errors.js';
 import { type CliCommand, type CliIo, EXIT_OK, EXIT_USAGE } from '../command.js';
+import { policyDiffUsage, runPolicyDiff } from './policy-diff.js';
 
 /**
  * Build the policy a command works on from `--preset` and an optional
@@ -42,16 +43,21 @@ export const policyCommand: CliCommand = {
       'kanmon policy --preset <id> [--config kanmon.config.json]\n\n' +
       'Validate the preset with the config file merged over it (or the config alone, as a full policy)\n' +
       'and print the frozen policy every other command would use, defaults filled in.\n' +
-      'Exit codes: 0 valid; 2 invalid (ERR_INVALID_POLICY lists every bad field) or wrong usage.\n\nPresets: ' +
+      'Exit codes: 0 valid; 2 invalid (ERR_INVALID_POLICY lists every bad field) or wrong usage.\n\n' +
+      policyDiffUsage.en +
+      '\n\nPresets: ' +
       presetIds.join(', '),
     ja:
       'kanmon policy --preset <id> [--config kanmon.config.json]\n\n' +
       'プリセットに設定ファイルを重ねて（--preset がなければ設定ファイルをポリシー全体として）検証し、\n' +
       '他のコマンドが使うのと同じ、既定値を補ったポリシーを表示します。\n' +
-      '終了コード: 0 正しい、2 誤り（ERR_INVALID_POLICY が誤った項目をすべて示す）または使い方の誤り。\n\nプリセット: ' +
+      '終了コード: 0 正しい、2 誤り（ERR_INVALID_POLICY が誤った項目をすべて示す）または使い方の誤り。\n\n' +
+      policyDiffUsage.ja +
+      '\n\nプリセット: ' +
       presetIds.join(', '),
   },
   async run(args, io) {
+    if (args[0] === 'diff') return runPolicyDiff(args.slice(1), io);
     const { values } = parseArgs({
       args: [...args],
       options: { preset: { type: 'string' }, config: { type: 'string' } },
