@@ -8,7 +8,8 @@ import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compare, figure } from './harness.mjs';
-import { createAuditLog, createKeyRing, fileAuditSink, memoryAuditSink, verifyAuditLog } from '../dist/index.js';
+import { createAuditLog, createKeyRing, defineAuditEvents, fileAuditSink, memoryAuditSink, verifyAuditLog } from '../dist/index.js';
+import { z } from 'zod';
 import { startBenchPostgres } from './support-postgres.mjs';
 
 const keyRing = createKeyRing({ keys: [{ id: 'bench', secret: Buffer.alloc(32, 5) }], current: 'bench' });
@@ -67,6 +68,50 @@ export default async function () {
     },
     { timeMs: 4000, rounds: 8, baseline: 'HMAC-SHA-256 only (floor)', note: 'target ≥ 150,000 appends/s; the floor is one createHmac per record' },
   );
+
+  // --- 1b. issue 19: an application event (app.*, its data checked by a zod schema) against built-in events
+  {
+    const events = defineAuditEvents({ 'app.record.viewed': z.object({ recordId: z.string().max(64), screen: z.string().max(64) }) });
+    const appSink = memoryAuditSink();
+    let ta = 1_775_000_000_000;
+    const appLog = createAuditLog({ sink: appSink, keyRing, stream: 'app', now: () => ta++, events });
+    await appLog.open();
+    const fields = { recordId: 'R-0001234', screen: 'juminhyo' };
+    const builtIn = { ...event, type: 'auth.login.failure' };
+    const builtInAfter = { type: 'admin.account.lock', actor: event.actor, source: event.source, target: 'R-0001234', after: fields };
+    const appEvent = { type: 'app.record.viewed', actor: event.actor, source: event.source, target: 'R-0001234', data: fields };
+    const dataAccess = { type: 'data.access', actor: event.actor, source: event.source, target: 'R-0001234', data: { recordIds: ['R-0001234'], purpose: 'counter_service' } };
+    let m = 0;
+    const trim = () => {
+      if (++m % 100_000 === 0) {
+        const held = appSink.streams.get('app');
+        held.lines.length = 0;
+        held.ts.length = 0;
+      }
+    };
+    await compare(
+      'audit append, in memory: application events (issue 19) vs built-in events, one chain',
+      {
+        'built-in auth.login.failure': async () => {
+          await appLog.append(builtIn);
+          trim();
+        },
+        'built-in admin.account.lock with the same after': async () => {
+          await appLog.append(builtInAfter);
+          trim();
+        },
+        'app.record.viewed (zod-checked data)': async () => {
+          await appLog.append(appEvent);
+          trim();
+        },
+        'data.access (built-in schema)': async () => {
+          await appLog.append(dataAccess);
+          trim();
+        },
+      },
+      { timeMs: 4000, rounds: 8, baseline: 'built-in admin.account.lock with the same after', note: 'acceptance: application events within ±10% of built-in events of the same size' },
+    );
+  }
 
   // --- 2. durable file appends, 64 concurrent appenders
   const dir = mkdtempSync(join(tmpdir(), 'kanmon-bench-audit-'));

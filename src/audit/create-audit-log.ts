@@ -123,10 +123,10 @@ const defaultClauses = new Map<string, string>(
   Object.entries(auditEventTypes).map(([type, clauses]) => [type, '[' + clauses.map((c) => `"${c}"`).join(',') + ']']),
 );
 
-function clauseList(type: string, own: readonly string[] | undefined, extra: unknown): string {
-  if (extra === undefined) return defaultClauses.get(type) ?? '[' + own!.map((c) => `"${c}"`).join(',') + ']';
+function clauseList(type: string, declared: AuditEventDefinition | undefined, extra: unknown): string {
+  if (extra === undefined) return declared ? declared.clausesJson : defaultClauses.get(type)!;
   if (!Array.isArray(extra) || extra.length > 32) throw new KanmonError('ERR_AUDIT_FORMAT', 'audit event: clauses must be an array of at most 32 clause ids');
-  const all: string[] = [...(own ?? auditEventTypes[type as AuditEventType])];
+  const all: string[] = [...(declared ? declared.clauses : auditEventTypes[type as AuditEventType])];
   for (const c of extra) {
     if (typeof c !== 'string' || !clausePattern.test(c)) throw new KanmonError('ERR_AUDIT_FORMAT', `audit event: '${String(c).slice(0, 32)}' is not a clause id`);
     if (!all.includes(c)) all.push(c);
@@ -208,8 +208,9 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   const seal = (event: AuditEventInput): AuditSinkRecord => {
     if (typeof event !== 'object' || event === null) throw new KanmonError('ERR_AUDIT_FORMAT', 'audit event must be an object');
     const type = event.type;
-    const declared = isAuditEventType(type) ? undefined : options.events?.get(type);
-    if (!declared && !isAuditEventType(type)) {
+    const builtIn = isAuditEventType(type);
+    const declared = builtIn ? undefined : options.events?.get(type);
+    if (!declared && !builtIn) {
       throw new KanmonError('ERR_AUDIT_FORMAT', `audit event type '${String(type).slice(0, 64)}' is neither built in nor declared with defineAuditEvents`, {
         details: { reason: 'undefined_event_type' },
       });
@@ -230,7 +231,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     const source = event.source;
     const ip = source ? text(source.ip, 64, 'source.ip') : null;
     const userAgent = source ? text(source.userAgent, 512, 'source.userAgent') : null;
-    const clauses = clauseList(type, declared?.clauses, event.clauses);
+    const clauses = clauseList(type, declared, event.clauses);
     const before = values(event.before, 'before');
     const after = values(event.data === undefined ? event.after : eventData(type, event, declared?.schema ?? builtInDataSchemas.get(type)), 'after');
 

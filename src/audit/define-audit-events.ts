@@ -7,6 +7,8 @@ import { type AppAuditEventType, type AuditValue, appEventTypePattern, clausePat
 export interface AuditEventDefinition {
   readonly schema: z.ZodType<Readonly<Record<string, AuditValue>>>;
   readonly clauses: readonly string[];
+  /** `clauses` as the record writes them (computed once). */
+  readonly clausesJson: string;
 }
 
 /** What {@link defineAuditEvents} returns; give it to `createAuditLog({ events })`. */
@@ -109,7 +111,11 @@ export function defineAuditEvents<T extends Record<AppAuditEventType, z.ZodType>
     }
     if (!(schema instanceof z.ZodType)) throw new KanmonError('ERR_INVALID_ARGUMENT', `defineAuditEvents: '${type}' needs a zod schema`);
     const strict = schema instanceof z.ZodObject ? schema.strict() : schema;
-    definitions.set(type, { schema: strict as z.ZodType<Readonly<Record<string, AuditValue>>>, clauses: Object.freeze([...clauses]) });
+    definitions.set(type, {
+      schema: strict as z.ZodType<Readonly<Record<string, AuditValue>>>,
+      clauses: Object.freeze([...clauses]),
+      clausesJson: '[' + clauses.map((c) => `"${c}"`).join(',') + ']',
+    });
   }
   return Object.freeze({
     types: Object.freeze([...definitions.keys()]) as readonly Extract<keyof T, string>[],
