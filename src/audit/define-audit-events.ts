@@ -99,13 +99,14 @@ export function defineAuditEvents<T extends Record<AppAuditEventType, z.ZodType>
   schemas: T,
   options: DefineAuditEventsOptions = {},
 ): AuditEventCatalog<Extract<keyof T, string>> {
-  const { clauses = ['EXT-6', 'SEC-26'] } = options;
-  if (!Array.isArray(clauses) || clauses.some((c) => typeof c !== 'string' || !clausePattern.test(c))) {
+  const clauses: readonly string[] = options.clauses ?? ['EXT-6', 'SEC-26'];
+  const list: unknown = clauses;
+  if (!Array.isArray(list) || clauses.some((c) => typeof c !== 'string' || !clausePattern.test(c))) {
     throw new KanmonError('ERR_INVALID_ARGUMENT', 'defineAuditEvents: clauses must be clause ids');
   }
   if (typeof schemas !== 'object' || schemas === null) throw new KanmonError('ERR_INVALID_ARGUMENT', 'defineAuditEvents needs { type: schema }');
   const definitions = new Map<string, AuditEventDefinition>();
-  for (const [type, schema] of Object.entries(schemas) as [string, z.ZodType][]) {
+  for (const [type, schema] of Object.entries<z.ZodType>(schemas)) {
     if (!appEventTypePattern.test(type)) {
       throw new KanmonError('ERR_INVALID_ARGUMENT', `defineAuditEvents: '${type.slice(0, 64)}' must match ${String(appEventTypePattern)}`);
     }

@@ -4,7 +4,6 @@ import { resolve } from 'node:path';
 import { diffPolicies } from '../../compliance/diff-policies.js';
 import { definePolicy, type Policy } from '../../policy/define-policy.js';
 import { isPresetId, presetIds } from '../../policy/presets/index.js';
-import type { PolicyInput } from '../../policy/schema.js';
 import { KanmonError } from '../../errors.js';
 import { type CliIo, EXIT_FINDING, EXIT_OK, EXIT_USAGE } from '../command.js';
 
@@ -33,10 +32,10 @@ async function load(arg: string, preset: string | undefined, io: CliIo): Promise
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new KanmonError('ERR_INVALID_POLICY', `${arg}: not a JSON object`);
   const { preset: own, ...settings } = json as Record<string, unknown>;
-  const id = typeof own === 'string' ? own : own !== null && typeof own === 'object' ? (own as { id?: unknown }).id : preset;
-  if (id === undefined) return definePolicy(settings as PolicyInput);
-  if (typeof id !== 'string' || !isPresetId(id)) throw new KanmonError('ERR_INVALID_POLICY', `${arg}: unknown preset '${String(id)}'; expected one of ${presetIds.join(', ')}`);
-  return definePolicy(id, settings as PolicyInput);
+  const id: unknown = typeof own === 'string' ? own : own !== null && typeof own === 'object' ? (own as { id?: unknown }).id : preset;
+  if (id === undefined) return definePolicy(settings);
+  if (typeof id !== 'string' || !isPresetId(id)) throw new KanmonError('ERR_INVALID_POLICY', `${arg}: unknown preset ${JSON.stringify(id)}; expected one of ${presetIds.join(', ')}`);
+  return definePolicy(id, settings);
 }
 
 const show = (v: unknown) => (v === undefined ? '(none)' : JSON.stringify(v));
