@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KanmonError } from '../../../errors.js';
+import { systemClock } from '../../../internal/clock.js';
 import { createIsoTimeFormatter } from '../../../internal/iso-time.js';
 import { streamPattern } from '../../event.js';
 import type { AuditLine, AuditReadOptions, AuditSink, AuditSinkRecord, AuditSinkTail } from '../../sink.js';
@@ -55,7 +56,7 @@ export interface FileAuditSinkOptions {
  * ```
  */
 export function fileAuditSink(options: FileAuditSinkOptions): AuditSink {
-  const { dir, fsync = true, retentionDays = 365, legalHold = false, now = Date.now } = options;
+  const { dir, fsync = true, retentionDays = 365, legalHold = false, now = systemClock } = options;
   if (typeof dir !== 'string' || dir === '') throw new KanmonError('ERR_INVALID_ARGUMENT', 'fileAuditSink needs a dir');
   if (!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > 36_500) {
     throw new KanmonError('ERR_INVALID_ARGUMENT', 'fileAuditSink: retentionDays must be an integer from 1 to 36500');
