@@ -14,6 +14,8 @@ export type AuditAlertKind =
   | 'tamper'
   /** A torn tail was sealed on start-up (`log.recovered`). */
   | 'recovered'
+  /** A key was destroyed (`admin.key.destroy`), or a tenant purged with keys shredded (`admin.tenant.purge`) (SEC-28, FNB-3.3). */
+  | 'key_destroyed'
   /** Alerts dropped by the rate limit in the previous minute. */
   | 'suppressed';
 
@@ -115,6 +117,12 @@ export function createAlerter(options: AlerterOptions): Alerter {
           break;
         case 'log.recovered':
           raise({ kind: 'recovered', record });
+          break;
+        case 'admin.key.destroy':
+          raise({ kind: 'key_destroyed', record });
+          break;
+        case 'admin.tenant.purge':
+          if (Array.isArray(record.after?.shredded) && record.after.shredded.length > 0) raise({ kind: 'key_destroyed', record });
           break;
         case 'auth.login.failure':
         case 'auth.mfa.failure': {
