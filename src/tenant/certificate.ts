@@ -113,8 +113,10 @@ function wellFormed(value: unknown): value is DeletionCertificate {
  *
  * @example
  * ```ts
+ * import { readFile } from 'node:fs/promises';
  * import { verifyDeletionCertificate } from 'kanmon';
- * const result = verifyDeletionCertificate(JSON.parse(text), { publicKey: operatorPublicPem });
+ * const text = await readFile('certificate.json', 'utf8');
+ * const result = verifyDeletionCertificate(text, { publicKey: await readFile('operator.pub.pem', 'utf8') });
  * if (!result.ok) console.error(result.reason); // 'bad_signature'
  * ```
  */

@@ -106,8 +106,10 @@ async function purge(options: PurgeTenantOptions): Promise<PurgeTenantResult> {
  *
  * @example
  * ```ts
+ * import { readFile, writeFile } from 'node:fs/promises';
  * import { purgeTenant, renderDeletionCertificateHtml } from 'kanmon';
- * const result = await purgeTenant({ tenant: 'city-a', actor: 'operator', store, accounts, keyRing, keyIds: ['city-a-2024'], auditLog, signingKey, now: Date.now });
+ * const signingKey = { kid: 'operator-2026', privateKey: await readFile('operator.pem', 'utf8') };
+ * const result = await purgeTenant({ tenant: 'city-a', actor: 'operator', store, keyRing, keyIds: ['city-a-2024'], auditLog, signingKey, now: () => Date.now() });
  * if (result.ok) await writeFile('certificate.html', renderDeletionCertificateHtml(result.certificate));
  * ```
  */

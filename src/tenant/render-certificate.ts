@@ -52,8 +52,10 @@ const text = {
  *
  * @example
  * ```ts
- * import { renderDeletionCertificateHtml } from 'kanmon';
- * await writeFile('certificate.html', renderDeletionCertificateHtml(certificate));
+ * import { readFile, writeFile } from 'node:fs/promises';
+ * import { type DeletionCertificate, renderDeletionCertificateHtml } from 'kanmon';
+ * const signed = JSON.parse(await readFile('certificate.json', 'utf8')) as DeletionCertificate; // check it with verifyDeletionCertificate first
+ * await writeFile('certificate.html', renderDeletionCertificateHtml(signed));
  * ```
  */
 export function renderDeletionCertificateHtml(certificate: DeletionCertificate, options: { lang?: 'ja' | 'en' | undefined } = {}): string {
