@@ -13,6 +13,11 @@ export { attachKeyAudit } from './keys/key-audit.js';
 export type { KeyAudit, KeyAuditOptions } from './keys/key-audit.js';
 export { sealSecret, openSecret } from './keys/secret-box.js';
 export type { OpenedSecret, SealBinding } from './keys/secret-box.js';
+export { purgeTenant } from './tenant/purge-tenant.js';
+export type { PurgeTenantOptions, PurgeTenantResult } from './tenant/purge-tenant.js';
+export { signDeletionCertificate, verifyDeletionCertificate, deletionCertificateFormat } from './tenant/certificate.js';
+export type { CertificateSigningKey, DeletionCertificate, DeletionCertificateBody, DeletionCertificateVerification, DeletionCounts } from './tenant/certificate.js';
+export { renderDeletionCertificateHtml } from './tenant/render-certificate.js';
 
 export { createSessionManager } from './session/create-session-manager.js';
 export { cryptrecSessionAlgorithms } from './session/algorithms.js';

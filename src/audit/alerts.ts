@@ -18,6 +18,8 @@ export type AuditAlertKind =
   | 'compromised'
   /** A configuration change weakened a clause (`config.changed` with reason `weakened`, SEC-6, SEC-7). */
   | 'config_weakened'
+  /** A key was destroyed (`admin.key.destroy`), or a tenant purged with keys shredded (`admin.tenant.purge`) (SEC-28, FNB-3.3). */
+  | 'key_destroyed'
   /** Alerts dropped by the rate limit in the previous minute. */
   | 'suppressed';
 
@@ -32,6 +34,7 @@ const recordAlerts: readonly { readonly type: string; readonly reason?: string; 
   { type: 'log.recovered', kind: 'recovered' },
   { type: 'password.compromised', kind: 'compromised' },
   { type: 'config.changed', reason: 'weakened', kind: 'config_weakened' },
+  { type: 'admin.key.destroy', kind: 'key_destroyed' },
 ];
 const alertsByType = new Map<string, (typeof recordAlerts)[number][]>();
 for (const rule of recordAlerts) alertsByType.set(rule.type, [...(alertsByType.get(rule.type) ?? []), rule]);
@@ -127,6 +130,10 @@ export function createAlerter(options: AlerterOptions): Alerter {
       const rules = alertsByType.get(record.type);
       if (rules) for (const rule of rules) if (rule.reason === undefined || rule.reason === record.reason) raise({ kind: rule.kind, record });
       switch (record.type) {
+        case 'admin.tenant.purge':
+          // a purge alerts only when it shredded keys (admin.key.destroy alerts through the table)
+          if (Array.isArray(record.after?.shredded) && record.after.shredded.length > 0) raise({ kind: 'key_destroyed', record });
+          break;
         case 'auth.login.failure':
         case 'auth.mfa.failure': {
           if (record.actor === null) break;

@@ -59,6 +59,7 @@ export const auditEventTypes = {
   'admin.key.add': ['EXT-6', 'SEC-26', 'SEC-28'],
   'admin.key.rotate': ['EXT-6', 'SEC-26', 'SEC-28'],
   'admin.key.destroy': ['EXT-6', 'SEC-26', 'SEC-28'],
+  'admin.tenant.purge': ['EXT-6', 'SEC-26', 'RM-18', 'SEC-34', 'FNB-4.3'],
   'admin.step_up.refused': ['EXT-6', 'SEC-13', 'SEC-26'],
   'admin.system_actor': ['EXT-6', 'SEC-13', 'SEC-26'],
   'config.changed': ['EXT-6', 'SEC-6', 'SEC-7', 'SEC-26'],

@@ -26,6 +26,7 @@ export type { FileAuditSinkOptions } from './sinks/file/file-sink.js';
 export type {
   AuditLine,
   AuditPrunePlan,
+  AuditSinkRetention,
   AuditQuery,
   AuditReadOptions,
   AuditSink,

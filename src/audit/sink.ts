@@ -64,6 +64,12 @@ export interface AuditPrunePlan {
   readonly count: number;
 }
 
+/** The retention a sink enforces on its own, whoever calls `prune` (EXT-6, SEC-18). */
+export interface AuditSinkRetention {
+  readonly retentionDays: number;
+  readonly legalHold: boolean;
+}
+
 /** The query of {@link AuditSink.find} / `findEvents` (SEC-27). */
 export interface AuditQuery {
   /** One type or several. */
@@ -100,8 +106,10 @@ export interface AuditSink {
   find?(query: AuditQuery): Promise<AuditRecord[]>;
   /** The prefix of each stream that holds only records older than `beforeTs` and can be removed as a whole. */
   planPrune?(beforeTs: number): Promise<AuditPrunePlan[]>;
-  /** Remove what `planPrune` planned. */
+  /** Remove what `planPrune` planned. Refuses (`ERR_RETENTION`) what the sink's own `retention` protects. */
   prune?(plans: readonly AuditPrunePlan[], beforeTs: number): Promise<void>;
+  /** The floor the sink itself enforces (file: in `prune`; PostgreSQL: in the database trigger). */
+  readonly retention?: AuditSinkRetention | undefined;
   /** Flush and release files or connections. */
   close(): Promise<void>;
 }

@@ -666,8 +666,8 @@ export const clauses: readonly Clause[] = [
     controls: ['purge', 'key-ring'],
     policyPaths: [],
     operation: {
-      ja: '契約終了時に store.purgeTenant(テナント ID) で kanmon がストアに持つその市の状態を消去する（戻り値は消去したキーの件数）。封印した秘密（TOTP シード等）の鍵は keyRing.destroy(鍵 ID) で破棄するが、これはプロセス内の鍵を消すだけで、鍵リングは市ごとではない：その市だけが使った鍵か確かめ、鍵ファイル・KANMON_KEYS・KMS 上の鍵の実体は導入者が消去する。監査ログ（保存期間中は削除できない）とアプリ側のアカウント情報は purgeTenant の対象外。kanmon は削除証明書も削除報告書も作らない：消去件数、破棄した鍵 ID、日時、実施者を導入者が記録し、証明書を作成して提出する。',
-      en: "At contract end, store.purgeTenant(tenantId) deletes the city's state kanmon keeps in its store and returns how many keys it deleted. Keys that sealed secrets (TOTP seeds, …) are destroyed with keyRing.destroy(keyId), which wipes them in this process only, and the key ring is not per city: check the key served only that city, and delete the key material itself from the key file, KANMON_KEYS or the KMS. The audit log (not deletable within its retention) and the application's own account records are outside purgeTenant. kanmon produces no deletion certificate or report: record the count, the destroyed key ids, the time and who did it, and write and submit the certificate yourself.",
+      ja: '契約終了時に purgeTenant({ tenant, actor, store, accounts, keyRing, keyIds, auditLog, signingKey })（または kanmon tenant purge）を実行する：その市のアカウント（AccountRepository の list と delete 経由）とストアの状態を消去し、その市だけが使った鍵を破棄（暗号消去：バックアップ上の封印済みの値も開けなくなる）、監査ログに admin.tenant.purge を記録し、運用者の鍵で署名した削除証明書（JSON と日本語の印刷用 HTML：種類ごとの削除件数、破棄した鍵 ID、日時（日本時間）、実施者、その時点の監査ログの先頭）を返す。この証明書を本市に提出する（検証は kanmon tenant certificate verify）。鍵ファイル以外（KANMON_KEYS・KMS）の鍵の実体と、監査ログ（保存期間中は削除できない）、アプリ側のその他のデータは導入者が消去する。',
+      en: "At contract end, run purgeTenant({ tenant, actor, store, accounts, keyRing, keyIds, auditLog, signingKey }) (or kanmon tenant purge): it deletes the city's accounts (through the AccountRepository's list and delete) and its store state, destroys the keys that served only that city (crypto-shredding: sealed values in backups can no longer be opened), records admin.tenant.purge in the audit log, and returns a deletion certificate signed with the operator's key (JSON and a printable Japanese HTML page: counts per kind, destroyed key ids, time in JST, who did it, the audit-chain head at the time). Submit that certificate to the city (verify it with kanmon tenant certificate verify). Key material outside the key file (KANMON_KEYS, KMS), the audit log (not deletable within its retention) and the application's other data are yours to delete.",
     },
   },
   {
@@ -1315,8 +1315,8 @@ export const clauses: readonly Clause[] = [
     controls: ['purge'],
     policyPaths: [],
     operation: {
-      ja: 'kanmon は廃棄の実施報告書もその添付資料も作らない。使えるのは store.purgeTenant(テナント ID) の戻り値（消去したキーの件数）と、keyRing.destroy(鍵 ID) の後に isDestroyed(鍵 ID) が true になることだけ。実施報告書には、導入者が記録した消去件数、破棄した鍵 ID、日時、実施者、鍵の実体（鍵ファイル・KANMON_KEYS・KMS）の消去、監査ログとアプリ側データの扱いを記載する。',
-      en: "kanmon produces no disposal report and nothing to attach to one. What it gives you is the count store.purgeTenant(tenantId) returns (keys deleted) and keyRing.isDestroyed(keyId) turning true after keyRing.destroy(keyId). The report must carry what you record yourself: that count, the destroyed key ids, the time, who did it, the deletion of the key material (key file, KANMON_KEYS, KMS), and what became of the audit log and the application's own data.",
+      ja: '実施報告書には purgeTenant（または kanmon tenant purge）が返す削除証明書を添付する：運用者の鍵で署名された JSON と日本語の印刷用 HTML で、種類ごとの削除件数（ストアの状態、アカウント、鍵）、破棄した鍵 ID、日時（日本時間）、実施者、その時点の監査ログの先頭を記載する（検証は kanmon tenant certificate verify と運用者の公開鍵）。報告書には加えて、鍵ファイル以外（KANMON_KEYS・KMS）の鍵の実体の消去と、監査ログとアプリ側のその他のデータの扱いを導入者が記載する。',
+      en: "Attach the deletion certificate purgeTenant (or kanmon tenant purge) returns: JSON signed with the operator's key and a printable Japanese HTML page, stating counts per kind (store state, accounts, keys), the destroyed key ids, the time (JST), who did it and the audit-chain head at the time (verify it with kanmon tenant certificate verify and the operator's public key). The report adds what you did yourself: deleting key material outside the key file (KANMON_KEYS, KMS), and what became of the audit log and the application's other data.",
     },
   },
   {
@@ -1641,8 +1641,8 @@ export const clauses: readonly Clause[] = [
     controls: ['purge'],
     policyPaths: [],
     operation: {
-      ja: 'kanmon は廃棄の実施報告書もその添付資料も作らない。使えるのは store.purgeTenant(テナント ID) の戻り値（消去したキーの件数）と、keyRing.destroy(鍵 ID) の後に isDestroyed(鍵 ID) が true になることだけ。実施報告書には、導入者が記録した消去件数、破棄した鍵 ID、日時、実施者、鍵の実体（鍵ファイル・KANMON_KEYS・KMS）の消去、監査ログとアプリ側データの扱いを記載する。',
-      en: "kanmon produces no disposal report and nothing to attach to one. What it gives you is the count store.purgeTenant(tenantId) returns (keys deleted) and keyRing.isDestroyed(keyId) turning true after keyRing.destroy(keyId). The report must carry what you record yourself: that count, the destroyed key ids, the time, who did it, the deletion of the key material (key file, KANMON_KEYS, KMS), and what became of the audit log and the application's own data.",
+      ja: '実施報告書には purgeTenant（または kanmon tenant purge）が返す削除証明書を添付する：運用者の鍵で署名された JSON と日本語の印刷用 HTML で、種類ごとの削除件数（ストアの状態、アカウント、鍵）、破棄した鍵 ID、日時（日本時間）、実施者、その時点の監査ログの先頭を記載する（検証は kanmon tenant certificate verify と運用者の公開鍵）。報告書には加えて、鍵ファイル以外（KANMON_KEYS・KMS）の鍵の実体の消去と、監査ログとアプリ側のその他のデータの扱いを導入者が記載する。',
+      en: "Attach the deletion certificate purgeTenant (or kanmon tenant purge) returns: JSON signed with the operator's key and a printable Japanese HTML page, stating counts per kind (store state, accounts, keys), the destroyed key ids, the time (JST), who did it and the audit-chain head at the time (verify it with kanmon tenant certificate verify and the operator's public key). The report adds what you did yourself: deleting key material outside the key file (KANMON_KEYS, KMS), and what became of the audit log and the application's other data.",
     },
   },
   {

@@ -294,6 +294,13 @@ const recoverySchema = z.strictObject({
 const auditSchema = z.strictObject({
   /** Records younger than this are never deleted (EXT-6: 1 year). */
   retentionDays: int(1, 36_500).default(365),
+  /** A legal hold (litigation, audit by the city, an incident): while true, nothing is pruned whatever its age (EXT-6, SEC-18). */
+  legalHold: z.boolean().default(false),
+  /**
+   * Per-stream "keep until" (ISO 8601 date-time with offset), e.g. contract-long
+   * logs: nothing of that stream is pruned before that time. @default {}
+   */
+  retainUntil: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), z.iso.datetime({ offset: true })).default({}),
   /** Alert on a successful login after at least this many failures. */
   alertAfterFailures: int(1, 1000).default(5),
   /** Alerts delivered per minute at most; further ones are counted and summarised. */

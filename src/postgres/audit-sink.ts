@@ -24,6 +24,8 @@ export interface PostgresAuditSinkOptions {
   readonly table?: string | undefined;
   /** Rows younger than this are protected by the database itself (EXT-6). Written by `migrate()`. @default 365 */
   readonly retentionDays?: number | undefined;
+  /** While true, the database refuses every DELETE (a legal hold). Written by `migrate()`. @default false */
+  readonly legalHold?: boolean | undefined;
   /** Records per INSERT at most (group commit batches larger queues in several). @default 2000 */
   readonly maxBatch?: number | undefined;
 }
@@ -48,9 +50,10 @@ const tablePattern = /^[a-z_][a-z0-9_]{0,40}$/;
  * process.stdout.write(auditSchemaSql({ retentionDays: 365 })); // hand it to the DBA
  * ```
  */
-export function auditSchemaSql(options: { table?: string | undefined; retentionDays?: number | undefined } = {}): string {
+export function auditSchemaSql(options: { table?: string | undefined; retentionDays?: number | undefined; legalHold?: boolean | undefined } = {}): string {
   const table = options.table ?? 'kanmon_audit';
   const retentionDays = options.retentionDays ?? 365;
+  const legalHold = options.legalHold === true;
   if (!tablePattern.test(table)) throw new KanmonError('ERR_INVALID_ARGUMENT', `audit table name must match ${String(tablePattern)}`);
   if (!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > 36_500) {
     throw new KanmonError('ERR_INVALID_ARGUMENT', 'retentionDays must be an integer from 1 to 36500');
@@ -77,13 +80,18 @@ CREATE TABLE IF NOT EXISTS ${table}_retention (
   id             boolean PRIMARY KEY DEFAULT true CHECK (id),
   retention_days integer NOT NULL CHECK (retention_days BETWEEN 1 AND 36500)
 );
-INSERT INTO ${table}_retention (id, retention_days) VALUES (true, ${retentionDays})
-  ON CONFLICT (id) DO UPDATE SET retention_days = EXCLUDED.retention_days;
+ALTER TABLE ${table}_retention ADD COLUMN IF NOT EXISTS legal_hold boolean NOT NULL DEFAULT false;
+INSERT INTO ${table}_retention (id, retention_days, legal_hold) VALUES (true, ${retentionDays}, ${legalHold})
+  ON CONFLICT (id) DO UPDATE SET retention_days = EXCLUDED.retention_days, legal_hold = EXCLUDED.legal_hold;
 
 CREATE OR REPLACE FUNCTION ${table}_guard() RETURNS trigger LANGUAGE plpgsql AS $guard$
 BEGIN
   IF TG_OP = 'UPDATE' THEN
     RAISE EXCEPTION 'kanmon: audit records are append-only: UPDATE of %/% refused', OLD.stream, OLD.seq
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF COALESCE((SELECT legal_hold FROM ${table}_retention WHERE id), false) THEN
+    RAISE EXCEPTION 'kanmon: the audit log is under a legal hold: DELETE of %/% refused', OLD.stream, OLD.seq
       USING ERRCODE = 'insufficient_privilege';
   END IF;
   -- no retention row means "keep everything" (36500 days), never "delete anything"
@@ -149,10 +157,10 @@ function wrap(message: string, cause: unknown): KanmonError {
  * ```
  */
 export function postgresAuditSink(options: PostgresAuditSinkOptions): PostgresAuditSink {
-  const { pool, retentionDays = 365, maxBatch = 2000 } = options;
+  const { pool, retentionDays = 365, legalHold = false, maxBatch = 2000 } = options;
   const table = options.table ?? 'kanmon_audit';
   if (!pool || typeof pool.query !== 'function') throw new KanmonError('ERR_INVALID_ARGUMENT', 'postgresAuditSink needs a pg Pool');
-  const schema = auditSchemaSql({ table, retentionDays });
+  const schema = auditSchemaSql({ table, retentionDays, legalHold });
   const queue: Pending[] = [];
   let flushing = false;
   let idle: Promise<void> = Promise.resolve();
@@ -288,6 +296,8 @@ export function postgresAuditSink(options: PostgresAuditSinkOptions): PostgresAu
         return { stream: r.stream, throughSeq: Number(r.through), throughMac: head.mac, count: Number(r.count) };
       });
     },
+
+    retention: { retentionDays, legalHold },
 
     async prune(plans) {
       for (const plan of plans) {

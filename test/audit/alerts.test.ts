@@ -36,6 +36,17 @@ describe('SEC-27: alerts', () => {
     ]);
   });
 
+  it('SEC-28, FNB-3.3: key_destroyed for a destroyed key, and for a tenant purge that shredded keys (not for one that shredded none)', async () => {
+    const { alerts, log } = setup();
+    await log.append({ type: 'admin.key.destroy', actor: 'ops', target: 'k-2024' });
+    await log.append({ type: 'admin.tenant.purge', actor: 'ops', tenant: 'city-a', target: 'city-a', after: { storeEntries: 3, accounts: 1, shredded: ['city-a-1'] } });
+    await log.append({ type: 'admin.tenant.purge', actor: 'ops', tenant: 'city-b', target: 'city-b', after: { storeEntries: 3, accounts: 1, shredded: [] } });
+    expect(alerts.map((a) => [a.kind, a.record?.type, a.record?.target])).toEqual([
+      ['key_destroyed', 'admin.key.destroy', 'k-2024'],
+      ['key_destroyed', 'admin.tenant.purge', 'city-a'],
+    ]);
+  });
+
   it('a successful login after alertAfterFailures failures in a row alerts once, with the count', async () => {
     const { alerts, log } = setup({ alertAfterFailures: 3 });
     for (let i = 0; i < 2; i++) await log.append({ type: 'auth.login.failure', actor: 'a' });

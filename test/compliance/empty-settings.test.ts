@@ -515,18 +515,18 @@ describe('issue 14: the settings found to defeat a clause while the report said 
     expect(rowFor('funabashi', { lockout: { failureWindowMs: 0 } }, 'SEC-24').verdict).toBe('met');
   });
 
-  it.each(['RM-18', 'SEC-34', 'FNB-4.3'])('%s: says what kanmon really gives (purgeTenant count, key-ring destruction) and that the deployer writes the report', (id) => {
+  it.each(['RM-18', 'SEC-34', 'FNB-4.3'])('%s: points to the signed deletion certificate purgeTenant returns, and says what stays with the deployer', (id) => {
     for (const lang of ['ja', 'en'] as const) {
       const report = complianceReport(definePolicy('nist-800-63b'), { lang, documents: ['RM', 'SEC', 'FNB'] });
       const action = report.rows.find((r) => r.clause === id)?.action ?? '';
       expect(action).toContain('purgeTenant');
-      expect(action).toMatch(/keyRing\.(destroy|isDestroyed)/);
+      expect(action).toContain('kanmon tenant certificate verify');
       if (lang === 'en') {
-        expect(action).toMatch(/kanmon produces no (deletion certificate|disposal report)/);
-        expect(action).not.toMatch(/attach the (purge|deletion)|key-destruction report/i);
+        expect(action).toMatch(/deletion certificate/);
+        expect(action).toMatch(/KANMON_KEYS, KMS/);
       } else {
-        expect(action).toMatch(/kanmon は.*作らない/);
-        expect(action).not.toMatch(/削除報告を|（削除報告）/);
+        expect(action).toContain('削除証明書');
+        expect(action).toContain('KANMON_KEYS・KMS');
       }
     }
   });

@@ -10,6 +10,7 @@ import { exportAuditLog } from '../../src/audit/export.js';
 import { findEvents } from '../../src/audit/query.js';
 import { pruneAuditLog } from '../../src/audit/retention.js';
 import { verifyAuditLog } from '../../src/audit/verify/verify-audit-log.js';
+import { definePolicy } from '../../src/policy/define-policy.js';
 import { auditSchemaSql, postgresAuditSink } from '../../src/postgres/audit-sink.js';
 import { type PostgresServer, requireService, startPostgres } from '../support/services.js';
 import { testKeyRing } from '../audit/support.js';
@@ -106,6 +107,52 @@ describe.skipIf(!available)('postgresAuditSink (real PostgreSQL)', () => {
     expect(rows.map((r) => Number(r.seq))).toEqual([3, 4, 5, 6]);
     const result = await verifyAuditLog(sink, keyRing);
     expect(result.firstBad).toBeNull();
+  });
+
+  it('EXT-6, SEC-18: a retention shorter than the policy, or a legal hold, is refused; at the policy it prunes and verification reports the range', async () => {
+    const policy = definePolicy('funabashi');
+    const dbNow = await databaseNow();
+    let now = dbNow - 1000 * day;
+    const sink = postgresAuditSink({ pool });
+    const log = createAuditLog({ sink, keyRing, stream: 'pg-policy', now: () => now });
+    for (let i = 0; i < 10; i++) {
+      now = dbNow - (1000 - i * 100) * day;
+      await log.append({ type: 'auth.login.success', actor: `u${i}` });
+    }
+    now = dbNow;
+    const rowsOf = async (table: string, stream: string) =>
+      (await pool.query<{ seq: string }>(`SELECT seq FROM ${table} WHERE stream = $1 ORDER BY seq`, [stream])).rows.map((r) => Number(r.seq));
+    await expect(pruneAuditLog({ sink, log, now: () => now, policy, retentionDays: 2 })).rejects.toMatchObject({
+      code: 'ERR_RETENTION',
+      details: { reason: 'below_policy', minimumDays: 365 },
+    });
+    expect(await rowsOf('kanmon_audit', 'pg-policy')).toHaveLength(10); // and no log.pruned marker
+    const held = definePolicy('funabashi', { audit: { legalHold: true } });
+    await expect(pruneAuditLog({ sink, log, now: () => now, policy: held })).rejects.toMatchObject({ code: 'ERR_RETENTION', details: { reason: 'legal_hold' } });
+    expect(await rowsOf('kanmon_audit', 'pg-policy')).toHaveLength(10);
+
+    const { pruned } = await pruneAuditLog({ sink, log, now: () => now, policy });
+    expect(pruned.find((p) => p.stream === 'pg-policy')).toMatchObject({ throughSeq: 7, count: 7 }); // 1000…400 days ago
+    expect(await rowsOf('kanmon_audit', 'pg-policy')).toEqual([8, 9, 10, 11]);
+    const result = await verifyAuditLog(sink, keyRing);
+    expect(result.firstBad).toBeNull();
+    expect(result.streams.find((st) => st.stream === 'pg-policy')).toMatchObject({ firstSeq: 8, pruned: { throughSeq: 7, count: 7, before: now - 365 * day } });
+
+    // a legal hold written into the database: the trigger refuses even a direct DELETE of a 1000-day-old row
+    const holdSink = postgresAuditSink({ pool, table: 'kanmon_audit_hold', legalHold: true });
+    await holdSink.migrate();
+    now = dbNow - 1000 * day;
+    const holdLog = createAuditLog({ sink: holdSink, keyRing, stream: 'pg-hold', now: () => now });
+    await holdLog.append({ type: 'auth.login.success', actor: 'u0' });
+    now = dbNow - 900 * day;
+    await holdLog.append({ type: 'auth.login.success', actor: 'u1' });
+    now = dbNow;
+    await expect(pruneAuditLog({ sink: holdSink, log: holdLog, now: () => now, policy })).rejects.toMatchObject({ code: 'ERR_RETENTION', details: { reason: 'legal_hold' } });
+    await expect(pool.query(`DELETE FROM kanmon_audit_hold WHERE stream = 'pg-hold' AND seq = 1`)).rejects.toMatchObject({
+      code: '42501',
+      message: expect.stringContaining('legal hold') as string,
+    });
+    expect(await rowsOf('kanmon_audit_hold', 'pg-hold')).toEqual([1, 2]);
   });
 
   it('SEC-27: findEvents runs as SQL (out of hours, type, actor, range); export verifies on its own', async () => {

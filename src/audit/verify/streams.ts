@@ -31,6 +31,8 @@ export interface StreamState {
 export interface Streams {
   readonly states: Map<string, StreamState>;
   readonly anchorsByStream: ReadonlyMap<string, readonly AuditHead[]>;
+  /** Per target stream, the range the last `log.pruned` record read says was removed. */
+  readonly pruned: Map<string, { throughSeq: number; count: number; before: number | null }>;
   /** The state of `stream`, made on first sight. */
   readonly stateOf: (stream: string) => StreamState;
 }
@@ -68,7 +70,7 @@ export function createStreams(anchors: readonly AuditHead[] | undefined): Stream
     }
     return st;
   };
-  return { states, anchorsByStream, stateOf };
+  return { states, anchorsByStream, stateOf, pruned: new Map() };
 }
 
 /** Marks `st` bad at `seq`, keeping what had verified before (`snapshot`). */
@@ -123,7 +125,7 @@ export function finishStreams(streams: Streams, links: ChainLinks, keyOf: (kid: 
 }
 
 /** One summary per stream that verified a record or failed: a failed stream counts what verified before its first bad record. */
-export function summarize(states: ReadonlyMap<string, StreamState>): AuditStreamSummary[] {
+export function summarize(states: ReadonlyMap<string, StreamState>, pruned?: Streams['pruned']): AuditStreamSummary[] {
   return [...states.values()]
     .filter((s) => s.count > 0 || s.bad)
     .map((s) => {
@@ -135,6 +137,7 @@ export function summarize(states: ReadonlyMap<string, StreamState>): AuditStream
         lastSeq: v.lastSeq,
         head: v.count > 0 ? { stream: s.stream, seq: v.lastSeq, mac: v.lastMac } : null,
         recovered: s.recovered,
+        pruned: pruned?.get(s.stream) ?? null,
       };
     });
 }

@@ -53,6 +53,8 @@ export interface AuditStreamSummary {
   readonly head: AuditHead | null;
   /** Torn tails found sealed by a `log.recovered` record. */
   readonly recovered: number;
+  /** The range removed by retention, from the last verified `log.pruned` record naming this stream; null when none. */
+  readonly pruned: { readonly throughSeq: number; readonly count: number; readonly before: number | null } | null;
 }
 
 /** The result of {@link verifyAuditLog}. `ok` is true only when nothing is wrong. */

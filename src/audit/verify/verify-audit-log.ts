@@ -46,7 +46,7 @@ export async function verifyAuditLog(source: AuditVerifySource, keyRing: KeyRing
   bads.sort((a, b) => a.index - b.index);
   // a manifest whose own MAC fails vouches for nothing: that is the finding
   const firstBad = manifest && !manifestChecked ? manifestBad : (bads[0] ?? null);
-  const summaries = summarize(streams.states);
+  const summaries = summarize(streams.states, streams.pruned);
   const count = summaries.reduce((n, s) => n + s.count, 0);
   if (firstBad && options.onAlert) {
     try {

@@ -116,6 +116,13 @@ export async function walkChain(chunks: AsyncIterable<readonly AuditLine[]>, { s
       const after = afterField(bytes);
       if (after && typeof after.target === 'string' && typeof after.throughSeq === 'number' && typeof after.throughMac === 'string') {
         addLink(links, after.target, after.throughSeq, after.throughMac);
+        const earlier = streams.pruned.get(after.target);
+        const count = typeof after.count === 'number' ? after.count : 0;
+        streams.pruned.set(after.target, {
+          throughSeq: after.throughSeq,
+          count: (earlier?.count ?? 0) + count,
+          before: typeof after.before === 'number' ? after.before : null,
+        });
       }
     }
   };

@@ -8,6 +8,7 @@ import { hashCommand, verifyCommand } from './hash.js';
 import { importCommand } from './import.js';
 import { policyCommand } from './policy.js';
 import { postgresCommand } from './postgres.js';
+import { tenantCommand } from './tenant.js';
 import { totpCommand } from './totp.js';
 
 /** Every `kanmon` sub-command, in the order `kanmon --help` lists them. */
@@ -23,4 +24,5 @@ export const commands: readonly CliCommand[] = [
   postgresCommand,
   importCommand,
   accountsCommand,
+  tenantCommand,
 ];

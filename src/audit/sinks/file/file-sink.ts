@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KanmonError } from '../../../errors.js';
+import { systemClock } from '../../../internal/clock.js';
 import { createIsoTimeFormatter } from '../../../internal/iso-time.js';
 import { streamPattern } from '../../event.js';
 import type { AuditLine, AuditReadOptions, AuditSink, AuditSinkRecord, AuditSinkTail } from '../../sink.js';
@@ -22,6 +23,16 @@ export interface FileAuditSinkOptions {
    * @default true
    */
   readonly fsync?: boolean | undefined;
+  /**
+   * Day files holding records younger than this are never removed, whoever
+   * calls `prune` (EXT-6, SEC-18). Set it to the policy's `audit.retentionDays`.
+   * @default 365
+   */
+  readonly retentionDays?: number | undefined;
+  /** While true, `prune` removes nothing (`ERR_RETENTION`). @default false */
+  readonly legalHold?: boolean | undefined;
+  /** The clock `retentionDays` is counted from. @default Date.now */
+  readonly now?: (() => number) | undefined;
 }
 
 /**
@@ -45,8 +56,11 @@ export interface FileAuditSinkOptions {
  * ```
  */
 export function fileAuditSink(options: FileAuditSinkOptions): AuditSink {
-  const { dir, fsync = true } = options;
+  const { dir, fsync = true, retentionDays = 365, legalHold = false, now = systemClock } = options;
   if (typeof dir !== 'string' || dir === '') throw new KanmonError('ERR_INVALID_ARGUMENT', 'fileAuditSink needs a dir');
+  if (!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > 36_500) {
+    throw new KanmonError('ERR_INVALID_ARGUMENT', 'fileAuditSink: retentionDays must be an integer from 1 to 36500');
+  }
   const format = createIsoTimeFormatter(options.timeZone ?? 'Asia/Tokyo');
   const dayOf = (ts: number) => format(Math.min(Math.max(0, Math.trunc(ts)), 253_402_128_000_000)).slice(0, 10);
   const writers = new Map<string, StreamWriter>();
@@ -78,7 +92,17 @@ export function fileAuditSink(options: FileAuditSinkOptions): AuditSink {
 
     planPrune: (beforeTs) => planPrune(dir, beforeTs),
 
-    prune: (plans) => prune(dir, plans, fsync),
+    retention: { retentionDays, legalHold },
+
+    prune: async (plans, beforeTs) => {
+      // the sink's own guard: whoever calls it, nothing under hold or younger than the retention goes
+      if (legalHold) throw new KanmonError('ERR_RETENTION', 'file audit sink: under a legal hold, nothing is pruned', { details: { reason: 'legal_hold' } });
+      const cutoff = now() - retentionDays * 86_400_000;
+      if (!(beforeTs <= cutoff)) {
+        throw new KanmonError('ERR_RETENTION', `file audit sink: records younger than ${retentionDays} days are kept`, { details: { reason: 'too_recent', retentionDays } });
+      }
+      await prune(dir, plans, fsync, cutoff);
+    },
 
     async close() {
       for (const writer of writers.values()) await writer.close();

@@ -40,20 +40,27 @@ export async function planPrune(dir: string, beforeTs: number): Promise<AuditPru
   return plans;
 }
 
-/** Removes the day files a plan covers (up to its `throughSeq`), then syncs the stream's folder. */
-export async function prune(dir: string, plans: readonly AuditPrunePlan[], fsync: boolean): Promise<void> {
+/**
+ * Removes the day files a plan covers (up to its `throughSeq`) whose last record
+ * is older than `cutoffTs` (the sink's retention, whatever the plan says), then
+ * syncs the stream's folder.
+ */
+export async function prune(dir: string, plans: readonly AuditPrunePlan[], fsync: boolean, cutoffTs: number): Promise<void> {
   for (const plan of plans) {
     const streamDir = join(dir, plan.stream);
     for (const name of await dayFiles(streamDir)) {
       const path = join(streamDir, name);
       const handle = await open(path, 'r');
       let lastSeq = 0;
+      let lastTs = Number.POSITIVE_INFINITY;
       try {
-        lastSeq = readHead((await scanTail(handle, (await handle.stat()).size)).last ?? Buffer.alloc(0))?.seq ?? 0;
+        const last = (await scanTail(handle, (await handle.stat()).size)).last;
+        lastSeq = readHead(last ?? Buffer.alloc(0))?.seq ?? 0;
+        if (lastSeq > 0) lastTs = parseAuditRecord(last!).ts;
       } finally {
         await handle.close();
       }
-      if (lastSeq === 0 || lastSeq > plan.throughSeq) break;
+      if (lastSeq === 0 || lastSeq > plan.throughSeq || !(lastTs < cutoffTs)) break;
       await unlink(path);
     }
     if (fsync) await syncDir(streamDir);

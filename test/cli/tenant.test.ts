@@ -1,0 +1,113 @@
+/**
+ * RM-18, SEC-34, FNB-4.3: `kanmon tenant purge` against a real PostgreSQL
+ * (store, accounts, audit table) and `kanmon tenant certificate verify`.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CliIo } from '../../src/cli/command.js';
+import { runCli } from '../../src/cli/run.js';
+import { postgresAccounts } from '../../src/postgres/accounts.js';
+import { postgresAuditSink } from '../../src/postgres/audit-sink.js';
+import { postgresStore } from '../../src/postgres/store.js';
+import { storeKey } from '../../src/store/key.js';
+import { type PostgresServer, requireService, startPostgres } from '../support/services.js';
+
+function io(dir: string, lang: 'en' | 'ja' = 'en') {
+  let out = '';
+  let err = '';
+  const w = (f: (s: string) => void) => new Writable({ write: (c: Buffer, _e, cb) => (f(c.toString('utf8')), cb()) });
+  const value: CliIo = { stdin: Readable.from(['']), stdout: w((s) => (out += s)), stderr: w((s) => (err += s)), env: {}, lang, cwd: dir };
+  return { io: value, stdout: () => out, stderr: () => err };
+}
+
+const operator = generateKeyPairSync('ed25519');
+
+describe('kanmon tenant certificate verify: usage', () => {
+  it('answers usage (2) without a certificate or a key, and 1 for a file that is no certificate', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kanmon-cert-'));
+    try {
+      expect(await runCli(['tenant', 'certificate', 'verify'], io(dir).io)).toBe(2);
+      await writeFile(join(dir, 'pub.pem'), operator.publicKey.export({ type: 'spki', format: 'pem' }));
+      await writeFile(join(dir, 'x.json'), '{"format":"something else"}');
+      const o = io(dir);
+      expect(await runCli(['tenant', 'certificate', 'verify', 'x.json', '--public-key', 'pub.pem'], o.io)).toBe(1);
+      expect(o.stdout()).toContain('NOT VALID: malformed');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.skipIf(!requireService('postgres'))('kanmon tenant purge (real PostgreSQL)', () => {
+  let server: PostgresServer;
+  let pool: pg.Pool;
+  let dir: string;
+  beforeAll(async () => {
+    server = await startPostgres();
+    pool = new pg.Pool({ connectionString: server.connectionString, max: 4 });
+    pool.on('error', () => undefined);
+    await postgresStore({ pool }).migrate();
+    await postgresAccounts({ pool }).migrate();
+    await postgresAuditSink({ pool }).migrate();
+    dir = await mkdtemp(join(tmpdir(), 'kanmon-tenant-cli-'));
+  });
+  afterAll(async () => {
+    await pool?.end();
+    await server?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('purges one tenant, removes its key from the key file, writes a certificate that verifies and fails after an edit', async () => {
+    const store = postgresStore({ pool });
+    const accounts = postgresAccounts({ pool });
+    for (const tenant of ['city-a', 'city-b']) {
+      for (let i = 0; i < 3; i++) {
+        await store.increment(storeKey(tenant, 'lockout-ip', `10.0.0.${i}`));
+        await accounts.create({
+          id: `${tenant}-${i}`, tenant, username: `u${i}`, passwordHash: 'x', passwordChangedAt: 0, passwordHistory: [], mustChangePassword: null,
+          compromised: false, disabled: false, roles: [], totpSecret: null, totpPendingSecret: null, recoveryCodes: null,
+        });
+      }
+    }
+    const keys = { keys: [{ id: 'shared', secret: Buffer.alloc(32, 1).toString('base64') }, { id: 'city-a-1', secret: Buffer.alloc(32, 2).toString('base64') }], current: 'shared' };
+    await writeFile(join(dir, 'keys.json'), JSON.stringify(keys));
+    await writeFile(join(dir, 'operator.pem'), operator.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    await writeFile(join(dir, 'operator.pub.pem'), operator.publicKey.export({ type: 'spki', format: 'pem' }));
+
+    const o = io(dir, 'ja');
+    const code = await runCli(
+      ['tenant', 'purge', '--tenant', 'city-a', '--actor', '運用担当 鈴木', '--postgres', server.connectionString, '--keys', 'keys.json', '--destroy-key', 'city-a-1',
+        '--signing-key', 'operator.pem', '--signing-kid', 'op-2026', '-o', 'cert.json', '--html', 'cert.html'],
+      o.io,
+    );
+    expect(o.stderr()).toBe('');
+    expect(code).toBe(0);
+    expect(o.stdout()).toContain('city-a: ストア 3 件、アカウント 3 件、鍵 1 件を削除');
+    const count = async (sql: string, tenant: string) => Number((await pool.query<{ n: string }>(sql, [tenant])).rows[0]!.n);
+    for (const table of ['kanmon_state', 'kanmon_state_entries', 'kanmon_accounts']) {
+      expect(await count(`SELECT count(*) AS n FROM ${table} WHERE tenant = $1`, 'city-a')).toBe(0);
+    }
+    expect(await count(`SELECT count(*) AS n FROM kanmon_state WHERE tenant = $1`, 'city-b')).toBe(3);
+    expect(await count(`SELECT count(*) AS n FROM kanmon_accounts WHERE tenant = $1`, 'city-b')).toBe(3);
+    expect(await count(`SELECT count(*) AS n FROM kanmon_audit WHERE tenant = $1 AND type = 'admin.tenant.purge'`, 'city-a')).toBe(1);
+    // the destroyed key's material is gone from the key file
+    const left = JSON.parse(await readFile(join(dir, 'keys.json'), 'utf8')) as typeof keys;
+    expect(left.keys.map((k) => k.id)).toEqual(['shared']);
+    expect(await readFile(join(dir, 'cert.html'), 'utf8')).toContain('データ削除証明書');
+
+    const v = io(dir);
+    expect(await runCli(['tenant', 'certificate', 'verify', 'cert.json', '--public-key', 'operator.pub.pem'], v.io)).toBe(0);
+    expect(v.stdout()).toContain('OK: deletion certificate of city-a');
+    const cert = JSON.parse(await readFile(join(dir, 'cert.json'), 'utf8')) as { counts: { accounts: number } };
+    cert.counts.accounts = 2;
+    await writeFile(join(dir, 'edited.json'), JSON.stringify(cert));
+    const e = io(dir);
+    expect(await runCli(['tenant', 'certificate', 'verify', 'edited.json', '--public-key', 'operator.pub.pem'], e.io)).toBe(1);
+    expect(e.stdout()).toContain('NOT VALID: bad_signature');
+  });
+});
