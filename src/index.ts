@@ -245,6 +245,28 @@ export type { OutageCause } from './login/outage.js';
 export type { KanmonStepUp, ReauthenticateDenyReason, ReauthenticateInput, ReauthenticateResult } from './login/step-up-types.js';
 export type { KanmonDeviceOptions, KanmonOptions } from './login/options.js';
 export type {
+  AdminRemovePasskeyInput,
+  CeremonyRefusal,
+  FinishPasskeyAuthenticationInput,
+  FinishPasskeyAuthenticationResult,
+  FinishPasskeyRegistrationInput,
+  FinishPasskeyRegistrationResult,
+  KanmonAdminPasskeys,
+  KanmonPasskeys,
+  PasskeyChallengeRefusal,
+  PasskeyChangeInput,
+  PasskeyChangeResult,
+  PasskeyCredential,
+  PasskeyDenied,
+  PasskeyDenyReason,
+  PasskeySessionInput,
+  PasskeySessionRefusal,
+  PasskeySummary,
+  StartPasskeyAuthenticationInput,
+  StartPasskeyAuthenticationResult,
+  StartPasskeyRegistrationResult,
+} from './login/passkey-types.js';
+export type {
   CompletePasswordResetDenyReason,
   CompletePasswordResetInput,
   CompletePasswordResetResult,
