@@ -20,6 +20,6 @@ export async function adminRemovePasskey(ctx: FlowContext, input: AdminRemovePas
   }
   await ctx.sessions.revokeAll(input.tenant, account.id);
   await ctx.accounts.update(input.tenant, account.id, { passkeys: existing.filter((c) => c.id !== found.id) });
-  await ctx.record(adminEvent(input, 'admin.passkey.remove', { before: { credentialId: found.id, label: found.label, aaguid: found.aaguid }, after: { sessionsRevoked: true } }));
+  await ctx.record(adminEvent(input, 'admin.passkey.remove', { before: { webauthnId: found.id, label: found.label, aaguid: found.aaguid }, after: { sessionsRevoked: true } }));
   return { ok: true };
 }

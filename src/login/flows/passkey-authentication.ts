@@ -89,7 +89,7 @@ export async function provePasskey(
   }
   const fail = async (reason: PasskeyDenyReason): Promise<Proof> => {
     await ctx.lockout.failMfa?.(who, reservation);
-    const after = credentialId === null ? {} : { after: { credentialId } };
+    const after = credentialId === null ? {} : { after: { webauthnId: credentialId } };
     await ctx.record({ ...base, type: 'auth.passkey.failure', reason: `${prefix}${reason}`, ...after });
     if (reason === 'counter_regression') await ctx.record({ ...base, type: 'auth.passkey.clone_warning', outcome: 'denied', reason: 'counter_regression', ...after });
     return { ok: false, reason };
@@ -107,7 +107,7 @@ export async function provePasskey(
   const fresh = (await ctx.accounts.findById(account.tenant, account.id)) ?? account;
   const passkeys = passkeysOf(fresh).map((c) => (c.id === credential.id ? { ...c, counter: Math.max(c.counter, verified.newCounter), backedUp: verified.backedUp, lastUsedAt: ctx.now() } : c));
   await ctx.accounts.update(account.tenant, account.id, { passkeys });
-  await ctx.record({ ...base, type: 'auth.passkey.success', reason: prefix === '' ? null : 'reauth', after: { credentialId: credential.id, counter: verified.newCounter, userVerified: verified.userVerified } });
+  await ctx.record({ ...base, type: 'auth.passkey.success', reason: prefix === '' ? null : 'reauth', after: { webauthnId: credential.id, counter: verified.newCounter, userVerified: verified.userVerified } });
   return { ok: true, userVerified: verified.userVerified };
 }
 

@@ -33,12 +33,12 @@ export async function changePasskey(ctx: FlowContext, input: PasskeyChangeInput,
   if (found === undefined) return { ok: false, reason: 'unknown_credential' };
   if (change === 'remove') {
     await ctx.accounts.update(account.tenant, account.id, { passkeys: existing.filter((c) => c.id !== found.id) });
-    await ctx.record({ ...base, type: 'auth.passkey.removed', before: { credentialId: found.id, label: found.label } });
+    await ctx.record({ ...base, type: 'auth.passkey.removed', before: { webauthnId: found.id, label: found.label } });
     return { ok: true };
   }
   const label = labelOf(input.label, null);
   if (label === null) return { ok: false, reason: 'invalid_label' };
   await ctx.accounts.update(account.tenant, account.id, { passkeys: existing.map((c) => (c.id === found.id ? { ...c, label } : c)) });
-  await ctx.record({ ...base, type: 'auth.passkey.renamed', before: { credentialId: found.id, label: found.label }, after: { label } });
+  await ctx.record({ ...base, type: 'auth.passkey.renamed', before: { webauthnId: found.id, label: found.label }, after: { label } });
   return { ok: true };
 }

@@ -79,13 +79,13 @@ export async function finishPasskeyRegistration(ctx: FlowContext, input: FinishP
 
   const passkey: PasskeyCredential = { ...credential, label, createdAt: ctx.now(), lastUsedAt: null };
   await ctx.accounts.update(account.tenant, account.id, { passkeys: [...existing, passkey] });
-  await ctx.record({ ...base, type: 'auth.passkey.registered', after: { credentialId: passkey.id, aaguid: passkey.aaguid, backedUp: passkey.backedUp, label } });
+  await ctx.record({ ...base, type: 'auth.passkey.registered', after: { webauthnId: passkey.id, aaguid: passkey.aaguid, backedUp: passkey.backedUp, label } });
   return { ok: true, passkey: summaryOf(passkey) };
 }
 
 async function refuse<R extends string>(ctx: FlowContext, base: AuditBase | null, step: 'start' | 'register', reason: R, credentialId?: string) {
   if (base !== null && reason !== 'unavailable') {
-    await ctx.record({ ...base, type: 'auth.passkey.failure', outcome: 'denied', reason: `${step}_${reason}`, ...(credentialId ? { after: { credentialId } } : {}) });
+    await ctx.record({ ...base, type: 'auth.passkey.failure', outcome: 'denied', reason: `${step}_${reason}`, ...(credentialId ? { after: { webauthnId: credentialId } } : {}) });
   }
   return { ok: false as const, reason };
 }
