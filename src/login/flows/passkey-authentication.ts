@@ -9,7 +9,7 @@ import type { PasskeyCredential } from '../../webauthn/credential.js';
 import type { AccountRecord } from '../account.js';
 import { type AuditBase, type FlowContext, type StepContext, sourceOf } from '../flow-context.js';
 import { inputObject } from '../internal/input.js';
-import { challengeCheck, passkeysOf, sessionAccount, spendCeremony } from '../internal/passkey-common.js';
+import { ceremonyMark, challengeCheck, passkeysOf, sessionAccount, spendCeremony } from '../internal/passkey-common.js';
 import { placeRefusal, resolvePlace } from '../internal/place.js';
 import type {
   FinishPasskeyAuthenticationInput,
@@ -99,7 +99,12 @@ export async function provePasskey(
   const state: { refusal: PasskeyChallengeRefusal | null; claims: CeremonyClaims | null } = { refusal: null, claims: null };
   const check = challengeCheck(ctx, 'authenticate', { tenant: account.tenant, ...expected }, state);
   const verified = await verifyAssertion(ctx.policy, response as AuthenticationResponseJSON, credential, check, requireUv);
-  if (!verified.ok) return fail(verified.reason === 'challenge' ? (state.refusal ?? 'invalid_challenge') : verified.reason);
+  if (!verified.ok) {
+    // The library checks the counter before kanmon spends the challenge: a replay of an assertion that was
+    // accepted (its counter is stored) reads as a lowered counter. A spent challenge tells the replay from a clone.
+    const replayed = verified.reason === 'counter_regression' && state.claims !== null && (await ctx.store.readCounter(ceremonyMark(state.claims))) !== 0;
+    return fail(replayed ? 'challenge_reused' : verified.reason === 'challenge' ? (state.refusal ?? 'invalid_challenge') : verified.reason);
+  }
   if (state.claims === null || !(await spendCeremony(ctx, state.claims))) return fail('challenge_reused');
   await ctx.lockout.succeedMfa(who, reservation);
   // A read-modify-write of the list: a rename racing a sign-in may lose the counter (never a key); the counter
