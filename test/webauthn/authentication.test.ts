@@ -1,5 +1,5 @@
 /**
- * Issue 18, passkey sign-in (W3C WebAuthn Level 3 §7.2 "Verifying an authentication assertion"): as the second
+ * Issue 18, passkey sign-in (EXT-4 生体認証及び多要素認証【推奨】) (W3C WebAuthn Level 3 §7.2 "Verifying an authentication assertion"): as the second
  * factor of a login (offered beside TOTP), and passwordless (discoverable credentials, user verification required:
  * the passkey alone satisfies MFA, amr hwk + user). Every refusal is a coded result from the real
  * `@simplewebauthn/server` checking a software authenticator's assertions (node:crypto P-256); failures count toward
