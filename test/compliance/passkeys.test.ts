@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { type ComplianceRow, type PolicyOverrides, complianceReport, definePolicy } from '../../src/index.js';
 
-const on = { enabled: true, rpId: 'auth.city.example', origins: ['https://auth.city.example'] } as const;
+const on = { enabled: true, rpId: 'auth.city.example', origins: ['https://auth.city.example'] };
 const KEY = '2fc0579f-8113-47ea-b116-bb5a8db9202a';
 
 function row(preset: 'funabashi' | 'external-service-common' | 'remote-maintenance', id: string, overrides: PolicyOverrides = {}): ComplianceRow {

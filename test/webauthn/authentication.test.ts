@@ -174,6 +174,26 @@ describe('issue 18: passwordless sign-in (discoverable credentials)', () => {
   });
 });
 
+describe('SEC-13, ASVS 5.0 V7.5.1: step-up with a passkey (reauthenticate, the third way beside password and code)', () => {
+  it('a ceremony bound to the session; the new session adds hwk + user, and mfa beside the password; the assertion is worth nothing to another session', async () => {
+    const w = passkeyWorld(mem);
+    const { session } = await signedIn(w);
+    const auth = authenticator();
+    await register(w, session, auth);
+    w.clock.advance(20 * 60_000);
+    const start = okOf(await w.kanmon.startPasskeyAuthentication({ session }));
+    expect(start.options.allowCredentials?.map((c) => c.id)).toEqual([auth.id]);
+    const assertion = auth.get(start.options);
+    const renewed = okOf(await w.kanmon.reauthenticate({ session, passkey: assertion, ...inside }));
+    expect([...renewed.session.amr].sort()).toEqual(['hwk', 'mfa', 'pwd', 'user']);
+    expect(renewed.session.authTime).toBe(w.clock.now());
+    expect(w.events().filter((e) => e.type === 'auth.reauth.success').map((e) => e.reason)).toEqual(['passkey']);
+    expect(await w.kanmon.reauthenticate({ session: renewed.session, passkey: assertion, ...inside })).toEqual({ ok: false, reason: 'invalid_passkey', passkeyReason: 'challenge_mismatch' });
+    const bad = okOf(await w.kanmon.startPasskeyAuthentication({ session: renewed.session }));
+    expect(await w.kanmon.reauthenticate({ session: renewed.session, passkey: auth.get(bad.options, { wrongKey: true }), ...inside })).toEqual({ ok: false, reason: 'invalid_passkey', passkeyReason: 'invalid_signature' });
+  });
+});
+
 describe('issue 18: passkeys managed behind step-up; admin removal audited', () => {
   it('rename and remove need a recent authentication; an administrator removes a lost key (sessions revoked, admin.passkey.remove)', async () => {
     const w = passkeyWorld(mem);
