@@ -228,7 +228,7 @@ export type {
   RequestFacts,
   VerifyMfaResult,
 } from './login/types.js';
-export type { LogoutResult } from './login/types.js';
+export type { FinishPasskeyAuthenticationResult, LogoutResult } from './login/types.js';
 export type {
   KanmonSessions,
   ListSessionsResult,
@@ -248,7 +248,6 @@ export type {
   AdminRemovePasskeyInput,
   CeremonyRefusal,
   FinishPasskeyAuthenticationInput,
-  FinishPasskeyAuthenticationResult,
   FinishPasskeyRegistrationInput,
   FinishPasskeyRegistrationResult,
   KanmonAdminPasskeys,

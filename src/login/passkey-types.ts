@@ -10,7 +10,6 @@ import type { PasskeyCredential } from '../webauthn/credential.js';
 import type { AdminInput, AdminResult } from './admin/types.js';
 import type { RequestFacts } from './inputs.js';
 import type { OutageCause } from './outage.js';
-import type { LoginAuthenticated } from './types.js';
 
 export type { CeremonyRefusal, PasskeyCredential, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON };
 
@@ -106,9 +105,6 @@ export interface PasskeyDenied extends OutageCause {
   readonly retryAfterMs?: number | null;
 }
 
-/** The answer of {@link KanmonPasskeys.finishPasskeyAuthentication}. */
-export type FinishPasskeyAuthenticationResult = LoginAuthenticated | PasskeyDenied;
-
 /** What `renamePasskey` and `removePasskey` take. */
 export interface PasskeyChangeInput extends PasskeySessionInput {
   readonly credentialId: string;
@@ -124,8 +120,11 @@ export interface AdminRemovePasskeyInput extends AdminInput {
   readonly credentialId: string;
 }
 
-/** The passkey methods of `Kanmon` (wired in `methods/passkeys.ts`); every outcome is audited with the credential id. */
-export interface KanmonPasskeys {
+/**
+ * The passkey methods of `Kanmon` (wired in `methods/passkeys.ts`); every outcome is audited with the credential id.
+ * `Authenticated` is the login's `LoginAuthenticated` (`types.ts`, which imports this file).
+ */
+export interface KanmonPasskeys<Authenticated> {
   /** Begin registering a passkey for the session's account (step-up: a recent authentication). */
   startPasskeyRegistration(input: PasskeySessionInput): Promise<StartPasskeyRegistrationResult>;
   /** Verify the browser's registration and store the passkey on the account. */
@@ -137,7 +136,7 @@ export interface KanmonPasskeys {
    * spent once (of any number of concurrent calls with one assertion, one succeeds). Failures count toward the
    * second-factor lockout.
    */
-  finishPasskeyAuthentication(input: FinishPasskeyAuthenticationInput): Promise<FinishPasskeyAuthenticationResult>;
+  finishPasskeyAuthentication(input: FinishPasskeyAuthenticationInput): Promise<Authenticated | PasskeyDenied>;
   /** The session account's passkeys (no key material). */
   listPasskeys(input: PasskeySessionInput): Promise<{ readonly ok: true; readonly passkeys: readonly PasskeySummary[] } | PasskeyRefused<PasskeySessionRefusal>>;
   /** Rename one of the session account's passkeys (step-up). */

@@ -19,7 +19,7 @@ import type { ChangePasswordInput, ConfirmEnrollmentInput, EnrollTotpInput, Logi
 import type { OutageCause } from './outage.js';
 import type { KanmonSessions, SessionLimitDenied } from './session-types.js';
 import type { KanmonStepUp } from './step-up-types.js';
-import type { KanmonAdminPasskeys, KanmonPasskeys } from './passkey-types.js';
+import type { KanmonAdminPasskeys, KanmonPasskeys, PasskeyDenied } from './passkey-types.js';
 import type { CompletePasswordResetInput, CompletePasswordResetResult, RequestPasswordResetInput, RequestPasswordResetResult } from './reset-types.js';
 
 export type { AccountListQuery, AccountMustChange, AccountPage, AccountPatch, AccountRecord, AccountRepository, NewAccount };
@@ -145,6 +145,9 @@ export interface LoginDenied extends OutageCause {
 /** The answer of {@link Kanmon.login}. */
 export type LoginResult = LoginAuthenticated | LoginMfaRequired | LoginPasswordChangeRequired | LoginDenied;
 
+/** The answer of {@link Kanmon.finishPasskeyAuthentication}: a session, or why not. */
+export type FinishPasskeyAuthenticationResult = LoginAuthenticated | PasskeyDenied;
+
 // ─── MFA ──────────────────────────────────────────────────────────────────────
 
 /** Why a second-factor step was refused. */
@@ -258,7 +261,7 @@ export type LogoutResult = { readonly ok: true } | ({ readonly ok: false; readon
 // ─── The orchestrator ─────────────────────────────────────────────────────────
 
 /** What `createKanmon` returns. Every method audits its decision. */
-export interface Kanmon extends KanmonAdmin, KanmonStepUp, KanmonSessions, KanmonInventory, KanmonPasskeys, KanmonAdminPasskeys {
+export interface Kanmon extends KanmonAdmin, KanmonStepUp, KanmonSessions, KanmonInventory, KanmonPasskeys<LoginAuthenticated>, KanmonAdminPasskeys {
   readonly policy: Policy;
   /** The session manager: `verify(token, { tenant })` on every request. */
   readonly sessions: SessionManager;

@@ -195,17 +195,16 @@ describe.skipIf(!executablePath)('demo app in Chromium: passkeys with a virtual 
 
   it('refuses a replay of that very assertion (challenge_reused): no second session', async () => {
     await page.goto(`${base}/passkey/login`);
-    const replay = await page.evaluate(async (body) => {
-      const csrf = document.querySelector<HTMLMetaElement>('meta[name=csrf]')?.content ?? '';
+    // The replay runs in the page (same origin, its CSRF token), as a script on the page would send it.
+    const replay: unknown = await page.evaluate(`(async (body) => {
+      const csrf = document.querySelector('meta[name=csrf]').content;
       const r = await fetch('/passkey/login/finish', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': csrf }, body });
-      const answer = { status: r.status, body: (await r.json()) as { ok: boolean; error?: string } };
+      const answer = { status: r.status, body: await r.json() };
       const out = document.getElementById('result');
-      if (out) {
-        out.textContent = `再送された署名は拒否されました: ${answer.status} ${answer.body.error ?? ''}`;
-        out.hidden = false;
-      }
+      out.textContent = '再送された署名は拒否されました: ' + answer.status + ' ' + (answer.body.error || '');
+      out.hidden = false;
       return answer;
-    }, passwordlessBody);
+    })(${JSON.stringify(passwordlessBody)})`);
     expect(replay).toEqual({ status: 401, body: { ok: false, error: 'challenge_reused' } });
     await shot('replay-refused');
     await page.goto(`${base}/`);

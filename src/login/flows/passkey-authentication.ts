@@ -7,13 +7,13 @@ import { signCeremonyChallenge } from '../../webauthn/challenge.js';
 import { responseCredentialId, responseUserHandle, verifyAssertion } from '../../webauthn/ceremony.js';
 import type { PasskeyCredential } from '../../webauthn/credential.js';
 import type { AccountRecord } from '../account.js';
+import type { FinishPasskeyAuthenticationResult } from '../types.js';
 import { type AuditBase, type FlowContext, type StepContext, sourceOf } from '../flow-context.js';
 import { inputObject } from '../internal/input.js';
 import { ceremonyMark, challengeCheck, passkeysOf, sessionAccount, spendCeremony } from '../internal/passkey-common.js';
 import { placeRefusal, resolvePlace } from '../internal/place.js';
 import type {
   FinishPasskeyAuthenticationInput,
-  FinishPasskeyAuthenticationResult,
   PasskeyChallengeRefusal,
   PasskeyDenied,
   PasskeyDenyReason,

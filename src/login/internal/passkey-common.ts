@@ -9,7 +9,7 @@ import type { PasskeyChallengeRefusal, PasskeySessionInput, PasskeySessionRefusa
 import { reauthDeadline } from './step-up.js';
 
 /** The passkeys of an account (none when the repository keeps none). */
-export const passkeysOf = (account: AccountRecord): readonly PasskeyCredential[] => (Array.isArray(account.passkeys) ? account.passkeys : []);
+export const passkeysOf = (account: AccountRecord): readonly PasskeyCredential[] => account.passkeys ?? [];
 
 /** A passkey as the user sees it. */
 export const summaryOf = ({ id, label, aaguid, backedUp, transports, createdAt, lastUsedAt }: PasskeyCredential): PasskeySummary => ({

@@ -4,9 +4,10 @@ import { changePasskey, listPasskeys } from '../flows/passkey-manage.js';
 import { finishPasskeyRegistration, startPasskeyRegistration } from '../flows/passkey-registration.js';
 import { answeringOutage, deniedUnavailable, notOkUnavailable } from '../outage.js';
 import type { KanmonPasskeys } from '../passkey-types.js';
+import type { LoginAuthenticated } from '../types.js';
 
 /** The passkey methods of `Kanmon` (issue 18), each answering an outage in its own result family. */
-export function passkeyMethods(ctx: FlowContext): KanmonPasskeys {
+export function passkeyMethods(ctx: FlowContext): KanmonPasskeys<LoginAuthenticated> {
   return {
     startPasskeyRegistration: answeringOutage((input) => startPasskeyRegistration(ctx, input), notOkUnavailable),
     finishPasskeyRegistration: answeringOutage((input) => finishPasskeyRegistration(ctx, input), notOkUnavailable),
