@@ -145,8 +145,8 @@ export interface LoginDenied extends OutageCause {
 /** The answer of {@link Kanmon.login}. */
 export type LoginResult = LoginAuthenticated | LoginMfaRequired | LoginPasswordChangeRequired | LoginDenied;
 
-/** The answer of {@link Kanmon.finishPasskeyAuthentication}: a session, or why not. */
-export type FinishPasskeyAuthenticationResult = LoginAuthenticated | PasskeyDenied;
+/** The answer of {@link Kanmon.finishPasskeyAuthentication}: a session, or why not (`session_limit`: `policy.session.maxConcurrent`). */
+export type FinishPasskeyAuthenticationResult = LoginAuthenticated | PasskeyDenied | SessionLimitDenied;
 
 // ─── MFA ──────────────────────────────────────────────────────────────────────
 
@@ -261,7 +261,7 @@ export type LogoutResult = { readonly ok: true } | ({ readonly ok: false; readon
 // ─── The orchestrator ─────────────────────────────────────────────────────────
 
 /** What `createKanmon` returns. Every method audits its decision. */
-export interface Kanmon extends KanmonAdmin, KanmonStepUp, KanmonSessions, KanmonInventory, KanmonPasskeys<LoginAuthenticated>, KanmonAdminPasskeys {
+export interface Kanmon extends KanmonAdmin, KanmonStepUp, KanmonSessions, KanmonInventory, KanmonPasskeys<LoginAuthenticated | SessionLimitDenied>, KanmonAdminPasskeys {
   readonly policy: Policy;
   /** The session manager: `verify(token, { tenant })` on every request. */
   readonly sessions: SessionManager;

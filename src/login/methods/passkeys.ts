@@ -5,9 +5,10 @@ import { finishPasskeyRegistration, startPasskeyRegistration } from '../flows/pa
 import { answeringOutage, deniedUnavailable, notOkUnavailable } from '../outage.js';
 import type { KanmonPasskeys } from '../passkey-types.js';
 import type { LoginAuthenticated } from '../types.js';
+import type { SessionLimitDenied } from '../session-types.js';
 
 /** The passkey methods of `Kanmon` (issue 18), each answering an outage in its own result family. */
-export function passkeyMethods(ctx: FlowContext): KanmonPasskeys<LoginAuthenticated> {
+export function passkeyMethods(ctx: FlowContext): KanmonPasskeys<LoginAuthenticated | SessionLimitDenied> {
   return {
     startPasskeyRegistration: answeringOutage((input) => startPasskeyRegistration(ctx, input), notOkUnavailable),
     finishPasskeyRegistration: answeringOutage((input) => finishPasskeyRegistration(ctx, input), notOkUnavailable),
