@@ -239,7 +239,7 @@ export type {
   RequestFacts,
   VerifyMfaResult,
 } from './login/types.js';
-export type { LogoutResult } from './login/types.js';
+export type { FinishPasskeyAuthenticationResult, LogoutResult } from './login/types.js';
 export type {
   KanmonSessions,
   ListSessionsResult,
@@ -255,6 +255,27 @@ export type { RegenerateRecoveryCodesInput, RegenerateRecoveryCodesResult, Regen
 export type { OutageCause } from './login/outage.js';
 export type { KanmonStepUp, ReauthenticateDenyReason, ReauthenticateInput, ReauthenticateResult } from './login/step-up-types.js';
 export type { KanmonDeviceOptions, KanmonOptions } from './login/options.js';
+export type {
+  AdminRemovePasskeyInput,
+  CeremonyRefusal,
+  FinishPasskeyAuthenticationInput,
+  FinishPasskeyRegistrationInput,
+  FinishPasskeyRegistrationResult,
+  KanmonAdminPasskeys,
+  KanmonPasskeys,
+  PasskeyChallengeRefusal,
+  PasskeyChangeInput,
+  PasskeyChangeResult,
+  PasskeyCredential,
+  PasskeyDenied,
+  PasskeyDenyReason,
+  PasskeySessionInput,
+  PasskeySessionRefusal,
+  PasskeySummary,
+  StartPasskeyAuthenticationInput,
+  StartPasskeyAuthenticationResult,
+  StartPasskeyRegistrationResult,
+} from './login/passkey-types.js';
 export type {
   CompletePasswordResetDenyReason,
   CompletePasswordResetInput,

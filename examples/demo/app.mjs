@@ -27,6 +27,7 @@ import { createDemoMailbox, mountRecovery } from './recovery.mjs';
 import { mountSessions, previousLoginLines } from './sessions.mjs';
 import { askStepUp, mountStepUp } from './step-up.mjs';
 import { mountInventory } from './admin-inventory.mjs';
+import { mountPasskeys, passkeyPolicy } from './passkeys.mjs';
 import { createWeb, developmentNotice } from './web.mjs';
 
 const TENANT = 'demo';
@@ -39,14 +40,15 @@ const lastEventCount = 25;
  * `development` (the default: the demo runs on http://localhost) turns on the
  * adapter-side development options described in web.mjs.
  *
- * @param {{ now: () => number, dataDir: string, development?: boolean, printMail?: (line: string) => void }} options
+ * @param {{ now: () => number, dataDir: string, development?: boolean, printMail?: (line: string) => void, origin?: string }} options
  * @returns {Promise<{ app: import('express').Express, banner: string, seeded: { username: string, password: string, roles: string[] }[], close: () => Promise<void> }>}
  */
-export async function createDemoApp({ now, dataDir, development = true, printMail }) {
+export async function createDemoApp({ now, dataDir, development = true, printMail, origin }) {
   const policy = definePolicy('funabashi', {
     password: { contextWords: ['kanmon', '関門', 'funabashi', '船橋'] },
     mfa: { totp: { issuer: 'kanmon デモ' } }, recovery: { selfService: true }, // 「パスワードを忘れた場合」: recovery.mjs
     ...(development ? { access: { requireTls: false } } : {}),
+    ...passkeyPolicy(origin), // passkeys.mjs: on for the origin the demo is served from (http://localhost:PORT)
   });
   const { keyRing, path: keyPath, created: keyCreated } = loadDemoKeyRing(dataDir, now);
   const auditDir = join(dataDir, 'audit');
@@ -113,6 +115,7 @@ export async function createDemoApp({ now, dataDir, development = true, printMai
     path: req.path,
     user,
     devMode: development,
+    passkeys: policy.webauthn.enabled,
   });
   const t = (res) => text[res.locals.lang];
   const send = (res, status, body) => res.status(status).type('html').send(body);
@@ -389,6 +392,7 @@ export async function createDemoApp({ now, dataDir, development = true, printMai
   mountStepUp(app, { kanmon, web, ctx, send, str, userOf });
   mountInventory(app, { kanmon, tenant: TENANT, web, ctx, send, userOf });
   mountRecovery(app, { kanmon, tenant: TENANT, web, accounts, mailbox, ctx, send, str, describe: (lang) => describePolicy(policy, lang), formatIssue });
+  mountPasskeys(app, { kanmon, tenant: TENANT, web, ctx, send, signIn, userOf });
   app.use(web.errorHandler);
   app.use((req, res) => send(res, 404, messagePage(ctx(req, res), { title: t(res).notFoundTitle, message: t(res).notFound })));
   app.use((err, req, res, _next) => {

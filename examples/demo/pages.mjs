@@ -88,7 +88,7 @@ ${messages(notice ? [notice] : [], 'notice')}${messages(error ? [error] : [], 'a
 <label for="password">${t.password}</label><input type="password" id="password" name="password" autocomplete="current-password" required maxlength="1024">
 <button type="submit">${t.loginButton}</button>
 </form>
-<p><a id="forgot-link" href="/password/forgot">${t.forgotLink}</a></p>`,
+<p><a id="forgot-link" href="/password/forgot">${t.forgotLink}</a></p>${ctx.passkeys ? html`<p><a id="passkey-login-link" href="/passkey/login">${ctx.lang === 'ja' ? 'パスキーでサインイン' : 'Sign in with a passkey'}</a></p>` : null}`,
   });
 }
 
@@ -184,7 +184,7 @@ export function mfaPage(ctx, { error = null }) {
 <form method="post" action="/mfa" class="box">${csrfField(ctx)}
 <label for="code">${t.mfaCode}</label><input type="text" id="code" name="code" autocomplete="one-time-code" required maxlength="32">
 <button type="submit">${t.mfaButton}</button>
-</form>`,
+</form>${ctx.passkeys ? html`<p><a id="passkey-mfa-link" href="/passkey/mfa">${ctx.lang === 'ja' ? 'パスキーで確認' : 'Confirm with a passkey'}</a></p>` : null}`,
   });
 }
 

@@ -6,7 +6,8 @@ import { createDemoApp } from './app.mjs';
 
 const port = Number(process.env.PORT ?? 3000);
 const dataDir = fileURLToPath(new URL('./.data/', import.meta.url));
-const { app, banner, close } = await createDemoApp({ now: () => Date.now(), dataDir });
+// Passkeys need a domain (not an IP) as RP ID: open http://localhost:PORT/ for them.
+const { app, banner, close } = await createDemoApp({ now: () => Date.now(), dataDir, origin: `http://localhost:${port}` });
 const server = app.listen(port, '127.0.0.1', () => {
   const { port: actual } = server.address();
   process.stdout.write(`${banner}\n\nkanmon demo: http://127.0.0.1:${actual}/  (Ctrl+C で終了 / to stop)\n`);

@@ -31,6 +31,7 @@ export type ControlId =
   | 'lockout'
   | 'mfa'
   | 'totp'
+  | 'passkeys'
   | 'ip-allow-list'
   | 'client-cert'
   | 'registered-device'
@@ -192,9 +193,9 @@ export const clauses: readonly Clause[] = [
     ja: 'アクセスを管理するための適切な認証方法、特定の場所及び装置からの接続を認証する方法等により、アクセス制御となりすまし対策を行うこと。 例) 認証方法…ID/PWの設定、生体認証及び多要素認証【推奨】、特定の拠点…IPアドレスの制限、クライアント証明書【推奨】',
     en: 'Access control and anti-spoofing by proper authentication and by authenticating the place and device of connection; MFA and client certificates recommended, IP restriction as an example.',
     status: 'enforce',
-    controls: ['password-policy', 'lockout', 'mfa', 'totp', 'ip-allow-list', 'client-cert', 'registered-device', 'trusted-proxies'],
-    policyPaths: ['lockout.maxFailures', 'lockout.failureWindowMs', 'lockout.lockDurationMs', 'lockout.onStoreError', 'mfa.requireForPrivileged', 'mfa.totp.window', 'access.ipAllowList', 'access.requireClientCert', 'access.requireRegisteredDevice', 'access.trustedProxies', 'lockout.mfa.maxFailures', 'lockout.mfa.lockDurationMs', 'mfa.totp.periodSeconds', 'access.defaultRule', 'access.routes', 'mfa.internalNetworks'],
-    tests: ['test/login/create-kanmon.test.ts', 'test/access/ip-allow-list.test.ts', 'test/access/client-cert.test.ts', 'test/mfa/totp.test.ts', 'test/access/client-cert-constant-time.test.ts', 'test/access/evaluate-access.test.ts', 'test/lockout/create-lockout.test.ts', 'test/lockout/race.test.ts', 'test/lockout/stores.test.ts'],
+    controls: ['password-policy', 'lockout', 'mfa', 'totp', 'passkeys', 'ip-allow-list', 'client-cert', 'registered-device', 'trusted-proxies'],
+    policyPaths: ['webauthn.enabled', 'webauthn.passwordless', 'webauthn.userVerification', 'lockout.maxFailures', 'lockout.failureWindowMs', 'lockout.lockDurationMs', 'lockout.onStoreError', 'mfa.requireForPrivileged', 'mfa.totp.window', 'access.ipAllowList', 'access.requireClientCert', 'access.requireRegisteredDevice', 'access.trustedProxies', 'lockout.mfa.maxFailures', 'lockout.mfa.lockDurationMs', 'mfa.totp.periodSeconds', 'access.defaultRule', 'access.routes', 'mfa.internalNetworks'],
+    tests: ['test/login/create-kanmon.test.ts', 'test/access/ip-allow-list.test.ts', 'test/access/client-cert.test.ts', 'test/mfa/totp.test.ts', 'test/access/client-cert-constant-time.test.ts', 'test/access/evaluate-access.test.ts', 'test/lockout/create-lockout.test.ts', 'test/lockout/race.test.ts', 'test/lockout/stores.test.ts', 'test/webauthn/authentication.test.ts', 'test/compliance/passkeys.test.ts'],
   },
   {
     id: 'EXT-5',
@@ -697,9 +698,9 @@ export const clauses: readonly Clause[] = [
     ja: '保守対象サーバに接続できる端末を制限すること。',
     en: 'Restrict the terminals that may connect to the maintained servers.',
     status: 'enforce',
-    controls: ['ip-allow-list', 'client-cert', 'registered-device', 'access-rules'],
-    policyPaths: ['access.defaultRule.allow', 'access.ipAllowList', 'access.requireClientCert', 'access.requireRegisteredDevice', 'access.trustedProxies', 'access.defaultRule', 'access.routes', 'mfa.internalNetworks'],
-    tests: ['test/access/ip-allow-list.test.ts', 'test/access/client-cert.test.ts', 'test/access/device.test.ts', 'test/access/evaluate-access.test.ts'],
+    controls: ['ip-allow-list', 'client-cert', 'registered-device', 'access-rules', 'passkeys'],
+    policyPaths: ['access.defaultRule.allow', 'access.ipAllowList', 'access.requireClientCert', 'access.requireRegisteredDevice', 'access.trustedProxies', 'access.defaultRule', 'access.routes', 'mfa.internalNetworks', 'webauthn.allowedAaguids', 'webauthn.attestation', 'webauthn.allowBackedUp'],
+    tests: ['test/access/ip-allow-list.test.ts', 'test/access/client-cert.test.ts', 'test/access/device.test.ts', 'test/access/evaluate-access.test.ts', 'test/webauthn/registration.test.ts', 'test/compliance/passkeys.test.ts'],
   },
   {
     id: 'RM-22',
@@ -966,9 +967,9 @@ export const clauses: readonly Clause[] = [
     ja: '端末にログインする際ID（第一段階）、システムに入る際にログインID＋パスワード（第二段階）で認証すること',
     en: 'Device ID at terminal login (first stage), then login ID + password to enter the system (second stage).',
     status: 'enforce',
-    controls: ['registered-device', 'client-cert'],
-    policyPaths: ['access.requireRegisteredDevice', 'access.requireClientCert', 'access.defaultRule', 'access.routes', 'access.trustedProxies'],
-    tests: ['test/login/create-kanmon.test.ts', 'test/access/device.test.ts', 'test/access/evaluate-access.test.ts'],
+    controls: ['registered-device', 'client-cert', 'passkeys'],
+    policyPaths: ['access.requireRegisteredDevice', 'access.requireClientCert', 'access.defaultRule', 'access.routes', 'access.trustedProxies', 'webauthn.allowedAaguids', 'webauthn.attestation', 'webauthn.allowBackedUp'],
+    tests: ['test/login/create-kanmon.test.ts', 'test/access/device.test.ts', 'test/access/evaluate-access.test.ts', 'test/webauthn/registration.test.ts', 'test/compliance/passkeys.test.ts'],
   },
   {
     id: 'SEC-6.4',

@@ -120,6 +120,10 @@ export function findingText(f: Finding, lang: ReportLang): string {
       return ja
         ? '端末 ID の段階がありません。access.requireRegisteredDevice（またはクライアント証明書）を有効にし、端末を登録してください。'
         : 'There is no device stage; switch on access.requireRegisteredDevice (or client certificates) and register the terminals.';
+    case 'aaguid_unattested':
+      return ja
+        ? "パスキーの AAGUID 許可リスト（webauthn.allowedAaguids）はありますが、webauthn.attestation が 'none' のため AAGUID は認証器の自己申告です。端末の特定には webauthn.attestation を 'direct' にしてください。"
+        : "A passkey AAGUID allow-list (webauthn.allowedAaguids) is set, but with webauthn.attestation 'none' the AAGUID is the authenticator's own claim; set webauthn.attestation to 'direct' to bind passkeys to the issued models.";
     case 'crypto_profile_standard':
       return ja
         ? "cryptoProfile が 'standard' です（パスワードハッシュは Argon2id で、電子政府推奨暗号リスト外）。市が保存データにもリスト掲載の方式を求める場合は 'cryptrec'（PBKDF2-HMAC-SHA-256/512）を選んでください。"

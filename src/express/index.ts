@@ -84,6 +84,14 @@ export interface KanmonExpress {
   revokeSession(): RequestHandler;
   /** `POST` (at `/auth/sessions/revoke-others`): end every other session of the account. */
   revokeOtherSessions(): RequestHandler;
+  /** `POST {}` (at `/auth/passkeys/register/start`) from a recent session: the options for `navigator.credentials.create`. */
+  passkeyRegisterStart(): RequestHandler;
+  /** `POST { response, label? }` (at `/auth/passkeys/register/finish`): the passkey stored, or `401 passkey_invalid` with its `reason`. */
+  passkeyRegisterFinish(): RequestHandler;
+  /** `POST { challenge? }` (at `/auth/passkeys/authenticate/start`): options for `navigator.credentials.get` (second factor with the login challenge, else passwordless). */
+  passkeyAuthenticateStart(): RequestHandler;
+  /** `POST { response, challenge? }` (at `/auth/passkeys/authenticate/finish`): `authenticated` (sets the cookie), or a coded error. */
+  passkeyAuthenticateFinish(): RequestHandler;
   /** `POST { username }` (mount it at `/auth/password/reset/request`): `202 { status: 'requested' }` alike for every account, or a coded error. */
   requestPasswordReset(): RequestHandler;
   /** `POST { token, newPassword, challenge?, code? }` (at `/auth/password/reset/complete`): `changed`, `mfa_required`, or a coded error. */
@@ -238,6 +246,10 @@ export function kanmonExpress(kanmon: HttpKanmon, options: HttpAdapterOptions): 
     listSessions: () => bodiless('listSessions'),
     revokeSession: () => handler('revokeSession'),
     revokeOtherSessions: () => bodiless('revokeOtherSessions'),
+    passkeyRegisterStart: () => handler('passkeyRegisterStart'),
+    passkeyRegisterFinish: () => handler('passkeyRegisterFinish'),
+    passkeyAuthenticateStart: () => handler('passkeyAuthenticateStart'),
+    passkeyAuthenticateFinish: () => handler('passkeyAuthenticateFinish'),
     errorHandler: () => (err: unknown, req: Request, res: Response, next: NextFunction) => {
       const type = (err as { type?: unknown } | null)?.type;
       const lang = req.kanmon?.lang ?? core.langOf(asRequest(req));

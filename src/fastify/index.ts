@@ -67,7 +67,7 @@ export interface KanmonFastifyOptions extends HttpAdapterOptions {
   readonly kanmon: HttpKanmon;
   /**
    * Register the login routes under this prefix: `POST {prefix}/login`, `/mfa`,
-   * `/password`, `/totp/enroll`, `/totp/confirm`, `/recovery-codes/regenerate`, `/reauthenticate`, `/logout`, `/password/reset/request`,
+   * `/password`, `/totp/enroll`, `/totp/confirm`, `/recovery-codes/regenerate`, `/reauthenticate`, `/passkeys/register/start|finish`, `/passkeys/authenticate/start|finish`, `/logout`, `/password/reset/request`,
    * `/password/reset/complete`, `/sessions/revoke`, `/sessions/revoke-others`, and `GET {prefix}/sessions`. `false`: none.
    * @default '/auth'
    */
@@ -100,6 +100,10 @@ const routeNames = {
   regenerateRecoveryCodes: '/recovery-codes/regenerate',
   reauthenticate: '/reauthenticate',
   revokeSession: '/sessions/revoke',
+  passkeyRegisterStart: '/passkeys/register/start',
+  passkeyRegisterFinish: '/passkeys/register/finish',
+  passkeyAuthenticateStart: '/passkeys/authenticate/start',
+  passkeyAuthenticateFinish: '/passkeys/authenticate/finish',
 } as const;
 
 async function plugin(fastify: FastifyInstance, options: KanmonFastifyOptions): Promise<void> {

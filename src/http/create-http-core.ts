@@ -14,6 +14,7 @@ import { requestPasswordReset } from './handlers/request-password-reset.js';
 import { regenerateRecoveryCodes } from './handlers/regenerate-recovery-codes.js';
 import { verifyMfa } from './handlers/verify-mfa.js';
 import { listSessions, revokeOtherSessions, revokeSession } from './handlers/sessions.js';
+import { passkeyAuthenticateFinish, passkeyAuthenticateStart, passkeyRegisterFinish, passkeyRegisterStart } from './handlers/passkeys.js';
 import { type ReadBodyResult, readJsonBody } from './read-body.js';
 import { type DataEventLog, type DataEventSpec, recordDataEvent } from './record-data-event.js';
 import type { GuardOutcome, GuardRequirement, HttpAdapterOptions, HttpKanmon, HttpRequest, KanmonRequestState } from './types.js';
@@ -85,6 +86,10 @@ export function createHttpCore(kanmon: HttpKanmon, options: HttpAdapterOptions) 
       listSessions: safe((request, current) => listSessions(ctx, request, current)),
       revokeSession: safe((request, current, body: ReadBodyResult) => revokeSession(ctx, request, current, body)),
       revokeOtherSessions: safe((request, current) => revokeOtherSessions(ctx, request, current)),
+      passkeyRegisterStart: safe((request, current, body: ReadBodyResult) => passkeyRegisterStart(ctx, request, current, body)),
+      passkeyRegisterFinish: safe((request, current, body: ReadBodyResult) => passkeyRegisterFinish(ctx, request, current, body)),
+      passkeyAuthenticateStart: safe((request, current, body: ReadBodyResult) => passkeyAuthenticateStart(ctx, request, current, body)),
+      passkeyAuthenticateFinish: safe((request, current, body: ReadBodyResult) => passkeyAuthenticateFinish(ctx, request, current, body)),
     },
   };
 }

@@ -45,6 +45,10 @@ export type HttpErrorCode =
   | 'self_reset_forbidden'
   /** The login challenge is malformed, forged, used or expired: log in again. */
   | 'challenge_invalid'
+  /** The passkey was refused (origin, ceremony, signature, counter, user verification, model or an unknown key): `reason` says which. */
+  | 'passkey_invalid'
+  /** Passkeys (or passwordless sign-in) are off in the policy. */
+  | 'passkeys_off'
   /** The account must change its password before anything else. */
   | 'password_change_required'
   /** The new password is refused by the policy (see `issues`). */
@@ -90,6 +94,8 @@ export const httpErrorStatus: Readonly<Record<HttpErrorCode, number>> = {
   factor_required: 403,
   self_reset_forbidden: 403,
   challenge_invalid: 401,
+  passkey_invalid: 401,
+  passkeys_off: 404,
   password_change_required: 403,
   password_rejected: 422,
   password_reused: 422,
@@ -125,6 +131,8 @@ const messages: Readonly<Record<MessageLang, Readonly<Record<HttpErrorCode, stri
     factor_required: '現在の認証アプリのワンタイムパスワード（またはリカバリーコード）を入力してください。',
     self_reset_forbidden: '自分自身の二要素認証は解除できません。別の管理者に依頼してください。',
     challenge_invalid: 'ログインの有効期限が切れました。最初からログインし直してください。',
+    passkey_invalid: 'パスキーを確認できませんでした。もう一度お試しください。続く場合は登録した端末やセキュリティキーを確認してください。',
+    passkeys_off: 'このサービスではパスキーを利用できません。',
     password_change_required: 'パスワードの変更が必要です。',
     password_rejected: '新しいパスワードがパスワードポリシーを満たしていません。',
     password_reused: '最近使用したパスワードは使用できません。',
@@ -158,6 +166,8 @@ const messages: Readonly<Record<MessageLang, Readonly<Record<HttpErrorCode, stri
     factor_required: 'Enter a one-time password from your current app (or a recovery code).',
     self_reset_forbidden: 'You cannot remove your own second factor. Ask another administrator.',
     challenge_invalid: 'The sign-in has expired. Please sign in again.',
+    passkey_invalid: 'The passkey could not be verified. Please try again; if it keeps failing, check the device or security key you registered.',
+    passkeys_off: 'Passkeys are not available for this service.',
     password_change_required: 'You must change your password.',
     password_rejected: 'The new password does not meet the password policy.',
     password_reused: 'You cannot reuse a recent password.',

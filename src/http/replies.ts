@@ -115,6 +115,7 @@ const reauthFailure: Record<Exclude<ReauthenticateDenyReason, 'unavailable'>, Ht
   already_used: 'mfa_invalid',
   not_enrolled: 'mfa_not_enrolled',
   invalid_session: 'session_invalid',
+  invalid_passkey: 'passkey_invalid',
 };
 
 /** The answer to a reauthentication: the new session (its cookie replaces the old one, as a login sets it), or the coded refusal. */

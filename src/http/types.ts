@@ -57,6 +57,10 @@ export type HttpKanmon = Pick<
   | 'listSessions'
   | 'revokeSession'
   | 'revokeOtherSessions'
+  | 'startPasskeyRegistration'
+  | 'finishPasskeyRegistration'
+  | 'startPasskeyAuthentication'
+  | 'finishPasskeyAuthentication'
 >;
 
 /** Options shared by both adapters. */

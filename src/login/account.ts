@@ -4,6 +4,7 @@
  */
 import type { RecoveryCodeSet } from '../mfa/recovery-codes.js';
 import type { MustChangeReason } from '../password/age.js';
+import type { PasskeyCredential } from '../webauthn/credential.js';
 
 /** Why an account's password must be changed before it may be used (set by kanmon; `compromised` is its own flag). */
 export type AccountMustChange = Exclude<MustChangeReason, 'compromised'>;
@@ -42,6 +43,8 @@ export interface AccountRecord {
   readonly totpPendingSecret: string | null;
   /** Recovery codes as keyed hashes (`confirmTotp` writes them); `null` when none. */
   readonly recoveryCodes: RecoveryCodeSet | null;
+  /** Registered passkeys (WebAuthn; docs/passkeys.md); absent or empty = none. Written whole by kanmon. */
+  readonly passkeys?: readonly PasskeyCredential[] | undefined;
   /** Used by the password context rule (its local part must not appear in the password). */
   readonly email?: string | null | undefined;
   /** Shown in UIs; never used in a decision. */

@@ -10,6 +10,7 @@ import { lockoutAuditHook, wireDevices } from './internal/wiring.js';
 import { adminMethods } from './methods/admin.js';
 import { flowMethods } from './methods/flows.js';
 import { sessionMethods } from './methods/sessions.js';
+import { passkeyMethods } from './methods/passkeys.js';
 import { stepUpMethods } from './methods/step-up.js';
 import { inventoryMethods } from './methods/inventory.js';
 import type { KanmonOptions } from './options.js';
@@ -129,6 +130,7 @@ export function createKanmon(options: KanmonOptions): Kanmon {
     ...stepUpMethods(ctx),
     ...sessionMethods(ctx),
     ...inventoryMethods(ctx),
+    ...passkeyMethods(ctx),
   };
   return Object.freeze(kanmon);
 }

@@ -124,6 +124,7 @@ export const chosenPasswordPatch = (policy: Policy, account: AccountRecord, pass
 });
 
 export function createFlowContext(deps: FlowDeps): FlowContext {
+  const hasPasskey = (account: AccountRecord) => deps.policy.webauthn.enabled && (account.passkeys?.length ?? 0) > 0;
   const { policy, store, accounts, keyRing, lockout, sessions, now, challengeTtlMs, record } = deps;
   const mfaOptions = { policy, keyRing, store, lockout, now };
   const challengeKey = (claims: ChallengeClaims) => trustedKey(claims.tenant, 'login-challenge', claims.id);
@@ -224,7 +225,8 @@ export function createFlowContext(deps: FlowDeps): FlowContext {
         challenge: token,
         expiresAt: claims.expiresAt,
         reasons: requirement.reasons,
-        enrolled: account.totpSecret !== null,
+        enrolled: account.totpSecret !== null || hasPasskey(account),
+        ...(hasPasskey(account) ? { passkey: true as const } : {}),
         warnings: warningsFor(account, step.outOfHours),
       };
     },

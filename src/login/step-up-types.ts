@@ -11,8 +11,10 @@ import type { OutageCause } from './outage.js';
  * code). Exactly one of `password` and `code`.
  */
 export type ReauthenticateInput = RequestFacts & { readonly session: Session } & (
-    | { readonly password: string; readonly code?: undefined }
-    | { readonly code: string; readonly password?: undefined }
+    | { readonly password: string; readonly code?: undefined; readonly passkey?: undefined }
+    | { readonly code: string; readonly password?: undefined; readonly passkey?: undefined }
+    /** A passkey assertion (`AuthenticationResponseJSON`) to the options of `startPasskeyAuthentication({ session })` (issue 18). */
+    | { readonly passkey: unknown; readonly password?: undefined; readonly code?: undefined }
   );
 
 /** Why a reauthentication was refused. */
@@ -33,13 +35,15 @@ export type ReauthenticateDenyReason =
   | 'not_enrolled'
   /** The session no longer stands: revoked (logout everywhere, an earlier reauthentication), or its account is disabled or gone. */
   | 'invalid_session'
+  /** A passkey assertion was refused (`passkeyReason` says why: a PasskeyDenyReason); counted toward the MFA lockout. */
+  | 'invalid_passkey'
   /** A store, repository or the audit sink did not answer. */
   | 'unavailable';
 
 /** The answer of {@link KanmonStepUp.reauthenticate}: a new session (the old one is logged out), or why not. */
 export type ReauthenticateResult =
   | { readonly ok: true; readonly token: string; readonly session: Session }
-  | ({ readonly ok: false; readonly reason: ReauthenticateDenyReason; readonly retryAfterMs?: number | null } & OutageCause);
+  | ({ readonly ok: false; readonly reason: ReauthenticateDenyReason; readonly retryAfterMs?: number | null; readonly passkeyReason?: string } & OutageCause);
 
 /** The step-up methods of `Kanmon` (wired in `methods/step-up.ts`). */
 export interface KanmonStepUp {

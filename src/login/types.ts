@@ -19,11 +19,13 @@ import type { ChangePasswordInput, ConfirmEnrollmentInput, EnrollTotpInput, Logi
 import type { OutageCause } from './outage.js';
 import type { KanmonSessions, SessionLimitDenied } from './session-types.js';
 import type { KanmonStepUp } from './step-up-types.js';
+import type { KanmonAdminPasskeys, KanmonPasskeys, PasskeyDenied } from './passkey-types.js';
 import type { CompletePasswordResetInput, CompletePasswordResetResult, RequestPasswordResetInput, RequestPasswordResetResult } from './reset-types.js';
 
 export type { AccountListQuery, AccountMustChange, AccountPage, AccountPatch, AccountRecord, AccountRepository, NewAccount };
 export type * from './reset-types.js';
 export type * from './step-up-types.js';
+export type * from './passkey-types.js';
 
 // ─── Login ────────────────────────────────────────────────────────────────────
 
@@ -116,8 +118,10 @@ export interface LoginMfaRequired {
   readonly expiresAt: number;
   /** Why MFA is required (privileged role, outside the internal networks, …). */
   readonly reasons: readonly MfaReason[];
-  /** `false`: the account has no confirmed TOTP yet; enrol with the challenge first. */
+  /** `false`: the account has no confirmed TOTP (nor passkey) yet; enrol with the challenge first. */
   readonly enrolled: boolean;
+  /** Present when the account has a passkey (and passkeys are on): offer it beside TOTP (`startPasskeyAuthentication` with the challenge). */
+  readonly passkey?: true;
   readonly warnings: readonly LoginWarning[];
 }
 
@@ -140,6 +144,9 @@ export interface LoginDenied extends OutageCause {
 
 /** The answer of {@link Kanmon.login}. */
 export type LoginResult = LoginAuthenticated | LoginMfaRequired | LoginPasswordChangeRequired | LoginDenied;
+
+/** The answer of {@link Kanmon.finishPasskeyAuthentication}: a session, or why not (`session_limit`: `policy.session.maxConcurrent`). */
+export type FinishPasskeyAuthenticationResult = LoginAuthenticated | PasskeyDenied | SessionLimitDenied;
 
 // ─── MFA ──────────────────────────────────────────────────────────────────────
 
@@ -254,7 +261,7 @@ export type LogoutResult = { readonly ok: true } | ({ readonly ok: false; readon
 // ─── The orchestrator ─────────────────────────────────────────────────────────
 
 /** What `createKanmon` returns. Every method audits its decision. */
-export interface Kanmon extends KanmonAdmin, KanmonStepUp, KanmonSessions, KanmonInventory {
+export interface Kanmon extends KanmonAdmin, KanmonStepUp, KanmonSessions, KanmonInventory, KanmonPasskeys<LoginAuthenticated | SessionLimitDenied>, KanmonAdminPasskeys {
   readonly policy: Policy;
   /** The session manager: `verify(token, { tenant })` on every request. */
   readonly sessions: SessionManager;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { webauthnSchema } from './webauthn-schema.js';
 import { cryptrecSessionAlgorithms } from '../session/algorithms.js';
 
 /**
@@ -334,6 +335,7 @@ export const policySchema = z
     recovery: recoverySchema.prefault({}),
     audit: auditSchema.prefault({}),
     accounts: accountsSchema.prefault({}),
+    webauthn: webauthnSchema.prefault({}),
     /** `cryptrec`: only algorithms on the CRYPTREC e-Government Recommended Ciphers List (SEC-17, FNB-2.4). */
     cryptoProfile: z.enum(['standard', 'cryptrec']).default('standard'),
     /** The one time zone of every log and every "day" rule (SEC-19, FNB-2.5). */
@@ -376,6 +378,9 @@ export const policySchema = z
     const hours = p.access.businessHours;
     if (hours && hours.open >= hours.close) {
       ctx.addIssue({ code: 'custom', path: ['access', 'businessHours', 'close'], message: 'must be later than open' });
+    }
+    if (p.webauthn.enabled && (p.webauthn.rpId === null || p.webauthn.origins.length === 0)) {
+      ctx.addIssue({ code: 'custom', path: ['webauthn', 'rpId'], message: 'webauthn.enabled needs webauthn.rpId and webauthn.origins' });
     }
     if (p.password.maxAgeDays !== null && p.password.minAgeDays >= p.password.maxAgeDays) {
       ctx.addIssue({ code: 'custom', path: ['password', 'minAgeDays'], message: 'must be below password.maxAgeDays' });

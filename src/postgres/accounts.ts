@@ -68,11 +68,12 @@ const columns = [
   ['createdAt', 'created_at', 'bigint'],
   ['lastLoginAt', 'last_login_at', 'bigint'],
   ['lastLoginIp', 'last_login_ip', 'text'],
+  ['passkeys', 'passkeys', 'jsonb'],
 ] as const satisfies readonly (readonly [keyof AccountPatch, string, Kind])[];
 
 const columnOf = new Map<string, readonly [string, Kind]>(columns.map(([field, column, kind]) => [field, [column, kind]]));
 const selectList = ['tenant', 'id', ...columns.map(([, column]) => column)].join(', ');
-const defaults: Partial<Record<keyof AccountPatch, unknown>> = { passwordHistory: [], compromised: false, disabled: false, roles: [] };
+const defaults: Partial<Record<keyof AccountPatch, unknown>> = { passwordHistory: [], compromised: false, disabled: false, roles: [], passkeys: [] };
 
 /** A field's value as a query parameter (JSONB as its JSON text; `undefined` as SQL NULL). */
 function param(kind: Kind, value: unknown): unknown {
@@ -104,6 +105,7 @@ function toAccount(row: Row): AccountRecord {
     createdAt: num(row.created_at),
     lastLoginAt: num(row.last_login_at),
     lastLoginIp: (row.last_login_ip as string | null) ?? null,
+    ...(Array.isArray(row.passkeys) && row.passkeys.length > 0 ? { passkeys: row.passkeys as AccountRecord['passkeys'] } : {}),
   };
 }
 

@@ -75,8 +75,10 @@ CREATE TABLE IF NOT EXISTS ${table} (
   created_at           bigint,
   last_login_at        bigint,
   last_login_ip        text,
+  passkeys             jsonb   NOT NULL DEFAULT '[]', -- WebAuthn credentials: public keys, counters (no secret)
   PRIMARY KEY (tenant, id)
 );
+ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS passkeys jsonb NOT NULL DEFAULT '[]';
 CREATE UNIQUE INDEX IF NOT EXISTS ${table}_username_idx ON ${table} (tenant, username_key);
 `;
 }

@@ -5,8 +5,8 @@ import type { EntryLists } from '../store/entries.js';
 import type { KanmonStore } from '../store/store.js';
 import type { SessionAlgorithm } from './algorithms.js';
 
-/** How the user authenticated (RFC 8176 values). */
-export type AuthMethod = 'pwd' | 'otp' | 'cert' | 'hwk' | 'mfa';
+/** How the user authenticated (RFC 8176 methods: `hwk` a hardware-bound key (a passkey), `user` user verification by the authenticator (PIN or biometric). */
+export type AuthMethod = 'pwd' | 'otp' | 'cert' | 'hwk' | 'user' | 'mfa';
 
 /**
  * The store primitives sessions use (every {@link KanmonStore} has them):

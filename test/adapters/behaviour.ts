@@ -30,6 +30,7 @@ import { resetBehaviour } from './reset-behaviour.js';
 import { sessionsBehaviour } from './sessions-behaviour.js';
 import { recoveryCodesBehaviour } from './recovery-codes-behaviour.js';
 import { stepUpBehaviour } from './step-up-behaviour.js';
+import { passkeysBehaviour } from './passkeys-behaviour.js';
 import { type Answer, BUSINESS_DAY_17_JST, type RequestOptions, PASSWORD, SUNDAY_10_JST, TENANT, type TestKanmon, cookiePair, cookieValue, manualClock, request, testKanmon } from './kit.js';
 import { adminActor } from '../support/admin.js';
 
@@ -78,6 +79,7 @@ export function adapterBehaviour(adapter: AdapterUnderTest): void {
   resetBehaviour(adapter);
   recoveryCodesBehaviour(adapter);
   stepUpBehaviour(adapter);
+  passkeysBehaviour(adapter);
   sessionsBehaviour(adapter);
   describe(`kanmon/${adapter.name}: shared adapter behaviour`, () => {
     let certs: TestCertificates;

@@ -31,6 +31,10 @@ export const expressAdapter: AdapterUnderTest = {
     app.get('/auth/sessions', auth.listSessions());
     app.post('/auth/sessions/revoke', auth.revokeSession());
     app.post('/auth/sessions/revoke-others', auth.revokeOtherSessions());
+    app.post('/auth/passkeys/register/start', auth.passkeyRegisterStart());
+    app.post('/auth/passkeys/register/finish', auth.passkeyRegisterFinish());
+    app.post('/auth/passkeys/authenticate/start', auth.passkeyAuthenticateStart());
+    app.post('/auth/passkeys/authenticate/finish', auth.passkeyAuthenticateFinish());
     app.get('/bare', (_req, res) => {
       res.json({ ok: true });
     });

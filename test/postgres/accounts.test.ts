@@ -40,10 +40,28 @@ describe.skipIf(!requireService('postgres'))('postgresAccounts (real PostgreSQL)
     expect(rows.map((r) => r.column_name)).toEqual([
       'tenant', 'id', 'username', 'username_key', 'password_hash', 'password_changed_at', 'password_history', 'must_change_password', 'compromised',
       'disabled', 'roles', 'totp_secret', 'totp_pending_secret', 'recovery_codes', 'email', 'display_name', 'created_at', 'last_login_at', 'last_login_ip',
+      'passkeys',
     ]);
     expect(accountsSchemaSql()).toContain('CREATE TABLE IF NOT EXISTS kanmon_accounts (');
     expect(errorCode(() => postgresAccounts({ pool, table: 'x; DROP TABLE y' }))).toBe('ERR_INVALID_ARGUMENT');
     expect(errorCode(() => postgresAccounts({ pool: {} as never }))).toBe('ERR_INVALID_ARGUMENT');
+  });
+
+  it('issue 18: passkeys live on the account (JSONB): created, patched whole, read back; a table of before gains the column on migrate', async () => {
+    const passkey = { id: 'cred-1', publicKey: 'pQECAyYgASFYIA', counter: 3, transports: ['internal'], aaguid: '00000000-0000-0000-0000-000000000000', backedUp: false, label: '庁舎PC', createdAt: 1, lastUsedAt: null };
+    await accounts.create(newAccount({ id: 'u-pk', tenant: 'city-pk', username: 'pk', passwordHash: '$argon2id$x', passwordChangedAt: 1 }));
+    expect((await accounts.findById('city-pk', 'u-pk'))?.passkeys).toBeUndefined();
+    await accounts.update('city-pk', 'u-pk', { passkeys: [passkey] });
+    expect((await accounts.findById('city-pk', 'u-pk'))?.passkeys).toEqual([passkey]);
+    await accounts.update('city-pk', 'u-pk', { passkeys: [{ ...passkey, counter: 4, lastUsedAt: 2 }] });
+    expect((await accounts.findById('city-pk', 'u-pk'))?.passkeys).toEqual([{ ...passkey, counter: 4, lastUsedAt: 2 }]);
+    // A deployment that migrated before passkeys: the column is added, existing rows read as none.
+    await pool.query('CREATE TABLE old_accounts (LIKE kanmon_accounts INCLUDING DEFAULTS)');
+    await pool.query('ALTER TABLE old_accounts DROP COLUMN passkeys');
+    const old = postgresAccounts({ pool, table: 'old_accounts' });
+    await old.migrate();
+    const { rows } = await pool.query<{ column_name: string }>(`SELECT column_name FROM information_schema.columns WHERE table_name = 'old_accounts' AND column_name = 'passkeys'`);
+    expect(rows).toHaveLength(1);
   });
 
   it('usernameKey: normalizeAccountKey makes Sato, SATO and ｓａｔｏ one login name (found, and refused a second time)', async () => {

@@ -5,6 +5,7 @@ import { isTenantId, trustedKey } from '../../store/key.js';
 import { type AuditBase, type FlowContext, sourceOf } from '../flow-context.js';
 import { inputObject } from '../internal/input.js';
 import { provePassword } from '../internal/password-step.js';
+import { provePasskey } from './passkey-authentication.js';
 import type { ReauthenticateDenyReason, ReauthenticateInput, ReauthenticateResult } from '../step-up-types.js';
 
 const POSSESSION: readonly AuthMethod[] = ['otp', 'hwk', 'cert'];
@@ -24,15 +25,15 @@ const isList = (value: unknown): boolean => Array.isArray(value);
  * old session with what was proved (`mfa` once a knowledge factor and a possession factor stand together).
  */
 export async function reauthenticate(ctx: FlowContext, input: ReauthenticateInput): Promise<ReauthenticateResult> {
-  const { session, password, code } = inputObject('reauthenticate', input, '{ session, password | code, …facts }');
+  const { session, password, code, passkey } = inputObject('reauthenticate', input, '{ session, password | code | passkey, …facts }');
   const old: Session | undefined = session;
   if (!old || !isTenantId(old.tenant) || typeof old.subject !== 'string' || typeof old.sessionId !== 'string' || !isList(old.amr)) {
     throw new KanmonError('ERR_INVALID_ARGUMENT', 'reauthenticate: pass { session } (a session from sessions.verify)');
   }
-  if ((password === undefined) === (code === undefined)) throw new KanmonError('ERR_INVALID_ARGUMENT', 'reauthenticate: pass exactly one of password and code');
+  if ([password, code, passkey].filter((f) => f !== undefined).length !== 1) throw new KanmonError('ERR_INVALID_ARGUMENT', 'reauthenticate: pass exactly one of password, code and passkey');
   const { tenant, subject } = old;
   const source = sourceOf(input.clientIp, input.userAgent);
-  const method = password !== undefined ? 'pwd' : 'code';
+  const method = password !== undefined ? 'pwd' : code !== undefined ? 'code' : 'passkey';
   const refuse = async (reason: ReauthenticateDenyReason, base: AuditBase, retryAfterMs?: number | null): Promise<ReauthenticateResult> => {
     await ctx.record({ ...base, type: 'auth.reauth.failure', outcome: 'denied', reason, after: { sessionId: old.sessionId, method } });
     return retryAfterMs === undefined ? { ok: false, reason } : { ok: false, reason, retryAfterMs };
@@ -49,6 +50,15 @@ export async function reauthenticate(ctx: FlowContext, input: ReauthenticateInpu
     // provePassword audited the refusal with its real reason; the caller sees the coded one.
     if (!proof.ok) return proof.reason === 'invalid_credentials' ? { ok: false, reason: proof.reason } : { ok: false, reason: proof.reason, retryAfterMs: proof.retryAfterMs };
     proved = ['pwd'];
+  } else if (passkey !== undefined) {
+    // Issue 18: a passkey of the account, to a ceremony bound to this session (startPasskeyAuthentication({ session })).
+    if (!ctx.policy.webauthn.enabled || (account.passkeys?.length ?? 0) === 0) return refuse('not_enrolled', base);
+    const proof = await provePasskey(ctx, account, passkey, { accountId: account.id, binding: `session:${old.sessionId}` }, ctx.policy.webauthn.userVerification === 'required', base, 'reauth_');
+    if (!proof.ok) {
+      if (proof.reason === 'unavailable') return { ok: false, reason: 'unavailable', retryAfterMs: OUTAGE_RETRY_AFTER_MS };
+      return proof.reason === 'locked' ? { ok: false, reason: 'locked', retryAfterMs: proof.retryAfterMs ?? null } : { ok: false, reason: 'invalid_passkey', passkeyReason: proof.reason };
+    }
+    proved = proof.userVerified ? ['hwk', 'user'] : ['hwk'];
   } else {
     if (account.totpSecret === null && account.recoveryCodes === null) return refuse('not_enrolled', base);
     const proof = await ctx.checkSecondFactor(account, code, base, 'reauth_');

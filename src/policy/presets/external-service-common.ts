@@ -88,6 +88,19 @@ export const externalServiceCommon = {
     dormantDays: 90, // IPC-3 専用端末にログインできる職員を管理する: staff who stopped logging in for 90 days are reviewed and disabled
     knownSourceDays: 90, // kanmon: previous-logon notice (no clause)
   },
+  webauthn: {
+    enabled: false, // EXT-4 生体認証・多要素認証: switch on with rpId and origins
+    rpId: null,
+    rpName: 'kanmon',
+    origins: [],
+    passwordless: true, // EXT-4: a user-verified passkey (biometric or PIN on the device) is both factors at once
+    userVerification: 'preferred',
+    attestation: 'none',
+    allowedAaguids: [],
+    allowBackedUp: true, // residents' own phones sync their passkeys
+    challengeTtlSeconds: 300,
+    maxPerAccount: 10,
+  },
   cryptoProfile: 'standard',
   timeZone: 'Asia/Tokyo', // EXT-2 時刻同期
 } as const satisfies PolicyInput;

@@ -95,6 +95,19 @@ export const funabashi = {
     dormantDays: 90, // SEC-12 アカウントの発行や削除等のメンテナンス: no login for 90 days (PCI DSS v4.0 8.2.6's figure) is reviewed and disabled
     knownSourceDays: 90, // kanmon: previous-logon notice; a network or browser unseen for 90 days is reported (no clause)
   },
+  webauthn: {
+    enabled: false, // EXT-4, SEC-13: switch on with rpId and origins (the deployer's domain) to offer passkeys beside TOTP
+    rpId: null,
+    rpName: 'kanmon',
+    origins: [],
+    passwordless: false, // SEC-23 names the password: staff keep it and add a passkey as the second factor
+    userVerification: 'preferred', // a second factor after the password: possession is the point, UV is a bonus
+    attestation: 'none', // no personal data in attestation; see allowedAaguids for device binding
+    allowedAaguids: [], // SEC-6.3: list the authenticator models the city issued to bind passkeys to them
+    allowBackedUp: true, // a synced passkey is still phishing resistant; set false to keep keys on issued devices
+    challengeTtlSeconds: 300,
+    maxPerAccount: 10,
+  },
   cryptoProfile: 'standard', // SEC-17, FNB-2.4: set 'cryptrec' for the strict profile
   timeZone: 'Asia/Tokyo', // SEC-19, FNB-2.5 ログの時刻及び時間帯の統一
 } as const satisfies PolicyInput;

@@ -88,6 +88,19 @@ export const nist80063b = {
     dormantDays: null, // SP 800-63B-4 sets no dormancy rule (the deployer's account policy does)
     knownSourceDays: null,
   },
+  webauthn: {
+    enabled: false, // SP 800-63B-4: phishing-resistant authenticators; switch on with rpId and origins
+    rpId: null,
+    rpName: 'kanmon',
+    origins: [],
+    passwordless: true, // SP 800-63B-4 §3.1.7: a multi-factor cryptographic authenticator (UV) meets AAL2 alone
+    userVerification: 'preferred',
+    attestation: 'none',
+    allowedAaguids: [],
+    allowBackedUp: true, // SP 800-63B-4 allows syncable authenticators at AAL2
+    challengeTtlSeconds: 300,
+    maxPerAccount: 10,
+  },
   cryptoProfile: 'standard',
   timeZone: 'UTC',
 } as const satisfies PolicyInput;

@@ -87,6 +87,19 @@ export const remoteMaintenance = {
     dormantDays: 90, // RM-27 権限の割当…必要最小限: an assignment unused for 90 days is reviewed and disabled
     knownSourceDays: 90, // kanmon: previous-logon notice (no clause)
   },
+  webauthn: {
+    enabled: false, // RM-21: switch on with rpId and origins, and list the issued keys' AAGUIDs
+    rpId: null,
+    rpName: 'kanmon',
+    origins: [],
+    passwordless: false, // maintenance staff prove the password and the issued key
+    userVerification: 'required', // SEC-13: privileged work: the key's PIN or biometric as well
+    attestation: 'direct', // RM-21 許可された端末: the key's model must be attested, not self-asserted
+    allowedAaguids: [], // RM-21, SEC-6.3: the deployer lists the models of the keys the city issued
+    allowBackedUp: false, // RM-21: a key that syncs elsewhere is no longer bound to the permitted device
+    challengeTtlSeconds: 120,
+    maxPerAccount: 5,
+  },
   cryptoProfile: 'standard',
   timeZone: 'Asia/Tokyo',
 } as const satisfies PolicyInput;

@@ -111,6 +111,10 @@ export const terminals =
     return items;
   };
 
+/** The passkey settings that bind sign-ins to authenticator models (SEC-6.3, RM-21), shown as evidence. */
+export const passkeyModels: Check = (s) =>
+  s.webauthn.enabled ? [item('webauthn.allowedAaguids', s.webauthn.allowedAaguids), item('webauthn.attestation', s.webauthn.attestation), item('webauthn.allowBackedUp', s.webauthn.allowBackedUp)] : [];
+
 /**
  * SEC-6.3: a device stage before login ID + password: a registered device or a
  * client certificate required by an `allow_listed_terminals` rule. Set on
@@ -122,9 +126,21 @@ export const deviceStage: Check = (s) => {
   const stage = rules.some((r) => r.device || r.cert);
   const configured = a.requireRegisteredDevice || a.requireClientCert || rulesOf(s).some((r) => r.rule.requireRegisteredDevice === true || r.rule.requireClientCert === true);
   const viaHeader = rules.some((r) => r.cert) && a.clientCert.header !== null;
+  // Issue 18: passkeys bound to the authenticator models the city issued (an attested AAGUID allow-list) are a device
+  // stage too. An empty list binds nothing; an unattested one is the authenticator's own claim.
+  const w = s.webauthn;
+  const keyModels = w.enabled && w.allowedAaguids.length > 0;
+  const keyStage = keyModels && w.attestation === 'direct';
+  const anyStage = stage || keyStage;
   return [
-    item('access.requireRegisteredDevice', a.requireRegisteredDevice, 'true (or access.requireClientCert)', stage ? undefined : configured ? weak('terminals_unused', {}) : unset('no_device_stage', {})),
+    item(
+      'access.requireRegisteredDevice',
+      a.requireRegisteredDevice,
+      'true (or access.requireClientCert, or attested passkey models)',
+      anyStage ? undefined : keyModels ? unset('aaguid_unattested', {}) : configured ? weak('terminals_unused', {}) : unset('no_device_stage', {}),
+    ),
     item('access.requireClientCert', a.requireClientCert),
+    ...passkeyModels(s),
     // A certificate forwarded in a header is only as good as the list of proxies allowed to set it.
     item('access.trustedProxies', a.trustedProxies, 'specific proxies only', viaHeader ? trustsEverything(s) : undefined),
   ];

@@ -1,11 +1,11 @@
 import { dormancy } from './accounts.js';
-import { accessRules, deviceStage, terminals, tls, trustedProxies } from './access.js';
+import { accessRules, deviceStage, passkeyModels, terminals, tls, trustedProxies } from './access.js';
 import { oneZone, retention } from './audit.js';
 import { businessHours } from './business-hours.js';
 import { cryptrec } from './cryptography.js';
 import { type Check, combine, off, on, show } from './evidence.js';
 import { lockout } from './lockout.js';
-import { mfaOutside, mfaPrivileged, privilegedRoles } from './mfa.js';
+import { mfaOutside, mfaPrivileged, passkeys, privilegedRoles } from './mfa.js';
 import { breachedFilter, classes, composition, guessable, history, issuedValidity, minLength, minimumAge, mixedCase, passwordExpiry } from './password.js';
 import { idleTimeout, stepUp } from './session.js';
 
@@ -23,7 +23,7 @@ import { idleTimeout, stepUp } from './session.js';
 /** The checks of every clause that has any; clauses without one are judged by status alone. */
 export const clauseChecks: Readonly<Record<string, Check>> = {
   'EXT-2': oneZone,
-  'EXT-4': combine(lockout, mfaPrivileged(false), terminals(false)),
+  'EXT-4': combine(lockout, mfaPrivileged(false), passkeys, terminals(false)),
   'EXT-5': combine(minLength(8), composition(3)),
   'EXT-6': combine(retention(365), show('audit.alertAfterFailures')),
   'EXT-9': combine(trustedProxies, show('lockout.perSource.maxFailuresPerIp')),
@@ -35,7 +35,7 @@ export const clauseChecks: Readonly<Record<string, Check>> = {
   'IPC-16': tls,
   'RM-12': retention(null),
   'RM-19': combine(minLength(8), classes(['upper', 'lower', 'digit', 'symbol']), passwordExpiry, lockout, terminals(false)),
-  'RM-21': terminals(true),
+  'RM-21': combine(terminals(true), passkeyModels),
   'RM-22': combine(passwordExpiry, history, minimumAge, show('hashing.algorithm')),
   'RM-23': breachedFilter,
   'RM-26': combine(lockout, trustedProxies),

@@ -40,7 +40,8 @@ export type FindingCode =
   | 'roles_name_nobody'
   | 'rule_off'
   | 'foreign_hashes_remain'
-  | 'dormancy_off';
+  | 'dormancy_off'
+  | 'aaguid_unattested';
 
 export interface Finding {
   readonly verdict: 'weakened' | 'not_configured';

@@ -23,6 +23,12 @@ const totp: Check = (s) => {
 /** A role name with nothing in it, or with spaces around it, never equals an account's role (roles compare exactly). */
 const namesNobody = (role: string) => role.trim() === '' || role.trim() !== role;
 
+/** EXT-4 recommends biometric and multi-factor authentication: passkeys (user verification is the biometric or PIN) shown. */
+export const passkeys: Check = (s) => {
+  const w = s.webauthn;
+  return [item('webauthn.enabled', w.enabled, 'recommended: true (生体認証及び多要素認証【推奨】)'), ...(w.enabled ? [item('webauthn.passwordless', w.passwordless), item('webauthn.userVerification', w.userVerification)] : [])];
+};
+
 /** SEC-13: privileged accounts use MFA. With `required: false` (EXT-4 recommends MFA) only shown. */
 export const mfaPrivileged =
   (required: boolean): Check =>
