@@ -5,29 +5,13 @@
  * seeded accounts printed once, and no password in the audit log.
  * (The journey in a real browser is browser.test.ts.)
  */
-import { createHmac } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeyRing, verifyAuditLog } from '../../src/index.js';
-
-interface Seeded {
-  username: string;
-  password: string;
-  roles: string[];
-}
-interface Demo {
-  app: { listen(port: number, host: string, cb: () => void): Server };
-  seeded: Seeded[];
-  banner: string;
-  kanmon: { policy: { session: { reauthMaxAgeSeconds: number } } };
-  close(): Promise<void>;
-}
-interface DemoModule {
-  createDemoApp(o: { now: () => number; dataDir: string }): Promise<Demo>;
-}
+import { type Demo, type DemoModule, totp } from './support/demo.js';
 
 // @ts-expect-error the demo is plain JavaScript
 const demoModule = (await import('../../examples/demo/app.mjs')) as DemoModule;
@@ -266,19 +250,6 @@ describe('demo key and audit log', () => {
     expect(html).toContain('SEC-23');
   });
 });
-
-/** RFC 6238 TOTP (SHA-1, 6 digits, 30 s), written independently of kanmon. */
-function totp(secretBase32: string, atMs: number): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const c of secretBase32.toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
-  const key = Buffer.from((bits.match(/.{8}/g) ?? []).map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(atMs / 1000 / 30)));
-  const mac = createHmac('sha1', key).update(counter).digest();
-  const offset = mac[mac.length - 1]! & 0x0f;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
-}
 
 /** A browser over fetch: a cookie jar and the CSRF token of the last page with a form. */
 function client(userAgent: string) {

@@ -11,7 +11,6 @@
  *
  * Skipped loudly without /usr/bin/chromium, unless KANMON_REQUIRE_SERVICES=1.
  */
-import { createHmac } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createServer } from 'node:net';
@@ -21,35 +20,10 @@ import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireService } from '../support/services.js';
+import { type DemoModule, type Seeded, totp } from './support/demo.js';
 
 const executablePath = requireService('chromium');
 const shots = join(process.cwd(), 'test-output', 'screenshots', 'passkeys');
-
-interface Seeded {
-  username: string;
-  password: string;
-  roles: string[];
-}
-interface DemoModule {
-  createDemoApp(o: { now: () => number; dataDir: string; origin?: string; printMail?: (line: string) => void }): Promise<{
-    app: { listen(port: number, host: string, cb: () => void): Server };
-    seeded: Seeded[];
-    close(): Promise<void>;
-  }>;
-}
-
-/** RFC 6238 TOTP (SHA-1, 6 digits, 30 s), written independently of kanmon. */
-function totp(secretBase32: string, atMs: number): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const c of secretBase32.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
-  const key = Buffer.from((bits.match(/.{8}/g) ?? []).map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(atMs / 1000 / 30)));
-  const mac = createHmac('sha1', key).update(counter).digest();
-  const offset = mac[mac.length - 1]! & 0x0f;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
-}
 
 /** A free TCP port on the loopback (the demo's origin must name its port before the app is built). */
 async function freePort(): Promise<number> {

@@ -8,7 +8,6 @@
  *
  * Skipped loudly without /usr/bin/chromium, unless KANMON_REQUIRE_SERVICES=1.
  */
-import { createHmac } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -17,36 +16,10 @@ import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireService } from '../support/services.js';
+import { type DemoModule, type Seeded, totp } from './support/demo.js';
 
 const executablePath = requireService('chromium');
 const shots = join(process.cwd(), 'test-output', 'screenshots');
-
-interface Seeded {
-  username: string;
-  password: string;
-  roles: string[];
-}
-interface DemoModule {
-  createDemoApp(o: { now: () => number; dataDir: string; printMail?: (line: string) => void }): Promise<{
-    app: { listen(port: number, host: string, cb: () => void): Server };
-    seeded: Seeded[];
-    kanmon: { policy: { session: { reauthMaxAgeSeconds: number }; accounts: { dormantDays: number } } };
-    close(): Promise<void>;
-  }>;
-}
-
-/** RFC 6238 TOTP (SHA-1, 6 digits, 30 s), written independently of kanmon and otplib. */
-function totp(secretBase32: string, atMs: number): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const c of secretBase32.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
-  const key = Buffer.from((bits.match(/.{8}/g) ?? []).map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(atMs / 1000 / 30)));
-  const mac = createHmac('sha1', key).update(counter).digest();
-  const offset = mac[mac.length - 1]! & 0x0f;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
-}
 
 // The server sees only these strings: two "devices" told apart by their User-Agent.
 const windowsChrome = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
