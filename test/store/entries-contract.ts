@@ -145,19 +145,22 @@ export function entryListContract(getStore: () => KanmonStore): void {
     });
 
     it('delete(key) removes a list; purgeTenant counts and removes lists, leaving other tenants', async () => {
+      // delete() answers whether something live was there by the store's own clock (the system clock), so this
+      // case makes its entries at that clock, not at the fixed T0 (which a run a year ahead would see as expired).
+      const t0 = Date.now();
       const s = lists();
       const a = tenant();
       const b = tenant();
       for (const t of [a, b]) {
-        await s.addEntry(listKey(t), entry('x', T0), { now: T0, limit: 5, whenFull: 'refuse' });
-        await s.addEntry(storeKey(t, 'session-index', 'acct-2'), entry('y', T0), { now: T0, limit: 5, whenFull: 'refuse' });
+        await s.addEntry(listKey(t), entry('x', t0), { now: t0, limit: 5, whenFull: 'refuse' });
+        await s.addEntry(storeKey(t, 'session-index', 'acct-2'), entry('y', t0), { now: t0, limit: 5, whenFull: 'refuse' });
       }
       await s.increment(storeKey(a, 'session-epoch', 'acct-1'));
       await expect(s.purgeTenant(a)).resolves.toBe(3);
-      expect(await s.listEntries(listKey(a), T0)).toEqual([]);
-      expect(await s.listEntries(listKey(b), T0)).toHaveLength(1);
+      expect(await s.listEntries(listKey(a), t0)).toEqual([]);
+      expect(await s.listEntries(listKey(b), t0)).toHaveLength(1);
       await expect(s.delete(listKey(b))).resolves.toBe(true);
-      expect(await s.listEntries(listKey(b), T0)).toEqual([]);
+      expect(await s.listEntries(listKey(b), t0)).toEqual([]);
     });
   });
 }
