@@ -17,7 +17,7 @@ import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireService } from '../support/services.js';
-import { type DemoModule, type Seeded, totp } from './support/demo.js';
+import { type DemoModule, type Seeded, expectJapanese, h1, submit, totp } from './support/demo.js';
 
 const executablePath = requireService('chromium');
 const shots = join(process.cwd(), 'test-output', 'screenshots');
@@ -49,15 +49,6 @@ describe.skipIf(!executablePath)('demo app in Chromium: the whole journey, in Ja
   const shot = async (page: Page, name: string) => {
     step += 1;
     await page.screenshot({ path: join(shots, `${String(step).padStart(2, '0')}-${name}.png`), fullPage: true });
-  };
-  /** Click and wait for the page it leads to. */
-  const submit = async (page: Page, selector: string) => {
-    await Promise.all([page.waitForNavigation(), page.click(selector)]);
-  };
-  const h1 = (page: Page) => page.locator('h1').innerText();
-  const expectJapanese = async (page: Page) => {
-    expect(await page.getAttribute('html', 'lang')).toBe('ja');
-    expect(await h1(page)).toMatch(/[\u3040-\u30ff\u4e00-\u9fff]/);
   };
   /** A code from a TOTP step later than any used before (the replay guard refuses a step twice). */
   const freshCode = (secret: string) => {

@@ -5,6 +5,8 @@
  */
 import { createHmac } from 'node:crypto';
 import type { Server } from 'node:http';
+import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 /** RFC 6238 TOTP (SHA-1, 6 digits, 30 s) of a base32 secret at `atMs`. */
 export function totp(secretBase32: string, atMs: number): string {
@@ -38,4 +40,18 @@ export interface Demo {
 /** examples/demo/app.mjs */
 export interface DemoModule {
   createDemoApp(o: { now: () => number; dataDir: string; origin?: string; printMail?: (line: string) => void }): Promise<Demo>;
+}
+
+/** Click and wait for the page it leads to. */
+export async function submit(page: Page, selector: string): Promise<void> {
+  await Promise.all([page.waitForNavigation(), page.click(selector)]);
+}
+
+/** The page's heading. */
+export const h1 = (page: Page): Promise<string> => page.locator('h1').innerText();
+
+/** The page is Japanese: `lang="ja"` and a heading in kana or kanji. */
+export async function expectJapanese(page: Page): Promise<void> {
+  expect(await page.getAttribute('html', 'lang')).toBe('ja');
+  expect(await h1(page)).toMatch(/[\u3040-\u30ff\u4e00-\u9fff]/);
 }
