@@ -292,3 +292,18 @@ export type { AdminInput, AdminResult, CreateAccountInput, DisableDormantInput, 
 export type { InventoryEntry, InventoryInput, InventoryMfa, InventoryResult, KanmonInventory } from './login/admin/inventory-types.js';
 export { idleDays, isDormant } from './login/admin/inventory-entry.js';
 export type { ConfirmEnrollmentInput, EnrollTotpInput, LogoutInput, VerifyMfaInput } from './login/types.js';
+
+export type {
+  KanmonTelemetryOptions,
+  TelemetryAttributes,
+  TelemetryCounter,
+  TelemetryHistogram,
+  TelemetryInstrumentOptions,
+  TelemetryMeter,
+  TelemetryMeterProvider,
+  TelemetryObservableGauge,
+  TelemetryObservableResult,
+  TelemetrySpan,
+  TelemetryTracer,
+  TelemetryTracerProvider,
+} from './telemetry/types.js';

@@ -5,6 +5,7 @@ import { createLockout } from '../lockout/create-lockout.js';
 import { createPasswordHasher } from '../password/hash/create-hasher.js';
 import { createSessionManager } from '../session/create-session-manager.js';
 import { createDependencyGuard } from '../store/guard.js';
+import { createTelemetry } from '../telemetry/create-telemetry.js';
 import { createFlowContext } from './flow-context.js';
 import { lockoutAuditHook, wireDevices } from './internal/wiring.js';
 import { adminMethods } from './methods/admin.js';
@@ -63,10 +64,13 @@ export function createKanmon(options: KanmonOptions): Kanmon {
   }
 
   const hasher = options.hasher ?? createPasswordHasher({ policy, keyRing });
+  // OpenTelemetry (src/telemetry): hooks that return what they are given when `options.telemetry` is absent.
+  const telemetry = createTelemetry(options.telemetry);
+  telemetry.hasher(hasher);
   // One failure policy (store/guard.ts) in front of every store, repository and audit call: the lockout and the
   // MFA functions are given the guarded store and keep its guard (a store is never timed twice).
-  const guard = createDependencyGuard(options.dependencyTimeoutMs ?? 5000);
-  const guardedStore = guard.store(store);
+  const guard = createDependencyGuard(options.dependencyTimeoutMs ?? 5000, telemetry.onTimeout);
+  const guardedStore = guard.store(telemetry.store(store));
   const accounts = {
     find: guard.wrap('accounts.find', rawAccounts.find.bind(rawAccounts)),
     findById: guard.wrap('accounts.findById', rawAccounts.findById.bind(rawAccounts)),
@@ -75,13 +79,13 @@ export function createKanmon(options: KanmonOptions): Kanmon {
     ...(typeof rawAccounts.list === 'function' ? { list: guard.wrap('accounts.list', rawAccounts.list.bind(rawAccounts)) } : {}),
     ...(typeof rawAccounts.delete === 'function' ? { delete: guard.wrap('accounts.delete', rawAccounts.delete.bind(rawAccounts)) } : {}),
   };
-  const record = guard.wrap('audit append', (event: AuditEventInput) => audit.append(event));
+  const record = guard.wrap('audit append', telemetry.audit((event: AuditEventInput) => audit.append(event)));
 
   const lockout = createLockout({
     policy,
     store: guardedStore,
     now,
-    onEvent: lockoutAuditHook(record),
+    onEvent: telemetry.lockout(lockoutAuditHook(record)),
   });
 
   const devices = wireDevices({ keyRing, now, record, guard, ...(options.devices ? { options: options.devices } : {}) });
@@ -125,7 +129,7 @@ export function createKanmon(options: KanmonOptions): Kanmon {
     access,
     lockout,
     hasher,
-    ...flowMethods(ctx),
+    ...telemetry.flows(flowMethods(ctx)),
     ...adminMethods(ctx),
     ...stepUpMethods(ctx),
     ...sessionMethods(ctx),

@@ -9,6 +9,7 @@ import type { Policy } from '../policy/define-policy.js';
 import type { SessionAlgorithm } from '../session/algorithms.js';
 import type { SessionKeyPair } from '../session/types.js';
 import type { KanmonStore } from '../store/store.js';
+import type { KanmonTelemetryOptions } from '../telemetry/types.js';
 import type { AccountRepository } from './account.js';
 import type { NewSourceNotice } from './types.js';
 import type { KanmonRecoveryOptions } from './reset-types.js';
@@ -63,4 +64,9 @@ export interface KanmonOptions {
    * within `policy.accounts.knownSourceDays`, e.g. to mail the user. The event is audited either way.
    */
   readonly onNewSource?: (notice: NewSourceNotice) => void | Promise<void>;
+  /**
+   * OpenTelemetry metrics and a span per login through the application's `@opentelemetry/api`
+   * (docs/telemetry.md): `{ api }` with `import * as api from '@opentelemetry/api'`. Absent: nothing recorded.
+   */
+  readonly telemetry?: KanmonTelemetryOptions;
 }

@@ -120,12 +120,15 @@ interface Made {
   callsOf<S>(target: S, inProcess: InProcessStore | null, what: string): GuardedCalls<S>;
 }
 
-/** The one timeout and failure policy: see {@link DependencyGuard}. `timeoutMs`: 1 to 600000. */
-export function createDependencyGuard(timeoutMs: number): DependencyGuard {
-  return makeGuard(timeoutMs).guard;
+/**
+ * The one timeout and failure policy: see {@link DependencyGuard}. `timeoutMs`: 1 to 600000; `onTimeout` is told
+ * the `what` of each call that did not answer in time (src/telemetry).
+ */
+export function createDependencyGuard(timeoutMs: number, onTimeout?: (what: string) => void): DependencyGuard {
+  return makeGuard(timeoutMs, onTimeout).guard;
 }
 
-function makeGuard(timeoutMs: number): Made {
+function makeGuard(timeoutMs: number, onTimeout?: (what: string) => void): Made {
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_DEPENDENCY_TIMEOUT_MS) {
     throw new KanmonError('ERR_INVALID_ARGUMENT', `a dependency timeout (dependencyTimeoutMs, storeTimeoutMs) must be an integer from 1 to ${MAX_DEPENDENCY_TIMEOUT_MS} ms`);
   }
@@ -181,7 +184,10 @@ function makeGuard(timeoutMs: number): Made {
         expires: ticks + 5,
         prev: null,
         next: null,
-        fail: () => deliver(resolve, reject, onFailure, new KanmonError('ERR_STORE_UNAVAILABLE', `${what} did not answer within ${timeoutMs} ms`)),
+        fail: () => {
+          onTimeout?.(what);
+          deliver(resolve, reject, onFailure, new KanmonError('ERR_STORE_UNAVAILABLE', `${what} did not answer within ${timeoutMs} ms`));
+        },
       };
       watch(entry);
       let promise: Promise<T>;

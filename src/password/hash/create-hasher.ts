@@ -17,7 +17,7 @@ import { type ForeignHash, readForeign } from './foreign/read.js';
 import { desCrypt } from './foreign/des-crypt.js';
 import { foreignMaxBytes, verifyForeign } from './foreign/verify.js';
 import type { PasswordNormalization } from '../normalize.js';
-import { createGate } from './internal/gate.js';
+import { createGate, hasherGates } from './internal/gate.js';
 import { PBKDF2_KEY_BYTES, PBKDF2_SALT_BYTES, type Pbkdf2Digest, derivePbkdf2, formatPbkdf2, readPbkdf2, verifyPbkdf2 } from './pbkdf2.js';
 import { parsePhc } from './phc.js';
 
@@ -226,11 +226,11 @@ export function createPasswordHasher(options: PasswordHasherOptions): ImportingP
     try {
       if (pbkdf2Digest) {
         const s = salt(PBKDF2_SALT_BYTES);
-        const key = await gate.run(() => derivePbkdf2(pbkdf2Digest, input, s, pbkdf2Iterations, PBKDF2_KEY_BYTES[pbkdf2Digest]));
+        const key = await gate.run(() => derivePbkdf2(pbkdf2Digest, input, s, pbkdf2Iterations, PBKDF2_KEY_BYTES[pbkdf2Digest]), 'pbkdf2');
         return formatPbkdf2({ digest: pbkdf2Digest, iterations: pbkdf2Iterations, keyId, normalization: form, salt: s, key });
       }
       const s = salt(ARGON2_SALT_BYTES);
-      const tag = await gate.run(() => engine.hashRaw(input, s, argon2Params, ARGON2_TAG_BYTES));
+      const tag = await gate.run(() => engine.hashRaw(input, s, argon2Params, ARGON2_TAG_BYTES), 'argon2id');
       return formatArgon2id({ params: argon2Params, keyId, normalization: form, salt: s, tag });
     } finally {
       input.fill(0);
@@ -304,13 +304,13 @@ export function createPasswordHasher(options: PasswordHasherOptions): ImportingP
     if (own.kind === 'argon2id') boundArgon2(own.hash.params);
     const input = material(text, own.hash.keyId);
     try {
-      return own.kind === 'argon2id' ? await gate.run(() => verifyArgon2id(engine, own.hash, input)) : await gate.run(() => verifyPbkdf2(own.hash, input));
+      return own.kind === 'argon2id' ? await gate.run(() => verifyArgon2id(engine, own.hash, input), 'argon2id') : await gate.run(() => verifyPbkdf2(own.hash, input), 'pbkdf2');
     } finally {
       input.fill(0);
     }
   };
 
-  return {
+  const hasher: ImportingPasswordHasher = {
     async hash(password) {
       const prepared = prepare(password, policy);
       if (!prepared.ok) {
@@ -357,7 +357,7 @@ export function createPasswordHasher(options: PasswordHasherOptions): ImportingP
           if (hash.kdf.kind === 'argon2id') boundArgon2(hash.kdf.hash.params);
           valid = false;
           for (const candidate of candidates(password, prepared.text)) {
-            if ((valid = await gate.run(() => verifyForeign(hash, candidate, engine)))) break;
+            if ((valid = await gate.run(() => verifyForeign(hash, candidate, engine), 'foreign'))) break;
           }
           break;
         }
@@ -388,4 +388,6 @@ export function createPasswordHasher(options: PasswordHasherOptions): ImportingP
       return { valid: false, needsRehash: false };
     },
   };
+  hasherGates.set(hasher, gate);
+  return hasher;
 }

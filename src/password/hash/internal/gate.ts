@@ -1,11 +1,17 @@
 import { KanmonError } from '../../../errors.js';
 
 /** At most `maxInFlight` tasks run at once; up to `maxQueued` wait; past that, `ERR_BUSY`. */
-interface Gate {
-  run<T>(task: () => Promise<T>): Promise<T>;
+export interface Gate {
+  /** `algorithm`: what the task computes, for the observer. */
+  run<T>(task: () => Promise<T>, algorithm: string): Promise<T>;
   readonly inFlight: number;
   readonly queued: number;
+  /** Told each task's own time (s, the queue wait excluded): src/telemetry. */
+  observer: ((seconds: number, algorithm: string) => void) | null;
 }
+
+/** Each hasher's gate (`createPasswordHasher`), for src/telemetry's queue gauge and durations. */
+export const hasherGates = new WeakMap<object, Gate>();
 
 export function createGate(maxInFlight: number, maxQueued: number): Gate {
   let inFlight = 0;
@@ -18,13 +24,14 @@ export function createGate(maxInFlight: number, maxQueued: number): Gate {
   };
 
   return {
+    observer: null,
     get inFlight() {
       return inFlight;
     },
     get queued() {
       return waiting.length;
     },
-    async run<T>(task: () => Promise<T>): Promise<T> {
+    async run<T>(task: () => Promise<T>, algorithm: string): Promise<T> {
       if (inFlight < maxInFlight) {
         inFlight++;
       } else if (waiting.length < maxQueued) {
@@ -36,10 +43,13 @@ export function createGate(maxInFlight: number, maxQueued: number): Gate {
           { details: { maxConcurrentHashes: maxInFlight, maxQueuedHashes: maxQueued } },
         );
       }
+      const observer = this.observer;
+      const started = observer ? performance.now() : 0;
       try {
         return await task();
       } finally {
         release();
+        if (observer) observer((performance.now() - started) / 1000, algorithm);
       }
     },
   };
