@@ -261,8 +261,8 @@ export function createTelemetry(options: KanmonTelemetryOptions | undefined): Te
     lockout,
     flows: <M extends LoginMethods>(methods: M): M => ({
       ...methods,
-      login: traced('kanmon.login', methods.login, true),
-      verifyMfa: traced('kanmon.verify_mfa', methods.verifyMfa, false),
+      login: traced('kanmon.login', (input: LoginInput) => methods.login(input), true),
+      verifyMfa: traced('kanmon.verify_mfa', (input: VerifyMfaInput) => methods.verifyMfa(input), false),
     }),
   });
 }
