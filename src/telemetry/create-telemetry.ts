@@ -93,7 +93,7 @@ export function createTelemetry(options: KanmonTelemetryOptions | undefined): Te
   const meterProvider = options.meterProvider ?? options.api?.metrics;
   const tracerProvider = options.tracerProvider ?? options.api?.trace;
   if (!meterProvider && !tracerProvider) {
-    throw new KanmonError('ERR_INVALID_ARGUMENT', "telemetry: pass { api } (import * as api from '@opentelemetry/api'), or a meterProvider and/or a tracerProvider");
+    throw new KanmonError('ERR_INVALID_ARGUMENT', "telemetry: pass { api } (your @opentelemetry/api module), or a meterProvider and/or a tracerProvider");
   }
   const prefix = options.ipPrefix ?? { v4: 24, v6: 48 };
   if (prefix !== false && (!Number.isInteger(prefix.v4) || prefix.v4 < 0 || prefix.v4 > 32 || !Number.isInteger(prefix.v6) || prefix.v6 < 0 || prefix.v6 > 128)) {

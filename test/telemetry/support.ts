@@ -73,8 +73,8 @@ export interface TelemetryWorld {
   addUser(username: string, password?: string): Promise<void>;
 }
 
-/** A kanmon over `store` with the SDK in memory; `telemetry` options beyond the providers may be given. */
-export function telemetryWorld(store: KanmonStore, overrides: PolicyOverrides = {}, extra: Partial<KanmonTelemetryOptions> = {}, dependencyTimeoutMs = 5000): TelemetryWorld {
+/** A kanmon over `store` with the SDK in memory; `telemetry` options beyond the providers may be given (`null`: no telemetry option). */
+export function telemetryWorld(store: KanmonStore, overrides: PolicyOverrides = {}, extra: Partial<KanmonTelemetryOptions> | null = {}, dependencyTimeoutMs = 5000): TelemetryWorld {
   let t = BUSINESS_DAY_10_JST;
   const clock = { now: () => t, advance: (ms: number) => void (t += ms) };
   const reader = new PullReader();
@@ -87,7 +87,7 @@ export function telemetryWorld(store: KanmonStore, overrides: PolicyOverrides = 
   const audit = createAuditLog({ sink, keyRing, stream: 'auth', now: clock.now });
   const accounts = memoryAccounts();
   const tenant = `city-${randomBytes(5).toString('hex')}`;
-  const kanmon = createKanmon({ policy, store, accounts, keyRing, audit, now: clock.now, dependencyTimeoutMs, telemetry: { meterProvider, tracerProvider, ...extra } });
+  const kanmon = createKanmon({ policy, store, accounts, keyRing, audit, now: clock.now, dependencyTimeoutMs, ...(extra === null ? {} : { telemetry: { meterProvider, tracerProvider, ...extra } }) });
   let n = 0;
   return {
     kanmon,
