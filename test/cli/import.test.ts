@@ -221,4 +221,15 @@ describe('kanmon import: progress', () => {
     expect(await runCli(['import', 'progress.jsonl', '--out', 'p2.jsonl', '--config', 'fast.json'], piped.io)).toBe(0);
     expect(piped.stderr()).toBe('');
   });
+
+  it('--quiet on a terminal draws nothing; --json prints one summary object that parses', async () => {
+    const lines = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ username: `q${i}`, hash: exportedHash(i) })).join('\n') + '\n{"username":"bad"}';
+    await writeFile(join(dir, 'quiet.jsonl'), lines);
+    const quiet = io({ tty: true });
+    expect(await runCli(['import', 'quiet.jsonl', '--out', 'q1.jsonl', '--config', 'fast.json', '--continue-on-error', '--quiet', '--json'], quiet.io)).toBe(0);
+    expect(quiet.stderr()).not.toContain('\r');
+    expect(quiet.stderr()).not.toMatch(/rows\/s|ETA/);
+    const summary = JSON.parse(quiet.stdout()) as Record<string, unknown>;
+    expect(summary).toMatchObject({ command: 'import', dryRun: false, written: 3000, valid: 3000, refused: 1, refusedByCode: { missing_hash: 1 } });
+  });
 });

@@ -94,12 +94,12 @@ describe('kanmon hash / verify: the password never comes from argv', () => {
 describe('kanmon breached build / check', () => {
   const sha1 = (text: string) => createHash('sha1').update(text, 'utf8').digest('hex').toUpperCase();
 
-  it('builds from a HIBP file with --min-count and --fpr, reports progress on stderr, and the filter answers', async () => {
+  it('builds from a HIBP file with --min-count and --fpr, a summary on stderr (no progress line when not a terminal), and the filter answers', async () => {
     const rows = Array.from({ length: 2000 }, (_, i) => `${sha1(`pw${i}`)}:${i}`);
     await writeFile(join(dir, 'pwned.txt'), rows.join('\r\n') + '\r\n');
     const h = io(Readable.from([]));
     expect(await runCli(['breached', 'build', 'pwned.txt', '-o', 'filter.bin', '--min-count', '10', '--fpr', '1e-4'], h.io)).toBe(0);
-    expect(h.stderr()).toMatch(/pass 1\/2: 2,000 lines/);
+    expect(h.stderr()).not.toMatch(/pass 1\/2|%|\r/);
     expect(h.stderr()).toMatch(/hibp: 1,990 entries \(10 skipped\) from 2,000 lines/);
     const filter = createBreachedPasswordFilter(await readFile(join(dir, 'filter.bin')));
     expect(filter.count).toBe(1990);

@@ -6,36 +6,43 @@ import { KanmonError } from '../../errors.js';
 import { type BreachedListFormat, buildBreachedPasswordFilter } from '../../password/breached/build.js';
 import { createBreachedPasswordFilter } from '../../password/breached/create-filter.js';
 import { type CliCommand, type CliIo, EXIT_FINDING, EXIT_OK, EXIT_USAGE } from '../command.js';
+import { createProgress } from '../progress.js';
 import { readPassword } from '../read-password.js';
 
 const usage = {
   en: [
-    'kanmon breached build <file> -o <filter.bin> [--min-count N] [--fpr 1e-6] [--format auto|hibp|plain]',
+    'kanmon breached build <file> -o <filter.bin> [--min-count N] [--fpr 1e-6] [--format auto|hibp|plain] [--quiet] [--json]',
     'kanmon breached check <filter.bin>      (password from stdin or a no-echo prompt)',
     '',
     '<file>: a Have I Been Pwned "Pwned Passwords" SHA-1 download (HASH:COUNT lines, any order,',
-    'CRLF or LF) or a plain list of passwords, one per line. Progress goes to stderr.',
+    'CRLF or LF) or a plain list of passwords, one per line. On a terminal a progress line (bytes, rate,',
+    'ETA) goes to stderr; piped or with --quiet, none.',
     '',
     'Options (build):',
     '  -o, --output <file>  where to write the filter (written to a temporary file, then renamed)',
     '  --min-count <N>      HIBP lists: skip hashes seen fewer than N times (default 1)',
     '  --fpr <rate>         false-positive rate of the filter (default 1e-6)',
     '  --format <format>    auto (default: decided by the first non-empty line), hibp or plain',
+    '  -q, --quiet          no progress line and no summary on stderr',
+    '  --json               the summary as one JSON object on stdout (instead of the file name)',
     '',
     'Exit codes: build 0 written; check 0 not found, 1 breached; 2 usage error.',
   ].join('\n'),
   ja: [
-    'kanmon breached build <ファイル> -o <filter.bin> [--min-count N] [--fpr 1e-6] [--format auto|hibp|plain]',
+    'kanmon breached build <ファイル> -o <filter.bin> [--min-count N] [--fpr 1e-6] [--format auto|hibp|plain] [--quiet] [--json]',
     'kanmon breached check <filter.bin>      （パスワードは標準入力またはエコーなしのプロンプト）',
     '',
     '<ファイル>: Have I Been Pwned の "Pwned Passwords" SHA-1 版（HASH:COUNT 行、順不同、CRLF/LF）',
-    'またはパスワードを 1 行に 1 つ並べた一覧。進捗は標準エラーに出力します。',
+    'またはパスワードを 1 行に 1 つ並べた一覧。端末では標準エラーに進捗（バイト数・速度・残り時間）を表示し、',
+    'パイプ・リダイレクト時や --quiet では表示しません。',
     '',
     'オプション（build）:',
     '  -o, --output <ファイル>  フィルタの出力先（一時ファイルに書いてから名前を変更）',
     '  --min-count <N>          HIBP 版: 出現回数が N 未満のハッシュを除外（既定 1）',
     '  --fpr <率>               フィルタの偽陽性率（既定 1e-6）',
     '  --format <形式>          auto（既定: 最初の空でない行で判定）、hibp、plain',
+    '  -q, --quiet              進捗も標準エラーの集計も表示しない',
+    '  --json                   集計を 1 つの JSON として標準出力に（ファイル名の代わりに）',
     '',
     '終了コード: build は 0 書き出し完了、check は 0 該当なし・1 漏えい済み、2 使い方の誤り。',
   ].join('\n'),
@@ -48,7 +55,14 @@ function mib(bytes: number): string {
 async function build(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...args],
-    options: { output: { type: 'string', short: 'o' }, 'min-count': { type: 'string' }, fpr: { type: 'string' }, format: { type: 'string' } },
+    options: {
+      output: { type: 'string', short: 'o' },
+      'min-count': { type: 'string' },
+      fpr: { type: 'string' },
+      format: { type: 'string' },
+      quiet: { type: 'boolean', short: 'q' },
+      json: { type: 'boolean' },
+    },
     strict: true,
     allowPositionals: true,
   });
@@ -65,20 +79,25 @@ async function build(args: readonly string[], io: CliIo): Promise<number> {
   const format = (values.format ?? 'auto') as BreachedListFormat;
   const total = (await stat(input)).size;
   const started = performance.now();
+  // Two passes over the file (count, then insert): one line over both, 100 % at the end of the second.
+  const progress = createProgress(io.stderr, { label: 'pass 1/2', total: 2 * total, unit: 'bytes', quiet: values.quiet === true });
   const result = await buildBreachedPasswordFilter(() => createReadStream(input, { highWaterMark: 1 << 20 }), {
     fpr,
     minCount,
     format,
-    onProgress: ({ pass, lines, bytes }) => {
-      const pct = total > 0 ? ` ${((100 * bytes) / total).toFixed(0)}%` : '';
-      io.stderr.write(`pass ${pass}/2: ${lines.toLocaleString('en-US')} lines, ${mib(bytes)}${pct}\n`);
-    },
+    onProgress: ({ pass, bytes }) => progress.update((pass - 1) * total + bytes, `pass ${pass}/2`),
   });
+  progress.finish();
   const temp = `${output}.${process.pid}.tmp`;
   await writeFile(temp, result.bytes);
   await rename(temp, output);
   const seconds = (performance.now() - started) / 1000;
-  io.stderr.write(
+  if (values.json) {
+    const summary = { command: 'breached build', output, format: result.format, entries: result.count, skipped: result.skipped, lines: result.lines, bytesRead: total, seconds: Number(seconds.toFixed(3)), hashes: result.hashes, bits: result.bits, filterBytes: result.bytes.length, expectedFpr: result.expectedFpr };
+    io.stdout.write(JSON.stringify(summary) + '\n');
+    return EXIT_OK;
+  }
+  if (!values.quiet) io.stderr.write(
     `${result.format}: ${result.count.toLocaleString('en-US')} entries (${result.skipped.toLocaleString('en-US')} skipped) from ${result.lines.toLocaleString('en-US')} lines in ${seconds.toFixed(1)} s\n` +
       `k=${result.hashes}, m=${result.bits.toLocaleString('en-US')} bits, ${mib(result.bytes.length)}, expected FPR ${result.expectedFpr.toExponential(2)}\n`,
   );

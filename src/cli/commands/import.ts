@@ -11,7 +11,7 @@ import { TOTP_PURPOSE } from '../../mfa/enroll-totp.js';
 import { createPasswordHasher } from '../../password/hash/create-hasher.js';
 import { type CliCommand, type CliIo, type CliLang, EXIT_FINDING, EXIT_OK, EXIT_USAGE } from '../command.js';
 import { keyRingFromFlags } from '../key-ring.js';
-import { createProgress } from '../import/progress.js';
+import { createProgress } from '../progress.js';
 import { type ImportRow, type ImportRowError, type InputFormat, csvHeader, fieldsOf, validateRow } from '../import/rows.js';
 import { type ImportSink, jsonLinesSink, postgresSink } from '../import/sinks.js';
 import { policyFromFlags } from './policy.js';
@@ -44,9 +44,11 @@ Options:
                           (default: the policy's password.mustChangeInitial)
   --continue-on-error     write the valid rows, list the refused ones (and, with --postgres,
                           skip accounts whose id or login name is already in the table)
+  -q, --quiet             no progress line
+  --json                  the final summary as one JSON object on stdout (counts only)
 
 Exit codes: 0 imported; 1 rows refused (nothing written without --continue-on-error); 2 usage error.
-Nothing printed ever holds a hash or a secret. A progress bar goes to stderr on a terminal.`,
+Nothing printed ever holds a hash or a secret. On a terminal a progress line (done, rate, ETA) goes to stderr;\npiped or with --quiet, none.`,
   ja: `kanmon import <export.csv|export.jsonl|-> --out accounts.jsonl [オプション]
 
 他システムのアカウントを取り込みます。最初に全行を検査し（行番号付きのコード）、全行が正しい
@@ -74,9 +76,11 @@ roles は ; 区切り）または JSON Lines（{"username","hash",…}。Keycloa
                           （既定: ポリシーの password.mustChangeInitial）
   --continue-on-error     正しい行だけ書き込み、拒否した行を一覧にする（--postgres では
                           id・ログイン名が既に表にあるアカウントを除外）
+  -q, --quiet             進捗を表示しない
+  --json                  最後の集計を 1 つの JSON として標準出力に（件数のみ）
 
 終了コード: 0 取り込み完了 / 1 拒否した行あり（--continue-on-error なしでは何も書き込まない） / 2 使い方の誤り
-ハッシュやシークレットは一切表示しません。端末では標準エラーに進捗バーを表示します。`,
+ハッシュやシークレットは一切表示しません。端末では標準エラーに進捗（件数・速度・残り時間）を表示し、\nパイプ・リダイレクト時や --quiet では表示しません。`,
 };
 
 const codeText: Record<CliLang, Record<string, string>> = {
@@ -150,7 +154,7 @@ function formatOf(flag: string | undefined, path: string, text: string): InputFo
 }
 
 /** Check every line: the valid rows and the refused ones, in line order. */
-function validateAll(text: string, format: InputFormat, rules: Parameters<typeof validateRow>[2], io: CliIo): { rows: ImportRow[]; errors: ImportRowError[] } {
+function validateAll(text: string, format: InputFormat, rules: Parameters<typeof validateRow>[2], io: CliIo, quiet: boolean): { rows: ImportRow[]; errors: ImportRowError[] } {
   const lines = text.split(/\r?\n/);
   const rows: ImportRow[] = [];
   const errors: ImportRowError[] = [];
@@ -164,9 +168,9 @@ function validateAll(text: string, format: InputFormat, rules: Parameters<typeof
   }
   const usernames = new Set<string>();
   const ids = new Set<string>();
-  const progress = createProgress(io.stderr, io.lang === 'ja' ? '検査' : 'checking', lines.length);
+  const progress = createProgress(io.stderr, { label: io.lang === 'ja' ? '検査' : 'checking', total: lines.length, unit: 'lines', quiet });
   for (let i = start; i < lines.length; i++) {
-    if ((i & 1023) === 0) progress.tick(i);
+    if ((i & 1023) === 0) progress.update(i);
     const line = lines[i]!;
     if (line.trim() === '') continue;
     const fields = fieldsOf(line, format, columns);
@@ -180,7 +184,7 @@ function validateAll(text: string, format: InputFormat, rules: Parameters<typeof
       rows.push(row);
     }
   }
-  progress.done();
+  progress.finish();
   return { rows, errors };
 }
 
@@ -217,6 +221,8 @@ export const importCommand: CliCommand = {
         'force-change-weak': { type: 'boolean' },
         'keep-weak': { type: 'boolean' },
         'continue-on-error': { type: 'boolean' },
+        quiet: { type: 'boolean', short: 'q' },
+        json: { type: 'boolean' },
       },
       strict: true,
       allowPositionals: true,
@@ -232,7 +238,7 @@ export const importCommand: CliCommand = {
     const keyRing: KeyRing | undefined = await keyRingFromFlags(values.keys, io, false);
     const text = await readInput(path, io);
     const format = formatOf(values.format, path, text);
-    const { rows, errors } = validateAll(text, format, { wrapWeak: values['wrap-weak'] === true, totpAlgorithm: policy.mfa.totp.algorithm, hasKeyRing: keyRing !== undefined }, io);
+    const { rows, errors } = validateAll(text, format, { wrapWeak: values['wrap-weak'] === true, totpAlgorithm: policy.mfa.totp.algorithm, hasKeyRing: keyRing !== undefined }, io, values.quiet === true);
 
     if (errors.length > 0) listErrors(errors, io);
     if (errors.length > 0 && !values['continue-on-error']) {
@@ -240,7 +246,7 @@ export const importCommand: CliCommand = {
       return EXIT_FINDING;
     }
     if (values['dry-run']) {
-      io.stdout.write(summary(io.lang, rows, errors, null, 0, 0));
+      io.stdout.write(values.json ? jsonSummary(rows, errors, null, 0, 0) : summary(io.lang, rows, errors, null, 0, 0));
       return errors.length > 0 ? EXIT_FINDING : EXIT_OK;
     }
 
@@ -255,7 +261,7 @@ export const importCommand: CliCommand = {
     const now = Date.now();
     let forced = 0;
     let sealed = 0;
-    const progress = createProgress(io.stderr, io.lang === 'ja' ? '書き込み' : 'writing', rows.length);
+    const progress = createProgress(io.stderr, { label: io.lang === 'ja' ? '書き込み' : 'writing', total: rows.length, unit: 'rows', quiet: values.quiet === true });
     try {
       for (let i = 0; i < rows.length; i += BATCH) {
         const batch = await Promise.all(rows.slice(i, i + BATCH).map(async (row): Promise<AccountRecord> => {
@@ -272,18 +278,40 @@ export const importCommand: CliCommand = {
           return newAccount({ id, tenant, username: row.username, passwordHash, passwordChangedAt: now, roles: [...row.roles], email: row.email, displayName: row.displayName, totpSecret, mustChangePassword: mustChange ? 'policy_changed' : null });
         }));
         await sink.write(batch);
-        progress.tick(i + batch.length);
+        progress.update(i + batch.length);
       }
       await sink.commit();
     } catch (err) {
       await sink.abort();
       throw err;
     }
-    progress.done();
-    io.stdout.write(summary(io.lang, rows, errors, target, forced, sealed, skipped));
+    progress.finish();
+    io.stdout.write(values.json ? jsonSummary(rows, errors, target, forced, sealed, skipped) : summary(io.lang, rows, errors, target, forced, sealed, skipped));
     return EXIT_OK;
   },
 };
+
+/** `--json`: the summary as one JSON object (counts only: no row's content). */
+function jsonSummary(rows: readonly ImportRow[], errors: readonly ImportRowError[], out: string | null, forced: number, sealed: number, skipped = 0): string {
+  const count = (keys: readonly string[]) => Object.fromEntries([...keys.reduce((m, k) => m.set(k, (m.get(k) ?? 0) + 1), new Map<string, number>())]);
+  return (
+    JSON.stringify({
+      command: 'import',
+      dryRun: out === null,
+      target: out,
+      written: out === null ? 0 : rows.length - skipped,
+      valid: rows.length,
+      refused: errors.length,
+      skipped,
+      byFormat: count(rows.map((r) => r.format)),
+      weak: rows.filter((r) => r.weak).length,
+      wrapped: rows.filter((r) => r.wrap).length,
+      forcedChange: forced,
+      totpSealed: sealed,
+      refusedByCode: count(errors.map((e) => e.code)),
+    }) + '\n'
+  );
+}
 
 function summary(lang: CliLang, rows: readonly ImportRow[], errors: readonly ImportRowError[], out: string | null, forced: number, sealed: number, skipped = 0): string {
   const byFormat = new Map<string, number>();

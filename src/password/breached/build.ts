@@ -72,7 +72,7 @@ export interface BuildBreachedFilterOptions {
   readonly minCount?: number | undefined;
   /** @default 'auto' */
   readonly format?: BreachedListFormat | undefined;
-  /** Called about every million lines and at the end of each pass (pass 1 counts, pass 2 inserts). */
+  /** Called after each chunk read and at the end of each pass (pass 1 counts, pass 2 inserts): keep it cheap. */
   readonly onProgress?: ((progress: { pass: 1 | 2; lines: number; bytes: number }) => void) | undefined;
 }
 
@@ -124,7 +124,6 @@ async function forEachLine(source: AsyncIterable<Uint8Array | string>, onLine: L
   let carry: Uint8Array | undefined;
   let lines = 0;
   let bytes = 0;
-  let nextReport = 1 << 20;
   for await (const piece of source) {
     const chunk = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
     bytes += chunk.length;
@@ -146,10 +145,7 @@ async function forEachLine(source: AsyncIterable<Uint8Array | string>, onLine: L
       nl = buf.indexOf(10, offset);
     }
     if (offset < buf.length) carry = buf.slice(offset);
-    if (lines >= nextReport) {
-      onBytes(bytes, lines);
-      nextReport = lines + (1 << 20);
-    }
+    onBytes(bytes, lines);
   }
   if (carry && carry.length > 0) {
     const end = carry[carry.length - 1] === 13 ? carry.length - 1 : carry.length;
