@@ -9,6 +9,7 @@ import type { AuditRecord, AuditValue } from './event.js';
 import { tenantPattern } from './event.js';
 import { type AuditManifest, type AuditManifestStream, manifestBody, manifestMac } from './internal/manifest.js';
 import { parseAuditRecord } from './internal/parse.js';
+import { type AuditReadProgress, countingBatches } from './internal/progress.js';
 import { fileAuditSink } from './sinks/file/file-sink.js';
 import type { AuditSink } from './sink.js';
 
@@ -35,6 +36,8 @@ export interface AuditExportOptions {
   readonly log?: AuditLog | undefined;
   /** Who asked for it (recorded as the actor of `audit.exported`). */
   readonly actor?: string | undefined;
+  /** Told the records and bytes read so far, after each batch (the CLI's progress line). */
+  readonly onProgress?: ((progress: AuditReadProgress) => void) | undefined;
 }
 
 /** The export: the file's bytes and its manifest (write it beside the file as `<file>.manifest.json`). */
@@ -106,7 +109,8 @@ export async function exportAuditLog(options: AuditExportOptions): Promise<Audit
   const streams = new Map<string, { s: AuditManifestStream & { links: Record<string, string> }; lastSeenSeq: number; lastSeenMac: string }>();
   const lastSeen = new Map<string, { seq: number; mac: string }>();
   let count = 0;
-  for await (const batch of source.chunks({ fromTs: from, toTs: to })) {
+  const chunks = source.chunks({ fromTs: from, toTs: to });
+  for await (const batch of options.onProgress ? countingBatches(chunks, options.onProgress) : chunks) {
     for (const line of batch) {
       const head = readHead(line.bytes);
       if (!head) continue; // torn lines are not records; verify the log itself to see them

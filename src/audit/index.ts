@@ -14,6 +14,7 @@ export type {
 } from './verify/types.js';
 export { exportAuditLog } from './export.js';
 export type { AuditExport, AuditExportOptions, AuditManifest, AuditManifestStream } from './export.js';
+export type { AuditReadProgress } from './internal/progress.js';
 export { pruneAuditLog } from './retention.js';
 export type { AuditPruneOptions, AuditPruneResult } from './retention.js';
 export { createAlerter } from './alerts.js';

@@ -127,3 +127,56 @@ describe('createProgress (src/cli/progress.ts)', () => {
     }
   });
 });
+
+describe('kanmon audit verify / export: progress on a terminal, none when piped; --json', () => {
+  const RECORDS = 30_000;
+  let logDir: string;
+  let keysFile: string;
+
+  beforeAll(async () => {
+    const { createAuditLog, createKeyRing, fileAuditSink } = await import('../../src/index.js');
+    keysFile = join(dir, 'keys.json');
+    const secret = Buffer.alloc(32, 3);
+    await writeFile(keysFile, JSON.stringify({ keys: [{ id: 'k1', secret: secret.toString('base64') }], current: 'k1' }));
+    logDir = join(dir, 'log');
+    const keyRing = createKeyRing({ keys: [{ id: 'k1', secret }], current: 'k1' });
+    let t = Date.UTC(2026, 3, 1, 0, 0, 0);
+    const sink = fileAuditSink({ dir: logDir, fsync: false });
+    const log = createAuditLog({ sink, keyRing, stream: 'web-1', now: () => (t += 10_000) });
+    for (let i = 0; i < RECORDS; i += 500) {
+      await Promise.all(Array.from({ length: 500 }, (_, j) => log.append({ type: 'auth.login.failure', tenant: 'city-a', actor: `user-${i + j}`, reason: 'wrong_password' })));
+    }
+    await log.close();
+  }, 120_000);
+
+  it('verify under a pseudo-terminal: a progress line that reaches 100 %, then the verdict', { timeout: 90_000 }, async () => {
+    const { code, output, seconds } = await underPty(['audit', 'verify', 'log', '--keys', keysFile]);
+    expect(code, output).toBe(0);
+    const drawn = frames(output);
+    expect(drawn.at(-1)).toMatch(/^verifying +100% +[\d.]+ MiB \/ [\d.]+ MiB +[\d.]+ MiB\/s +ETA 0s$/);
+    expect(drawn.length).toBeLessThanOrEqual(Math.ceil(seconds * 10) + 1);
+    expect(output).toContain(`OK: ${RECORDS} records verified`);
+  });
+
+  it('export under a pseudo-terminal: a progress line that reaches 100 %; --json summary parses', { timeout: 90_000 }, async () => {
+    const { code, output } = await underPty(['audit', 'export', 'log', '--keys', keysFile, '-o', 'export.jsonl', '--json']);
+    expect(code, output).toBe(0);
+    expect(frames(output).at(-1)).toMatch(/^exporting +100% /);
+    const json = output.split(/\r?\n/).find((l) => l.startsWith('{'))!;
+    expect(JSON.parse(json)).toMatchObject({ command: 'audit export', output: join(dir, 'export.jsonl'), format: 'jsonl', records: RECORDS });
+  });
+
+  it('piped: no progress line; verify --json parses; --quiet under a terminal: no progress line', { timeout: 90_000 }, async () => {
+    const run = await kanmon(['audit', 'verify', join(dir, 'log'), '--keys', keysFile, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toMatchObject({ ok: true, count: RECORDS, firstBad: null });
+    const exported = await kanmon(['audit', 'export', join(dir, 'log'), '--keys', keysFile, '-o', join(dir, 'piped.jsonl')]);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stderr).toBe('');
+    const quiet = await underPty(['audit', 'verify', 'log', '--keys', keysFile, '--quiet']);
+    expect(quiet.code, quiet.output).toBe(0);
+    expect(frames(quiet.output)).toEqual([]);
+    expect(quiet.output).not.toContain('\r\u001b');
+  });
+});

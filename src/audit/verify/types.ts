@@ -1,3 +1,4 @@
+import type { AuditReadProgress } from '../internal/progress.js';
 import type { AuditAlert } from '../alerts.js';
 import type { AuditHead } from '../create-audit-log.js';
 import type { AuditManifest } from '../internal/manifest.js';
@@ -96,4 +97,6 @@ export interface AuditVerifyOptions {
    * calling thread only; a positive number uses that many from the first record.
    */
   readonly threads?: number | undefined;
+  /** Told the records and bytes read so far, after each batch (the CLI's progress line). */
+  readonly onProgress?: ((progress: AuditReadProgress) => void) | undefined;
 }

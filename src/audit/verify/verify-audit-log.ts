@@ -3,6 +3,7 @@ import { chainKeys, macKeys } from '../chain.js';
 import type { ChainLinks } from './links.js';
 import { createMacChecks } from './mac-checks.js';
 import { compareWithManifest, manifestMismatch, openManifest } from './manifest.js';
+import { countingBatches } from '../internal/progress.js';
 import { resolveSource } from './source.js';
 import { createStreams, finishStreams, summarize } from './streams.js';
 import type { AuditBadRecord, AuditVerifyOptions, AuditVerifyResult, AuditVerifySource } from './types.js';
@@ -37,7 +38,7 @@ export async function verifyAuditLog(source: AuditVerifySource, keyRing: KeyRing
   // MAC checks go to worker threads for large sources
   const macs = createMacChecks(options.threads, keyOf, chainKeyOf);
 
-  const end = await walkChain(chunks, { streams, links, chainKeyOf, macs });
+  const end = await walkChain(options.onProgress ? countingBatches(chunks, options.onProgress) : chunks, { streams, links, chainKeyOf, macs });
   finishStreams(streams, links, keyOf, end);
   if (manifest && !manifestBad) manifestBad = compareWithManifest(manifest, streams.states, data, end);
 

@@ -1,5 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { exportAuditLog } from '../../audit/export.js';
 import type { AuditHead } from '../../audit/create-audit-log.js';
@@ -8,23 +8,28 @@ import { KanmonError } from '../../errors.js';
 import { createIsoTimeFormatter } from '../../internal/iso-time.js';
 import { type CliCommand, type CliIo, EXIT_FINDING, EXIT_OK, EXIT_USAGE } from '../command.js';
 import { keyRingFromFlags } from '../key-ring.js';
+import { createProgress } from '../progress.js';
 
 const usage = {
-  en: `kanmon audit verify <log dir | file.jsonl> [--anchor <stream>:<seq>:<mac> | --anchor anchors.json]... [--keys keys.json] [--json]
-kanmon audit export <log dir> --from <date> --to <date> [--tenant <id>] [--format jsonl|csv] -o <file> [--keys keys.json]
+  en: `kanmon audit verify <log dir | file.jsonl> [--anchor <stream>:<seq>:<mac> | --anchor anchors.json]... [--keys keys.json] [--json] [--quiet]
+kanmon audit export <log dir> --from <date> --to <date> [--tenant <id>] [--format jsonl|csv] -o <file> [--keys keys.json] [--json] [--quiet]
 
 Keys: --keys names a JSON file { "keys": [{ "id": "...", "secret": "<base64>" }], "current": "..." };
 without it the same JSON is read from the KANMON_KEYS environment variable.
 Dates: ISO 8601 (2026-04-01T09:00:00+09:00) or a day (2026-04-01) in --time-zone (default Asia/Tokyo).
 export writes <file> and <file>.manifest.json; 'kanmon audit verify <file>' checks them together.
+On a terminal a progress line (bytes, rate, ETA) goes to stderr; piped or with --quiet (-q), none.
+--json: the result (verify) or a summary (export) as JSON on stdout.
 Exit codes: 0 verified, 1 verification failed, 2 usage or key error.`,
-  ja: `kanmon audit verify <ログディレクトリ | file.jsonl> [--anchor <stream>:<seq>:<mac> | --anchor anchors.json]... [--keys keys.json] [--json]
-kanmon audit export <ログディレクトリ> --from <日付> --to <日付> [--tenant <id>] [--format jsonl|csv] -o <ファイル> [--keys keys.json]
+  ja: `kanmon audit verify <ログディレクトリ | file.jsonl> [--anchor <stream>:<seq>:<mac> | --anchor anchors.json]... [--keys keys.json] [--json] [--quiet]
+kanmon audit export <ログディレクトリ> --from <日付> --to <日付> [--tenant <id>] [--format jsonl|csv] -o <ファイル> [--keys keys.json] [--json] [--quiet]
 
 鍵: --keys に JSON ファイル { "keys": [{ "id": "...", "secret": "<base64>" }], "current": "..." } を指定。
 省略時は環境変数 KANMON_KEYS から同じ JSON を読みます。
 日付: ISO 8601（2026-04-01T09:00:00+09:00）または日付のみ（2026-04-01、--time-zone の 0 時。既定 Asia/Tokyo）。
 export は <ファイル> と <ファイル>.manifest.json を書き出し、'kanmon audit verify <ファイル>' で両方を検証します。
+端末では標準エラーに進捗（バイト数・速度・残り時間）を表示し、パイプ・リダイレクト時や --quiet（-q）では表示しません。
+--json: 結果（verify）または集計（export）を JSON で標準出力に。
 終了コード: 0 検証成功、1 検証失敗、2 使い方・鍵の誤り。`,
 };
 
@@ -46,6 +51,29 @@ async function anchorsFrom(values: readonly string[], io: CliIo): Promise<AuditH
   }
   return out;
 }
+
+/**
+ * The bytes a read of `path` will go through, for the progress line's percent and ETA: the file, or the
+ * `<stream>/<YYYY-MM-DD>.jsonl` files of a log directory (with `days`, only the days in that range).
+ */
+async function logBytes(path: string, days?: { from: string; to: string }): Promise<number> {
+  const info = await stat(path).catch(() => null);
+  if (!info) return 0;
+  if (info.isFile()) return info.size;
+  let total = 0;
+  for (const stream of await readdir(path, { withFileTypes: true }).catch(() => [])) {
+    if (!stream.isDirectory()) continue;
+    for (const file of await readdir(join(path, stream.name)).catch(() => [] as string[])) {
+      const day = /^(\d{4}-\d{2}-\d{2})\.jsonl$/.exec(file)?.[1];
+      if (day === undefined || (days && (day < days.from || day > days.to))) continue;
+      total += (await stat(join(path, stream.name, file)).catch(() => ({ size: 0 }))).size;
+    }
+  }
+  return total;
+}
+
+/** A UTC day (YYYY-MM-DD) `offsetDays` from `ms`, for {@link logBytes}. */
+const dayOf = (ms: number, offsetDays: number) => new Date(ms + offsetDays * 86_400_000).toISOString().slice(0, 10);
 
 /** A date flag: full ISO 8601 with offset, or a day at midnight in `timeZone`. */
 export function parseDateFlag(value: string, timeZone: string): number {
@@ -77,7 +105,7 @@ export const auditCommand: CliCommand = {
     if (sub === 'verify') {
       const { values, positionals } = parseArgs({
         args: rest,
-        options: { anchor: { type: 'string', multiple: true }, keys: { type: 'string' }, json: { type: 'boolean' } },
+        options: { anchor: { type: 'string', multiple: true }, keys: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' } },
         allowPositionals: true,
         strict: true,
       });
@@ -87,7 +115,11 @@ export const auditCommand: CliCommand = {
       }
       const keyRing = await keyRingFromFlags(values.keys, io);
       const anchors = await anchorsFrom(values.anchor ?? [], io);
-      const result = await verifyAuditLog(resolve(io.cwd, positionals[0]!), keyRing, { anchors });
+      const source = resolve(io.cwd, positionals[0]!);
+      const quiet = values.quiet === true || !(io.stderr as { isTTY?: boolean }).isTTY;
+      const progress = createProgress(io.stderr, { label: io.lang === 'ja' ? '検証' : 'verifying', total: quiet ? null : await logBytes(source), unit: 'bytes', quiet });
+      const result = await verifyAuditLog(source, keyRing, { anchors, ...(progress.active ? { onProgress: ({ bytes }: { bytes: number }) => progress.update(bytes) } : {}) });
+      progress.finish();
       if (values.json) io.stdout.write(JSON.stringify(result, null, 2) + '\n');
       else {
         const ja = io.lang === 'ja';
@@ -122,6 +154,8 @@ export const auditCommand: CliCommand = {
           output: { type: 'string', short: 'o' },
           keys: { type: 'string' },
           'time-zone': { type: 'string' },
+          json: { type: 'boolean' },
+          quiet: { type: 'boolean', short: 'q' },
         },
         allowPositionals: true,
         strict: true,
@@ -133,19 +167,31 @@ export const auditCommand: CliCommand = {
       }
       const timeZone = values['time-zone'] ?? 'Asia/Tokyo';
       const keyRing = await keyRingFromFlags(values.keys, io);
+      const source = resolve(io.cwd, positionals[0]!);
+      const from = values.from === undefined ? undefined : parseDateFlag(values.from, timeZone);
+      const to = values.to === undefined ? undefined : parseDateFlag(values.to, timeZone);
+      const quiet = values.quiet === true || !(io.stderr as { isTTY?: boolean }).isTTY;
+      const days = { from: from === undefined ? '0000-00-00' : dayOf(from, -1), to: to === undefined ? '9999-99-99' : dayOf(to, 1) };
+      const progress = createProgress(io.stderr, { label: io.lang === 'ja' ? '書き出し' : 'exporting', total: quiet ? null : await logBytes(source, days), unit: 'bytes', quiet });
       const { data, manifest } = await exportAuditLog({
-        source: resolve(io.cwd, positionals[0]!),
+        source,
         keyRing,
         now: () => Date.now(),
-        from: values.from === undefined ? undefined : parseDateFlag(values.from, timeZone),
-        to: values.to === undefined ? undefined : parseDateFlag(values.to, timeZone),
+        from,
+        to,
         tenant: values.tenant,
         format,
         timeZone,
+        ...(progress.active ? { onProgress: ({ bytes }: { bytes: number }) => progress.update(bytes) } : {}),
       });
+      progress.finish();
       const out = resolve(io.cwd, values.output);
       await writeFile(out, data);
       await writeFile(`${out}.manifest.json`, JSON.stringify(manifest, null, 2) + '\n');
+      if (values.json) {
+        io.stdout.write(JSON.stringify({ command: 'audit export', output: out, manifest: `${out}.manifest.json`, format, records: manifest.count, bytes: data.length, sha256: manifest.sha256 }) + '\n');
+        return EXIT_OK;
+      }
       io.stdout.write(
         io.lang === 'ja'
           ? `${manifest.count} 件を ${out} に書き出しました（SHA-256 ${manifest.sha256}、マニフェスト ${out}.manifest.json）\n`
