@@ -105,11 +105,26 @@ export function createBusinessHours(options: BusinessHoursOptions = {}): Busines
     minute: '2-digit',
   });
 
+  /**
+   * The last reading, by the UTC minute it was made for: every request of one minute reads the same local minute
+   * (zone offsets change at whole minutes), and `formatToParts` is the costliest step of a check (≈10 µs).
+   */
+  let lastMinute = NaN;
+  let lastReading: LocalTime & { minute: number } = { date: '', time: '', weekday: 0, minute: 0 };
+
   function local(instant: number | Date): LocalTime & { minute: number } {
     const ms = instant instanceof Date ? instant.getTime() : instant;
     if (typeof ms !== 'number' || !Number.isFinite(ms)) {
       throw new KanmonError('ERR_INVALID_ARGUMENT', 'business hours: instant must be a finite epoch-millisecond number or a valid Date');
     }
+    const utcMinute = Math.floor(ms / 60_000);
+    if (utcMinute === lastMinute) return lastReading;
+    lastReading = read(ms);
+    lastMinute = utcMinute;
+    return lastReading;
+  }
+
+  function read(ms: number): LocalTime & { minute: number } {
     let year = '';
     let month = '';
     let day = '';

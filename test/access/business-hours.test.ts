@@ -24,6 +24,23 @@ describe(`SEC-27, SEC-19: business hours in Asia/Tokyo (process TZ=${process.env
     expect(tokyo.check(jst(2026, 11, 24, 17, 15))).toMatchObject({ ok: false, reason: 'after_close', local: { date: '2026-11-24', time: '17:15', weekday: 2 } });
   });
 
+  it('one instance read at instants out of order (the per-minute reading cache) answers each instant right', () => {
+    // A clock that steps back (NTP), a year ahead and back, and the same UTC minute twice: each reading is its own.
+    const hours = createBusinessHours({ timeZone: 'Asia/Tokyo', days: [1, 2, 3, 4, 5], open: '08:30', close: '17:15', holidays: 'jp', closedDays: [] });
+    const sequence: [number, boolean, string][] = [
+      [jst(2026, 11, 24, 8, 30), true, '08:30'],
+      [jst(2026, 11, 24, 8, 30) - 1, false, '08:29'],
+      [jst(2026, 11, 24, 8, 30) + 59_999, true, '08:30'],
+      [jst(2027, 11, 24, 8, 30), true, '08:30'],
+      [jst(2026, 11, 23, 8, 30), false, '08:30'], // 勤労感謝の日, same minute of another day
+      [jst(2026, 11, 24, 8, 29) + 30_000, false, '08:29'],
+    ];
+    for (const [instant, open, time] of sequence) {
+      expect(hours.check(instant)).toMatchObject({ ok: open, local: { time } });
+    }
+    expect(hours.check(jst(2026, 11, 24, 8, 30)).local).not.toBe(hours.check(jst(2026, 11, 24, 8, 30)).local); // fresh objects
+  });
+
   it('the local day is the Tokyo day, not the UTC day', () => {
     // 2026-11-23T23:30Z is Tuesday 08:30 in Tokyo, still Monday (a holiday) in UTC
     expect(tokyo.check(Date.UTC(2026, 10, 23, 23, 30))).toMatchObject({ ok: true, local: { date: '2026-11-24', weekday: 2 } });

@@ -106,10 +106,11 @@ export async function provePasskey(
     return fail(replayed ? 'challenge_reused' : verified.reason === 'challenge' ? (state.refusal ?? 'invalid_challenge') : verified.reason);
   }
   if (state.claims === null || !(await spendCeremony(ctx, state.claims))) return fail('challenge_reused');
-  await ctx.lockout.succeedMfa(who, reservation);
   // A read-modify-write of the list: a rename racing a sign-in may lose the counter (never a key); the counter
-  // only ever moves up, and the challenge above is what refuses a replay.
-  const fresh = (await ctx.accounts.findById(account.tenant, account.id)) ?? account;
+  // only ever moves up, and the challenge above is what refuses a replay. The lockout's success and the fresh read
+  // are independent: one wait for both.
+  const [, found] = await Promise.all([ctx.lockout.succeedMfa(who, reservation), ctx.accounts.findById(account.tenant, account.id)]);
+  const fresh = found ?? account;
   const passkeys = passkeysOf(fresh).map((c) => (c.id === credential.id ? { ...c, counter: Math.max(c.counter, verified.newCounter), backedUp: verified.backedUp, lastUsedAt: ctx.now() } : c));
   await ctx.accounts.update(account.tenant, account.id, { passkeys });
   await ctx.record({ ...base, type: 'auth.passkey.success', reason: prefix === '' ? null : 'reauth', after: { webauthnId: credential.id, counter: verified.newCounter, userVerified: verified.userVerified } });
