@@ -92,6 +92,16 @@ export interface KanmonExpress {
   passkeyAuthenticateStart(): RequestHandler;
   /** `POST { response, challenge? }` (at `/auth/passkeys/authenticate/finish`): `authenticated` (sets the cookie), or a coded error. */
   passkeyAuthenticateFinish(): RequestHandler;
+  /** `POST {}` (at `/auth/passkeys/reauthenticate/start`) from a session: options for `navigator.credentials.get`, bound to this session (step-up). */
+  passkeyReauthenticateStart(): RequestHandler;
+  /** `POST { response }` (at `/auth/passkeys/reauthenticate/finish`): a new session and its cookie (as `reauthenticate`), or `401 passkey_invalid` with its `reason`. */
+  passkeyReauthenticateFinish(): RequestHandler;
+  /** `GET` (at `/auth/passkeys`): the account's passkeys, `{ passkeys: [{ id, label, aaguid, backedUp, transports, createdAt, lastUsedAt }] }`. */
+  listPasskeys(): RequestHandler;
+  /** `POST { credentialId, label }` (at `/auth/passkeys/rename`) from a recent session (`401 reauth_required` otherwise); `404 passkey_not_found` for any other id. */
+  renamePasskey(): RequestHandler;
+  /** `POST { credentialId }` (at `/auth/passkeys/remove`) from a recent session (`401 reauth_required` otherwise); `404 passkey_not_found` for any other id. */
+  removePasskey(): RequestHandler;
   /** `POST { username }` (mount it at `/auth/password/reset/request`): `202 { status: 'requested' }` alike for every account, or a coded error. */
   requestPasswordReset(): RequestHandler;
   /** `POST { token, newPassword, challenge?, code? }` (at `/auth/password/reset/complete`): `changed`, `mfa_required`, or a coded error. */
@@ -201,7 +211,7 @@ export function kanmonExpress(kanmon: HttpKanmon, options: HttpAdapterOptions): 
 
   /** A route that reads no body. */
   const bodiless =
-    (name: 'logout' | 'listSessions' | 'revokeOtherSessions'): RequestHandler =>
+    (name: 'logout' | 'listSessions' | 'revokeOtherSessions' | 'listPasskeys'): RequestHandler =>
     (req, res) => {
       const state = begin(req, res);
       if (state === null) return;
@@ -250,6 +260,11 @@ export function kanmonExpress(kanmon: HttpKanmon, options: HttpAdapterOptions): 
     passkeyRegisterFinish: () => handler('passkeyRegisterFinish'),
     passkeyAuthenticateStart: () => handler('passkeyAuthenticateStart'),
     passkeyAuthenticateFinish: () => handler('passkeyAuthenticateFinish'),
+    passkeyReauthenticateStart: () => handler('passkeyReauthenticateStart'),
+    passkeyReauthenticateFinish: () => handler('passkeyReauthenticateFinish'),
+    listPasskeys: () => bodiless('listPasskeys'),
+    renamePasskey: () => handler('renamePasskey'),
+    removePasskey: () => handler('removePasskey'),
     errorHandler: () => (err: unknown, req: Request, res: Response, next: NextFunction) => {
       const type = (err as { type?: unknown } | null)?.type;
       const lang = req.kanmon?.lang ?? core.langOf(asRequest(req));

@@ -67,8 +67,8 @@ export interface KanmonFastifyOptions extends HttpAdapterOptions {
   readonly kanmon: HttpKanmon;
   /**
    * Register the login routes under this prefix: `POST {prefix}/login`, `/mfa`,
-   * `/password`, `/totp/enroll`, `/totp/confirm`, `/recovery-codes/regenerate`, `/reauthenticate`, `/passkeys/register/start|finish`, `/passkeys/authenticate/start|finish`, `/logout`, `/password/reset/request`,
-   * `/password/reset/complete`, `/sessions/revoke`, `/sessions/revoke-others`, and `GET {prefix}/sessions`. `false`: none.
+   * `/password`, `/totp/enroll`, `/totp/confirm`, `/recovery-codes/regenerate`, `/reauthenticate`, `/passkeys/register/start|finish`, `/passkeys/authenticate/start|finish`, `/passkeys/reauthenticate/start|finish`, `/passkeys/rename`, `/passkeys/remove`, `/logout`, `/password/reset/request`,
+   * `/password/reset/complete`, `/sessions/revoke`, `/sessions/revoke-others`, `GET {prefix}/sessions` and `GET {prefix}/passkeys`. `false`: none.
    * @default '/auth'
    */
   readonly routes?: string | false;
@@ -104,6 +104,10 @@ const routeNames = {
   passkeyRegisterFinish: '/passkeys/register/finish',
   passkeyAuthenticateStart: '/passkeys/authenticate/start',
   passkeyAuthenticateFinish: '/passkeys/authenticate/finish',
+  passkeyReauthenticateStart: '/passkeys/reauthenticate/start',
+  passkeyReauthenticateFinish: '/passkeys/reauthenticate/finish',
+  renamePasskey: '/passkeys/rename',
+  removePasskey: '/passkeys/remove',
 } as const;
 
 async function plugin(fastify: FastifyInstance, options: KanmonFastifyOptions): Promise<void> {
@@ -192,7 +196,7 @@ async function plugin(fastify: FastifyInstance, options: KanmonFastifyOptions): 
           return send(reply, await core.handlers[name](raw(request), state, body));
         });
       }
-      const bodiless = (name: 'logout' | 'listSessions' | 'revokeOtherSessions') => async (request: FastifyRequest, reply: FastifyReply) => {
+      const bodiless = (name: 'logout' | 'listSessions' | 'revokeOtherSessions' | 'listPasskeys') => async (request: FastifyRequest, reply: FastifyReply) => {
         const state = begin(request, reply);
         if (state === null) return reply;
         return send(reply, await core.handlers[name](raw(request), state));
@@ -200,6 +204,7 @@ async function plugin(fastify: FastifyInstance, options: KanmonFastifyOptions): 
       auth.post('/logout', bodiless('logout'));
       auth.get('/sessions', bodiless('listSessions'));
       auth.post('/sessions/revoke-others', bodiless('revokeOtherSessions'));
+      auth.get('/passkeys', bodiless('listPasskeys'));
       done();
     },
     { prefix: routes },

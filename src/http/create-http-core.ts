@@ -14,6 +14,7 @@ import { requestPasswordReset } from './handlers/request-password-reset.js';
 import { regenerateRecoveryCodes } from './handlers/regenerate-recovery-codes.js';
 import { verifyMfa } from './handlers/verify-mfa.js';
 import { listSessions, revokeOtherSessions, revokeSession } from './handlers/sessions.js';
+import { listPasskeys, passkeyReauthenticateFinish, passkeyReauthenticateStart, removePasskey, renamePasskey } from './handlers/passkey-manage.js';
 import { passkeyAuthenticateFinish, passkeyAuthenticateStart, passkeyRegisterFinish, passkeyRegisterStart } from './handlers/passkeys.js';
 import { type ReadBodyResult, readJsonBody } from './read-body.js';
 import { type DataEventLog, type DataEventSpec, recordDataEvent } from './record-data-event.js';
@@ -90,6 +91,11 @@ export function createHttpCore(kanmon: HttpKanmon, options: HttpAdapterOptions) 
       passkeyRegisterFinish: safe((request, current, body: ReadBodyResult) => passkeyRegisterFinish(ctx, request, current, body)),
       passkeyAuthenticateStart: safe((request, current, body: ReadBodyResult) => passkeyAuthenticateStart(ctx, request, current, body)),
       passkeyAuthenticateFinish: safe((request, current, body: ReadBodyResult) => passkeyAuthenticateFinish(ctx, request, current, body)),
+      passkeyReauthenticateStart: safe((request, current, body: ReadBodyResult) => passkeyReauthenticateStart(ctx, request, current, body)),
+      passkeyReauthenticateFinish: safe((request, current, body: ReadBodyResult) => passkeyReauthenticateFinish(ctx, request, current, body)),
+      listPasskeys: safe((request, current) => listPasskeys(ctx, request, current)),
+      renamePasskey: safe((request, current, body: ReadBodyResult) => renamePasskey(ctx, request, current, body)),
+      removePasskey: safe((request, current, body: ReadBodyResult) => removePasskey(ctx, request, current, body)),
     },
   };
 }

@@ -67,6 +67,8 @@ export type HttpErrorCode =
   | 'session_limit'
   /** The account has no such live session (`sessionId` of another account's session included). */
   | 'session_not_found'
+  /** The account has no such passkey (a credential id of another account's included). */
+  | 'passkey_not_found'
   /** The session lacks the role this needs. */
   | 'forbidden'
   /** The state store or another dependency did not answer. */
@@ -105,6 +107,7 @@ export const httpErrorStatus: Readonly<Record<HttpErrorCode, number>> = {
   reset_token_invalid: 401,
   session_limit: 409,
   session_not_found: 404,
+  passkey_not_found: 404,
   forbidden: 403,
   service_unavailable: 503,
   internal_error: 500,
@@ -142,6 +145,7 @@ const messages: Readonly<Record<MessageLang, Readonly<Record<HttpErrorCode, stri
     reset_token_invalid: 'パスワード再設定のリンクが無効か、有効期限が切れています。もう一度再設定を申請してください。',
     session_limit: '同時にログインできる数の上限に達しています。ほかの端末でログアウトするか、「ログイン中の端末」から終了してから、再度ログインしてください。',
     session_not_found: '指定されたログイン中の端末（セッション）は見つかりません。すでに終了している可能性があります。',
+    passkey_not_found: '指定されたパスキーは登録されていません。すでに削除されている可能性があります。',
     forbidden: 'この操作を行う権限がありません。',
     service_unavailable: '現在サービスを利用できません。しばらくしてから再度お試しください。',
     internal_error: 'エラーが発生しました。',
@@ -177,6 +181,7 @@ const messages: Readonly<Record<MessageLang, Readonly<Record<HttpErrorCode, stri
     reset_token_invalid: 'The password reset link is not valid or has expired. Please request a new one.',
     session_limit: 'You are signed in on the maximum number of devices. Sign out on another device (or end one of your sessions) and sign in again.',
     session_not_found: 'That session was not found. It may have ended already.',
+    passkey_not_found: 'That passkey is not registered. It may have been removed already.',
     forbidden: 'You are not allowed to do this.',
     service_unavailable: 'The service is unavailable. Please try again later.',
     internal_error: 'An error occurred.',

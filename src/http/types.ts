@@ -61,6 +61,9 @@ export type HttpKanmon = Pick<
   | 'finishPasskeyRegistration'
   | 'startPasskeyAuthentication'
   | 'finishPasskeyAuthentication'
+  | 'listPasskeys'
+  | 'renamePasskey'
+  | 'removePasskey'
 >;
 
 /** Options shared by both adapters. */

@@ -35,6 +35,11 @@ export const expressAdapter: AdapterUnderTest = {
     app.post('/auth/passkeys/register/finish', auth.passkeyRegisterFinish());
     app.post('/auth/passkeys/authenticate/start', auth.passkeyAuthenticateStart());
     app.post('/auth/passkeys/authenticate/finish', auth.passkeyAuthenticateFinish());
+    app.post('/auth/passkeys/reauthenticate/start', auth.passkeyReauthenticateStart());
+    app.post('/auth/passkeys/reauthenticate/finish', auth.passkeyReauthenticateFinish());
+    app.get('/auth/passkeys', auth.listPasskeys());
+    app.post('/auth/passkeys/rename', auth.renamePasskey());
+    app.post('/auth/passkeys/remove', auth.removePasskey());
     app.get('/bare', (_req, res) => {
       res.json({ ok: true });
     });

@@ -34,7 +34,8 @@ const ceremonyCode = (reason: string): HttpErrorCode => {
   }
 };
 
-function refused(ctx: HttpContext, result: { readonly reason: string; readonly retryAfterMs?: number | null; readonly cause?: unknown }, lang: MessageLang): HttpReply {
+/** A passkey method's refusal as its coded reply (`passkey_invalid` carries the method's `reason`). */
+export function refused(ctx: HttpContext, result: { readonly reason: string; readonly retryAfterMs?: number | null; readonly cause?: unknown }, lang: MessageLang): HttpReply {
   if (result.reason === 'unavailable') return unavailableReply(ctx, result, lang);
   const code = ceremonyCode(result.reason);
   const extra = code === 'passkey_invalid' ? { reason: result.reason } : {};
@@ -42,8 +43,8 @@ function refused(ctx: HttpContext, result: { readonly reason: string; readonly r
 }
 
 /** The browser's `response` object of a body (the string fields are read by `readFields`). */
-const responseOf = (body: ReadBodyResult): unknown => (body.ok && typeof body.value === 'object' && body.value !== null ? (body.value as { response?: unknown }).response : undefined);
-const isObject = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
+export const responseOf = (body: ReadBodyResult): unknown => (body.ok && typeof body.value === 'object' && body.value !== null ? (body.value as { response?: unknown }).response : undefined);
+export const isObject = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export async function passkeyRegisterStart(ctx: HttpContext, request: HttpRequest, current: KanmonRequestState, body: ReadBodyResult): Promise<HttpReply> {
   const read = readFields(ctx, request, current, body, {});
