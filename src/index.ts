@@ -307,3 +307,20 @@ export type {
   TelemetryTracer,
   TelemetryTracerProvider,
 } from './telemetry/types.js';
+export { adminView } from './admin-view/index.js';
+export type {
+  AdminAccountFacts,
+  AdminAccountRow,
+  AdminAccountsView,
+  AdminAuditView,
+  AdminInventoryRow,
+  AdminInventoryView,
+  AdminOperation,
+  AdminOutcomeResult,
+  AdminViewAction,
+  AdminViewColumn,
+  AdminViewNotice,
+  AdminViewOptions,
+  AdminViewStatus,
+  AdminViewTime,
+} from './admin-view/index.js';

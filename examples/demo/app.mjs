@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import express from 'express';
 import {
+  adminView,
   checkPassword,
   complianceReport,
   createAuditLog,
@@ -332,29 +333,39 @@ export async function createDemoApp({ now, dataDir, development = true, printMai
     return { id: session.subject, username: account?.username ?? session.subject, roles: session.roles, totp: Boolean(account?.totpSecret) };
   };
 
-  const adminView = async (req, res, extra = {}) => {
+  // The accounts table and the audit panel are kanmon's view models (adminView.*): this page only renders them.
+  const showAdmin = async (req, res, extra = {}) => {
     const session = req.kanmon.session;
-    const rows = await Promise.all(
+    const lang = res.locals.lang;
+    const facts = await Promise.all(
       accounts.list(TENANT).map(async (a) => {
         // The password lock is keyed by the login name, the second factor's by the account id.
         const [byName, byId] = await Promise.all([kanmon.lockout.status({ tenant: TENANT, account: a.username }), kanmon.lockout.status({ tenant: TENANT, account: a.id })]);
-        return { id: a.id, username: a.username, roles: a.roles, locked: byName.locked || byId.locked, disabled: a.disabled, mustChange: a.mustChangePassword !== null || a.compromised, totp: a.totpSecret !== null };
+        return {
+          accountId: a.id,
+          username: a.username,
+          roles: a.roles,
+          locked: byName.locked || byId.locked,
+          disabled: a.disabled,
+          mfa: { status: a.totpSecret !== null ? 'totp' : 'none', recoveryCodesLeft: null },
+          mustChangePassword: a.mustChangePassword !== null || a.compromised,
+        };
       }),
     );
-    send(res, 200, adminPage(ctx(req, res, await userOf(session)), { accounts: rows, audit: await auditStatus(), events: await lastEvents(), ...extra }));
+    send(res, 200, adminPage(ctx(req, res, await userOf(session)), { accounts: adminView.accounts(facts, { lang }), audit: await auditStatus(lang), events: await lastEvents(), ...extra }));
   };
 
   app.get('/admin', ...web.requireAdmin, (req, res) => {
     const oneTime = res.locals.flow.data.oneTime ?? null;
     delete res.locals.flow.data.oneTime;
-    return adminView(req, res, { notice: takeNotice(res), oneTime });
+    return showAdmin(req, res, { notice: takeNotice(res), oneTime });
   });
 
   app.post('/admin/unlock', ...web.requireAdmin, async (req, res) => {
     const target = accounts.list(TENANT).find((a) => a.id === req.body?.id);
     const result = await kanmon.adminUnlock({ tenant: TENANT, actor: req.kanmon.session.subject, actorSession: req.kanmon.session, accountId: str(req.body?.id, 128), ...web.adminFacts(req) });
     if (result.reason === 'reauth_required') return askStepUp(req, res);
-    res.locals.flow.data.notice = result.ok ? t(res).unlocked(target?.username ?? '') : t(res).serverError;
+    res.locals.flow.data.notice = adminView.outcome('unlock', result, { lang: res.locals.lang, username: target?.username ?? '' }).message;
     res.redirect(303, '/admin');
   });
 
@@ -362,20 +373,15 @@ export async function createDemoApp({ now, dataDir, development = true, printMai
     const target = accounts.list(TENANT).find((a) => a.id === req.body?.id);
     const result = await kanmon.adminResetPassword({ tenant: TENANT, actor: req.kanmon.session.subject, actorSession: req.kanmon.session, accountId: str(req.body?.id, 128), ...web.adminFacts(req) });
     if (result.reason === 'reauth_required') return askStepUp(req, res);
-    if (!result.ok) {
-      res.locals.flow.data.notice = t(res).serverError;
-    } else {
-      res.locals.flow.data.notice = t(res).resetDone(target?.username ?? '');
+    res.locals.flow.data.notice = adminView.outcome('reset_password', result, { lang: res.locals.lang, username: target?.username ?? '' }).message;
+    if (result.ok) {
       // Held in this browser's server-side state until the next page shows it, once (never logged).
       res.locals.flow.data.oneTime = { username: target?.username ?? '', password: result.temporaryPassword };
     }
     res.redirect(303, '/admin');
   });
 
-  const auditStatus = async () => {
-    const result = await verifyAuditLog(sink, keyRing, { threads: 0 });
-    return { ok: result.ok, count: result.count, where: result.firstBad ? `${result.firstBad.where ?? ''} ${result.firstBad.reason ?? ''}`.trim() : '', dir: auditDir };
-  };
+  const auditStatus = async (lang) => ({ ...adminView.auditVerification(await verifyAuditLog(sink, keyRing, { threads: 0 }), { lang }), dir: auditDir });
 
   // The last day's events, newest first. findEvents answers oldest first, so no limit (a demo's day fits in memory).
   const lastEvents = async () => {

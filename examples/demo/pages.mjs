@@ -205,33 +205,35 @@ export function homePage(ctx, { session, notices, previous = [] }) {
 }
 
 /**
- * @param {{ accounts: { id: string, username: string, roles: readonly string[], locked: boolean, disabled: boolean, mustChange: boolean, totp: boolean }[],
- *   audit: { ok: boolean, count: number, where: string, dir: string }, events: import('../../dist/index.js').AuditRecord[],
- *   notice?: string | null, oneTime?: { username: string, password: string } | null }} data
+ * The administration page: the accounts table and the audit panel come as kanmon's view models
+ * (`adminView.accounts`, `adminView.auditVerification`); this only turns them into HTML.
+ * @param {{ accounts: import('../../dist/index.js').AdminAccountsView, audit: import('../../dist/index.js').AdminAuditView & { dir: string },
+ *   events: import('../../dist/index.js').AuditRecord[], notice?: string | null, oneTime?: { username: string, password: string } | null }} data
  */
 export function adminPage(ctx, { accounts, audit, events, notice = null, oneTime = null }) {
   const t = text[ctx.lang];
   // Audit records name accounts by id; show the login name beside it.
-  const names = new Map(accounts.map((a) => [a.id, a.username]));
+  const names = new Map(accounts.rows.map((a) => [a.accountId, a.username]));
   const who = (id) => (id === null || id === undefined ? '' : names.has(id) ? names.get(id) : id);
-  const action = (path, id, label) =>
-    html`<form method="post" action="${path}" class="inline">${csrfField(ctx)}<input type="hidden" name="id" value="${id}"><button class="small" type="submit">${label}</button></form>`;
+  const routes = { unlock: '/admin/unlock', reset_password: '/admin/reset', reset_mfa: '/admin/mfa-reset' };
+  const action = (a) =>
+    html`<form method="post" action="${routes[a.kind]}" class="inline">${csrfField(ctx)}<input type="hidden" name="id" value="${a.accountId}"><button class="small" type="submit">${a.label}</button></form>`;
   return layout(ctx, {
     title: t.adminTitle,
     wide: true,
     body: html`${messages(notice ? [notice] : [], 'notice')}
 <p><a id="inventory-link" href="/admin/inventory">${t.navInventory}</a></p>
 ${oneTime ? html`<div class="box" id="one-time"><p>${t.oneTimePassword}</p><p><span class="secret">${oneTime.password}</span></p></div>` : null}
-<h2>${t.accounts}</h2>
-<table id="accounts"><thead><tr><th>${t.username}</th><th>${t.roles}</th><th>${t.status}</th><th></th></tr></thead><tbody>
-${accounts.map(
+<h2>${accounts.title}</h2>
+<table id="accounts"><thead><tr>${accounts.columns.map((c) => html`<th>${c.label}</th>`)}</tr></thead><tbody>
+${accounts.rows.map(
   (a) => html`<tr data-user="${a.username}"><td>${a.username}</td><td>${a.roles.join(', ')}</td>
-<td class="status">${a.disabled ? t.statusDisabled : a.locked ? html`<strong class="ng">${t.statusLocked}</strong>` : t.statusActive}${a.mustChange ? html` / ${t.mustChange}` : null} / ${a.totp ? t.totpEnrolled : t.totpNone}</td>
-<td>${a.locked ? action('/admin/unlock', a.id, t.unlock) : null}${action('/admin/reset', a.id, t.reset)}${a.totp ? action('/admin/mfa-reset', a.id, t.mfaReset) : null}</td></tr>`,
+<td class="status">${a.status.alert && a.status.code === 'locked' ? html`<strong class="ng">${a.status.label}</strong>` : a.status.label}${a.mustChange ? html` / ${a.mustChange}` : null} / ${a.secondFactor.label}</td>
+<td>${a.actions.map(action)}</td></tr>`,
 )}
 </tbody></table>
-<h2>${t.auditTitle}</h2>
-<p id="audit-status" class="${audit.ok ? 'ok' : 'ng'}">${audit.ok ? t.auditOk(audit.count) : t.auditBad(audit.where)}</p>
+<h2>${audit.title}</h2>
+<p id="audit-status" class="${audit.ok ? 'ok' : 'ng'}">${audit.message}</p>
 <p>${t.auditFile}: <code>${audit.dir}</code></p>
 <h2>${t.lastEvents}</h2>
 <table id="events"><thead><tr><th>${t.time}</th><th>${t.event}</th><th>${t.actor}</th><th>${t.target}</th><th>${t.outcome}</th><th>${t.reason}</th></tr></thead><tbody>
