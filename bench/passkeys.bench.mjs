@@ -100,7 +100,7 @@ export default async function run() {
     {
       timeMs: 6000,
       rounds: 8,
-      note: 'Same key, same run, memory store and sink. finish = place + MFA lockout reserve/succeed + library verify + challenge consumeOnce + counter write-back + 3 audit records + ES256 session.',
+      note: 'Same key, same run, memory store and sink. finish = place + MFA lockout reserve/succeed + library verify + challenge consumeOnce + counter write-back (account read + write) + 3 audit records + ES256 session + the login record (previous logon: account write, known-source marks). The fair peer is the library + the session: a sign-in that issues no session is not what a user calls.',
     },
   );
   const lib = results['verifyAuthenticationResponse alone'].ops;
