@@ -1,3 +1,11 @@
+/**
+ * `kanmon`: the authentication controls themselves (policy, password checks and
+ * hashing, lockout, MFA, place/device/time rules, sessions, audit log,
+ * compliance report) and `createKanmon`, which wires them into login flows.
+ * Guides: docs/README.md.
+ *
+ * @module kanmon
+ */
 export { KanmonError, isKanmonError } from './errors.js';
 export type { KanmonErrorCode, KanmonErrorOptions } from './errors.js';
 

@@ -1,6 +1,8 @@
 /**
  * `kanmon/express`: Express 5 middleware over the framework-neutral core in
  * `src/http/`. Every decision is made there; this file only moves bytes.
+ *
+ * @module kanmon/express
  */
 import type { NextFunction, Request, RequestHandler, Response, ErrorRequestHandler } from 'express';
 import { KanmonError } from '../errors.js';

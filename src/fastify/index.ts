@@ -1,6 +1,8 @@
 /**
  * `kanmon/fastify`: a Fastify 5 plugin over the framework-neutral core in
  * `src/http/`. Every decision is made there; this file only moves bytes.
+ *
+ * @module kanmon/fastify
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';

@@ -1,3 +1,9 @@
+/**
+ * `kanmon/postgres`: the state store, the append-only audit sink and an
+ * account repository over pg, with the SQL that creates their tables.
+ *
+ * @module kanmon/postgres
+ */
 export { postgresStore } from './store.js';
 export type { PostgresStore, PostgresStoreOptions } from './store.js';
 export { stateSchemaSql, stateTableName } from './schema.js';

@@ -3,6 +3,8 @@
  * and run kanmon's transitions on it (the contract, the record shapes, the
  * built-in transitions with their arguments, the key helpers). An application
  * only passes a store to kanmon and imports nothing from here.
+ *
+ * @module kanmon/store
  */
 export type { KanmonStore, RecordWrite, StoreRecord, Transition, TransitionOutcome } from './store.js';
 export type { InPlaceOutcome } from './in-process.js';
