@@ -20,10 +20,13 @@ import { checkTrustsEverything } from './internal/hazard.js';
 export interface PeerCertificateSocket {
   /** Whether the TLS layer verified the peer's chain against the server's `ca`. */
   readonly authorized?: boolean;
+  /** The socket peer's address. */
   readonly remoteAddress?: string | undefined;
+  /** The peer certificate (`raw` is its DER); `null` or `{}` when the client sent none. */
   getPeerCertificate?(detailed?: boolean): { readonly raw?: Uint8Array } | null | Record<string, never>;
 }
 
+/** Options of {@link createClientCertPolicy}: what a client certificate must be, and where it may come from. */
 export interface ClientCertPolicyOptions {
   /** Allowed SHA-256 fingerprints of the DER (`AB:CD:…` or 64 hex digits). Empty = no pinning. */
   readonly fingerprintsSha256?: readonly string[];
@@ -77,6 +80,7 @@ export interface VerifiedClientCert {
   readonly source: ClientCertSource;
 }
 
+/** The answer of {@link ClientCertPolicy.check}: the accepted certificate, or why none was accepted. */
 export type ClientCertResult =
   | { readonly ok: true; readonly certificate: VerifiedClientCert }
   | { readonly ok: false; readonly reason: ClientCertReason; readonly source: ClientCertSource | null };
@@ -90,7 +94,9 @@ export interface ClientCertRequest {
   readonly remoteAddress?: string | null;
 }
 
+/** A compiled client-certificate policy (from {@link createClientCertPolicy}). */
 export interface ClientCertPolicy {
+  /** Check the certificate on the socket (or, from a trusted proxy, in the header) against the policy. */
   check(request: ClientCertRequest): ClientCertResult;
 }
 

@@ -19,6 +19,7 @@ export interface ClientIpRequest {
 /** Which proxy header the trusted proxies write. */
 export type ForwardedHeaderName = 'x-forwarded-for' | 'forwarded';
 
+/** Options of {@link createClientIpResolver} and {@link resolveClientIp}. */
 export interface ClientIpOptions {
   /**
    * Proxies whose forwarding header is believed (addresses or CIDRs, or a
@@ -74,6 +75,7 @@ export interface ClientIpResult {
 
 /** A compiled resolver: the trusted proxies are parsed once. */
 export interface ClientIpResolver {
+  /** The client address of one request: the socket peer, or the forwarding header when the peer is a trusted proxy. */
   resolve(request: ClientIpRequest): ClientIpResult;
   /** True when the trusted proxies cover every IPv4 or every IPv6 address. */
   readonly trustsEverything: boolean;

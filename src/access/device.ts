@@ -39,9 +39,11 @@ export interface DeviceEvent {
   readonly clauses: readonly string[];
 }
 
+/** Options of {@link createDevices}: where devices are kept, the token keys, the clock and the audit hook. */
 export interface DevicesOptions {
   readonly registry: DeviceRegistry;
   readonly keys: DeviceTokenKeys;
+  /** Clock (epoch ms) for registration and revocation times. */
   readonly now: () => number;
   /**
    * Receives every registration and revocation; awaited. If it fails, a
@@ -53,6 +55,7 @@ export interface DevicesOptions {
   readonly randomBytes?: (size: number) => Uint8Array;
 }
 
+/** Input of {@link Devices.register}: a token device, or a certificate device by certificate or fingerprint. */
 export interface RegisterDeviceInput {
   readonly tenantId: string;
   /** Bind the device to one account; omit or `null` for a terminal shared by the tenant. */
@@ -65,12 +68,14 @@ export interface RegisterDeviceInput {
   readonly actor?: string | null;
 }
 
+/** Answer of {@link Devices.register}: the stored device and, for a token device, its token. */
 export interface RegisterDeviceResult {
   readonly device: RegisteredDevice;
   /** The device token to hand to the device once (token devices), or `null`. Store it only on the device. */
   readonly token: string | null;
 }
 
+/** Input of {@link Devices.revoke}. */
 export interface RevokeDeviceInput {
   readonly tenantId: string;
   readonly deviceId: string;
@@ -78,6 +83,7 @@ export interface RevokeDeviceInput {
   readonly reason?: string | null;
 }
 
+/** Input of {@link Devices.check}: what the client presented, and the account it names. */
 export interface CheckDeviceInput {
   readonly tenantId: string;
   /** The account the login names, when known: a device bound to another account is refused. */
@@ -91,8 +97,10 @@ export interface CheckDeviceInput {
 /** Why a device was not accepted. */
 export type DeviceReason = 'no_device' | 'invalid_token' | 'wrong_tenant' | 'not_registered' | 'revoked' | 'wrong_account';
 
+/** Answer of {@link Devices.check}: the registered device, or why it was refused. */
 export type DeviceCheckResult = { readonly ok: true; readonly device: RegisteredDevice } | { readonly ok: false; readonly reason: DeviceReason };
 
+/** Registered devices (from {@link createDevices}): register, revoke, and check what a client presents (SEC-6.3). */
 export interface Devices {
   /** Register a device and audit it. */
   register(input: RegisterDeviceInput): Promise<RegisterDeviceResult>;

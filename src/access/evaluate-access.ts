@@ -47,6 +47,7 @@ export type AccessDenyReason =
   | 'device_not_registered'
   | 'out_of_hours';
 
+/** Whether a request may go on, under which rule, with its flags (e.g. MFA required) or the reason it is refused. */
 export type AccessDecision =
   | {
       readonly ok: true;
@@ -90,6 +91,7 @@ export type AccessRequestDecision = AccessDecision & {
   readonly device: DeviceCheckResult | null;
 };
 
+/** Options of {@link createAccessEvaluator}. */
 export interface AccessEvaluatorOptions {
   /** Registered devices, needed when a rule requires them and `evaluateRequest` is used. */
   readonly devices?: Devices;
@@ -97,6 +99,7 @@ export interface AccessEvaluatorOptions {
   readonly now?: () => number;
 }
 
+/** Place, device and time rules compiled from a policy (from {@link createAccessEvaluator}). */
 export interface AccessEvaluator {
   /** Decide from a prepared context (pure, synchronous). */
   evaluate(context: AccessContext): AccessDecision;
