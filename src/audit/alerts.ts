@@ -56,7 +56,9 @@ export interface AuditAlert {
 
 /** Options for {@link createAlerter}. */
 export interface AlerterOptions {
+  /** Receives each alert (rate-limited); the application pages or mails its operators. */
   readonly onAlert: (alert: AuditAlert) => void;
+  /** Clock (epoch ms) for the failure windows and the rate limit. */
   readonly now: () => number;
   /** @default 5 (policy `audit.alertAfterFailures`) */
   readonly alertAfterFailures?: number | undefined;

@@ -30,6 +30,7 @@ export interface AuditLogOptions {
   readonly keyRing: KeyRing;
   /** This writer's chain: one per process (`web-1`, `batch`), `[A-Za-z0-9_-]{1,64}`. Two live writers must never share a stream. */
   readonly stream: string;
+  /** Clock (epoch ms) of every record's time. */
   readonly now: () => number;
   /** The one zone of every timestamp (SEC-19, FNB-2.5). @default policy.timeZone, else 'Asia/Tokyo' */
   readonly timeZone?: string | undefined;

@@ -21,6 +21,7 @@ export interface AuditExportOptions {
   readonly source: Pick<AuditSink, 'chunks'> | string;
   /** Signs the manifest (the current key). */
   readonly keyRing: KeyRing;
+  /** Clock (epoch ms) of the manifest's export time. */
   readonly now: () => number;
   /** Epoch ms, inclusive. @default everything */
   readonly from?: number | undefined;

@@ -11,6 +11,7 @@ export interface AuditPruneOptions {
   readonly sink: AuditSink;
   /** The log that records the pruning (`log.pruned`, one record per pruned stream). */
   readonly log: AuditLog;
+  /** Clock (epoch ms): what is older than the retention period is judged from it. */
   readonly now: () => number;
   /**
    * The policy in force: its `audit.retentionDays` is the floor, `audit.legalHold`

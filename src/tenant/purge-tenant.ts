@@ -27,6 +27,7 @@ export interface PurgeTenantOptions {
   readonly auditLog: AuditLog;
   /** The operator's key that signs the certificate (survives every tenant). */
   readonly signingKey: CertificateSigningKey;
+  /** Clock (epoch ms) of the purge and of the certificate. */
   readonly now: () => number;
   /** The zone of the certificate's time (the policy's `timeZone`). @default 'Asia/Tokyo' */
   readonly timeZone?: string | undefined;
