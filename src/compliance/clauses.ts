@@ -11,6 +11,7 @@ import type { PresetId } from '../policy/presets/index.js';
 
 /** The documents, by id prefix. */
 export const clauseDocuments = ['EXT', 'IPC', 'RM', 'SEC', 'FNB'] as const;
+/** A source document's id prefix: `EXT`, `IPC`, `RM`, `SEC` or `FNB`. */
 export type ClauseDocument = (typeof clauseDocuments)[number];
 
 /**
@@ -107,6 +108,7 @@ export interface OutsideClause extends ClauseBase {
   readonly responsible: ResponsibleParty;
 }
 
+/** One clause of a source document, with how kanmon answers it (enforced, supported, or the application's). */
 export type Clause = EnforcedClause | SupportedClause | OutsideClause;
 
 /** The four source documents (EXT and IPC share one file). */
@@ -117,6 +119,7 @@ export interface ClauseDocumentInfo {
   readonly file: string;
 }
 
+/** Title and source of each document, by id prefix. */
 export const documentInfo: Readonly<Record<ClauseDocument, ClauseDocumentInfo>> = {
   EXT: {
     id: 'EXT',

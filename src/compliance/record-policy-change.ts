@@ -6,7 +6,10 @@ import { type PolicyDiff, diffPolicies } from './diff-policies.js';
 /** Input of {@link recordPolicyChange}. */
 export interface RecordPolicyChangeInput {
   /** The audit log the `config.changed` record goes to. */
-  readonly log: { append(event: AuditEventInput): Promise<unknown> };
+  readonly log: {
+    /** Append the `config.changed` record (an {@link AuditLog} fits). */
+    append(event: AuditEventInput): Promise<unknown>;
+  };
   /** Who changed the configuration (account id, operator, deploy job). */
   readonly actor: string;
   readonly before: Policy;

@@ -87,6 +87,7 @@ export interface ComplianceSummary {
   readonly total: number;
 }
 
+/** Every clause of the chosen documents judged against the policy in force (from {@link complianceReport}). */
 export interface ComplianceReport {
   readonly lang: ReportLang;
   /** The preset the policy was built from, or `null`. */
@@ -99,6 +100,7 @@ export interface ComplianceReport {
   readonly weakened: boolean;
 }
 
+/** Options of {@link complianceReport}: documents, language, evidence. */
 export interface ComplianceReportOptions {
   /**
    * The documents to report on.

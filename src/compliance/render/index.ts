@@ -5,13 +5,17 @@ import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
 import { renderMarkdown } from './markdown.js';
 
+/** The formats {@link renderComplianceReport} writes. */
 export const reportFormats = ['md', 'json', 'html', 'csv'] as const;
+/** One of {@link reportFormats}. */
 export type ReportFormat = (typeof reportFormats)[number];
 
+/** Whether a value (a command-line argument, say) names one of {@link reportFormats}. */
 export function isReportFormat(value: unknown): value is ReportFormat {
   return typeof value === 'string' && (reportFormats as readonly string[]).includes(value);
 }
 
+/** Options of {@link renderComplianceReport}. */
 export interface RenderOptions {
   /** The command line shown in the header of md and html output. @default rebuilt from the report */
   readonly command?: string;
