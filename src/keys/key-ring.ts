@@ -28,7 +28,9 @@ export interface KeyRing {
   readonly currentId: string;
   /** Ids of usable (not destroyed) keys. */
   ids(): string[];
+  /** Whether a usable (not destroyed) key has this id. */
   has(id: string): boolean;
+  /** Whether the key with this id was destroyed (what it sealed can no longer be opened). */
   isDestroyed(id: string): boolean;
   /** Rotation, step 1: add a key (it does not become current). */
   add(key: KeyInput): void;

@@ -4,7 +4,7 @@
  * Why by hand and not a parser package: the label is only a hint for the user's session list (never a
  * security decision: a User-Agent is whatever the client sends), kanmon keeps its dependencies few, and the
  * UA parsers weighed (ua-parser-js: AGPL from v2; bowser, detect-browser) carry large regex tables for
- * detail the list does not show. Here: only the first {@link MAX_UA_SCANNED} characters are read, only with
+ * detail the list does not show. Here: only the first `MAX_UA_SCANNED` (512) characters are read, only with
  * `indexOf` (no regular expression, so no backtracking on hostile input), and the label is one of a fixed
  * set of words, at most {@link MAX_DEVICE_LABEL} characters.
  */
@@ -51,7 +51,7 @@ const first = (ua: string, table: readonly (readonly [string, string])[]): strin
 
 /**
  * The device label of a User-Agent: `'<browser> on <system>'`, `'<browser>'`, `'<system>'`, or
- * {@link UNKNOWN_DEVICE}. Never throws; reads at most {@link MAX_UA_SCANNED} characters.
+ * `UNKNOWN_DEVICE`. Never throws; reads at most `MAX_UA_SCANNED` (512) characters.
  *
  * @example
  * ```ts

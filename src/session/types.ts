@@ -81,6 +81,7 @@ export interface SessionManagerOptions {
   readonly maxConcurrent?: MaxConcurrentSessions | null;
   /** Verified-signature cache entries at most (never outlives a token's expiry; revocation is always read). @default 10_000 */
   readonly cacheSize?: number;
+  /** Clock (epoch ms) for issue times and the idle and absolute deadlines. */
   readonly now: () => number;
 }
 
@@ -123,11 +124,13 @@ export interface Session {
   readonly epoch?: number;
 }
 
+/** A signed session token and what it says. */
 export interface IssuedSession {
   readonly token: string;
   readonly session: Session;
 }
 
+/** Answer of {@link SessionManager.verify}: the session (and a refreshed token when due), or why the token is refused. */
 export type VerifySessionResult =
   | { readonly ok: true; readonly session: Session; /** A re-issued token with a new idle deadline, when due. */ readonly refreshed?: IssuedSession }
   | {
@@ -135,6 +138,7 @@ export type VerifySessionResult =
       readonly reason: 'malformed' | 'invalid_signature' | 'algorithm_not_allowed' | 'expired_idle' | 'expired_absolute' | 'revoked' | 'wrong_tenant' | 'unavailable';
     };
 
+/** Issues, verifies and revokes signed sessions with idle and absolute expiry (from {@link createSessionManager}). */
 export interface SessionManager {
   /**
    * Issue a session (and index it) that is not a new login: a replacement (step-up) or the app's own issuance.
