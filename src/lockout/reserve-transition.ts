@@ -35,7 +35,7 @@ export interface ReserveArgs {
   readonly sources: readonly SourceLimit[];
 }
 
-/** The outcome of a reservation. `lockedUntil`: `0` none, `-1` ({@link untilUnlocked}) until an admin unlocks. */
+/** The outcome of a reservation. `lockedUntil`: `0` none, `-1` (`untilUnlocked`) until an admin unlocks. */
 export type ReserveResult =
   | {
       readonly ok: true;

@@ -45,9 +45,11 @@ export interface ListedSession extends SessionInfo {
 
 type Unavailable = { readonly ok: false; readonly reason: 'unavailable'; readonly retryAfterMs: number } & OutageCause;
 
+/** Answer of {@link KanmonSessions.listSessions}: the account's live sessions, or the store did not answer. */
 export type ListSessionsResult = { readonly ok: true; readonly sessions: readonly ListedSession[] } | Unavailable;
 /** `not_found`: the account has no such live session (an id of another account's session is not found either). */
 export type RevokeSessionResult = { readonly ok: true } | { readonly ok: false; readonly reason: 'not_found' } | Unavailable;
+/** Answer of {@link KanmonSessions.revokeOtherSessions}: how many sessions were ended, or the store did not answer. */
 export type RevokeOtherSessionsResult = { readonly ok: true; readonly revoked: number } | Unavailable;
 
 /**

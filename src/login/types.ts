@@ -237,6 +237,7 @@ export type ChangePasswordDenyReason =
   /** The current password is an issued one past `policy.password.issuedValidityHours`: ask an administrator. */
   | 'issued_password_expired';
 
+/** Answer of {@link Kanmon.changePassword}: changed (and what comes next), or denied with a reason and the password issues. */
 export type ChangePasswordResult =
   | {
       readonly status: 'changed';

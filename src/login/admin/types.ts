@@ -31,7 +31,7 @@ export interface AdminActor {
   readonly tenant: string;
   /** The administrator's account id (audited as `actor`): the `subject` of `actorSession`. */
   readonly actor: string;
-  /** The administrator's session from `sessions.verify` (or `requireSession`), or a {@link SystemActor}. */
+  /** The administrator's session from `sessions.verify` (or `requireSession`), or a `SystemActor` (from `systemActor`). */
   readonly actorSession: Session | SystemActor;
 }
 
@@ -49,7 +49,7 @@ export interface AdminInput extends AdminActor {
  */
 export type AdminActorRefusal = 'reauth_required' | 'actor_mismatch';
 
-/** The answer of an administrative call; `R`: the refusals of that call besides `not_found`, `unavailable` and {@link AdminActorRefusal}. */
+/** The answer of an administrative call; `R`: the refusals of that call besides `not_found`, `unavailable` and `AdminActorRefusal`. */
 export type AdminResult<T extends object = object, R extends string = never> =
   | ({ readonly ok: true } & T)
   | ({ readonly ok: false; readonly reason: 'not_found' | 'unavailable' | AdminActorRefusal | R; /** For `unavailable`: ms until a retry may succeed. */ readonly retryAfterMs?: number } & OutageCause);
@@ -60,6 +60,7 @@ export interface ResetMfaAdminInput extends AdminInput {
   readonly reason?: string | undefined;
 }
 
+/** Input of {@link Kanmon.createAccount}: the new account and the administrator who creates it. */
 export interface CreateAccountInput extends AdminActor {
   readonly username: string;
   readonly roles?: readonly string[];
@@ -71,6 +72,7 @@ export interface CreateAccountInput extends AdminActor {
   readonly clientIp?: string | null | undefined;
 }
 
+/** Input of {@link Kanmon.registerDevice}: a device for one account or the tenant, by an administrator. */
 export interface RegisterDeviceAdminInput extends AdminActor {
   /** The one account it may be used for; `null`/absent = a shared terminal of the tenant. */
   readonly accountId?: string | null;
@@ -80,6 +82,7 @@ export interface RegisterDeviceAdminInput extends AdminActor {
   readonly fingerprintSha256?: string;
 }
 
+/** Input of {@link Kanmon.revokeDevice}. */
 export interface RevokeDeviceAdminInput extends AdminActor {
   readonly deviceId: string;
   readonly reason?: string | null;
@@ -99,6 +102,7 @@ export interface KanmonAdmin {
   revokeSessions(input: AdminInput): Promise<AdminResult>;
   /** Disable or enable the account (disabling revokes its sessions). */
   setDisabled(input: AdminInput & { readonly disabled: boolean }): Promise<AdminResult>;
+  /** Add a role to the account (its next session carries it). Audited. */
   grantRole(input: AdminInput & { readonly role: string }): Promise<AdminResult<{ readonly roles: readonly string[] }>>;
   /** Revoking a role revokes the account's sessions (their tokens carry the roles). */
   revokeRole(input: AdminInput & { readonly role: string }): Promise<AdminResult<{ readonly roles: readonly string[] }>>;
