@@ -6,6 +6,7 @@
 
 /** The second-factor side of a lockout: `createLockout(...)` is one. */
 export interface MfaLockout {
+  /** Count a second-factor attempt before the code is checked; refused while the account is locked or throttled. */
   reserveMfa(key: { readonly account: string; readonly tenant?: string }): Promise<MfaReservation>;
   /**
    * `reservation`: the one {@link reserveMfa} gave for the code that turned
@@ -30,8 +31,12 @@ export type MfaReservation =
 
 /** The store primitives the MFA code uses: every `KanmonStore` has them. */
 export interface MfaStore {
+  /** Raise the number at `key` to `value` only if greater; `true` when this call advanced it (the TOTP replay guard). */
   advanceIfGreater(key: string, value: number, ttlMs: number | null): Promise<boolean>;
+  /** Mark `key` consumed; `true` for exactly one caller until the mark expires (one-time recovery codes). */
   consumeOnce(key: string, ttlMs: number | null): Promise<boolean>;
+  /** Add 1 to the counter at `key` (absent = 0) and return the new value. */
   increment(key: string): Promise<number>;
+  /** The counter at `key`, 0 when absent. */
   readCounter(key: string): Promise<number>;
 }

@@ -21,6 +21,7 @@ export interface PasswordCompromisedEvent {
   readonly actions: readonly ['force_change', 'revoke_sessions'];
 }
 
+/** Options of {@link markCompromised}: the account, its current state, who found out, and when. */
 export interface MarkCompromisedOptions {
   readonly accountId: string;
   /** Current state, so a second mark is recognised. */

@@ -35,6 +35,7 @@ const monthDay = z.string().regex(/^(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])$/,
 const cidr = z.string().min(1).max(64);
 
 export const characterClasses = ['upper', 'lower', 'digit', 'symbol'] as const;
+/** A character class a password rule can require: `upper`, `lower`, `digit` or `symbol`. */
 export type CharacterClass = (typeof characterClasses)[number];
 
 const passwordSchema = z.strictObject({

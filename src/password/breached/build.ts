@@ -10,6 +10,7 @@ export interface BreachedFilterBuilderOptions {
   readonly fpr?: number | undefined;
 }
 
+/** Builds a breached-password filter file in memory, entry by entry (from {@link createBreachedFilterBuilder}). */
 export interface BreachedFilterBuilder {
   /** Add a password (its UTF-8 bytes, as given). */
   addPassword(password: string): void;
@@ -76,6 +77,7 @@ export interface BuildBreachedFilterOptions {
   readonly onProgress?: ((progress: { pass: 1 | 2; lines: number; bytes: number }) => void) | undefined;
 }
 
+/** Answer of {@link buildBreachedPasswordFilter}: the filter file's bytes and what was read. */
 export interface BuildBreachedFilterResult {
   readonly bytes: Uint8Array;
   readonly format: 'hibp' | 'plain';

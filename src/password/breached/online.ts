@@ -23,7 +23,9 @@ export type OnlineBreachResult =
    */
   | { readonly ok: false; readonly reason: 'disabled' | 'timeout' | 'network' | 'bad_response'; readonly breached: boolean };
 
+/** The opt-in online breached-password check (from {@link createOnlineBreachCheck}). */
 export interface OnlineBreachCheck {
+  /** Look the password up by k-anonymity (only the first 5 hex digits of its SHA-1 leave the process). */
   check(password: string): Promise<OnlineBreachResult>;
 }
 

@@ -63,6 +63,7 @@ export type PasswordVerifyResult =
   | { readonly valid: true; readonly needsRehash: boolean }
   | { readonly valid: false; readonly needsRehash: false; readonly refused?: PasswordRefusal };
 
+/** Hashes and verifies passwords as the policy says (from {@link createPasswordHasher}). */
 export interface PasswordHasher {
   /**
    * Hash a new password as the policy says (Argon2id or PBKDF2, optional pepper).

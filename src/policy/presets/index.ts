@@ -21,6 +21,7 @@ export const presetIds = Object.keys(presets) as PresetId[];
 /** The presets built from the Japanese municipal documents (as opposed to `nist-800-63b`). */
 export const japanesePresetIds: readonly PresetId[] = ['funabashi', 'remote-maintenance', 'external-service-common'];
 
+/** Whether a value (a command-line argument, a configuration field) names a preset. */
 export function isPresetId(value: unknown): value is PresetId {
   return typeof value === 'string' && Object.hasOwn(presets, value);
 }
