@@ -80,7 +80,12 @@ export interface KanmonFastifyOptions extends HttpAdapterOptions {
    * whatever this says. `{ skip }` exempts requests (a load balancer's health check).
    * @default true
    */
-  readonly enforceTls?: boolean | { readonly skip: (request: FastifyRequest) => boolean };
+  readonly enforceTls?:
+    | boolean
+    | {
+        /** Exempt this request from the TLS requirement (a load balancer's health check). */
+        readonly skip: (request: FastifyRequest) => boolean;
+      };
 }
 
 function send(reply: FastifyReply, response: HttpReply): FastifyReply {

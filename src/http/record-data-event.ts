@@ -17,6 +17,7 @@ export interface DataEventSpec {
 
 /** The part of an audit log the helper needs. */
 export interface DataEventLog {
+  /** Append one record (an `AuditLog` fits). */
   append(event: AuditEventInput): Promise<unknown>;
 }
 

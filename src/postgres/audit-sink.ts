@@ -8,12 +8,19 @@ import type { AuditLine, AuditPrunePlan, AuditQuery, AuditReadOptions, AuditSink
 
 /** The part of a `pg` client or pool the sink uses (`pg.Pool` fits). */
 export interface PgQueryable {
+  /** Run one parameterised statement (`$1`, `$2`, …). */
   query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
 }
 
 /** A `pg.Pool` (or anything that hands out clients for a transaction). */
 export interface PgPoolLike extends PgQueryable {
-  connect(): Promise<PgQueryable & { release(err?: boolean | Error): void }>;
+  /** Check out a client for a transaction. */
+  connect(): Promise<
+    PgQueryable & {
+      /** Return the client to the pool (`err`: destroy it instead). */
+      release(err?: boolean | Error): void;
+    }
+  >;
 }
 
 /** Options for {@link postgresAuditSink} and {@link auditSchemaSql}. */

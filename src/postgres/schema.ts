@@ -10,6 +10,7 @@ export const stateTableName = 'kanmon_state';
 /** The entry lists (`addEntry`…: the per-account session index), one row per entry. */
 export const entryTableName = 'kanmon_state_entries';
 
+/** The SQL that creates the state store's tables (idempotent: `CREATE TABLE IF NOT EXISTS`); run it once per database. */
 export const stateSchemaSql = `-- kanmon state store (lockout counters, TOTP last steps, recovery-code marks, revocation epochs)
 CREATE TABLE IF NOT EXISTS ${stateTableName} (
   key        text PRIMARY KEY,          -- {tenant}:namespace:... (see docs/stores.md)

@@ -44,6 +44,7 @@ export interface StoreEntry {
 /** What to do when a list already holds `limit` live entries. */
 export type WhenFull = 'evict_oldest' | 'refuse';
 
+/** Options of {@link EntryLists.addEntry}: the clock, the list's limit, and what to do when it is full. */
 export interface AddEntryOptions {
   /** The caller's clock (ms): entries expired by it are dropped first. */
   readonly now: number;

@@ -24,7 +24,7 @@ export function isInProcessStore(store: KanmonStore): store is InProcessStore {
   return s.inProcess === true && typeof s.updateNow === 'function';
 }
 
-/** What {@link InPlaceTransition.applyInPlace} did: the write for its one key, and the caller's result. */
+/** What `InPlaceTransition.applyInPlace` did: the write for its one key, and the caller's result. */
 export interface InPlaceOutcome<R> {
   readonly write: RecordWrite;
   readonly result: R;

@@ -56,8 +56,8 @@ interface Entry {
  * keys are swept by an `unref()`ed timer (it never keeps the process alive) and
  * whenever the store is full; the number of keys is bounded by `maxEntries`.
  *
- * Several instances of a service need a shared store: {@link redisStore} or
- * {@link postgresStore}.
+ * Several instances of a service need a shared store: {@link "kanmon/redis".redisStore | redisStore} or
+ * {@link "kanmon/postgres".postgresStore | postgresStore}.
  *
  * @example
  * ```ts

@@ -80,11 +80,12 @@ export interface Transition<A, R> {
   /** Unique name; the Redis store finds its Lua script by it (`lockout.reserve`). */
   readonly name: string;
 
+  /** Compute the writes and the result from the current records (`null` when absent); pure. */
   apply(records: readonly (StoreRecord | null)[], args: A): TransitionOutcome<R>;
 }
 
 /**
- * A kanmon state store. Keys are built by {@link storeKey} (`{tenant}:namespace:…`);
+ * A kanmon state store. Keys are built by {@link "kanmon/store".storeKey | storeKey} (`{tenant}:namespace:…`);
  * stores prepend their own prefix (`kanmon:` by default) and refuse any other key.
  */
 export interface KanmonStore extends Partial<EntryLists> {
