@@ -107,6 +107,13 @@ function proto(value: string | undefined): 'http' | 'https' | null {
 /**
  * Compile a {@link ClientIpResolver} (EXT-9). Use this once at start-up;
  * {@link resolveClientIp} is the same with a cache.
+ *
+ * @example
+ * ```ts
+ * import { createClientIpResolver } from 'kanmon';
+ * const clientIp = createClientIpResolver({ trustedProxies: ['10.0.0.0/29'] });
+ * const { ip } = clientIp.resolve({ remoteAddress: req.socket.remoteAddress ?? null, headers: req.headers });
+ * ```
  */
 export function createClientIpResolver(options: ClientIpOptions): ClientIpResolver {
   const { trustedProxies, header = 'x-forwarded-for' } = options ?? ({} as ClientIpOptions);

@@ -144,6 +144,15 @@ function policyError(path: string, message: string): KanmonError {
  *
  * Terminal settings that no rule uses are a configuration hazard (they would
  * restrict nothing): a `KanmonWarning` `ERR_CONFIG_HAZARD` is emitted once.
+ *
+ * @example
+ * ```ts
+ * import { createAccessEvaluator } from 'kanmon';
+ * const access = createAccessEvaluator(policy, { devices, now: () => Date.now() });
+ * const decision = await access.evaluateRequest({ route: '/admin', socket: req.socket, headers: req.headers, tenantId, deviceToken });
+ * if (!decision.ok) res.status(403).json({ reason: decision.reason });
+ * else if (decision.flags.includes('mfa_required')) res.redirect('/mfa');
+ * ```
  */
 export function createAccessEvaluator(policy: AccessPolicy, options: AccessEvaluatorOptions = {}): AccessEvaluator {
   const access = policy?.access;
