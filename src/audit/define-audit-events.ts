@@ -64,6 +64,19 @@ export const builtInDataSchemas: ReadonlyMap<string, z.ZodType<Readonly<Record<s
  * The digest of a record for `data.modify`'s `beforeDigest` / `afterDigest`:
  * `sha256:` and the hex SHA-256 of its JSON with keys sorted, so the log proves
  * what changed without holding the resident's data.
+ *
+ * @example
+ * ```ts
+ * import { recordDigest } from 'kanmon';
+ * const before = { id: 'r-1', address: '船橋市湊町2-10-25' };
+ * const after = { ...before, address: '船橋市本町1-1-1' };
+ * await auditLog.append({
+ *   type: 'data.modify',
+ *   actor: accountId,
+ *   target: 'resident:r-1',
+ *   data: { resource: 'resident', beforeDigest: recordDigest(before), afterDigest: recordDigest(after) },
+ * });
+ * ```
  */
 export function recordDigest(record: unknown): string {
   const canonical = (v: unknown): unknown => {

@@ -90,7 +90,16 @@ export const auditEventTypeList = Object.keys(auditEventTypes) as AuditEventType
 
 const typeSet: ReadonlySet<string> = new Set(auditEventTypeList);
 
-/** True when `type` is in the closed list. */
+/**
+ * True when `type` is in the closed list.
+ *
+ * @example
+ * ```ts
+ * import { isAuditEventType } from 'kanmon';
+ * isAuditEventType('auth.login.failure'); // true
+ * isAuditEventType('app.invoice.sent'); // false: an application type (see isRecordedEventType)
+ * ```
+ */
 export function isAuditEventType(type: unknown): type is AuditEventType {
   return typeof type === 'string' && typeSet.has(type);
 }
@@ -101,7 +110,16 @@ export type AppAuditEventType = `app.${string}`;
 /** `app.` then one to five lowercase dot-separated words. */
 export const appEventTypePattern = /^app(\.[a-z][a-z0-9_]{0,31}){1,5}$/;
 
-/** A type a stored record may carry: a built-in type or an application type (whether declared is the writer's business). */
+/**
+ * A type a stored record may carry: a built-in type or an application type (whether declared is the writer's business).
+ *
+ * @example
+ * ```ts
+ * import { isRecordedEventType } from 'kanmon';
+ * const type: unknown = JSON.parse('{"type":"app.invoice.sent"}').type;
+ * if (!isRecordedEventType(type)) throw new Error('not a kanmon audit record');
+ * ```
+ */
 export function isRecordedEventType(type: unknown): type is AuditEventType | AppAuditEventType {
   return typeof type === 'string' && (typeSet.has(type) || appEventTypePattern.test(type));
 }
