@@ -1664,12 +1664,30 @@ export const clauses: readonly Clause[] = [
 
 const byId: ReadonlyMap<string, Clause> = new Map(clauses.map((c) => [c.id, c]));
 
-/** The clause with this id, or `undefined`. */
+/**
+ * The clause with this id, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { getClause } from 'kanmon';
+ * const clause = getClause('SEC-23');
+ * if (clause) console.log(clause.ja, clause.status); // the clause text, and 'enforce' | 'support' | 'outside'
+ * ```
+ */
 export function getClause(id: string): Clause | undefined {
   return byId.get(id);
 }
 
-/** True when `value` is a document id (`EXT`, `IPC`, `RM`, `SEC`, `FNB`). */
+/**
+ * True when `value` is a document id (`EXT`, `IPC`, `RM`, `SEC`, `FNB`).
+ *
+ * @example
+ * ```ts
+ * import { isClauseDocument } from 'kanmon';
+ * const doc = process.argv[2];
+ * if (!isClauseDocument(doc)) throw new Error(`unknown document ${doc}: EXT, IPC, RM, SEC or FNB`);
+ * ```
+ */
 export function isClauseDocument(value: unknown): value is ClauseDocument {
   return typeof value === 'string' && (clauseDocuments as readonly string[]).includes(value);
 }

@@ -10,7 +10,17 @@ export const reportFormats = ['md', 'json', 'html', 'csv'] as const;
 /** One of {@link reportFormats}. */
 export type ReportFormat = (typeof reportFormats)[number];
 
-/** Whether a value (a command-line argument, say) names one of {@link reportFormats}. */
+/**
+ * Whether a value (a command-line argument, say) names one of {@link reportFormats}.
+ *
+ * @example
+ * ```ts
+ * import { complianceReport, isReportFormat, renderComplianceReport } from 'kanmon';
+ * const format = process.argv[2] ?? 'md';
+ * if (!isReportFormat(format)) throw new Error(`--format: md, json, html or csv`);
+ * process.stdout.write(renderComplianceReport(complianceReport(policy), format));
+ * ```
+ */
 export function isReportFormat(value: unknown): value is ReportFormat {
   return typeof value === 'string' && (reportFormats as readonly string[]).includes(value);
 }
