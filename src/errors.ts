@@ -82,7 +82,20 @@ export class KanmonError extends Error {
   }
 }
 
-/** True when `err` is a {@link KanmonError}, optionally with the given code. */
+/**
+ * True when `err` is a {@link KanmonError}, optionally with the given code.
+ *
+ * @example
+ * ```ts
+ * import { definePolicy, isKanmonError } from 'kanmon';
+ * try {
+ *   definePolicy('funabashi', { password: { minLength: 4 } });
+ * } catch (err) {
+ *   if (isKanmonError(err, 'ERR_INVALID_POLICY')) console.error(err.message, err.details);
+ *   else throw err;
+ * }
+ * ```
+ */
 export function isKanmonError(err: unknown, code?: KanmonErrorCode): err is KanmonError {
   return err instanceof KanmonError && (code === undefined || err.code === code);
 }

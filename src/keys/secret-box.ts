@@ -89,6 +89,15 @@ function decrypt(key: Buffer, nonce: Buffer, body: Buffer, associated: Buffer): 
  * tenant: the message and `details` name both, `{ sealedForTenant,
  * openedAsTenant }`), `ERR_KEY_DESTROYED` after its key was destroyed,
  * `ERR_KEY_NOT_FOUND` for an unknown key id.
+ *
+ * @example
+ * ```ts
+ * import { openSecret, sealSecret } from 'kanmon';
+ * declare const stored: string; // a sealSecret string from the database
+ * const opened = openSecret(keyRing, stored, { tenant: 'funabashi', account: accountId, purpose: 'api-token' });
+ * const token = opened.value.toString('utf8');
+ * if (opened.needsReseal) await accounts.update(accountId, { apiToken: sealSecret(keyRing, token, { tenant: 'funabashi', account: accountId, purpose: 'api-token' }) });
+ * ```
  */
 export function openSecret(keyRing: KeyRing, sealed: string, binding: SealBinding): OpenedSecret {
   const parts = typeof sealed === 'string' ? sealed.split('.') : [];

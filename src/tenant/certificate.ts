@@ -67,7 +67,30 @@ function algOf(key: KeyObject): 'EdDSA' | 'ES256' {
 
 const bodyBytes = (body: DeletionCertificateBody) => Buffer.from(canonicalJson({ ...body, signature: undefined }), 'utf8');
 
-/** Signs a certificate body with the operator's key. */
+/**
+ * Signs a certificate body with the operator's key.
+ *
+ * @example
+ * ```ts
+ * import { randomUUID } from 'node:crypto';
+ * import { readFile } from 'node:fs/promises';
+ * import { deletionCertificateFormat, signDeletionCertificate } from 'kanmon';
+ * const certificate = signDeletionCertificate(
+ *   {
+ *     id: randomUUID(),
+ *     tenant: 'city-a',
+ *     actor: 'operator',
+ *     purgedAt: '2026-12-01T10:00:00+09:00',
+ *     counts: { storeKeys: 120, accounts: 35, keysDestroyed: 1 },
+ *     keysDestroyed: ['city-a-2024'],
+ *     auditHead: null,
+ *     notes: [],
+ *   },
+ *   { kid: 'operator-2026', privateKey: await readFile('operator.pem', 'utf8') },
+ * );
+ * certificate.format === deletionCertificateFormat; // true
+ * ```
+ */
 export function signDeletionCertificate(body: Omit<DeletionCertificateBody, 'signer' | 'format'>, key: CertificateSigningKey): DeletionCertificate {
   const privateKey = typeof key.privateKey === 'string' ? createPrivateKey(key.privateKey) : key.privateKey;
   if (privateKey.type !== 'private') throw new KanmonError('ERR_INVALID_ARGUMENT', 'deletion certificate: signingKey.privateKey must be a private key');
