@@ -14,6 +14,14 @@ export type PolicyRuleOverrides = {
 /**
  * The password rules of a policy, as data, in the order a sign-up form lists
  * them. Rules that are switched off are absent.
+ *
+ * @example
+ * ```ts
+ * import { passwordRules } from 'kanmon';
+ * for (const rule of passwordRules(policy)) {
+ *   if (rule.id === 'length') console.log(`${rule.minimum}–${rule.maximum} characters`);
+ * }
+ * ```
  */
 export function passwordRules(policy: PasswordPolicy): PasswordRule[] {
   const p = (policy as Partial<PasswordPolicy> | null | undefined)?.password;

@@ -7,6 +7,13 @@ import type { InventoryEntry } from './inventory-types.js';
 /**
  * Calendar days in `timeZone` from the account's last use to `at`: since its last login, else (never used)
  * since it was created, else since its password was set (an account kanmon did not create).
+ *
+ * @example
+ * ```ts
+ * import { idleDays } from 'kanmon';
+ * const days = idleDays({ lastLoginAt: Date.parse('2026-04-01T09:00:00+09:00'), passwordChangedAt: 0 }, 'Asia/Tokyo', Date.now());
+ * console.log(`unused for ${days} days`);
+ * ```
  */
 export function idleDays(account: Pick<AccountRecord, 'lastLoginAt' | 'createdAt' | 'passwordChangedAt'>, timeZone: string, at: number): number {
   const since = account.lastLoginAt ?? account.createdAt ?? account.passwordChangedAt;
@@ -17,6 +24,13 @@ export function idleDays(account: Pick<AccountRecord, 'lastLoginAt' | 'createdAt
  * Whether the account is dormant at `at`: no use for `policy.accounts.dormantDays` calendar days in
  * `policy.timeZone` (SEC-12, IPC-3). At exactly `dormantDays` it is; a day less, it is not. Never, when
  * `dormantDays` is `null`.
+ *
+ * @example
+ * ```ts
+ * import { isDormant } from 'kanmon';
+ * declare const record: { lastLoginAt: number | null; createdAt: number; passwordChangedAt: number };
+ * if (isDormant(record, policy, Date.now())) notify({ account: accountId, message: 'dormant: review or disable (SEC-12)' });
+ * ```
  */
 export function isDormant(account: Pick<AccountRecord, 'lastLoginAt' | 'createdAt' | 'passwordChangedAt'>, policy: Policy, at: number): boolean {
   const days = policy.accounts.dormantDays;
