@@ -62,6 +62,14 @@ export interface HashRecoveryCodesOptions {
  * also lets a code be found by comparison in microseconds instead of ten
  * Argon2id runs per attempt, which would hand attackers a CPU-exhaustion lever.
  * Destroying the key (crypto-shredding) makes the hashes worthless.
+ *
+ * @example
+ * ```ts
+ * import { generateRecoveryCodes, hashRecoveryCodes } from 'kanmon';
+ * const codes = generateRecoveryCodes(); // show these to the user once
+ * const set = hashRecoveryCodes(codes, { keyRing, account: user.id, tenant: 'funabashi' });
+ * await accounts.update(user.id, { recoveryCodes: set }); // store only the hashes
+ * ```
  */
 export function hashRecoveryCodes(codes: readonly string[], options: HashRecoveryCodesOptions): RecoveryCodeSet {
   const { keyRing, account, tenant = 'default' } = options;
@@ -207,6 +215,14 @@ export interface RecoveryCodesRemainingOptions {
 /**
  * How many codes of `set` are still unused, for the account page. Throws
  * `ERR_STORE_UNAVAILABLE` when the store does not answer (it is not a login decision).
+ *
+ * @example
+ * ```ts
+ * import { recoveryCodesRemaining, type RecoveryCodeSet } from 'kanmon';
+ * declare const set: RecoveryCodeSet; // stored on the account by hashRecoveryCodes
+ * const left = await recoveryCodesRemaining(set, { store, account: user.id, tenant: 'funabashi' });
+ * if (left <= 2) notify({ account: user.id, message: `recovery codes left: ${left}` });
+ * ```
  */
 export async function recoveryCodesRemaining(set: RecoveryCodeSet, options: RecoveryCodesRemainingOptions): Promise<number> {
   const { store, account, tenant = 'default' } = options;

@@ -201,6 +201,19 @@ export type ConfirmTotpResult =
  * cannot then be used again to log in). On success the secret is sealed again
  * for purpose `totp`, the only form {@link verifyTotp} accepts.
  * `not_enrolled` when the value is not a pending enrolment of this account.
+ *
+ * @example
+ * ```ts
+ * import { confirmTotpEnrollment, createLockout, memoryStore } from 'kanmon';
+ * const store = memoryStore();
+ * const lockout = createLockout({ policy, store });
+ * const confirmed = await confirmTotpEnrollment(
+ *   { account: user.id, tenant: 'funabashi', pendingSealedSecret, code },
+ *   { policy, keyRing, store, lockout, now: () => Date.now() },
+ * );
+ * if (confirmed.ok) await saveTotpSecret(user.id, confirmed.sealedSecret);
+ * else console.log(confirmed.reason); // 'invalid_code', 'not_enrolled', …
+ * ```
  */
 export async function confirmTotpEnrollment(input: ConfirmTotpInput, options: VerifyTotpOptions): Promise<ConfirmTotpResult> {
   const { account, tenant = 'default' } = input;
