@@ -96,6 +96,13 @@ export type PasswordChangeAllowance =
  * until `policy.password.minAgeDays` calendar days (in `policy.timeZone`)
  * after the last change, so the history cannot be cycled through in one day.
  * A password that must change (issued, compromised, expired) may always change.
+ *
+ * @example
+ * ```ts
+ * import { canChangePassword } from 'kanmon';
+ * const allowance = canChangePassword({ changedAt: user.passwordChangedAt }, policy, Date.now());
+ * if (!allowance.ok) console.log(`try again after ${new Date(allowance.allowedAt).toISOString()}`);
+ * ```
  */
 export function canChangePassword(state: PasswordAgeState, policy: Policy, now: number): PasswordChangeAllowance {
   // A password that must change now may always change.

@@ -25,6 +25,17 @@ export interface BreachedFilterBuilder {
 /**
  * Build a filter in memory from entries you add; {@link buildBreachedPasswordFilter}
  * does it from a Have I Been Pwned download or a password list.
+ *
+ * @example
+ * ```ts
+ * import { writeFile } from 'node:fs/promises';
+ * import { createBreachedFilterBuilder, createBreachedPasswordFilter } from 'kanmon';
+ * const builder = createBreachedFilterBuilder({ expectedCount: 3 });
+ * for (const leaked of ['P@ssw0rd', 'funabashi2024', 'qwerty123']) builder.addPassword(leaked);
+ * const bytes = builder.finish();
+ * await writeFile('local-breached.bin', bytes);
+ * createBreachedPasswordFilter(bytes).has('P@ssw0rd'); // true
+ * ```
  */
 export function createBreachedFilterBuilder(options: BreachedFilterBuilderOptions): BreachedFilterBuilder {
   const { expectedCount, fpr = 1e-6 } = options ?? ({} as BreachedFilterBuilderOptions);

@@ -77,6 +77,14 @@ export function passwordHashInventory(hashes: Iterable<unknown>): PasswordHashIn
 /**
  * {@link passwordHashInventory} over every account of a tenant, read page by page through
  * `accounts.list` (memoryAccounts and postgresAccounts have it; throws `ERR_INVALID_ARGUMENT` without it).
+ *
+ * @example
+ * ```ts
+ * import { accountHashInventory, memoryAccounts } from 'kanmon';
+ * const accounts = memoryAccounts();
+ * const inventory = await accountHashInventory(accounts, 'funabashi');
+ * console.log(`${inventory.foreign} of ${inventory.total} hashes still in a foreign format`);
+ * ```
  */
 export async function accountHashInventory(accounts: AccountRepository, tenant: string): Promise<PasswordHashInventory> {
   if (typeof accounts?.list !== 'function') throw new KanmonError('ERR_INVALID_ARGUMENT', 'accountHashInventory: the repository has no list()');

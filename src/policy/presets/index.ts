@@ -21,7 +21,17 @@ export const presetIds = Object.keys(presets) as PresetId[];
 /** The presets built from the Japanese municipal documents (as opposed to `nist-800-63b`). */
 export const japanesePresetIds: readonly PresetId[] = ['funabashi', 'remote-maintenance', 'external-service-common'];
 
-/** Whether a value (a command-line argument, a configuration field) names a preset. */
+/**
+ * Whether a value (a command-line argument, a configuration field) names a preset.
+ *
+ * @example
+ * ```ts
+ * import { definePolicy, isPresetId } from 'kanmon';
+ * const preset = process.env.KANMON_PRESET ?? 'funabashi';
+ * if (!isPresetId(preset)) throw new Error(`unknown preset ${preset}`);
+ * const configured = definePolicy(preset);
+ * ```
+ */
 export function isPresetId(value: unknown): value is PresetId {
   return typeof value === 'string' && Object.hasOwn(presets, value);
 }
