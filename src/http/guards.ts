@@ -11,7 +11,16 @@ import type { GuardOutcome, GuardRequirement, HttpRequest, KanmonRequestState } 
 
 const MFA_METHODS = new Set(['otp', 'hwk', 'mfa']);
 
-/** Whether a session authenticated with a second factor. */
+/**
+ * Whether a session authenticated with a second factor.
+ *
+ * @example
+ * ```ts
+ * import { hasSecondFactor } from 'kanmon/express';
+ * const session = req.kanmon?.session;
+ * if (session && !hasSecondFactor(session)) res.redirect('/mfa');
+ * ```
+ */
 export function hasSecondFactor(session: Session): boolean {
   return session.amr.some((m) => MFA_METHODS.has(m));
 }

@@ -84,7 +84,16 @@ export const MAX_ENTRIES_PER_KEY = 1000;
 
 const entryIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** Whether `store` offers the entry-list family. */
+/**
+ * Whether `store` offers the entry-list family.
+ *
+ * @example
+ * ```ts
+ * import { hasEntryLists } from 'kanmon/store';
+ * if (!hasEntryLists(store)) throw new Error('this store cannot list sessions: use memory, Redis or PostgreSQL');
+ * await store.listEntries('{funabashi}:sessions:u-42', Date.now());
+ * ```
+ */
 export function hasEntryLists(store: Partial<EntryLists> | null | undefined): store is EntryLists {
   return (
     !!store &&

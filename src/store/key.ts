@@ -8,7 +8,16 @@ const plainPart = /^[A-Za-z0-9_.@+-]*$/;
 /** Parts longer than this (after encoding) are replaced by `%h` + their SHA-256. */
 const maxPartLength = 256;
 
-/** Whether `tenant` is a valid tenant id: 1–64 of `A-Z a-z 0-9 _ . -`, starting with a letter or digit. */
+/**
+ * Whether `tenant` is a valid tenant id: 1–64 of `A-Z a-z 0-9 _ . -`, starting with a letter or digit.
+ *
+ * @example
+ * ```ts
+ * import { isTenantId } from 'kanmon/store';
+ * isTenantId('city-001'); // true
+ * isTenantId('city 001'); // false: a space
+ * ```
+ */
 export function isTenantId(tenant: unknown): tenant is string {
   return typeof tenant === 'string' && tenantPattern.test(tenant);
 }
@@ -39,6 +48,13 @@ const isChar = (key: string, i: number, kind: number): boolean => {
  * the parts after it are opaque to every store. Every store checks every key
  * with it, so it is a scan, cheaper than the regex (`bench/lockout.bench.mjs`;
  * `test/store/key.test.ts` holds the two equal).
+ *
+ * @example
+ * ```ts
+ * import { isStoreKey, storeKey } from 'kanmon/store';
+ * isStoreKey(storeKey('city-001', 'lockout', 'pw', 'yamada')); // true
+ * isStoreKey('lockout:yamada'); // false: no {tenant} prefix
+ * ```
  */
 export function isStoreKey(key: unknown): key is string {
   if (typeof key !== 'string' || key.length > 2048 || key.charCodeAt(0) !== 0x7b || !isChar(key, 1, tenantFirst)) return false;
@@ -51,7 +67,15 @@ export function isStoreKey(key: unknown): key is string {
   return key.charCodeAt(i) === 0x3a;
 }
 
-/** The tenant of a key built by {@link storeKey}, or `null`. */
+/**
+ * The tenant of a key built by {@link storeKey}, or `null`.
+ *
+ * @example
+ * ```ts
+ * import { storeKey, tenantOfKey } from 'kanmon/store';
+ * tenantOfKey(storeKey('city-001', 'lockout', 'pw', 'yamada')); // 'city-001'
+ * ```
+ */
 export function tenantOfKey(key: string): string | null {
   const end = key.indexOf('}');
   return key.startsWith('{') && end > 1 ? key.slice(1, end) : null;
