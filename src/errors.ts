@@ -89,7 +89,7 @@ export class KanmonError extends Error {
  * ```ts
  * import { definePolicy, isKanmonError } from 'kanmon';
  * try {
- *   definePolicy('funabashi', { password: { minLength: 4 } });
+ *   definePolicy('funabashi', { password: { minLength: 200 } }); // above maxLength
  * } catch (err) {
  *   if (isKanmonError(err, 'ERR_INVALID_POLICY')) console.error(err.message, err.details);
  *   else throw err;
