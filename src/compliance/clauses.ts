@@ -108,7 +108,7 @@ export interface OutsideClause extends ClauseBase {
   readonly responsible: ResponsibleParty;
 }
 
-/** One clause of a source document, with how kanmon answers it (enforced, supported, or the application's). */
+/** One clause of a source document, with how kanmon answers it: enforced, supported (the deployer acts), or outside software (who answers for it). */
 export type Clause = EnforcedClause | SupportedClause | OutsideClause;
 
 /** The four source documents (EXT and IPC share one file). */

@@ -100,7 +100,7 @@ export interface ComplianceReport {
   readonly weakened: boolean;
 }
 
-/** Options of {@link complianceReport}: documents, language, evidence. */
+/** Options of {@link complianceReport}: which documents, the language, and evidence from the deployment (password hashes). */
 export interface ComplianceReportOptions {
   /**
    * The documents to report on.

@@ -102,7 +102,7 @@ export interface KanmonAdmin {
   revokeSessions(input: AdminInput): Promise<AdminResult>;
   /** Disable or enable the account (disabling revokes its sessions). */
   setDisabled(input: AdminInput & { readonly disabled: boolean }): Promise<AdminResult>;
-  /** Add a role to the account (its next session carries it). Audited. */
+  /** Give the account a role (no change when it has it); sessions carry roles, so it shows from its next login. Audited `admin.role.grant`. */
   grantRole(input: AdminInput & { readonly role: string }): Promise<AdminResult<{ readonly roles: readonly string[] }>>;
   /** Revoking a role revokes the account's sessions (their tokens carry the roles). */
   revokeRole(input: AdminInput & { readonly role: string }): Promise<AdminResult<{ readonly roles: readonly string[] }>>;

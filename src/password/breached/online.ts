@@ -25,7 +25,7 @@ export type OnlineBreachResult =
 
 /** The opt-in online breached-password check (from {@link createOnlineBreachCheck}). */
 export interface OnlineBreachCheck {
-  /** Look the password up by k-anonymity (only the first 5 hex digits of its SHA-1 leave the process). */
+  /** Look the password up by k-anonymity (only the first 5 hex digits of its SHA-1 leave the process); `disabled` at once unless the policy enables it. */
   check(password: string): Promise<OnlineBreachResult>;
 }
 
