@@ -30,7 +30,7 @@ export type AdminAccountFacts = Pick<InventoryEntry, 'accountId' | 'username' | 
   readonly mustChangePassword?: boolean | undefined;
 };
 
-/** One row of {@link accountsView}. */
+/** One row of `adminView.accounts`. */
 export interface AdminAccountRow {
   readonly accountId: string;
   readonly username: string;
@@ -94,7 +94,7 @@ export function accountsView(accounts: readonly AdminAccountFacts[], options: Ad
   };
 }
 
-/** One row of {@link inventoryView}. */
+/** One row of `adminView.inventory`. */
 export interface AdminInventoryRow {
   readonly accountId: string;
   readonly username: string;
@@ -216,7 +216,7 @@ export function auditVerificationView(result: AuditVerifyResult, options: AdminV
   };
 }
 
-/** The answer of an administrative call, as {@link outcomeView} reads it (any `AdminResult`, or `disableDormantAccounts`'s). */
+/** The answer of an administrative call, as `adminView.outcome` reads it (any `AdminResult`, or `disableDormantAccounts`'s). */
 export type AdminOutcomeResult = { readonly ok: true; readonly disabled?: readonly unknown[] } | { readonly ok: false; readonly reason: string };
 
 /** Which administrative call a notice reports. */

@@ -14,9 +14,13 @@ import { accountsView, auditVerificationView, inventoryView, outcomeView } from 
  * ```
  */
 export const adminView = Object.freeze({
+  /** The accounts screen as data: a row per account with its status, second factor and the actions that apply. */
   accounts: accountsView,
+  /** The inventory screen as data, from `kanmon.inventory()`: a row per account and the action to disable the dormant ones. */
   inventory: inventoryView,
+  /** The audit-verification panel as data, from `verifyAuditLog`: intact, or where the HMAC chain first breaks and why. */
   auditVerification: auditVerificationView,
+  /** The notice after an administrative call: success, a step-up to do first, or the coded error's words; never a secret. */
   outcome: outcomeView,
 });
 
