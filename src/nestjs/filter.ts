@@ -1,6 +1,6 @@
 /**
  * The exception filter: kanmon's refusals ({@link KanmonDenied}), any `KanmonError`, and the errors Nest's
- * own body parser raises on kanmon's routes (413, malformed JSON, an unsupported media type) leave as
+ * own body parser raises before routing (413, malformed JSON, an unsupported media type) leave as
  * kanmon's coded JSON bodies, byte for byte those of `kanmon/express` and `kanmon/fastify`. Anything else
  * goes to Nest's default handling unchanged.
  */
@@ -9,7 +9,7 @@ import { BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
 import { KanmonError } from '../errors.js';
 import type { HttpReply } from '../http/error-body.js';
 import { errorReply } from '../http/error-body.js';
-import { type KanmonRuntime, rawRequest, responseSent, sendReply } from './runtime.js';
+import { KANMON_CONTROLLER, type KanmonRuntime, rawRequest, responseSent, sendReply } from './runtime.js';
 import { KANMON_RUNTIME } from './tokens.js';
 
 /**
@@ -39,6 +39,16 @@ export class KanmonDenied extends HttpException {
     this.reply = reply;
   }
 }
+
+/**
+ * kanmon's to answer: a route of a kanmon controller, or an error raised before any route was chosen
+ * (Nest's body parser runs for every request, the guarded routes included: its 400/413/415 leave coded,
+ * never with the parser's message). The app's own routes keep Nest's answers.
+ */
+const isKanmonRoute = (host: ArgumentsHost): boolean => {
+  const cls = (host as { getClass?: () => unknown }).getClass?.() as Record<symbol, unknown> | null | undefined;
+  return cls === undefined || cls === null || cls[KANMON_CONTROLLER] === true;
+};
 
 /** Statuses of the framework's own refusals on a kanmon route that are not about the body (a wrong method, no route). */
 const PASS_THROUGH = new Set([404, 405]);
@@ -77,7 +87,7 @@ export class KanmonExceptionFilter implements ExceptionFilter {
     const lang = this.#runtime.peek(req)?.lang ?? core.langOf(raw);
     if (exception instanceof KanmonError) return responseSent(res) ? undefined : sendReply(res, core.fail(exception, lang));
     const status = exception instanceof HttpException ? exception.getStatus() : 500;
-    if (!this.#isKanmonRoute(host, raw.url) || PASS_THROUGH.has(status)) return this.#fallback.catch(exception, host);
+    if (!isKanmonRoute(host) || PASS_THROUGH.has(status)) return this.#fallback.catch(exception, host);
     if (responseSent(res)) return;
     // A kanmon route: the transport first (as the route itself would), then the body's fault, else the one error path.
     let refused: HttpReply | null = null;
@@ -92,15 +102,6 @@ export class KanmonExceptionFilter implements ExceptionFilter {
     sendReply(res, core.fail(exception, lang));
   }
 
-  /** A route of the kanmon controller: known from the handler's class, else (the parser ran before routing) from the path. */
-  #isKanmonRoute(host: ArgumentsHost, url: string | undefined): boolean {
-    const routes = this.#runtime.routePaths;
-    if (routes.length === 0) return false;
-    const cls = (host as { getClass?: () => unknown }).getClass?.();
-    if (cls !== undefined && cls === this.#runtime.controller) return true;
-    const path = (url ?? '').split('?')[0] ?? '';
-    return routes.some((route) => path === route || path.endsWith(route));
-  }
 }
 Catch()(KanmonExceptionFilter);
 Inject(KANMON_RUNTIME)(KanmonExceptionFilter, undefined, 0);

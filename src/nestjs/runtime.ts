@@ -117,20 +117,13 @@ export interface KanmonRuntime {
   peek(req: unknown): KanmonRequestState | null;
   /** The body of a kanmon route: what Nest's parser made (kept only as JSON within the limit), else read here. */
   body(req: unknown): Promise<ReadBodyResult>;
-  /** The full paths of the mounted kanmon routes (`/auth/login`, …); empty with `routes: false`. */
-  readonly routePaths: readonly string[];
-  /** The mounted controller class, or `null`. */
-  readonly controller: unknown;
 }
 
-/** Where the module mounted its controller. */
-export interface KanmonMount {
-  readonly prefix: string | false;
-  readonly controller: unknown;
-}
+/** Marks the classes {@link kanmonController} makes (the filter answers their errors). */
+export const KANMON_CONTROLLER = Symbol.for('kanmon.nestjs.controller');
 
 /** Build the runtime from the module's options (validates them as the other adapters do). */
-export function createKanmonRuntime(options: KanmonModuleOptions, mount: KanmonMount): KanmonRuntime {
+export function createKanmonRuntime(options: KanmonModuleOptions): KanmonRuntime {
   if (typeof options !== 'object' || options === null || typeof options.kanmon !== 'object' || options.kanmon === null) {
     throw new KanmonError('ERR_INVALID_ARGUMENT', 'KanmonModule needs { kanmon, tenant }');
   }
@@ -150,12 +143,9 @@ export function createKanmonRuntime(options: KanmonModuleOptions, mount: KanmonM
     return current;
   };
 
-  const routePaths = mount.prefix === false ? [] : [...Object.values(bodyRoutes), ...Object.values(bodilessRoutes).map((r) => r.path)].map((path) => `${mount.prefix === '/' ? '' : String(mount.prefix)}/${path}`);
   return {
     core,
     options,
-    routePaths,
-    controller: mount.controller,
     state,
     peek: (req) => states.get(rawRequest(req)) ?? null,
     begin: (req, res) => {
