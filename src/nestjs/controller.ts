@@ -3,7 +3,7 @@
  * the HTTP core (`src/http/handlers/`) and sends its reply as is (`@Res()`: Nest adds nothing).
  */
 import { Controller, Get, Inject, Post, Req, Res } from '@nestjs/common';
-import { type BodilessRouteName, type BodyRouteName, KANMON_CONTROLLER, type KanmonRuntime, bodilessRoutes, bodyRoutes, rawRequest, responseSent, sendReply } from './runtime.js';
+import { type BodilessRouteName, type BodyRouteName, type KanmonRuntime, bodilessRoutes, bodyRoutes, rawRequest, responseSent, sendReply } from './runtime.js';
 import { KANMON_RUNTIME } from './tokens.js';
 
 /** One method per route; the class is made per prefix by {@link kanmonController}. */
@@ -28,7 +28,6 @@ export type KanmonAuthController = { readonly [K in BodyRouteName | BodilessRout
  */
 export function kanmonController(prefix: string): new (runtime: KanmonRuntime) => KanmonAuthController {
   class KanmonController {
-    static readonly [KANMON_CONTROLLER] = true;
     readonly #runtime: KanmonRuntime;
     constructor(runtime: KanmonRuntime) {
       this.#runtime = runtime;

@@ -1,6 +1,6 @@
 /**
  * The exception filter: kanmon's refusals ({@link KanmonDenied}), any `KanmonError`, and the errors Nest's
- * own body parser raises before routing (413, malformed JSON, an unsupported media type) leave as
+ * own body parser raises (413, malformed JSON, an unsupported media type; on any route) leave as
  * kanmon's coded JSON bodies, byte for byte those of `kanmon/express` and `kanmon/fastify`. Anything else
  * goes to Nest's default handling unchanged.
  */
@@ -9,7 +9,7 @@ import { BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
 import { KanmonError } from '../errors.js';
 import type { HttpReply } from '../http/error-body.js';
 import { errorReply } from '../http/error-body.js';
-import { KANMON_CONTROLLER, type KanmonRuntime, rawRequest, responseSent, sendReply } from './runtime.js';
+import { type KanmonRuntime, rawRequest, responseSent, sendReply } from './runtime.js';
 import { KANMON_RUNTIME } from './tokens.js';
 
 /**
@@ -41,14 +41,17 @@ export class KanmonDenied extends HttpException {
 }
 
 /**
- * kanmon's to answer: a route of a kanmon controller, or an error raised before any route was chosen
- * (Nest's body parser runs for every request, the guarded routes included: its 400/413/415 leave coded,
- * never with the parser's message). The app's own routes keep Nest's answers.
+ * An error of the framework's body parsing, which runs before any route is chosen (body-parser's
+ * http-errors carry a `type`; zlib's a `Z_…` code; Fastify's content-type parser an `FST_ERR_CTP_…` code),
+ * as Nest hands it over: an HttpException with that error as its `cause`.
  */
-const isKanmonRoute = (host: ArgumentsHost): boolean => {
-  const cls = (host as { getClass?: () => unknown }).getClass?.() as Record<symbol, unknown> | null | undefined;
-  return cls === undefined || cls === null || cls[KANMON_CONTROLLER] === true;
-};
+function isBodyParserError(exception: unknown): boolean {
+  if (!(exception instanceof HttpException)) return false;
+  const cause = exception.cause as { type?: unknown; code?: unknown } | null | undefined;
+  if (cause === null || typeof cause !== 'object') return false;
+  if (cause instanceof SyntaxError || typeof cause.type === 'string') return true;
+  return typeof cause.code === 'string' && (cause.code.startsWith('FST_ERR_CTP_') || cause.code.startsWith('Z_'));
+}
 
 /** Statuses of the framework's own refusals on a kanmon route that are not about the body (a wrong method, no route). */
 const PASS_THROUGH = new Set([404, 405]);
@@ -87,7 +90,10 @@ export class KanmonExceptionFilter implements ExceptionFilter {
     const lang = this.#runtime.peek(req)?.lang ?? core.langOf(raw);
     if (exception instanceof KanmonError) return responseSent(res) ? undefined : sendReply(res, core.fail(exception, lang));
     const status = exception instanceof HttpException ? exception.getStatus() : 500;
-    if (!isKanmonRoute(host) || PASS_THROUGH.has(status)) return this.#fallback.catch(exception, host);
+    // Nest's parser errors on every route (the guarded ones included: never the parser's message), and any error on kanmon's routes.
+    const path = (raw.url ?? '').split('?')[0] ?? '';
+    const kanmonRoute = this.#runtime.routePaths.some((route) => path === route || path.endsWith(route));
+    if ((!kanmonRoute && !isBodyParserError(exception)) || PASS_THROUGH.has(status)) return this.#fallback.catch(exception, host);
     if (responseSent(res)) return;
     // A kanmon route: the transport first (as the route itself would), then the body's fault, else the one error path.
     let refused: HttpReply | null = null;

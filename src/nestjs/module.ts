@@ -39,7 +39,7 @@ function mountOf(options: KanmonMountOptions) {
   }
   const controller = routes === false ? null : kanmonController(routes);
   const providers: Provider[] = [
-    { provide: KANMON_RUNTIME, useFactory: (moduleOptions: KanmonModuleOptions) => createKanmonRuntime(moduleOptions), inject: [KANMON_MODULE_OPTIONS] },
+    { provide: KANMON_RUNTIME, useFactory: (moduleOptions: KanmonModuleOptions) => createKanmonRuntime(moduleOptions, routes), inject: [KANMON_MODULE_OPTIONS] },
     KanmonExceptionFilter,
     ...(globalFilter ? [{ provide: APP_FILTER, useExisting: KanmonExceptionFilter }] : []),
   ];

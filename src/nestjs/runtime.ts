@@ -117,13 +117,19 @@ export interface KanmonRuntime {
   peek(req: unknown): KanmonRequestState | null;
   /** The body of a kanmon route: what Nest's parser made (kept only as JSON within the limit), else read here. */
   body(req: unknown): Promise<ReadBodyResult>;
+  /** The paths of kanmon's routes under the module's prefix (`/auth/login`, …); empty with `routes: false`. */
+  readonly routePaths: readonly string[];
 }
 
-/** Marks the classes {@link kanmonController} makes (the filter answers their errors). */
-export const KANMON_CONTROLLER = Symbol.for('kanmon.nestjs.controller');
+/** kanmon's route paths under `prefix`. */
+export function routePathsOf(prefix: string | false): readonly string[] {
+  if (prefix === false) return [];
+  const base = prefix.replace(/\/+$/, '');
+  return [...Object.values(bodyRoutes), ...Object.values(bodilessRoutes).map((route) => route.path)].map((path) => `${base}/${path}`);
+}
 
 /** Build the runtime from the module's options (validates them as the other adapters do). */
-export function createKanmonRuntime(options: KanmonModuleOptions): KanmonRuntime {
+export function createKanmonRuntime(options: KanmonModuleOptions, prefix: string | false = false): KanmonRuntime {
   if (typeof options !== 'object' || options === null || typeof options.kanmon !== 'object' || options.kanmon === null) {
     throw new KanmonError('ERR_INVALID_ARGUMENT', 'KanmonModule needs { kanmon, tenant }');
   }
@@ -146,6 +152,7 @@ export function createKanmonRuntime(options: KanmonModuleOptions): KanmonRuntime
   return {
     core,
     options,
+    routePaths: routePathsOf(prefix),
     state,
     peek: (req) => states.get(rawRequest(req)) ?? null,
     begin: (req, res) => {
