@@ -4,7 +4,7 @@ import type { KanmonRequestState } from '../http/create-http-core.js';
 
 const stateOf = (context: ExecutionContext): KanmonRequestState | null => {
   const req = context.switchToHttp().getRequest<{ raw?: object }>();
-  return (states.get((req.raw ?? req) as object) ?? null);
+  return (states.get((req.raw ?? req)) ?? null);
 };
 
 /** Filled by the runtime (runtime.ts) through {@link rememberState}; read here without a dependency on the module. */

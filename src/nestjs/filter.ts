@@ -43,14 +43,21 @@ export class KanmonDenied extends HttpException {
 /**
  * An error of the framework's body parsing, which runs before any route is chosen (body-parser's
  * http-errors carry a `type`; zlib's a `Z_…` code; Fastify's content-type parser an `FST_ERR_CTP_…` code),
- * as Nest hands it over: an HttpException with that error as its `cause`.
+ * as Nest hands it over: an HttpException with that error as its `cause`, or the error itself.
  */
 function isBodyParserError(exception: unknown): boolean {
-  if (!(exception instanceof HttpException)) return false;
-  const cause = exception.cause as { type?: unknown; code?: unknown } | null | undefined;
-  if (cause === null || typeof cause !== 'object') return false;
-  if (cause instanceof SyntaxError || typeof cause.type === 'string') return true;
-  return typeof cause.code === 'string' && (cause.code.startsWith('FST_ERR_CTP_') || cause.code.startsWith('Z_'));
+  const error = (exception instanceof HttpException ? exception.cause : exception) as { type?: unknown; code?: unknown; message?: unknown } | null | undefined;
+  if (error === null || typeof error !== 'object') return false;
+  if (error instanceof SyntaxError || typeof error.type === 'string') return true;
+  if (error.code === 'ECONNRESET' && error.message === 'aborted') return true; // the client went away mid-body
+  return typeof error.code === 'string' && (error.code.startsWith('FST_ERR_CTP_') || error.code.startsWith('Z_'));
+}
+
+/** The status an error asks for: an HttpException's, a framework error's own `statusCode` (4xx), else 500. */
+function statusOf(exception: unknown): number {
+  if (exception instanceof HttpException) return exception.getStatus();
+  const status = (exception as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500 && !(exception instanceof KanmonError) ? status : 500;
 }
 
 /** Statuses of the framework's own refusals on a kanmon route that are not about the body (a wrong method, no route). */
@@ -89,7 +96,7 @@ export class KanmonExceptionFilter implements ExceptionFilter {
     const raw = rawRequest(req);
     const lang = this.#runtime.peek(req)?.lang ?? core.langOf(raw);
     if (exception instanceof KanmonError) return responseSent(res) ? undefined : sendReply(res, core.fail(exception, lang));
-    const status = exception instanceof HttpException ? exception.getStatus() : 500;
+    const status = statusOf(exception);
     // Nest's parser errors on every route (the guarded ones included: never the parser's message), and any error on kanmon's routes.
     const path = (raw.url ?? '').split('?')[0] ?? '';
     const kanmonRoute = this.#runtime.routePaths.some((route) => path === route || path.endsWith(route));

@@ -4,6 +4,18 @@ import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
 import { type KanmonRuntime, sendReply } from './runtime.js';
 import { KANMON_RUNTIME } from './tokens.js';
 
+/**
+ * IPC-16 on every route: refuses plain HTTP with kanmon's coded `403` unless TLS ends at a trusted proxy.
+ * {@link KanmonModule} applies it to all routes (`enforceTls`); export it only to apply it yourself.
+ *
+ * @example
+ * ```ts
+ * import type { MiddlewareConsumer } from '@nestjs/common';
+ * import { KanmonTlsMiddleware } from 'kanmon/nestjs';
+ * declare const consumer: MiddlewareConsumer;
+ * consumer.apply(KanmonTlsMiddleware).forRoutes('*');
+ * ```
+ */
 export class KanmonTlsMiddleware implements NestMiddleware {
   readonly #runtime: KanmonRuntime;
   constructor(runtime: KanmonRuntime) {

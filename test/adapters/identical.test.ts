@@ -16,8 +16,8 @@ const adapters = [expressAdapter, fastifyAdapter, nestExpressAdapter, nestFastif
 
 describe('SEC-24, IPC-16: Express, Fastify and NestJS (on both platforms) give byte-identical answers', () => {
   /** One server per adapter over the open Kanmon (the first is Express, the reference), then one per adapter over the strict one. */
-  let servers: RunningServer[] = [];
-  let strictServers: RunningServer[] = [];
+  const servers: RunningServer[] = [];
+  const strictServers: RunningServer[] = [];
 
   beforeAll(async () => {
     // One Kanmon behind both (plain HTTP allowed here: the TLS refusal is compared on its own below).
@@ -68,7 +68,7 @@ describe('SEC-24, IPC-16: Express, Fastify and NestJS (on both platforms) give b
     const options: RequestOptions = { method: 'POST', body: { username: 'yamada', password: PASSWORD }, headers: { 'accept-language': 'en' } };
     const [viaExpress, ...others] = await Promise.all(strictServers.map((server) => request(server.port, '/auth/login', options)));
     expect(viaExpress!.status).toBe(403);
-    for (const [i, other] of others.entries()) expect(view(other!), adapters[i + 1]!.name).toEqual(view(viaExpress!));
+    for (const [i, other] of others.entries()) expect(view(other), adapters[i + 1]!.name).toEqual(view(viaExpress!));
   });
 
   it('SEC-24: the lockout answer, Retry-After included', async () => {

@@ -4,7 +4,7 @@
  * the routes and a test controller applying the decorators as functions (no decorator syntax, no
  * emitDecoratorMetadata: the way kanmon's own sources use them).
  */
-import type { ServerResponse } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ArgumentsHost, Catch, Controller, type ExceptionFilter, Get, Module, type INestApplication, UseFilters } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -66,7 +66,7 @@ function appModule(kanmon: Kanmon, options: HttpAdapterOptions) {
 
 async function listen(app: INestApplication): Promise<RunningServer> {
   await app.listen(0, '127.0.0.1');
-  const server = app.getHttpServer() as import('node:http').Server;
+  const server = app.getHttpServer() as Server;
   return {
     port: (server.address() as AddressInfo).port,
     close: async () => {
