@@ -51,6 +51,10 @@ export const bodilessRoutes = {
 export type BodyRouteName = keyof typeof bodyRoutes;
 export type BodilessRouteName = keyof typeof bodilessRoutes;
 
+/** A handler the core gains (a new route of the other adapters) and the controller lacks fails the type check here. */
+type UnroutedHandler = Exclude<keyof ReturnType<typeof createHttpCore>['handlers'], BodyRouteName | BodilessRouteName>;
+export const everyHandlerRouted: [UnroutedHandler] extends [never] ? true : UnroutedHandler = true;
+
 /** A platform request: Express's `req` (an `IncomingMessage`) or Fastify's `request` (`.raw`). */
 type PlatformRequest = IncomingMessage & { readonly raw?: IncomingMessage; readonly body?: unknown; readonly rawBody?: unknown };
 /** A platform response: Express's `res` (a `ServerResponse`) or Fastify's `reply`. */
