@@ -12,9 +12,10 @@ export type KanmonAuthController = { readonly [K in BodyRouteName | BodilessRout
 /**
  * The controller class of kanmon's routes under `prefix` (what `KanmonModule.forRoot({ routes })` mounts):
  * `POST {prefix}/login`, `/mfa`, `/password`, `/totp/enroll`, `/totp/confirm`, `/recovery-codes/regenerate`,
- * `/reauthenticate`, `/passkeys/register/start|finish`, `/passkeys/authenticate/start|finish`, `/logout`,
+ * `/reauthenticate`, `/passkeys/register/start|finish`, `/passkeys/authenticate/start|finish`,
+ * `/passkeys/reauthenticate/start|finish`, `/passkeys/rename`, `/passkeys/remove`, `/logout`,
  * `/password/reset/request`, `/password/reset/complete`, `/sessions/revoke`, `/sessions/revoke-others`,
- * and `GET {prefix}/sessions`. Mount it yourself (`routes: false` in the module, then list it in your
+ * `GET {prefix}/sessions` and `GET {prefix}/passkeys`. Mount it yourself (`routes: false` in the module, then list it in your
  * module's `controllers`) to put it under a module of your own.
  *
  * @example

@@ -39,6 +39,10 @@ export const bodyRoutes = {
   passkeyRegisterFinish: 'passkeys/register/finish',
   passkeyAuthenticateStart: 'passkeys/authenticate/start',
   passkeyAuthenticateFinish: 'passkeys/authenticate/finish',
+  passkeyReauthenticateStart: 'passkeys/reauthenticate/start',
+  passkeyReauthenticateFinish: 'passkeys/reauthenticate/finish',
+  renamePasskey: 'passkeys/rename',
+  removePasskey: 'passkeys/remove',
 } as const;
 
 /** Routes that read no body, with their method. */
@@ -46,6 +50,7 @@ export const bodilessRoutes = {
   logout: { method: 'POST', path: 'logout' },
   listSessions: { method: 'GET', path: 'sessions' },
   revokeOtherSessions: { method: 'POST', path: 'sessions/revoke-others' },
+  listPasskeys: { method: 'GET', path: 'passkeys' },
 } as const;
 
 export type BodyRouteName = keyof typeof bodyRoutes;
