@@ -3,7 +3,7 @@ import { defineConfig } from 'tsup';
 
 // One entry per public subpath. A subpath whose folder does not exist yet is
 // simply not built; package.json's exports map already names them all.
-const entries = ['index', 'store/index', 'redis/index', 'postgres/index', 'express/index', 'fastify/index', 'cli/index'];
+const entries = ['index', 'store/index', 'redis/index', 'postgres/index', 'express/index', 'fastify/index', 'nestjs/index', 'cli/index'];
 
 export default defineConfig({
   entry: Object.fromEntries(

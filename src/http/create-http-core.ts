@@ -16,7 +16,7 @@ import { verifyMfa } from './handlers/verify-mfa.js';
 import { listSessions, revokeOtherSessions, revokeSession } from './handlers/sessions.js';
 import { listPasskeys, passkeyReauthenticateFinish, passkeyReauthenticateStart, removePasskey, renamePasskey } from './handlers/passkey-manage.js';
 import { passkeyAuthenticateFinish, passkeyAuthenticateStart, passkeyRegisterFinish, passkeyRegisterStart } from './handlers/passkeys.js';
-import { type ReadBodyResult, readJsonBody } from './read-body.js';
+import { type ReadBodyResult, parseJsonBody, parsedJsonBody, readJsonBody } from './read-body.js';
 import { type DataEventLog, type DataEventSpec, recordDataEvent } from './record-data-event.js';
 import type { GuardOutcome, GuardRequirement, HttpAdapterOptions, HttpKanmon, HttpRequest, KanmonRequestState } from './types.js';
 
@@ -72,6 +72,18 @@ export function createHttpCore(kanmon: HttpKanmon, options: HttpAdapterOptions) 
       const contentType = stream.headers['content-type'];
       const contentLength = stream.headers['content-length'];
       return readJsonBody(stream, typeof contentType === 'string' ? contentType : undefined, ctx.bodyLimitBytes, typeof contentLength === 'string' ? contentLength : undefined);
+    },
+    /** A body the framework already parsed (NestJS): JSON only, within the limit. */
+    parsedBody: (request: HttpRequest, value: unknown): ReadBodyResult => {
+      const contentType = request.headers['content-type'];
+      const contentLength = request.headers['content-length'];
+      return parsedJsonBody(value, typeof contentType === 'string' ? contentType : undefined, ctx.bodyLimitBytes, typeof contentLength === 'string' ? contentLength : undefined);
+    },
+    /** A body the framework kept as bytes (NestJS `rawBody: true`): JSON only, within the limit. */
+    bodyBytes: (request: HttpRequest, bytes: Uint8Array): ReadBodyResult => {
+      const contentType = request.headers['content-type'];
+      if (bytes.byteLength > ctx.bodyLimitBytes) return { ok: false, reason: 'payload_too_large' };
+      return parseJsonBody(bytes, typeof contentType === 'string' ? contentType : undefined);
     },
     handlers: {
       login: safe((request, current, body: ReadBodyResult) => login(ctx, request, current, body)),

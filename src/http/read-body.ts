@@ -69,3 +69,24 @@ function parseJsonText(bytes: Uint8Array): ReadBodyResult {
     return { ok: false, reason: 'invalid_request' };
   }
 }
+
+/**
+ * A body a framework already parsed (NestJS's own JSON parser runs before any route): kept only when it
+ * came as JSON and within `limitBytes` (by `Content-Length`, else by its re-serialised size, which is
+ * never more than the bytes sent), so a form post or an over-long body gets the same coded answer as
+ * one kanmon read itself. A U+FFFD anywhere (invalid UTF-8 decoded leniently) is `invalid_request`.
+ */
+export function parsedJsonBody(value: unknown, contentType: string | undefined, limitBytes = MAX_BODY_BYTES, contentLength?: string): ReadBodyResult {
+  const type = mediaType(contentType);
+  if (type !== 'application/json' && !type.endsWith('+json')) return { ok: false, reason: 'invalid_request' };
+  if (contentLength !== undefined && /^\d+$/.test(contentLength) && Number(contentLength) > limitBytes) return { ok: false, reason: 'payload_too_large' };
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    return { ok: false, reason: 'invalid_request' };
+  }
+  // U+FFFD is what a lenient decoder (body-parser, Fastify) makes of invalid UTF-8: refused, as kanmon's strict decoder refuses the bytes.
+  if (text === undefined || text.includes('\uFFFD')) return { ok: false, reason: 'invalid_request' };
+  return Buffer.byteLength(text) > limitBytes ? { ok: false, reason: 'payload_too_large' } : { ok: true, value };
+}

@@ -49,7 +49,7 @@ export interface RunningServer {
 
 /** One framework: start a server with the routes above on 127.0.0.1, port 0. */
 export interface AdapterUnderTest {
-  readonly name: 'express' | 'fastify';
+  readonly name: 'express' | 'fastify' | 'nestjs-express' | 'nestjs-fastify';
   serve(kanmon: Kanmon, options: HttpAdapterOptions, tls: ServerTls | null): Promise<RunningServer>;
 }
 

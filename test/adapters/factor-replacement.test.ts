@@ -12,10 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdapterUnderTest, RunningServer } from './behaviour.js';
 import { type Answer, PASSWORD, TENANT, type TestKanmon, cookiePair, request, testKanmon } from './kit.js';
 import { expressAdapter, fastifyAdapter } from './servers.js';
+import { nestExpressAdapter, nestFastifyAdapter } from './nest-servers.js';
 
 const STEP = 30_000;
 
-for (const adapter of [expressAdapter, fastifyAdapter] as AdapterUnderTest[]) {
+for (const adapter of [expressAdapter, fastifyAdapter, nestExpressAdapter, nestFastifyAdapter] as AdapterUnderTest[]) {
   describe(`ASVS 5.0 V7.5.1: replacing the second factor over HTTP (kanmon/${adapter.name})`, () => {
     let main: TestKanmon;
     let server: RunningServer;

@@ -7,27 +7,28 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Answer, type RequestOptions, PASSWORD, TENANT, request, testKanmon } from './kit.js';
 import type { RunningServer } from './behaviour.js';
 import { expressAdapter, fastifyAdapter } from './servers.js';
+import { nestExpressAdapter, nestFastifyAdapter } from './nest-servers.js';
 
 const RELEVANT = ['content-type', 'content-length', 'content-language', 'cache-control', 'vary', 'retry-after', 'set-cookie', 'location'];
 const view = (a: Answer) => ({ status: a.status, headers: Object.fromEntries(RELEVANT.map((h) => [h, a.headers[h]])), body: a.text });
 
-describe('SEC-24, IPC-16: Express and Fastify give byte-identical answers', () => {
-  let servers: RunningServer[] = [];
+const adapters = [expressAdapter, fastifyAdapter, nestExpressAdapter, nestFastifyAdapter];
+
+describe('SEC-24, IPC-16: Express, Fastify and NestJS (on both platforms) give byte-identical answers', () => {
+  /** One server per adapter over the open Kanmon (the first is Express, the reference), then one per adapter over the strict one. */
+  const servers: RunningServer[] = [];
+  const strictServers: RunningServer[] = [];
 
   beforeAll(async () => {
     // One Kanmon behind both (plain HTTP allowed here: the TLS refusal is compared on its own below).
-    const open = await testKanmon({ access: { requireTls: false }, recovery: { selfService: true, throttle: { maxRequestsPerAccount: 100 } } });
+    const open = await testKanmon({ access: { requireTls: false }, recovery: { selfService: true, throttle: { maxRequestsPerAccount: 100, maxRequestsPerIp: 1000 } } });
     const strict = await testKanmon();
-    servers = [
-      await expressAdapter.serve(open.kanmon, { tenant: TENANT }, null),
-      await fastifyAdapter.serve(open.kanmon, { tenant: TENANT }, null),
-      await expressAdapter.serve(strict.kanmon, { tenant: TENANT }, null),
-      await fastifyAdapter.serve(strict.kanmon, { tenant: TENANT }, null),
-    ];
+    for (const adapter of adapters) servers.push(await adapter.serve(open.kanmon, { tenant: TENANT }, null));
+    for (const adapter of adapters) strictServers.push(await adapter.serve(strict.kanmon, { tenant: TENANT }, null));
   });
 
   afterAll(async () => {
-    await Promise.all(servers.map((s) => s.close()));
+    await Promise.all([...servers, ...strictServers].map((s) => s.close()));
   });
 
   const cases: [string, string, RequestOptions][] = [
@@ -47,31 +48,36 @@ describe('SEC-24, IPC-16: Express and Fastify give byte-identical answers', () =
   ];
 
   it.each(cases)('%s', async (_name, path, options) => {
-    const [viaExpress, viaFastify] = [await request(servers[0]!.port, path, options), await request(servers[1]!.port, path, options)];
-    expect(view(viaFastify)).toEqual(view(viaExpress));
-    expect(viaExpress.status).toBeGreaterThanOrEqual(202); // no session answer (202: a reset request)
+    const answers: Answer[] = [];
+    for (const server of servers) answers.push(await request(server.port, path, options));
+    for (const [i, other] of answers.slice(1).entries()) expect(view(other), adapters[i + 1]!.name).toEqual(view(answers[0]!));
+    expect(answers[0]!.status).toBeGreaterThanOrEqual(202); // no session answer (202: a reset request)
   });
 
   it('ASVS 5.0 V6.4 (enumeration): a reset request for a known, an unknown, a disabled and a locked account is the same answer on either adapter', async () => {
     for (let i = 0; i < 6; i++) await request(servers[0]!.port, '/auth/login', { method: 'POST', body: { username: 'lock5', password: 'Wrong#1' } });
     const ask = (server: RunningServer, username: string) => request(server.port, '/auth/password/reset/request', { method: 'POST', body: { username } });
-    const answers = [await ask(servers[0]!, 'yamada'), await ask(servers[1]!, 'nobody-here'), await ask(servers[0]!, 'taishoku'), await ask(servers[1]!, 'lock5')];
+    const answers = [await ask(servers[0]!, 'yamada')];
+    // Each adapter answers each of the other kinds of account: unknown, disabled, locked.
+    for (const server of servers) answers.push(await ask(server, `nobody-${server.port}`), await ask(server, 'taishoku'), await ask(server, 'lock5'));
     expect(answers[0]!.status).toBe(202);
     for (const answer of answers.slice(1)) expect(view(answer)).toEqual(view(answers[0]!));
   });
 
   it('IPC-16: the plain-HTTP refusal', async () => {
     const options: RequestOptions = { method: 'POST', body: { username: 'yamada', password: PASSWORD }, headers: { 'accept-language': 'en' } };
-    const [viaExpress, viaFastify] = [await request(servers[2]!.port, '/auth/login', options), await request(servers[3]!.port, '/auth/login', options)];
-    expect(viaExpress.status).toBe(403);
-    expect(view(viaFastify)).toEqual(view(viaExpress));
+    const [viaExpress, ...others] = await Promise.all(strictServers.map((server) => request(server.port, '/auth/login', options)));
+    expect(viaExpress!.status).toBe(403);
+    for (const [i, other] of others.entries()) expect(view(other), adapters[i + 1]!.name).toEqual(view(viaExpress!));
   });
 
   it('SEC-24: the lockout answer, Retry-After included', async () => {
     const wrong: RequestOptions = { method: 'POST', body: { username: 'lock4', password: 'Wrong#1' } };
     for (let i = 0; i < 6; i++) await request(servers[0]!.port, '/auth/login', wrong);
-    const [viaExpress, viaFastify] = [await request(servers[0]!.port, '/auth/login', wrong), await request(servers[1]!.port, '/auth/login', wrong)];
-    expect(viaExpress.status).toBe(429);
-    expect(view(viaFastify)).toEqual(view(viaExpress));
+    const answers: Answer[] = [];
+    for (const server of servers) answers.push(await request(server.port, '/auth/login', wrong));
+    expect(answers[0]!.status).toBe(429);
+    expect(answers[0]!.headers['retry-after']).toMatch(/^[1-9]\d*$/);
+    for (const [i, other] of answers.slice(1).entries()) expect(view(other), adapters[i + 1]!.name).toEqual(view(answers[0]!));
   });
 });

@@ -13,10 +13,11 @@ import type { Kanmon } from '../../src/login/types.js';
 import type { AdapterUnderTest, RunningServer } from './behaviour.js';
 import { PASSWORD, TENANT, BUSINESS_DAY_10_JST, cookiePair, manualClock, request, testPolicy } from './kit.js';
 import { expressAdapter, fastifyAdapter } from './servers.js';
+import { nestExpressAdapter, nestFastifyAdapter } from './nest-servers.js';
 
 const JWT_COOKIE = /=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+;/;
 
-for (const adapter of [expressAdapter, fastifyAdapter] as AdapterUnderTest[]) {
+for (const adapter of [expressAdapter, fastifyAdapter, nestExpressAdapter, nestFastifyAdapter] as AdapterUnderTest[]) {
   describe(`FNB-4.1 / SEC-31: a destroyed session key over HTTP (kanmon/${adapter.name})`, () => {
     const clock = manualClock();
     const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });

@@ -17,6 +17,7 @@ import { type HostileContext, type HostileInput, type KanmonRoute, LEAK_PATTERNS
 import { type Answer, PASSWORD, TENANT } from './kit.js';
 import { type Faults, seamKanmon } from './seam-kit.js';
 import { expressAdapter, fastifyAdapter } from './servers.js';
+import { nestExpressAdapter, nestFastifyAdapter } from './nest-servers.js';
 import { send } from './wire.js';
 
 const inputs = await collectHostileInputs();
@@ -62,7 +63,7 @@ describe('issue 14: no stack trace over HTTP, whatever is sent and whatever fail
     expect(new Set(inputs.map((i) => i.name)).size).toBe(inputs.length);
   });
 
-  for (const adapter of [expressAdapter, fastifyAdapter]) {
+  for (const adapter of [expressAdapter, fastifyAdapter, nestExpressAdapter, nestFastifyAdapter]) {
     for (const world of worlds) {
       it(`kanmon/${adapter.name}, ${world === 'healthy' ? 'all dependencies healthy' : `a failing ${world}`}: ${inputs.length} inputs × ${kanmonRoutes.length} routes, coded and stack-free`, async () => {
         const seam = await seamKanmon({

@@ -18,9 +18,10 @@ import type { AdapterUnderTest, RunningServer } from './behaviour.js';
 import { LEAK_PATTERNS } from './hostile-inputs.js';
 import type { Answer } from './kit.js';
 import { expressAdapter, fastifyAdapter } from './servers.js';
+import { nestExpressAdapter, nestFastifyAdapter } from './nest-servers.js';
 import { type WireRequest, send } from './wire.js';
 
-const adapters: readonly AdapterUnderTest[] = [expressAdapter, fastifyAdapter];
+const adapters: readonly AdapterUnderTest[] = [expressAdapter, fastifyAdapter, nestExpressAdapter, nestFastifyAdapter];
 const UNAVAILABLE_EN = '{"error":{"code":"service_unavailable","message":"The service is unavailable. Please try again later."}}';
 const RELEVANT = ['content-type', 'content-language', 'cache-control', 'retry-after', 'set-cookie'];
 const view = (a: Answer) => ({ status: a.status, ...Object.fromEntries(RELEVANT.map((h) => [h, a.headers[h]])), body: a.text });

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from './behaviour.js';
 import { TENANT, testKanmon } from './kit.js';
 import { expressAdapter, fastifyAdapter } from './servers.js';
+import { nestExpressAdapter, nestFastifyAdapter } from './nest-servers.js';
 import { type RunningProxy, appendingProxy, send } from './wire.js';
 
 const ATTEMPTS = 30;
@@ -43,7 +44,7 @@ const forwardedCases: [string, ClientHeader][] = [
   ['several header lines', ['for=198.51.100.7', 'for="', ';']],
 ];
 
-for (const adapter of [expressAdapter, fastifyAdapter]) {
+for (const adapter of [expressAdapter, fastifyAdapter, nestExpressAdapter, nestFastifyAdapter]) {
   describe(`EXT-9 / RFC 7239 (issue 14): kanmon/${adapter.name} behind a proxy that appends to the client's forwarding header`, () => {
     const running: (RunningServer | RunningProxy)[] = [];
     afterAll(async () => {

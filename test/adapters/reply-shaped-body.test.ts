@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from './behaviour.js';
 import { PASSWORD, TENANT, testKanmon } from './kit.js';
 import { expressAdapter, fastifyAdapter } from './servers.js';
+import { nestExpressAdapter, nestFastifyAdapter } from './nest-servers.js';
 import { send } from './wire.js';
 
 /** A body shaped like the core's reply object, with an injected header and a status kanmon never answers. */
@@ -30,7 +31,7 @@ describe('issue 15: a body shaped like a reply is read as fields, never sent bac
     await Promise.all(running.map((r) => r.close()));
   });
 
-  for (const adapter of [expressAdapter, fastifyAdapter]) {
+  for (const adapter of [expressAdapter, fastifyAdapter, nestExpressAdapter, nestFastifyAdapter]) {
     it(`kanmon/${adapter.name}: every body route answers its own coded refusal, with none of the body's status, headers or bytes`, async () => {
       const { kanmon } = await testKanmon({ access: { requireTls: false } });
       const server = await adapter.serve(kanmon, { tenant: TENANT }, null);

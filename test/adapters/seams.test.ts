@@ -15,10 +15,11 @@ import type { AdapterUnderTest, RunningServer } from './behaviour.js';
 import { type Answer, PASSWORD, TENANT } from './kit.js';
 import { seamKanmon } from './seam-kit.js';
 import { expressAdapter, fastifyAdapter } from './servers.js';
+import { nestExpressAdapter, nestFastifyAdapter } from './nest-servers.js';
 import { type WireRequest, send } from './wire.js';
 import { LEAK_PATTERNS } from './hostile-inputs.js';
 
-const adapters: readonly AdapterUnderTest[] = [expressAdapter, fastifyAdapter];
+const adapters: readonly AdapterUnderTest[] = [expressAdapter, fastifyAdapter, nestExpressAdapter, nestFastifyAdapter];
 const UA = 'seam-test/1.0 (Windows NT 10.0)';
 const codeOf = (answer: Answer) => (answer.json() as { error: { code: string } }).error.code;
 const cookieOf = (answer: Answer) => (answer.cookies[0] ?? '').split(';')[0] ?? '';

@@ -9,11 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from './behaviour.js';
 import { TENANT, type TestKanmon, PASSWORD, request, testKanmon } from './kit.js';
 import { expressAdapter, fastifyAdapter } from './servers.js';
+import { nestExpressAdapter, nestFastifyAdapter } from './nest-servers.js';
 
 /** What an IME in full-width mode types for printable ASCII; a space becomes U+3000. */
 const fullWidth = (text: string) => [...text].map((c) => (c === ' ' ? '\u3000' : c >= '!' && c <= '~' ? String.fromCharCode(c.charCodeAt(0) + 0xfee0) : c)).join('');
 
-for (const adapter of [expressAdapter, fastifyAdapter]) {
+for (const adapter of [expressAdapter, fastifyAdapter, nestExpressAdapter, nestFastifyAdapter]) {
   describe(`kanmon/${adapter.name}: POST /auth/mfa with a full-width TOTP code`, () => {
     let world: TestKanmon;
     let server: RunningServer;

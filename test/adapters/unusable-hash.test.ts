@@ -10,6 +10,7 @@ import { newAccount } from '../../src/index.js';
 import type { RunningServer } from './behaviour.js';
 import { type Answer, PASSWORD, TENANT, BUSINESS_DAY_10_JST, type TestKanmon, cookiePair, request, testKanmon } from './kit.js';
 import { expressAdapter, fastifyAdapter } from './servers.js';
+import { nestExpressAdapter, nestFastifyAdapter } from './nest-servers.js';
 import { UNUSABLE_HASHES } from '../support/unusable-hashes.js';
 
 
@@ -22,7 +23,7 @@ const stable = (answer: Answer) => ({
 });
 const STACK = /\bat [\w.<>]+ \(|file:\/\/|node:internal|ERR_(UNSUPPORTED|INVALID)_HASH|KanmonError|<html/i;
 
-for (const adapter of [expressAdapter, fastifyAdapter]) {
+for (const adapter of [expressAdapter, fastifyAdapter, nestExpressAdapter, nestFastifyAdapter]) {
   describe(`ASVS 5.0 V6.3: kanmon/${adapter.name}, an account without a usable password`, () => {
     let world: TestKanmon;
     let server: RunningServer;

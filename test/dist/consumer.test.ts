@@ -145,7 +145,7 @@ describe('the packed tarball', () => {
       (err: { code: number; stdout: string }) => ({ code: err.code, out: err.stdout }),
     );
     const report = JSON.parse(attw.out) as { analysis: { entrypoints: Record<string, unknown> }; problems: Record<string, unknown> };
-    expect(Object.keys(report.analysis.entrypoints)).toEqual(expect.arrayContaining(['.', './store', './redis', './postgres', './express', './fastify']));
+    expect(Object.keys(report.analysis.entrypoints)).toEqual(expect.arrayContaining(['.', './store', './redis', './postgres', './express', './fastify', './nestjs']));
     expect(Object.keys(report.problems)).toEqual([]); // grouped by kind: no kind at all
     expect(attw.code).toBe(0);
   }, 60_000);
