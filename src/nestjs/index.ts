@@ -1,6 +1,8 @@
 /**
  * `kanmon/nestjs`: a NestJS 11+ module (Express or Fastify platform) over the framework-neutral core in
  * `src/http/`. Every decision is made there; these files only wire it into Nest.
+ *
+ * @module kanmon/nestjs
  */
 export { KanmonModule } from './module.js';
 export type { KanmonModuleAsyncOptions, KanmonMountOptions } from './module.js';

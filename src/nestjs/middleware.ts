@@ -21,6 +21,7 @@ export class KanmonTlsMiddleware implements NestMiddleware {
   constructor(runtime: KanmonRuntime) {
     this.#runtime = runtime;
   }
+  /** Refuses a request that did not arrive over TLS (IPC-16) with kanmon's coded body; calls `next()` otherwise. */
   use(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void {
     const state = this.#runtime.begin(req, res);
     if (state === null) return;

@@ -20,7 +20,10 @@ export interface KanmonModuleOptions extends HttpAdapterOptions {
    * requests (a load balancer's health check).
    * @default true
    */
-  readonly enforceTls?: boolean | { readonly skip: (request: IncomingMessage) => boolean };
+  readonly enforceTls?: boolean | {
+    /** Answers true for a request the plain-HTTP refusal lets through (a health check on a private port). */
+    readonly skip: (request: IncomingMessage) => boolean;
+  };
 }
 
 /** The route names of the controller and their paths under its prefix. */
@@ -116,6 +119,7 @@ export function appendCookies(res: unknown, cookies: readonly string[]): void {
 
 /** The one runtime of a {@link KanmonModule}: made once per application from its options. */
 export interface KanmonRuntime {
+  /** @internal The framework-neutral HTTP core the guards, filter and routes call; not part of the public API. */
   readonly core: ReturnType<typeof createHttpCore>;
   readonly options: KanmonModuleOptions;
   /** The request's state (made once per request). Throws what the tenant function threw. */
