@@ -3,7 +3,8 @@ import { KanmonError } from '../errors.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import { createIsoTimeFormatter } from '../internal/iso-time.js';
 import { type Alerter, type AuditAlert, createAlerter } from './alerts.js';
-import { chainKeys, genesisMacText, macKeys, macOfLine, quote, readHead } from './chain.js';
+import { genesisMacText, macOfLine, quote, readHead } from './chain.js';
+import { createRecordKeys } from './internal/record-keys.js';
 import {
   type AuditEventInput,
   type AuditEventType,
@@ -177,8 +178,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   const tenant = options.tenant ?? 'default';
   if (!tenantPattern.test(tenant)) throw new KanmonError('ERR_INVALID_ARGUMENT', `tenant must match ${String(tenantPattern)}`);
   const formatTime = createIsoTimeFormatter(options.timeZone ?? policy?.timeZone ?? 'Asia/Tokyo');
-  const chainKey = chainKeys(macKeys(keyRing));
-  chainKey(keyRing.currentId); // fail now, not at the first append, on a bad key ring
+  const recordKeys = createRecordKeys(keyRing); // per-tenant MAC keys (issue 19)
+  recordKeys.chainKey(keyRing.currentId); // fail now, not at the first append, on a bad key ring
   const alerter: Alerter | null = onAlert
     ? createAlerter({
         onAlert,
@@ -238,7 +239,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
 
     const ts = now();
     const time = formatTime(ts);
-    const kid = keyRing.currentId;
+    const kid = recordKeys.kidFor(eventTenant, type);
     const id = randomUUID();
     const nextSeq = seq + 1;
     const canonical =
@@ -247,7 +248,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       `"target":${target === null ? 'null' : quote(target)},"source":{"ip":${ip === null ? 'null' : quote(ip)},` +
       `"userAgent":${userAgent === null ? 'null' : quote(userAgent)}},"reason":${reason === null ? 'null' : `"${reason}"`},` +
       `"outOfHours":${outOfHours},"clauses":${clauses},"before":${before},"after":${after}`;
-    const line = chainKey(kid).line(prev, canonical);
+    const line = recordKeys.chainKey(kid).line(prev, canonical);
     const mac = macOfLine(line);
     seq = nextSeq;
     prev = mac;
@@ -341,6 +342,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       return head;
     },
     async close() {
+      recordKeys.detach();
       await sink.close(); // sinks flush what they hold before closing
     },
   };
