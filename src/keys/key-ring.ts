@@ -67,7 +67,7 @@ export interface KeyRing {
    * The ring as one tenant sees it (issue 19, point 5): `currentId` is the tenant's own current key, `derive`
    * serves the tenant's keys and the shared ones (values sealed before the tenant had a key stay readable and
    * answer `needsReseal`), never another tenant's (`ERR_KEY_NOT_FOUND`). A tenant that never had a key of its own
-   * gets the shared ring itself. Once every key of the tenant is destroyed, its values answer `ERR_KEY_DESTROYED`.
+   * uses the shared current key; `add` on its view gives it one. Once every key of the tenant is destroyed, its values answer `ERR_KEY_DESTROYED`.
    */
   forTenant?(tenant: string): KeyRing;
   /** The tenant a key serves alone (also after it was destroyed), or undefined for a shared key. */
@@ -267,7 +267,6 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
     },
     forTenant(tenant) {
       if (typeof tenant !== 'string' || !tenantPattern.test(tenant)) throw new KanmonError('ERR_INVALID_ARGUMENT', `forTenant: tenant must match ${String(tenantPattern)}`);
-      if (!tenantCurrent.has(tenant)) return root; // no key of its own (yet): the shared ring, as before per-tenant keys
       let view = views.get(tenant);
       if (!view) {
         view = tenantView(tenant);
@@ -294,7 +293,7 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
     };
     const view: KeyRing = {
       get currentId() {
-        return tenantCurrent.get(tenant)!;
+        return tenantCurrent.get(tenant) ?? currentId; // no key of its own (yet): the shared key, as before per-tenant keys
       },
       ids: () => [...secrets.keys()].filter((id) => !owner.has(id) || owner.get(id) === tenant),
       has: (id) => secrets.has(id) && (!owner.has(id) || owner.get(id) === tenant),

@@ -40,8 +40,8 @@ export function createRecordKeys(keyRing: KeyRing): RecordKeys {
       if (!perTenant || operatorEvidence.has(type)) return keyRing.currentId;
       let kid = stop ? kids.get(tenant) : undefined;
       if (kid === undefined) {
-        const ring = keyRingForTenant(keyRing, tenant);
-        kid = ring === keyRing || ring.isDestroyed(ring.currentId) ? keyRing.currentId : ring.currentId;
+        const own = keyRingForTenant(keyRing, tenant).currentId;
+        kid = keyRing.isDestroyed(own) ? keyRing.currentId : own;
         if (stop) kids.set(tenant, kid);
       }
       return kid;
