@@ -130,6 +130,8 @@ function checkId(id: unknown): asserts id is string {
  *   current: '2026-01',
  * });
  * // rotation: add the new key, move `current`, re-seal at leisure, then destroy the old one
+ * keyRing.add({ id: 'funabashi-1', secret: process.env.KANMON_KEY_FUNABASHI_1!, tenant: 'funabashi' });
+ * keyRing.forTenant?.('funabashi').currentId; // 'funabashi-1': Funabashi's values are sealed, hashed and MACed under it
  * ```
  */
 export function createKeyRing(options: KeyRingOptions): KeyRing {
@@ -167,7 +169,8 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
     secrets.set(key.id, decodeSecret(key));
     if (tenant !== undefined) {
       owner.set(key.id, tenant);
-      if (!tenantCurrent.has(tenant)) tenantCurrent.set(tenant, key.id);
+      const current = tenantCurrent.get(tenant);
+      if (current === undefined || destroyed.has(current)) tenantCurrent.set(tenant, key.id); // its first key, or a new one after the end
     }
   };
 

@@ -91,6 +91,10 @@ describe('issue 19 point 5: keyRing.forTenant', () => {
     expect(sealSecret(ring, 'x', { tenant: 'city-c', account: 'u', purpose: 'totp' })).toMatch(/^kmn1\.shared-1\./);
     // ids are never reused
     expect(kanmonError(() => ring.add({ id: 'a-1', secret: randomBytes(32), tenant: 'city-a' })).code).toBe('ERR_INVALID_ARGUMENT');
+    // a key added for the tenant after its end becomes its current key (a new contract), with nothing of the old one
+    ring.add({ id: 'a-2', secret: randomBytes(32), tenant: 'city-a' });
+    expect(ring.forTenant!('city-a').currentId).toBe('a-2');
+    expect(kanmonError(() => openSecret(ring, sealedA, { tenant: 'city-a', account: 'u', purpose: 'totp' })).code).toBe('ERR_KEY_DESTROYED');
   });
 });
 
