@@ -79,8 +79,11 @@ export interface AuditVerifyResult {
   /** Records that verified, all streams (shredded records included: see `shredded`). */
   readonly count: number;
   readonly streams: readonly AuditStreamSummary[];
-  /** Records of crypto-shredded tenants (their tenant key destroyed): not tampering, but no longer checkable. Empty when none. */
-  readonly shredded: readonly AuditShreddedRange[];
+  /**
+   * Records of crypto-shredded tenants (their tenant key destroyed): not tampering, but no longer checkable.
+   * `verifyAuditLog` always sets it (empty when none); optional so results built by hand still type-check.
+   */
+  readonly shredded?: readonly AuditShreddedRange[];
   /** The earliest problem in reading order, or null when `ok`. */
   readonly firstBad: AuditBadRecord | null;
 }

@@ -131,7 +131,7 @@ export const auditCommand: CliCommand = {
               '\n',
           );
         }
-        for (const r of result.shredded) {
+        for (const r of result.shredded ?? []) {
           // a crypto-shredded tenant's records: not tampering, no longer checkable (issue 19)
           io.stdout.write(
             ja
