@@ -100,7 +100,7 @@ export default async function () {
           await appLog.append(builtInAfter);
           trim();
         },
-        'app.record.viewed (zod-checked data)': async () => {
+        'app.record.viewed (schema-checked data)': async () => {
           await appLog.append(appEvent);
           trim();
         },

@@ -151,7 +151,7 @@ export type { PolicyRuleOverrides } from './messages/describe-policy.js';
 export { messageLangs } from './messages/catalog.js';
 export type { MessageLang, PasswordRule, PasswordRuleId } from './messages/catalog.js';
 export { createPasswordHasher } from './password/hash/create-hasher.js';
-export type { ImportingPasswordHasher, LayeredInner, PasswordHasher, PasswordHasherOptions, PasswordRefusal, PasswordVerifyResult } from './password/hash/create-hasher.js';
+export type { ImportingPasswordHasher, LayeredInner, HashTenant, PasswordHasher, PasswordHasherOptions, PasswordRefusal, PasswordVerifyResult } from './password/hash/create-hasher.js';
 export { readImportHash } from './password/hash/foreign/import-hash.js';
 export { accountHashInventory, passwordHashInventory } from './password/hash/inventory.js';
 export type { PasswordHashInventory } from './password/hash/inventory.js';

@@ -3,7 +3,8 @@ import { KanmonError } from '../errors.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import { createIsoTimeFormatter } from '../internal/iso-time.js';
 import { type Alerter, type AuditAlert, createAlerter } from './alerts.js';
-import { chainKeys, genesisMacText, macKeys, macOfLine, quote, readHead } from './chain.js';
+import { genesisMacText, macOfLine, quote, readHead } from './chain.js';
+import { createRecordKeys } from './internal/record-keys.js';
 import {
   type AuditEventInput,
   type AuditEventType,
@@ -21,7 +22,7 @@ import {
   valueKeyPattern,
 } from './event.js';
 import { parseAuditRecord } from './internal/parse.js';
-import { type AuditEventCatalog, type AuditEventDefinition, builtInDataSchemas } from './define-audit-events.js';
+import { type AuditEventCatalog, type AuditEventDefinition, builtInDataChecks, builtInDataSchemas } from './define-audit-events.js';
 import type { AuditSink, AuditSinkRecord, TornTail } from './sink.js';
 
 /** Options for {@link createAuditLog}. */
@@ -135,10 +136,12 @@ function clauseList(type: string, declared: AuditEventDefinition | undefined, ex
   return '[' + all.map((c) => `"${c}"`).join(',') + ']';
 }
 
-/** `data` checked by the type's schema (unknown fields refused), stored as `after`. */
-function eventData(type: string, event: AuditEventInput, schema: AuditEventDefinition['schema'] | undefined) {
+/** `data` checked by the type's schema (unknown fields refused), stored as `after`: without zod when the schema allows (`check`). */
+function eventData(type: string, event: AuditEventInput, schema: AuditEventDefinition['schema'] | undefined, check: AuditEventDefinition['check']) {
   if (!schema) throw new KanmonError('ERR_AUDIT_FORMAT', `audit event: '${type}' takes no data (use before/after)`);
   if (event.after !== undefined && event.after !== null) throw new KanmonError('ERR_AUDIT_FORMAT', 'audit event: give data or after, not both');
+  const checked = check?.(event.data);
+  if (checked) return checked; // what zod would answer; anything else goes to zod, which accepts it or names the issues
   const parsed = schema.safeParse(event.data);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), code: i.code, message: i.message }));
@@ -177,8 +180,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   const tenant = options.tenant ?? 'default';
   if (!tenantPattern.test(tenant)) throw new KanmonError('ERR_INVALID_ARGUMENT', `tenant must match ${String(tenantPattern)}`);
   const formatTime = createIsoTimeFormatter(options.timeZone ?? policy?.timeZone ?? 'Asia/Tokyo');
-  const chainKey = chainKeys(macKeys(keyRing));
-  chainKey(keyRing.currentId); // fail now, not at the first append, on a bad key ring
+  const recordKeys = createRecordKeys(keyRing); // per-tenant MAC keys (issue 19)
+  recordKeys.chainKey(keyRing.currentId); // fail now, not at the first append, on a bad key ring
   const alerter: Alerter | null = onAlert
     ? createAlerter({
         onAlert,
@@ -234,11 +237,11 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     const userAgent = source ? text(source.userAgent, 512, 'source.userAgent') : null;
     const clauses = clauseList(type, declared, event.clauses);
     const before = values(event.before, 'before');
-    const after = values(event.data === undefined ? event.after : eventData(type, event, declared?.schema ?? builtInDataSchemas.get(type)), 'after');
+    const after = values(event.data === undefined ? event.after : eventData(type, event, declared?.schema ?? builtInDataSchemas.get(type), declared ? declared.check : builtInDataChecks.get(type)), 'after');
 
     const ts = now();
     const time = formatTime(ts);
-    const kid = keyRing.currentId;
+    const kid = recordKeys.kidFor(eventTenant, type);
     const id = randomUUID();
     const nextSeq = seq + 1;
     const canonical =
@@ -247,7 +250,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       `"target":${target === null ? 'null' : quote(target)},"source":{"ip":${ip === null ? 'null' : quote(ip)},` +
       `"userAgent":${userAgent === null ? 'null' : quote(userAgent)}},"reason":${reason === null ? 'null' : `"${reason}"`},` +
       `"outOfHours":${outOfHours},"clauses":${clauses},"before":${before},"after":${after}`;
-    const line = chainKey(kid).line(prev, canonical);
+    const line = recordKeys.chainKey(kid).line(prev, canonical);
     const mac = macOfLine(line);
     seq = nextSeq;
     prev = mac;
@@ -341,6 +344,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       return head;
     },
     async close() {
+      recordKeys.detach();
       await sink.close(); // sinks flush what they hold before closing
     },
   };

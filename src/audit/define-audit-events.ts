@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { KanmonError } from '../errors.js';
 import { type AppAuditEventType, type AuditValue, appEventTypePattern, clausePattern } from './event.js';
+import { type DataCheck, compileDataCheck } from './internal/data-check.js';
 
 /** One declared event type: its schema (an object of audit values) and the clause ids it evidences. */
 export interface AuditEventDefinition {
@@ -9,6 +10,8 @@ export interface AuditEventDefinition {
   readonly clauses: readonly string[];
   /** `clauses` as the record writes them (computed once). */
   readonly clausesJson: string;
+  /** The schema's check without zod on the append path, when the schema is simple enough (computed once). */
+  readonly check?: DataCheck | undefined;
 }
 
 /** What {@link defineAuditEvents} returns; give it to `createAuditLog({ events })`. */
@@ -59,6 +62,9 @@ export const builtInDataSchemas: ReadonlyMap<string, z.ZodType<Readonly<Record<s
   ['data.modify', dataModifySchema],
   ['data.export', dataExportSchema],
 ]);
+
+/** The zod-free checks of the built-in data schemas (see `compileDataCheck`). */
+export const builtInDataChecks: ReadonlyMap<string, DataCheck | undefined> = new Map([...builtInDataSchemas].map(([type, schema]) => [type, compileDataCheck(schema)]));
 
 /**
  * The digest of a record for `data.modify`'s `beforeDigest` / `afterDigest`:
@@ -129,6 +135,7 @@ export function defineAuditEvents<T extends Record<AppAuditEventType, z.ZodType>
       schema: strict as z.ZodType<Readonly<Record<string, AuditValue>>>,
       clauses: Object.freeze([...clauses]),
       clausesJson: '[' + clauses.map((c) => `"${c}"`).join(',') + ']',
+      check: compileDataCheck(strict),
     });
   }
   return Object.freeze({

@@ -6,6 +6,7 @@ export { verifyAuditLog } from './verify/verify-audit-log.js';
 export type {
   AuditBadRecord,
   AuditExportSource,
+  AuditShreddedRange,
   AuditStreamSummary,
   AuditTamperReason,
   AuditVerifyOptions,

@@ -8,7 +8,7 @@ export interface KeyAuditOptions {
   readonly actor?: string | undefined;
   /** What the ring's keys protect, recorded as `purpose`. @default 'seal,audit-mac,pepper,session' */
   readonly purpose?: string | undefined;
-  /** Tenant of the records. @default the log's tenant */
+  /** Tenant of the records of shared keys. @default the log's tenant (a tenant key's records name its own tenant) */
   readonly tenant?: string | undefined;
 }
 
@@ -28,7 +28,8 @@ function keyEvent(event: KeyRingEvent, actor: string, purpose: string, tenant: s
     type: typeOf[event.op],
     actor,
     target: event.id,
-    ...(tenant === undefined ? {} : { tenant }),
+    // a tenant key's record names its tenant (the record stays MACed with the shared key: it outlives the tenant's keys)
+    ...((event.tenant ?? tenant) === undefined ? {} : { tenant: event.tenant ?? tenant }),
     outcome: 'success',
     before: event.op === 'set_current' ? { current: event.previous } : null,
     after: event.op === 'destroy' ? { kid: event.id, purpose, destroyed: true } : { kid: event.id, purpose, ...(event.op === 'set_current' ? { current: event.id } : {}) },

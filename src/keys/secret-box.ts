@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { KanmonError } from '../errors.js';
-import type { KeyRing } from './key-ring.js';
+import { type KeyRing, keyRingForTenant } from './key-ring.js';
 
 /**
  * What a sealed value is bound to. A value sealed for one binding does not
@@ -45,7 +45,8 @@ function aad(keyId: string, binding: SealBinding): Buffer {
 
 /**
  * Seal a secret at rest with AES-256-GCM (CRYPTREC-listed, SEC-17) under the
- * key ring's current key. The string carries the key id, the tenant it is
+ * key ring's current key: the tenant's own current key when the ring holds keys
+ * for `binding.tenant` (`keyRing.forTenant`), the shared one otherwise. The string carries the key id, the tenant it is
  * sealed for and the nonce: `kmn1.<keyId>.<tenant>.<nonce>.<ciphertext+tag>`
  * (base64url; the tenant is a label for error messages, authenticated as part
  * of the binding). kanmon 0.1 wrote `kmn1.<keyId>.<nonce>.<ciphertext+tag>`:
@@ -60,8 +61,9 @@ function aad(keyId: string, binding: SealBinding): Buffer {
  * ```
  */
 export function sealSecret(keyRing: KeyRing, value: string | Uint8Array, binding: SealBinding): string {
-  const keyId = keyRing.currentId;
-  const key = keyRing.derive(keyId, 'seal');
+  const ring = keyRingForTenant(keyRing, binding.tenant); // the tenant's own key when it has one (issue 19)
+  const keyId = ring.currentId;
+  const key = ring.derive(keyId, 'seal');
   const nonce = randomBytes(NONCE_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
   cipher.setAAD(aad(keyId, binding));
@@ -88,7 +90,10 @@ function decrypt(key: Buffer, nonce: Buffer, body: Buffer, associated: Buffer): 
  * tampered with, truncated or sealed for another binding (sealed for another
  * tenant: the message and `details` name both, `{ sealedForTenant,
  * openedAsTenant }`), `ERR_KEY_DESTROYED` after its key was destroyed,
- * `ERR_KEY_NOT_FOUND` for an unknown key id.
+ * `ERR_KEY_NOT_FOUND` for an unknown key id. With per-tenant keys
+ * (`keyRing.forTenant`), a value sealed with the shared key before the tenant
+ * had its own key still opens, with `needsReseal: true`: seal it again (it is
+ * then sealed under the tenant's key).
  *
  * @example
  * ```ts
@@ -108,7 +113,11 @@ export function openSecret(keyRing: KeyRing, sealed: string, binding: SealBindin
   if ((parts.length !== 4 && !labelled) || prefix !== PREFIX || !keyId || !nonceText || !bodyText) {
     throw new KanmonError('ERR_SEAL_INVALID', 'not a sealed value (expected kmn1.<keyId>.<tenant>.<nonce>.<body>)');
   }
-  const key = keyRing.derive(keyId, 'seal');
+  const sealedFor = tenantText === null ? null : Buffer.from(tenantText, 'base64url').toString('utf8');
+  const openedAs = binding.tenant ?? '';
+  // the key of the tenant the value names (its label is authenticated below), so a value of another tenant is named as such
+  const ring = keyRingForTenant(keyRing, typeof openedAs === 'string' ? (sealedFor ?? openedAs) : undefined);
+  const key = ring.derive(keyId, 'seal');
   const nonce = Buffer.from(nonceText, 'base64url');
   const body = Buffer.from(bodyText, 'base64url');
   const tenantBytes = tenantText === null ? null : Buffer.from(tenantText, 'base64url');
@@ -122,8 +131,6 @@ export function openSecret(keyRing: KeyRing, sealed: string, binding: SealBindin
     throw new KanmonError('ERR_SEAL_INVALID', 'sealed value is malformed');
   }
   const associated = aad(keyId, binding); // checks the binding's fields first
-  const openedAs = binding.tenant ?? '';
-  const sealedFor = tenantBytes?.toString('utf8') ?? null;
   if (sealedFor !== null && sealedFor !== openedAs) {
     // Sealed for another tenant, if the value opens under the tenant it names (the label is authenticated so).
     const asLabelled = decrypt(key, nonce, body, aad(keyId, { ...binding, tenant: sealedFor }));
@@ -136,7 +143,7 @@ export function openSecret(keyRing: KeyRing, sealed: string, binding: SealBindin
     throw new KanmonError('ERR_SEAL_INVALID', 'sealed value failed authentication (tampered, or sealed for another account or purpose)', { cause: asLabelled.failure });
   }
   const opened = decrypt(key, nonce, body, associated);
-  if ('value' in opened) return { value: opened.value, keyId, needsReseal: keyId !== keyRing.currentId };
+  if ('value' in opened) return { value: opened.value, keyId, needsReseal: keyId !== ring.currentId };
   const what = sealedFor === null ? `another tenant, account or purpose; opened as tenant ${JSON.stringify(openedAs)}` : 'another account or purpose';
   throw new KanmonError('ERR_SEAL_INVALID', `sealed value failed authentication (tampered, or sealed for ${what})`, { cause: opened.failure });
 }

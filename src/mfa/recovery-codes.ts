@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { KanmonError } from '../errors.js';
-import type { KeyRing } from '../keys/key-ring.js';
+import { type KeyRing, keyRingForTenant } from '../keys/key-ring.js';
 import { storeCall } from '../store/guard.js';
 import { mfaKey } from './internal/keys.js';
 import { CODE_BITS, HASH_PREFIX, canonicalCode, randomCode, recoveryHash } from './internal/recovery-hash.js';
@@ -79,7 +79,7 @@ export function hashRecoveryCodes(codes: readonly string[], options: HashRecover
   if (!Array.isArray(codes) || codes.length === 0) {
     throw new KanmonError('ERR_INVALID_ARGUMENT', 'hashRecoveryCodes: codes must be a non-empty array');
   }
-  const keyId = keyRing.currentId;
+  const keyId = keyRingForTenant(keyRing, tenant).currentId; // the tenant's own key when it has one (issue 19)
   const hashes = codes.map((code: unknown, i) => {
     const canonical = canonicalCode(code);
     if (canonical === null) throw new KanmonError('ERR_INVALID_ARGUMENT', `hashRecoveryCodes: code #${i} is not a recovery code`);

@@ -19,9 +19,9 @@ export interface PurgeTenantOptions {
   readonly store: Pick<KanmonStore, 'purgeTenant'>;
   /** The app's accounts; with `list` and `delete`, every account of the tenant is deleted through it. */
   readonly accounts?: AccountRepository | undefined;
-  /** The key ring holding the tenant's keys. */
+  /** The key ring holding the tenant's keys: every key it holds for the tenant (`KeyInput.tenant`) is destroyed. */
   readonly keyRing?: KeyRing | undefined;
-  /** Ids of the keys that served only this tenant: destroyed (crypto-shredding backups of what they sealed). */
+  /** More ids of keys that served only this tenant (shared-format keys of a ring without tenant keys): destroyed too (crypto-shredding backups of what they sealed). */
   readonly keyIds?: readonly string[] | undefined;
   /** The audit log: records `admin.tenant.purge`; its head goes on the certificate. */
   readonly auditLog: AuditLog;
@@ -63,7 +63,11 @@ async function purge(options: PurgeTenantOptions): Promise<PurgeTenantResult> {
   for (const id of keyIds) {
     if (!keyRing!.has(id) && !keyRing!.isDestroyed(id)) throw new KanmonError('ERR_KEY_NOT_FOUND', `purgeTenant: no key '${id}' in the ring`);
     if (id === keyRing!.currentId) throw new KanmonError('ERR_INVALID_ARGUMENT', `purgeTenant: key '${id}' is the ring's current key, which serves other tenants`);
+    const owner = keyRing!.tenantOf?.(id);
+    if (owner !== undefined && owner !== tenant) throw new KanmonError('ERR_INVALID_ARGUMENT', `purgeTenant: key '${id}' serves tenant ${JSON.stringify(owner)}, not ${JSON.stringify(tenant)}`);
   }
+  // the tenant's own keys (issue 19): destroyed by the purge itself, whether named or not
+  const shredIds = [...new Set([...(keyRing?.tenantKeyIds?.(tenant) ?? []), ...keyIds])];
   const format = createIsoTimeFormatter(options.timeZone ?? 'Asia/Tokyo');
   const notes: string[] = [];
   if (accounts && (!accounts.list || !accounts.delete)) notes.push('account repository has no list/delete: account records were not deleted by kanmon');
@@ -71,11 +75,11 @@ async function purge(options: PurgeTenantOptions): Promise<PurgeTenantResult> {
 
   const accountCount = accounts ? await deleteAccounts(accounts, tenant) : 0;
   const storeKeys = await store.purgeTenant(tenant);
-  for (const id of keyIds) if (!keyRing!.isDestroyed(id)) keyRing!.destroy(id);
-  const counts = { storeKeys, accounts: accountCount, keysDestroyed: keyIds.length };
+  for (const id of shredIds) if (!keyRing!.isDestroyed(id)) keyRing!.destroy(id);
+  const counts = { storeKeys, accounts: accountCount, keysDestroyed: shredIds.length };
   const at = now();
   // field names avoid the audit log's secret-name guard ('key'): ids only, never material
-  await auditLog.append({ type: 'admin.tenant.purge', actor, tenant, target: tenant, after: { storeEntries: storeKeys, accounts: accountCount, shredded: [...keyIds] } });
+  await auditLog.append({ type: 'admin.tenant.purge', actor, tenant, target: tenant, after: { storeEntries: storeKeys, accounts: accountCount, shredded: shredIds } });
   const head = auditLog.head();
   const certificate = signDeletionCertificate(
     {
@@ -84,7 +88,7 @@ async function purge(options: PurgeTenantOptions): Promise<PurgeTenantResult> {
       actor,
       purgedAt: format(at),
       counts,
-      keysDestroyed: [...keyIds],
+      keysDestroyed: shredIds,
       auditHead: head ? { stream: head.stream, seq: head.seq, mac: head.mac } : null,
       notes,
     },
@@ -97,8 +101,9 @@ async function purge(options: PurgeTenantOptions): Promise<PurgeTenantResult> {
  * The end of a tenant (RM-18, SEC-31, SEC-34, FNB-4.1, FNB-4.3): deletes every
  * account of the tenant through the repository, every store key of the tenant
  * (security state, sessions' revocation state, entry lists), destroys the keys
- * that served only this tenant (so backups of what they sealed cannot be
- * opened), records `admin.tenant.purge` in the audit log, and returns a
+ * that served only this tenant: every key the ring holds for it
+ * (`KeyInput.tenant`) and any `keyIds` named (so backups of what they sealed
+ * cannot be opened, and its audit records' MACs no longer verify), records `admin.tenant.purge` in the audit log, and returns a
  * deletion certificate signed with the operator's key. Idempotent: run it
  * again after an `unavailable` answer.
  *
@@ -110,7 +115,7 @@ async function purge(options: PurgeTenantOptions): Promise<PurgeTenantResult> {
  * import { readFile, writeFile } from 'node:fs/promises';
  * import { purgeTenant, renderDeletionCertificateHtml } from 'kanmon';
  * const signingKey = { kid: 'operator-2026', privateKey: await readFile('operator.pem', 'utf8') };
- * const result = await purgeTenant({ tenant: 'city-a', actor: 'operator', store, keyRing, keyIds: ['city-a-2024'], auditLog, signingKey, now: () => Date.now() });
+ * const result = await purgeTenant({ tenant: 'city-a', actor: 'operator', store, keyRing, auditLog, signingKey, now: () => Date.now() }); // destroys city-a's keys
  * if (result.ok) await writeFile('certificate.html', renderDeletionCertificateHtml(result.certificate));
  * ```
  */

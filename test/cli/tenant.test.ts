@@ -11,6 +11,10 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../src/cli/command.js';
 import { runCli } from '../../src/cli/run.js';
+import { keyRingFromFlags } from '../../src/cli/key-ring.js';
+import { createAuditLog } from '../../src/audit/create-audit-log.js';
+import { fileAuditSink } from '../../src/audit/sinks/file/file-sink.js';
+import { openSecret, sealSecret } from '../../src/keys/secret-box.js';
 import { postgresAccounts } from '../../src/postgres/accounts.js';
 import { postgresAuditSink } from '../../src/postgres/audit-sink.js';
 import { postgresStore } from '../../src/postgres/store.js';
@@ -109,5 +113,67 @@ describe.skipIf(!requireService('postgres'))('kanmon tenant purge (real PostgreS
     const e = io(dir);
     expect(await runCli(['tenant', 'certificate', 'verify', 'edited.json', '--public-key', 'operator.pub.pem'], e.io)).toBe(1);
     expect(e.stdout()).toContain('NOT VALID: bad_signature');
+  });
+
+  it("issue 19: purge destroys the tenant's own keys from the key file (no --destroy-key), remembers them as destroyed, and the certificate lists them", async () => {
+    const b64 = (n: number) => Buffer.alloc(32, n).toString('base64');
+    const keys = {
+      keys: [{ id: 'shared', secret: b64(1) }, { id: 'tk-a-1', secret: b64(4), tenant: 'city-ta' }, { id: 'tk-b-1', secret: b64(5), tenant: 'city-tb' }],
+      current: 'shared',
+      tenantCurrent: { 'city-ta': 'tk-a-1' },
+    };
+    await writeFile(join(dir, 'tenant-keys.json'), JSON.stringify(keys));
+    const before = await keyRingFromFlags('tenant-keys.json', io(dir).io);
+    const sealedA = sealSecret(before, 'seed-a', { tenant: 'city-ta', account: 'u', purpose: 'totp' });
+    const sealedB = sealSecret(before, 'seed-b', { tenant: 'city-tb', account: 'u', purpose: 'totp' });
+    const o = io(dir);
+    const code = await runCli(
+      ['tenant', 'purge', '--tenant', 'city-ta', '--actor', 'ops', '--postgres', server.connectionString, '--keys', 'tenant-keys.json',
+        '--signing-key', 'operator.pem', '-o', 'cert-t.json'],
+      o.io,
+    );
+    expect(o.stderr()).toBe('');
+    expect(code).toBe(0);
+    const cert = JSON.parse(await readFile(join(dir, 'cert-t.json'), 'utf8')) as { keysDestroyed: string[]; counts: { keysDestroyed: number } };
+    expect(cert.keysDestroyed).toEqual(['tk-a-1']);
+    expect(cert.counts.keysDestroyed).toBe(1);
+    const left = JSON.parse(await readFile(join(dir, 'tenant-keys.json'), 'utf8')) as { keys: { id: string }[]; destroyed: unknown; tenantCurrent: unknown };
+    expect(left.keys.map((k) => k.id)).toEqual(['shared', 'tk-b-1']);
+    expect(left.destroyed).toEqual([{ id: 'tk-a-1', tenant: 'city-ta' }]);
+    expect(left.tenantCurrent).toEqual({});
+    expect(await readFile(join(dir, 'tenant-keys.json'), 'utf8')).not.toContain(b64(4));
+    const after = await keyRingFromFlags('tenant-keys.json', io(dir).io);
+    expect(() => openSecret(after, sealedA, { tenant: 'city-ta', account: 'u', purpose: 'totp' })).toThrow(expect.objectContaining({ code: 'ERR_KEY_DESTROYED' }));
+    expect(openSecret(after, sealedB, { tenant: 'city-tb', account: 'u', purpose: 'totp' }).value.toString()).toBe('seed-b');
+  });
+});
+
+describe('issue 19: kanmon audit verify reports a crypto-shredded tenant with its code', () => {
+  it('exit 0, one ERR_KEY_DESTROYED line naming the tenant and range; the other tenant verifies (ja and en)', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'kanmon-shred-verify-'));
+    try {
+      const b64 = (n: number) => Buffer.alloc(32, n).toString('base64');
+      const keys = { keys: [{ id: 'shared', secret: b64(1) }, { id: 'a-1', secret: b64(2), tenant: 'city-a' }, { id: 'b-1', secret: b64(3), tenant: 'city-b' }], current: 'shared' };
+      await writeFile(join(tmp, 'keys.json'), JSON.stringify(keys));
+      const keyRing = await keyRingFromFlags('keys.json', io(tmp).io);
+      const log = createAuditLog({ sink: fileAuditSink({ dir: join(tmp, 'log') }), keyRing, stream: 'web-1', now: () => 1_775_000_000_000 });
+      for (const t of ['city-a', 'city-b', 'city-a']) await log.append({ type: 'auth.login.failure', tenant: t, actor: 'u', reason: 'invalid_password' });
+      await log.close();
+      await writeFile(join(tmp, 'keys.json'), JSON.stringify({ ...keys, keys: keys.keys.filter((k) => k.id !== 'a-1'), destroyed: [{ id: 'a-1', tenant: 'city-a' }] }));
+      const en = io(tmp);
+      expect(await runCli(['audit', 'verify', 'log', '--keys', 'keys.json'], en.io)).toBe(0);
+      expect(en.stdout()).toContain('ERR_KEY_DESTROYED: 2 records of tenant city-a (stream web-1 seq 1–3, key a-1) were crypto-shredded');
+      expect(en.stdout()).toContain('OK: 3 records verified');
+      const ja = io(tmp, 'ja');
+      expect(await runCli(['audit', 'verify', 'log', '--keys', 'keys.json'], ja.io)).toBe(0);
+      expect(ja.stdout()).toContain('ERR_KEY_DESTROYED: テナント city-a の 2 件');
+      // without the destroyed list, the key is unknown: that is a finding, not a shredded tenant
+      await writeFile(join(tmp, 'keys.json'), JSON.stringify({ ...keys, keys: keys.keys.filter((k) => k.id !== 'a-1') }));
+      const lost = io(tmp);
+      expect(await runCli(['audit', 'verify', 'log', '--keys', 'keys.json'], lost.io)).toBe(1);
+      expect(lost.stdout()).toContain('unknown_key');
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
   });
 });

@@ -3,7 +3,7 @@ import { KanmonError } from '../../errors.js';
 import { chainMac } from '../chain.js';
 import type { AuditHead } from '../create-audit-log.js';
 import { type ChainLinks, linkOf } from './links.js';
-import type { AuditBadRecord, AuditStreamSummary, AuditTamperReason } from './types.js';
+import type { AuditBadRecord, AuditShreddedRange, AuditStreamSummary, AuditTamperReason } from './types.js';
 
 /** What verification knows of one stream while it reads: where its chain is, and the first record it cannot vouch for. */
 export interface StreamState {
@@ -33,6 +33,8 @@ export interface Streams {
   readonly anchorsByStream: ReadonlyMap<string, readonly AuditHead[]>;
   /** Per target stream, the range the last `log.pruned` record read says was removed. */
   readonly pruned: Map<string, { throughSeq: number; count: number; before: number | null }>;
+  /** Records of destroyed tenant keys, by stream, tenant and key id. */
+  readonly shredded: Map<string, { -readonly [K in keyof AuditShreddedRange]: AuditShreddedRange[K] }>;
   /** The state of `stream`, made on first sight. */
   readonly stateOf: (stream: string) => StreamState;
 }
@@ -70,7 +72,7 @@ export function createStreams(anchors: readonly AuditHead[] | undefined): Stream
     }
     return st;
   };
-  return { states, anchorsByStream, stateOf, pruned: new Map() };
+  return { states, anchorsByStream, stateOf, pruned: new Map(), shredded: new Map() };
 }
 
 /** Marks `st` bad at `seq`, keeping what had verified before (`snapshot`). */

@@ -58,12 +58,32 @@ export interface AuditStreamSummary {
   readonly pruned: { readonly throughSeq: number; readonly count: number; readonly before: number | null } | null;
 }
 
+/**
+ * Records whose MAC key was a tenant key since destroyed (crypto-shredding at the end of a tenant, issue 19):
+ * their place in the chain still holds (the next record's MAC covers theirs, so deleting, inserting or
+ * reordering them is still detected), their own MAC can no longer be checked. One entry per stream, tenant and key.
+ */
+export interface AuditShreddedRange {
+  readonly code: 'ERR_KEY_DESTROYED';
+  readonly stream: string;
+  readonly tenant: string;
+  readonly kid: string;
+  readonly count: number;
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+}
+
 /** The result of {@link verifyAuditLog}. `ok` is true only when nothing is wrong. */
 export interface AuditVerifyResult {
   readonly ok: boolean;
-  /** Records that verified, all streams. */
+  /** Records that verified, all streams (shredded records included: see `shredded`). */
   readonly count: number;
   readonly streams: readonly AuditStreamSummary[];
+  /**
+   * Records of crypto-shredded tenants (their tenant key destroyed): not tampering, but no longer checkable.
+   * `verifyAuditLog` always sets it (empty when none); optional so results built by hand still type-check.
+   */
+  readonly shredded?: readonly AuditShreddedRange[];
   /** The earliest problem in reading order, or null when `ok`. */
   readonly firstBad: AuditBadRecord | null;
 }

@@ -38,7 +38,8 @@ export async function verifyAuditLog(source: AuditVerifySource, keyRing: KeyRing
   // MAC checks go to worker threads for large sources
   const macs = createMacChecks(options.threads, keyOf, chainKeyOf);
 
-  const end = await walkChain(options.onProgress ? countingBatches(chunks, options.onProgress) : chunks, { streams, links, chainKeyOf, macs });
+  const tenantOf = typeof keyRing.tenantOf === 'function' ? (kid: string) => keyRing.tenantOf!(kid) : undefined;
+  const end = await walkChain(options.onProgress ? countingBatches(chunks, options.onProgress) : chunks, { streams, links, chainKeyOf, macs, tenantOf });
   finishStreams(streams, links, keyOf, end);
   if (manifest && !manifestBad) manifestBad = compareWithManifest(manifest, streams.states, data, end);
 
@@ -56,5 +57,5 @@ export async function verifyAuditLog(source: AuditVerifySource, keyRing: KeyRing
       // the receiver's problem
     }
   }
-  return { ok: firstBad === null, count, streams: summaries, firstBad };
+  return { ok: firstBad === null, count, streams: summaries, firstBad, shredded: [...streams.shredded.values()] };
 }

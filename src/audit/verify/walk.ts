@@ -23,6 +23,18 @@ export interface WalkContext {
   readonly links: ChainLinks;
   readonly chainKeyOf: (kid: string) => ChainKey;
   readonly macs: MacChecks;
+  /** The tenant a key id served alone (`keyRing.tenantOf`), for records of a crypto-shredded tenant. */
+  readonly tenantOf?: ((kid: string) => string | undefined) | undefined;
+}
+
+/** The `tenant` field of a record line, or null. */
+function tenantField(line: Uint8Array): string | null {
+  try {
+    const record = JSON.parse(decoder.decode(line)) as { tenant?: unknown };
+    return typeof record.tenant === 'string' ? record.tenant : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -31,7 +43,7 @@ export interface WalkContext {
  * exact bytes stored, anchors met, `log.pruned` links. Returns the number of
  * lines read. The MAC workers are closed before it returns or throws.
  */
-export async function walkChain(chunks: AsyncIterable<readonly AuditLine[]>, { streams, links, chainKeyOf, macs }: WalkContext): Promise<number> {
+export async function walkChain(chunks: AsyncIterable<readonly AuditLine[]>, { streams, links, chainKeyOf, macs, tenantOf }: WalkContext): Promise<number> {
   const { stateOf } = streams;
   let index = -1;
   let lastStream: string | null = null;
@@ -86,16 +98,29 @@ export async function walkChain(chunks: AsyncIterable<readonly AuditLine[]>, { s
     } else {
       prev = st.prev;
     }
-    let chainKey: ChainKey;
+    let chainKey: ChainKey | null = null;
     try {
       chainKey = chainKeyOf(head.kid);
     } catch (err) {
-      if (isKanmonError(err, 'ERR_KEY_DESTROYED')) fail(st, head.seq, 'key_destroyed', index, line.where);
+      const keyTenant = isKanmonError(err, 'ERR_KEY_DESTROYED') ? tenantOf?.(head.kid) : undefined;
+      if (keyTenant !== undefined && tenantField(bytes) === keyTenant) {
+        // a record of a crypto-shredded tenant: reported, not tampering; the chain goes on from its MAC as written
+        const key = `${head.stream}\0${keyTenant}\0${head.kid}`;
+        const range = streams.shredded.get(key);
+        if (range) {
+          range.count++;
+          range.lastSeq = head.seq;
+        } else {
+          streams.shredded.set(key, { code: 'ERR_KEY_DESTROYED', stream: head.stream, tenant: keyTenant, kid: head.kid, count: 1, firstSeq: head.seq, lastSeq: head.seq });
+        }
+      } else if (isKanmonError(err, 'ERR_KEY_DESTROYED')) fail(st, head.seq, 'key_destroyed', index, line.where);
       else if (isKanmonError(err, 'ERR_KEY_NOT_FOUND') || isKanmonError(err, 'ERR_INVALID_ARGUMENT')) fail(st, head.seq, 'unknown_key', index, line.where);
       else throw err;
-      return;
+      if (keyTenant === undefined || tenantField(bytes) !== keyTenant) return;
     }
-    if (prev === null) {
+    if (chainKey === null) {
+      // shredded: its own MAC cannot be checked (the next record's covers it)
+    } else if (prev === null) {
       st.deferred = { seq: head.seq, canonical: Buffer.from(bytes.subarray(0, head.canonicalLength)), mac: head.mac, kid: head.kid, index, where: line.where };
     } else if (macs.parallel && prev.length === 43) {
       // checked by a worker; a failure lands in `fail` with this record's index

@@ -131,6 +131,14 @@ export const auditCommand: CliCommand = {
               '\n',
           );
         }
+        for (const r of result.shredded ?? []) {
+          // a crypto-shredded tenant's records: not tampering, no longer checkable (issue 19)
+          io.stdout.write(
+            ja
+              ? `ERR_KEY_DESTROYED: テナント ${r.tenant} の ${r.count} 件（ストリーム ${r.stream} seq ${r.firstSeq}–${r.lastSeq}、鍵 ${r.kid}）は鍵の破棄により暗号消去済み：改ざんではないが検証できません\n`
+              : `ERR_KEY_DESTROYED: ${r.count} records of tenant ${r.tenant} (stream ${r.stream} seq ${r.firstSeq}–${r.lastSeq}, key ${r.kid}) were crypto-shredded: not tampering, no longer verifiable\n`,
+          );
+        }
         if (result.ok) io.stdout.write(ja ? `OK: ${result.count} 件を検証しました\n` : `OK: ${result.count} records verified\n`);
         else {
           const b = result.firstBad!;

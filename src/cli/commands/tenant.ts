@@ -20,7 +20,7 @@ const usage = {
 kanmon tenant certificate verify <certificate.json> --public-key <public.pem>
 
 purge deletes the tenant's store keys (and, with --postgres, its accounts in kanmon_accounts), destroys the
---destroy-key keys (removed from the --keys file: their material is gone), records admin.tenant.purge in the
+tenant's own keys ("tenant" in the key file) and the --destroy-key keys (removed from the --keys file: their material is gone), records admin.tenant.purge in the
 audit log (--audit-dir, else the PostgreSQL audit table), and writes a deletion certificate signed with the
 operator's key (Ed25519 or P-256, PEM; never a tenant's key).
 Exit codes: 0 done / verified, 1 certificate not valid or purge unavailable, 2 usage or key error.`,
@@ -28,17 +28,24 @@ Exit codes: 0 done / verified, 1 certificate not valid or purge unavailable, 2 u
                      [--audit-dir <ディレクトリ>] [--keys keys.json --destroy-key <鍵ID>]... -o <証明書.json> [--html <証明書.html>]
 kanmon tenant certificate verify <証明書.json> --public-key <公開鍵.pem>
 
-purge はテナントのストアのキー（--postgres ではアカウント表 kanmon_accounts のアカウントも）を削除し、--destroy-key の鍵を
+purge はテナントのストアのキー（--postgres ではアカウント表 kanmon_accounts のアカウントも）を削除し、テナントの鍵（鍵ファイルの "tenant"）と --destroy-key の鍵を
 破棄して --keys のファイルから取り除き（鍵の実体が消える）、監査ログ（--audit-dir、省略時は PostgreSQL の監査表）に
 admin.tenant.purge を記録し、運用者の鍵（Ed25519 または P-256 の PEM。テナントの鍵は不可）で署名した削除証明書を書き出します。
 終了コード: 0 完了・検証成功、1 証明書が無効・削除できず（サービス停止）、2 使い方・鍵の誤り。`,
 };
 
-/** Removes destroyed keys from the key file (write to a temporary file, then rename). */
+/**
+ * Removes destroyed keys from the key file, remembering their ids (and tenant) under `destroyed` so values they
+ * protected answer `ERR_KEY_DESTROYED` when the file is loaded again (write to a temporary file, then rename).
+ */
 async function removeKeysFromFile(path: string, ids: readonly string[], io: CliIo): Promise<void> {
   const full = resolve(io.cwd, path);
-  const parsed = JSON.parse(await readFile(full, 'utf8')) as { keys: { id: string }[] };
+  type Gone = string | { id: string; tenant?: string };
+  const parsed = JSON.parse(await readFile(full, 'utf8')) as { keys: { id: string; tenant?: string }[]; destroyed?: Gone[]; tenantCurrent?: Record<string, string> };
+  const gone: Gone[] = parsed.keys.filter((k) => ids.includes(k.id)).map((k) => (k.tenant === undefined ? k.id : { id: k.id, tenant: k.tenant }));
   parsed.keys = parsed.keys.filter((k) => !ids.includes(k.id));
+  if (gone.length > 0) parsed.destroyed = [...(parsed.destroyed ?? []), ...gone];
+  if (parsed.tenantCurrent) for (const [t, id] of Object.entries(parsed.tenantCurrent)) if (ids.includes(id)) delete parsed.tenantCurrent[t];
   await writeFile(`${full}.tmp`, JSON.stringify(parsed, null, 2) + '\n', { mode: 0o600 });
   await rename(`${full}.tmp`, full);
 }
@@ -117,8 +124,9 @@ async function purge(rest: readonly string[], io: CliIo): Promise<number> {
       io.stderr.write(io.lang === 'ja' ? `削除できませんでした（サービス停止）。${result.retryAfterMs} ms 後に再実行してください\n` : `purge unavailable: retry in ${result.retryAfterMs} ms\n`);
       return EXIT_FINDING;
     }
-    if (values.keys !== undefined && destroy.length > 0) await removeKeysFromFile(values.keys, destroy, io);
-    else if (destroy.length > 0) io.stderr.write(io.lang === 'ja' ? 'KANMON_KEYS から破棄した鍵を導入者が削除してください\n' : 'remove the destroyed keys from KANMON_KEYS yourself\n');
+    const destroyed = result.certificate.keysDestroyed; // the tenant's own keys and the --destroy-key ones
+    if (values.keys !== undefined && destroyed.length > 0) await removeKeysFromFile(values.keys, destroyed, io);
+    else if (destroyed.length > 0) io.stderr.write(io.lang === 'ja' ? 'KANMON_KEYS から破棄した鍵を導入者が削除してください\n' : 'remove the destroyed keys from KANMON_KEYS yourself\n');
     const c = result.certificate;
     await writeFile(resolve(io.cwd, values.output), JSON.stringify(c, null, 2) + '\n');
     if (values.html !== undefined) await writeFile(resolve(io.cwd, values.html), renderDeletionCertificateHtml(c, { lang: io.lang }));

@@ -10,7 +10,7 @@ export async function adminResetPassword(ctx: FlowContext, input: AdminInput): P
   if (account === null) return { ok: false, reason: 'not_found' };
   const temporary = temporaryPassword(ctx.policy, { username: account.username, ...(typeof account.email === 'string' ? { email: account.email } : {}) });
   await ctx.accounts.update(input.tenant, account.id, {
-    passwordHash: await ctx.hasher.hash(temporary),
+    passwordHash: await ctx.hasher.hash(temporary, { tenant: input.tenant }),
     passwordHistory: newHistory(ctx.policy, account),
     passwordChangedAt: ctx.now(),
     mustChangePassword: 'admin_reset',

@@ -73,7 +73,7 @@ export async function changePassword(ctx: FlowContext, input: ChangePasswordInpu
     return { status: 'denied', reason: 'reused' };
   }
 
-  const passwordHash = await hasher.hash(newPassword);
+  const passwordHash = await hasher.hash(newPassword, { tenant });
   const at = now();
   await accounts.update(tenant, account.id, chosenPasswordPatch(policy, account, passwordHash, at));
   if (claims !== null) await ctx.spendChallenge(claims);

@@ -81,7 +81,7 @@ export async function completePasswordReset(ctx: FlowContext, input: CompletePas
     return denied('reused');
   }
 
-  const passwordHash = await hasher.hash(newPassword);
+  const passwordHash = await hasher.hash(newPassword, { tenant });
   // Spent once: of any number of completions racing with this token, exactly one writes.
   if (!(await spendResetToken(tokens, tenant, checked))) return refuse('invalid_token', 'token_used', { target: account.id });
   const at = now();

@@ -26,7 +26,7 @@ export async function createAccount(
     id: input.id ?? randomUUID(),
     tenant: input.tenant,
     username: input.username,
-    passwordHash: await ctx.hasher.hash(initialPassword),
+    passwordHash: await ctx.hasher.hash(initialPassword, { tenant: input.tenant }),
     passwordChangedAt: ctx.now(),
     createdAt: ctx.now(),
     mustChangePassword: 'initial',

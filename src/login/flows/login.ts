@@ -58,7 +58,7 @@ export async function login(ctx: FlowContext, input: LoginInput): Promise<LoginR
 
   // 6. the password: one hash on every path.
   const deviceMismatch = account !== null && place.device?.ok === true && place.device.device.accountId !== null && place.device.device.accountId !== account.id;
-  const verdict = account === null || deviceMismatch ? await hasher.dummyVerify(password) : await hasher.verify(account.passwordHash, password);
+  const verdict = account === null || deviceMismatch ? await hasher.dummyVerify(password) : await hasher.verify(account.passwordHash, password, { tenant: account.tenant });
   const failure = account === null ? 'unknown_user' : deviceMismatch ? 'device_wrong_account' : account.disabled ? 'disabled' : !verdict.valid ? (verdict.refused ?? 'wrong_password') : null;
   if (failure !== null || account === null) {
     await lockout.fail(accountLock, reservation, held);
@@ -81,7 +81,7 @@ export async function login(ctx: FlowContext, input: LoginInput): Promise<LoginR
   let current = account;
   let pendingPatch: { passwordHash: string } | undefined;
   if (verdict.needsRehash) {
-    pendingPatch = { passwordHash: await hasher.hash(password) };
+    pendingPatch = { passwordHash: await hasher.hash(password, { tenant: account.tenant }) };
     current = { ...account, ...pendingPatch };
   }
 

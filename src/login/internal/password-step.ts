@@ -33,7 +33,7 @@ export async function provePassword(
     await record({ ...base, type, outcome: 'denied', reason: held.reason });
     return { ok: false, reason: held.reason, retryAfterMs: held.retryAfterMs };
   }
-  const verdict = typeof password === 'string' ? await hasher.verify(account.passwordHash, password) : await hasher.dummyVerify('');
+  const verdict = typeof password === 'string' ? await hasher.verify(account.passwordHash, password, { tenant: account.tenant }) : await hasher.dummyVerify('');
   if (!verdict.valid) {
     await lockout.fail(lockKey, reservation, held);
     await record({ ...base, type, outcome: 'denied', reason: verdict.refused ?? 'wrong_password' });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { keyedHash } from '../../keys/keyed-hash.js';
-import type { KeyRing } from '../../keys/key-ring.js';
+import { type KeyRing, keyRingForTenant } from '../../keys/key-ring.js';
 
 /**
  * Crockford's base32 alphabet: digits and upper-case letters without I, L, O
@@ -55,5 +55,5 @@ export const HASH_PREFIX = 'kmr1';
  * `recovery` subkey of `keyId` and bound to tenant and account.
  */
 export function recoveryHash(keyRing: KeyRing, keyId: string, tenant: string, account: string, canonical: string): string {
-  return `${HASH_PREFIX}.${keyId}.${keyedHash(keyRing, keyId, 'recovery', ['kanmon-recovery-v1', tenant, account, canonical])}`;
+  return `${HASH_PREFIX}.${keyId}.${keyedHash(keyRingForTenant(keyRing, tenant), keyId, 'recovery', ['kanmon-recovery-v1', tenant, account, canonical])}`;
 }

@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomBytes as nodeRandomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { KanmonError } from '../../errors.js';
-import type { KeyRing } from '../../keys/key-ring.js';
+import { type KeyRing, keyRingForTenant } from '../../keys/key-ring.js';
 import type { Policy } from '../../policy/define-policy.js';
 import {
   ARGON2_SALT_BYTES,
@@ -63,6 +63,9 @@ export type PasswordVerifyResult =
   | { readonly valid: true; readonly needsRehash: boolean }
   | { readonly valid: false; readonly needsRehash: false; readonly refused?: PasswordRefusal };
 
+/** The account's tenant: with a pepper, its own key when the key ring holds one (`keyRing.forTenant`, issue 19). */
+export interface HashTenant { readonly tenant?: string | undefined }
+
 /** Hashes and verifies passwords as the policy says (from {@link createPasswordHasher}). */
 export interface PasswordHasher {
   /**
@@ -70,7 +73,7 @@ export interface PasswordHasher {
    * The password should have passed `checkPassword`; one over `maxLength` or malformed
    * is a programmer mistake here and throws `ERR_INVALID_ARGUMENT` (`details.reason`).
    */
-  hash(password: string): Promise<string>;
+  hash(password: string, options?: HashTenant): Promise<string>;
   /**
    * Verify against a stored hash of any format kanmon reads, normalising the password to the
    * form the hash records (`norm=`; none = NFKC). A stored value that is no hash kanmon reads
@@ -78,12 +81,12 @@ export interface PasswordHasher {
    * verification. Throws only when a hash of a scheme kanmon reads is broken or refused
    * (`ERR_INVALID_HASH`, `ERR_UNSUPPORTED_HASH`) or its pepper key is missing or destroyed.
    */
-  verify(stored: string, password: string): Promise<PasswordVerifyResult>;
+  verify(stored: string, password: string, options?: HashTenant): Promise<PasswordVerifyResult>;
   /**
    * Whether `stored` differs from what `hash` would write now (algorithm, parameters, pepper key,
    * normalisation form, legacy); `true` for a value that is no usable hash. Throws as `verify` does.
    */
-  needsRehash(stored: string): boolean;
+  needsRehash(stored: string, options?: HashTenant): boolean;
   /** The cost of a `verify` against a policy hash, always `{ valid: false }`: for unknown accounts (enumeration by timing). */
   dummyVerify(password: string): Promise<PasswordVerifyResult>;
 }
@@ -206,7 +209,7 @@ export function createPasswordHasher(options: PasswordHasherOptions): ImportingP
   const pbkdf2Iterations = pbkdf2Digest === 'sha512' ? hashing.pbkdf2.iterationsSha512 : hashing.pbkdf2.iterationsSha256;
   const form: PasswordNormalization = policy.password.normalization;
 
-  const currentKeyId = (): string | undefined => (hashing.pepper ? keyRing!.currentId : undefined);
+  const currentKeyId = (tenant?: string): string | undefined => (hashing.pepper ? keyRingForTenant(keyRing!, tenant).currentId : undefined);
 
   /** The bytes the KDF sees: the normalised password, or HMAC-SHA-256 of it under the pepper key. */
   const material = (text: string, keyId: string | undefined): Buffer => {
@@ -221,8 +224,8 @@ export function createPasswordHasher(options: PasswordHasherOptions): ImportingP
     return Buffer.from(bytes);
   };
 
-  const hashPrepared = async (text: string): Promise<string> => {
-    const keyId = currentKeyId();
+  const hashPrepared = async (text: string, tenant?: string): Promise<string> => {
+    const keyId = currentKeyId(tenant);
     const input = material(text, keyId);
     try {
       if (pbkdf2Digest) {
@@ -238,8 +241,8 @@ export function createPasswordHasher(options: PasswordHasherOptions): ImportingP
     }
   };
 
-  const needsRehashParsed = (stored: Stored): boolean => {
-    const keyId = currentKeyId();
+  const needsRehashParsed = (stored: Stored, tenant?: string): boolean => {
+    const keyId = currentKeyId(tenant);
     switch (stored.kind) {
       case 'argon2id': {
         const { params, salt: s, tag } = stored.hash;
@@ -312,17 +315,17 @@ export function createPasswordHasher(options: PasswordHasherOptions): ImportingP
   };
 
   const hasher: ImportingPasswordHasher = {
-    async hash(password) {
+    async hash(password, options) {
       const prepared = prepare(password, policy);
       if (!prepared.ok) {
         throw new KanmonError('ERR_INVALID_ARGUMENT', `password refused before hashing: ${prepared.reason}; run checkPassword first`, {
           details: { reason: prepared.reason, maxLength: policy.password.maxLength },
         });
       }
-      return hashPrepared(prepared.text);
+      return hashPrepared(prepared.text, options?.tenant);
     },
 
-    async verify(storedValue, password) {
+    async verify(storedValue, password, options) {
       const prepared = prepare(password, policy);
       if (!prepared.ok) return refused(prepared.reason);
       const stored = readStored(storedValue);
@@ -363,7 +366,7 @@ export function createPasswordHasher(options: PasswordHasherOptions): ImportingP
           break;
         }
       }
-      return valid ? { valid: true, needsRehash: needsRehashParsed(stored) } : { valid: false, needsRehash: false };
+      return valid ? { valid: true, needsRehash: needsRehashParsed(stored, options?.tenant) } : { valid: false, needsRehash: false };
     },
 
     async hashLayered(inner, digest) {
@@ -378,8 +381,8 @@ export function createPasswordHasher(options: PasswordHasherOptions): ImportingP
       return `layered$${inner}$${await hashPrepared(digest.toLowerCase())}`;
     },
 
-    needsRehash(storedValue) {
-      return needsRehashParsed(readStored(storedValue));
+    needsRehash(storedValue, options) {
+      return needsRehashParsed(readStored(storedValue), options?.tenant);
     },
 
     async dummyVerify(password) {
