@@ -234,6 +234,7 @@ ${accounts.rows.map(
 </tbody></table>
 <h2>${audit.title}</h2>
 <p id="audit-status" class="${audit.ok ? 'ok' : 'ng'}">${audit.message}</p>
+${audit.shredded.map((range) => html`<p class="shredded">${range.message}</p>`)}
 <p>${t.auditFile}: <code>${audit.dir}</code></p>
 <h2>${t.lastEvents}</h2>
 <table id="events"><thead><tr><th>${t.time}</th><th>${t.event}</th><th>${t.actor}</th><th>${t.target}</th><th>${t.outcome}</th><th>${t.reason}</th></tr></thead><tbody>

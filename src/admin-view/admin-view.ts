@@ -188,6 +188,8 @@ export interface AdminAuditView {
   readonly message: string;
   /** Where the first problem is (`file:line` or `stream#seq`) and why; `null` when intact. */
   readonly firstBad: { readonly where: string; readonly reason: string } | null;
+  /** Records of crypto-shredded tenants (their key destroyed at the end of a tenant): one line each, not tampering. */
+  readonly shredded: readonly { readonly tenant: string; readonly code: 'ERR_KEY_DESTROYED'; readonly message: string }[];
 }
 
 /**
@@ -213,6 +215,11 @@ export function auditVerificationView(result: AuditVerifyResult, options: AdminV
     count: result.count,
     message: result.ok ? t.auditOk(result.count) : t.auditBad(`${where} ${bad?.reason ?? ''}`.trim()),
     firstBad: bad === null ? null : { where, reason: bad.reason },
+    shredded: (result.shredded ?? []).map((range) => ({
+      tenant: range.tenant,
+      code: range.code,
+      message: t.auditShredded(range.count, range.tenant, `${range.stream}#${range.firstSeq}–${range.lastSeq}`),
+    })),
   };
 }
 

@@ -84,7 +84,7 @@ describe('adminView.auditVerification: from a real verifyAuditLog (EXT-6, SEC-18
     await log.append({ type: 'auth.login.success', actor: 'a' });
     await log.append({ type: 'auth.login.success', actor: 'b' });
     const intact = adminView.auditVerification(await verifyAuditLog(sink, keyRing), { lang: 'ja' });
-    expect(intact).toEqual({ title: '監査ログ（改ざん検知）', ok: true, count: 2, message: '正常: 2 件のイベントを HMAC チェーンで検証しました（EXT-6, SEC-18）。', firstBad: null });
+    expect(intact).toEqual({ title: '監査ログ（改ざん検知）', ok: true, count: 2, message: '正常: 2 件のイベントを HMAC チェーンで検証しました（EXT-6, SEC-18）。', firstBad: null, shredded: [] });
 
     const lines = sink.streams.get('web-1')!.lines;
     lines[0] = lines[0]!.replace('"a"', '"z"');
@@ -93,6 +93,28 @@ describe('adminView.auditVerification: from a real verifyAuditLog (EXT-6, SEC-18
     expect(tampered.firstBad?.reason).toBe('bad_mac');
     expect(tampered.firstBad?.where).toMatch(/web-1/);
     expect(tampered.message).toMatch(/^Tampering or loss detected: .*web-1.* bad_mac$/);
+  });
+
+  it('RM-18 / SEC-34: a crypto-shredded tenant is listed with ERR_KEY_DESTROYED, the log still intact (ja, en)', async () => {
+    const keyRing = createKeyRing({
+      keys: [
+        { id: 'shared-1', secret: randomBytes(32) },
+        { id: 'city-a-1', secret: randomBytes(32), tenant: 'city-a' },
+        { id: 'city-b-1', secret: randomBytes(32), tenant: 'city-b' },
+      ],
+      current: 'shared-1',
+    });
+    const sink = memoryAuditSink();
+    const log = createAuditLog({ sink, keyRing, stream: 'auth', now: () => 0 });
+    for (const tenant of ['city-a', 'city-b', 'city-a']) await log.append({ type: 'auth.login.success', tenant, actor: `${tenant}-u1` });
+    keyRing.destroy('city-a-1');
+    const result = await verifyAuditLog(sink, keyRing);
+    const ja = adminView.auditVerification(result, { lang: 'ja' });
+    expect(ja.ok).toBe(true);
+    expect(ja.shredded.map(({ tenant, code }) => ({ tenant, code }))).toEqual([{ tenant: 'city-a', code: 'ERR_KEY_DESTROYED' }]);
+    expect(ja.shredded[0]?.message).toMatch(/^暗号消去済み: テナント city-a の 2 件（auth#\d+–\d+）/);
+    const en = adminView.auditVerification(result, { lang: 'en' });
+    expect(en.shredded[0]?.message).toMatch(/^Crypto-shredded: 2 record\(s\) of tenant city-a/);
   });
 });
 
