@@ -670,8 +670,8 @@ export const clauses: readonly Clause[] = [
     controls: ['purge', 'key-ring'],
     policyPaths: [],
     operation: {
-      ja: '契約終了時に purgeTenant({ tenant, actor, store, accounts, keyRing, keyIds, auditLog, signingKey })（または kanmon tenant purge）を実行する：その市のアカウント（AccountRepository の list と delete 経由）とストアの状態を消去し、その市だけが使った鍵を破棄（暗号消去：バックアップ上の封印済みの値も開けなくなる）、監査ログに admin.tenant.purge を記録し、運用者の鍵で署名した削除証明書（JSON と日本語の印刷用 HTML：種類ごとの削除件数、破棄した鍵 ID、日時（日本時間）、実施者、その時点の監査ログの先頭）を返す。この証明書を本市に提出する（検証は kanmon tenant certificate verify）。鍵ファイル以外（KANMON_KEYS・KMS）の鍵の実体と、監査ログ（保存期間中は削除できない）、アプリ側のその他のデータは導入者が消去する。',
-      en: "At contract end, run purgeTenant({ tenant, actor, store, accounts, keyRing, keyIds, auditLog, signingKey }) (or kanmon tenant purge): it deletes the city's accounts (through the AccountRepository's list and delete) and its store state, destroys the keys that served only that city (crypto-shredding: sealed values in backups can no longer be opened), records admin.tenant.purge in the audit log, and returns a deletion certificate signed with the operator's key (JSON and a printable Japanese HTML page: counts per kind, destroyed key ids, time in JST, who did it, the audit-chain head at the time). Submit that certificate to the city (verify it with kanmon tenant certificate verify). Key material outside the key file (KANMON_KEYS, KMS), the audit log (not deletable within its retention) and the application's other data are yours to delete.",
+      ja: '契約終了時に purgeTenant({ tenant, actor, store, accounts, keyRing, auditLog, signingKey })（または kanmon tenant purge）を実行する：その市のアカウント（AccountRepository の list と delete 経由）とストアの状態を消去し、鍵リングがその市のために持つテナント鍵（createKeyRing の keys に tenant を付けた鍵：TOTP シードの封印、リカバリーコード、監査ログの MAC、ペッパーに使われる）をすべて破棄（暗号消去：バックアップ上の封印済みの値も開けなくなり、他の市の値は読めるまま）、監査ログに admin.tenant.purge を記録し、運用者の鍵で署名した削除証明書（JSON と日本語の印刷用 HTML：種類ごとの削除件数、破棄した鍵 ID、日時（日本時間）、実施者、その時点の監査ログの先頭）を返す。この証明書を本市に提出する（検証は kanmon tenant certificate verify）。鍵ファイル以外（KANMON_KEYS・KMS）の鍵の実体と、監査ログ（保存期間中は削除できない）、アプリ側のその他のデータは導入者が消去する。',
+      en: "At contract end, run purgeTenant({ tenant, actor, store, accounts, keyRing, auditLog, signingKey }) (or kanmon tenant purge): it deletes the city's accounts (through the AccountRepository's list and delete) and its store state, destroys every tenant key the ring holds for that city (keys given to createKeyRing with a tenant: they seal its TOTP seeds and recovery codes, MAC its audit records and pepper its hashes), crypto-shredding them: its sealed values in backups can no longer be opened while other cities' stay readable, records admin.tenant.purge in the audit log, and returns a deletion certificate signed with the operator's key (JSON and a printable Japanese HTML page: counts per kind, destroyed key ids, time in JST, who did it, the audit-chain head at the time). Submit that certificate to the city (verify it with kanmon tenant certificate verify). Key material outside the key file (KANMON_KEYS, KMS), the audit log (not deletable within its retention) and the application's other data are yours to delete.",
     },
   },
   {
@@ -1287,8 +1287,8 @@ export const clauses: readonly Clause[] = [
     controls: ['purge', 'key-ring'],
     policyPaths: [],
     operation: {
-      ja: 'store.purgeTenant(テナント ID) でストア上のその市の状態を消去し、その市だけが使った鍵を keyRing.destroy(鍵 ID) と鍵の保管場所（鍵ファイル・KANMON_KEYS・KMS）から破棄する。これで読めなくなるのは鍵で封印した秘密（TOTP シード、リカバリーコード）だけ：バックアップ上のそれ以外の状態（カウンタ等）、監査ログ、アプリ側のデータは導入者がバックアップを含めて削除する。',
-      en: "Purge the city's state from the store with store.purgeTenant(tenantId) and destroy the keys that served only that city, with keyRing.destroy(keyId) and where the key material is kept (key file, KANMON_KEYS, KMS). That makes only the sealed secrets (TOTP seeds, recovery codes) unreadable in backups: other state in backups (counters), the audit log and the application's own data must be deleted by you, backups included.",
+      ja: 'purgeTenant（または kanmon tenant purge）でその市のアカウントとストア上の状態を消去し、その市のテナント鍵（鍵リングが市ごとに持つ鍵）をすべて破棄（暗号消去）する。鍵ファイル以外（KANMON_KEYS・KMS）の鍵の実体も保管場所から消去する。これで読めなくなるのは鍵で封印した秘密（TOTP シード、リカバリーコード）だけ：バックアップ上のそれ以外の状態（カウンタ等）、監査ログ、アプリ側のデータは導入者がバックアップを含めて削除する。',
+      en: "Run purgeTenant (or kanmon tenant purge): it deletes the city's accounts and store state and destroys (crypto-shreds) every tenant key the ring holds for that city; delete key material kept outside the key file (KANMON_KEYS, KMS) where it is kept. That makes only the sealed secrets (TOTP seeds, recovery codes) unreadable in backups: other state in backups (counters), the audit log and the application's own data must be deleted by you, backups included.",
     },
   },
   {
@@ -1622,8 +1622,8 @@ export const clauses: readonly Clause[] = [
     controls: ['purge', 'key-ring'],
     policyPaths: [],
     operation: {
-      ja: 'store.purgeTenant(テナント ID) でストア上のその市の状態を消去し、その市だけが使った鍵を keyRing.destroy(鍵 ID) と鍵の保管場所（鍵ファイル・KANMON_KEYS・KMS）から破棄（暗号消去）する。復元困難になるのは鍵で封印した秘密（TOTP シード、リカバリーコード）だけ：バックアップ上のそれ以外の状態、監査ログ、アプリ側のデータは導入者がバックアップを含めて削除する。',
-      en: "Purge the city's state from the store with store.purgeTenant(tenantId) and destroy (crypto-shred) the keys that served only that city, with keyRing.destroy(keyId) and where the key material is kept (key file, KANMON_KEYS, KMS). Only the sealed secrets (TOTP seeds, recovery codes) become unrecoverable that way: other state in backups, the audit log and the application's own data must be deleted by you, backups included.",
+      ja: 'purgeTenant（または kanmon tenant purge）でその市のアカウントとストア上の状態を消去し、その市のテナント鍵（鍵リングが市ごとに持つ鍵）をすべて破棄（暗号消去）する。鍵ファイル以外（KANMON_KEYS・KMS）の鍵の実体も保管場所から消去する。復元困難になるのは鍵で封印した秘密（TOTP シード、リカバリーコード）だけ：バックアップ上のそれ以外の状態、監査ログ、アプリ側のデータは導入者がバックアップを含めて削除する。',
+      en: "Run purgeTenant (or kanmon tenant purge): it deletes the city's accounts and store state and destroys (crypto-shreds) every tenant key the ring holds for that city; delete key material kept outside the key file (KANMON_KEYS, KMS) where it is kept. Only the sealed secrets (TOTP seeds, recovery codes) become unrecoverable that way: other state in backups, the audit log and the application's own data must be deleted by you, backups included.",
     },
   },
   {
