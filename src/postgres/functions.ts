@@ -1,0 +1,216 @@
+/**
+ * The lockout transitions as SQL, so a reservation and a reset are one
+ * statement (one round trip) each on PostgreSQL instead of a transaction of
+ * five (BEGIN, upsert-and-lock, write, COMMIT).
+ *
+ * `lockout.reserve` is a PL/pgSQL function installed by `migrate()` (and
+ * printed by `kanmon postgres schema`), the twin of `reserveTransition`
+ * (`src/lockout/reserve-transition.ts`) as the Redis Lua is: the same steps in
+ * the same order, kept in step by the property test in
+ * `test/store/postgres.test.ts` (random policies and sequences, every result,
+ * record and expiry compared with the TypeScript). Its name carries a version
+ * (`_v1`): a change of its arguments or behaviour gets a new name, so a
+ * database migrated by an older kanmon keeps the function that version calls.
+ *
+ * `lockout.reset` needs no function: one `DELETE … RETURNING` of every key,
+ * and the TypeScript transition computes the answer from the deleted account
+ * record.
+ *
+ * Times: `p_now` is the caller's clock (the policy's, as in the TypeScript);
+ * `p_t` is the store's clock, which alone decides whether a stored row is
+ * live and when a written one expires, exactly as on the transaction path.
+ */
+import { KanmonError } from '../errors.js';
+import { type ReserveArgs, type ReserveResult, ttlSlackMs } from '../lockout/transitions.js';
+import { type Transition, type StoreRecord } from '../store/store.js';
+import { toRecord } from '../store/internal.js';
+
+/** The reserve function's name (versioned: see above). */
+export const reserveFunctionName = 'kanmon_lockout_reserve_v1';
+
+/**
+ * Answer codes (`r[1]`): 0 counted `[0, failures, remaining, settled,
+ * lockedNow, lockCount, lockedUntil]`, 1 locked `[1, lockedUntil, lockCount]`,
+ * 2 throttled `[2, retryAfterMs or -1, source]`.
+ */
+export const stateFunctionsSql = (T: string): string => `-- lockout.reserve in one statement (the twin of reserveTransition; see src/postgres/functions.ts)
+CREATE OR REPLACE FUNCTION ${reserveFunctionName}(
+  p_keys text[], p_sorted text[], p_tenant text, p_t bigint, p_now bigint, p_max_failures bigint, p_window bigint,
+  p_lock bigint, p_mult float8, p_max_lock bigint, p_permanent boolean, p_limits bigint[], p_windows bigint[]
+) RETURNS bigint[] LANGUAGE plpgsql AS $fn$
+DECLARE
+  nk int := cardinality(p_keys);
+  recs jsonb[] := array_fill(NULL::jsonb, ARRAY[nk]);
+  created text[] := '{}';
+  k text; rec jsonb; ex bigint; ins boolean; r jsonb;
+  f bigint := 0; lt bigint := 0; u bigint := 0; c bigint := 0; g bigint := 0;
+  counts bigint[] := '{}'; starts bigint[] := '{}';
+  n bigint; s bigint; w bigint; throttled int := -1; retry bigint := 0; rt bigint;
+  keep bigint; d float8; cap float8; locked_now bigint := 0; ttl bigint;
+BEGIN
+  -- Upsert-and-lock every row in key order (the order of the transaction path: no deadlock between the two).
+  FOR k, rec, ex, ins IN
+    INSERT INTO ${T} AS s (key, tenant) SELECT u.k, p_tenant FROM unnest(p_sorted) WITH ORDINALITY AS u(k, i) ORDER BY u.i
+    ON CONFLICT (key) DO UPDATE SET tenant = EXCLUDED.tenant RETURNING s.key, s.record, s.expires_at, (s.xmax = 0)
+  LOOP
+    IF ins THEN created := created || k; END IF;
+    IF rec IS NOT NULL AND rec <> '{}'::jsonb AND (ex IS NULL OR ex > p_t) THEN recs[array_position(p_keys, k)] := rec; END IF;
+  END LOOP;
+
+  r := recs[1];
+  IF r IS NOT NULL THEN
+    IF NOT (r ? 'failures') AND (r ? 'f') THEN -- written before 0.2
+      f := COALESCE((r->>'f')::numeric, 0); lt := COALESCE((r->>'t')::numeric, 0); u := COALESCE((r->>'u')::numeric, 0);
+      c := COALESCE((r->>'c')::numeric, 0); g := COALESCE((r->>'g')::numeric, 0);
+    ELSE
+      f := COALESCE((r->>'failures')::numeric, 0); lt := COALESCE((r->>'lastAttemptAt')::numeric, 0);
+      u := COALESCE((r->>'lockedUntil')::numeric, 0); c := COALESCE((r->>'lockCount')::numeric, 0);
+      g := COALESCE((r->>'settled')::numeric, 0);
+    END IF;
+  END IF;
+  IF u = -1 OR u > p_now THEN
+    DELETE FROM ${T} WHERE key = ANY(created);
+    RETURN ARRAY[1, u, c];
+  END IF;
+
+  FOR i IN 1 .. nk - 1 LOOP
+    r := recs[i + 1];
+    w := p_windows[i];
+    IF r IS NULL THEN n := 0; s := 0;
+    ELSE
+      n := COALESCE((r->>'attempts')::numeric, (r->>'n')::numeric, 0);
+      s := COALESCE((r->>'windowStart')::numeric, (r->>'s')::numeric, 0);
+    END IF;
+    IF r IS NULL OR (w > 0 AND p_now - s >= w) THEN n := 0; s := p_now; END IF;
+    counts[i] := n;
+    starts[i] := s;
+    IF n >= p_limits[i] THEN
+      rt := CASE WHEN w > 0 THEN s + w - p_now ELSE -1 END;
+      IF throttled = -1 OR (retry <> -1 AND (rt = -1 OR rt > retry)) THEN throttled := i - 1; retry := rt; END IF;
+    END IF;
+  END LOOP;
+  IF throttled <> -1 THEN
+    DELETE FROM ${T} WHERE key = ANY(created);
+    RETURN ARRAY[2, retry, throttled];
+  END IF;
+
+  -- lapse (not locked here)
+  keep := CASE WHEN p_window = 0 THEN 0 WHEN p_mult > 1 THEN GREATEST(p_window, p_max_lock) ELSE p_window END;
+  IF keep > 0 AND p_now - GREATEST(lt, u) >= keep THEN f := 0; g := 0; c := 0; u := 0;
+  ELSIF u > 0 THEN f := 0; g := 0; u := 0;
+  ELSIF p_window > 0 AND p_now - lt >= p_window THEN f := 0; g := 0;
+  END IF;
+
+  -- count the attempt
+  f := f + 1;
+  lt := p_now;
+  IF f >= p_max_failures THEN
+    c := c + 1;
+    locked_now := 1;
+    IF p_permanent THEN u := -1;
+    ELSE
+      d := p_lock;
+      IF p_mult > 1 THEN
+        cap := GREATEST(p_max_lock, p_lock);
+        FOR j IN 2 .. c LOOP
+          d := d * p_mult;
+          IF d >= cap THEN d := cap; EXIT; END IF;
+        END LOOP;
+      END IF;
+      u := p_now + floor(d)::bigint;
+    END IF;
+  END IF;
+  ttl := CASE WHEN u = -1 OR keep = 0 THEN NULL ELSE GREATEST(lt, u) + keep - p_now + ${ttlSlackMs} END;
+  IF ttl IS NOT NULL AND ttl <= 0 THEN DELETE FROM ${T} WHERE key = p_keys[1];
+  ELSE
+    UPDATE ${T} SET record = jsonb_build_object('failures', f, 'lastAttemptAt', lt, 'lockedUntil', u, 'lockCount', c, 'settled', g),
+      expires_at = p_t + ttl, value = NULL WHERE key = p_keys[1];
+  END IF;
+  FOR i IN 1 .. nk - 1 LOOP
+    w := p_windows[i];
+    ttl := CASE WHEN w > 0 THEN starts[i] + w - p_now + ${ttlSlackMs} ELSE NULL END;
+    IF ttl IS NOT NULL AND ttl <= 0 THEN DELETE FROM ${T} WHERE key = p_keys[i + 1];
+    ELSE
+      UPDATE ${T} SET record = jsonb_build_object('attempts', counts[i] + 1, 'windowStart', starts[i]),
+        expires_at = p_t + ttl, value = NULL WHERE key = p_keys[i + 1];
+    END IF;
+  END LOOP;
+  RETURN ARRAY[0, f, GREATEST(0, p_max_failures - f), g, locked_now, c, u];
+END
+$fn$;
+`;
+
+/** A statement the store sends instead of the transaction path: pg's named (prepared) query config, and how to read its rows. */
+export interface SqlTransition<A, R> {
+  /** The statement for these arguments, or `undefined` when they need the transaction path (a value SQL would not hold exactly). */
+  statement(keys: readonly string[], sorted: readonly string[], tenant: string, t: number, args: A): { name: string; text: string; values: unknown[] } | undefined;
+  /** The transition's result from the statement's rows (`t`: the store's clock of the call). */
+  decode(rows: readonly Record<string, unknown>[], args: A, keys: readonly string[], t: number, transition: Transition<A, R>): R;
+}
+
+const safe = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n);
+
+const reserveText = `SELECT ${reserveFunctionName}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) AS r`;
+
+const reserve: SqlTransition<ReserveArgs, ReserveResult> = {
+  statement(keys, sorted, tenant, t, a) {
+    if (!a || !Array.isArray(a.sources) || a.sources.length !== keys.length - 1) return undefined;
+    if (![t, a.now, a.maxFailures, a.failureWindowMs, a.lockDurationMs, a.maxLockDurationMs].every(safe)) return undefined;
+    if (!Number.isFinite(a.multiplier) || typeof a.permanent !== 'boolean') return undefined;
+    const limits: number[] = [];
+    const windows: number[] = [];
+    for (const s of a.sources) {
+      if (!safe(s?.limit) || !safe(s.windowMs)) return undefined;
+      limits.push(s.limit);
+      windows.push(s.windowMs);
+    }
+    return {
+      name: reserveFunctionName,
+      text: reserveText,
+      values: [keys, sorted, tenant, t, a.now, a.maxFailures, a.failureWindowMs, a.lockDurationMs, a.multiplier, a.maxLockDurationMs, a.permanent, limits, windows],
+    };
+  },
+  decode(rows, a) {
+    const raw = rows[0]?.r;
+    if (!Array.isArray(raw)) throw new KanmonError('ERR_STORE_UNAVAILABLE', `postgres store: ${reserveFunctionName} gave no answer`);
+    const r = raw.map(Number);
+    if (r[0] === 1) {
+      const lockedUntil = r[1] as number;
+      return { ok: false, reason: 'locked', retryAfterMs: lockedUntil === -1 ? null : lockedUntil - a.now, lockedUntil, lockCount: r[2] as number };
+    }
+    if (r[0] === 2) return { ok: false, reason: 'throttled', retryAfterMs: r[1] === -1 ? null : (r[1] as number), source: r[2] as number };
+    return { ok: true, failures: r[1] as number, remaining: r[2] as number, settled: r[3] as number, lockedNow: r[4] === 1, lockCount: r[5] as number, lockedUntil: r[6] as number };
+  },
+};
+
+interface ResetRow {
+  key: string;
+  record: Record<string, unknown> | null;
+  expires_at: string | null;
+}
+
+/**
+ * `lockout.reset` deletes every key it is given and answers from the account
+ * record as it was: one `DELETE … RETURNING`, the answer computed by the
+ * TypeScript transition itself from the deleted (live) records.
+ */
+const reset = (T: string): SqlTransition<unknown, unknown> => ({
+  statement: (keys) => ({ name: 'kanmon_lockout_reset_v1', text: `DELETE FROM ${T} WHERE key = ANY($1::text[]) RETURNING key, record, expires_at`, values: [keys] }),
+  decode(rows, args, keys, t, transition) {
+    const byKey = new Map<string, ResetRow>((rows as unknown as readonly ResetRow[]).map((r) => [r.key, r]));
+    const records = keys.map((key): StoreRecord | null => {
+      const row = byKey.get(key);
+      return row?.record && (row.expires_at === null || Number(row.expires_at) > t) ? toRecord(row.record) : null;
+    });
+    return transition.apply(records, args).result;
+  },
+});
+
+/** The SQL twins by transition name, for the table `T`; any other transition takes the transaction path. */
+export const sqlTransitions = (T: string): Readonly<Record<string, SqlTransition<never, unknown>>> => ({
+  'lockout.reserve': reserve as SqlTransition<never, unknown>,
+  'lockout.reset': reset(T) as SqlTransition<never, unknown>,
+});
+
+/** Whether a driver error says the function is not installed (a database not migrated by this version). */
+export const isMissingFunction = (err: unknown): boolean => (err as { code?: unknown } | null)?.code === '42883';
