@@ -221,7 +221,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     read: async (key) => {
       assertStoreKey(key);
       return wrap('read', async () => {
-        const { rows } = await pool.query<Row>(`SELECT key, record, expires_at FROM ${T} WHERE key = $1`, [key]);
+        const { rows } = await pool.query<Row>({ name: 'kanmon_read_v1', text: `SELECT key, record, expires_at FROM ${T} WHERE key = $1`, values: [key] });
         const row = rows[0];
         return row && row.record && isLive(row.expires_at, now()) ? toRecord(row.record) : null;
       });
@@ -234,10 +234,9 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       return wrap('advanceIfGreater', async () => {
         const t = now();
         const { rowCount } = await pool.query(
-          `INSERT INTO ${T} AS s (key, tenant, value, expires_at) VALUES ($1, $2, $3, $4)
+          { name: 'kanmon_advance_v1', text: `INSERT INTO ${T} AS s (key, tenant, value, expires_at) VALUES ($1, $2, $3, $4)
            ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at, record = NULL
-           WHERE s.value IS NULL OR s.value < EXCLUDED.value OR (s.expires_at IS NOT NULL AND s.expires_at <= $5)`,
-          [key, tenant(key), value, expiresAt(ttlMs, t), t],
+           WHERE s.value IS NULL OR s.value < EXCLUDED.value OR (s.expires_at IS NOT NULL AND s.expires_at <= $5)`, values: [key, tenant(key), value, expiresAt(ttlMs, t), t] },
         );
         return rowCount === 1;
       });
@@ -249,10 +248,9 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       return wrap('consumeOnce', async () => {
         const t = now();
         const { rowCount } = await pool.query(
-          `INSERT INTO ${T} AS s (key, tenant, value, expires_at) VALUES ($1, $2, 1, $3)
+          { name: 'kanmon_consume_once_v1', text: `INSERT INTO ${T} AS s (key, tenant, value, expires_at) VALUES ($1, $2, 1, $3)
            ON CONFLICT (key) DO UPDATE SET value = 1, expires_at = EXCLUDED.expires_at, record = NULL
-           WHERE s.expires_at IS NOT NULL AND s.expires_at <= $4`,
-          [key, tenant(key), expiresAt(ttlMs, t), t],
+           WHERE s.expires_at IS NOT NULL AND s.expires_at <= $4`, values: [key, tenant(key), expiresAt(ttlMs, t), t] },
         );
         return rowCount === 1;
       });
@@ -262,9 +260,8 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       assertStoreKey(key);
       return wrap('increment', async () => {
         const { rows } = await pool.query<{ value: string }>(
-          `INSERT INTO ${T} AS s (key, tenant, value) VALUES ($1, $2, 1)
-           ON CONFLICT (key) DO UPDATE SET value = COALESCE(s.value, 0) + 1, expires_at = NULL, record = NULL RETURNING s.value`,
-          [key, tenant(key)],
+          { name: 'kanmon_increment_v1', text: `INSERT INTO ${T} AS s (key, tenant, value) VALUES ($1, $2, 1)
+           ON CONFLICT (key) DO UPDATE SET value = COALESCE(s.value, 0) + 1, expires_at = NULL, record = NULL RETURNING s.value`, values: [key, tenant(key)] },
         );
         return Number(rows[0]?.value);
       });
@@ -274,8 +271,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       assertStoreKey(key);
       return wrap('readCounter', async () => {
         const { rows } = await pool.query<{ value: string | null; expires_at: string | null }>(
-          `SELECT value, expires_at FROM ${T} WHERE key = $1`,
-          [key],
+          { name: 'kanmon_read_counter_v1', text: `SELECT value, expires_at FROM ${T} WHERE key = $1`, values: [key] },
         );
         const row = rows[0];
         return row && row.value !== null && isLive(row.expires_at, now()) ? Number(row.value) : 0;
