@@ -244,7 +244,7 @@ const reserveText = `SELECT ${reserveFunctionName}($1, $2, $3, $4, $5, $6, $7, $
 
 const reserve: SqlTransition<ReserveArgs, ReserveResult> = {
   statement(keys, sorted, tenant, t, a) {
-    if (!a || !Array.isArray(a.sources) || a.sources.length !== keys.length - 1) return undefined;
+    if (a?.sources?.length !== keys.length - 1) return undefined;
     if (![t, a.now, a.maxFailures, a.failureWindowMs, a.lockDurationMs, a.maxLockDurationMs].every(safe)) return undefined;
     if (!Number.isFinite(a.multiplier) || typeof a.permanent !== 'boolean') return undefined;
     const limits: number[] = [];
@@ -277,7 +277,7 @@ const succeedText = `SELECT ${succeedFunctionName}($1, $2, $3, $4, $5, $6, $7, $
 
 const succeed: SqlTransition<SucceedArgs, SucceedResult> = {
   statement(keys, sorted, tenant, t, a) {
-    if (!a || !Array.isArray(a.ops) || a.ops.length !== keys.length) return undefined;
+    if (a?.ops?.length !== keys.length) return undefined;
     if (![t, a.now, a.maxFailures, a.failureWindowMs, a.maxLockDurationMs].every(safe) || !Number.isFinite(a.multiplier)) return undefined;
     const kinds: number[] = [];
     const xs: number[] = [];
@@ -335,9 +335,9 @@ const reset = (T: string): SqlTransition<unknown, unknown> => ({
 
 /** The SQL twins by transition name, for the table `T`; any other transition takes the transaction path. */
 export const sqlTransitions = (T: string): Readonly<Record<string, SqlTransition<never, unknown>>> => ({
-  'lockout.reserve': reserve as SqlTransition<never, unknown>,
-  'lockout.reset': reset(T) as SqlTransition<never, unknown>,
-  'lockout.succeed': succeed as SqlTransition<never, unknown>,
+  'lockout.reserve': reserve,
+  'lockout.reset': reset(T),
+  'lockout.succeed': succeed,
 });
 
 /** Whether a driver error says the function is not installed (a database not migrated by this version). */

@@ -157,7 +157,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         if (statement) {
           try {
             const { rows } = await pool.query<Record<string, unknown>>(statement);
-            return twin.decode(rows, args as never, keys, t, transition as Transition<never, unknown>) as R;
+            return twin.decode(rows, args as never, keys, t, transition) as R;
           } catch (err) {
             if (!isMissingFunction(err)) throw storeFailure('postgres', transition.name, err);
             functions = false;

@@ -35,7 +35,7 @@ describe.skipIf(!requireService('postgres'))('postgresStore: one statement per l
   let server: PostgresServer;
   let pool: pg.Pool;
   let log: Logged[];
-  let t = 1_700_000_000_000;
+  const t = 1_700_000_000_000;
   let store: PostgresStore;
   beforeAll(async () => {
     server = await startPostgres();
