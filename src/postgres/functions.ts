@@ -55,13 +55,25 @@ const lapseSql = `  IF u = -1 OR u > p_now THEN NULL;
 /** ttlOf. */
 const ttlOfSql = `CASE WHEN u = -1 OR keep = 0 THEN NULL ELSE GREATEST(lt, u) + keep - p_now + ${ttlSlackMs} END`;
 /** The upsert-and-lock of every key, in key order, reading the live records into recs and the rows it created into created. */
-const lockRowsSql = (T: string) => `  FOR k, rec, ex, ins IN
+const lockRowsSql = (T: string) => `  IF nk = 1 THEN
+    -- One key (a reservation without a client IP: the common case): lock the row without writing it; a
+    -- placeholder (whose insert locks it) only when there is none yet.
+    SELECT s.record, s.expires_at INTO rec, ex FROM ${T} s WHERE s.key = p_keys[1] FOR UPDATE;
+    IF NOT FOUND THEN
+      INSERT INTO ${T} AS s (key, tenant) VALUES (p_keys[1], p_tenant)
+      ON CONFLICT (key) DO UPDATE SET tenant = EXCLUDED.tenant RETURNING s.record, s.expires_at, (s.xmax = 0) INTO rec, ex, ins;
+      IF ins THEN created := p_keys; END IF;
+    END IF;
+    IF rec IS NOT NULL AND rec <> '{}'::jsonb AND (ex IS NULL OR ex > p_t) THEN recs[1] := rec; END IF;
+  ELSE
+  FOR k, rec, ex, ins IN
     INSERT INTO ${T} AS s (key, tenant) SELECT u.k, p_tenant FROM unnest(p_sorted) WITH ORDINALITY AS u(k, i) ORDER BY u.i
     ON CONFLICT (key) DO UPDATE SET tenant = EXCLUDED.tenant RETURNING s.key, s.record, s.expires_at, (s.xmax = 0)
   LOOP
     IF ins THEN created := created || k; END IF;
     IF rec IS NOT NULL AND rec <> '{}'::jsonb AND (ex IS NULL OR ex > p_t) THEN recs[array_position(p_keys, k)] := rec; END IF;
-  END LOOP;`;
+  END LOOP;
+  END IF;`;
 
 export const stateFunctionsSql = (T: string): string => `-- lockout.reserve in one statement (the twin of reserveTransition; see src/postgres/functions.ts)
 CREATE OR REPLACE FUNCTION ${reserveFunctionName}(
