@@ -110,7 +110,7 @@ describe('memoryStore: in-process shortcuts (beside the store contract, not in i
   // given to updateNow is the store's instant of the call: expiry is measured from it.
   it('issue 22: a reservation reads a clock shared by the lockout and the store once; updateNow measures expiry from `at`', async () => {
     let reads = 0;
-    let t = 1_000_000;
+    const t = 1_000_000;
     const clock = () => {
       reads++;
       return t;
