@@ -24,6 +24,8 @@ export function createReserve(ctx: LockoutContext): Reserve {
   const { resolve, accountSide, mfaWho } = ctx.who;
   const password = ctx.settings('password');
   const mfa = ctx.settings('mfa');
+  // The store measures expiry on the lockout's own clock (the default: both the system clock): it is read once per call.
+  const sameClock = inProcess !== null && inProcess.clock === now;
 
   /**
    * One reservation: `keys` = [the counter, ...the records of `counted.sources`].
@@ -79,7 +81,7 @@ export function createReserve(ctx: LockoutContext): Reserve {
       // Decide synchronously, one promise for the answer.
       let value: LockoutReservation;
       try {
-        value = onValue(inProcess.updateNow(reserveTransition, keys, args));
+        value = onValue(sameClock ? inProcess.updateNow(reserveTransition, keys, args, at) : inProcess.updateNow(reserveTransition, keys, args));
       } catch (err) {
         value = onError(asStoreError(err));
       }

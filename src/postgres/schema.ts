@@ -1,4 +1,5 @@
 import { KanmonError } from '../errors.js';
+import { stateFunctionsSql } from './functions.js';
 
 /**
  * The PostgreSQL schema of the kanmon state store: one table of small records
@@ -34,7 +35,7 @@ CREATE TABLE IF NOT EXISTS ${entryTableName} (
 );
 CREATE INDEX IF NOT EXISTS ${entryTableName}_tenant_idx ON ${entryTableName} (tenant);
 CREATE INDEX IF NOT EXISTS ${entryTableName}_expires_idx ON ${entryTableName} (expires_at);
-`;
+${stateFunctionsSql(stateTableName)}`;
 
 /** The default table of {@link accountsSchemaSql} and `postgresAccounts`. */
 export const accountsTableName = 'kanmon_accounts';

@@ -5,6 +5,7 @@ import { assertStoreKey, assertTenant, tenantOfKey } from '../store/key.js';
 import { checkInteger, checkOutcome, checkTtl, checkUpdateKeys, storeFailure, toRecord } from '../store/internal.js';
 import type { KanmonStore, StoreRecord, Transition } from '../store/store.js';
 import { entryTableName as E, stateSchemaSql, stateTableName as T } from './schema.js';
+import { isMissingFunction, sqlTransitions } from './functions.js';
 import { type StoreEntry, checkAdd, checkEntryId, checkTime, planAdd } from '../store/entries.js';
 
 /** Options for {@link postgresStore}. */
@@ -53,11 +54,15 @@ interface Row {
  * one table (`kanmon_state`, created by an explicit {@link PostgresStore.migrate},
  * or by applying the SQL `kanmon postgres schema` prints).
  *
- * A transition runs in one short transaction: one statement upserts and
- * locks the rows (in key order, so two transitions never deadlock), the
- * TypeScript transition computes the outcome once, one statement writes it.
- * Contenders queue on the row lock; nothing retries. The single-value
- * primitives are one statement each (`INSERT … ON CONFLICT … WHERE`).
+ * The lockout's reservation and reset are one prepared statement each (one
+ * round trip): the reservation a PL/pgSQL twin of the TypeScript transition
+ * installed by `migrate()` (`./functions.ts`), the reset a `DELETE …
+ * RETURNING`. Any other transition runs in one short transaction: one
+ * statement upserts and locks the rows (in key order, so two transitions
+ * never deadlock), the TypeScript transition computes the outcome once, one
+ * statement writes it. Contenders queue on the row lock; nothing retries. The
+ * single-value primitives (the TOTP replay guard's `advanceIfGreater`…) are
+ * one statement each (`INSERT … ON CONFLICT … WHERE`).
  *
  * @example
  * ```ts
@@ -87,6 +92,9 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const expiresAt = (ttlMs: number | null, t: number) => (ttlMs === null ? null : t + ttlMs);
   const isLive = (expires: string | null, t: number) => expires === null || Number(expires) > t;
   const tenant = (key: string) => tenantOfKey(key) as string;
+  const twins = sqlTransitions(T);
+  // Cleared when the database has no function of this version (not migrated since): the transaction path until migrate().
+  let functions = true;
 
   /**
    * A pooled client for one transaction. While it is checked out the pool does not listen for its
@@ -134,12 +142,28 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
             await client.query(`SELECT pg_advisory_xact_lock(hashtext('${T}'))`);
             await client.query(stateSchemaSql);
             await client.query('COMMIT');
+            functions = true;
           }),
         ),
       ),
 
     async update<A, R>(transition: Transition<A, R>, keys: readonly string[], args: A): Promise<R> {
       checkUpdateKeys(keys);
+      const twin = functions ? twins[transition.name] : undefined;
+      if (twin) {
+        const t = now();
+        const sorted = keys.length === 1 ? keys : [...keys].sort();
+        const statement = twin.statement(keys, sorted, tenant(keys[0] as string), t, args as never);
+        if (statement) {
+          try {
+            const { rows } = await pool.query<Record<string, unknown>>(statement);
+            return twin.decode(rows, args as never, keys, t, transition) as R;
+          } catch (err) {
+            if (!isMissingFunction(err)) throw storeFailure('postgres', transition.name, err);
+            functions = false;
+          }
+        }
+      }
       return wrap(transition.name, () =>
         withClient((client) =>
           transaction(client, async () => {
@@ -197,7 +221,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     read: async (key) => {
       assertStoreKey(key);
       return wrap('read', async () => {
-        const { rows } = await pool.query<Row>(`SELECT key, record, expires_at FROM ${T} WHERE key = $1`, [key]);
+        const { rows } = await pool.query<Row>({ name: 'kanmon_read_v1', text: `SELECT key, record, expires_at FROM ${T} WHERE key = $1`, values: [key] });
         const row = rows[0];
         return row && row.record && isLive(row.expires_at, now()) ? toRecord(row.record) : null;
       });
@@ -210,10 +234,9 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       return wrap('advanceIfGreater', async () => {
         const t = now();
         const { rowCount } = await pool.query(
-          `INSERT INTO ${T} AS s (key, tenant, value, expires_at) VALUES ($1, $2, $3, $4)
+          { name: 'kanmon_advance_v1', text: `INSERT INTO ${T} AS s (key, tenant, value, expires_at) VALUES ($1, $2, $3, $4)
            ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at, record = NULL
-           WHERE s.value IS NULL OR s.value < EXCLUDED.value OR (s.expires_at IS NOT NULL AND s.expires_at <= $5)`,
-          [key, tenant(key), value, expiresAt(ttlMs, t), t],
+           WHERE s.value IS NULL OR s.value < EXCLUDED.value OR (s.expires_at IS NOT NULL AND s.expires_at <= $5)`, values: [key, tenant(key), value, expiresAt(ttlMs, t), t] },
         );
         return rowCount === 1;
       });
@@ -225,10 +248,9 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       return wrap('consumeOnce', async () => {
         const t = now();
         const { rowCount } = await pool.query(
-          `INSERT INTO ${T} AS s (key, tenant, value, expires_at) VALUES ($1, $2, 1, $3)
+          { name: 'kanmon_consume_once_v1', text: `INSERT INTO ${T} AS s (key, tenant, value, expires_at) VALUES ($1, $2, 1, $3)
            ON CONFLICT (key) DO UPDATE SET value = 1, expires_at = EXCLUDED.expires_at, record = NULL
-           WHERE s.expires_at IS NOT NULL AND s.expires_at <= $4`,
-          [key, tenant(key), expiresAt(ttlMs, t), t],
+           WHERE s.expires_at IS NOT NULL AND s.expires_at <= $4`, values: [key, tenant(key), expiresAt(ttlMs, t), t] },
         );
         return rowCount === 1;
       });
@@ -238,9 +260,8 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       assertStoreKey(key);
       return wrap('increment', async () => {
         const { rows } = await pool.query<{ value: string }>(
-          `INSERT INTO ${T} AS s (key, tenant, value) VALUES ($1, $2, 1)
-           ON CONFLICT (key) DO UPDATE SET value = COALESCE(s.value, 0) + 1, expires_at = NULL, record = NULL RETURNING s.value`,
-          [key, tenant(key)],
+          { name: 'kanmon_increment_v1', text: `INSERT INTO ${T} AS s (key, tenant, value) VALUES ($1, $2, 1)
+           ON CONFLICT (key) DO UPDATE SET value = COALESCE(s.value, 0) + 1, expires_at = NULL, record = NULL RETURNING s.value`, values: [key, tenant(key)] },
         );
         return Number(rows[0]?.value);
       });
@@ -250,8 +271,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       assertStoreKey(key);
       return wrap('readCounter', async () => {
         const { rows } = await pool.query<{ value: string | null; expires_at: string | null }>(
-          `SELECT value, expires_at FROM ${T} WHERE key = $1`,
-          [key],
+          { name: 'kanmon_read_counter_v1', text: `SELECT value, expires_at FROM ${T} WHERE key = $1`, values: [key] },
         );
         const row = rows[0];
         return row && row.value !== null && isLive(row.expires_at, now()) ? Number(row.value) : 0;

@@ -113,9 +113,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   };
 
   /** One transition, synchronously: nothing else runs in between, so it is atomic. */
-  const applyNow = <A, R>(transition: Transition<A, R>, keys: readonly string[], args: A): R => {
+  const applyNow = <A, R>(transition: Transition<A, R>, keys: readonly string[], args: A, at?: number): R => {
     checkUpdateKeys(keys);
-    const t = now();
+    const t = at ?? now();
     const count = keys.length;
     if (count === 1 && canApplyInPlace(transition)) {
       const key = keys[0] as string;
@@ -167,6 +167,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     },
 
     updateNow: applyNow,
+    clock: now,
 
     update<A, R>(transition: Transition<A, R>, keys: readonly string[], args: A): Promise<R> {
       try {

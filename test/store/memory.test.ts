@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { memoryStore } from '../../src/index.js';
+import { createLockout, definePolicy, memoryStore } from '../../src/index.js';
 import { type KanmonStore, type ReserveArgs, type Transition, reserveTransition, storeKey } from '../../src/store/index.js';
 import { KanmonError } from '../../src/errors.js';
 import { type InPlaceTransition, isInProcessStore } from '../../src/store/in-process.js';
@@ -100,6 +100,40 @@ describe('memoryStore: in-process shortcuts (beside the store contract, not in i
       expect(() => s.updateNow(reserveTransition, ['not-a-key'], args)).toThrow(KanmonError);
       expect(isInProcessStore({ ...s, updateNow: undefined } as KanmonStore)).toBe(false);
       expect(isInProcessStore({ ...s, inProcess: false } as KanmonStore)).toBe(false);
+    } finally {
+      await s.close();
+    }
+  });
+
+  // Issue 22 item 5: the lockout's hot path on the memory store reads a clock it shares with the store once per
+  // reservation (it was read twice: by the lockout for the decision and by the store for expiry), and an `at`
+  // given to updateNow is the store's instant of the call: expiry is measured from it.
+  it('issue 22: a reservation reads a clock shared by the lockout and the store once; updateNow measures expiry from `at`', async () => {
+    let reads = 0;
+    const t = 1_000_000;
+    const clock = () => {
+      reads++;
+      return t;
+    };
+    const s = memoryStore({ now: clock });
+    try {
+      const lockout = createLockout({ policy: definePolicy('funabashi'), store: s, now: clock });
+      reads = 0;
+      await expect(lockout.reserve('alice')).resolves.toMatchObject({ ok: true, failures: 1 });
+      expect(reads).toBe(1);
+      // another clock than the store's: the store reads its own
+      const other = createLockout({ policy: definePolicy('funabashi'), store: s, now: () => t });
+      reads = 0;
+      await expect(other.reserve('bob')).resolves.toMatchObject({ ok: true, failures: 1 });
+      expect(reads).toBe(1);
+      if (!isInProcessStore(s)) throw new Error('not in process');
+      expect(s.clock).toBe(clock);
+      const key = storeKey('own', 'lockout', 'pw', 'at');
+      const args: ReserveArgs = { now: t, maxFailures: 5, failureWindowMs: 1000, lockDurationMs: 10, multiplier: 1, maxLockDurationMs: 10, permanent: false, sources: [] };
+      s.updateNow(reserveTransition, [key], args, t - 6000); // TTL 1000 + 5000 slack from t - 6000: gone at t
+      await expect(s.read(key)).resolves.toBeNull();
+      s.updateNow(reserveTransition, [key], args, t);
+      await expect(s.read(key)).resolves.toMatchObject({ failures: 1 });
     } finally {
       await s.close();
     }
