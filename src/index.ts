@@ -176,6 +176,10 @@ export type {
   BuildBreachedFilterOptions,
   BuildBreachedFilterResult,
 } from './password/breached/build.js';
+export { buildBreachedPasswordFile } from './password/breached/build-file.js';
+export type { BuildBreachedFileOptions, BuildBreachedFileResult } from './password/breached/build-file.js';
+export { openBreachedPasswordFilter } from './password/breached/open-file.js';
+export type { OpenBreachedFilterOptions, OpenedBreachedPasswordFilter } from './password/breached/open-file.js';
 export { createOnlineBreachCheck } from './password/breached/online.js';
 export type { OnlineBreachCheck, OnlineBreachCheckOptions, OnlineBreachResult } from './password/breached/online.js';
 export { createLockout } from './lockout/create-lockout.js';

@@ -1,6 +1,8 @@
 import { KanmonError } from '../../errors.js';
 import { FILTER_HEADER_BYTES, expectedFpr, probe, readHeader } from './format.js';
 import { sha1Utf8 } from './internal/sha1.js';
+import { BLOCKED_HEADER_BYTES, BLOCKED_VERSION, BLOCK_BYTES, blockOf, blockedFpr, decodeBlockedHeader, inBlockKey, probeBlock } from './blocked.js';
+import { createHash } from 'node:crypto';
 
 /** A loaded breached-password filter. Immutable; safe to share across requests. */
 export interface BreachedPasswordFilter {
@@ -37,11 +39,13 @@ export interface BreachedPasswordFilter {
  * ```
  */
 export function createBreachedPasswordFilter(bytes: Uint8Array): BreachedPasswordFilter {
+  if (bytes instanceof Uint8Array && bytes.length >= 10 && bytes[8] === BLOCKED_VERSION && bytes[9] === 0 && Buffer.from(bytes.subarray(0, 8)).toString('latin1') === 'KANMONBF') {
+    return blockedInMemory(bytes);
+  }
   const header = readHeader(bytes);
   const body = bytes.subarray(FILTER_HEADER_BYTES);
   const { bits, hashes, count } = header;
   const words = new Int32Array(5);
-  const hex = /^[0-9A-Fa-f]{40}$/;
   return Object.freeze({
     count,
     bits,
@@ -52,17 +56,47 @@ export function createBreachedPasswordFilter(bytes: Uint8Array): BreachedPasswor
       return probe(body, bits, hashes, sha1Utf8(password, words), false);
     },
     hasSha1(digest: Uint8Array | string): boolean {
-      let raw: Uint8Array;
-      if (typeof digest === 'string') {
-        if (!hex.test(digest)) throw new KanmonError('ERR_INVALID_ARGUMENT', 'a SHA-1 digest is 40 hexadecimal characters');
-        raw = Buffer.from(digest, 'hex');
-      } else if (digest instanceof Uint8Array && digest.length === 20) {
-        raw = digest;
-      } else {
-        throw new KanmonError('ERR_INVALID_ARGUMENT', 'a SHA-1 digest is 20 bytes');
-      }
-      for (let i = 0; i < 5; i++) words[i] = (raw[4 * i]! << 24) | (raw[4 * i + 1]! << 16) | (raw[4 * i + 2]! << 8) | raw[4 * i + 3]!;
-      return probe(body, bits, hashes, words, false);
+      return probe(body, bits, hashes, sha1Argument(digest, words), false);
     },
+  });
+}
+
+const HEX40 = /^[0-9A-Fa-f]{40}$/;
+
+/** A digest argument (20 bytes or 40 hex characters) as five big-endian words in `out`. */
+export function sha1Argument(digest: Uint8Array | string, out: Int32Array): Int32Array {
+  let raw: Uint8Array;
+  if (typeof digest === 'string') {
+    if (!HEX40.test(digest)) throw new KanmonError('ERR_INVALID_ARGUMENT', 'a SHA-1 digest is 40 hexadecimal characters');
+    raw = Buffer.from(digest, 'hex');
+  } else if (digest instanceof Uint8Array && digest.length === 20) {
+    raw = digest;
+  } else {
+    throw new KanmonError('ERR_INVALID_ARGUMENT', 'a SHA-1 digest is 20 bytes');
+  }
+  return digestWords(raw, out);
+}
+
+function digestWords(raw: Uint8Array, out: Int32Array): Int32Array {
+  for (let i = 0; i < 5; i++) out[i] = (raw[4 * i]! << 24) | (raw[4 * i + 1]! << 16) | (raw[4 * i + 2]! << 8) | raw[4 * i + 3]!;
+  return out;
+}
+
+/** A version-2 (blocked) filter held in memory: header and body SHA-256 checked here. */
+function blockedInMemory(bytes: Uint8Array): BreachedPasswordFilter {
+  const { hashes, blocks, count, bodySha256 } = decodeBlockedHeader(bytes, bytes.length);
+  const body = bytes.subarray(BLOCKED_HEADER_BYTES);
+  if (!createHash('sha256').update(body).digest().equals(bodySha256)) {
+    throw new KanmonError('ERR_INVALID_FILTER', 'breached-password filter: body SHA-256 mismatch: the file is corrupted');
+  }
+  const words = new Int32Array(5);
+  const lookup = (d: Int32Array) => probeBlock(body, blockOf(d, blocks) * BLOCK_BYTES, inBlockKey(d), hashes, false);
+  return Object.freeze({
+    count,
+    bits: blocks * BLOCK_BYTES * 8,
+    hashes,
+    expectedFpr: blockedFpr(blocks, hashes, count),
+    has: (password: string) => typeof password === 'string' && lookup(sha1Utf8(password, words)),
+    hasSha1: (digest: Uint8Array | string) => lookup(sha1Argument(digest, words)),
   });
 }
