@@ -23,9 +23,10 @@ import { KanmonError } from '../../errors.js';
  * | 128 | 64·B | body |
  *
  * Hash scheme 2: from the password's SHA-1 (20 bytes), block = (bytes 0–5 as a 48-bit
- * big-endian integer) mod B; h1 = bytes 6–7, h2 = bytes 8–9 (big-endian) | 1; bit i of the
- * entry is (h1 + i·h2) mod 512 in its block (distinct for i < 512, h2 being odd); bit j of a
- * block is bit (j mod 8) of its byte ⌊j/8⌋. No rehash: the SHA-1 bits are the positions.
+ * big-endian integer) mod B; key = bytes 6–9 (big-endian); bit i of the entry in its block is
+ * the top 9 bits of fmix32((key + i·0x9E3779B9) mod 2^32), fmix32 being MurmurHash3's 32-bit
+ * finaliser; bit j of a block is bit (j mod 8) of its byte ⌊j/8⌋. No rehash of the password:
+ * the SHA-1 bits choose the block and seed the bits.
  */
 export const BLOCKED_VERSION = 2;
 const BLOCKED_SCHEME = 2;
@@ -88,38 +89,44 @@ export function blockOf(d: Int32Array, blocks: number): number {
   return ((d[0]! >>> 0) * 65536 + ((d[1]! >>> 16) & 0xffff)) % blocks;
 }
 
-/** h1 (bytes 6–7) in the low 9 bits and h2 (bytes 8–9, odd) in the next 9: all a block probe needs. */
+/** The 32 bits that place an entry's bits in its block: bytes 6–9, big-endian. */
 export function inBlockKey(d: Int32Array): number {
-  const w1 = d[1]!;
-  const w2 = d[2]!;
-  return (w1 & 511) | ((((w2 >>> 16) | 1) & 511) << 9);
+  return ((d[1]! & 0xffff) << 16) | (d[2]! >>> 16);
 }
 
-/** Set (`set = true`) or test the k bits of `key` (from {@link inBlockKey}) in the block at `block[offset..offset+64)`. */
+/**
+ * Set (`set = true`) or test the k bits of `key` (from {@link inBlockKey}) in the block at
+ * `block[offset..offset+64)`: bit i is the top 9 bits of fmix32(key + i·0x9E3779B9)
+ * (MurmurHash3's finaliser), so 2^32 distinct patterns and no arithmetic progressions.
+ */
 export function probeBlock(block: Uint8Array, offset: number, key: number, hashes: number, set: boolean): boolean {
-  const h2 = key >>> 9;
-  let x = key & 511;
   for (let i = 0; i < hashes; i++) {
+    let h = (key + Math.imul(i, 0x9e3779b9)) | 0;
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+    const x = h >>> 23;
     const at = offset + (x >>> 3);
     const mask = 1 << (x & 7);
     if (set) block[at] = block[at]! | mask;
     else if ((block[at]! & mask) === 0) return false;
-    x = (x + h2) & 511;
   }
   return true;
 }
 
 /**
  * The expected false-positive rate of a blocked filter: entries per block are Poisson(n/B),
- * and with j entries in the block a query's k distinct bits are all set with probability
- * (1 − (1 − k/512)^j)^k.
+ * and with j entries in the block a query's k bits are all set with probability
+ * (1 − (1 − 1/512)^(k·j))^k.
  */
 export function blockedFpr(blocks: number, hashes: number, count: number): number {
   const lambda = count / blocks;
   const last = Math.ceil(lambda + 12 * Math.sqrt(lambda) + 30);
   let pmf = Math.exp(-lambda);
   let sum = 0;
-  const keep = 1 - hashes / BLOCK_BITS;
+  const keep = Math.pow(1 - 1 / BLOCK_BITS, hashes);
   for (let j = 0; j <= last; j++) {
     if (j > 0) pmf *= lambda / j;
     sum += pmf * Math.pow(1 - Math.pow(keep, j), hashes);
