@@ -121,6 +121,29 @@ describe('kanmon breached build / check', () => {
     expect(h.stderr()).toContain('ERR_INVALID_FILTER');
   });
 
+  it('--classic writes format version 1 (in memory); check and verify read both versions; a truncated file is refused', async () => {
+    const h = io(Readable.from([]));
+    expect(await runCli(['breached', 'build', 'pwned.txt', '-o', 'classic.bin', '--min-count', '10', '--classic', '--quiet'], h.io)).toBe(0);
+    const classic = await readFile(join(dir, 'classic.bin'));
+    expect(classic.readUInt16LE(8)).toBe(1);
+    expect((await readFile(join(dir, 'filter.bin'))).readUInt16LE(8)).toBe(2);
+    for (const file of ['classic.bin', 'filter.bin']) {
+      const hit = io(Readable.from(['pw1500\n']));
+      expect(await runCli(['breached', 'check', file], hit.io)).toBe(1);
+      const ok = io(Readable.from([]));
+      expect(await runCli(['breached', 'verify', file], ok.io)).toBe(0);
+      expect(ok.stdout()).toMatch(/^ok: version [12], 1,990 entries\n$/);
+    }
+    const whole = await readFile(join(dir, 'filter.bin'));
+    await writeFile(join(dir, 'short.bin'), whole.subarray(0, whole.length - 64));
+    const bad = io(Readable.from([]));
+    expect(await runCli(['breached', 'verify', 'short.bin'], bad.io)).toBe(2);
+    expect(bad.stderr()).toContain('ERR_INVALID_FILTER');
+    const small = io(Readable.from([]));
+    expect(await runCli(['breached', 'build', 'pwned.txt', '-o', 'x.bin', '--memory', '0'], small.io)).toBe(2);
+    expect(small.stderr()).toContain('--memory');
+  });
+
   it('usage errors', async () => {
     const h = io(Readable.from([]));
     expect(await runCli(['breached', 'build', 'pwned.txt'], h.io)).toBe(2);
