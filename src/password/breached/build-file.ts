@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, openSync, readSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { KanmonError } from '../../errors.js';
@@ -113,7 +113,7 @@ export async function buildBreachedPasswordFile(
   const { blocks, hashes, expectedFpr } = blockedSize(entries, fpr);
   const { blocksPerPartition, partitions } = planPartitions(blocks, memoryBytes);
 
-  const temp = join(dirname(output), `.${basename(output)}.${process.pid}.${Date.now()}`);
+  const temp = join(dirname(output), `.${basename(output)}.${process.pid}.${randomBytes(6).toString('hex')}`);
   const partPaths = partitions > 1 ? Array.from({ length: partitions }, (_, p) => `${temp}.part${p}`) : [];
   const partFds: number[] = [];
   let outFd: number | undefined;
