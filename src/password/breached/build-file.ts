@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { KanmonError } from '../../errors.js';
 import { BLOCKED_HEADER_BYTES, BLOCK_BYTES, blockOf, blockedSize, encodeBlockedHeader, inBlockKey, probeBlock } from './blocked.js';
 import type { BreachedListFormat } from './build.js';
+import { badHibpLine, checkBuildOptions, countEntries } from './internal/first-pass.js';
 import { forEachLine, hibpLine } from './internal/lines.js';
 import { sha1Bytes } from './internal/sha1.js';
 
@@ -80,36 +81,13 @@ export async function buildBreachedPasswordFile(
   output: string,
   options: BuildBreachedFileOptions = {},
 ): Promise<BuildBreachedFileResult> {
-  if (typeof source !== 'function') throw new KanmonError('ERR_INVALID_ARGUMENT', 'source must be a function returning a fresh stream for each pass');
   if (typeof output !== 'string' || output === '') throw new KanmonError('ERR_INVALID_ARGUMENT', 'output must be a file path');
   const { fpr = 1e-6, minCount = 1, onProgress, memoryBytes = DEFAULT_MEMORY } = options;
-  let format = options.format ?? 'auto';
-  if (!['auto', 'hibp', 'plain'].includes(format)) throw new KanmonError('ERR_INVALID_ARGUMENT', "format must be 'auto', 'hibp' or 'plain'");
-  if (!Number.isSafeInteger(minCount) || minCount < 0) throw new KanmonError('ERR_INVALID_ARGUMENT', 'minCount must be a non-negative integer');
+  const asked = checkBuildOptions(source, options.format ?? 'auto', minCount);
   if (!Number.isSafeInteger(memoryBytes) || memoryBytes < BLOCK_BYTES) throw new KanmonError('ERR_INVALID_ARGUMENT', 'memoryBytes must be an integer ≥ 64');
-  if (minCount > 1 && format === 'plain') throw new KanmonError('ERR_INVALID_ARGUMENT', 'minCount applies to HIBP input (SHA1:COUNT lines), not to a plain list');
-  const badLine = (lineNo: number) =>
-    new KanmonError('ERR_INVALID_ARGUMENT', `line ${lineNo}: not a HIBP line (<40 hex digits>:<count>); pass format 'plain' for a list of passwords`);
 
   // Pass 1: the format and the count, which size the filter.
-  let entries = 0;
-  let skipped = 0;
-  const lines = await forEachLine(
-    source(),
-    (buf, start, end, lineNo) => {
-      if (start === end) return void skipped++;
-      if (format === 'auto') format = hibpLine(buf, start, end, undefined) >= 0 ? 'hibp' : 'plain';
-      if (format === 'hibp') {
-        const count = hibpLine(buf, start, end, undefined);
-        if (count < 0) throw badLine(lineNo);
-        if (count >= minCount) entries++;
-        else skipped++;
-      } else entries++;
-    },
-    (bytes, n) => onProgress?.({ pass: 1, lines: n, bytes }),
-  );
-  const resolved: 'hibp' | 'plain' = format === 'auto' ? 'hibp' : format;
-  if (minCount > 1 && resolved === 'plain') throw new KanmonError('ERR_INVALID_ARGUMENT', 'minCount applies to HIBP input (SHA1:COUNT lines), not to a plain list');
+  const { format: resolved, lines, entries, skipped } = await countEntries(source(), asked, minCount, (bytes, n) => onProgress?.({ pass: 1, lines: n, bytes }));
   const { blocks, hashes, expectedFpr } = blockedSize(entries, fpr);
   const { blocksPerPartition, partitions } = planPartitions(blocks, memoryBytes);
 
@@ -140,7 +118,7 @@ export async function buildBreachedPasswordFile(
         if (start === end) return;
         if (resolved === 'hibp') {
           const count = hibpLine(buf, start, end, digest);
-          if (count < 0) throw badLine(lineNo);
+          if (count < 0) throw badHibpLine(lineNo);
           if (count < minCount) return;
           for (let i = 0; i < 5; i++) words[i] = (digest[4 * i]! << 24) | (digest[4 * i + 1]! << 16) | (digest[4 * i + 2]! << 8) | digest[4 * i + 3]!;
         } else sha1Bytes(buf.subarray(start, end), words);

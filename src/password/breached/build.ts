@@ -1,5 +1,6 @@
 import { KanmonError } from '../../errors.js';
 import { FILTER_HEADER_BYTES, bodyBytes, expectedFpr, filterSize, probe, writeHeader } from './format.js';
+import { badHibpLine, checkBuildOptions, countEntries } from './internal/first-pass.js';
 import { forEachLine, hibpLine } from './internal/lines.js';
 import { sha1Bytes, sha1Utf8 } from './internal/sha1.js';
 
@@ -122,40 +123,9 @@ export async function buildBreachedPasswordFilter(
   source: () => AsyncIterable<Uint8Array | string>,
   options: BuildBreachedFilterOptions = {},
 ): Promise<BuildBreachedFilterResult> {
-  if (typeof source !== 'function') throw new KanmonError('ERR_INVALID_ARGUMENT', 'source must be a function returning a fresh stream for each pass');
   const { fpr = 1e-6, minCount = 1, onProgress } = options;
-  let format = options.format ?? 'auto';
-  if (!['auto', 'hibp', 'plain'].includes(format)) throw new KanmonError('ERR_INVALID_ARGUMENT', "format must be 'auto', 'hibp' or 'plain'");
-  if (!Number.isSafeInteger(minCount) || minCount < 0) throw new KanmonError('ERR_INVALID_ARGUMENT', 'minCount must be a non-negative integer');
-  if (minCount > 1 && format === 'plain') throw new KanmonError('ERR_INVALID_ARGUMENT', 'minCount applies to HIBP input (SHA1:COUNT lines), not to a plain list');
-
-  const badLine = (lineNo: number) =>
-    new KanmonError('ERR_INVALID_ARGUMENT', `line ${lineNo}: not a HIBP line (<40 hex digits>:<count>); pass format 'plain' for a list of passwords`);
-
-  // Pass 1: decide the format, count what goes in.
-  let entries = 0;
-  let skipped = 0;
-  const lines = await forEachLine(
-    source(),
-    (buf, start, end, lineNo) => {
-      if (start === end) {
-        skipped++;
-        return;
-      }
-      if (format === 'auto') format = hibpLine(buf, start, end, undefined) >= 0 ? 'hibp' : 'plain';
-      if (format === 'hibp') {
-        const count = hibpLine(buf, start, end, undefined);
-        if (count < 0) throw badLine(lineNo);
-        if (count >= minCount) entries++;
-        else skipped++;
-      } else {
-        entries++;
-      }
-    },
-    (bytes, n) => onProgress?.({ pass: 1, lines: n, bytes }),
-  );
-  const resolved: 'hibp' | 'plain' = format === 'auto' ? 'hibp' : format;
-  if (minCount > 1 && resolved === 'plain') throw new KanmonError('ERR_INVALID_ARGUMENT', 'minCount applies to HIBP input (SHA1:COUNT lines), not to a plain list');
+  const asked = checkBuildOptions(source, options.format ?? 'auto', minCount);
+  const { format: resolved, lines, entries, skipped } = await countEntries(source(), asked, minCount, (bytes, n) => onProgress?.({ pass: 1, lines: n, bytes }));
 
   // Pass 2: insert.
   const builder = createBreachedFilterBuilder({ expectedCount: entries, fpr });
@@ -169,7 +139,7 @@ export async function buildBreachedPasswordFilter(
       if (start === end) return;
       if (resolved === 'hibp') {
         const count = hibpLine(buf, start, end, digest);
-        if (count < 0) throw badLine(lineNo);
+        if (count < 0) throw badHibpLine(lineNo);
         if (count >= minCount) builder.addSha1(digest);
       } else {
         sha1Bytes(buf.subarray(start, end), words);
