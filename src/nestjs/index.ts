@@ -13,6 +13,8 @@ export { KanmonDenied, KanmonExceptionFilter } from './filter.js';
 export { kanmonController } from './controller.js';
 export type { KanmonAuthController } from './controller.js';
 export { KanmonTlsMiddleware } from './middleware.js';
+export { RecordData } from './record-data.js';
+export type { DataEventLog, DataEventSpec } from '../http/record-data-event.js';
 export { KANMON_MODULE_OPTIONS, KANMON_RUNTIME } from './tokens.js';
 export { chooseLanguage } from '../http/language.js';
 export { httpErrorStatus, httpErrorMessage } from '../http/error-body.js';

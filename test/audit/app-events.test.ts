@@ -11,6 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
 import Fastify from 'fastify';
+import { Controller, Get, Module, Param, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { z } from 'zod';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createAuditLog } from '../../src/audit/create-audit-log.js';
@@ -24,6 +28,7 @@ import { verifyAuditLog } from '../../src/audit/verify/verify-audit-log.js';
 import { KanmonError } from '../../src/errors.js';
 import { kanmonExpress } from '../../src/express/index.js';
 import { kanmonFastify } from '../../src/fastify/index.js';
+import { KanmonModule, RecordData } from '../../src/nestjs/index.js';
 import { PASSWORD, TENANT, cookiePair, request, testKanmon } from '../adapters/kit.js';
 import { steppingClock, testKeyRing } from './support.js';
 
@@ -108,7 +113,7 @@ describe('EXT-6, SEC-26: application events in the chain', () => {
 });
 
 /** A server with one data route; the records go to `sink`. */
-async function serve(kind: 'express' | 'fastify', sink: AuditSink) {
+async function serve(kind: 'express' | 'fastify' | 'nestjs-express' | 'nestjs-fastify', sink: AuditSink) {
   const { kanmon } = await testKanmon({ access: { requireTls: false } });
   const log = createAuditLog({ sink, keyRing, stream: 'app', now: steppingClock(), events });
   const describeRoute = (id: string) => ({ type: 'app.record.viewed' as const, target: id, data: { recordId: id } });
@@ -129,6 +134,31 @@ async function serve(kind: 'express' | 'fastify', sink: AuditSink) {
       },
     };
   }
+  if (kind === 'nestjs-express' || kind === 'nestjs-fastify') {
+    class RecordsController {
+      show(params: { id: string }) {
+        return { id: params.id };
+      }
+    }
+    const proto = RecordsController.prototype;
+    const show = Object.getOwnPropertyDescriptor(proto, 'show')!;
+    RecordData(log, (req: { params: { id: string } }) => describeRoute(req.params.id))(proto, 'show', show);
+    Get(':id')(proto, 'show', show);
+    Param('id')(proto, 'show', 0);
+    Controller('records')(RecordsController);
+    class AppModule {}
+    Module({ imports: [KanmonModule.forRoot({ kanmon, tenant: TENANT })], controllers: [RecordsController] })(AppModule);
+    const nest: INestApplication = await NestFactory.create(AppModule, kind === 'nestjs-express' ? new ExpressAdapter() : new FastifyAdapter(), { logger: false });
+    await nest.listen(0, '127.0.0.1');
+    const server = nest.getHttpServer() as http.Server;
+    return {
+      port: (server.address() as AddressInfo).port,
+      close: async () => {
+        server.closeAllConnections();
+        await nest.close();
+      },
+    };
+  }
   const app = Fastify();
   await app.register(kanmonFastify, { kanmon, tenant: TENANT });
   app.get<{ Params: { id: string } }>('/records/:id', { preHandler: app.kanmon.recordData(log, (req) => describeRoute((req.params as { id: string }).id)) }, (req) => ({ id: req.params.id }));
@@ -136,7 +166,7 @@ async function serve(kind: 'express' | 'fastify', sink: AuditSink) {
   return { port: (app.server.address() as AddressInfo).port, close: () => app.close() };
 }
 
-describe.each(['express', 'fastify'] as const)('EXT-6, SEC-26: recordData on %s', (kind) => {
+describe.each(['express', 'fastify', 'nestjs-express', 'nestjs-fastify'] as const)('EXT-6, SEC-26: recordData (RecordData on Nest) on %s', (kind) => {
   it("records the route's data access with the session's actor, tenant and client address; no session is a 401 and no record", async () => {
     const sink = memoryAuditSink();
     const server = await serve(kind, sink);
