@@ -25,12 +25,7 @@ function requirementGuard(requirementOf: (runtime: KanmonRuntime) => GuardRequir
       const http = context.switchToHttp();
       const req = http.getRequest<unknown>();
       const { core } = this.#runtime;
-      let state;
-      try {
-        state = this.#runtime.state(req);
-      } catch (err) {
-        throw new KanmonDenied(core.fail(err, core.langOf(rawOf(req))));
-      }
+      const state = stateOrDenied(this.#runtime, req);
       const outcome = await core.guard(rawOf(req), state, this.#requirement);
       if (!outcome.ok) throw new KanmonDenied(outcome.reply);
       appendCookies(http.getResponse<unknown>(), outcome.setCookie);
@@ -42,7 +37,17 @@ function requirementGuard(requirementOf: (runtime: KanmonRuntime) => GuardRequir
   return KanmonRequirementGuard;
 }
 
-const rawOf = (req: unknown) => ((req as { raw?: unknown }).raw ?? req) as Parameters<KanmonRuntime['core']['langOf']>[0];
+/** The Node request under the platform's (Fastify wraps it as `raw`). */
+export const rawOf = (req: unknown) => ((req as { raw?: unknown }).raw ?? req) as Parameters<KanmonRuntime['core']['langOf']>[0];
+
+/** The request's kanmon state; a tenant function that throws becomes a {@link KanmonDenied} with the coded reply. */
+export function stateOrDenied(runtime: KanmonRuntime, req: unknown): ReturnType<KanmonRuntime['state']> {
+  try {
+    return runtime.state(req);
+  } catch (err) {
+    throw new KanmonDenied(runtime.core.fail(err, runtime.core.langOf(rawOf(req))));
+  }
+}
 
 const requirement = (requirementOf: (runtime: KanmonRuntime) => GuardRequirement): Decorator =>
   applyDecorators(UseGuards(requirementGuard(requirementOf)), UseFilters(KanmonExceptionFilter));

@@ -6,10 +6,9 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable, UseFilters, UseGuards, applyDecorators } from '@nestjs/common';
 import type { DataEventLog, DataEventSpec } from '../http/record-data-event.js';
 import { KanmonDenied, KanmonExceptionFilter } from './filter.js';
+import { rawOf, stateOrDenied } from './guards.js';
 import { type KanmonRuntime, appendCookies } from './runtime.js';
 import { KANMON_RUNTIME } from './tokens.js';
-
-const rawOf = (req: unknown) => ((req as { raw?: unknown }).raw ?? req) as Parameters<KanmonRuntime['core']['langOf']>[0];
 
 /**
  * Record a data event for every request the route serves, before its handler runs: the actor is the verified
@@ -46,12 +45,7 @@ export function RecordData<Req = any>(log: DataEventLog, describe: (request: Req
       const http = context.switchToHttp();
       const req = http.getRequest<Req>();
       const { core } = this.#runtime;
-      let state;
-      try {
-        state = this.#runtime.state(req);
-      } catch (err) {
-        throw new KanmonDenied(core.fail(err, core.langOf(rawOf(req))));
-      }
+      const state = stateOrDenied(this.#runtime, req);
       let spec: DataEventSpec;
       try {
         spec = describe(req);
