@@ -4,9 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { KanmonError } from '../../errors.js';
 import { BLOCKED_HEADER_BYTES, BLOCK_BYTES, blockOf, blockedSize, encodeBlockedHeader, inBlockKey, probeBlock } from './blocked.js';
 import type { BreachedListFormat } from './build.js';
-import { badHibpLine, checkBuildOptions, countEntries } from './internal/first-pass.js';
-import { forEachLine, hibpLine } from './internal/lines.js';
-import { sha1Bytes } from './internal/sha1.js';
+import { checkBuildOptions, countEntries, forEachEntry } from './internal/first-pass.js';
 
 /** Options for {@link buildBreachedPasswordFile}. */
 export interface BuildBreachedFileOptions {
@@ -107,21 +105,12 @@ export async function buildBreachedPasswordFile(
     };
 
     // Pass 2: each entry goes to its block (one partition) or its partition's file.
-    const digest = new Uint8Array(20);
-    const words = new Int32Array(5);
     let inserted = 0;
-    let secondLines = 0;
-    await forEachLine(
+    const secondLines = await forEachEntry(
       source(),
-      (buf, start, end, lineNo) => {
-        secondLines = lineNo;
-        if (start === end) return;
-        if (resolved === 'hibp') {
-          const count = hibpLine(buf, start, end, digest);
-          if (count < 0) throw badHibpLine(lineNo);
-          if (count < minCount) return;
-          for (let i = 0; i < 5; i++) words[i] = (digest[4 * i]! << 24) | (digest[4 * i + 1]! << 16) | (digest[4 * i + 2]! << 8) | digest[4 * i + 3]!;
-        } else sha1Bytes(buf.subarray(start, end), words);
+      resolved,
+      minCount,
+      (_digest, words) => {
         inserted++;
         const block = blockOf(words, blocks);
         const key = inBlockKey(words);

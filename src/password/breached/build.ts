@@ -1,8 +1,7 @@
 import { KanmonError } from '../../errors.js';
 import { FILTER_HEADER_BYTES, bodyBytes, expectedFpr, filterSize, probe, writeHeader } from './format.js';
-import { badHibpLine, checkBuildOptions, countEntries } from './internal/first-pass.js';
-import { forEachLine, hibpLine } from './internal/lines.js';
-import { sha1Bytes, sha1Utf8 } from './internal/sha1.js';
+import { checkBuildOptions, countEntries, forEachEntry } from './internal/first-pass.js';
+import { sha1Utf8, wordsToBytes } from './internal/sha1.js';
 
 /** Options for {@link createBreachedFilterBuilder}. */
 export interface BreachedFilterBuilderOptions {
@@ -129,30 +128,11 @@ export async function buildBreachedPasswordFilter(
 
   // Pass 2: insert.
   const builder = createBreachedFilterBuilder({ expectedCount: entries, fpr });
-  const digest = new Uint8Array(20);
-  const words = new Int32Array(5);
-  let secondLines = 0;
-  await forEachLine(
+  const secondLines = await forEachEntry(
     source(),
-    (buf, start, end, lineNo) => {
-      secondLines = lineNo;
-      if (start === end) return;
-      if (resolved === 'hibp') {
-        const count = hibpLine(buf, start, end, digest);
-        if (count < 0) throw badHibpLine(lineNo);
-        if (count >= minCount) builder.addSha1(digest);
-      } else {
-        sha1Bytes(buf.subarray(start, end), words);
-        for (let i = 0; i < 5; i++) {
-          const w = words[i]!;
-          digest[4 * i] = w >>> 24;
-          digest[4 * i + 1] = (w >>> 16) & 0xff;
-          digest[4 * i + 2] = (w >>> 8) & 0xff;
-          digest[4 * i + 3] = w & 0xff;
-        }
-        builder.addSha1(digest);
-      }
-    },
+    resolved,
+    minCount,
+    (digest) => builder.addSha1(digest),
     (bytes, n) => onProgress?.({ pass: 2, lines: n, bytes }),
   );
   if (secondLines !== lines || builder.count !== entries) {
@@ -165,14 +145,5 @@ export async function buildBreachedPasswordFilter(
 
 /** SHA-1 of `password`'s UTF-8 bytes as 20 bytes (the key HIBP and the filter use). */
 export function sha1Digest(password: string): Uint8Array {
-  const words = sha1Utf8(password, new Int32Array(5));
-  const out = new Uint8Array(20);
-  for (let i = 0; i < 5; i++) {
-    const w = words[i]!;
-    out[4 * i] = w >>> 24;
-    out[4 * i + 1] = (w >>> 16) & 0xff;
-    out[4 * i + 2] = (w >>> 8) & 0xff;
-    out[4 * i + 3] = w & 0xff;
-  }
-  return out;
+  return wordsToBytes(sha1Utf8(password, new Int32Array(5)), new Uint8Array(20));
 }

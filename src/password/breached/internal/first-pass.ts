@@ -1,10 +1,11 @@
 /**
- * The first pass both breached-list builders share (the in-memory filter and the on-disk file): the options checked
- * the same way, the input's format decided from its first non-empty line, and the entries counted (they size the
- * filter). The second pass reads the input again and must see the same lines.
+ * The passes both breached-list builders share (the in-memory filter and the on-disk file): the options checked
+ * the same way; pass 1 decides the input's format from its first non-empty line and counts the entries (they size
+ * the filter); pass 2 reads the input again and hands each entry's SHA-1 to the builder.
  */
 import { KanmonError } from '../../../errors.js';
 import { forEachLine, hibpLine } from './lines.js';
+import { bytesToWords, sha1Bytes, wordsToBytes } from './sha1.js';
 
 /** What the input lines are. `auto` decides from the first non-empty line. */
 export type ListFormat = 'auto' | 'hibp' | 'plain';
@@ -64,4 +65,35 @@ export async function countEntries(
   const resolved = format === 'auto' ? 'hibp' : format;
   checkMinCountFits(resolved, minCount);
   return { format: resolved, lines, entries, skipped };
+}
+
+/**
+ * Pass 2: `onEntry(digest, words)` for every entry that goes in (the SHA-1 as 20 bytes and as five big-endian words,
+ * both filled; reused between calls). Answers the number of lines read, which must equal pass 1's.
+ */
+export function forEachEntry(
+  input: AsyncIterable<Uint8Array | string>,
+  format: 'hibp' | 'plain',
+  minCount: number,
+  onEntry: (digest: Uint8Array, words: Int32Array) => void,
+  onProgress: (bytes: number, lines: number) => void,
+): Promise<number> {
+  const digest = new Uint8Array(20);
+  const words = new Int32Array(5);
+  return forEachLine(
+    input,
+    (buf, start, end, lineNo) => {
+      if (start === end) return;
+      if (format === 'plain') {
+        wordsToBytes(sha1Bytes(buf.subarray(start, end), words), digest);
+      } else {
+        const count = hibpLine(buf, start, end, digest);
+        if (count < 0) throw badHibpLine(lineNo);
+        if (count < minCount) return;
+        bytesToWords(digest, words);
+      }
+      onEntry(digest, words);
+    },
+    onProgress,
+  );
 }

@@ -139,3 +139,21 @@ function compress(h: Int32Array): void {
   h[3] = (h[3]! + d) | 0;
   h[4] = (h[4]! + e) | 0;
 }
+
+/** Five big-endian 32-bit words as the 20 digest bytes, into `out`. */
+export function wordsToBytes(words: Int32Array, out: Uint8Array): Uint8Array {
+  for (let i = 0; i < 5; i++) {
+    const w = words[i]!;
+    out[4 * i] = w >>> 24;
+    out[4 * i + 1] = (w >>> 16) & 0xff;
+    out[4 * i + 2] = (w >>> 8) & 0xff;
+    out[4 * i + 3] = w & 0xff;
+  }
+  return out;
+}
+
+/** The 20 digest bytes as five big-endian 32-bit words, into `out`. */
+export function bytesToWords(bytes: Uint8Array, out: Int32Array): Int32Array {
+  for (let i = 0; i < 5; i++) out[i] = (bytes[4 * i]! << 24) | (bytes[4 * i + 1]! << 16) | (bytes[4 * i + 2]! << 8) | bytes[4 * i + 3]!;
+  return out;
+}
