@@ -6,7 +6,7 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable, UseFilters
 import { type GuardRequirement, roleList } from '../http/create-http-core.js';
 import { recentAuthAge } from '../http/guards.js';
 import { KanmonDenied, KanmonExceptionFilter } from './filter.js';
-import { type KanmonRuntime, appendCookies } from './runtime.js';
+import { type KanmonRuntime, appendCookies, rawRequest } from './runtime.js';
 import { KANMON_RUNTIME } from './tokens.js';
 
 type Decorator = ReturnType<typeof applyDecorators>;
@@ -26,7 +26,7 @@ function requirementGuard(requirementOf: (runtime: KanmonRuntime) => GuardRequir
       const req = http.getRequest<unknown>();
       const { core } = this.#runtime;
       const state = stateOrDenied(this.#runtime, req);
-      const outcome = await core.guard(rawOf(req), state, this.#requirement);
+      const outcome = await core.guard(rawRequest(req), state, this.#requirement);
       if (!outcome.ok) throw new KanmonDenied(outcome.reply);
       appendCookies(http.getResponse<unknown>(), outcome.setCookie);
       return true;
@@ -37,15 +37,12 @@ function requirementGuard(requirementOf: (runtime: KanmonRuntime) => GuardRequir
   return KanmonRequirementGuard;
 }
 
-/** The Node request under the platform's (Fastify wraps it as `raw`). */
-export const rawOf = (req: unknown) => ((req as { raw?: unknown }).raw ?? req) as Parameters<KanmonRuntime['core']['langOf']>[0];
-
 /** The request's kanmon state; a tenant function that throws becomes a {@link KanmonDenied} with the coded reply. */
 export function stateOrDenied(runtime: KanmonRuntime, req: unknown): ReturnType<KanmonRuntime['state']> {
   try {
     return runtime.state(req);
   } catch (err) {
-    throw new KanmonDenied(runtime.core.fail(err, runtime.core.langOf(rawOf(req))));
+    throw new KanmonDenied(runtime.core.fail(err, runtime.core.langOf(rawRequest(req))));
   }
 }
 

@@ -6,8 +6,8 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable, UseFilters, UseGuards, applyDecorators } from '@nestjs/common';
 import type { DataEventLog, DataEventSpec } from '../http/record-data-event.js';
 import { KanmonDenied, KanmonExceptionFilter } from './filter.js';
-import { rawOf, stateOrDenied } from './guards.js';
-import { type KanmonRuntime, appendCookies } from './runtime.js';
+import { stateOrDenied } from './guards.js';
+import { type KanmonRuntime, appendCookies, rawRequest } from './runtime.js';
 import { KANMON_RUNTIME } from './tokens.js';
 
 /**
@@ -52,7 +52,7 @@ export function RecordData<Req = any>(log: DataEventLog, describe: (request: Req
       } catch (err) {
         throw new KanmonDenied(core.fail(err, state.lang));
       }
-      const { reply, setCookie } = await core.recordDataEvent(rawOf(req), state, log, spec);
+      const { reply, setCookie } = await core.recordDataEvent(rawRequest(req), state, log, spec);
       if (reply !== null) throw new KanmonDenied(reply);
       appendCookies(http.getResponse<unknown>(), setCookie);
       return true;
