@@ -5,6 +5,7 @@
  */
 import { KanmonError } from '../errors.js';
 import { OUTAGE_RETRY_AFTER_MS } from '../store/guard.js';
+import { type TrustedUpdate, trustedUpdateOf } from '../store/internal.js';
 import { Granted } from './internal/granted.js';
 import type { LockoutContext } from './internal/context.js';
 import type { Counted } from './internal/throttles.js';
@@ -26,6 +27,58 @@ export function createReserve(ctx: LockoutContext): Reserve {
   const mfa = ctx.settings('mfa');
   // The store measures expiry on the lockout's own clock (the default: both the system clock): it is read once per call.
   const sameClock = inProcess !== null && inProcess.clock === now;
+  // An in-process store's update, synchronous, on the lockout's own keys: a checked tenant, constant
+  // namespaces and escaped parts make them store keys by construction, so the store does not scan them again.
+  const updateNow: TrustedUpdate | null = trustedUpdateOf(inProcess) ?? (inProcess ? inProcess.updateNow.bind(inProcess) : null);
+
+  /** `accountId` as the events carry it (present on the events of an account's own counter). */
+  const idsOf = (accountId: string | undefined) => (accountId === undefined ? null : { accountId });
+
+  /**
+   * The store's answer as a reservation, and its events. Plain parameters, no
+   * closure: the in-process path makes no function objects per call.
+   */
+  function answer(
+    result: ReserveResult,
+    factor: LockoutFactor,
+    who: Resolved,
+    key: string,
+    counted: Counted,
+    accountId: string | undefined,
+    quiet: boolean,
+    at: number,
+  ): LockoutReservation {
+    if (result.ok) {
+      if (result.lockedNow && !quiet) {
+        const permanent = result.lockedUntil === untilUnlocked;
+        emit({
+          type: 'lockout.locked',
+          at,
+          tenant: who.tenant,
+          account: who.account,
+          ...idsOf(accountId),
+          factor,
+          failures: result.failures,
+          lockCount: result.lockCount,
+          lockedUntil: permanent ? null : result.lockedUntil,
+          durationMs: permanent ? null : result.lockedUntil - at,
+        });
+      }
+      return new Granted(result.failures, result.remaining, result.lockedNow, false, key, result.settled, at, counted.ipKey);
+    }
+    if (result.reason === 'locked') return { ok: false, reason: 'locked', retryAfterMs: result.retryAfterMs };
+    const scope = counted.scopes[result.source] ?? 'ip';
+    if (!quiet) emit({ type: 'lockout.throttled', at, tenant: who.tenant, account: who.account, ...idsOf(accountId), factor, scope, source: who.ip ?? '', retryAfterMs: result.retryAfterMs });
+    return { ok: false, reason: 'throttled', retryAfterMs: result.retryAfterMs, scope };
+  }
+
+  /** A reservation the store did not answer: its event, and `unavailable` (or, failing open, a degraded grant). */
+  function outage(error: KanmonError, factor: LockoutFactor, who: Resolved, accountId: string | undefined, at: number): LockoutReservation {
+    emit({ type: 'lockout.store_error', at, tenant: who.tenant, account: who.account, ...idsOf(accountId), factor, operation: 'reserve', failOpen, error });
+    return failOpen
+      ? { ok: true, failures: null, remaining: null, lockedNow: false, degraded: true }
+      : { ok: false, reason: 'unavailable', retryAfterMs: OUTAGE_RETRY_AFTER_MS, code: 'ERR_STORE_UNAVAILABLE' };
+  }
 
   /**
    * One reservation: `keys` = [the counter, ...the records of `counted.sources`].
@@ -46,48 +99,22 @@ export function createReserve(ctx: LockoutContext): Reserve {
       permanent: base.permanent,
       sources: counted.sources,
     };
-    const ids = accountId === undefined ? null : { accountId };
-    const onError = (error: KanmonError): LockoutReservation => {
-      emit({ type: 'lockout.store_error', at, tenant: who.tenant, account: who.account, ...ids, factor, operation: 'reserve', failOpen, error });
-      return failOpen
-        ? { ok: true, failures: null, remaining: null, lockedNow: false, degraded: true }
-        : { ok: false, reason: 'unavailable', retryAfterMs: OUTAGE_RETRY_AFTER_MS, code: 'ERR_STORE_UNAVAILABLE' };
-    };
-    const onValue = (result: ReserveResult): LockoutReservation => {
-      if (result.ok) {
-        if (result.lockedNow && !quiet) {
-          const permanent = result.lockedUntil === untilUnlocked;
-          emit({
-            type: 'lockout.locked',
-            at,
-            tenant: who.tenant,
-            account: who.account,
-            ...ids,
-            factor,
-            failures: result.failures,
-            lockCount: result.lockCount,
-            lockedUntil: permanent ? null : result.lockedUntil,
-            durationMs: permanent ? null : result.lockedUntil - at,
-          });
-        }
-        return new Granted(result.failures, result.remaining, result.lockedNow, false, keys[0] as string, result.settled, at, counted.ipKey);
-      }
-      if (result.reason === 'locked') return { ok: false, reason: 'locked', retryAfterMs: result.retryAfterMs };
-      const scope = counted.scopes[result.source] ?? 'ip';
-      if (!quiet) emit({ type: 'lockout.throttled', at, tenant: who.tenant, account: who.account, ...ids, factor, scope, source: who.ip ?? '', retryAfterMs: result.retryAfterMs });
-      return { ok: false, reason: 'throttled', retryAfterMs: result.retryAfterMs, scope };
-    };
-    if (inProcess) {
+    const key = keys[0] as string;
+    if (updateNow !== null) {
       // Decide synchronously, one promise for the answer.
       let value: LockoutReservation;
       try {
-        value = onValue(sameClock ? inProcess.updateNow(reserveTransition, keys, args, at) : inProcess.updateNow(reserveTransition, keys, args));
+        value = answer(sameClock ? updateNow(reserveTransition, keys, args, at) : updateNow(reserveTransition, keys, args), factor, who, key, counted, accountId, quiet, at);
       } catch (err) {
-        value = onError(asStoreError(err));
+        value = outage(asStoreError(err), factor, who, accountId, at);
       }
       return Promise.resolve(value);
     }
-    return call(() => store.update(reserveTransition, keys, args), onValue, onError);
+    return call(
+      () => store.update(reserveTransition, keys, args),
+      (result) => answer(result, factor, who, key, counted, accountId, quiet, at),
+      (error) => outage(error, factor, who, accountId, at),
+    );
   }
 
   function reserveFactor(factor: LockoutFactor, key: LockoutKey): Promise<LockoutReservation> {

@@ -1,6 +1,26 @@
 import { KanmonError } from '../errors.js';
 import { assertStoreKey, tenantOfKey } from './key.js';
-import type { RecordWrite, StoreRecord, TransitionOutcome } from './store.js';
+import type { RecordWrite, StoreRecord, Transition, TransitionOutcome } from './store.js';
+
+/**
+ * An in-process store's synchronous update for keys its caller built itself
+ * (the lockout's: a checked tenant, constant namespaces, escaped parts), so
+ * valid by construction: `updateNow` without {@link checkUpdateKeys}.
+ */
+export type TrustedUpdate = <A, R>(transition: Transition<A, R>, keys: readonly string[], args: A, at?: number) => R;
+
+/** Kept off the store objects and out of every public type: only kanmon's own modules reach it. */
+const trustedUpdates = new WeakMap<object, TrustedUpdate>();
+
+/** Offer `update` as `store`'s {@link TrustedUpdate} (the memory store, at creation). */
+export function registerTrustedUpdate(store: object, update: TrustedUpdate): void {
+  trustedUpdates.set(store, update);
+}
+
+/** The {@link TrustedUpdate} of `store`, if it offers one. */
+export function trustedUpdateOf(store: object | null): TrustedUpdate | null {
+  return store === null ? null : (trustedUpdates.get(store) ?? null);
+}
 
 /** Most keys one {@link KanmonStore.update} may touch. */
 const maxUpdateKeys = 8;

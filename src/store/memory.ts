@@ -3,7 +3,7 @@
 import { KanmonError } from '../errors.js';
 import { systemClock } from '../internal/clock.js';
 import { assertStoreKey, assertTenant } from './key.js';
-import { checkInteger, checkOutcome, checkTtl, checkUpdateKeys, isIntegerRecord } from './internal.js';
+import { checkInteger, checkOutcome, checkTtl, checkUpdateKeys, isIntegerRecord, registerTrustedUpdate } from './internal.js';
 import { type InProcessStore, canApplyInPlace } from './in-process.js';
 import type { StoreRecord, Transition } from './store.js';
 import { type EntryLists, type StoreEntry, byAge, checkAdd, checkEntryId, checkTime, planAdd } from './entries.js';
@@ -115,6 +115,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   /** One transition, synchronously: nothing else runs in between, so it is atomic. */
   const applyNow = <A, R>(transition: Transition<A, R>, keys: readonly string[], args: A, at?: number): R => {
     checkUpdateKeys(keys);
+    return applyTrusted(transition, keys, args, at);
+  };
+
+  /** {@link applyNow} on keys valid by construction (the lockout's own: `registerTrustedUpdate`). */
+  const applyTrusted = <A, R>(transition: Transition<A, R>, keys: readonly string[], args: A, at?: number): R => {
     const t = at ?? now();
     const count = keys.length;
     if (count === 1 && canApplyInPlace(transition)) {
@@ -159,7 +164,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
 
   // Each method is `async` so that a bad argument rejects the returned promise
   // rather than throwing synchronously; the body itself runs in one tick.
-  return {
+  const store: MemoryStore = {
     name: 'memory',
     inProcess: true as const,
     get size() {
@@ -302,4 +307,6 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       clearInterval(timer);
     },
   };
+  registerTrustedUpdate(store, applyTrusted);
+  return store;
 }
