@@ -22,17 +22,20 @@ export interface Reserve {
 
 export function createReserve(ctx: LockoutContext): Reserve {
   const { now, store, inProcess, call, asStoreError, emit, throttles, failOpen } = ctx;
-  const { resolve, accountSide, mfaWho } = ctx.who;
+  const { resolve, accountSide, mfaWho, settledName, defaultTenant } = ctx.who;
   const password = ctx.settings('password');
   const mfa = ctx.settings('mfa');
   // The store measures expiry on the lockout's own clock (the default: both the system clock): it is read once per call.
   const sameClock = inProcess !== null && inProcess.clock === now;
   // An in-process store's update, synchronous, on the lockout's own keys: a checked tenant, constant
   // namespaces and escaped parts make them store keys by construction, so the store does not scan them again.
-  const updateNow: TrustedUpdate | null = trustedUpdateOf(inProcess) ?? (inProcess ? inProcess.updateNow.bind(inProcess) : null);
+  // (An in-process store that offers none takes the general path, which the guard settles at once.)
+  const updateNow: TrustedUpdate | null = trustedUpdateOf(inProcess);
 
   /** `accountId` as the events carry it (present on the events of an account's own counter). */
   const idsOf = (accountId: string | undefined) => (accountId === undefined ? null : { accountId });
+  /** Who attempted, for an event: a bare name stands for itself on the default tenant, without an address. */
+  const whoOf = (who: Resolved | string): Resolved => (typeof who === 'string' ? { tenant: defaultTenant, account: who, ip: null } : who);
 
   /**
    * The store's answer as a reservation, and its events. Plain parameters, no
@@ -41,7 +44,7 @@ export function createReserve(ctx: LockoutContext): Reserve {
   function answer(
     result: ReserveResult,
     factor: LockoutFactor,
-    who: Resolved,
+    who: Resolved | string,
     key: string,
     counted: Counted,
     accountId: string | undefined,
@@ -51,11 +54,12 @@ export function createReserve(ctx: LockoutContext): Reserve {
     if (result.ok) {
       if (result.lockedNow && !quiet) {
         const permanent = result.lockedUntil === untilUnlocked;
+        const { tenant, account } = whoOf(who);
         emit({
           type: 'lockout.locked',
           at,
-          tenant: who.tenant,
-          account: who.account,
+          tenant,
+          account,
           ...idsOf(accountId),
           factor,
           failures: result.failures,
@@ -68,24 +72,37 @@ export function createReserve(ctx: LockoutContext): Reserve {
     }
     if (result.reason === 'locked') return { ok: false, reason: 'locked', retryAfterMs: result.retryAfterMs };
     const scope = counted.scopes[result.source] ?? 'ip';
-    if (!quiet) emit({ type: 'lockout.throttled', at, tenant: who.tenant, account: who.account, ...idsOf(accountId), factor, scope, source: who.ip ?? '', retryAfterMs: result.retryAfterMs });
+    if (!quiet) {
+      const { tenant, account, ip } = whoOf(who);
+      emit({ type: 'lockout.throttled', at, tenant, account, ...idsOf(accountId), factor, scope, source: ip ?? '', retryAfterMs: result.retryAfterMs });
+    }
     return { ok: false, reason: 'throttled', retryAfterMs: result.retryAfterMs, scope };
   }
 
   /** A reservation the store did not answer: its event, and `unavailable` (or, failing open, a degraded grant). */
-  function outage(error: KanmonError, factor: LockoutFactor, who: Resolved, accountId: string | undefined, at: number): LockoutReservation {
-    emit({ type: 'lockout.store_error', at, tenant: who.tenant, account: who.account, ...idsOf(accountId), factor, operation: 'reserve', failOpen, error });
+  function outage(error: KanmonError, factor: LockoutFactor, who: Resolved | string, accountId: string | undefined, at: number): LockoutReservation {
+    const { tenant, account } = whoOf(who);
+    emit({ type: 'lockout.store_error', at, tenant, account, ...idsOf(accountId), factor, operation: 'reserve', failOpen, error });
     return failOpen
       ? { ok: true, failures: null, remaining: null, lockedNow: false, degraded: true }
       : { ok: false, reason: 'unavailable', retryAfterMs: OUTAGE_RETRY_AFTER_MS, code: 'ERR_STORE_UNAVAILABLE' };
   }
 
   /**
-   * One reservation: `keys` = [the counter, ...the records of `counted.sources`].
-   * `accountId`: present on the events of an account's own counter; `quiet`:
-   * no events (an unknown name's stand-in, whose lock is the name's own).
+   * One reservation: `keys` = [the counter, ...the records of `counted.sources`]
+   * (the counter's key alone, bare, when there are none). `who`: a bare name
+   * is a login name on the default tenant without an address. `accountId`:
+   * present on the events of an account's own counter; `quiet`: no events (an
+   * unknown name's stand-in, whose lock is the name's own).
    */
-  function reserveOn(factor: LockoutFactor, who: Resolved, keys: string[], counted: Counted, accountId: string | undefined, quiet: boolean): Promise<LockoutReservation> {
+  function reserveOn(
+    factor: LockoutFactor,
+    who: Resolved | string,
+    keys: string | string[],
+    counted: Counted,
+    accountId: string | undefined,
+    quiet: boolean,
+  ): Promise<LockoutReservation> {
     const base = factor === 'password' ? password : mfa;
     const at = now();
     // Spelled out: a spread with extra fields is the slow path in V8, on the hottest line.
@@ -99,7 +116,7 @@ export function createReserve(ctx: LockoutContext): Reserve {
       permanent: base.permanent,
       sources: counted.sources,
     };
-    const key = keys[0] as string;
+    const key = typeof keys === 'string' ? keys : (keys[0] as string);
     if (updateNow !== null) {
       // Decide synchronously, one promise for the answer.
       let value: LockoutReservation;
@@ -111,13 +128,18 @@ export function createReserve(ctx: LockoutContext): Reserve {
       return Promise.resolve(value);
     }
     return call(
-      () => store.update(reserveTransition, keys, args),
+      () => store.update(reserveTransition, typeof keys === 'string' ? [keys] : keys, args),
       (result) => answer(result, factor, who, key, counted, accountId, quiet, at),
       (error) => outage(error, factor, who, accountId, at),
     );
   }
 
   function reserveFactor(factor: LockoutFactor, key: LockoutKey): Promise<LockoutReservation> {
+    if (typeof key === 'string' && factor === 'password') {
+      // The common call: a login name whose key needs no normalising on the default tenant. No key object.
+      const settled = settledName(key);
+      if (settled !== null) return reserveOn(factor, key, settled, throttles.noIp(), undefined, false);
+    }
     let who: ResolvedKey;
     try {
       // A second factor belongs to an account: its counter is the account id's when the key names one.

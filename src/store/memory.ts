@@ -115,15 +115,20 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   /** One transition, synchronously: nothing else runs in between, so it is atomic. */
   const applyNow = <A, R>(transition: Transition<A, R>, keys: readonly string[], args: A, at?: number): R => {
     checkUpdateKeys(keys);
-    return applyTrusted(transition, keys, args, at);
+    const t = at ?? now();
+    return keys.length === 1 ? applyOne(transition, keys[0] as string, args, t) : applyMany(transition, keys, args, t);
   };
 
-  /** {@link applyNow} on keys valid by construction (the lockout's own: `registerTrustedUpdate`). */
-  const applyTrusted = <A, R>(transition: Transition<A, R>, keys: readonly string[], args: A, at?: number): R => {
+  /** {@link applyNow} on keys valid by construction (the lockout's own: `registerTrustedUpdate`); one key may come bare. */
+  const applyTrusted = <A, R>(transition: Transition<A, R>, keys: string | readonly string[], args: A, at?: number): R => {
     const t = at ?? now();
-    const count = keys.length;
-    if (count === 1 && canApplyInPlace(transition)) {
-      const key = keys[0] as string;
+    if (typeof keys === 'string') return applyOne(transition, keys, args, t);
+    return keys.length === 1 ? applyOne(transition, keys[0] as string, args, t) : applyMany(transition, keys, args, t);
+  };
+
+  /** One key: in place on the store's record when the transition can, else as {@link applyMany}. */
+  const applyOne = <A, R>(transition: Transition<A, R>, key: string, args: A, t: number): R => {
+    if (canApplyInPlace(transition)) {
       const entry = live(key, t);
       const done = transition.applyInPlace(entry?.record ?? null, args);
       if (done !== undefined) {
@@ -140,6 +145,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
         return done.result;
       }
     }
+    return applyMany(transition, [key], args, t);
+  };
+
+  /** Any number of keys: `apply` on copies of the live records, the writes kept as copies. */
+  const applyMany = <A, R>(transition: Transition<A, R>, keys: readonly string[], args: A, t: number): R => {
+    const count = keys.length;
     const found = new Array<Entry | undefined>(count);
     const records = new Array<StoreRecord | null>(count);
     for (let i = 0; i < count; i++) {

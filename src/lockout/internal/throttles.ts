@@ -31,6 +31,8 @@ export interface Throttles {
   readonly none: Counted;
   /** A password attempt by login name (`reserve`): the throttle records' keys go after the counter's in `keys`. */
   forName(who: Resolved, keys: string[]): Counted;
+  /** A password attempt without a client IP: no throttle (the configuration hazard is reported once). */
+  noIp(): Counted;
   /** An attempt on an account's own counter (`reserveAccount`): the per-(account, IP) throttle only; the per-IP count was taken by `reserve`. */
   forAccount(who: Resolved, accountId: string | null, keys: string[]): Counted;
   /** A success: clear its (account, IP) records, give back the per-IP count of its reservation. */
@@ -69,14 +71,16 @@ export function createThrottles(perSource: Policy['lockout']['perSource']): Thro
     });
   };
 
+  const noIp = (): Counted => {
+    if (ipSources.length !== 0) warnNoIp();
+    return none;
+  };
+
   return {
     none,
+    noIp,
     forName(who, keys) {
-      if (ipSources.length === 0) return none;
-      if (who.ip === null) {
-        warnNoIp();
-        return none;
-      }
+      if (ipSources.length === 0 || who.ip === null) return noIp();
       if (perAccountIp) keys.push(trustedKey(who.tenant, 'lockout', 'pw-ip', who.account, who.ip));
       let ipKey: string | null = null;
       if (perIp) {

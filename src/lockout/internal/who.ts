@@ -34,6 +34,14 @@ export interface Who {
   readonly accountSide: (key: LockoutKey) => AccountSide;
   /** The second factor's counter of a key: the account id's when it names one, else the name's. */
   readonly mfaWho: (key: LockoutKey) => ResolvedKey;
+  /**
+   * The password counter's key of a bare login name on the default tenant when
+   * the name is its own normalised form (`resolve(name, 'pw')` would give it
+   * with `account: name`), else `null`.
+   */
+  readonly settledName: (account: string) => string | null;
+  /** The tenant of keys that name none. */
+  readonly defaultTenant: string;
 }
 
 /** The record of an account's own password counter (a namespace no login name reaches). */
@@ -88,5 +96,7 @@ export function createWho(defaultTenant: string): Who {
     return { ...who, account, key: trustedKey(who.tenant, 'lockout', 'mfa', account) };
   }
 
-  return { resolve, accountSide, mfaWho };
+  const settledName = (account: string): string | null => settledAccountKey(defaultPrefixes.pw, account);
+
+  return { resolve, accountSide, mfaWho, settledName, defaultTenant };
 }
