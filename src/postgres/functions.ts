@@ -27,6 +27,11 @@ import { toRecord } from '../store/internal.js';
 
 /** The reserve function's name (versioned: see above). */
 export const reserveFunctionName = 'kanmon_lockout_reserve_v1';
+/**
+ * The reservation of one key without per-source throttles (the common call: no client IP): scalar
+ * arguments, no arrays, the record's fields read in the locking statement itself, no placeholder row.
+ */
+export const reserveOneFunctionName = 'kanmon_lockout_reserve1_v2';
 /** The succeed (and admin unlock) function's name. */
 export const succeedFunctionName = 'kanmon_lockout_succeed_v1';
 
@@ -74,6 +79,10 @@ const lockRowsSql = (T: string) => `  IF nk = 1 THEN
     IF rec IS NOT NULL AND rec <> '{}'::jsonb AND (ex IS NULL OR ex > p_t) THEN recs[array_position(p_keys, k)] := rec; END IF;
   END LOOP;
   END IF;`;
+
+/** readAccount of one field of `s.record` in SQL (absent: 0; the pre-0.2 letter when the record is spelled that way). */
+const oneField = (name: string, legacy: string): string =>
+  `CASE WHEN NOT (s.record ? 'failures') AND (s.record ? 'f') THEN COALESCE((s.record->>'${legacy}')::numeric, 0) ELSE COALESCE((s.record->>'${name}')::numeric, 0) END`;
 
 export const stateFunctionsSql = (T: string): string => `-- lockout.reserve in one statement (the twin of reserveTransition; see src/postgres/functions.ts)
 CREATE OR REPLACE FUNCTION ${reserveFunctionName}(
@@ -164,6 +173,65 @@ ${lapseSql}
   RETURN ARRAY[0, f, GREATEST(0, p_max_failures - f), g, locked_now, c, u];
 END
 $fn$;
+-- lockout.reserve of one key without sources (the common call) in one statement: the same steps as the function
+-- above on one record, which it reads in its locking SELECT; a key without a row is created with its record.
+CREATE OR REPLACE FUNCTION ${reserveOneFunctionName}(
+  p_key text, p_tenant text, p_t bigint, p_now bigint, p_max_failures bigint, p_window bigint,
+  p_lock bigint, p_mult float8, p_max_lock bigint, p_permanent boolean
+) RETURNS bigint[] LANGUAGE plpgsql AS $fn$
+DECLARE
+  f bigint; lt bigint; u bigint; c bigint; g bigint; live boolean; existed boolean;
+  keep bigint := ${keepSql};
+  d float8; cap float8; locked_now bigint; ttl bigint;
+BEGIN
+  LOOP
+    SELECT ${oneField('failures', 'f')}, ${oneField('lastAttemptAt', 't')}, ${oneField('lockedUntil', 'u')},
+           ${oneField('lockCount', 'c')}, ${oneField('settled', 'g')},
+           s.record IS NOT NULL AND s.record <> '{}'::jsonb AND (s.expires_at IS NULL OR s.expires_at > p_t)
+      INTO f, lt, u, c, g, live FROM ${T} s WHERE s.key = p_key FOR UPDATE;
+    existed := FOUND;
+    IF NOT existed OR NOT live THEN f := 0; lt := 0; u := 0; c := 0; g := 0;
+    ELSIF u = -1 OR u > p_now THEN RETURN ARRAY[1, u, c];
+    END IF;
+${lapseSql}
+    f := f + 1;
+    lt := p_now;
+    locked_now := 0;
+    IF f >= p_max_failures THEN
+      c := c + 1;
+      locked_now := 1;
+      IF p_permanent THEN u := -1;
+      ELSE
+        d := p_lock;
+        IF p_mult > 1 THEN
+          cap := GREATEST(p_max_lock, p_lock);
+          FOR j IN 2 .. c LOOP
+            d := d * p_mult;
+            IF d >= cap THEN d := cap; EXIT; END IF;
+          END LOOP;
+        END IF;
+        u := p_now + floor(d)::bigint;
+      END IF;
+    END IF;
+    ttl := ${ttlOfSql};
+    IF existed THEN
+      IF ttl IS NOT NULL AND ttl <= 0 THEN DELETE FROM ${T} WHERE key = p_key;
+      ELSE
+        UPDATE ${T} SET record = jsonb_build_object('failures', f, 'lastAttemptAt', lt, 'lockedUntil', u, 'lockCount', c, 'settled', g),
+          expires_at = p_t + ttl, value = NULL WHERE key = p_key;
+      END IF;
+      EXIT;
+    END IF;
+    EXIT WHEN ttl IS NOT NULL AND ttl <= 0;
+    -- No row: create it with its record. A row another call created meanwhile: lock it and count on it (again).
+    INSERT INTO ${T} (key, tenant, record, expires_at)
+      VALUES (p_key, p_tenant, jsonb_build_object('failures', f, 'lastAttemptAt', lt, 'lockedUntil', u, 'lockCount', c, 'settled', g), p_t + ttl)
+      ON CONFLICT (key) DO NOTHING;
+    EXIT WHEN FOUND;
+  END LOOP;
+  RETURN ARRAY[0, f, GREATEST(0, p_max_failures - f), g, locked_now, c, u];
+END
+$fn$;
 -- lockout.succeed (a success, an administrator's unlock) in one statement (the twin of succeedTransition)
 -- p_kinds: 0 account (p_x: settled or -1 for none, p_at), 1 clear, 2 refund (p_at, p_x: windowMs). Answers lifted (0/1) per key.
 CREATE OR REPLACE FUNCTION ${succeedFunctionName}(
@@ -244,8 +312,18 @@ $fn$;
 
 /** A statement the store sends instead of the transaction path: pg's named (prepared) query config, and how to read its rows. */
 export interface SqlTransition<A, R> {
-  /** The statement for these arguments, or `undefined` when they need the transaction path (a value SQL would not hold exactly). */
-  statement(keys: readonly string[], sorted: readonly string[], tenant: string, t: number, args: A): { name: string; text: string; values: unknown[] } | undefined;
+  /**
+   * The statement for these arguments, or `undefined` when they need the transaction path (a value SQL would not
+   * hold exactly, or no function this store may call: `missing` names those the database lacks).
+   */
+  statement(
+    keys: readonly string[],
+    sorted: readonly string[],
+    tenant: string,
+    t: number,
+    args: A,
+    missing: ReadonlySet<string>,
+  ): { name: string; text: string; values: unknown[] } | undefined;
   /** The transition's result from the statement's rows (`t`: the store's clock of the call). */
   decode(rows: readonly Record<string, unknown>[], args: A, keys: readonly string[], t: number, transition: Transition<A, R>): R;
 }
@@ -253,12 +331,21 @@ export interface SqlTransition<A, R> {
 const safe = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n);
 
 const reserveText = `SELECT ${reserveFunctionName}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) AS r`;
+const reserveOneText = `SELECT ${reserveOneFunctionName}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) AS r`;
 
 const reserve: SqlTransition<ReserveArgs, ReserveResult> = {
-  statement(keys, sorted, tenant, t, a) {
+  statement(keys, sorted, tenant, t, a, missing) {
     if (a?.sources?.length !== keys.length - 1) return undefined;
-    if (![t, a.now, a.maxFailures, a.failureWindowMs, a.lockDurationMs, a.maxLockDurationMs].every(safe)) return undefined;
+    if (!safe(t) || !safe(a.now) || !safe(a.maxFailures) || !safe(a.failureWindowMs) || !safe(a.lockDurationMs) || !safe(a.maxLockDurationMs)) return undefined;
     if (!Number.isFinite(a.multiplier) || typeof a.permanent !== 'boolean') return undefined;
+    if (keys.length === 1 && !missing.has(reserveOneFunctionName)) {
+      return {
+        name: reserveOneFunctionName,
+        text: reserveOneText,
+        values: [keys[0], tenant, t, a.now, a.maxFailures, a.failureWindowMs, a.lockDurationMs, a.multiplier, a.maxLockDurationMs, a.permanent],
+      };
+    }
+    if (missing.has(reserveFunctionName)) return undefined;
     const limits: number[] = [];
     const windows: number[] = [];
     for (const s of a.sources) {
@@ -288,8 +375,8 @@ const reserve: SqlTransition<ReserveArgs, ReserveResult> = {
 const succeedText = `SELECT ${succeedFunctionName}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) AS r`;
 
 const succeed: SqlTransition<SucceedArgs, SucceedResult> = {
-  statement(keys, sorted, tenant, t, a) {
-    if (a?.ops?.length !== keys.length) return undefined;
+  statement(keys, sorted, tenant, t, a, missing) {
+    if (a?.ops?.length !== keys.length || missing.has(succeedFunctionName)) return undefined;
     if (![t, a.now, a.maxFailures, a.failureWindowMs, a.maxLockDurationMs].every(safe) || !Number.isFinite(a.multiplier)) return undefined;
     const kinds: number[] = [];
     const xs: number[] = [];
@@ -354,3 +441,4 @@ export const sqlTransitions = (T: string): Readonly<Record<string, SqlTransition
 
 /** Whether a driver error says the function is not installed (a database not migrated by this version). */
 export const isMissingFunction = (err: unknown): boolean => (err as { code?: unknown } | null)?.code === '42883';
+

@@ -19,9 +19,13 @@ CREATE TABLE IF NOT EXISTS ${stateTableName} (
   record     jsonb,                     -- small flat record of integers (transitions)
   value      bigint,                    -- single number (counters, last steps, consumed marks)
   expires_at bigint                     -- ms since the epoch; NULL = never expires
-);
+) WITH (fillfactor = 80);
 CREATE INDEX IF NOT EXISTS ${stateTableName}_tenant_idx ON ${stateTableName} (tenant);
-CREATE INDEX IF NOT EXISTS ${stateTableName}_expires_idx ON ${stateTableName} (expires_at) WHERE expires_at IS NOT NULL;
+-- No index on expires_at (kanmon 0.2 had one; dropped here): every write sets it, and an indexed column
+-- written makes each update a non-HOT one (a new entry in every index). sweep() scans the table instead.
+-- Free space on each page (fillfactor) lets a row's new version stay on its page (HOT).
+DROP INDEX IF EXISTS ${stateTableName}_expires_idx;
+ALTER TABLE ${stateTableName} SET (fillfactor = 80);
 -- entry lists (the per-account session index: listSessions, revokeSession, session.maxConcurrent)
 CREATE TABLE IF NOT EXISTS ${entryTableName} (
   key          text NOT NULL,         -- {tenant}:namespace:... of the list

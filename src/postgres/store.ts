@@ -21,9 +21,15 @@ export interface PostgresStoreOptions {
 
 /** A {@link KanmonStore} over PostgreSQL, plus its schema operations. */
 export interface PostgresStore extends KanmonStore {
-  /** Create the table and indexes if missing (idempotent; safe to run from several instances at once). */
+  /**
+   * Create the tables, indexes and lockout functions if missing, and bring those of an older version up to date
+   * (idempotent; safe to run from several instances at once).
+   */
   migrate(): Promise<void>;
-  /** Delete expired rows; run it from a periodic job. @returns rows deleted. */
+  /**
+   * Delete expired rows; run it from a periodic job. It scans the state table (`expires_at` has no index: every
+   * write sets it, and an index on it would make every update non-HOT). @returns rows deleted.
+   */
   sweep(): Promise<number>;
 }
 
@@ -93,8 +99,9 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const isLive = (expires: string | null, t: number) => expires === null || Number(expires) > t;
   const tenant = (key: string) => tenantOfKey(key) as string;
   const twins = sqlTransitions(T);
-  // Cleared when the database has no function of this version (not migrated since): the transaction path until migrate().
-  let functions = true;
+  // The functions the database lacks (migrated by an older version): the next statement that does the same
+  // (the general reserve function, else the transaction path) until migrate() installs them.
+  const missing = new Set<string>();
 
   /**
    * A pooled client for one transaction. While it is checked out the pool does not listen for its
@@ -142,25 +149,26 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
             await client.query(`SELECT pg_advisory_xact_lock(hashtext('${T}'))`);
             await client.query(stateSchemaSql);
             await client.query('COMMIT');
-            functions = true;
+            missing.clear();
           }),
         ),
       ),
 
     async update<A, R>(transition: Transition<A, R>, keys: readonly string[], args: A): Promise<R> {
       checkUpdateKeys(keys);
-      const twin = functions ? twins[transition.name] : undefined;
+      const twin = twins[transition.name];
       if (twin) {
-        const t = now();
         const sorted = keys.length === 1 ? keys : [...keys].sort();
-        const statement = twin.statement(keys, sorted, tenant(keys[0] as string), t, args as never);
-        if (statement) {
+        for (;;) {
+          const t = now();
+          const statement = twin.statement(keys, sorted, tenant(keys[0] as string), t, args as never, missing);
+          if (!statement) break;
           try {
             const { rows } = await pool.query<Record<string, unknown>>(statement);
             return twin.decode(rows, args as never, keys, t, transition) as R;
           } catch (err) {
             if (!isMissingFunction(err)) throw storeFailure('postgres', transition.name, err);
-            functions = false;
+            missing.add(statement.name);
           }
         }
       }
