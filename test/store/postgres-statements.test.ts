@@ -133,6 +133,27 @@ describe.skipIf(!requireService('postgres'))('postgresStore: one statement per l
     expect(withSource.statements.map((q) => q.name)).toEqual(['kanmon_lockout_reserve_v1']);
   });
 
+  // SEC-24 (CVE-2024-4629's race) on the one-key function's insert path: a key without a row is created with its
+  // record, and a call that finds it created meanwhile locks it and counts again. Concurrent first attempts on a
+  // fresh key over the whole pool: every attempt counted once (failures 1…n, each once), the lock at maxFailures.
+  it('SEC-24: concurrent first reservations of fresh keys over a warm pool of 8 count 1…n exactly once each, and lock at maxFailures', async () => {
+    const tenant = 'race-1';
+    const policy = definePolicy('funabashi', { lockout: { maxFailures: 12 } });
+    const lockout = createLockout({ policy, store, tenant, now: () => t });
+    for (let k = 0; k < 10; k++) {
+      // every connection of the pool open and idle, so the first attempts reach the server together
+      await Promise.all(Array.from({ length: 8 }, () => pool.query('SELECT pg_sleep(0.01)')));
+      const name = `frank-${k}`;
+      const answers = await Promise.all(Array.from({ length: 16 }, () => lockout.reserve(name)));
+      const counts = answers.map((a) => (a.ok ? a.failures : null)).filter((n) => n !== null);
+      expect(counts.sort((x, y) => (x) - (y))).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+      expect(answers.filter((a) => a.ok && a.lockedNow)).toHaveLength(1);
+      expect(answers.filter((a) => !a.ok && a.reason === 'locked')).toHaveLength(4);
+      const rows = await pool.query<{ record: StoreRecord }>('SELECT record FROM kanmon_state WHERE key = $1', [storeKey(tenant, 'lockout', 'pw', name)]);
+      expect(rows.rows.map((r) => r.record)).toEqual([expect.objectContaining({ failures: 12, lockCount: 1 })]);
+    }
+  });
+
   // SEC-24: the SQL twins of lockout.reserve, succeed and reset must decide exactly as the TypeScript
   // transitions do: same result, same rows left in the table (record and expiry: a TTL too short would
   // forget a lock; a placeholder left behind would be a record the TypeScript never wrote). Random
