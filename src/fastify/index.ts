@@ -151,7 +151,8 @@ async function plugin(fastify: FastifyInstance, options: KanmonFastifyOptions): 
       if (guardOptions?.skip?.(request) === true) return;
       const state = begin(request, reply);
       if (state === null) return reply;
-      const outcome = await core.guard(raw(request), state, requirement);
+      // Granted without waiting where it can be (an in-process store), else the whole guard.
+      const outcome = core.guardNow(raw(request), state, requirement) ?? (await core.guard(raw(request), state, requirement));
       if (!outcome.ok) return guardOptions?.onDenied ? guardOptions.onDenied(request, reply, outcome.reply) : send(reply, outcome.reply);
       for (const cookie of outcome.setCookie) reply.header('set-cookie', cookie);
     };

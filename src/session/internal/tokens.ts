@@ -25,6 +25,8 @@ type Claims = SessionClaims & JWTPayload;
 export interface Verified {
   readonly claims: Claims;
   readonly kid: string;
+  /** The store keys of the token's revocation marks (epoch, logout), made on its first verification and kept with it. */
+  revocationKeys: readonly [epoch: string, logout: string] | null;
 }
 
 const sessionIdPattern = /^[A-Za-z0-9_-]{22}$/;
@@ -57,6 +59,8 @@ export interface SessionTokens {
   read(token: string): Promise<Verified | VerifySessionResult>;
   /** Drop a token from the verified-signature cache. */
   forget(token: string): void;
+  /** The cached verification of `token` (its signature checked), without any other check; `undefined` when not cached. */
+  cached(token: string): Verified | undefined;
 }
 
 export function createSessionTokens({ keyRing, keys: { keysFor }, algorithm, issuer, cacheSize, now }: SessionTokenOptions): SessionTokens {
@@ -82,7 +86,7 @@ export function createSessionTokens({ keyRing, keys: { keysFor }, algorithm, iss
       .setExpirationTime(Math.ceil(claims.iexp / 1000))
       .sign(keys.sign);
     // A token this instance just signed needs no signature check on its first request.
-    remember(token, { claims: { ...claims, iss: issuer, iat: Math.floor(issuedAt / 1000), exp: Math.ceil(claims.iexp / 1000) }, kid });
+    remember(token, { claims: { ...claims, iss: issuer, iat: Math.floor(issuedAt / 1000), exp: Math.ceil(claims.iexp / 1000) }, kid, revocationKeys: null });
     return { token, session: toSession(claims) };
   };
 
@@ -137,7 +141,7 @@ export function createSessionTokens({ keyRing, keys: { keysFor }, algorithm, iss
     ) {
       return { ok: false, reason: 'malformed' };
     }
-    const entry: Verified = { claims: c as Claims, kid };
+    const entry: Verified = { claims: c as Claims, kid, revocationKeys: null };
     remember(token, entry);
     return entry;
   };
@@ -148,5 +152,6 @@ export function createSessionTokens({ keyRing, keys: { keysFor }, algorithm, iss
     forget(token) {
       verified.delete(token);
     },
+    cached: (token) => verified.get(token),
   };
 }
