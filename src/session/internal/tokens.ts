@@ -66,14 +66,22 @@ export interface SessionTokens {
 export function createSessionTokens({ keyRing, keys: { keysFor }, algorithm, issuer, cacheSize, now }: SessionTokenOptions): SessionTokens {
   // Verified-signature cache: token → claims and the key id that signed them, dropped at the token's idle
   // expiry. It never outlives the key: every use asks the key ring whether the key still exists.
-  const verified = new Map<string, Verified>();
+  // Keyed by the signature segment and checked against the whole token: a lookup hashes that segment (86 characters
+  // for ES256) instead of the whole token (≈ 450), a cost paid on every request since each request's token is a new string.
+  const verified = new Map<string, { readonly token: string; readonly entry: Verified }>();
+  const slot = (token: string): string => token.slice(token.lastIndexOf('.') + 1);
+  const cachedEntry = (token: string): Verified | undefined => {
+    const found = verified.get(slot(token));
+    return found !== undefined && found.token === token ? found.entry : undefined;
+  };
   const remember = (token: string, entry: Verified) => {
     if (cacheSize === 0) return;
-    if (verified.size >= cacheSize) {
+    const key = slot(token);
+    if (!verified.has(key) && verified.size >= cacheSize) {
       const oldest = verified.keys().next();
       if (!oldest.done) verified.delete(oldest.value);
     }
-    verified.set(token, entry);
+    verified.set(key, { token, entry });
   };
 
   const sign = async (claims: SessionClaims, issuedAt: number): Promise<IssuedSession> => {
@@ -91,7 +99,7 @@ export function createSessionTokens({ keyRing, keys: { keysFor }, algorithm, iss
   };
 
   const read = async (token: string): Promise<Verified | VerifySessionResult> => {
-    const cached = verified.get(token);
+    const cached = cachedEntry(token);
     if (cached) return cached;
     const parts = token.split('.');
     if (parts.length !== 3 || token.length > 8192) return { ok: false, reason: 'malformed' };
@@ -150,8 +158,9 @@ export function createSessionTokens({ keyRing, keys: { keysFor }, algorithm, iss
     sign,
     read,
     forget(token) {
-      verified.delete(token);
+      const key = slot(token);
+      if (verified.get(key)?.token === token) verified.delete(key);
     },
-    cached: (token) => verified.get(token),
+    cached: cachedEntry,
   };
 }
