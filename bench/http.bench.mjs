@@ -162,7 +162,7 @@ export default async function run() {
       figures[`${framework}: rounds server CPU µs/req (bare; TLS check; requireSession)`] = `${bare.cpuRounds.join(', ')}; ${tlsOnly.cpuRounds.join(', ')}; ${guarded.cpuRounds.join(', ')}`;
       // Issue 22: Express ≥ 50% and Fastify ≥ 55%, by req/s and by server CPU.
       const target = framework === 'fastify' ? 0.55 : 0.5;
-      const verdict = (r) => (r >= target ? ` (≥ ${target * 100}%: holds)` : ` (< ${target * 100}%: does NOT hold)`);
+      const verdict = (r) => (r >= target ? ` (≥ ${Math.round(target * 100)}%: holds)` : ` (< ${Math.round(target * 100)}%: does NOT hold)`);
       figures[`${framework}: requireSession ÷ bare`] = `${(ratio * 100).toFixed(1)}%${verdict(ratio)}`;
       figures[`${framework}: requireSession ÷ bare by server CPU per request`] = `${(cpuRatio * 100).toFixed(1)}%${verdict(cpuRatio)}`;
     }
