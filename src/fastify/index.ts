@@ -137,12 +137,18 @@ async function plugin(fastify: FastifyInstance, options: KanmonFastifyOptions): 
   };
 
   fastify.decorateRequest('kanmon', null);
-  fastify.addHook('onRequest', async (request, reply) => {
+  // A callback hook, not an async one: it decides synchronously, and Fastify's promise round per request is saved.
+  // Answering here (a refusal) means not calling done(): Fastify then sends that reply and runs nothing more.
+  fastify.addHook('onRequest', (request, reply, done) => {
     const state = begin(request, reply);
-    if (state === null) return reply;
-    if (enforceTls === false || (typeof enforceTls === 'object' && enforceTls.skip(request))) return;
+    if (state === null) return;
+    if (enforceTls === false || (typeof enforceTls === 'object' && enforceTls.skip(request))) return done();
     const refused = core.transport(raw(request), state);
-    if (refused) return send(reply, refused);
+    if (refused) {
+      send(reply, refused);
+      return;
+    }
+    done();
   });
 
   const guard =
