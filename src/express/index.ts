@@ -6,7 +6,7 @@
  */
 import type { NextFunction, Request, RequestHandler, Response, ErrorRequestHandler } from 'express';
 import { KanmonError } from '../errors.js';
-import { type DataEventLog, type DataEventSpec, type HttpAdapterOptions, type HttpKanmon, type HttpRequest, type KanmonRequestState, createHttpCore, roleList } from '../http/create-http-core.js';
+import { type DataEventLog, type DataEventSpec, type GuardOutcome, type HttpAdapterOptions, type HttpKanmon, type HttpRequest, type KanmonRequestState, createHttpCore, roleList } from '../http/create-http-core.js';
 import type { HttpReply } from '../http/error-body.js';
 import { errorReply } from '../http/error-body.js';
 import type { ReadBodyResult } from '../http/read-body.js';
@@ -188,11 +188,15 @@ export function kanmonExpress(kanmon: HttpKanmon, options: HttpAdapterOptions): 
       if (guardOptions?.skip?.(req) === true) return next();
       const state = begin(req, res);
       if (state === null) return;
-      core.guard(asRequest(req), state, requirement).then((outcome) => {
+      const pass = (outcome: GuardOutcome): void => {
         if (!outcome.ok) return refuse(req, res, outcome.reply, guardOptions);
         if (outcome.setCookie.length > 0) res.append('Set-Cookie', [...outcome.setCookie]);
         next();
-      }).catch(next); // only the app's own onDenied can throw here
+      };
+      // Granted without waiting (an in-process store): no promise round; Express catches what the app's onDenied throws.
+      const now = core.guardNow(asRequest(req), state, requirement);
+      if (now !== null) return pass(now);
+      core.guard(asRequest(req), state, requirement).then(pass).catch(next); // only the app's own onDenied can throw here
     };
 
   /** The body express.json()/urlencoded() parsed, else read here (JSON only, bounded). */

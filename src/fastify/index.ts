@@ -137,12 +137,18 @@ async function plugin(fastify: FastifyInstance, options: KanmonFastifyOptions): 
   };
 
   fastify.decorateRequest('kanmon', null);
-  fastify.addHook('onRequest', async (request, reply) => {
+  // A callback hook, not an async one: it decides synchronously, and Fastify's promise round per request is saved.
+  // Answering here (a refusal) means not calling done(): Fastify then sends that reply and runs nothing more.
+  fastify.addHook('onRequest', (request, reply, done) => {
     const state = begin(request, reply);
-    if (state === null) return reply;
-    if (enforceTls === false || (typeof enforceTls === 'object' && enforceTls.skip(request))) return;
+    if (state === null) return;
+    if (enforceTls === false || (typeof enforceTls === 'object' && enforceTls.skip(request))) return done();
     const refused = core.transport(raw(request), state);
-    if (refused) return send(reply, refused);
+    if (refused) {
+      send(reply, refused);
+      return;
+    }
+    done();
   });
 
   const guard =
@@ -151,7 +157,8 @@ async function plugin(fastify: FastifyInstance, options: KanmonFastifyOptions): 
       if (guardOptions?.skip?.(request) === true) return;
       const state = begin(request, reply);
       if (state === null) return reply;
-      const outcome = await core.guard(raw(request), state, requirement);
+      // Granted without waiting where it can be (an in-process store), else the whole guard.
+      const outcome = core.guardNow(raw(request), state, requirement) ?? (await core.guard(raw(request), state, requirement));
       if (!outcome.ok) return guardOptions?.onDenied ? guardOptions.onDenied(request, reply, outcome.reply) : send(reply, outcome.reply);
       for (const cookie of outcome.setCookie) reply.header('set-cookie', cookie);
     };

@@ -4,6 +4,7 @@ import { type RequestPlace, createRequestPlaceResolver } from '../access/request
 import { KanmonError } from '../errors.js';
 import type { RequestFacts } from '../login/types.js';
 import type { MessageLang } from '../messages/catalog.js';
+import { type VerifyNow, verifyNowOf } from '../session/internal/verify-now.js';
 import { readCookie, serializeCookie } from './cookies.js';
 import { isDependencyOutage } from '../store/guard.js';
 import { type HttpReply, errorReply, failureReply } from './error-body.js';
@@ -31,6 +32,8 @@ export interface HttpContext {
   placeOf(request: HttpRequest, current: KanmonRequestState): RequestPlace;
   /** IPC-16: a reply refusing plain HTTP, or `null` when the transport is acceptable. */
   transport(request: HttpRequest, current: KanmonRequestState): HttpReply | null;
+  /** The session manager's synchronous grant (an in-process store), else `null`: see `guardNow` (guards.ts). */
+  readonly verifyNow: VerifyNow | null;
   /** The token from the session cookie, else from `Authorization: Bearer`. */
   tokenOf(request: HttpRequest): { token: string; from: 'cookie' | 'bearer' } | null;
   /**
@@ -144,6 +147,7 @@ export function createHttpContext(kanmon: HttpKanmon, options: HttpAdapterOption
     bodyLimitBytes,
     langOf,
     accessRequest,
+    verifyNow: verifyNowOf(kanmon.sessions),
     state: (request) => new RequestState(tenantOf(request), langOf(request), request),
     fail(err, lang) {
       report(err);

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { MessageLang } from '../messages/catalog.js';
 import { createHttpContext } from './context.js';
 import type { HttpReply } from './error-body.js';
-import { accessRule, guard, recentAuthAge } from './guards.js';
+import { accessRule, guard, guardNow, recentAuthAge } from './guards.js';
 import { changePassword } from './handlers/change-password.js';
 import { completePasswordReset } from './handlers/complete-password-reset.js';
 import { confirmTotp } from './handlers/confirm-totp.js';
@@ -65,6 +65,8 @@ export function createHttpCore(kanmon: HttpKanmon, options: HttpAdapterOptions) 
     guard: (request: HttpRequest, current: KanmonRequestState, requirement: GuardRequirement): Promise<GuardOutcome> =>
       // `guard` is async (it never throws synchronously): one derived promise, no extra async frame per request.
       guard(ctx, request, current, requirement).catch((err: unknown): GuardOutcome => ({ ok: false, reply: ctx.fail(err, current.lang) })),
+    /** The guard's answer when it needs no waiting (a session granted from an in-process store), else `null`: call `guard`. Never throws. */
+    guardNow: (request: HttpRequest, current: KanmonRequestState, requirement: GuardRequirement): GuardOutcome | null => guardNow(ctx, request, current, requirement),
     /** Record a data event with the session's actor (EXT-6, SEC-26); `reply` null once durable, else the answer to send. Never throws. */
     recordDataEvent: (request: HttpRequest, current: KanmonRequestState, log: DataEventLog, spec: DataEventSpec) => recordDataEvent(ctx, request, current, log, spec),
     /** Read a JSON body from the raw request stream (when the framework has not parsed it). */

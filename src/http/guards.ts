@@ -51,7 +51,35 @@ export async function guard(ctx: HttpContext, request: HttpRequest, current: Kan
   if (refused) return { ok: false, reply: refused };
   if (requirement.kind === 'access') return access(ctx, request, current, requirement.policyName);
   const outcome = await authenticate(ctx, request, current);
-  if (!outcome.ok) return outcome;
+  return outcome.ok ? demand(ctx, current, requirement, outcome) : outcome;
+}
+
+const NO_COOKIES: readonly string[] = Object.freeze([]);
+
+/**
+ * {@link guard} without waiting, where it can answer so: the transport accepted and the session granted
+ * synchronously (`HttpContext.verifyNow`: an in-process store, the token's signature already checked), then the same
+ * requirement checks. `null` means "call {@link guard}", which then decides everything itself (every refusal of the
+ * transport or the session, a token to check, a refresh, a store over the network, an access rule). Never throws.
+ */
+export function guardNow(ctx: HttpContext, request: HttpRequest, current: KanmonRequestState, requirement: GuardRequirement): GuardOutcome | null {
+  if (requirement.kind === 'access') return null;
+  try {
+    if (ctx.transport(request, current) !== null) return null;
+    if (current.session === null) {
+      const found = ctx.verifyNow === null ? null : ctx.tokenOf(request);
+      const session = found === null ? null : (ctx.verifyNow as NonNullable<HttpContext['verifyNow']>)(found.token, current.tenant);
+      if (session === null) return null;
+      current.session = session;
+    }
+    return demand(ctx, current, requirement, { ok: true, state: current, setCookie: NO_COOKIES });
+  } catch {
+    return null; // guard() meets the same failure and answers it on the one error path
+  }
+}
+
+/** What a session-based requirement asks of an authenticated request (`session` needs nothing more). */
+function demand(ctx: HttpContext, current: KanmonRequestState, requirement: Exclude<GuardRequirement, { kind: 'access' }>, outcome: Extract<GuardOutcome, { ok: true }>): GuardOutcome {
   const session = outcome.state.session as Session;
   if (requirement.kind === 'mfa' && !hasSecondFactor(session)) return refuse('mfa_required', current, outcome.setCookie);
   if (requirement.kind === 'role' && !requirement.roles.some((role) => session.roles.includes(role))) return refuse('forbidden', current, outcome.setCookie);

@@ -1,9 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { KanmonError } from '../errors.js';
+import { guardedCalls } from '../store/guard.js';
+import { type InProcessStore, isInProcessStore } from '../store/in-process.js';
+import type { KanmonStore } from '../store/store.js';
 import { assertTenant, trustedKey } from '../store/key.js';
 import { cryptrecSessionAlgorithms } from './algorithms.js';
 import { createSessionKeys } from './internal/keys.js';
-import { createSessionTokens, toSession } from './internal/tokens.js';
+import { type Verified, createSessionTokens, toSession } from './internal/tokens.js';
+import { offerVerifyNow } from './internal/verify-now.js';
 import { checkMaxConcurrent, createSessionIndex, toInfo } from './internal/session-index.js';
 import type { IssueSessionInput, OpenSessionResult, SessionManager, SessionManagerOptions, VerifySessionResult } from './types.js';
 
@@ -73,6 +77,9 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   }
   const epochKey = (tenant: string, subject: string) => trustedKey(tenant, 'session-epoch', subject);
   const logoutKey = (tenant: string, sid: string) => trustedKey(tenant, 'session-logout', sid);
+  /** The two revocation keys of a verified token, made once and kept with its cache entry. */
+  const revocationKeys = (entry: Verified): readonly [string, string] =>
+    (entry.revocationKeys ??= [epochKey(entry.claims.tenant, entry.claims.sub), logoutKey(entry.claims.tenant, entry.claims.sid)]);
 
   if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) throw new KanmonError('ERR_INVALID_ARGUMENT', 'cacheSize must be an integer ≥ 0 (0 = no cache)');
 
@@ -108,7 +115,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     return { ok: true, evicted: indexed.evicted.map((e) => e.sessionId), ...issued };
   };
 
-  return {
+  const manager: SessionManager = {
     open: (input) => openSession(input, true),
 
     async issue(input) {
@@ -142,6 +149,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       const read = await tokens.read(token);
       if (!('claims' in read)) return read;
       const { claims, kid } = read;
+      const [epochAt, logoutAt] = revocationKeys(read);
       /** The signing key is gone (destroyed: crypto-shredding, FNB-4.1): whatever was cached, the token is dead. */
       const keyGone = (): VerifySessionResult | null => {
         if (keyRing.has(kid)) return null;
@@ -159,10 +167,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       }
       if (claims.tenant !== expected.tenant) return { ok: false, reason: 'wrong_tenant' };
       try {
-        const [epoch, loggedOut] = await Promise.all([
-          store.readCounter(epochKey(claims.tenant, claims.sub)),
-          store.readCounter(logoutKey(claims.tenant, claims.sid)),
-        ]);
+        const [epoch, loggedOut] = await Promise.all([store.readCounter(epochAt), store.readCounter(logoutAt)]);
         if (loggedOut !== 0 || epoch !== claims.ep) {
           tokens.forget(token);
           return { ok: false, reason: 'revoked' };
@@ -207,4 +212,30 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       return store.readCounter(epochKey(tenant, subject));
     },
   };
+
+  // Over an in-process store (the memory store), the HTTP guards may grant a request synchronously, with none of the
+  // promise rounds of verify(): only on the path where verify() would grant without re-signing, and with the
+  // revocation marks read from the store now, as verify() reads them. Anything else (not cached, a deadline, another
+  // tenant, revoked, a refresh due, a store failure) is left to verify(), which answers it.
+  const inProcess = isInProcessStore(store as KanmonStore) ? (store as InProcessStore) : guardedCalls(store, 1000).inProcess;
+  const readNow = inProcess?.readCounterNow;
+  if (inProcess && typeof readNow === 'function') {
+    offerVerifyNow(manager, (token, tenant) => {
+      const entry = tokens.cached(token);
+      if (entry === undefined) return null;
+      const { claims } = entry;
+      const at = now();
+      if (!keyRing.has(entry.kid) || at >= claims.aexp * 1000 || at >= claims.iexp || claims.tenant !== tenant || at - (claims.iat ?? 0) * 1000 >= refreshAfterMs) {
+        return null;
+      }
+      const [epochAt, logoutAt] = revocationKeys(entry);
+      try {
+        if (readNow.call(inProcess, logoutAt) !== 0 || readNow.call(inProcess, epochAt) !== claims.ep) return null;
+      } catch {
+        return null;
+      }
+      return toSession(claims);
+    });
+  }
+  return manager;
 }

@@ -23,6 +23,12 @@ export interface InProcessStore extends KanmonStore {
    * does not read it a second time (the same instant, one call fewer on the hot path).
    */
   readonly clock: () => number;
+  /**
+   * {@link KanmonStore.readCounter} done synchronously (same semantics), for a
+   * hot path that reads state on every request (a session's revocation marks).
+   * Optional: a caller must fall back to `readCounter` without it.
+   */
+  readonly readCounterNow?: (key: string) => number;
 }
 
 /** Whether `store` offers the in-process shortcuts (the memory store does; a wrapper may hide them). */

@@ -238,6 +238,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       return live(key, now())?.value ?? 0;
     },
 
+    readCounterNow(key) {
+      assertStoreKey(key);
+      return live(key, now())?.value ?? 0;
+    },
+
     async addEntry(key, entry, options) {
       assertStoreKey(key);
       checkAdd(entry, options);

@@ -171,6 +171,20 @@ describe('revocation (RM-23, FNB-3.1.4)', () => {
 });
 
 describe('forged tokens (RFC 8725)', () => {
+  it("a cached token's signature on another payload (roles, subject, tenant changed) is refused, and the real token still verifies", async () => {
+    // The verified-token cache is looked up by the signature segment (issue 22): only the whole token may match.
+    const { sessions } = setup('ES256');
+    const { token } = await sessions.issue({ ...alice, roles: ['staff'] });
+    expect(await sessions.verify(token, { tenant: 'funabashi' })).toMatchObject({ ok: true, session: { roles: ['staff'] } });
+    const [header, payload, signature] = token.split('.');
+    const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8')) as Record<string, unknown>;
+    for (const change of [{ roles: ['admin'] }, { sub: 'mallory' }, { tenant: 'other' }, { ep: 7 }]) {
+      const forged = `${header}.${Buffer.from(JSON.stringify({ ...claims, ...change })).toString('base64url')}.${signature}`;
+      expect(await sessions.verify(forged, { tenant: 'funabashi' })).toEqual({ ok: false, reason: 'invalid_signature' });
+    }
+    expect(await sessions.verify(`${header}.${payload}.${signature}`, { tenant: 'funabashi' })).toMatchObject({ ok: true, session: { subject: 'alice', roles: ['staff'] } });
+  });
+
   it('alg none is refused', async () => {
     const { sessions } = setup();
     const { token } = await sessions.issue(alice);

@@ -25,6 +25,8 @@ type Claims = SessionClaims & JWTPayload;
 export interface Verified {
   readonly claims: Claims;
   readonly kid: string;
+  /** The store keys of the token's revocation marks (epoch, logout), made on its first verification and kept with it. */
+  revocationKeys: readonly [epoch: string, logout: string] | null;
 }
 
 const sessionIdPattern = /^[A-Za-z0-9_-]{22}$/;
@@ -57,19 +59,29 @@ export interface SessionTokens {
   read(token: string): Promise<Verified | VerifySessionResult>;
   /** Drop a token from the verified-signature cache. */
   forget(token: string): void;
+  /** The cached verification of `token` (its signature checked), without any other check; `undefined` when not cached. */
+  cached(token: string): Verified | undefined;
 }
 
 export function createSessionTokens({ keyRing, keys: { keysFor }, algorithm, issuer, cacheSize, now }: SessionTokenOptions): SessionTokens {
   // Verified-signature cache: token → claims and the key id that signed them, dropped at the token's idle
   // expiry. It never outlives the key: every use asks the key ring whether the key still exists.
-  const verified = new Map<string, Verified>();
+  // Keyed by the signature segment and checked against the whole token: a lookup hashes that segment (86 characters
+  // for ES256) instead of the whole token (≈ 450), a cost paid on every request since each request's token is a new string.
+  const verified = new Map<string, { readonly token: string; readonly entry: Verified }>();
+  const slot = (token: string): string => token.slice(token.lastIndexOf('.') + 1);
+  const cachedEntry = (token: string): Verified | undefined => {
+    const found = verified.get(slot(token));
+    return found !== undefined && found.token === token ? found.entry : undefined;
+  };
   const remember = (token: string, entry: Verified) => {
     if (cacheSize === 0) return;
-    if (verified.size >= cacheSize) {
+    const key = slot(token);
+    if (!verified.has(key) && verified.size >= cacheSize) {
       const oldest = verified.keys().next();
       if (!oldest.done) verified.delete(oldest.value);
     }
-    verified.set(token, entry);
+    verified.set(key, { token, entry });
   };
 
   const sign = async (claims: SessionClaims, issuedAt: number): Promise<IssuedSession> => {
@@ -82,12 +94,12 @@ export function createSessionTokens({ keyRing, keys: { keysFor }, algorithm, iss
       .setExpirationTime(Math.ceil(claims.iexp / 1000))
       .sign(keys.sign);
     // A token this instance just signed needs no signature check on its first request.
-    remember(token, { claims: { ...claims, iss: issuer, iat: Math.floor(issuedAt / 1000), exp: Math.ceil(claims.iexp / 1000) }, kid });
+    remember(token, { claims: { ...claims, iss: issuer, iat: Math.floor(issuedAt / 1000), exp: Math.ceil(claims.iexp / 1000) }, kid, revocationKeys: null });
     return { token, session: toSession(claims) };
   };
 
   const read = async (token: string): Promise<Verified | VerifySessionResult> => {
-    const cached = verified.get(token);
+    const cached = cachedEntry(token);
     if (cached) return cached;
     const parts = token.split('.');
     if (parts.length !== 3 || token.length > 8192) return { ok: false, reason: 'malformed' };
@@ -137,7 +149,7 @@ export function createSessionTokens({ keyRing, keys: { keysFor }, algorithm, iss
     ) {
       return { ok: false, reason: 'malformed' };
     }
-    const entry: Verified = { claims: c as Claims, kid };
+    const entry: Verified = { claims: c as Claims, kid, revocationKeys: null };
     remember(token, entry);
     return entry;
   };
@@ -146,7 +158,9 @@ export function createSessionTokens({ keyRing, keys: { keysFor }, algorithm, iss
     sign,
     read,
     forget(token) {
-      verified.delete(token);
+      const key = slot(token);
+      if (verified.get(key)?.token === token) verified.delete(key);
     },
+    cached: cachedEntry,
   };
 }
