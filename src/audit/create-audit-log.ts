@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { KanmonError } from '../errors.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import { createIsoTimeFormatter } from '../internal/iso-time.js';
@@ -22,6 +21,7 @@ import {
   valueKeyPattern,
 } from './event.js';
 import { parseAuditRecord } from './internal/parse.js';
+import { randomRecordId } from './internal/record-id.js';
 import { type AuditEventCatalog, type AuditEventDefinition, builtInDataChecks, builtInDataSchemas } from './define-audit-events.js';
 import type { AuditSink, AuditSinkRecord, TornTail } from './sink.js';
 
@@ -242,7 +242,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     const ts = now();
     const time = formatTime(ts);
     const kid = recordKeys.kidFor(eventTenant, type);
-    const id = randomUUID();
+    const id = randomRecordId();
     const nextSeq = seq + 1;
     const canonical =
       `{"v":1,"stream":${streamJson},"seq":${nextSeq},"kid":"${kid}","type":"${type}","id":"${id}","tenant":"${eventTenant}",` +
