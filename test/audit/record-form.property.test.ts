@@ -108,4 +108,13 @@ describe('EXT-6, SEC-18: an appended record is byte for byte its canonical form 
     }
     expect(ids.size).toBe(5000);
   });
+
+  it('SEC-18 (nothing logs a secret): a value key naming a secret or malformed is refused every time, also after accepted keys were remembered', async () => {
+    const log = createAuditLog({ sink: memoryAuditSink(), keyRing, stream: 'web-1', now: steppingClock() });
+    for (let i = 0; i < 3; i++) {
+      await log.append({ type: 'admin.account.lock', actor: 'admin', after: { role: 'staff', enabled: true } });
+      await expect(log.append({ type: 'admin.account.lock', actor: 'admin', after: { role: 'staff', passwordHash: 'x' } })).rejects.toMatchObject({ code: 'ERR_AUDIT_FORMAT' });
+      await expect(log.append({ type: 'admin.account.lock', actor: 'admin', before: { '1role': 'staff' } })).rejects.toMatchObject({ code: 'ERR_AUDIT_FORMAT' });
+    }
+  });
 });
