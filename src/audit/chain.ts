@@ -49,6 +49,8 @@ export interface ChainKey {
   line(prev: string, canonical: string): string;
 }
 
+/** `,"mac":"`: what follows a record's canonical bytes. */
+const macOpen = Buffer.from(',"mac":"', 'latin1');
 /** SHA-256's block size: HMAC's key pads are one block (RFC 2104 §2). */
 const blockBytes = 64;
 /** Where a record's bytes start in the scratch buffer: after the ipad block and the previous MAC. */
@@ -58,6 +60,28 @@ const scratchMaxBytes = 256 << 10;
 
 /** Node's one-shot `crypto.hash` (Node ≥ 20.12): a digest in one call, with the EVP_MD looked up once. */
 const oneShotHash = (nodeCrypto as Partial<typeof nodeCrypto>).hash;
+
+/** Buffer's per-encoding writers (`buf.write` dispatches to them after validating its arguments again). */
+interface EncodingWriters {
+  latin1Write(text: string, offset: number, length?: number): number;
+  utf8Write(text: string, offset: number, length?: number): number;
+  base64urlWrite(text: string, offset: number, length?: number): number;
+}
+const proto = Buffer.prototype as unknown as Partial<EncodingWriters>;
+/**
+ * `buf.write(text, offset, length, encoding)` through the encoding's own writer
+ * when Node has it (every Node this package supports does; `write` then only
+ * re-validates offsets the caller has checked): the chain writes four strings
+ * per record. Same bytes, same return value.
+ */
+const writers: (buf: Buffer) => EncodingWriters =
+  typeof proto.latin1Write === 'function' && typeof proto.utf8Write === 'function' && typeof proto.base64urlWrite === 'function'
+    ? (buf) => buf as unknown as EncodingWriters
+    : (buf) => ({
+        latin1Write: (text, offset, length) => buf.write(text, offset, length ?? buf.length - offset, 'latin1'),
+        utf8Write: (text, offset, length) => buf.write(text, offset, length ?? buf.length - offset, 'utf8'),
+        base64urlWrite: (text, offset, length) => buf.write(text, offset, length ?? buf.length - offset, 'base64url'),
+      });
 
 /**
  * HMAC-SHA-256 (RFC 2104) as two one-shot SHA-256 digests over blocks
@@ -93,25 +117,34 @@ export function createChainKey(subkey: Uint8Array): ChainKey {
     return true;
   };
   const reference = createHmacChainKey(subkey);
+  const outerWriter = writers(outer);
+  let scratchWriter = writers(scratch);
   /** HMAC of the ipad block, `prev` and the `n` record bytes already in place; null when `prev` is not 43 base64url characters. */
   const macOf = (prev: string, n: number): string | null => {
-    if (prev.length !== 43 || scratch.write(prev, blockBytes, 32, 'base64url') !== 32) return null;
-    outer.write(hash('sha256', scratch.subarray(0, dataStart + n), 'binary'), blockBytes, 32, 'latin1'); // 'binary' is latin1: one char per byte
+    if (prev.length !== 43 || scratchWriter.base64urlWrite(prev, blockBytes, 32) !== 32) return null;
+    outerWriter.latin1Write(hash('sha256', scratch.subarray(0, dataStart + n), 'binary'), blockBytes, 32); // 'binary' is latin1: one char per byte
     return hash('sha256', outer, 'base64url');
   };
   return {
     mac(prev, canonical) {
       if (!reserve(canonical.length)) return reference.mac(prev, canonical);
+      scratchWriter = writers(scratch);
       scratch.set(canonical, dataStart);
       // a `prev` that is not a MAC's text (a link from a damaged record) is hashed as Buffer.from decodes it, as before
       return macOf(prev, canonical.length) ?? reference.mac(prev, canonical);
     },
     line(prev, canonical) {
       if (!reserve(canonical.length * 3)) return reference.line(prev, canonical); // a UTF-16 code unit is at most 3 bytes of UTF-8
-      const n = scratch.write(canonical, dataStart, 'utf8');
+      scratchWriter = writers(scratch);
+      const n = scratchWriter.utf8Write(canonical, dataStart);
       const mac = macOf(prev, n);
       if (mac === null) throw new KanmonError('ERR_AUDIT_FORMAT', 'chain MAC: prev is not a 32-byte base64url MAC');
-      const end = dataStart + n + scratch.write(`,"mac":"${mac}"}`, dataStart + n, 'latin1');
+      let end = dataStart + n;
+      scratch.set(macOpen, end);
+      end += macOpen.length;
+      end += scratchWriter.latin1Write(mac, end, 43);
+      scratch[end++] = 0x22; // "
+      scratch[end++] = 0x7d; // }
       // ASCII (the usual record) decodes as latin1, without UTF-8 validation
       return scratch.toString(n === canonical.length ? 'latin1' : 'utf8', dataStart, end);
     },
@@ -200,7 +233,6 @@ const streamOpen = Buffer.from('{"v":1,"stream":"', 'latin1');
 const seqOpen = Buffer.from('","seq":', 'latin1');
 const kidOpen = Buffer.from(',"kid":"', 'latin1');
 const typeOpen = Buffer.from('","type":"', 'latin1');
-const macOpen = Buffer.from(',"mac":"', 'latin1');
 
 /** `expected` at `at`, all before `limit`. */
 function literalAt(buf: Uint8Array, at: number, expected: Uint8Array, limit: number): boolean {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { KanmonError } from '../errors.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import { createIsoTimeFormatter } from '../internal/iso-time.js';
@@ -22,6 +21,7 @@ import {
   valueKeyPattern,
 } from './event.js';
 import { parseAuditRecord } from './internal/parse.js';
+import { randomRecordId } from './internal/record-id.js';
 import { type AuditEventCatalog, type AuditEventDefinition, builtInDataChecks, builtInDataSchemas } from './define-audit-events.js';
 import type { AuditSink, AuditSinkRecord, TornTail } from './sink.js';
 
@@ -98,15 +98,25 @@ function text(value: unknown, max: number, field: string): string | null {
   return value.length > max ? value.slice(0, max - 1) + '…' : value;
 }
 
+/** `"key":` of value keys that passed both key checks (keys repeat from record to record: `webauthnId`, `role`, …). */
+const checkedKeys = new Map<string, string>();
+
 function values(value: unknown, field: string): string {
   if (value === undefined || value === null) return 'null';
   if (typeof value !== 'object' || Array.isArray(value)) throw new KanmonError('ERR_AUDIT_FORMAT', `audit event: ${field} must be an object`);
   let out = '{';
   let n = 0;
-  for (const [key, v] of Object.entries(value as Record<string, AuditValue>)) {
-    if (!valueKeyPattern.test(key)) throw new KanmonError('ERR_AUDIT_FORMAT', `audit event: ${field} key '${key.slice(0, 64)}' is not [A-Za-z][A-Za-z0-9_]*`);
-    if (secretKeyPattern.test(key)) {
-      throw new KanmonError('ERR_AUDIT_FORMAT', `audit event: ${field}.${key} names a secret; secrets are never logged`);
+  const record = value as Record<string, AuditValue>;
+  for (const key of Object.keys(record)) {
+    const v = record[key];
+    let keyJson = checkedKeys.get(key);
+    if (keyJson === undefined) {
+      if (!valueKeyPattern.test(key)) throw new KanmonError('ERR_AUDIT_FORMAT', `audit event: ${field} key '${key.slice(0, 64)}' is not [A-Za-z][A-Za-z0-9_]*`);
+      if (secretKeyPattern.test(key)) {
+        throw new KanmonError('ERR_AUDIT_FORMAT', `audit event: ${field}.${key} names a secret; secrets are never logged`);
+      }
+      keyJson = quote(key) + ':';
+      if (checkedKeys.size < 4096) checkedKeys.set(key, keyJson); // bounded: keys are names in code, but never grow without end
     }
     if (++n > 64) throw new KanmonError('ERR_AUDIT_FORMAT', `audit event: ${field} has more than 64 keys`);
     let encoded: string;
@@ -116,7 +126,7 @@ function values(value: unknown, field: string): string {
     else if (Array.isArray(v) && v.length <= 64 && v.every((s) => typeof s === 'string')) {
       encoded = '[' + v.map((s: string) => quote(text(s, maxText, `${field}.${key}`)!)).join(',') + ']';
     } else throw new KanmonError('ERR_AUDIT_FORMAT', `audit event: ${field}.${key} must be a string, finite number, boolean, null or string[]`);
-    out += (n > 1 ? ',' : '') + quote(key) + ':' + encoded;
+    out += (n > 1 ? ',' : '') + keyJson + encoded;
   }
   return out + '}';
 }
@@ -242,7 +252,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     const ts = now();
     const time = formatTime(ts);
     const kid = recordKeys.kidFor(eventTenant, type);
-    const id = randomUUID();
+    const id = randomRecordId();
     const nextSeq = seq + 1;
     const canonical =
       `{"v":1,"stream":${streamJson},"seq":${nextSeq},"kid":"${kid}","type":"${type}","id":"${id}","tenant":"${eventTenant}",` +

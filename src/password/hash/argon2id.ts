@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { KanmonError } from '../../errors.js';
 import type { PasswordNormalization } from '../normalize.js';
-import { type PhcString, encodeKeyId, formatPhc, intParam, keyIdParam, normalizationEntry, normalizationParam, onlyParams } from './phc.js';
+import { type PhcString, encodeKeyId, formatPhc, intParam, keyIdParam, normalizationEntry, normalizationParam, onlyParams, parsePhc } from './phc.js';
 
 /** Argon2id cost parameters, in the policy's units. */
 export interface Argon2Params {
@@ -126,16 +126,27 @@ export async function loadNodeArgon2(
 export function argon2Engine(name: Argon2EngineName): Argon2Engine {
   const loader = loaders[name];
   if (!loader) throw new KanmonError('ERR_INVALID_ARGUMENT', `unknown Argon2 engine '${String(name)}'; expected 'node-rs' or 'node-argon2'`);
-  let loaded: Promise<Argon2Engine> | undefined;
+  let loading: Promise<Argon2Engine> | undefined;
+  /** The loaded engine: once there, each call goes straight to it (no promise layer of its own per hash). */
+  let engine: Argon2Engine | undefined;
   return {
     name,
-    async hashRaw(password, salt, params, outputLength) {
-      loaded ??= loader();
-      loaded.catch(() => {
-        loaded = undefined; // a failed import is retried on the next call
-      });
-      const engine = await loaded;
-      return engine.hashRaw(password, salt, params, outputLength);
+    hashRaw(password, salt, params, outputLength) {
+      if (!engine) {
+        loading ??= loader().then(
+          (loaded) => (engine = loaded),
+          (err: unknown) => {
+            loading = undefined; // a failed import is retried on the next call
+            throw err;
+          },
+        );
+        return loading.then((loaded) => loaded.hashRaw(password, salt, params, outputLength));
+      }
+      try {
+        return engine.hashRaw(password, salt, params, outputLength);
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err))); // an engine that throws answers as a rejection, as before
+      }
     },
   };
 }
@@ -172,6 +183,42 @@ export function readArgon2id(phc: PhcString): Argon2idHash {
   if (phc.salt.length < 8 || phc.salt.length > 64) throw new KanmonError('ERR_INVALID_HASH', 'argon2id salt must be 8–64 bytes');
   if (phc.hash.length < 4 || phc.hash.length > 256) throw new KanmonError('ERR_INVALID_HASH', 'argon2id tag must be 4–256 bytes');
   return { params, keyId: keyIdParam(phc), normalization: normalizationParam(phc), salt: phc.salt, tag: phc.hash };
+}
+
+/** `$argon2id$v=19$m=…,t=…,p=…$<salt>$<tag>`: the form `hash()` writes without a pepper or a `norm=` (the usual stored value). */
+const plainArgon2id = /^\$argon2id\$v=19\$m=([1-9]\d{0,9}),t=([1-9]\d{0,9}),p=([1-9]\d{0,2})\$([A-Za-z0-9+/]{11,86})\$([A-Za-z0-9+/]{6,342})$/;
+
+/** Unpadded standard base64 that decodes and re-encodes to itself (as `parsePhc` requires), else null. */
+function canonicalB64(text: string): Buffer | null {
+  if (text.length % 4 === 1) return null;
+  const bytes = Buffer.from(text, 'base64');
+  const back = bytes.toString('base64');
+  const end = back.endsWith('==') ? back.length - 2 : back.endsWith('=') ? back.length - 1 : back.length;
+  return end === text.length && back.startsWith(text) ? bytes : null;
+}
+
+/**
+ * Read an `$argon2id$` string: `readArgon2id(parsePhc(stored))`, with the plain form kanmon writes read by
+ * one regular expression. Any string that form does not take whole (other parameters, a bound crossed, a
+ * non-canonical base64) goes the general way, so the answer — the hash or the error — is the same
+ * (test/password/hash/argon2id-read.test.ts). Issue 22: run after each Argon2 pass, with the caches
+ * cleared by its memory, the general parse was most of `verify()`'s own CPU time.
+ */
+export function readArgon2idString(stored: string): Argon2idHash {
+  const m = stored.length <= 512 ? plainArgon2id.exec(stored) : null;
+  if (m) {
+    const memoryKiB = Number(m[1]);
+    const iterations = Number(m[2]);
+    const parallelism = Number(m[3]);
+    if (parallelism <= 255 && memoryKiB >= 8 * parallelism && memoryKiB <= 4 * 1024 * 1024 && iterations <= 1000) {
+      const salt = canonicalB64(m[4]!);
+      const tag = canonicalB64(m[5]!);
+      if (salt && tag && salt.length >= 8 && salt.length <= 64 && tag.length >= 4 && tag.length <= 256) {
+        return { params: { memoryKiB, iterations, parallelism }, keyId: undefined, normalization: 'NFKC', salt, tag };
+      }
+    }
+  }
+  return readArgon2id(parsePhc(stored));
 }
 
 /** Write an Argon2id PHC string, parameters in the spec's order `m,t,p` (then `keyid`, then `norm` unless NFKC). */

@@ -10,7 +10,7 @@ import {
   type Argon2EngineName,
   argon2Engine,
   formatArgon2id,
-  readArgon2id,
+  readArgon2idString,
   verifyArgon2id,
 } from './argon2id.js';
 import { type ForeignHash, readForeign } from './foreign/read.js';
@@ -131,7 +131,7 @@ function prepare(password: unknown, policy: Policy): Prepared {
 /** The fast digests a `layered$` hash wraps: kanmon's own hash over the old system's hex digest (or crypt(3) DES string). */
 export type LayeredInner = 'md5' | 'sha1' | 'sha256' | 'crypt-des';
 
-type Own = { kind: 'argon2id'; hash: ReturnType<typeof readArgon2id> } | { kind: 'pbkdf2'; hash: ReturnType<typeof readPbkdf2> };
+type Own = { kind: 'argon2id'; hash: ReturnType<typeof readArgon2idString> } | { kind: 'pbkdf2'; hash: ReturnType<typeof readPbkdf2> };
 type Stored = Own | { kind: 'foreign'; hash: ForeignHash } | { kind: 'layered'; inner: LayeredInner; salt: string; outer: Own } | { kind: 'unusable' };
 
 const UNUSABLE: Stored = Object.freeze({ kind: 'unusable' });
@@ -159,7 +159,7 @@ function readStored(stored: unknown): Stored {
 
 /** kanmon's own forms: `$argon2id$…` and `$pbkdf2-sha256$i=…` / `$pbkdf2-sha512$i=…` (passlib's `$pbkdf2-sha256$<rounds>$` is foreign). */
 function readOwn(stored: string): Own | null {
-  if (stored.startsWith('$argon2id$')) return { kind: 'argon2id', hash: readArgon2id(parsePhc(stored)) };
+  if (stored.startsWith('$argon2id$')) return { kind: 'argon2id', hash: readArgon2idString(stored) };
   if (/^\$pbkdf2-sha(256|512)\$(?!\d+\$)/.test(stored)) return { kind: 'pbkdf2', hash: readPbkdf2(parsePhc(stored)) };
   return null;
 }
