@@ -38,6 +38,30 @@ const lapseSql = `  IF u = -1 OR u > p_now THEN NULL;
   END IF;`;
 /** ttlOf. */
 const ttlOfSql = `CASE WHEN u = -1 OR keep = 0 THEN NULL ELSE GREATEST(lt, u) + keep - p_now + ${ttlSlackMs} END`;
+
+/**
+ * Count the attempt and, at the limit, lock: the next lock's length grows by the multiplier up to the cap (or the
+ * lock is permanent). Shared by both reserve functions.
+ */
+const countAttemptSql = `  f := f + 1;
+  lt := p_now;
+  IF f >= p_max_failures THEN
+    c := c + 1;
+    locked_now := 1;
+    IF p_permanent THEN u := -1;
+    ELSE
+      d := p_lock;
+      IF p_mult > 1 THEN
+        cap := GREATEST(p_max_lock, p_lock);
+        FOR j IN 2 .. c LOOP
+          d := d * p_mult;
+          IF d >= cap THEN d := cap; EXIT; END IF;
+        END LOOP;
+      END IF;
+      u := p_now + floor(d)::bigint;
+    END IF;
+  END IF;`;
+
 /** The upsert-and-lock of every key, in key order, reading the live records into recs and the rows it created into created. */
 const lockRowsSql = (T: string) => `  IF nk = 1 THEN
     -- One key (a reservation without a client IP: the common case): lock the row without writing it; a
@@ -117,24 +141,7 @@ ${readAccountSql}
 ${lapseSql}
 
   -- count the attempt
-  f := f + 1;
-  lt := p_now;
-  IF f >= p_max_failures THEN
-    c := c + 1;
-    locked_now := 1;
-    IF p_permanent THEN u := -1;
-    ELSE
-      d := p_lock;
-      IF p_mult > 1 THEN
-        cap := GREATEST(p_max_lock, p_lock);
-        FOR j IN 2 .. c LOOP
-          d := d * p_mult;
-          IF d >= cap THEN d := cap; EXIT; END IF;
-        END LOOP;
-      END IF;
-      u := p_now + floor(d)::bigint;
-    END IF;
-  END IF;
+${countAttemptSql}
   ttl := ${ttlOfSql};
   IF ttl IS NOT NULL AND ttl <= 0 THEN DELETE FROM ${T} WHERE key = p_keys[1];
   ELSE
@@ -174,25 +181,8 @@ BEGIN
     ELSIF u = -1 OR u > p_now THEN RETURN ARRAY[1, u, c];
     END IF;
 ${lapseSql}
-    f := f + 1;
-    lt := p_now;
     locked_now := 0;
-    IF f >= p_max_failures THEN
-      c := c + 1;
-      locked_now := 1;
-      IF p_permanent THEN u := -1;
-      ELSE
-        d := p_lock;
-        IF p_mult > 1 THEN
-          cap := GREATEST(p_max_lock, p_lock);
-          FOR j IN 2 .. c LOOP
-            d := d * p_mult;
-            IF d >= cap THEN d := cap; EXIT; END IF;
-          END LOOP;
-        END IF;
-        u := p_now + floor(d)::bigint;
-      END IF;
-    END IF;
+${countAttemptSql}
     ttl := ${ttlOfSql};
     IF existed THEN
       IF ttl IS NOT NULL AND ttl <= 0 THEN DELETE FROM ${T} WHERE key = p_key;
