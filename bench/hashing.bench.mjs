@@ -153,24 +153,38 @@ async function filter() {
   cpuFigure(f, probes);
 }
 
-async function interleaved(title, cases, rounds = 8, perRound = 8) {
-  const totals = Object.fromEntries(Object.keys(cases).map((name) => [name, { cpuUs: 0, wallMs: 0, n: 0 }]));
-  for (let r = 0; r < rounds; r++) {
-    for (const [name, fn] of Object.entries(cases)) {
+// Rounds alternate the order of the cases (forwards, then backwards) so that neither side of a pair always runs
+// first after the other pair (cache and allocator state), and a first round warms up uncounted. The ratio is
+// reported as the median of the per-round ratios with their range, and as the ratio of the totals.
+async function interleaved(title, cases, rounds = 16, perRound = 8) {
+  const names = Object.keys(cases);
+  const totals = Object.fromEntries(names.map((name) => [name, { cpuUs: 0, wallMs: 0, n: 0 }]));
+  const perRoundCpu = Object.fromEntries(names.map((name) => [name, []]));
+  for (let r = -1; r < rounds; r++) {
+    const order = r % 2 === 0 ? names : [...names].reverse();
+    for (const name of order) {
+      const fn = cases[name];
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       for (let i = 0; i < perRound; i++) await fn();
       const cpu = process.cpuUsage(cpu0);
+      if (r < 0) continue; // the warm-up round
       totals[name].cpuUs += cpu.user + cpu.system;
       totals[name].wallMs += performance.now() - t0;
       totals[name].n += perRound;
+      perRoundCpu[name].push(cpu.user + cpu.system);
     }
   }
   const rows = {};
   for (const [name, t] of Object.entries(totals)) {
     rows[name] = `${(t.cpuUs / t.n / 1000).toFixed(2)} CPU ms/op, ${(t.wallMs / t.n).toFixed(2)} wall ms/op`;
   }
-  const ratio = (a, b) => (totals[a].cpuUs / totals[b].cpuUs).toFixed(3);
+  const ratio = (a, b) => {
+    const each = perRoundCpu[a].map((cpu, i) => cpu / perRoundCpu[b][i]).sort((x, y) => x - y);
+    const mid = each.length >> 1;
+    const median = each.length % 2 === 1 ? each[mid] : (each[mid - 1] + each[mid]) / 2;
+    return `${median.toFixed(3)} (median of ${each.length} rounds, ${each[0].toFixed(3)}–${each.at(-1).toFixed(3)}; totals ${(totals[a].cpuUs / totals[b].cpuUs).toFixed(3)})`;
+  };
   rows['hash: kanmon / raw (CPU)'] = ratio('kanmon hasher.hash()', 'raw @node-rs/argon2 hash()');
   rows['verify: kanmon / raw (CPU)'] = ratio('kanmon hasher.verify()', 'raw @node-rs/argon2 verify()');
   figure(title, rows);
