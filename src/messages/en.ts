@@ -71,6 +71,8 @@ export const en: MessageCatalog = {
         return 'Do not use a password that is mostly a date, such as a birthday.';
       case 'breached':
         return 'This password has appeared in a data breach. Choose a different one.';
+      case 'breached_unavailable':
+        return 'The password could not be checked against the list of breached passwords, so it was not accepted. Try again later.';
       default:
         return unreachable(issue, 'password issue');
     }

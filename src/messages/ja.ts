@@ -66,6 +66,8 @@ export const ja: MessageCatalog = {
         return '生年月日などの日付が大部分を占めるパスワードは使えません。';
       case 'breached':
         return 'このパスワードは過去に流出したことが確認されているため使えません。別のパスワードにしてください。';
+      case 'breached_unavailable':
+        return '流出パスワードの照合ができなかったため、パスワードを受け付けられませんでした。しばらくしてからもう一度お試しください。';
       default:
         return unreachable(issue, 'password issue');
     }

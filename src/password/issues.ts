@@ -21,6 +21,7 @@ export const passwordIssueCodes = [
   'repetitive_or_sequential',
   'date',
   'breached',
+  'breached_unavailable',
 ] as const;
 
 /** The closed union of password issue codes. */
@@ -76,7 +77,13 @@ export type PasswordIssue =
   /** Mostly a date (`19850412`, `2024-01-31`, `S60.4.12`, `昭和60年4月12日`). */
   | { readonly code: 'date' }
   /** The offline breached-password filter knows this password. */
-  | { readonly code: 'breached' };
+  | { readonly code: 'breached' }
+  /**
+   * The offline breached-password filter could not be read (its file failed, was truncated or closed after it
+   * was opened): the password is not accepted unchecked. An outage, not a fault of the password: the login flows
+   * answer it as `unavailable`.
+   */
+  | { readonly code: 'breached_unavailable' };
 
 /** The issue with the given code. */
 export type PasswordIssueOf<C extends PasswordIssueCode> = Extract<PasswordIssue, { code: C }>;

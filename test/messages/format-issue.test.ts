@@ -40,6 +40,7 @@ const samples = {
   repetitive_or_sequential: [{ code: 'repetitive_or_sequential' }],
   date: [{ code: 'date' }],
   breached: [{ code: 'breached' }],
+  breached_unavailable: [{ code: 'breached_unavailable' }],
 } as const satisfies { [C in PasswordIssueCode]: readonly Extract<PasswordIssue, { code: C }>[] };
 
 /** What each Japanese text must say, so a wrong or swapped message fails. */
@@ -74,6 +75,7 @@ const expectedJa: { [C in PasswordIssueCode]: readonly string[] } = {
   repetitive_or_sequential: ['「111111」「1234abcd」「abcabc」のような、同じ文字や並びの繰り返し・連続だけでできたパスワードは使えません。'],
   date: ['生年月日などの日付が大部分を占めるパスワードは使えません。'],
   breached: ['このパスワードは過去に流出したことが確認されているため使えません。別のパスワードにしてください。'],
+  breached_unavailable: ['流出パスワードの照合ができなかったため、パスワードを受け付けられませんでした。しばらくしてからもう一度お試しください。'],
 };
 
 const expectedEnFragments: { [C in PasswordIssueCode]: readonly string[] } = {
@@ -93,6 +95,7 @@ const expectedEnFragments: { [C in PasswordIssueCode]: readonly string[] } = {
   repetitive_or_sequential: ['only of repeated or consecutive characters'],
   date: ['mostly a date'],
   breached: ['data breach'],
+  breached_unavailable: ['could not be checked', 'Try again later'],
 };
 
 describe('formatIssue', () => {

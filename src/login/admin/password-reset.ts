@@ -8,7 +8,7 @@ import { adminEvent, findTarget } from './target.js';
 export async function adminResetPassword(ctx: FlowContext, input: AdminInput): Promise<AdminResult<{ readonly temporaryPassword: string }>> {
   const account = await findTarget(ctx, input);
   if (account === null) return { ok: false, reason: 'not_found' };
-  const temporary = temporaryPassword(ctx.policy, { username: account.username, ...(typeof account.email === 'string' ? { email: account.email } : {}) });
+  const temporary = temporaryPassword(ctx, account);
   await ctx.accounts.update(input.tenant, account.id, {
     passwordHash: await ctx.hasher.hash(temporary, { tenant: input.tenant }),
     passwordHistory: newHistory(ctx.policy, account),

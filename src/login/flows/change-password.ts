@@ -1,6 +1,6 @@
 import { KanmonError } from '../../errors.js';
 import { canChangePassword } from '../../password/age.js';
-import { checkPassword } from '../../password/check-password.js';
+import { checkNewPassword } from '../internal/new-password.js';
 import { checkPasswordHistory } from '../../password/history.js';
 import { normalizePassword } from '../../password/normalize.js';
 import { isIssuedPasswordExpired } from '../../recovery/issued-password.js';
@@ -56,11 +56,7 @@ export async function changePassword(ctx: FlowContext, input: ChangePasswordInpu
     await record({ ...base, type: 'password.rejected', outcome: 'denied', reason: 'too_soon' });
     return { status: 'denied', reason: 'too_soon', retryAfterMs: allowance.retryAfterMs };
   }
-  const checked = checkPassword(newPassword, policy, {
-    username: account.username,
-    ...(typeof account.email === 'string' ? { email: account.email } : {}),
-    ...(ctx.breachedFilter ? { breachedFilter: ctx.breachedFilter } : {}),
-  });
+  const checked = checkNewPassword(ctx, newPassword, account);
   if (!checked.ok) {
     await record({ ...base, type: 'password.rejected', outcome: 'denied', reason: 'policy', after: { issues: checked.issues.map((i) => i.code) } });
     return { status: 'denied', reason: 'policy', issues: checked.issues };

@@ -1,6 +1,6 @@
 import type { AuditEventInput } from '../../audit/event.js';
 import { KanmonError } from '../../errors.js';
-import { checkPassword } from '../../password/check-password.js';
+import { checkNewPassword } from '../internal/new-password.js';
 import { checkPasswordHistory } from '../../password/history.js';
 import { checkResetToken, revokeResetTokens, spendResetToken } from '../../recovery/reset-token.js';
 import { reserveTokenAttempt } from '../../recovery/throttle.js';
@@ -46,11 +46,7 @@ export async function completePasswordReset(ctx: FlowContext, input: CompletePas
   if (account === null || account.disabled) return refuse('invalid_token', account === null ? 'unknown_account' : 'disabled', { target: checked.accountId });
   const base = { tenant, actor: account.username, target: account.id, source };
 
-  const rules = checkPassword(newPassword, policy, {
-    username: account.username,
-    ...(typeof account.email === 'string' ? { email: account.email } : {}),
-    ...(ctx.breachedFilter ? { breachedFilter: ctx.breachedFilter } : {}),
-  });
+  const rules = checkNewPassword(ctx, newPassword, account);
   if (!rules.ok) {
     await record({ ...base, type: 'password.reset', outcome: 'denied', reason: 'policy', outOfHours, after: { issues: rules.issues.map((i) => i.code) } });
     return { status: 'denied', reason: 'policy', issues: rules.issues };

@@ -21,7 +21,7 @@ export async function createAccount(
   }
   const roles = [...(input.roles ?? [])];
   if (!roles.every((r) => typeof r === 'string' && r.length > 0 && r.length <= 128)) throw new KanmonError('ERR_INVALID_ARGUMENT', 'createAccount: roles must be non-empty strings');
-  const initialPassword = temporaryPassword(ctx.policy, { username: input.username, ...(typeof input.email === 'string' ? { email: input.email } : {}) });
+  const initialPassword = temporaryPassword(ctx, input);
   const account = newAccount({
     id: input.id ?? randomUUID(),
     tenant: input.tenant,

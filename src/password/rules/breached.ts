@@ -10,6 +10,10 @@ export interface BreachedPasswordFilter {
 /**
  * `breached` when `breached.offline` is on and the filter knows the normalised
  * password. The filter is built and loaded by the caller (no network call).
+ * A filter that throws (an on-disk filter whose file failed, was truncated or
+ * closed) gives `breached_unavailable`: the password is not accepted unchecked.
+ * The error rides along as the issue's non-enumerable `cause`, for the app's
+ * logs and the login flows' outage answer; it is never serialised.
  */
 export function checkBreached(
   input: PreparedPassword,
@@ -17,5 +21,13 @@ export function checkBreached(
   filter: BreachedPasswordFilter | undefined,
 ): PasswordIssue | null {
   if (!settings.breached.offline || !filter) return null;
-  return filter.has(input.normalized) ? { code: 'breached' } : null;
+  let found: boolean;
+  try {
+    found = filter.has(input.normalized);
+  } catch (cause) {
+    const issue: PasswordIssue = { code: 'breached_unavailable' };
+    Object.defineProperty(issue, 'cause', { value: cause, enumerable: false });
+    return issue;
+  }
+  return found ? { code: 'breached' } : null;
 }
