@@ -21,12 +21,11 @@
  * live and when a written one expires, exactly as on the transaction path.
  */
 import { KanmonError } from '../errors.js';
+import { keepMs, lockDuration } from '../lockout/account-state.js';
 import type { ReserveArgs, ReserveResult, SucceedArgs, SucceedResult } from '../lockout/transitions.js';
 import { type Transition, type StoreRecord } from '../store/store.js';
 import { toRecord } from '../store/internal.js';
-import { reserveFunctionName, reserveOneFunctionName, succeedFunctionName } from './internal/lockout-sql.js';
-
-export { reserveFunctionName, reserveOneFunctionName, stateFunctionsSql, succeedFunctionName } from './internal/lockout-sql.js';
+import { reserveFunctionName, reserveOneFunctionName, reserveOneV3FunctionName, succeedFunctionName } from './internal/lockout-sql.js';
 
 /** A statement the store sends instead of the transaction path: pg's named (prepared) query config, and how to read its rows. */
 export interface SqlTransition<A, R> {
@@ -50,12 +49,53 @@ const safe = (n: unknown): n is number => typeof n === 'number' && Number.isSafe
 
 const reserveText = `SELECT ${reserveFunctionName}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) AS r`;
 const reserveOneText = `SELECT ${reserveOneFunctionName}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) AS r`;
+const reserveOneV3Text = `SELECT ${reserveOneV3FunctionName}($1, $2, $3, $4, $5, $6, $7, $8, $9) AS r`;
+
+/** The most lock lengths `_v3` is given: a policy whose locks grow to the cap in more steps takes `_v2`. */
+const maxLockSteps = 64;
+/** Lock lengths by policy (`lockDurationMs`, `multiplier`, `maxLockDurationMs`), as the array literal `_v3` takes; `null`: too many. */
+const lockLengthsCache = new Map<string, string | null>();
+
+/**
+ * The lengths of locks 1, 2, … up to the first that reaches the cap (every later one is the cap), by the
+ * TypeScript {@link lockDuration} itself so the SQL cannot disagree with it, as a `bigint[]` literal; `null` when
+ * more than {@link maxLockSteps} steps lead to the cap (a multiplier barely above 1).
+ */
+function lockLengths(a: ReserveArgs): string | null {
+  const id = `${a.lockDurationMs}:${a.multiplier}:${a.maxLockDurationMs}`;
+  let literal = lockLengthsCache.get(id);
+  if (literal !== undefined) return literal;
+  const cap = Math.max(a.maxLockDurationMs, a.lockDurationMs);
+  const lengths: number[] = [];
+  literal = null;
+  for (let n = 1; n <= maxLockSteps; n++) {
+    const d = lockDuration(a, n);
+    lengths.push(d);
+    if (a.multiplier <= 1 || d >= cap) {
+      literal = `{${lengths.join(',')}}`;
+      break;
+    }
+  }
+  if (lockLengthsCache.size >= 256) lockLengthsCache.clear();
+  lockLengthsCache.set(id, literal);
+  return literal;
+}
 
 const reserve: SqlTransition<ReserveArgs, ReserveResult> = {
   statement(keys, sorted, tenant, t, a, missing) {
     if (a?.sources?.length !== keys.length - 1) return undefined;
     if (!safe(t) || !safe(a.now) || !safe(a.maxFailures) || !safe(a.failureWindowMs) || !safe(a.lockDurationMs) || !safe(a.maxLockDurationMs)) return undefined;
     if (!Number.isFinite(a.multiplier) || typeof a.permanent !== 'boolean') return undefined;
+    if (keys.length === 1 && !missing.has(reserveOneV3FunctionName)) {
+      const locks = a.permanent ? '{}' : lockLengths(a);
+      if (locks !== null) {
+        return {
+          name: reserveOneV3FunctionName,
+          text: reserveOneV3Text,
+          values: [keys[0], tenant, t, a.now, a.maxFailures, a.failureWindowMs, keepMs(a), locks, a.permanent],
+        };
+      }
+    }
     if (keys.length === 1 && !missing.has(reserveOneFunctionName)) {
       return {
         name: reserveOneFunctionName,

@@ -1,5 +1,5 @@
 import { KanmonError } from '../errors.js';
-import { stateFunctionsSql } from './functions.js';
+import { stateFunctionsSql } from './internal/lockout-sql.js';
 
 /**
  * The PostgreSQL schema of the kanmon state store: one table of small records

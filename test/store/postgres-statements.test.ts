@@ -89,6 +89,7 @@ describe.skipIf(!requireService('postgres'))('postgresStore: one statement per l
     const args: ReserveArgs = { now: t, maxFailures: 5, failureWindowMs: 60_000, lockDurationMs: 1000, multiplier: 1, maxLockDurationMs: 1000, permanent: false, sources: [] };
     await pool.query('DROP FUNCTION kanmon_lockout_reserve_v1');
     await pool.query('DROP FUNCTION kanmon_lockout_reserve1_v2');
+    await pool.query('DROP FUNCTION kanmon_lockout_reserve1_v3');
     const s = postgresStore({ pool, now: () => t });
     await expect(s.update(reserveTransition, [key], args)).resolves.toMatchObject({ ok: true, failures: 1 });
     const old = await counted(() => s.update(reserveTransition, [key], args));
@@ -102,7 +103,7 @@ describe.skipIf(!requireService('postgres'))('postgresStore: one statement per l
 
   // Issue 22 item 1: kanmon 0.2's schema had an index on expires_at (every update non-HOT) and only the general
   // reserve function. Such a database keeps answering in one statement (the function it has); migrate() drops
-  // the index, leaves room on each page (fillfactor) and installs the one-key function, which goes on counting.
+  // the index, leaves room on each page (fillfactor) and installs the one-key functions, the newest of which goes on counting.
   it('issue 22: a database migrated by 0.2 (reserve_v1 only, the expires_at index) reserves in one statement; migrate() brings it up to date', async () => {
     const tenant = 'count-3';
     const key = storeKey(tenant, 'lockout', 'pw', 'erin');
@@ -111,6 +112,7 @@ describe.skipIf(!requireService('postgres'))('postgresStore: one statement per l
     const options = async () => (await pool.query<{ reloptions: string[] | null }>("SELECT reloptions FROM pg_class WHERE relname = 'kanmon_state'")).rows[0]?.reloptions ?? null;
     // 0.2's state: its index, no fillfactor, no one-key function
     await pool.query('DROP FUNCTION kanmon_lockout_reserve1_v2');
+    await pool.query('DROP FUNCTION kanmon_lockout_reserve1_v3');
     await pool.query('CREATE INDEX kanmon_state_expires_idx ON kanmon_state (expires_at) WHERE expires_at IS NOT NULL');
     await pool.query('ALTER TABLE kanmon_state RESET (fillfactor)');
     const s = postgresStore({ pool, now: () => t });
@@ -125,7 +127,7 @@ describe.skipIf(!requireService('postgres'))('postgresStore: one statement per l
     expect(await options()).toEqual(['fillfactor=80']);
     const now = await counted(() => s.update(reserveTransition, [key], args));
     expect(now.result).toMatchObject({ ok: true, failures: 3, remaining: 2 });
-    expect(now.statements.map((q) => q.name)).toEqual(['kanmon_lockout_reserve1_v2']);
+    expect(now.statements.map((q) => q.name)).toEqual(['kanmon_lockout_reserve1_v3']);
     // a reservation with per-source throttles still takes the general function
     const src = storeKey(tenant, 'lockout', 'ip', '203.0.113.1');
     const withSource = await counted(() => s.update(reserveTransition, [key, src], { ...args, sources: [{ limit: 9, windowMs: 1000 }] }));

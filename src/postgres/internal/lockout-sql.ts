@@ -11,6 +11,12 @@ export const reserveFunctionName = 'kanmon_lockout_reserve_v1';
  * arguments, no arrays, the record's fields read in the locking statement itself, no placeholder row.
  */
 export const reserveOneFunctionName = 'kanmon_lockout_reserve1_v2';
+/**
+ * The same reservation with the policy's arithmetic done by the caller: the record's keep time and the lock lengths
+ * (lock number n lasts `p_locks[min(n, cardinality(p_locks))]`, computed by the TypeScript `lockDuration`), the row
+ * locked by its `ctid` and updated through it (no second index lookup), nothing written while the account is locked.
+ */
+export const reserveOneV3FunctionName = 'kanmon_lockout_reserve1_v3';
 /** The succeed (and admin unlock) function's name. */
 export const succeedFunctionName = 'kanmon_lockout_succeed_v1';
 
@@ -196,6 +202,52 @@ ${countAttemptSql}
     -- No row: create it with its record. A row another call created meanwhile: lock it and count on it (again).
     INSERT INTO ${T} (key, tenant, record, expires_at)
       VALUES (p_key, p_tenant, jsonb_build_object('failures', f, 'lastAttemptAt', lt, 'lockedUntil', u, 'lockCount', c, 'settled', g), p_t + ttl)
+      ON CONFLICT (key) DO NOTHING;
+    EXIT WHEN FOUND;
+  END LOOP;
+  RETURN ARRAY[0, f, GREATEST(0, p_max_failures - f), g, locked_now, c, u];
+END
+$fn$;
+-- lockout.reserve of one key without sources, the policy's arithmetic precomputed by the caller (p_keep: keepMs;
+-- p_locks: the lock lengths up to the cap). The row is read and locked by a bare SELECT and written back by its ctid;
+-- a locked account is answered without a write; a key without a row is created with its record. After a counted
+-- attempt lastAttemptAt is p_now, so the record's TTL is at least p_keep + the slack: it never expires on write.
+CREATE OR REPLACE FUNCTION ${reserveOneV3FunctionName}(
+  p_key text, p_tenant text, p_t bigint, p_now bigint, p_max_failures bigint, p_window bigint,
+  p_keep bigint, p_locks bigint[], p_permanent boolean
+) RETURNS bigint[] LANGUAGE plpgsql AS $fn$
+DECLARE
+  row_id tid; r jsonb; ex bigint;
+  f bigint; lt bigint; u bigint; c bigint; g bigint;
+  keep bigint := p_keep;
+  locked_now bigint;
+BEGIN
+  LOOP
+    SELECT s.ctid, s.record, s.expires_at INTO row_id, r, ex FROM ${T} s WHERE s.key = p_key FOR UPDATE;
+    f := 0; lt := 0; u := 0; c := 0; g := 0;
+    IF row_id IS NOT NULL AND r IS NOT NULL AND r <> '{}'::jsonb AND (ex IS NULL OR ex > p_t) THEN
+${readAccountSql.replace(/^ {4}/gm, '      ')}
+      IF u = -1 OR u > p_now THEN RETURN ARRAY[1, u, c]; END IF;
+${lapseSql.replace(/^ {2}/gm, '      ')}
+    END IF;
+    f := f + 1;
+    lt := p_now;
+    locked_now := 0;
+    IF f >= p_max_failures THEN
+      c := c + 1;
+      locked_now := 1;
+      IF p_permanent THEN u := -1; ELSE u := p_now + p_locks[LEAST(c, cardinality(p_locks))]; END IF;
+    END IF;
+    IF row_id IS NOT NULL THEN
+      UPDATE ${T} SET record = jsonb_build_object('failures', f, 'lastAttemptAt', lt, 'lockedUntil', u, 'lockCount', c, 'settled', g),
+        expires_at = CASE WHEN u = -1 OR keep = 0 THEN NULL ELSE GREATEST(lt, u) + keep - p_now + ${ttlSlackMs} + p_t END, value = NULL
+        WHERE ctid = row_id;
+      EXIT;
+    END IF;
+    -- No row: create it with its record. A row another call created meanwhile: lock it and count on it (again).
+    INSERT INTO ${T} (key, tenant, record, expires_at)
+      VALUES (p_key, p_tenant, jsonb_build_object('failures', f, 'lastAttemptAt', lt, 'lockedUntil', u, 'lockCount', c, 'settled', g),
+        CASE WHEN u = -1 OR keep = 0 THEN NULL ELSE GREATEST(lt, u) + keep - p_now + ${ttlSlackMs} + p_t END)
       ON CONFLICT (key) DO NOTHING;
     EXIT WHEN FOUND;
   END LOOP;
