@@ -109,19 +109,27 @@ export default async function lockoutBench() {
       const store = postgresStore({ pool });
       await store.migrate();
       const lockout = createLockout({ policy, store });
+      const cases = {
+        'kanmon reserve': (i) => lockout.reserve(account(i)),
+        'SELECT 1 floor (same pool)': () => pool.query('SELECT 1'),
+      };
+      // Uncounted first (every connection of the pool opened, the statements prepared on each, the first rows
+      // created), so the first measured slice is not the cold one.
+      await warmUp(cases, { concurrency: 16 });
+      // The function the store calls, as prepared on a connection of the pool (warm: every one has it).
+      const prepared = await pool.query("SELECT name FROM pg_prepared_statements WHERE name LIKE 'kanmon_lockout_reserve%'");
+      const fn = prepared.rows.map((row) => row.name).join(', ') || 'none (the transaction path)';
       const r = await compare(
         'lockout.reserve — PostgreSQL store, concurrency 16, pool of 16',
-        {
-          'kanmon reserve': (i) => lockout.reserve(account(i)),
-          'SELECT 1 floor (same pool)': () => pool.query('SELECT 1'),
-        },
-        { concurrency: 16, timeMs: 4000, rounds: 4, note: 'One prepared statement per call (kanmon_lockout_reserve1_v2, the one-key PL/pgSQL twin of the reserve transition that migrate() installs): one round trip, as SELECT 1. Acceptance (issue 22): reserve ≥ 30% of SELECT 1.' },
+        cases,
+        { concurrency: 16, timeMs: 4000, rounds: 4, note: `One prepared statement per call (${fn}, the one-key PL/pgSQL twin of the reserve transition that migrate() installs): one round trip, as SELECT 1. Acceptance (issue 22): reserve ≥ 30% of SELECT 1. After an uncounted warm-up of 1 s per case.` },
       );
       // Why the state table has no index on expires_at (src/postgres/schema.ts): updates that change no indexed
       // column stay on their page (HOT) and add no index entries.
       const { rows } = await pool.query("SELECT pg_stat_force_next_flush(), 1 FROM pg_stat_user_tables WHERE relname = 'kanmon_state'").then(() => new Promise((r) => setTimeout(r, 1100))).then(() => pool.query("SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'kanmon_state'"));
       const updates = Number(rows[0]?.n_tup_upd ?? 0);
       figure('lockout.reserve — PostgreSQL', {
+        'function called': fn,
         'reserve ops/s': Math.round(r['kanmon reserve'].ops),
         'reserve ÷ SELECT 1': `${((r['kanmon reserve'].ops / r['SELECT 1 floor (same pool)'].ops) * 100).toFixed(1)} %`,
         'HOT updates (n_tup_hot_upd ÷ n_tup_upd)': updates > 0 ? `${((Number(rows[0].n_tup_hot_upd) / updates) * 100).toFixed(1)} % of ${updates}` : 'n/a',
