@@ -6,11 +6,17 @@
  * `lockout.reserve` is a PL/pgSQL function installed by `migrate()` (and
  * printed by `kanmon postgres schema`), the twin of `reserveTransition`
  * (`src/lockout/reserve-transition.ts`) as the Redis Lua is: the same steps in
- * the same order, kept in step by the property test in
- * `test/store/postgres.test.ts` (random policies and sequences, every result,
- * record and expiry compared with the TypeScript). Its name carries a version
- * (`_v1`): a change of its arguments or behaviour gets a new name, so a
- * database migrated by an older kanmon keeps the function that version calls.
+ * the same order, kept in step by the property tests in
+ * `test/store/postgres-statements.test.ts` and
+ * `test/postgres/lockout-reserve-one.test.ts` (random policies, records and
+ * sequences, every result, record and expiry compared with the TypeScript).
+ * Its name carries a version (`_v1`): a change of its arguments or behaviour
+ * gets a new name, so a database migrated by an older kanmon keeps the
+ * function that version calls. A reservation of one key without sources (the
+ * common call) goes to `kanmon_lockout_reserve1_v3`, which is given the
+ * policy's arithmetic done (keep time, lock lengths); a database without it
+ * answers through the function it has: `_v2`, else `reserve_v1`, else the
+ * transaction path.
  *
  * `lockout.reset` needs no function: one `DELETE … RETURNING` of every key,
  * and the TypeScript transition computes the answer from the deleted account

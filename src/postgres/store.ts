@@ -100,7 +100,8 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const tenant = (key: string) => tenantOfKey(key) as string;
   const twins = sqlTransitions(T);
   // The functions the database lacks (migrated by an older version): the next statement that does the same
-  // (the general reserve function, else the transaction path) until migrate() installs them.
+  // (the one-key reserve _v3, else _v2, else the general reserve function, else the transaction path) until
+  // migrate() installs them.
   const missing = new Set<string>();
 
   /**
