@@ -158,8 +158,10 @@ describe.skipIf(!requireService('postgres'))('postgresStore: the one-key reserva
         // the seed row, as a store may hold it, and the model of the table: the record and expiry (store clock)
         let row: { record: StoreRecord | null; expiresAt: number | null; value: number | null } | null = null;
         if (seed.kind !== 'none') {
-          const lockedUntil = { none: 0, admin: -1, past: now - 1, now, soon: now + 1, later: now + 2500 }[seed.lockedUntil];
-          const fields = { failures: seed.failures, lastAttemptAt: now - seed.sinceAttempt, lockedUntil, lockCount: seed.lockCount, settled: Math.min(seed.settled, seed.failures) };
+          // times as of the first step, so its boundaries (locked until exactly then, a window just over) are hit
+          const at = now + (steps[0]?.dt ?? 0);
+          const lockedUntil = { none: 0, admin: -1, past: at - 1, now: at, soon: at + 1, later: at + 2500 }[seed.lockedUntil];
+          const fields = { failures: seed.failures, lastAttemptAt: at - seed.sinceAttempt, lockedUntil, lockCount: seed.lockCount, settled: Math.min(seed.settled, seed.failures) };
           const kept = Object.entries(fields).filter(([name]) => !seed.omit.includes(name));
           const record: StoreRecord | null =
             seed.kind === 'current' ? Object.fromEntries(kept) : seed.kind === 'legacy' ? Object.fromEntries([['f', seed.failures] as const, ...kept.map(([n, v]) => [legacy[n as keyof typeof legacy], v] as const)]) : seed.kind === 'empty' ? {} : null;

@@ -228,7 +228,8 @@ BEGIN
     IF row_id IS NOT NULL AND r IS NOT NULL AND r <> '{}'::jsonb AND (ex IS NULL OR ex > p_t) THEN
 ${readAccountSql.replace(/^ {4}/gm, '      ')}
       IF u = -1 OR u > p_now THEN RETURN ARRAY[1, u, c]; END IF;
-${lapseSql.replace(/^ {2}/gm, '      ')}
+      -- lapse, without its first branch (the account is not locked here)
+${lapseSql.replace('  IF u = -1 OR u > p_now THEN NULL;\n  ELSIF', '  IF').replace(/^ {2}/gm, '      ')}
     END IF;
     f := f + 1;
     lt := p_now;
