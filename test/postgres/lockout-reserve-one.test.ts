@@ -202,10 +202,14 @@ describe.skipIf(!requireService('postgres'))('postgresStore: the one-key reserva
           else if (w.kind === 'delete' || w.kind === 'set') row = null;
           for (const [d, { pool, store }] of stores.entries()) {
             const what = `${d === 0 ? 'with _v3' : 'only _v2'}, step ${i} (${step.op})`;
+            const version = 'SELECT ctid::text AS v FROM kanmon_state WHERE key = $1';
+            const before = (await pool.query<{ v: string }>(version, [key])).rows[0]?.v;
             expect(await apply(store), what).toEqual(expected.result);
-            const { rows } = await pool.query<{ record: StoreRecord | null; value: string | null; expires_at: string | null }>('SELECT record, value, expires_at FROM kanmon_state WHERE key = $1', [key]);
+            const { rows } = await pool.query<{ record: StoreRecord | null; value: string | null; expires_at: string | null; v: string }>('SELECT record, value, expires_at, ctid::text AS v FROM kanmon_state WHERE key = $1', [key]);
             const got = rows[0] ? { record: rows[0].record, expiresAt: rows[0].expires_at === null ? null : Number(rows[0].expires_at), value: rows[0].value === null ? null : Number(rows[0].value) } : null;
             expect(got, what).toEqual(row);
+            // a refusal writes nothing: the row is the version it was (no new tuple)
+            if (step.op === 'reserve' && (expected.result as { ok: boolean }).ok === false) expect(rows[0]?.v, `${what}: locked, no write`).toBe(before);
           }
         }
       }),
