@@ -22,16 +22,36 @@ type ValueCheck = (value: unknown) => boolean;
 
 const defOf = (schema: unknown): Def | undefined => (schema as { _zod?: { def?: Def } } | null)?._zod?.def;
 
+const highSurrogate = /[\ud800-\udbff]/;
+
+/** Code points in `text` (a surrogate pair is one; never more than `text.length`). */
+function codePoints(text: string): number {
+  if (!highSurrogate.test(text)) return text.length;
+  let count = text.length;
+  for (let i = 0; i < text.length - 1; i++) {
+    if ((text.charCodeAt(i) & 0xfc00) === 0xd800 && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      count--;
+      i++;
+    }
+  }
+  return count;
+}
+
 /** A check of one zod check on a value already of the right type; undefined when not understood. */
 function checkOf(def: CheckDef, kind: 'string' | 'number' | 'array'): ValueCheck | undefined {
   const n = (key: string) => def[key] as number;
   switch (def.check) {
+    // zod measures strings in UTF-16 units up to 4.5 and in code points from 4.6: the check holds in both measures
     case 'min_length':
-      return kind === 'number' ? undefined : (v) => (v as string | unknown[]).length >= n('minimum');
+      if (kind === 'number') return undefined;
+      return kind === 'string' ? (v) => codePoints(v as string) >= n('minimum') : (v) => (v as unknown[]).length >= n('minimum');
     case 'max_length':
       return kind === 'number' ? undefined : (v) => (v as string | unknown[]).length <= n('maximum');
     case 'length_equals':
-      return kind === 'number' ? undefined : (v) => (v as string | unknown[]).length === n('length');
+      if (kind === 'number') return undefined;
+      return kind === 'string'
+        ? (v) => (v as string).length === n('length') && codePoints(v as string) === n('length')
+        : (v) => (v as unknown[]).length === n('length');
     case 'string_format': {
       const pattern = def['pattern'];
       if (kind !== 'string' || def['format'] !== 'regex' || !(pattern instanceof RegExp) || pattern.global || pattern.sticky) return undefined;
