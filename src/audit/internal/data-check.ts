@@ -42,16 +42,23 @@ function checkOf(def: CheckDef, kind: 'string' | 'number' | 'array'): ValueCheck
   const n = (key: string) => def[key] as number;
   switch (def.check) {
     // zod measures strings in UTF-16 units up to 4.5 and in code points from 4.6: the check holds in both measures
-    case 'min_length':
+    case 'min_length': {
+      const min = n('minimum');
       if (kind === 'number') return undefined;
-      return kind === 'string' ? (v) => codePoints(v as string) >= n('minimum') : (v) => (v as unknown[]).length >= n('minimum');
-    case 'max_length':
-      return kind === 'number' ? undefined : (v) => (v as string | unknown[]).length <= n('maximum');
-    case 'length_equals':
-      if (kind === 'number') return undefined;
+      // a code point is one or two units: twice the floor in units always clears it
       return kind === 'string'
-        ? (v) => (v as string).length === n('length') && codePoints(v as string) === n('length')
-        : (v) => (v as unknown[]).length === n('length');
+        ? (v) => (v as string).length >= min && ((v as string).length >= 2 * min || codePoints(v as string) >= min)
+        : (v) => (v as unknown[]).length >= min;
+    }
+    case 'max_length': {
+      const max = n('maximum');
+      return kind === 'number' ? undefined : (v) => (v as string | unknown[]).length <= max;
+    }
+    case 'length_equals': {
+      const length = n('length');
+      if (kind === 'number') return undefined;
+      return kind === 'string' ? (v) => (v as string).length === length && codePoints(v as string) === length : (v) => (v as unknown[]).length === length;
+    }
     case 'string_format': {
       const pattern = def['pattern'];
       if (kind !== 'string' || def['format'] !== 'regex' || !(pattern instanceof RegExp) || pattern.global || pattern.sticky) return undefined;
@@ -81,7 +88,10 @@ function checksOf(def: Def, kind: 'string' | 'number' | 'array'): ValueCheck[] |
   return out;
 }
 
-const all = (checks: readonly ValueCheck[], v: unknown) => checks.every((c) => c(v));
+const all = (checks: readonly ValueCheck[], v: unknown): boolean => {
+  for (let i = 0; i < checks.length; i++) if (!checks[i]!(v)) return false;
+  return true;
+};
 
 /** A value check for a field schema; undefined when not understood. `undefined` values always go to zod. */
 function fieldCheck(schema: unknown): ValueCheck | undefined {
@@ -119,7 +129,12 @@ function fieldCheck(schema: unknown): ValueCheck | undefined {
     case 'array': {
       const element = fieldCheck(def['element']);
       const checks = checksOf(def, 'array');
-      return element && checks ? (v) => Array.isArray(v) && all(checks, v) && v.every((e) => e !== undefined && element(e)) : undefined;
+      if (!element || !checks) return undefined;
+      return (v) => {
+        if (!Array.isArray(v) || !all(checks, v)) return false;
+        for (const e of v as unknown[]) if (e === undefined || !element(e)) return false; // a hole is undefined here: zod refuses it too
+        return true;
+      };
     }
     default:
       return undefined;
