@@ -221,25 +221,25 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     const kid = recordKeys.kidFor(eventTenant, type);
     const id = randomRecordId();
     const nextSeq = seq + 1;
-    const canonical = writer.canonical({
-      seq: nextSeq,
+    const canonical = writer.canonical(
+      nextSeq,
       kid,
       type,
       id,
-      tenant: eventTenant,
+      eventTenant,
       ts,
       outcome,
-      actor: actor === null ? 'null' : jsonText(actor),
-      target: target === null ? 'null' : jsonText(target),
-      ip: ip === null ? 'null' : jsonText(ip),
-      userAgent: userAgent === null ? 'null' : jsonText(userAgent),
+      actor === null ? 'null' : jsonText(actor),
+      target === null ? 'null' : jsonText(target),
+      ip === null ? 'null' : jsonText(ip),
+      userAgent === null ? 'null' : jsonText(userAgent),
       reason,
       outOfHours,
       clauses,
-      defaultClauses: event.clauses === undefined,
+      event.clauses === undefined,
       before,
       after,
-    });
+    );
     const time = writer.time;
     const line = recordKeys.chainKey(kid).line(prev, canonical, recordIsAscii());
     const mac = macOfLine(line);
