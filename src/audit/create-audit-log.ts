@@ -216,32 +216,19 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     const clauses = clauseList(type, declared, event.clauses);
     const before = valuesText(event.before, 'before');
     const after = event.data === undefined ? valuesText(event.after, 'after') : dataText(type, event, declared);
+    const actorJson = actor === null ? 'null' : jsonText(actor);
+    const targetJson = target === null ? 'null' : jsonText(target);
+    const ipJson = ip === null ? 'null' : jsonText(ip);
+    const userAgentJson = userAgent === null ? 'null' : jsonText(userAgent);
+    const ascii = recordIsAscii(); // every text is in: taken before the clock and the key ring run code of their own
 
     const ts = now();
+    const time = writer.at(ts); // throws for a bad clock value before anything else is spent
     const kid = recordKeys.kidFor(eventTenant, type);
     const id = randomRecordId();
     const nextSeq = seq + 1;
-    const canonical = writer.canonical(
-      nextSeq,
-      kid,
-      type,
-      id,
-      eventTenant,
-      ts,
-      outcome,
-      actor === null ? 'null' : jsonText(actor),
-      target === null ? 'null' : jsonText(target),
-      ip === null ? 'null' : jsonText(ip),
-      userAgent === null ? 'null' : jsonText(userAgent),
-      reason,
-      outOfHours,
-      clauses,
-      event.clauses === undefined,
-      before,
-      after,
-    );
-    const time = writer.time;
-    const line = recordKeys.chainKey(kid).line(prev, canonical, recordIsAscii());
+    const canonical = writer.canonical(nextSeq, kid, type, id, eventTenant, outcome, actorJson, targetJson, ipJson, userAgentJson, reason, outOfHours, clauses, event.clauses === undefined, before, after);
+    const line = recordKeys.chainKey(kid).line(prev, canonical, ascii);
     const mac = macOfLine(line);
     seq = nextSeq;
     prev = mac;

@@ -87,9 +87,14 @@ const millis = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0')
 /** Writes the canonical text of the records of one stream (one per writer: it keeps per-second and per-type parts). */
 export interface RecordWriter {
   /**
-   * The canonical text (the line up to `,"mac":…`) of a record with these fields, as the writer checked them
-   * (`actor` … `userAgent`, `before`, `after` already JSON: `"…"` or `null`; `clauses` the list's JSON, the type's
-   * own when `defaultClauses`, then its part is cached). Its `time` text is then in {@link RecordWriter.time}.
+   * The `time` text of `ts` (throws `ERR_INVALID_ARGUMENT` for a clock value the formatter refuses), and the
+   * time of the next {@link RecordWriter.canonical}: call it first for each record.
+   */
+  at(ts: number): string;
+  /**
+   * The canonical text (the line up to `,"mac":…`) of a record at the time given to {@link RecordWriter.at},
+   * with these fields as the writer checked them (`actor` … `userAgent`, `before`, `after` already JSON: `"…"` or
+   * `null`; `clauses` the list's JSON, the type's own when `defaultClauses`, then its part is cached).
    * Positional, not an object: one object fewer per append.
    */
   canonical(
@@ -98,7 +103,6 @@ export interface RecordWriter {
     type: string,
     id: string,
     tenant: string,
-    ts: number,
     outcome: string,
     actor: string,
     target: string,
@@ -111,8 +115,6 @@ export interface RecordWriter {
     before: string,
     after: string,
   ): string;
-  /** The `time` text of the last record written. */
-  readonly time: string;
 }
 
 /** Reasons cached per event type: codes named in code, but bounded all the same. */
@@ -187,16 +189,21 @@ export function createRecordWriter(streamJson: string, defaultTenant: string, fo
     return parts;
   };
 
-  const writer: { -readonly [K in keyof RecordWriter]: RecordWriter[K] } = {
-    time: '',
-    canonical(seq, kid, type, id, tenant, ts, outcome, actor, target, ip, userAgent, reason, outOfHours, clauses, defaultClauses, before, after) {
+  /** The milliseconds of the record's ts: `000`…`999`, and as the `ts` field writes them after the seconds. */
+  let msText = '000';
+  let tsMs = '0';
+  const writer: RecordWriter = {
+    at(ts) {
       let ms = ts - secondStart;
       if (!(ts >= secondStart && ts < secondEnd && Number.isInteger(ms))) {
         toSecond(ts);
         ms = ts - secondStart;
       }
-      const msText = millis[ms]!;
-      writer.time = timeHead + msText + timeZone;
+      msText = millis[ms]!;
+      tsMs = epochSecond ? String(ms) : msText;
+      return timeHead + msText + timeZone;
+    },
+    canonical(seq, kid, type, id, tenant, outcome, actor, target, ip, userAgent, reason, outOfHours, clauses, defaultClauses, before, after) {
       const parts = partsOf(kid, type);
       let tail: string | undefined;
       if (defaultClauses) {
@@ -216,7 +223,7 @@ export function createRecordWriter(streamJson: string, defaultTenant: string, fo
         (tenant === defaultTenant ? tenantTime : `","tenant":"${tenant}","time":"${timeHead}`) +
         msText +
         zoneTs +
-        (epochSecond ? String(ms) : msText) +
+        tsMs +
         outcomeParts.get(outcome)! +
         actor +
         ',"target":' +
