@@ -45,8 +45,11 @@ export function chainMac(subkey: Buffer, prev: Uint8Array, canonical: string | U
 export interface ChainKey {
   /** The MAC, base64url, of a record whose canonical bytes are given (verification). */
   mac(prev: string, canonical: Uint8Array): string;
-  /** The whole record line, `canonical` + `,"mac":"…"}`, for canonical text (the writer). */
-  line(prev: string, canonical: string): string;
+  /**
+   * The whole record line, `canonical` + `,"mac":"…"}`, for canonical text (the writer). `ascii`: the caller
+   * knows every character of `canonical` is below U+0080, so its UTF-8 bytes are its characters, copied as they are.
+   */
+  line(prev: string, canonical: string, ascii?: boolean): string;
 }
 
 /** `,"mac":"`: what follows a record's canonical bytes. */
@@ -133,10 +136,11 @@ export function createChainKey(subkey: Uint8Array): ChainKey {
       // a `prev` that is not a MAC's text (a link from a damaged record) is hashed as Buffer.from decodes it, as before
       return macOf(prev, canonical.length) ?? reference.mac(prev, canonical);
     },
-    line(prev, canonical) {
-      if (!reserve(canonical.length * 3)) return reference.line(prev, canonical); // a UTF-16 code unit is at most 3 bytes of UTF-8
+    line(prev, canonical, ascii) {
+      // a UTF-16 code unit is at most 3 bytes of UTF-8; an ASCII one is 1
+      if (!reserve(ascii === true ? canonical.length : canonical.length * 3)) return reference.line(prev, canonical);
       scratchWriter = writers(scratch);
-      const n = scratchWriter.utf8Write(canonical, dataStart);
+      const n = ascii === true ? scratchWriter.latin1Write(canonical, dataStart) : scratchWriter.utf8Write(canonical, dataStart);
       const mac = macOf(prev, n);
       if (mac === null) throw new KanmonError('ERR_AUDIT_FORMAT', 'chain MAC: prev is not a 32-byte base64url MAC');
       let end = dataStart + n;

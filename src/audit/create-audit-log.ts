@@ -3,22 +3,21 @@ import type { KeyRing } from '../keys/key-ring.js';
 import { createIsoTimeFormatter } from '../internal/iso-time.js';
 import { type Alerter, type AuditAlert, createAlerter } from './alerts.js';
 import { genesisMacText, macOfLine, quote, readHead } from './chain.js';
+import { dataTextOf } from './internal/data-check.js';
+import { createRecordWriter, cutText, jsonText, maxText, recordIsAscii, startRecord, valuesText } from './internal/record-text.js';
 import { createRecordKeys } from './internal/record-keys.js';
 import {
   type AuditEventInput,
   type AuditEventType,
   type AuditOutcome,
   type AuditRecord,
-  type AuditValue,
   auditEventTypes,
   clausePattern,
   defaultOutcome,
   isAuditEventType,
   reasonPattern,
-  secretKeyPattern,
   streamPattern,
   tenantPattern,
-  valueKeyPattern,
 } from './event.js';
 import { parseAuditRecord } from './internal/parse.js';
 import { randomRecordId } from './internal/record-id.js';
@@ -89,48 +88,6 @@ export interface AuditLog {
   close(): Promise<void>;
 }
 
-const maxText = 256;
-
-/** Free text from the network is cut, never refused (a 10 kB username must not crash a login). */
-function text(value: unknown, max: number, field: string): string | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'string') throw new KanmonError('ERR_AUDIT_FORMAT', `audit event: ${field} must be a string`);
-  return value.length > max ? value.slice(0, max - 1) + '…' : value;
-}
-
-/** `"key":` of value keys that passed both key checks (keys repeat from record to record: `webauthnId`, `role`, …). */
-const checkedKeys = new Map<string, string>();
-
-function values(value: unknown, field: string): string {
-  if (value === undefined || value === null) return 'null';
-  if (typeof value !== 'object' || Array.isArray(value)) throw new KanmonError('ERR_AUDIT_FORMAT', `audit event: ${field} must be an object`);
-  let out = '{';
-  let n = 0;
-  const record = value as Record<string, AuditValue>;
-  for (const key of Object.keys(record)) {
-    const v = record[key];
-    let keyJson = checkedKeys.get(key);
-    if (keyJson === undefined) {
-      if (!valueKeyPattern.test(key)) throw new KanmonError('ERR_AUDIT_FORMAT', `audit event: ${field} key '${key.slice(0, 64)}' is not [A-Za-z][A-Za-z0-9_]*`);
-      if (secretKeyPattern.test(key)) {
-        throw new KanmonError('ERR_AUDIT_FORMAT', `audit event: ${field}.${key} names a secret; secrets are never logged`);
-      }
-      keyJson = quote(key) + ':';
-      if (checkedKeys.size < 4096) checkedKeys.set(key, keyJson); // bounded: keys are names in code, but never grow without end
-    }
-    if (++n > 64) throw new KanmonError('ERR_AUDIT_FORMAT', `audit event: ${field} has more than 64 keys`);
-    let encoded: string;
-    if (v === null || typeof v === 'boolean') encoded = String(v);
-    else if (typeof v === 'number' && Number.isFinite(v)) encoded = String(v);
-    else if (typeof v === 'string') encoded = quote(text(v, maxText, `${field}.${key}`)!);
-    else if (Array.isArray(v) && v.length <= 64 && v.every((s) => typeof s === 'string')) {
-      encoded = '[' + v.map((s: string) => quote(text(s, maxText, `${field}.${key}`)!)).join(',') + ']';
-    } else throw new KanmonError('ERR_AUDIT_FORMAT', `audit event: ${field}.${key} must be a string, finite number, boolean, null or string[]`);
-    out += (n > 1 ? ',' : '') + keyJson + encoded;
-  }
-  return out + '}';
-}
-
 const defaultClauses = new Map<string, string>(
   Object.entries(auditEventTypes).map(([type, clauses]) => [type, '[' + clauses.map((c) => `"${c}"`).join(',') + ']']),
 );
@@ -161,6 +118,16 @@ function eventData(type: string, event: AuditEventInput, schema: AuditEventDefin
     });
   }
   return parsed.data;
+}
+
+/** The record text of `data`: in one pass with its check when the type's schema allows (`dataTextOf`), else checked, then written. */
+function dataText(type: string, event: AuditEventInput, declared: AuditEventDefinition | undefined): string {
+  const schema = declared?.schema ?? builtInDataSchemas.get(type);
+  if (schema && (event.after === undefined || event.after === null)) {
+    const text = dataTextOf(schema)?.(event.data);
+    if (text !== null && text !== undefined) return text;
+  }
+  return valuesText(eventData(type, event, schema, declared ? declared.check : builtInDataChecks.get(type)), 'after');
 }
 
 const outcomes: ReadonlySet<string> = new Set<AuditOutcome>(['success', 'failure', 'denied', 'info']);
@@ -200,7 +167,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         alertsPerMinute: policy?.audit.alertsPerMinute,
       })
     : null;
-  const streamJson = quote(stream);
+  const writer = createRecordWriter(quote(stream), tenant, formatTime);
 
   let seq = 0;
   /** The previous record's MAC, base64url, as written in its line. */
@@ -239,28 +206,29 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     if (reason !== null && (typeof reason !== 'string' || !reasonPattern.test(reason))) {
       throw new KanmonError('ERR_AUDIT_FORMAT', `audit event: reason must be a code matching ${String(reasonPattern)} (free text is not logged)`);
     }
+    startRecord();
     const outOfHours = event.outOfHours === true;
-    const actor = text(event.actor, maxText, 'actor');
-    const target = text(event.target, maxText, 'target');
+    const actor = cutText(event.actor, maxText, 'actor');
+    const target = cutText(event.target, maxText, 'target');
     const source = event.source;
-    const ip = source ? text(source.ip, 64, 'source.ip') : null;
-    const userAgent = source ? text(source.userAgent, 512, 'source.userAgent') : null;
+    const ip = source ? cutText(source.ip, 64, 'source.ip') : null;
+    const userAgent = source ? cutText(source.userAgent, 512, 'source.userAgent') : null;
     const clauses = clauseList(type, declared, event.clauses);
-    const before = values(event.before, 'before');
-    const after = values(event.data === undefined ? event.after : eventData(type, event, declared?.schema ?? builtInDataSchemas.get(type), declared ? declared.check : builtInDataChecks.get(type)), 'after');
+    const before = valuesText(event.before, 'before');
+    const after = event.data === undefined ? valuesText(event.after, 'after') : dataText(type, event, declared);
+    const actorJson = actor === null ? 'null' : jsonText(actor);
+    const targetJson = target === null ? 'null' : jsonText(target);
+    const ipJson = ip === null ? 'null' : jsonText(ip);
+    const userAgentJson = userAgent === null ? 'null' : jsonText(userAgent);
+    const ascii = recordIsAscii(); // every text is in: taken before the clock and the key ring run code of their own
 
     const ts = now();
-    const time = formatTime(ts);
+    const time = writer.at(ts); // throws for a bad clock value before anything else is spent
     const kid = recordKeys.kidFor(eventTenant, type);
     const id = randomRecordId();
     const nextSeq = seq + 1;
-    const canonical =
-      `{"v":1,"stream":${streamJson},"seq":${nextSeq},"kid":"${kid}","type":"${type}","id":"${id}","tenant":"${eventTenant}",` +
-      `"time":"${time}","ts":${ts},"outcome":"${outcome}","actor":${actor === null ? 'null' : quote(actor)},` +
-      `"target":${target === null ? 'null' : quote(target)},"source":{"ip":${ip === null ? 'null' : quote(ip)},` +
-      `"userAgent":${userAgent === null ? 'null' : quote(userAgent)}},"reason":${reason === null ? 'null' : `"${reason}"`},` +
-      `"outOfHours":${outOfHours},"clauses":${clauses},"before":${before},"after":${after}`;
-    const line = recordKeys.chainKey(kid).line(prev, canonical);
+    const canonical = writer.canonical(nextSeq, kid, type, id, eventTenant, outcome, actorJson, targetJson, ipJson, userAgentJson, reason, outOfHours, clauses, event.clauses === undefined, before, after);
+    const line = recordKeys.chainKey(kid).line(prev, canonical, ascii);
     const mac = macOfLine(line);
     seq = nextSeq;
     prev = mac;
