@@ -88,6 +88,19 @@ describe('event schema', () => {
     await expect(log.append({ type: 'auth.login.failure', tenant: 'a b' })).rejects.toMatchObject({ code: 'ERR_AUDIT_FORMAT' });
     expect((await log.append(loginFailure)).seq).toBe(1);
   });
+
+  it('a string array with a gap in before/after is refused (it was written as the invalid JSON [,"a"]), and the log stays verifiable', async () => {
+    const { sink, log, lines } = setup();
+    // eslint-disable-next-line no-sparse-arrays
+    const gapped = [, 'a'] as unknown as string[];
+    for (const field of ['before', 'after'] as const) {
+      await expect(log.append({ type: 'admin.role.grant', [field]: { roles: gapped } })).rejects.toMatchObject({ code: 'ERR_AUDIT_FORMAT' });
+    }
+    const ok = await log.append({ type: 'admin.role.grant', after: { roles: ['a', 'b'] } });
+    expect(ok.seq).toBe(1);
+    expect(JSON.parse(lines()[0]!).after).toEqual({ roles: ['a', 'b'] });
+    expect((await verifyAuditLog(sink, keyRing)).ok).toBe(true);
+  });
 });
 
 describe('SEC-18 / EXT-6: log injection', () => {

@@ -69,16 +69,29 @@ export function valuesText(value: unknown, field: string): string {
       if (checkedKeys.size < 4096) checkedKeys.set(key, keyJson); // bounded: keys are names in code, but never grow without end
     }
     if (++n > 64) throw new KanmonError('ERR_AUDIT_FORMAT', `audit event: ${field} has more than 64 keys`);
-    let encoded: string;
+    let encoded: string | null = null;
     if (v === null || typeof v === 'boolean') encoded = String(v);
     else if (typeof v === 'number' && Number.isFinite(v)) encoded = String(v);
     else if (typeof v === 'string') encoded = jsonText(cutText(v, maxText, `${field}.${key}`)!);
-    else if (Array.isArray(v) && v.length <= 64 && v.every((s) => typeof s === 'string')) {
-      encoded = '[' + v.map((s: string) => jsonText(cutText(s, maxText, `${field}.${key}`)!)).join(',') + ']';
-    } else throw new KanmonError('ERR_AUDIT_FORMAT', `audit event: ${field}.${key} must be a string, finite number, boolean, null or string[]`);
+    else if (Array.isArray(v) && v.length <= 64) encoded = stringsText(v, `${field}.${key}`);
+    if (encoded === null) throw new KanmonError('ERR_AUDIT_FORMAT', `audit event: ${field}.${key} must be a string, finite number, boolean, null or string[]`);
     out += (n > 1 ? ',' : '') + keyJson + encoded;
   }
   return out + '}';
+}
+
+/**
+ * The JSON text of a string array, or null when an element is not a string. Read by index: a gap (`[, 'a']`) is
+ * not a string (`every`/`map` skip gaps, and wrote the invalid JSON `[,"a"]`).
+ */
+function stringsText(list: readonly unknown[], field: string): string | null {
+  let out = '[';
+  for (let i = 0; i < list.length; i++) {
+    const s = list[i];
+    if (typeof s !== 'string') return null;
+    out += (i > 0 ? ',' : '') + jsonText(cutText(s, maxText, field)!);
+  }
+  return out + ']';
 }
 
 /** `000` … `999`. */
