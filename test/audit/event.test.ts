@@ -98,7 +98,7 @@ describe('event schema', () => {
     }
     const ok = await log.append({ type: 'admin.role.grant', after: { roles: ['a', 'b'] } });
     expect(ok.seq).toBe(1);
-    expect(JSON.parse(lines()[0]!).after).toEqual({ roles: ['a', 'b'] });
+    expect((JSON.parse(lines()[0]!) as { after: unknown }).after).toEqual({ roles: ['a', 'b'] });
     expect((await verifyAuditLog(sink, keyRing)).ok).toBe(true);
   });
 });
