@@ -160,23 +160,28 @@ export function createFlowContext(deps: FlowDeps): FlowContext {
     const opened = await sessions.open({ tenant: account.tenant, subject: account.id, amr: step.amr, authTime: step.authTime, roles: account.roles, clientIp: step.clientIp, userAgent: step.source.userAgent });
     if (!opened.ok) return sessionLimitDenied(record, account, step.source, opened.limit);
     const { token, session, evicted } = opened;
-    // policy.session.maxConcurrent (evict_oldest), or the index's bound of 100: the oldest sessions ended to make room.
-    if (evicted.length > 0) {
-      await record({ type: 'auth.session.revoked', tenant: account.tenant, actor: account.username, target: account.id, source: step.source, reason: 'session_limit', after: { sessionIds: [...evicted], by: session.sessionId } });
-    }
-    // The login is recorded once its session exists (a refused one is no login); if that fails, the session ends.
-    const recorded = await recordLogin(deps, account, step).catch(async (err: unknown) => {
+    // The session's records and the login are written once the session exists (a refused one is no login). If any
+    // of them fails the session ends: nothing is granted that is not audited (principle 5), and a session whose
+    // token was never handed out must not count toward the user's sessions.
+    const recorded = await (async () => {
+      // policy.session.maxConcurrent (evict_oldest), or the index's bound of 100: the oldest sessions ended to make room.
+      if (evicted.length > 0) {
+        await record({ type: 'auth.session.revoked', tenant: account.tenant, actor: account.username, target: account.id, source: step.source, reason: 'session_limit', after: { sessionIds: [...evicted], by: session.sessionId } });
+      }
+      const facts = await recordLogin(deps, account, step);
+      await record({
+        type: 'auth.session.created',
+        tenant: account.tenant,
+        actor: account.username,
+        target: account.id,
+        source: step.source,
+        outOfHours: step.outOfHours,
+        after: { sessionId: session.sessionId, amr: [...session.amr], absoluteExpiresAt: session.absoluteExpiresAt },
+      });
+      return facts;
+    })().catch(async (err: unknown) => {
       await sessions.logout(session).catch(() => undefined);
       throw err;
-    });
-    await record({
-      type: 'auth.session.created',
-      tenant: account.tenant,
-      actor: account.username,
-      target: account.id,
-      source: step.source,
-      outOfHours: step.outOfHours,
-      after: { sessionId: session.sessionId, amr: [...session.amr], absoluteExpiresAt: session.absoluteExpiresAt },
     });
     return { status: 'authenticated', session, token, warnings: warningsFor(account, step.outOfHours, extra), ...recorded };
   }
