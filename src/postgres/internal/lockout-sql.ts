@@ -45,6 +45,21 @@ const lapseSql = `  IF u = -1 OR u > p_now THEN NULL;
 /** ttlOf. */
 const ttlOfSql = `CASE WHEN u = -1 OR keep = 0 THEN NULL ELSE GREATEST(lt, u) + keep - p_now + ${ttlSlackMs} END`;
 
+/** The account record f lt u c g as the jsonb the table holds. */
+const recordSql = `jsonb_build_object('failures', f, 'lastAttemptAt', lt, 'lockedUntil', u, 'lockCount', c, 'settled', g)`;
+
+/**
+ * The end of both one-key reserve functions' loop: no row, so create it with its record counted (`expires`: its
+ * expiry); a row another call created meanwhile: lock it and count on it (the loop again). Then the counted answer.
+ */
+const insertCountedSql = (T: string, expires: string) => `    -- No row: create it with its record. A row another call created meanwhile: lock it and count on it (again).
+    INSERT INTO ${T} (key, tenant, record, expires_at)
+      VALUES (p_key, p_tenant, ${recordSql}, ${expires})
+      ON CONFLICT (key) DO NOTHING;
+    EXIT WHEN FOUND;
+  END LOOP;
+  RETURN ARRAY[0, f, GREATEST(0, p_max_failures - f), g, locked_now, c, u];`;
+
 /**
  * Count the attempt and, at the limit, lock: the next lock's length grows by the multiplier up to the cap (or the
  * lock is permanent). Shared by both reserve functions.
@@ -151,7 +166,7 @@ ${countAttemptSql}
   ttl := ${ttlOfSql};
   IF ttl IS NOT NULL AND ttl <= 0 THEN DELETE FROM ${T} WHERE key = p_keys[1];
   ELSE
-    UPDATE ${T} SET record = jsonb_build_object('failures', f, 'lastAttemptAt', lt, 'lockedUntil', u, 'lockCount', c, 'settled', g),
+    UPDATE ${T} SET record = ${recordSql},
       expires_at = p_t + ttl, value = NULL WHERE key = p_keys[1];
   END IF;
   FOR i IN 1 .. nk - 1 LOOP
@@ -193,19 +208,13 @@ ${countAttemptSql}
     IF existed THEN
       IF ttl IS NOT NULL AND ttl <= 0 THEN DELETE FROM ${T} WHERE key = p_key;
       ELSE
-        UPDATE ${T} SET record = jsonb_build_object('failures', f, 'lastAttemptAt', lt, 'lockedUntil', u, 'lockCount', c, 'settled', g),
+        UPDATE ${T} SET record = ${recordSql},
           expires_at = p_t + ttl, value = NULL WHERE key = p_key;
       END IF;
       EXIT;
     END IF;
     EXIT WHEN ttl IS NOT NULL AND ttl <= 0;
-    -- No row: create it with its record. A row another call created meanwhile: lock it and count on it (again).
-    INSERT INTO ${T} (key, tenant, record, expires_at)
-      VALUES (p_key, p_tenant, jsonb_build_object('failures', f, 'lastAttemptAt', lt, 'lockedUntil', u, 'lockCount', c, 'settled', g), p_t + ttl)
-      ON CONFLICT (key) DO NOTHING;
-    EXIT WHEN FOUND;
-  END LOOP;
-  RETURN ARRAY[0, f, GREATEST(0, p_max_failures - f), g, locked_now, c, u];
+${insertCountedSql(T, 'p_t + ttl')}
 END
 $fn$;
 -- lockout.reserve of one key without sources, the policy's arithmetic precomputed by the caller (p_keep: keepMs;
@@ -240,19 +249,12 @@ ${lapseSql.replace('  IF u = -1 OR u > p_now THEN NULL;\n  ELSIF', '  IF').repla
       IF p_permanent THEN u := -1; ELSE u := p_now + p_locks[LEAST(c, cardinality(p_locks))]; END IF;
     END IF;
     IF row_id IS NOT NULL THEN
-      UPDATE ${T} SET record = jsonb_build_object('failures', f, 'lastAttemptAt', lt, 'lockedUntil', u, 'lockCount', c, 'settled', g),
+      UPDATE ${T} SET record = ${recordSql},
         expires_at = CASE WHEN u = -1 OR keep = 0 THEN NULL ELSE GREATEST(lt, u) + keep - p_now + ${ttlSlackMs} + p_t END, value = NULL
         WHERE ctid = row_id;
       EXIT;
     END IF;
-    -- No row: create it with its record. A row another call created meanwhile: lock it and count on it (again).
-    INSERT INTO ${T} (key, tenant, record, expires_at)
-      VALUES (p_key, p_tenant, jsonb_build_object('failures', f, 'lastAttemptAt', lt, 'lockedUntil', u, 'lockCount', c, 'settled', g),
-        CASE WHEN u = -1 OR keep = 0 THEN NULL ELSE GREATEST(lt, u) + keep - p_now + ${ttlSlackMs} + p_t END)
-      ON CONFLICT (key) DO NOTHING;
-    EXIT WHEN FOUND;
-  END LOOP;
-  RETURN ARRAY[0, f, GREATEST(0, p_max_failures - f), g, locked_now, c, u];
+${insertCountedSql(T, `CASE WHEN u = -1 OR keep = 0 THEN NULL ELSE GREATEST(lt, u) + keep - p_now + ${ttlSlackMs} + p_t END`)}
 END
 $fn$;
 -- lockout.succeed (a success, an administrator's unlock) in one statement (the twin of succeedTransition)
@@ -316,7 +318,7 @@ ${lapseSql}
           ttl := ${ttlOfSql};
           IF ttl IS NOT NULL AND ttl <= 0 THEN DELETE FROM ${T} WHERE key = p_keys[i];
           ELSE
-            UPDATE ${T} SET record = jsonb_build_object('failures', f, 'lastAttemptAt', lt, 'lockedUntil', u, 'lockCount', c, 'settled', g),
+            UPDATE ${T} SET record = ${recordSql},
               expires_at = p_t + ttl, value = NULL WHERE key = p_keys[i];
           END IF;
         END IF;
