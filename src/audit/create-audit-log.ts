@@ -206,7 +206,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     if (reason !== null && (typeof reason !== 'string' || !reasonPattern.test(reason))) {
       throw new KanmonError('ERR_AUDIT_FORMAT', `audit event: reason must be a code matching ${String(reasonPattern)} (free text is not logged)`);
     }
-    startRecord();
+    const recordNo = startRecord();
     const outOfHours = event.outOfHours === true;
     const actor = cutText(event.actor, maxText, 'actor');
     const target = cutText(event.target, maxText, 'target');
@@ -220,7 +220,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     const targetJson = target === null ? 'null' : jsonText(target);
     const ipJson = ip === null ? 'null' : jsonText(ip);
     const userAgentJson = userAgent === null ? 'null' : jsonText(userAgent);
-    const ascii = recordIsAscii(); // every text is in: taken before the clock and the key ring run code of their own
+    const ascii = recordIsAscii(recordNo); // every text is in: taken before the clock and the key ring run code of their own
 
     const ts = now();
     const time = writer.at(ts); // throws for a bad clock value before anything else is spent

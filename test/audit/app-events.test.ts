@@ -202,3 +202,28 @@ describe.each(['express', 'fastify', 'nestjs-express', 'nestjs-fastify'] as cons
     }
   });
 });
+
+describe('EXT-6, SEC-26: an event check that appends to another log while a record is being written', () => {
+  it('the record keeps its non-ASCII text (UTF-8, in its MAC too) when its check appended an ASCII record to another log meanwhile; both chains verify', async () => {
+    const otherSink = memoryAuditSink();
+    const other = createAuditLog({ sink: otherSink, keyRing, stream: 'other', now: steppingClock() });
+    await other.append({ type: 'auth.login.failure', actor: 'first' }); // its head is read: appends seal synchronously
+    const nested: Promise<unknown>[] = [];
+    const reentrant = defineAuditEvents({
+      'app.record.viewed': z.object({ recordId: z.string() }).refine(() => {
+        nested.push(other.append({ type: 'auth.login.failure', actor: 'ascii-only' }));
+        return true;
+      }),
+    });
+    const sink = memoryAuditSink();
+    const log = createAuditLog({ sink, keyRing, stream: 'app', now: steppingClock(), events: reentrant });
+    await log.append({ type: 'app.record.viewed', actor: 'u-yamada', before: { name: '山田 太郎' }, data: { recordId: 'R-1' } });
+    await Promise.all(nested);
+    expect(nested).toHaveLength(1);
+    expect((await verifyAuditLog(sink, keyRing)).ok).toBe(true);
+    expect((await verifyAuditLog(otherSink, keyRing)).ok).toBe(true);
+    // the record says what was appended (a record taken for ASCII would carry 山田 cut to one byte each)
+    const line = sink.streams.get('app')?.lines[0] ?? '';
+    expect((JSON.parse(line) as { before: unknown }).before).toEqual({ name: '山田 太郎' });
+  });
+});

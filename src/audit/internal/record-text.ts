@@ -17,17 +17,24 @@ import { type AuditValue, secretKeyPattern, valueKeyPattern } from '../event.js'
 /** Printable ASCII other than `"` and `\`: quoted as is, and one byte per character in UTF-8. */
 const plain = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
-/** Whether every text quoted since {@link startRecord} was plain ASCII (then so is the whole record). */
+/** Whether every text quoted since the last {@link startRecord} was plain ASCII (then so is the whole record). */
 let ascii = true;
+/** How many records were begun: a record begun inside another (an event check that appends) is seen by its number. */
+let begun = 0;
 
-/** A new record begins: its texts are ASCII until one is not. */
-export function startRecord(): void {
+/** A new record begins: its texts are ASCII until one is not. Returns the record's number for {@link recordIsAscii}. */
+export function startRecord(): number {
   ascii = true;
+  return ++begun;
 }
 
-/** True when the record begun by {@link startRecord} is all ASCII so far (its fixed parts always are). */
-export function recordIsAscii(): boolean {
-  return ascii;
+/**
+ * True when record `n` (from {@link startRecord}) is all ASCII so far (its fixed parts always are). False, the safe
+ * answer (the record is then encoded the general way), when another record was begun since: code run while this one
+ * was being written (an event's own check) appended, and the flag is that record's.
+ */
+export function recordIsAscii(n: number): boolean {
+  return ascii && n === begun;
 }
 
 /** `quote(text)`, noting when the text is anything but plain ASCII (a `"` counts too: rare, and the careful path stays right). */
