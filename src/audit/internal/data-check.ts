@@ -1,5 +1,5 @@
 import { type AuditValue, secretKeyPattern, valueKeyPattern } from '../event.js';
-import { jsonText, maxText } from './record-text.js';
+import { valueText } from './record-text.js';
 
 /**
  * The data of an audit event, checked without zod on the append path: the
@@ -203,21 +203,6 @@ export function compileDataCheck(schema: unknown): DataCheck | undefined {
  * data to the old path (check, or zod, then the generic value writer), which accepts it or refuses it as before.
  */
 export type DataText = (data: unknown) => string | null;
-
-/** An audit value's text, or null for what the generic writer would refuse (it then refuses it). */
-function valueText(v: unknown): string | null {
-  if (typeof v === 'string') return jsonText(v.length > maxText ? v.slice(0, maxText - 1) + '…' : v);
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : null;
-  if (v === null || typeof v === 'boolean') return String(v);
-  if (!Array.isArray(v) || v.length > 64) return null;
-  let out = '[';
-  for (let i = 0; i < v.length; i++) {
-    const s: unknown = v[i];
-    if (typeof s !== 'string') return null;
-    out += (i === 0 ? '' : ',') + jsonText(s.length > maxText ? s.slice(0, maxText - 1) + '…' : s);
-  }
-  return out + ']';
-}
 
 const texts = new WeakMap<object, DataText | null>();
 

@@ -76,27 +76,31 @@ export function valuesText(value: unknown, field: string): string {
       if (checkedKeys.size < 4096) checkedKeys.set(key, keyJson); // bounded: keys are names in code, but never grow without end
     }
     if (++n > 64) throw new KanmonError('ERR_AUDIT_FORMAT', `audit event: ${field} has more than 64 keys`);
-    let encoded: string | null = null;
-    if (v === null || typeof v === 'boolean') encoded = String(v);
-    else if (typeof v === 'number' && Number.isFinite(v)) encoded = String(v);
-    else if (typeof v === 'string') encoded = jsonText(cutText(v, maxText, `${field}.${key}`)!);
-    else if (Array.isArray(v) && v.length <= 64) encoded = stringsText(v, `${field}.${key}`);
+    const encoded = valueText(v);
     if (encoded === null) throw new KanmonError('ERR_AUDIT_FORMAT', `audit event: ${field}.${key} must be a string, finite number, boolean, null or string[]`);
     out += (n > 1 ? ',' : '') + keyJson + encoded;
   }
   return out + '}';
 }
 
+/** A value string as written: cut at {@link maxText} characters (never refused), quoted. */
+const cutJson = (text: string): string => jsonText(text.length > maxText ? text.slice(0, maxText - 1) + '…' : text);
+
 /**
- * The JSON text of a string array, or null when an element is not a string. Read by index: a gap (`[, 'a']`) is
- * not a string (`every`/`map` skip gaps, and wrote the invalid JSON `[,"a"]`).
+ * The JSON text of one audit value (string, finite number, boolean, null, or up to 64 strings), or null for
+ * anything else (the caller refuses it). Arrays are read by index: a gap (`[, 'a']`) is not a string (`every`/`map`
+ * skip gaps, and wrote the invalid JSON `[,"a"]`).
  */
-function stringsText(list: readonly unknown[], field: string): string | null {
+export function valueText(v: unknown): string | null {
+  if (typeof v === 'string') return cutJson(v);
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : null;
+  if (v === null || typeof v === 'boolean') return String(v);
+  if (!Array.isArray(v) || v.length > 64) return null;
   let out = '[';
-  for (let i = 0; i < list.length; i++) {
-    const s = list[i];
+  for (let i = 0; i < v.length; i++) {
+    const s: unknown = v[i];
     if (typeof s !== 'string') return null;
-    out += (i > 0 ? ',' : '') + jsonText(cutText(s, maxText, field)!);
+    out += (i === 0 ? '' : ',') + cutJson(s);
   }
   return out + ']';
 }
