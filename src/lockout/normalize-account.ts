@@ -1,3 +1,5 @@
+import { keyHashFinish, keyHashStep } from '../store/internal/key-table.js';
+
 /**
  * The lockout key of a login name: NFKC, then case-folded, so `Alice`,
  * `ALICE` and `ａｌｉｃｅ` count against one account. Case folding goes through
@@ -32,5 +34,26 @@ export function settledAccountKey(prefix: string, account: string): string | nul
     const c = key.charCodeAt(i);
     if (c >= 128 || settled[c] === 0) return null;
   }
+  return key;
+}
+
+/** The memory store's hash of the last key {@link settledAccountKeyHashed} returned. */
+export const settledKeyHash = { value: 0 };
+
+/**
+ * {@link settledAccountKey}, hashing the key for the memory store in the same
+ * pass (`keyHash`, from `prefixState` = `keyHashState(prefix)`) into
+ * {@link settledKeyHash}: the store then does not read the key again.
+ */
+export function settledAccountKeyHashed(prefix: string, prefixState: number, account: string): string | null {
+  if (account.length > 256) return null;
+  const key = prefix + account;
+  let h = prefixState;
+  for (let i = prefix.length; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if (c >= 128 || settled[c] === 0) return null;
+    h = keyHashStep(h, c);
+  }
+  settledKeyHash.value = keyHashFinish(h);
   return key;
 }

@@ -10,6 +10,7 @@ import { Granted } from './internal/granted.js';
 import type { LockoutContext } from './internal/context.js';
 import type { Counted } from './internal/throttles.js';
 import { type Resolved, type ResolvedKey, accountKey, unknownKey } from './internal/who.js';
+import { settledKeyHash } from './normalize-account.js';
 import { untilUnlocked } from './records.js';
 import { type ReserveArgs, type ReserveResult, reserveTransition } from './reserve-transition.js';
 import type { LockoutFactor, LockoutKey, LockoutReservation } from './types.js';
@@ -93,7 +94,8 @@ export function createReserve(ctx: LockoutContext): Reserve {
    * (the counter's key alone, bare, when there are none). `who`: a bare name
    * is a login name on the default tenant without an address. `accountId`:
    * present on the events of an account's own counter; `quiet`: no events (an
-   * unknown name's stand-in, whose lock is the name's own).
+   * unknown name's stand-in, whose lock is the name's own). `hash`: the
+   * memory store's hash of a bare key, when the caller has it.
    */
   function reserveOn(
     factor: LockoutFactor,
@@ -102,6 +104,7 @@ export function createReserve(ctx: LockoutContext): Reserve {
     counted: Counted,
     accountId: string | undefined,
     quiet: boolean,
+    hash?: number,
   ): Promise<LockoutReservation> {
     const base = factor === 'password' ? password : mfa;
     const at = now();
@@ -121,7 +124,7 @@ export function createReserve(ctx: LockoutContext): Reserve {
       // Decide synchronously, one promise for the answer.
       let value: LockoutReservation;
       try {
-        value = answer(sameClock ? updateNow(reserveTransition, keys, args, at) : updateNow(reserveTransition, keys, args), factor, who, key, counted, accountId, quiet, at);
+        value = answer(updateNow(reserveTransition, keys, args, sameClock ? at : undefined, hash), factor, who, key, counted, accountId, quiet, at);
       } catch (err) {
         value = outage(asStoreError(err), factor, who, accountId, at);
       }
@@ -138,7 +141,10 @@ export function createReserve(ctx: LockoutContext): Reserve {
     if (typeof key === 'string' && factor === 'password') {
       // The common call: a login name whose key needs no normalising on the default tenant. No key object.
       const settled = settledName(key);
-      if (settled !== null) return reserveOn(factor, key, settled, throttles.noIp(), undefined, false);
+      if (settled !== null) {
+        const hash = settledKeyHash.value;
+        return reserveOn(factor, key, settled, throttles.noIp(), undefined, false, hash);
+      }
     }
     let who: ResolvedKey;
     try {

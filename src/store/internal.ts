@@ -6,9 +6,10 @@ import type { RecordWrite, StoreRecord, Transition, TransitionOutcome } from './
  * An in-process store's synchronous update for keys its caller built itself
  * (the lockout's: a checked tenant, constant namespaces, escaped parts), so
  * valid by construction: `updateNow` without {@link checkUpdateKeys}. One key
- * may be passed bare (no array for the common reservation).
+ * may be passed bare (no array for the common reservation), and then with
+ * its hash (the memory store's `keyHash`) if the caller computed it.
  */
-export type TrustedUpdate = <A, R>(transition: Transition<A, R>, keys: string | readonly string[], args: A, at?: number) => R;
+export type TrustedUpdate = <A, R>(transition: Transition<A, R>, keys: string | readonly string[], args: A, at?: number, hash?: number) => R;
 
 /** Kept off the store objects and out of every public type: only kanmon's own modules reach it. */
 const trustedUpdates = new WeakMap<object, TrustedUpdate>();

@@ -7,6 +7,7 @@ import { checkInteger, checkOutcome, checkTtl, checkUpdateKeys, isIntegerRecord,
 import { type InProcessStore, canApplyInPlace } from './in-process.js';
 import type { StoreRecord, Transition } from './store.js';
 import { type EntryLists, type StoreEntry, byAge, checkAdd, checkEntryId, checkTime, planAdd } from './entries.js';
+import { KeyTable, keyHash } from './internal/key-table.js';
 
 /** Options for {@link memoryStore}. */
 export interface MemoryStoreOptions {
@@ -41,6 +42,9 @@ export interface MemoryStore extends InProcessStore {
 }
 
 interface Entry {
+  readonly key: string;
+  /** The next entry of the same hash (the table's). */
+  next: Entry | undefined;
   /** The store's own object: written by transitions (a copy of what `apply` returns), or in place by `applyInPlace`. */
   record: Record<string, number> | null;
   value: number;
@@ -69,29 +73,32 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const { now = systemClock, maxEntries = 1_000_000, sweepIntervalMs = 60_000 } = options;
   if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new KanmonError('ERR_INVALID_ARGUMENT', 'maxEntries must be a positive integer');
   if (!Number.isSafeInteger(sweepIntervalMs) || sweepIntervalMs < 1) throw new KanmonError('ERR_INVALID_ARGUMENT', 'sweepIntervalMs must be a positive integer');
-  const entries = new Map<string, Entry>();
+  // By key, through the table's own hash (src/store/internal/key-table.ts): each operation hashes its key once.
+  const entries = new KeyTable<Entry>();
 
   const sweep = (): number => {
     const t = now();
-    let removed = 0;
-    for (const [key, entry] of entries) {
-      if (entry.expiresAt <= t) {
-        entries.delete(key);
-        removed++;
-      }
-    }
-    return removed;
+    return entries.removeWhere((entry) => entry.expiresAt <= t);
   };
   const timer = setInterval(sweep, sweepIntervalMs);
   timer.unref();
 
-  const live = (key: string, t: number): Entry | undefined => {
-    const entry = entries.get(key);
+  const live = (key: string, h: number, t: number): Entry | undefined => {
+    const entry = entries.get(key, h);
     if (entry && entry.expiresAt <= t) {
-      entries.delete(key);
+      entries.delete(key, h);
       return undefined;
     }
     return entry;
+  };
+  /** A new entry at `key` (not held: the caller looked), room made by the caller. */
+  const put = (key: string, h: number, record: Record<string, number> | null, value: number, expiresAt: number, list?: Map<string, StoreEntry>): void => {
+    entries.add(list === undefined ? { key, next: undefined, record, value, expiresAt } : { key, next: undefined, record, value, expiresAt, list }, h);
+  };
+  /** Replace what `key` holds (whatever it was) with a fresh entry; room made by the caller. */
+  const replace = (key: string, h: number, record: Record<string, number> | null, value: number, expiresAt: number, list?: Map<string, StoreEntry>): void => {
+    entries.delete(key, h);
+    put(key, h, record, value, expiresAt, list);
   };
   const makeRoom = (count: number): void => {
     if (entries.size + count <= maxEntries) return;
@@ -103,13 +110,13 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const expiry = (t: number, ttlMs: number | null): number => (ttlMs === null ? Infinity : t + ttlMs);
 
   /** Hold `record` at `key` for `ttlMs` (a TTL ≤ 0 deletes); room for a new key was made by the caller. */
-  const hold = (key: string, entry: Entry | undefined, record: Record<string, number>, ttlMs: number | null, t: number): void => {
-    if (ttlMs !== null && ttlMs <= 0) entries.delete(key);
+  const hold = (key: string, h: number, entry: Entry | undefined, record: Record<string, number>, ttlMs: number | null, t: number): void => {
+    if (ttlMs !== null && ttlMs <= 0) entries.delete(key, h);
     else if (entry) {
       entry.record = record;
       entry.value = 0;
       entry.expiresAt = expiry(t, ttlMs);
-    } else entries.set(key, { record, value: 0, expiresAt: expiry(t, ttlMs) });
+    } else put(key, h, record, 0, expiry(t, ttlMs));
   };
 
   /** One transition, synchronously: nothing else runs in between, so it is atomic. */
@@ -120,28 +127,28 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   };
 
   /** {@link applyNow} on keys valid by construction (the lockout's own: `registerTrustedUpdate`); one key may come bare. */
-  const applyTrusted = <A, R>(transition: Transition<A, R>, keys: string | readonly string[], args: A, at?: number): R => {
+  const applyTrusted = <A, R>(transition: Transition<A, R>, keys: string | readonly string[], args: A, at?: number, hash?: number): R => {
     const t = at ?? now();
-    if (typeof keys === 'string') return applyOne(transition, keys, args, t);
+    if (typeof keys === 'string') return applyOne(transition, keys, args, t, hash ?? keyHash(keys));
     return keys.length === 1 ? applyOne(transition, keys[0] as string, args, t) : applyMany(transition, keys, args, t);
   };
 
   /** One key: in place on the store's record when the transition can, else as {@link applyMany}. */
-  const applyOne = <A, R>(transition: Transition<A, R>, key: string, args: A, t: number): R => {
+  const applyOne = <A, R>(transition: Transition<A, R>, key: string, args: A, t: number, h = keyHash(key)): R => {
     if (canApplyInPlace(transition)) {
-      const entry = live(key, t);
+      const entry = live(key, h, t);
       const done = transition.applyInPlace(entry?.record ?? null, args);
       if (done !== undefined) {
         const w = done.write;
         if (w.kind === 'set') {
           if (!isIntegerRecord(w.record)) {
             // The record may be half-changed already: drop it rather than keep a corrupt one.
-            entries.delete(key);
+            entries.delete(key, h);
             throw new KanmonError('ERR_INVALID_ARGUMENT', `transition '${transition.name}' wrote a non-integer field`);
           }
           if (!entry) makeRoom(1);
-          hold(key, entry, w.record, w.ttlMs, t);
-        } else if (w.kind === 'delete') entries.delete(key);
+          hold(key, h, entry, w.record, w.ttlMs, t);
+        } else if (w.kind === 'delete') entries.delete(key, h);
         return done.result;
       }
     }
@@ -151,10 +158,13 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   /** Any number of keys: `apply` on copies of the live records, the writes kept as copies. */
   const applyMany = <A, R>(transition: Transition<A, R>, keys: readonly string[], args: A, t: number): R => {
     const count = keys.length;
+    const hashes = new Array<number>(count);
     const found = new Array<Entry | undefined>(count);
     const records = new Array<StoreRecord | null>(count);
     for (let i = 0; i < count; i++) {
-      const entry = live(keys[i] as string, t);
+      const h = keyHash(keys[i] as string);
+      hashes[i] = h;
+      const entry = live(keys[i] as string, h, t);
       found[i] = entry;
       records[i] = entry?.record ?? null;
     }
@@ -167,8 +177,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       const w = writes[i];
       const key = keys[i] as string;
       // A copy: applyInPlace may change the store's record later, and a transition may share its objects.
-      if (w?.kind === 'set') hold(key, found[i], { ...w.record }, w.ttlMs, t);
-      else if (w?.kind === 'delete') entries.delete(key);
+      if (w?.kind === 'set') hold(key, hashes[i] as number, found[i], { ...w.record }, w.ttlMs, t);
+      else if (w?.kind === 'delete') entries.delete(key, hashes[i] as number);
     }
     return outcome.result;
   };
@@ -195,7 +205,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
 
     async read(key) {
       assertStoreKey(key);
-      const record = live(key, now())?.record;
+      const record = live(key, keyHash(key), now())?.record;
       return record ? { ...record } : null;
     },
 
@@ -204,10 +214,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       checkInteger(value);
       checkTtl(ttlMs);
       const t = now();
-      const entry = live(key, t);
+      const h = keyHash(key);
+      const entry = live(key, h, t);
       if (entry && entry.value >= value) return false;
       if (!entry) makeRoom(1);
-      entries.set(key, { record: null, value, expiresAt: expiry(t, ttlMs) });
+      replace(key, h, null, value, expiry(t, ttlMs));
       return true;
     },
 
@@ -215,39 +226,42 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       assertStoreKey(key);
       checkTtl(ttlMs);
       const t = now();
-      if (live(key, t)) return false;
+      const h = keyHash(key);
+      if (live(key, h, t)) return false;
       makeRoom(1);
-      entries.set(key, { record: null, value: 1, expiresAt: expiry(t, ttlMs) });
+      put(key, h, null, 1, expiry(t, ttlMs));
       return true;
     },
 
     async increment(key) {
       assertStoreKey(key);
-      const entry = live(key, now());
+      const h = keyHash(key);
+      const entry = live(key, h, now());
       if (entry) {
         entry.value += 1;
         return entry.value;
       }
       makeRoom(1);
-      entries.set(key, { record: null, value: 1, expiresAt: Infinity });
+      put(key, h, null, 1, Infinity);
       return 1;
     },
 
     async readCounter(key) {
       assertStoreKey(key);
-      return live(key, now())?.value ?? 0;
+      return live(key, keyHash(key), now())?.value ?? 0;
     },
 
     readCounterNow(key) {
       assertStoreKey(key);
-      return live(key, now())?.value ?? 0;
+      return live(key, keyHash(key), now())?.value ?? 0;
     },
 
     async addEntry(key, entry, options) {
       assertStoreKey(key);
       checkAdd(entry, options);
       const t = now();
-      const found = live(key, t);
+      const h = keyHash(key);
+      const found = live(key, h, t);
       const list = found?.list;
       const plan = planAdd(list ? [...list.values()] : [], entry, options);
       if (!plan.result.added) {
@@ -259,14 +273,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       const last = Math.max(...plan.after.map((e) => e.expiresAt));
       if (!found) makeRoom(1);
       // The key lives (on the store's clock) as long as its last entry (on the caller's).
-      entries.set(key, { record: null, value: 0, expiresAt: expiry(t, Math.max(1, last - options.now)), list: next });
+      replace(key, h, null, 0, expiry(t, Math.max(1, last - options.now)), next);
       return plan.result;
     },
 
     async listEntries(key, at) {
       assertStoreKey(key);
       checkTime(at, 'now');
-      const list = live(key, now())?.list;
+      const list = live(key, keyHash(key), now())?.list;
       if (!list) return [];
       return [...list.values()].filter((e) => e.expiresAt > at).sort(byAge).map((e) => ({ ...e }));
     },
@@ -275,11 +289,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       assertStoreKey(key);
       checkEntryId(id);
       checkTime(at, 'now');
-      const list = live(key, now())?.list;
+      const h = keyHash(key);
+      const list = live(key, h, now())?.list;
       const entry = list?.get(id);
       if (!list || !entry) return null;
       list.delete(id);
-      if (list.size === 0) entries.delete(key);
+      if (list.size === 0) entries.delete(key, h);
       return entry.expiresAt > at ? { ...entry } : null;
     },
 
@@ -290,7 +305,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       checkTime(expiresAt, 'expiresAt');
       checkTime(at, 'now');
       const t = now();
-      const found = live(key, t);
+      const found = live(key, keyHash(key), t);
       const entry = found?.list?.get(id);
       if (!found || !entry || entry.expiresAt <= at) return false;
       const next = { ...entry, lastSeenAt: Math.max(entry.lastSeenAt, lastSeenAt), expiresAt: Math.max(entry.expiresAt, expiresAt) };
@@ -301,22 +316,16 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
 
     async delete(key) {
       assertStoreKey(key);
-      const existed = live(key, now()) !== undefined;
-      entries.delete(key);
+      const h = keyHash(key);
+      const existed = live(key, h, now()) !== undefined;
+      entries.delete(key, h);
       return existed;
     },
 
     async purgeTenant(tenant) {
       assertTenant(tenant);
       const prefix = `{${tenant}}:`;
-      let removed = 0;
-      for (const key of entries.keys()) {
-        if (key.startsWith(prefix)) {
-          entries.delete(key);
-          removed++;
-        }
-      }
-      return removed;
+      return entries.removeWhere((entry) => entry.key.startsWith(prefix));
     },
 
     async close() {

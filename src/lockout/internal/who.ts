@@ -6,7 +6,8 @@
 import { KanmonError } from '../../errors.js';
 import { ipBucket } from '../../internal/ip-bucket.js';
 import { assertTenant, trustedKey } from '../../store/key.js';
-import { normalizeAccountKey, settledAccountKey } from '../normalize-account.js';
+import { keyHashState } from '../../store/internal/key-table.js';
+import { normalizeAccountKey, settledAccountKey, settledAccountKeyHashed } from '../normalize-account.js';
 import type { LockoutKey } from '../types.js';
 
 export interface Resolved {
@@ -37,7 +38,8 @@ export interface Who {
   /**
    * The password counter's key of a bare login name on the default tenant when
    * the name is its own normalised form (`resolve(name, 'pw')` would give it
-   * with `account: name`), else `null`.
+   * with `account: name`), else `null`. Its hash for the memory store is
+   * then in `settledKeyHash` (normalize-account.ts).
    */
   readonly settledName: (account: string) => string | null;
   /** The tenant of keys that name none. */
@@ -96,7 +98,8 @@ export function createWho(defaultTenant: string): Who {
     return { ...who, account, key: trustedKey(who.tenant, 'lockout', 'mfa', account) };
   }
 
-  const settledName = (account: string): string | null => settledAccountKey(defaultPrefixes.pw, account);
+  const pwState = keyHashState(defaultPrefixes.pw);
+  const settledName = (account: string): string | null => settledAccountKeyHashed(defaultPrefixes.pw, pwState, account);
 
   return { resolve, accountSide, mfaWho, settledName, defaultTenant };
 }
