@@ -105,24 +105,38 @@ export async function verifyAssertion(
   requireUserVerification: boolean,
 ): Promise<Checked<{ readonly newCounter: number; readonly backedUp: boolean; readonly userVerified: boolean }>> {
   const settings = policy.webauthn;
-  try {
-    const verified = await verifyAuthenticationResponse({
+  const publicKey = new Uint8Array(Buffer.from(credential.publicKey, 'base64url'));
+  const verify = (counter: number) =>
+    verifyAuthenticationResponse({
       response,
       expectedChallenge: checkChallenge,
       expectedOrigin: [...settings.origins],
       expectedRPID: settings.rpId ?? '',
-      credential: {
-        id: credential.id,
-        publicKey: new Uint8Array(Buffer.from(credential.publicKey, 'base64url')),
-        counter: credential.counter,
-        transports: credential.transports as AuthenticatorTransportFuture[],
-      },
+      credential: { id: credential.id, publicKey, counter, transports: credential.transports as AuthenticatorTransportFuture[] },
       requireUserVerification,
     });
+  try {
+    const verified = await verify(credential.counter);
     if (!verified.verified) return { ok: false, reason: 'invalid_signature' };
     const { newCounter, credentialBackedUp, userVerified } = verified.authenticationInfo;
     if (!settings.allowBackedUp && credentialBackedUp) return { ok: false, reason: 'backup_not_allowed' };
     return { ok: true, newCounter, backedUp: credentialBackedUp, userVerified };
+  } catch (err) {
+    const reason = err instanceof Error && CHALLENGE_REFUSED.test(err.message) ? 'challenge' : classify(err);
+    return reason === 'counter_regression' ? signedRegression(verify) : { ok: false, reason };
+  }
+}
+
+/**
+ * A lowered counter, as the library reports it: it compares the counter before it checks the signature. The
+ * counter is a clone's mark only on an assertion the credential's key signed; anyone who knows a credential id
+ * can send one with a low counter and no valid signature. So the same checks again without the counter
+ * (a stored counter of 0 is never compared): the signature decides between `counter_regression` and what is
+ * wrong with the assertion.
+ */
+async function signedRegression(verify: (counter: number) => ReturnType<typeof verifyAuthenticationResponse>): Promise<{ readonly ok: false; readonly reason: CeremonyRefusal | 'challenge' }> {
+  try {
+    return { ok: false, reason: (await verify(0)).verified ? 'counter_regression' : 'invalid_signature' };
   } catch (err) {
     return { ok: false, reason: err instanceof Error && CHALLENGE_REFUSED.test(err.message) ? 'challenge' : classify(err) };
   }
