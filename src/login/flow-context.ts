@@ -20,7 +20,7 @@ import { type ChallengeClaims, type ChallengeStage, readChallenge, signChallenge
 import type { KanmonRecoveryOptions } from './reset-types.js';
 import { type SessionLimitDenied, sessionLimitDenied } from './session-types.js';
 import { countLoginFailure } from './internal/login-notice.js';
-import { recordLogin, updateAccount } from './internal/record-login.js';
+import { type LoginRecorded, recordLogin, updateAccount } from './internal/record-login.js';
 import type { PasskeyUse } from '../webauthn/credential.js';
 import type { AccountPatch, AccountRecord, AccountRepository, LoginAuthenticated, LoginMfaRequired, LoginWarning, NewSourceNotice, RequestFacts } from './types.js';
 
@@ -170,12 +170,13 @@ export function createFlowContext(deps: FlowDeps): FlowContext {
     // The session's records and the login are written once the session exists (a refused one is no login). If any
     // of them fails the session ends: nothing is granted that is not audited (principle 5), and a session whose
     // token was never handed out must not count toward the user's sessions.
-    const recorded = await (async () => {
+    let recorded: LoginRecorded;
+    try {
       // policy.session.maxConcurrent (evict_oldest), or the index's bound of 100: the oldest sessions ended to make room.
       if (evicted.length > 0) {
         await record({ type: 'auth.session.revoked', tenant: account.tenant, actor: account.username, target: account.id, source: step.source, reason: 'session_limit', after: { sessionIds: [...evicted], by: session.sessionId } });
       }
-      const facts = await recordLogin(deps, account, step);
+      recorded = await recordLogin(deps, account, step);
       await record({
         type: 'auth.session.created',
         tenant: account.tenant,
@@ -185,11 +186,10 @@ export function createFlowContext(deps: FlowDeps): FlowContext {
         outOfHours: step.outOfHours,
         after: { sessionId: session.sessionId, amr: [...session.amr], absoluteExpiresAt: session.absoluteExpiresAt },
       });
-      return facts;
-    })().catch(async (err: unknown) => {
+    } catch (err) {
       await sessions.logout(session).catch(() => undefined);
       throw err;
-    });
+    }
     return { status: 'authenticated', session, token, warnings: warningsFor(account, step.outOfHours, extra), ...recorded };
   }
 
