@@ -190,7 +190,8 @@ export function createFlowContext(deps: FlowDeps): FlowContext {
       await sessions.logout(session).catch(() => undefined);
       throw err;
     }
-    return { status: 'authenticated', session, token, warnings: warningsFor(account, step.outOfHours, extra), ...recorded };
+    const { previousLogin, failuresSinceLastLogin } = recorded;
+    return { status: 'authenticated', session, token, warnings: warningsFor(account, step.outOfHours, extra), previousLogin, failuresSinceLastLogin };
   }
 
   return {

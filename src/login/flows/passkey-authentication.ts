@@ -100,7 +100,7 @@ export async function provePasskey(
   if (credential === undefined) return fail(credentialId === null ? 'invalid_response' : 'unknown_credential');
 
   const state: { refusal: PasskeyChallengeRefusal | null; claims: CeremonyClaims | null } = { refusal: null, claims: null };
-  const check = challengeCheck(ctx, 'authenticate', { tenant: account.tenant, ...expected }, state);
+  const check = challengeCheck(ctx, 'authenticate', { tenant: account.tenant, accountId: expected.accountId, binding: expected.binding }, state);
   const verified = await verifyAssertion(ctx.policy, response as AuthenticationResponseJSON, credential, check, requireUv);
   if (!verified.ok) {
     // The library checks the counter before kanmon spends the challenge: a replay of an assertion that was
@@ -114,7 +114,16 @@ export async function provePasskey(
   const use: PasskeyUse = { id: credential.id, counter: verified.newCounter, backedUp: verified.backedUp, at: ctx.now() };
   if (deferUse) await ctx.lockout.succeedMfa(who, reservation);
   else await Promise.all([ctx.lockout.succeedMfa(who, reservation), updateAccount(ctx.accounts, account, {}, use)]);
-  await ctx.record({ ...base, type: 'auth.passkey.success', reason: prefix === '' ? null : 'reauth', after: { webauthnId: credential.id, counter: verified.newCounter, userVerified: verified.userVerified } });
+  // Spelled out (here and below, on the success path): an object spread followed by more fields is V8's slow path.
+  await ctx.record({
+    tenant: base.tenant,
+    actor: base.actor,
+    target: base.target,
+    source: base.source,
+    type: 'auth.passkey.success',
+    reason: prefix === '' ? null : 'reauth',
+    after: { webauthnId: credential.id, counter: verified.newCounter, userVerified: verified.userVerified },
+  });
   return { ok: true, userVerified: verified.userVerified, use };
 }
 
@@ -143,9 +152,10 @@ export async function finishPasskeyAuthentication(ctx: FlowContext, input: Finis
       await updateAccount(ctx.accounts, account, {}, proof.use);
       return denied('invalid_challenge');
     }
-    await ctx.record({ ...base, type: 'auth.mfa.success', reason: 'passkey' });
+    await ctx.record({ tenant, actor: account.username, target: account.id, source: step.source, type: 'auth.mfa.success', reason: 'passkey' });
     const amr = new Set<AuthMethod>([...claims.amr, 'hwk', ...(proof.userVerified ? (['user'] as const) : []), 'mfa']);
-    return ctx.issueSession(account, { ...step, amr: [...amr], passkeyUse: proof.use });
+    const { clientIp, deviceVerified, hoursOpen, authTime, outOfHours, source } = step;
+    return ctx.issueSession(account, { clientIp, deviceVerified, hoursOpen, amr: [...amr], authTime, outOfHours, source, passkeyUse: proof.use });
   }
 
   // Passwordless: the place first, as at login (nothing is looked up for a refused place).
@@ -180,7 +190,7 @@ export async function finishPasskeyAuthentication(ctx: FlowContext, input: Finis
     source,
     passkeyUse: proof.use,
   };
-  await ctx.record({ ...base, type: 'auth.login.success', reason: 'passkey', outOfHours });
+  await ctx.record({ tenant, actor: account.username, target: account.id, source, type: 'auth.login.success', reason: 'passkey', outOfHours });
   return ctx.issueSession(account, step);
 }
 
