@@ -106,7 +106,7 @@ export default async function run() {
     {
       timeMs: 6000,
       rounds: 8,
-      note: 'Same run, memory store and sink, 1,000 staff accounts with a passkey each, signed in in turn (so no account reaches the session index’s bound). finish = place + MFA lockout reserve/succeed + library verify + challenge consumeOnce + counter write-back (account read + write) + 3 audit records + ES256 session + the login record (previous logon: account write, known-source marks). The fair peer is the library + the session: a sign-in that issues no session is not what a user calls.',
+      note: 'Same run, memory store and sink, 1,000 staff accounts with a passkey each, signed in in turn (so no account reaches the session index’s bound). finish = place + MFA lockout reserve/succeed + library verify + challenge consumeOnce + 3 audit records + ES256 session + the login record (previous logon, known-source marks) with the counter write-back in its one account update (a fresh read + one write). The fair peer is the library + the session: a sign-in that issues no session is not what a user calls.',
     },
   );
   const lib = results['verifyAuthenticationResponse alone'].ops;

@@ -1,5 +1,59 @@
-import { createHmac } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
 import type { KeyPurpose, KeyRing } from './key-ring.js';
+
+const { createHash, createHmac } = nodeCrypto;
+/** Node's one-shot `crypto.hash` (Node ≥ 20.12): a digest in one call, with the EVP_MD looked up once. */
+const oneShotHash = (nodeCrypto as Partial<typeof nodeCrypto>).hash;
+/** SHA-256's block size: HMAC's key pads are one block (RFC 2104 §2). */
+const BLOCK = 64;
+/** Inputs up to this many bytes are hashed in the key's scratch buffer; longer ones, rare, through `createHmac`. */
+const SCRATCH_BYTES = 4096;
+
+/** HMAC-SHA-256 under one key: the digest of `data` (a string as UTF-8), as latin1 (`binary`: one char per byte) or base64url. */
+export type Hmac = (data: string | Uint8Array, output: 'binary' | 'base64url') => string;
+
+/** By key (a key ring's cached subkey): a destroyed key's subkey goes with it. */
+const hmacs = new WeakMap<Uint8Array, Hmac>();
+
+/**
+ * HMAC-SHA-256 (RFC 2104) under `key` as two one-shot SHA-256 digests over its pads, made once per key (the audit
+ * chain's way, src/audit/chain.ts), for MACs computed on every request (a ceremony challenge, a known-source mark):
+ * `createHmac` builds a stream object and an OpenSSL context each time. The same MAC as `createHmac('sha256', key)`
+ * (test/keys/keyed-hash.test.ts); `createHmac` on a Node without `crypto.hash`. Not reentrant-safe across threads
+ * (it is not shared with any), and synchronous: one scratch buffer per key.
+ */
+export function hmacSha256(key: Uint8Array): Hmac {
+  const known = hmacs.get(key);
+  if (known) return known;
+  const reference: Hmac = (data, output) => createHmac('sha256', key).update(data).digest(output);
+  const hash = oneShotHash;
+  let made = reference;
+  if (typeof hash === 'function') {
+    const block = key.length > BLOCK ? createHash('sha256').update(key).digest() : key;
+    const inner = Buffer.alloc(BLOCK + SCRATCH_BYTES);
+    const outer = Buffer.alloc(BLOCK + 32);
+    for (let i = 0; i < BLOCK; i++) {
+      const k = i < block.length ? (block[i] as number) : 0;
+      inner[i] = k ^ 0x36;
+      outer[i] = k ^ 0x5c;
+    }
+    made = (data, output) => {
+      let n: number;
+      if (typeof data === 'string') {
+        if (data.length * 3 > SCRATCH_BYTES) return reference(data, output);
+        n = inner.write(data, BLOCK, 'utf8');
+      } else {
+        if (data.length > SCRATCH_BYTES) return reference(data, output);
+        inner.set(data, BLOCK);
+        n = data.length;
+      }
+      outer.write(hash('sha256', inner.subarray(0, BLOCK + n), 'binary'), BLOCK, 32, 'latin1'); // 'binary' is latin1
+      return hash('sha256', outer, output);
+    };
+  }
+  hmacs.set(key, made);
+  return made;
+}
 
 /** Each part as its UTF-8 length (4 bytes, big-endian) then its bytes: no two lists of parts give the same input. */
 function lengthPrefixed(parts: readonly string[]): Buffer {
@@ -13,11 +67,24 @@ function lengthPrefixed(parts: readonly string[]): Buffer {
   return Buffer.concat(chunks);
 }
 
+/** {@link lengthPrefixed} written into one reused buffer: its bytes, or `null` when they may not fit. */
+const prefixedScratch = Buffer.alloc(SCRATCH_BYTES);
+function lengthPrefixedInPlace(parts: readonly string[]): Buffer | null {
+  let at = 0;
+  for (const part of parts) {
+    if (at + 4 + part.length * 3 > SCRATCH_BYTES) return null;
+    const n = prefixedScratch.write(part, at + 4, 'utf8');
+    prefixedScratch.writeUInt32BE(n, at);
+    at += 4 + n;
+  }
+  return prefixedScratch.subarray(0, at);
+}
+
 /**
  * The one keyed hash of values kanmon stores in place of a secret (recovery codes, password-reset tokens):
  * HMAC-SHA-256 under the key ring's `purpose` subkey of `keyId`, over `parts` length-prefixed (the first part
  * names the format and its version, the rest bind the value to its tenant and account), base64url.
  */
 export function keyedHash(keyRing: KeyRing, keyId: string, purpose: KeyPurpose, parts: readonly string[]): string {
-  return createHmac('sha256', keyRing.derive(keyId, purpose)).update(lengthPrefixed(parts)).digest('base64url');
+  return hmacSha256(keyRing.derive(keyId, purpose))(lengthPrefixedInPlace(parts) ?? lengthPrefixed(parts), 'base64url');
 }

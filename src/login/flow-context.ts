@@ -20,7 +20,8 @@ import { type ChallengeClaims, type ChallengeStage, readChallenge, signChallenge
 import type { KanmonRecoveryOptions } from './reset-types.js';
 import { type SessionLimitDenied, sessionLimitDenied } from './session-types.js';
 import { countLoginFailure } from './internal/login-notice.js';
-import { recordLogin } from './internal/record-login.js';
+import { type LoginRecorded, recordLogin, updateAccount } from './internal/record-login.js';
+import type { PasskeyUse } from '../webauthn/credential.js';
 import type { AccountPatch, AccountRecord, AccountRepository, LoginAuthenticated, LoginMfaRequired, LoginWarning, NewSourceNotice, RequestFacts } from './types.js';
 
 /** What every flow works with: built once by `createKanmon`. */
@@ -57,6 +58,8 @@ export interface StepContext {
   readonly source: AuditSource;
   /** An account patch the login deferred to its one update at the session (a rehashed password). */
   readonly pendingPatch?: AccountPatch | undefined;
+  /** The passkey the login signed in with: its counter and last use, written with that one update (or without a session). */
+  readonly passkeyUse?: PasskeyUse | undefined;
 }
 
 /** Where an audited request came from. */
@@ -158,17 +161,22 @@ export function createFlowContext(deps: FlowDeps): FlowContext {
     // A login that succeeds ends every password reset in flight (ASVS 5.0 V6.4: the user has their password).
     if (policy.recovery.selfService) await revokeResetTokens(store, account.tenant, account.id);
     const opened = await sessions.open({ tenant: account.tenant, subject: account.id, amr: step.amr, authTime: step.authTime, roles: account.roles, clientIp: step.clientIp, userAgent: step.source.userAgent });
-    if (!opened.ok) return sessionLimitDenied(record, account, step.source, opened.limit);
+    if (!opened.ok) {
+      // No session, no login to record: the passkey's counter is written all the same (it only ever moves up).
+      if (step.passkeyUse) await updateAccount(accounts, account, {}, step.passkeyUse);
+      return sessionLimitDenied(record, account, step.source, opened.limit);
+    }
     const { token, session, evicted } = opened;
     // The session's records and the login are written once the session exists (a refused one is no login). If any
     // of them fails the session ends: nothing is granted that is not audited (principle 5), and a session whose
     // token was never handed out must not count toward the user's sessions.
-    const recorded = await (async () => {
+    let recorded: LoginRecorded;
+    try {
       // policy.session.maxConcurrent (evict_oldest), or the index's bound of 100: the oldest sessions ended to make room.
       if (evicted.length > 0) {
         await record({ type: 'auth.session.revoked', tenant: account.tenant, actor: account.username, target: account.id, source: step.source, reason: 'session_limit', after: { sessionIds: [...evicted], by: session.sessionId } });
       }
-      const facts = await recordLogin(deps, account, step);
+      recorded = await recordLogin(deps, account, step);
       await record({
         type: 'auth.session.created',
         tenant: account.tenant,
@@ -178,12 +186,12 @@ export function createFlowContext(deps: FlowDeps): FlowContext {
         outOfHours: step.outOfHours,
         after: { sessionId: session.sessionId, amr: [...session.amr], absoluteExpiresAt: session.absoluteExpiresAt },
       });
-      return facts;
-    })().catch(async (err: unknown) => {
+    } catch (err) {
       await sessions.logout(session).catch(() => undefined);
       throw err;
-    });
-    return { status: 'authenticated', session, token, warnings: warningsFor(account, step.outOfHours, extra), ...recorded };
+    }
+    const { previousLogin, failuresSinceLastLogin } = recorded;
+    return { status: 'authenticated', session, token, warnings: warningsFor(account, step.outOfHours, extra), previousLogin, failuresSinceLastLogin };
   }
 
   return {

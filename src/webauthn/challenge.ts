@@ -1,4 +1,5 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { hmacSha256 } from '../keys/keyed-hash.js';
 import type { KeyRing } from '../keys/key-ring.js';
 
 /**
@@ -27,7 +28,8 @@ const PREFIX = 'kw1';
 const MAX_LENGTH = 2048;
 const LABEL = 'webauthn-challenge';
 
-const mac = (keyRing: KeyRing, kid: string, signed: string): Buffer => createHmac('sha256', keyRing.derive(kid, LABEL)).update(signed).digest();
+/** The token's MAC: HMAC-SHA-256 under the ring's challenge subkey (one-shot digests over pads made once per key). */
+const mac = (keyRing: KeyRing, kid: string, signed: string): Buffer => Buffer.from(hmacSha256(keyRing.derive(kid, LABEL))(signed, 'binary'), 'latin1');
 
 /** A new challenge token for `claims`. */
 export function signCeremonyChallenge(keyRing: KeyRing, claims: Omit<CeremonyClaims, 'nonce'>): { token: string; claims: CeremonyClaims } {

@@ -22,3 +22,18 @@ export interface PasskeyCredential {
   /** When it last signed in (epoch ms); `null` = never. */
   readonly lastUsedAt: number | null;
 }
+
+/** One sign-in by a passkey, to write back to the account's list: its counter, backup state and time of use. */
+export interface PasskeyUse {
+  /** The credential id. */
+  readonly id: string;
+  /** The counter the assertion carried (the stored one only ever moves up). */
+  readonly counter: number;
+  readonly backedUp: boolean;
+  /** When it signed in (epoch ms). */
+  readonly at: number;
+}
+
+/** `passkeys` with `use` written into its credential (a list without it is returned unchanged, as a copy). */
+export const passkeysAfterUse = (passkeys: readonly PasskeyCredential[], use: PasskeyUse): PasskeyCredential[] =>
+  passkeys.map((c) => (c.id === use.id ? { ...c, counter: Math.max(c.counter, use.counter), backedUp: use.backedUp, lastUsedAt: use.at } : c));

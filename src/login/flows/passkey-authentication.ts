@@ -5,13 +5,14 @@ import { isTenantId } from '../../store/key.js';
 import type { CeremonyClaims } from '../../webauthn/challenge.js';
 import { signCeremonyChallenge } from '../../webauthn/challenge.js';
 import { responseCredentialId, responseUserHandle, verifyAssertion } from '../../webauthn/ceremony.js';
-import type { PasskeyCredential } from '../../webauthn/credential.js';
+import type { PasskeyCredential, PasskeyUse } from '../../webauthn/credential.js';
 import type { AccountRecord } from '../account.js';
 import type { FinishPasskeyAuthenticationResult } from '../types.js';
 import { type AuditBase, type FlowContext, type StepContext, sourceOf } from '../flow-context.js';
 import { inputObject } from '../internal/input.js';
 import { ceremonyMark, challengeCheck, passkeysOf, sessionAccount, spendCeremony } from '../internal/passkey-common.js';
 import { placeRefusal, resolvePlace } from '../internal/place.js';
+import { updateAccount } from '../internal/record-login.js';
 import type {
   FinishPasskeyAuthenticationInput,
   PasskeyChallengeRefusal,
@@ -60,14 +61,15 @@ export async function startPasskeyAuthentication(ctx: FlowContext, input: StartP
   return { ok: true, options, expiresAt };
 }
 
-/** The passkey proven, or why not (audited). */
-type Proof = { ok: true; userVerified: boolean } | { ok: false; reason: PasskeyDenyReason; retryAfterMs?: number | null };
+/** The passkey proven (and its use, when the caller writes it back), or why not (audited). */
+type Proof = { ok: true; userVerified: boolean; use: PasskeyUse } | { ok: false; reason: PasskeyDenyReason; retryAfterMs?: number | null };
 
 /**
  * Verify one assertion by one of `account`'s passkeys: the MFA lockout first (a locked factor is not checked), then
  * `@simplewebauthn/server` (origin, rpId hash, flags, counter, signature) with kanmon's challenge check, then the
  * challenge is spent once (of concurrent calls with one assertion exactly one gets past here), then the counter and
- * last use are written back. A failure counts toward the second-factor lock and is audited with the credential id;
+ * last use are written back: here, or with `deferUse` by the caller (a sign-in: with the login's one account update,
+ * `StepContext.passkeyUse`). A failure counts toward the second-factor lock and is audited with the credential id;
  * a lowered counter is audited as a clone warning as well.
  */
 export async function provePasskey(
@@ -78,6 +80,7 @@ export async function provePasskey(
   requireUv: boolean,
   base: AuditBase,
   prefix: '' | 'reauth_',
+  deferUse = false,
 ): Promise<Proof> {
   const credentialId = responseCredentialId(response);
   const credential = credentialId === null ? undefined : passkeysOf(account).find((c) => c.id === credentialId);
@@ -97,7 +100,7 @@ export async function provePasskey(
   if (credential === undefined) return fail(credentialId === null ? 'invalid_response' : 'unknown_credential');
 
   const state: { refusal: PasskeyChallengeRefusal | null; claims: CeremonyClaims | null } = { refusal: null, claims: null };
-  const check = challengeCheck(ctx, 'authenticate', { tenant: account.tenant, ...expected }, state);
+  const check = challengeCheck(ctx, 'authenticate', { tenant: account.tenant, accountId: expected.accountId, binding: expected.binding }, state);
   const verified = await verifyAssertion(ctx.policy, response as AuthenticationResponseJSON, credential, check, requireUv);
   if (!verified.ok) {
     // The library checks the counter before kanmon spends the challenge: a replay of an assertion that was
@@ -106,15 +109,22 @@ export async function provePasskey(
     return fail(replayed ? 'challenge_reused' : verified.reason === 'challenge' ? (state.refusal ?? 'invalid_challenge') : verified.reason);
   }
   if (state.claims === null || !(await spendCeremony(ctx, state.claims))) return fail('challenge_reused');
-  // A read-modify-write of the list: a rename racing a sign-in may lose the counter (never a key); the counter
-  // only ever moves up, and the challenge above is what refuses a replay. The lockout's success and the fresh read
-  // are independent: one wait for both.
-  const [, found] = await Promise.all([ctx.lockout.succeedMfa(who, reservation), ctx.accounts.findById(account.tenant, account.id)]);
-  const fresh = found ?? account;
-  const passkeys = passkeysOf(fresh).map((c) => (c.id === credential.id ? { ...c, counter: Math.max(c.counter, verified.newCounter), backedUp: verified.backedUp, lastUsedAt: ctx.now() } : c));
-  await ctx.accounts.update(account.tenant, account.id, { passkeys });
-  await ctx.record({ ...base, type: 'auth.passkey.success', reason: prefix === '' ? null : 'reauth', after: { webauthnId: credential.id, counter: verified.newCounter, userVerified: verified.userVerified } });
-  return { ok: true, userVerified: verified.userVerified };
+  // The counter only ever moves up, and the challenge above is what refuses a replay. Written here, the lockout's
+  // success and the write (a fresh read of the list, then the update) are independent: one wait for both.
+  const use: PasskeyUse = { id: credential.id, counter: verified.newCounter, backedUp: verified.backedUp, at: ctx.now() };
+  if (deferUse) await ctx.lockout.succeedMfa(who, reservation);
+  else await Promise.all([ctx.lockout.succeedMfa(who, reservation), updateAccount(ctx.accounts, account, {}, use)]);
+  // Spelled out (here and below, on the success path): an object spread followed by more fields is V8's slow path.
+  await ctx.record({
+    tenant: base.tenant,
+    actor: base.actor,
+    target: base.target,
+    source: base.source,
+    type: 'auth.passkey.success',
+    reason: prefix === '' ? null : 'reauth',
+    after: { webauthnId: credential.id, counter: verified.newCounter, userVerified: verified.userVerified },
+  });
+  return { ok: true, userVerified: verified.userVerified, use };
 }
 
 /**
@@ -136,12 +146,16 @@ export async function finishPasskeyAuthentication(ctx: FlowContext, input: Finis
     const { claims, account } = opened;
     const step = ctx.stepOf(claims, input);
     const base: AuditBase = { tenant, actor: account.username, target: account.id, source: step.source };
-    const proof = await provePasskey(ctx, account, response, { accountId: account.id, binding: `mfa:${claims.id}` }, settings.userVerification === 'required', base, '');
+    const proof = await provePasskey(ctx, account, response, { accountId: account.id, binding: `mfa:${claims.id}` }, settings.userVerification === 'required', base, '', true);
     if (!proof.ok) return denied(proof.reason, proof.retryAfterMs);
-    if (!(await ctx.spendChallenge(claims))) return denied('invalid_challenge');
-    await ctx.record({ ...base, type: 'auth.mfa.success', reason: 'passkey' });
+    if (!(await ctx.spendChallenge(claims))) {
+      await updateAccount(ctx.accounts, account, {}, proof.use);
+      return denied('invalid_challenge');
+    }
+    await ctx.record({ tenant, actor: account.username, target: account.id, source: step.source, type: 'auth.mfa.success', reason: 'passkey' });
     const amr = new Set<AuthMethod>([...claims.amr, 'hwk', ...(proof.userVerified ? (['user'] as const) : []), 'mfa']);
-    return ctx.issueSession(account, { ...step, amr: [...amr] });
+    const { clientIp, deviceVerified, hoursOpen, authTime, outOfHours, source } = step;
+    return ctx.issueSession(account, { clientIp, deviceVerified, hoursOpen, amr: [...amr], authTime, outOfHours, source, passkeyUse: proof.use });
   }
 
   // Passwordless: the place first, as at login (nothing is looked up for a refused place).
@@ -164,7 +178,7 @@ export async function finishPasskeyAuthentication(ctx: FlowContext, input: Finis
     await ctx.record({ ...base, type: 'auth.passkey.failure', reason: 'device_wrong_account', outOfHours });
     return denied('device_not_registered');
   }
-  const proof = await provePasskey(ctx, account, response, { accountId: null, binding: null }, true, base, '');
+  const proof = await provePasskey(ctx, account, response, { accountId: null, binding: null }, true, base, '', true);
   if (!proof.ok) return denied(proof.reason, proof.retryAfterMs);
   const step: StepContext = {
     clientIp: place.clientIp,
@@ -174,8 +188,9 @@ export async function finishPasskeyAuthentication(ctx: FlowContext, input: Finis
     authTime: ctx.now(),
     outOfHours,
     source,
+    passkeyUse: proof.use,
   };
-  await ctx.record({ ...base, type: 'auth.login.success', reason: 'passkey', outOfHours });
+  await ctx.record({ tenant, actor: account.username, target: account.id, source, type: 'auth.login.success', reason: 'passkey', outOfHours });
   return ctx.issueSession(account, step);
 }
 

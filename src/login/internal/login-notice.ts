@@ -96,6 +96,8 @@ export async function checkSource(
     }
     return fresh;
   };
-  const [newPrefix, newDevice] = await Promise.all([prefix === null ? false : isNew('net', prefix), device === null ? false : isNew('ua', device)]);
+  // One wait: for both marks when the request named a browser, for the network's alone (the usual API call) when not.
+  const [newPrefix, newDevice] =
+    device === null ? [prefix === null ? false : await isNew('net', prefix), false] : await Promise.all([prefix === null ? false : isNew('net', prefix), isNew('ua', device)]);
   return { prefix, newPrefix, device, newDevice };
 }
