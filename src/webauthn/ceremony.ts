@@ -48,6 +48,9 @@ export type ChallengeCheck = (challenge: string) => boolean;
 
 const CHALLENGE_REFUSED = /Custom challenge verifier returned false/;
 
+/** What the library's error says: the challenge check refused (the caller knows why), or a coded refusal. */
+const refusalOf = (err: unknown): CeremonyRefusal | 'challenge' => (err instanceof Error && CHALLENGE_REFUSED.test(err.message) ? 'challenge' : classify(err));
+
 /** Signature algorithms offered: EdDSA, ES256, RS256; under `cryptoProfile: 'cryptrec'` only the CRYPTREC-listed ECDSA and RSA. */
 export const algorithmsFor = (policy: Policy): number[] => (policy.cryptoProfile === 'cryptrec' ? [-7, -257] : [-8, -7, -257]);
 
@@ -78,7 +81,7 @@ export async function verifyRegistration(
     if (!verified.verified) return { ok: false, reason: 'invalid_signature' };
     info = verified.registrationInfo;
   } catch (err) {
-    return { ok: false, reason: err instanceof Error && CHALLENGE_REFUSED.test(err.message) ? 'challenge' : classify(err) };
+    return { ok: false, reason: refusalOf(err) };
   }
   if (settings.attestation === 'direct' && info.fmt === 'none') return { ok: false, reason: 'attestation_required' };
   if (settings.allowedAaguids.length > 0 && !settings.allowedAaguids.includes(info.aaguid.toLowerCase())) return { ok: false, reason: 'aaguid_not_allowed' };
@@ -122,7 +125,7 @@ export async function verifyAssertion(
     if (!settings.allowBackedUp && credentialBackedUp) return { ok: false, reason: 'backup_not_allowed' };
     return { ok: true, newCounter, backedUp: credentialBackedUp, userVerified };
   } catch (err) {
-    const reason = err instanceof Error && CHALLENGE_REFUSED.test(err.message) ? 'challenge' : classify(err);
+    const reason = refusalOf(err);
     return reason === 'counter_regression' ? signedRegression(verify) : { ok: false, reason };
   }
 }
@@ -138,7 +141,7 @@ async function signedRegression(verify: (counter: number) => ReturnType<typeof v
   try {
     return { ok: false, reason: (await verify(0)).verified ? 'counter_regression' : 'invalid_signature' };
   } catch (err) {
-    return { ok: false, reason: err instanceof Error && CHALLENGE_REFUSED.test(err.message) ? 'challenge' : classify(err) };
+    return { ok: false, reason: refusalOf(err) };
   }
 }
 
