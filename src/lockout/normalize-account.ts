@@ -1,4 +1,4 @@
-import { keyHashFinish, keyHashStep } from '../store/internal/key-table.js';
+import { keyHashFinish, keyHashState, keyHashStep } from '../store/internal/key-table.js';
 
 /**
  * The lockout key of a login name: NFKC, then case-folded, so `Alice`,
@@ -27,17 +27,9 @@ for (const c of 'abcdefghijklmnopqrstuvwxyz0123456789_.@+-') settled[c.charCodeA
  * characters (longer parts are hashed). The common login name takes this
  * path: the new string is read once, not the name and then the key.
  */
-export function settledAccountKey(prefix: string, account: string): string | null {
-  if (account.length > 256) return null;
-  const key = prefix + account;
-  for (let i = prefix.length; i < key.length; i++) {
-    const c = key.charCodeAt(i);
-    if (c >= 128 || settled[c] === 0) return null;
-  }
-  return key;
-}
+export const settledAccountKey = (prefix: string, account: string): string | null => settledAccountKeyHashed(prefix, keyHashState(prefix), account);
 
-/** The memory store's hash of the last key {@link settledAccountKeyHashed} returned. */
+/** The memory store's hash of the last key {@link settledAccountKeyHashed} (or {@link settledAccountKey}) returned. */
 export const settledKeyHash = { value: 0 };
 
 /**

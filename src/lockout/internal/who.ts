@@ -55,6 +55,8 @@ export const unknownKey = (tenant: string, account: string): string => trustedKe
 export function createWho(defaultTenant: string): Who {
   /** `{tenant}:lockout:pw:` and `{tenant}:lockout:mfa:` of the default tenant, built once. */
   const defaultPrefixes = { pw: `{${defaultTenant}}:lockout:pw:`, mfa: `{${defaultTenant}}:lockout:mfa:` };
+  /** Their hash states (the memory store's key hash), computed once: the name check hashes only the name. */
+  const defaultStates = { pw: keyHashState(defaultPrefixes.pw), mfa: keyHashState(defaultPrefixes.mfa) };
 
   function resolve(key: LockoutKey): Resolved;
   function resolve(key: LockoutKey, kind: 'pw' | 'mfa'): ResolvedKey;
@@ -74,7 +76,8 @@ export function createWho(defaultTenant: string): Who {
     if (tenant !== defaultTenant) assertTenant(tenant);
     const bucket = ip === null || ip === '' ? null : ipBucket(ip);
     if (kind === undefined) return { tenant, account: normalizeAccountKey(account), ip: bucket };
-    const settled = settledAccountKey(tenant === defaultTenant ? defaultPrefixes[kind] : `{${tenant}}:lockout:${kind}:`, account);
+    const settled =
+      tenant === defaultTenant ? settledAccountKeyHashed(defaultPrefixes[kind], defaultStates[kind], account) : settledAccountKey(`{${tenant}}:lockout:${kind}:`, account);
     if (settled !== null) return { tenant, account, ip: bucket, key: settled };
     const normalized = normalizeAccountKey(account);
     return { tenant, account: normalized, ip: bucket, key: trustedKey(tenant, 'lockout', kind, normalized) };
@@ -98,8 +101,7 @@ export function createWho(defaultTenant: string): Who {
     return { ...who, account, key: trustedKey(who.tenant, 'lockout', 'mfa', account) };
   }
 
-  const pwState = keyHashState(defaultPrefixes.pw);
-  const settledName = (account: string): string | null => settledAccountKeyHashed(defaultPrefixes.pw, pwState, account);
+  const settledName = (account: string): string | null => settledAccountKeyHashed(defaultPrefixes.pw, defaultStates.pw, account);
 
   return { resolve, accountSide, mfaWho, settledName, defaultTenant };
 }

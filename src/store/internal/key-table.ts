@@ -33,7 +33,7 @@ export const MAX_CHAIN = 8;
 /** FNV-1a's multiplier. */
 const FNV_PRIME = 0x01000193;
 
-/** The hash state after `text` (from the seed): a caller that hashes keys sharing a prefix starts from it ({@link keyHashOn}). */
+/** The hash state after `text` (from the seed): a caller that hashes keys sharing a prefix starts from it ({@link keyHashStep}, then {@link keyHashFinish}). */
 export function keyHashState(text: string): number {
   let h = seed;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), FNV_PRIME);
