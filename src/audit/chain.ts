@@ -19,8 +19,8 @@
  * bytes, changing any of them breaks the MAC; because each MAC covers the
  * previous one, deleting, inserting or reordering breaks the next record.
  */
-import * as nodeCrypto from 'node:crypto';
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { SHA256_BLOCK as blockBytes, hmacPads, oneShotHash } from '../internal/hmac-pads.js';
 import { KanmonError } from '../errors.js';
 import type { KeyRing } from '../keys/key-ring.js';
 
@@ -54,15 +54,11 @@ export interface ChainKey {
 
 /** `,"mac":"`: what follows a record's canonical bytes. */
 const macOpen = Buffer.from(',"mac":"', 'latin1');
-/** SHA-256's block size: HMAC's key pads are one block (RFC 2104 §2). */
-const blockBytes = 64;
 /** Where a record's bytes start in the scratch buffer: after the ipad block and the previous MAC. */
 const dataStart = blockBytes + 32;
 /** Records up to this many bytes are hashed in the key's scratch buffer (a record is ~0.5 KiB); larger ones, rare, through createHmac, so no key holds a huge buffer. */
 const scratchMaxBytes = 256 << 10;
 
-/** Node's one-shot `crypto.hash` (Node ≥ 20.12): a digest in one call, with the EVP_MD looked up once. */
-const oneShotHash = (nodeCrypto as Partial<typeof nodeCrypto>).hash;
 
 /** Buffer's per-encoding writers (`buf.write` dispatches to them after validating its arguments again). */
 interface EncodingWriters {
@@ -102,14 +98,9 @@ const writers: (buf: Buffer) => EncodingWriters =
 export function createChainKey(subkey: Uint8Array): ChainKey {
   const hash = oneShotHash;
   if (typeof hash !== 'function') return createHmacChainKey(subkey);
-  const key = subkey.length > blockBytes ? createHash('sha256').update(subkey).digest() : subkey;
-  const outer = Buffer.alloc(blockBytes + 32);
-  let scratch = Buffer.alloc(4096);
-  for (let i = 0; i < blockBytes; i++) {
-    const k = i < key.length ? key[i]! : 0;
-    scratch[i] = k ^ 0x36;
-    outer[i] = k ^ 0x5c;
-  }
+  const pads = hmacPads(subkey, 4096 - blockBytes);
+  const outer = pads.outer;
+  let scratch = pads.inner;
   /** Room for `bytes` record bytes plus the MAC suffix after the ipad block and `prev`; false when too large for the scratch buffer. */
   const reserve = (bytes: number): boolean => {
     if (dataStart + bytes + macSuffixLength <= scratch.length) return true;

@@ -1,11 +1,7 @@
-import * as nodeCrypto from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { SHA256_BLOCK as BLOCK, hmacPads, oneShotHash } from '../internal/hmac-pads.js';
 import type { KeyPurpose, KeyRing } from './key-ring.js';
 
-const { createHash, createHmac } = nodeCrypto;
-/** Node's one-shot `crypto.hash` (Node ≥ 20.12): a digest in one call, with the EVP_MD looked up once. */
-const oneShotHash = (nodeCrypto as Partial<typeof nodeCrypto>).hash;
-/** SHA-256's block size: HMAC's key pads are one block (RFC 2104 §2). */
-const BLOCK = 64;
 /** Inputs up to this many bytes are hashed in the key's scratch buffer; longer ones, rare, through `createHmac`. */
 const SCRATCH_BYTES = 4096;
 
@@ -29,14 +25,7 @@ export function hmacSha256(key: Uint8Array): Hmac {
   const hash = oneShotHash;
   let made = reference;
   if (typeof hash === 'function') {
-    const block = key.length > BLOCK ? createHash('sha256').update(key).digest() : key;
-    const inner = Buffer.alloc(BLOCK + SCRATCH_BYTES);
-    const outer = Buffer.alloc(BLOCK + 32);
-    for (let i = 0; i < BLOCK; i++) {
-      const k = i < block.length ? (block[i] as number) : 0;
-      inner[i] = k ^ 0x36;
-      outer[i] = k ^ 0x5c;
-    }
+    const { inner, outer } = hmacPads(key, SCRATCH_BYTES);
     made = (data, output) => {
       let n: number;
       if (typeof data === 'string') {
