@@ -65,7 +65,8 @@ export async function compare(title, cases, options = {}) {
       const mid = rates.length >> 1;
       const ops = rates.length % 2 === 1 ? rates[mid] : (rates[mid - 1] + rates[mid]) / 2;
       const samples = slices[name].reduce((n, r) => n + r.samples, 0);
-      rows.push({ name, ops, meanUs: 1e6 / ops, samples, slices: rates.map(Math.round) });
+      // byRound: the slices in round order, for ratios of the cases that ran side by side in one round.
+      rows.push({ name, ops, meanUs: 1e6 / ops, samples, slices: rates.map(Math.round), byRound: slices[name].map((r) => r.ops) });
     }
   } else {
     for (const name of names) {
@@ -79,6 +80,17 @@ export async function compare(title, cases, options = {}) {
   results.push({ title, note, baseline, rows: table });
   printTable(title, table, baseline, note);
   return Object.fromEntries(table.map((r) => [r.name, r]));
+}
+
+/**
+ * The median over rounds of `a`'s rate over `b`'s in the same round, from `compare` rows with `rounds` > 1. Each
+ * round's two slices ran back to back, so a slow minute of a shared machine weighs on both: the paired ratio is
+ * steadier than the ratio of the two medians, whose slices were taken minutes apart.
+ */
+export function pairedRatio(a, b) {
+  const ratios = a.byRound.map((ops, i) => ops / b.byRound[i]).sort((x, y) => x - y);
+  const mid = ratios.length >> 1;
+  return ratios.length % 2 === 1 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2;
 }
 
 /** Record a figure that is not a side-by-side comparison (sizes, memory, totals). */

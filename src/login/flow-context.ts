@@ -13,7 +13,7 @@ import { revokeResetTokens } from '../recovery/reset-token.js';
 import type { BreachedPasswordFilter } from '../password/breached/create-filter.js';
 import type { PasswordHasher } from '../password/hash/create-hasher.js';
 import type { Policy } from '../policy/define-policy.js';
-import type { AuthMethod, SessionManager } from '../session/types.js';
+import type { AuthMethod, Session, SessionManager } from '../session/types.js';
 import { isTenantId, trustedKey } from '../store/key.js';
 import type { KanmonStore } from '../store/store.js';
 import { type ChallengeClaims, type ChallengeStage, readChallenge, signChallenge } from './internal/challenge.js';
@@ -160,18 +160,12 @@ export function createFlowContext(deps: FlowDeps): FlowContext {
   async function issueSession(account: AccountRecord, step: StepContext, extra: readonly LoginWarning[] = []): Promise<LoginAuthenticated | SessionLimitDenied> {
     // A login that succeeds ends every password reset in flight (ASVS 5.0 V6.4: the user has their password).
     if (policy.recovery.selfService) await revokeResetTokens(store, account.tenant, account.id);
-    const opened = await sessions.open({ tenant: account.tenant, subject: account.id, amr: step.amr, authTime: step.authTime, roles: account.roles, clientIp: step.clientIp, userAgent: step.source.userAgent });
-    if (!opened.ok) {
-      // No session, no login to record: the passkey's counter is written all the same (it only ever moves up).
-      if (step.passkeyUse) await updateAccount(accounts, account, {}, step.passkeyUse);
-      return sessionLimitDenied(record, account, step.source, opened.limit);
-    }
-    const { token, session, evicted } = opened;
-    // The session's records and the login are written once the session exists (a refused one is no login). If any
-    // of them fails the session ends: nothing is granted that is not audited (principle 5), and a session whose
-    // token was never handed out must not count toward the user's sessions.
-    let recorded: LoginRecorded;
-    try {
+    // The session's records and the login are written once the session is admitted (a refused one is no login),
+    // while its token is signed. If any of them fails the session ends (`open` logs it out) and the error is the
+    // login's: nothing is granted that is not audited (principle 5), and a session whose token was never handed
+    // out must not count toward the user's sessions.
+    let recorded: LoginRecorded = { previousLogin: null, failuresSinceLastLogin: 0 };
+    const whileSigning = async (session: Session, evicted: readonly string[]): Promise<void> => {
       // policy.session.maxConcurrent (evict_oldest), or the index's bound of 100: the oldest sessions ended to make room.
       if (evicted.length > 0) {
         await record({ type: 'auth.session.revoked', tenant: account.tenant, actor: account.username, target: account.id, source: step.source, reason: 'session_limit', after: { sessionIds: [...evicted], by: session.sessionId } });
@@ -186,10 +180,14 @@ export function createFlowContext(deps: FlowDeps): FlowContext {
         outOfHours: step.outOfHours,
         after: { sessionId: session.sessionId, amr: [...session.amr], absoluteExpiresAt: session.absoluteExpiresAt },
       });
-    } catch (err) {
-      await sessions.logout(session).catch(() => undefined);
-      throw err;
+    };
+    const opened = await sessions.open({ tenant: account.tenant, subject: account.id, amr: step.amr, authTime: step.authTime, roles: account.roles, clientIp: step.clientIp, userAgent: step.source.userAgent }, { whileSigning });
+    if (!opened.ok) {
+      // No session, no login to record: the passkey's counter is written all the same (it only ever moves up).
+      if (step.passkeyUse) await updateAccount(accounts, account, {}, step.passkeyUse);
+      return sessionLimitDenied(record, account, step.source, opened.limit);
     }
+    const { token, session } = opened;
     const { previousLogin, failuresSinceLastLogin } = recorded;
     return { status: 'authenticated', session, token, warnings: warningsFor(account, step.outOfHours, extra), previousLogin, failuresSinceLastLogin };
   }

@@ -9,7 +9,7 @@ import { createSessionKeys } from './internal/keys.js';
 import { type Verified, createSessionTokens, toSession } from './internal/tokens.js';
 import { offerVerifyNow } from './internal/verify-now.js';
 import { checkMaxConcurrent, createSessionIndex, toInfo } from './internal/session-index.js';
-import type { IssueSessionInput, OpenSessionResult, SessionManager, SessionManagerOptions, VerifySessionResult } from './types.js';
+import type { IssueSessionInput, OpenSessionOptions, OpenSessionResult, SessionManager, SessionManagerOptions, VerifySessionResult } from './types.js';
 
 /**
  * Sessions as signed JWTs (jose) with an idle and an absolute deadline.
@@ -92,7 +92,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     store.consumeOnce(logoutKey(tenant, sid), Math.max(1000, absoluteExpiresAt - now() + 1000));
 
   /** `refuse`: answer `session_limit` under `refuse_new` (a login); else the oldest session makes room. */
-  const openSession = async (input: IssueSessionInput, refuse: boolean): Promise<OpenSessionResult> => {
+  const openSession = async (input: IssueSessionInput, refuse: boolean, whileSigning?: OpenSessionOptions['whileSigning']): Promise<OpenSessionResult> => {
     const at = now();
     const authTime = input.authTime ?? at;
     const absolute = authTime + absoluteTimeoutMs;
@@ -108,15 +108,25 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     if (indexed.refused) return { ok: false, reason: 'session_limit', limit: maxConcurrent?.limit ?? 0 };
     // The sessions pushed out of the index end now: their tokens are refused at their next request.
     await Promise.all(indexed.evicted.map((e) => markOut(input.tenant, e.sessionId, e.absoluteExpiresAt)));
-    const issued = await tokens.sign(
-      { sub: input.subject, sid, tenant: input.tenant, auth_time: Math.floor(authTime / 1000), amr: [...input.amr], roles: [...(input.roles ?? [])], ep: epoch, aexp, iexp },
-      at,
-    );
-    return { ok: true, evicted: indexed.evicted.map((e) => e.sessionId), ...issued };
+    const claims = { sub: input.subject, sid, tenant: input.tenant, auth_time: Math.floor(authTime / 1000), amr: [...input.amr], roles: [...(input.roles ?? [])], ep: epoch, aexp, iexp };
+    const evicted = indexed.evicted.map((e) => e.sessionId);
+    if (whileSigning === undefined) return { ok: true, evicted, ...(await tokens.sign(claims, at)) };
+    // The token is signed (the thread pool's work for ES256/RS256/EdDSA) while the caller writes the login's
+    // records on this thread: the login waits for the longer of the two, not for both in turn.
+    const session = toSession(claims);
+    // The caller's work starts on the next turn of the event loop: by then the signing has reached the thread pool.
+    const signing = tokens.sign(claims, at);
+    const during = new Promise<void>((resolve) => setImmediate(resolve)).then(() => whileSigning(session, evicted));
+    const [issued, done] = await Promise.allSettled([signing, during]);
+    if (issued.status === 'rejected' || done.status === 'rejected') {
+      await manager.logout(session).catch(() => undefined);
+      throw done.status === 'rejected' ? done.reason : (issued as PromiseRejectedResult).reason;
+    }
+    return { ok: true, evicted, ...issued.value };
   };
 
   const manager: SessionManager = {
-    open: (input) => openSession(input, true),
+    open: (input, options) => openSession(input, true, options?.whileSigning),
 
     async issue(input) {
       // Not a login (a replacement after a step-up, an app's own issuance): never refused; the oldest makes room.

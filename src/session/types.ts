@@ -107,6 +107,15 @@ export type OpenSessionResult =
   /** `maxConcurrent` in `refuse_new` mode, and the account has `limit` live sessions. */
   | { readonly ok: false; readonly reason: 'session_limit'; readonly limit: number };
 
+/** Options of {@link SessionManager.open}. */
+export interface OpenSessionOptions {
+  /**
+   * Called once the session is admitted (indexed), with the session and the ids of the sessions evicted to make
+   * room, while its token is signed (on the thread pool, for the asymmetric algorithms): the login's records.
+   */
+  readonly whileSigning?: ((session: Session, evicted: readonly string[]) => Promise<unknown>) | undefined;
+}
+
 /** A verified session. */
 export interface Session {
   readonly tenant: string;
@@ -146,8 +155,13 @@ export interface SessionManager {
    * the `maxConcurrent` mode. Logins go through {@link open}.
    */
   issue(input: IssueSessionInput): Promise<IssuedSession>;
-  /** Issue a session for a login, or answer `session_limit` (`maxConcurrent`, `refuse_new`); under `evict_oldest` the oldest makes room. */
-  open(input: IssueSessionInput): Promise<OpenSessionResult>;
+  /**
+   * Issue a session for a login, or answer `session_limit` (`maxConcurrent`, `refuse_new`); under `evict_oldest`
+   * the oldest makes room. `options.whileSigning` is the login's own work once the session is admitted (its
+   * records): it runs while the token is signed, and the token is answered only after it succeeded; when it
+   * fails, the session is logged out and its error is the call's (a token never handed out counts for nothing).
+   */
+  open(input: IssueSessionInput, options?: OpenSessionOptions): Promise<OpenSessionResult>;
   /** The account's live sessions, oldest first. `ERR_CAPABILITY_MISSING` on a store without entry lists. */
   list(tenant: string, subject: string): Promise<readonly SessionInfo[]>;
   /**

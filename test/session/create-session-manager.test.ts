@@ -83,6 +83,76 @@ describe('sessions: issue and verify', () => {
   });
 });
 
+describe('open with whileSigning: the login’s records while the token is signed (principle 5)', () => {
+  const limited = () => {
+    const store = memoryStore();
+    const keyRing = createKeyRing({ keys: [{ id: 'k1', secret: randomBytes(32) }], current: 'k1' });
+    return createSessionManager({ keyRing, store, idleTimeoutMs: 15 * MIN, absoluteTimeoutMs: 60 * MIN, maxConcurrent: { limit: 1, mode: 'refuse_new' }, now: () => Date.UTC(2026, 3, 1, 0, 0, 0) });
+  };
+
+  it('hands the admitted session to whileSigning and answers the token only after it has finished', async () => {
+    const sessions = limited();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const seen: { sessionId: string; evicted: readonly string[] }[] = [];
+    let answered = false;
+    const opening = sessions
+      .open(alice, {
+        whileSigning: async (session, evicted) => {
+          seen.push({ sessionId: session.sessionId, evicted });
+          await held;
+        },
+      })
+      .then((r) => {
+        answered = true;
+        return r;
+      });
+    // The token is signed meanwhile; the answer still waits for the caller's records.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(seen).toHaveLength(1);
+    expect(answered).toBe(false);
+    release();
+    const opened = await opening;
+    if (!opened.ok) throw new Error('expected a session');
+    expect(seen[0]).toEqual({ sessionId: opened.session.sessionId, evicted: [] });
+    expect(await sessions.verify(opened.token, { tenant: 'funabashi' })).toMatchObject({ ok: true, session: { sessionId: opened.session.sessionId } });
+  });
+
+  for (const how of ['rejects', 'throws'] as const) {
+    it(`when whileSigning ${how}, open fails with its error and the session does not count (no token was handed out)`, async () => {
+      const sessions = limited();
+      const failure = new Error('audit sink down');
+      const whileSigning =
+        how === 'rejects'
+          ? () => Promise.reject(failure)
+          : () => {
+              throw failure;
+            };
+      await expect(sessions.open(alice, { whileSigning })).rejects.toBe(failure);
+      expect(await sessions.list('funabashi', 'alice')).toEqual([]);
+      // The limit is 1 under refuse_new: the failed login left no session behind to refuse the next one.
+      const next = await sessions.open(alice);
+      expect(next.ok).toBe(true);
+    });
+  }
+
+  it('is not called for a refused login (refuse_new at the limit): nothing to record', async () => {
+    const sessions = limited();
+    expect((await sessions.open(alice)).ok).toBe(true);
+    let calls = 0;
+    const refused = await sessions.open(alice, {
+      whileSigning: () => {
+        calls++;
+        return Promise.resolve();
+      },
+    });
+    expect(refused).toEqual({ ok: false, reason: 'session_limit', limit: 1 });
+    expect(calls).toBe(0);
+  });
+});
+
 describe('idle and absolute timeouts (IPC-11, IPC-12, RM-38)', () => {
   it('idle timeout at its boundary: valid 1 ms before, expired at the deadline (cached or not)', async () => {
     const { sessions, advance, fresh } = setup('ES256', 15 * MIN, 60 * MIN);
