@@ -35,6 +35,7 @@ export type {
   IssueSessionInput,
   IssuedSession,
   MaxConcurrentSessions,
+  OpenSessionOptions,
   OpenSessionResult,
   Session,
   SessionInfo,
