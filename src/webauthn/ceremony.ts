@@ -5,6 +5,7 @@ import {
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
+import { decodeAttestationObject } from '@simplewebauthn/server/helpers';
 import type { Policy } from '../policy/define-policy.js';
 import type { PasskeyCredential } from './credential.js';
 
@@ -59,6 +60,18 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 /** A refusal of the challenge check, or of the response itself. */
 export type Checked<T> = ({ readonly ok: true } & T) | { readonly ok: false; readonly reason: CeremonyRefusal | 'challenge' };
 
+/**
+ * An attestation that names who made the authenticator: not `none`, and not a `packed` self attestation (WebAuthn
+ * §8.2: signed by the new credential's own key, no certificate, so the AAGUID in it is the authenticator's word).
+ * Every other format the library accepts carries a certificate (`x5c`, or SafetyNet's signed response).
+ */
+function certified(fmt: string, attestationObject: Uint8Array<ArrayBuffer>): boolean {
+  if (fmt === 'none') return false;
+  if (fmt !== 'packed') return true;
+  const x5c = decodeAttestationObject(attestationObject).get('attStmt').get('x5c');
+  return Array.isArray(x5c) && x5c.length > 0;
+}
+
 /** Verify a registration response (attestation) and the policy's model, attestation and backup rules. */
 export async function verifyRegistration(
   policy: Policy,
@@ -83,7 +96,7 @@ export async function verifyRegistration(
   } catch (err) {
     return { ok: false, reason: refusalOf(err) };
   }
-  if (settings.attestation === 'direct' && info.fmt === 'none') return { ok: false, reason: 'attestation_required' };
+  if (settings.attestation === 'direct' && !certified(info.fmt, info.attestationObject)) return { ok: false, reason: 'attestation_required' };
   if (settings.allowedAaguids.length > 0 && !settings.allowedAaguids.includes(info.aaguid.toLowerCase())) return { ok: false, reason: 'aaguid_not_allowed' };
   if (!settings.allowBackedUp && info.credentialBackedUp) return { ok: false, reason: 'backup_not_allowed' };
   return {

@@ -36,13 +36,19 @@ describe('EXT-4 (生体認証及び多要素認証【推奨】): passkeys in the
 });
 
 describe('SEC-6.3, RM-21: device binding by an attested AAGUID allow-list', () => {
-  it('an attested allow-list is a device stage: SEC-6.3 met without registered devices or client certificates', () => {
+  it('an attested allow-list supports SEC-6.3 as a weak device stage (the chain is not checked up to the makers’ roots): weakened, never met on its own', () => {
     const off = row('funabashi', 'SEC-6.3');
     expect(off.verdict).toBe('not_configured');
     const bound = row('funabashi', 'SEC-6.3', { webauthn: { ...on, allowedAaguids: [KEY], attestation: 'direct' } });
-    expect(bound.verdict).toBe('met');
+    expect(bound.verdict).toBe('weakened');
     expect(bound.controls).toContain('passkeys');
     expect(ev(bound, 'webauthn.allowedAaguids')).toMatchObject({ value: [KEY] });
+    expect(ev(bound, 'webauthn.attestation')).toMatchObject({ value: 'direct', finding: { verdict: 'weakened', code: 'aaguid_unanchored' } });
+    expect(ev(bound, 'access.requireRegisteredDevice')?.finding).toBeUndefined();
+    // With registered terminals as the device stage, the models are an extra: met, no finding on them.
+    const both = row('funabashi', 'SEC-6.3', { access: { defaultRule: { allow: 'allow_listed_terminals' }, requireRegisteredDevice: true }, webauthn: { ...on, allowedAaguids: [KEY], attestation: 'direct' } });
+    expect(both.verdict).toBe('met');
+    expect(ev(both, 'webauthn.attestation')?.finding).toBeUndefined();
   });
   it("never met when a setting empties it: an empty list, passkeys off, or 'none' attestation (the AAGUID only claimed)", () => {
     expect(row('funabashi', 'SEC-6.3', { webauthn: { ...on, allowedAaguids: [], attestation: 'direct' } }).verdict).toBe('not_configured');

@@ -132,6 +132,16 @@ describe('WebAuthn L3 §7.1 steps 9–13, 17: every registration refusal is code
     expect(await w.kanmon.finishPasskeyRegistration({ session, response: authenticator().create(start.options) })).toEqual(refusal('attestation_required'));
   });
 
+  it("SEC-6.3, RM-21, WebAuthn §8.2: attestation 'direct' refuses a self attestation (no certificate: the model it names is the authenticator's word), whatever AAGUID it claims", async () => {
+    const { w, session, start } = await started({ attestation: 'direct', allowedAaguids: [CITY_KEY] });
+    // A software authenticator claiming the city's model: a valid packed statement, signed by the new key itself.
+    const claimed = authenticator({ aaguid: CITY_KEY }).create(start.options, { attestation: 'self' });
+    expect(await w.kanmon.finishPasskeyRegistration({ session, response: claimed })).toEqual(refusal('attestation_required'));
+    // The same statement where no attestation is asked registers (the AAGUID is then the authenticator's claim, as the report says).
+    const open = await started({ allowedAaguids: [CITY_KEY] });
+    expect((await open.w.kanmon.finishPasskeyRegistration({ session: open.session, response: authenticator({ aaguid: CITY_KEY }).create(open.start.options, { attestation: 'self' }) })).ok).toBe(true);
+  });
+
   it('a synced (backed-up) passkey when policy.webauthn.allowBackedUp is off: backup_not_allowed', async () => {
     const { w, session, start } = await started({ allowBackedUp: false });
     expect(await w.kanmon.finishPasskeyRegistration({ session, response: authenticator({ backedUp: true }).create(start.options) })).toEqual(refusal('backup_not_allowed'));

@@ -49,6 +49,11 @@ export interface Bend {
   readonly challenge?: string;
   /** `clientDataJSON.type`. */
   readonly type?: string;
+  /**
+   * The attestation statement of a registration: `none`, or `self` (W3C WebAuthn §8.2 `packed` self attestation:
+   * signed by the credential's own key, no certificate: the model it names is the authenticator's word). @default 'none'
+   */
+  readonly attestation?: 'none' | 'self';
   /** Sign with another key than the credential's. */
   readonly wrongKey?: boolean;
 }
@@ -121,15 +126,23 @@ export class SoftAuthenticator {
     return Buffer.from(JSON.stringify({ type: bend.type ?? type, challenge: bend.challenge ?? challenge, origin: bend.origin ?? this.options.origin, crossOrigin: false }));
   }
 
-  /** `navigator.credentials.create` with `options` (PublicKeyCredentialCreationOptionsJSON): a RegistrationResponseJSON, 'none' attestation. */
+  /** `navigator.credentials.create` with `options` (PublicKeyCredentialCreationOptionsJSON): a RegistrationResponseJSON ('none' attestation unless bent). */
   create(options: { challenge: string; user: { id: string } }, bend: Bend = {}): Json {
     this.userHandle = options.user.id;
     const clientDataJSON = this.clientData('webauthn.create', options.challenge, bend);
+    const authData = this.authData(bend, this.counter, true);
+    const attStmt =
+      bend.attestation === 'self'
+        ? new Map<Cbor, Cbor>([
+            ['alg', -7],
+            ['sig', sign('sha256', Buffer.concat([authData, sha256(clientDataJSON)]), this.privateKey)],
+          ])
+        : new Map<Cbor, Cbor>();
     const attestationObject = cbor(
       new Map<Cbor, Cbor>([
-        ['fmt', 'none'],
-        ['attStmt', new Map()],
-        ['authData', this.authData(bend, this.counter, true)],
+        ['fmt', bend.attestation === 'self' ? 'packed' : 'none'],
+        ['attStmt', attStmt],
+        ['authData', authData],
       ]),
     );
     return {

@@ -127,20 +127,26 @@ export const deviceStage: Check = (s) => {
   const configured = a.requireRegisteredDevice || a.requireClientCert || rulesOf(s).some((r) => r.rule.requireRegisteredDevice === true || r.rule.requireClientCert === true);
   const viaHeader = rules.some((r) => r.cert) && a.clientCert.header !== null;
   // Issue 18: passkeys bound to the authenticator models the city issued (an attested AAGUID allow-list) are a device
-  // stage too. An empty list binds nothing; an unattested one is the authenticator's own claim.
+  // stage too, a weak one: the attestation's certificate chain is not checked against the makers' roots (kanmon has
+  // none to check it with), so a certificate made up for the purpose can name an allowed model. An empty list binds
+  // nothing; an unattested one is the authenticator's own claim.
   const w = s.webauthn;
   const keyModels = w.enabled && w.allowedAaguids.length > 0;
   const keyStage = keyModels && w.attestation === 'direct';
-  const anyStage = stage || keyStage;
+  const models = passkeyModels(s);
+  if (!stage && keyStage) {
+    const at = models.findIndex((e) => e.path === 'webauthn.attestation');
+    models[at] = item('webauthn.attestation', w.attestation, "'direct' with the makers' root certificates", weak('aaguid_unanchored', {}));
+  }
   return [
     item(
       'access.requireRegisteredDevice',
       a.requireRegisteredDevice,
       'true (or access.requireClientCert, or attested passkey models)',
-      anyStage ? undefined : keyModels ? unset('aaguid_unattested', {}) : configured ? weak('terminals_unused', {}) : unset('no_device_stage', {}),
+      stage || keyStage ? undefined : keyModels ? unset('aaguid_unattested', {}) : configured ? weak('terminals_unused', {}) : unset('no_device_stage', {}),
     ),
     item('access.requireClientCert', a.requireClientCert),
-    ...passkeyModels(s),
+    ...models,
     // A certificate forwarded in a header is only as good as the list of proxies allowed to set it.
     item('access.trustedProxies', a.trustedProxies, 'specific proxies only', viaHeader ? trustsEverything(s) : undefined),
   ];

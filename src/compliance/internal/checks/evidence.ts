@@ -41,7 +41,8 @@ export type FindingCode =
   | 'rule_off'
   | 'foreign_hashes_remain'
   | 'dormancy_off'
-  | 'aaguid_unattested';
+  | 'aaguid_unattested'
+  | 'aaguid_unanchored';
 
 export interface Finding {
   readonly verdict: 'weakened' | 'not_configured';
