@@ -702,7 +702,7 @@ export const clauses: readonly Clause[] = [
     en: 'Restrict the terminals that may connect to the maintained servers.',
     status: 'enforce',
     controls: ['ip-allow-list', 'client-cert', 'registered-device', 'access-rules', 'passkeys'],
-    policyPaths: ['access.defaultRule.allow', 'access.ipAllowList', 'access.requireClientCert', 'access.requireRegisteredDevice', 'access.trustedProxies', 'access.defaultRule', 'access.routes', 'mfa.internalNetworks', 'webauthn.allowedAaguids', 'webauthn.attestation', 'webauthn.allowBackedUp'],
+    policyPaths: ['access.defaultRule.allow', 'access.ipAllowList', 'access.requireClientCert', 'access.requireRegisteredDevice', 'access.trustedProxies', 'access.defaultRule', 'access.routes', 'mfa.internalNetworks', 'webauthn.allowedAaguids', 'webauthn.attestation', 'webauthn.attestationRoots', 'webauthn.allowBackedUp'],
     tests: ['test/access/ip-allow-list.test.ts', 'test/access/client-cert.test.ts', 'test/access/device.test.ts', 'test/access/evaluate-access.test.ts', 'test/webauthn/registration.test.ts', 'test/compliance/passkeys.test.ts'],
   },
   {
@@ -971,7 +971,7 @@ export const clauses: readonly Clause[] = [
     en: 'Device ID at terminal login (first stage), then login ID + password to enter the system (second stage).',
     status: 'enforce',
     controls: ['registered-device', 'client-cert', 'passkeys'],
-    policyPaths: ['access.requireRegisteredDevice', 'access.requireClientCert', 'access.defaultRule', 'access.routes', 'access.trustedProxies', 'webauthn.allowedAaguids', 'webauthn.attestation', 'webauthn.allowBackedUp'],
+    policyPaths: ['access.requireRegisteredDevice', 'access.requireClientCert', 'access.defaultRule', 'access.routes', 'access.trustedProxies', 'webauthn.allowedAaguids', 'webauthn.attestation', 'webauthn.attestationRoots', 'webauthn.allowBackedUp'],
     tests: ['test/login/create-kanmon.test.ts', 'test/access/device.test.ts', 'test/access/evaluate-access.test.ts', 'test/webauthn/registration.test.ts', 'test/compliance/passkeys.test.ts'],
   },
   {

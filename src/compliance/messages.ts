@@ -126,8 +126,8 @@ export function findingText(f: Finding, lang: ReportLang): string {
         : "A passkey AAGUID allow-list (webauthn.allowedAaguids) is set, but with webauthn.attestation 'none' the AAGUID is the authenticator's own claim; set webauthn.attestation to 'direct' to bind passkeys to the issued models.";
     case 'aaguid_unanchored':
       return ja
-        ? "パスキーの AAGUID 許可リストと webauthn.attestation 'direct' で端末の型番を限定していますが、kanmon は構成証明の証明書チェーンをメーカーのルート証明書までたどって検証しません（packed・tpm 形式）。用意した証明書で許可された型番を名乗れるため、端末の特定としては弱い段階です。access.requireRegisteredDevice（またはクライアント証明書）と併用してください。"
-        : "A passkey AAGUID allow-list with webauthn.attestation 'direct' limits the authenticator models, but kanmon does not check the attestation's certificate chain up to the makers' root certificates (packed and tpm formats): a certificate made for the purpose can name an allowed model, so it is a weak device stage. Combine it with access.requireRegisteredDevice (or client certificates).";
+        ? "パスキーの AAGUID 許可リストと webauthn.attestation 'direct' で端末の型番を限定していますが、webauthn.attestationRoots（メーカーのルート証明書）が空のため、構成証明の証明書チェーンはどのルートにもたどられません。用意した証明書で許可された型番を名乗れるため、端末の特定としては弱い段階です。配布した認証器のメーカーのルート証明書を webauthn.attestationRoots に設定するか、access.requireRegisteredDevice（またはクライアント証明書）と併用してください。"
+        : "A passkey AAGUID allow-list with webauthn.attestation 'direct' limits the authenticator models, but webauthn.attestationRoots (the makers' root certificates) is empty, so the attestation's certificate chain leads to no root: a certificate made for the purpose can name an allowed model, so it is a weak device stage. Set webauthn.attestationRoots to the root certificates of the makers of the keys the city issued, or combine it with access.requireRegisteredDevice (or client certificates).";
     case 'crypto_profile_standard':
       return ja
         ? "cryptoProfile が 'standard' です（パスワードハッシュは Argon2id で、電子政府推奨暗号リスト外）。市が保存データにもリスト掲載の方式を求める場合は 'cryptrec'（PBKDF2-HMAC-SHA-256/512）を選んでください。"

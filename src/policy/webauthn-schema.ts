@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isCaCertificate } from '../webauthn/attestation-roots.js';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max);
 
@@ -18,6 +19,11 @@ export const webauthnSchema = z.strictObject({
   userVerification: z.enum(['required', 'preferred']).default('preferred'),
   /** `none`: no attestation asked; `direct`: the authenticator's attestation is asked and a `none` statement refused. */
   attestation: z.enum(['none', 'direct']).default('none'),
+  /**
+   * The makers' root certificates (PEM, CA) an attestation must lead to under `attestation: 'direct'` (SEC-6.3,
+   * RM-21: the models the city issued, proven by their maker); empty = the chain is not checked. Nothing is fetched.
+   */
+  attestationRoots: z.array(z.string().max(16384).refine(isCaCertificate, 'expected a CA certificate in PEM')).max(20).default([]),
   /** AAGUIDs of the authenticator models allowed (SEC-6.3, RM-21: the models the city issued); empty = any model. */
   allowedAaguids: z.array(z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'expected a lower-case AAGUID')).max(200).default([]),
   /** Synced (backed-up, multi-device) passkeys allowed; `false` keeps every passkey on the device that made it. */

@@ -7,6 +7,7 @@ import {
 } from '@simplewebauthn/server';
 import { decodeAttestationObject } from '@simplewebauthn/server/helpers';
 import type { Policy } from '../policy/define-policy.js';
+import { anchoredChain } from './attestation-roots.js';
 import type { PasskeyCredential } from './credential.js';
 
 /**
@@ -28,8 +29,10 @@ export type CeremonyRefusal =
   | 'invalid_signature'
   /** The authenticator model is not in `policy.webauthn.allowedAaguids`. */
   | 'aaguid_not_allowed'
-  /** `policy.webauthn.attestation` is `direct` and the authenticator attested nothing. */
+  /** `policy.webauthn.attestation` is `direct` and the authenticator attested nothing (or only itself). */
   | 'attestation_required'
+  /** The attestation's certificate chain does not lead to one of `policy.webauthn.attestationRoots`. */
+  | 'attestation_untrusted'
   /** A synced (backed-up) passkey while `policy.webauthn.allowBackedUp` is off. */
   | 'backup_not_allowed';
 
@@ -72,12 +75,19 @@ function certified(fmt: string, attestationObject: Uint8Array<ArrayBuffer>): boo
   return Array.isArray(x5c) && x5c.length > 0;
 }
 
+/** The attestation's certificate chain (`x5c`) leads to one of `roots` (a format without one, e.g. SafetyNet's, does not). */
+function trusted(attestationObject: Uint8Array<ArrayBuffer>, roots: readonly string[], now: number): boolean {
+  const x5c = decodeAttestationObject(attestationObject).get('attStmt').get('x5c');
+  return Array.isArray(x5c) && anchoredChain(x5c, roots, now);
+}
+
 /** Verify a registration response (attestation) and the policy's model, attestation and backup rules. */
 export async function verifyRegistration(
   policy: Policy,
   response: unknown,
   checkChallenge: ChallengeCheck,
   requireUserVerification: boolean,
+  now: number,
 ): Promise<Checked<{ readonly credential: Omit<PasskeyCredential, 'label' | 'createdAt' | 'lastUsedAt'> }>> {
   const settings = policy.webauthn;
   if (!isObject(response) || !isObject(response.response)) return { ok: false, reason: 'invalid_response' };
@@ -97,6 +107,9 @@ export async function verifyRegistration(
     return { ok: false, reason: refusalOf(err) };
   }
   if (settings.attestation === 'direct' && !certified(info.fmt, info.attestationObject)) return { ok: false, reason: 'attestation_required' };
+  if (settings.attestation === 'direct' && settings.attestationRoots.length > 0 && !trusted(info.attestationObject, settings.attestationRoots, now)) {
+    return { ok: false, reason: 'attestation_untrusted' };
+  }
   if (settings.allowedAaguids.length > 0 && !settings.allowedAaguids.includes(info.aaguid.toLowerCase())) return { ok: false, reason: 'aaguid_not_allowed' };
   if (!settings.allowBackedUp && info.credentialBackedUp) return { ok: false, reason: 'backup_not_allowed' };
   return {

@@ -4,6 +4,7 @@
  * (restricted terminals) are supported by an attested AAGUID allow-list (the authenticator models the city issued);
  * an emptied list, or one the authenticator only claims ('none' attestation), is never met.
  */
+import { issued } from '../webauthn/support/attestation-fixtures.js';
 import { describe, expect, it } from 'vitest';
 import { type ComplianceRow, type PolicyOverrides, complianceReport, definePolicy } from '../../src/index.js';
 
@@ -36,7 +37,7 @@ describe('EXT-4 (生体認証及び多要素認証【推奨】): passkeys in the
 });
 
 describe('SEC-6.3, RM-21: device binding by an attested AAGUID allow-list', () => {
-  it('an attested allow-list supports SEC-6.3 as a weak device stage (the chain is not checked up to the makers’ roots): weakened, never met on its own', () => {
+  it('an attested allow-list supports SEC-6.3: met with the makers’ roots (attestationRoots), weakened without them (the chain leads nowhere)', () => {
     const off = row('funabashi', 'SEC-6.3');
     expect(off.verdict).toBe('not_configured');
     const bound = row('funabashi', 'SEC-6.3', { webauthn: { ...on, allowedAaguids: [KEY], attestation: 'direct' } });
@@ -45,6 +46,11 @@ describe('SEC-6.3, RM-21: device binding by an attested AAGUID allow-list', () =
     expect(ev(bound, 'webauthn.allowedAaguids')).toMatchObject({ value: [KEY] });
     expect(ev(bound, 'webauthn.attestation')).toMatchObject({ value: 'direct', finding: { verdict: 'weakened', code: 'aaguid_unanchored' } });
     expect(ev(bound, 'access.requireRegisteredDevice')?.finding).toBeUndefined();
+    // With the makers' roots the model is proven: SEC-6.3 met by the passkeys alone, the roots shown by their subjects.
+    const anchored = row('funabashi', 'SEC-6.3', { webauthn: { ...on, allowedAaguids: [KEY], attestation: 'direct', attestationRoots: [issued.root] } });
+    expect(anchored.verdict).toBe('met');
+    expect(ev(anchored, 'webauthn.attestation')?.finding).toBeUndefined();
+    expect(ev(anchored, 'webauthn.attestationRoots')).toMatchObject({ value: ['C=JP, O=Kanmon Test Maker, CN=Kanmon Test Maker Attestation Root'] });
     // With registered terminals as the device stage, the models are an extra: met, no finding on them.
     const both = row('funabashi', 'SEC-6.3', { access: { defaultRule: { allow: 'allow_listed_terminals' }, requireRegisteredDevice: true }, webauthn: { ...on, allowedAaguids: [KEY], attestation: 'direct' } });
     expect(both.verdict).toBe('met');

@@ -3,6 +3,7 @@
  * new factor, ASVS 5.0 V7.5.1; SEC-6.3 / RM-21 device binding by AAGUID). Every refusal is a coded result, made by the
  * real `@simplewebauthn/server` checking what a software authenticator (node:crypto P-256) sent.
  */
+import { issued, rogue } from './support/attestation-fixtures.js';
 import { describe, expect, it } from 'vitest';
 import { memoryStore } from '../../src/index.js';
 import type { MakeStore } from '../support/stores.js';
@@ -12,6 +13,8 @@ import { GOOD_PASSWORD, makeWorld } from '../login/support.js';
 
 const mem: MakeStore = (now) => memoryStore({ now });
 const CITY_KEY = '2fc0579f-8113-47ea-b116-bb5a8db9202a';
+/** Packed full attestations of the city's model: by its maker (`issued`), and by a rogue maker's own root. */
+const byMaker = (m: typeof issued | typeof rogue) => ({ attestation: { chain: [m.leaf], key: m.leafKey } });
 
 describe('WebAuthn L3 §7.1: registration stores the passkey on the account', () => {
   it('start → create → finish: the credential (public key, counter, transports, AAGUID, backup flag, label) is on the account; audited by id, no key material', async () => {
@@ -140,6 +143,20 @@ describe('WebAuthn L3 §7.1 steps 9–13, 17: every registration refusal is code
     // The same statement where no attestation is asked registers (the AAGUID is then the authenticator's claim, as the report says).
     const open = await started({ allowedAaguids: [CITY_KEY] });
     expect((await open.w.kanmon.finishPasskeyRegistration({ session: open.session, response: authenticator({ aaguid: CITY_KEY }).create(open.start.options, { attestation: 'self' }) })).ok).toBe(true);
+  });
+
+  it("SEC-6.3, RM-21: with policy.webauthn.attestationRoots, only an attestation whose chain leads to a listed maker's root registers; the same model under another root: attestation_untrusted", async () => {
+    const anchored = { attestation: 'direct' as const, allowedAaguids: [CITY_KEY], attestationRoots: [issued.root] };
+    const a = await started(anchored);
+    const made = await a.w.kanmon.finishPasskeyRegistration({ session: a.session, response: authenticator({ aaguid: CITY_KEY }).create(a.start.options, byMaker(issued)) });
+    expect(made.ok).toBe(true);
+    // A maker the city did not list made its own root and a batch certificate naming the city's model.
+    const b = await started(anchored);
+    expect(await b.w.kanmon.finishPasskeyRegistration({ session: b.session, response: authenticator({ aaguid: CITY_KEY }).create(b.start.options, byMaker(rogue)) })).toEqual(refusal('attestation_untrusted'));
+    expect((await b.w.accounts.findById(b.w.tenant, b.accountId))?.passkeys ?? []).toEqual([]);
+    // Without roots the library's checks stand alone: the rogue chain is accepted (what the report calls a weak stage).
+    const c = await started({ attestation: 'direct', allowedAaguids: [CITY_KEY] });
+    expect((await c.w.kanmon.finishPasskeyRegistration({ session: c.session, response: authenticator({ aaguid: CITY_KEY }).create(c.start.options, byMaker(rogue)) })).ok).toBe(true);
   });
 
   it('a synced (backed-up) passkey when policy.webauthn.allowBackedUp is off: backup_not_allowed', async () => {

@@ -71,7 +71,7 @@ export async function finishPasskeyRegistration(ctx: FlowContext, input: FinishP
   const state: { refusal: PasskeyChallengeRefusal | null; claims: null | Parameters<typeof spendCeremony>[1] } = { refusal: null, claims: null };
   const check = challengeCheck(ctx, 'register', { tenant: account.tenant, accountId: account.id, binding: `session:${session.sessionId}` }, state);
   const requireUv = settings.passwordless || settings.userVerification === 'required';
-  const verified = await verifyRegistration(ctx.policy, input.response, check, requireUv);
+  const verified = await verifyRegistration(ctx.policy, input.response, check, requireUv, ctx.now());
   if (!verified.ok) return refuse(ctx, base, 'register', verified.reason === 'challenge' ? (state.refusal ?? 'invalid_challenge') : verified.reason);
   const { credential } = verified;
   if (existing.some((c) => c.id === credential.id)) return refuse(ctx, base, 'register', 'already_registered', credential.id);

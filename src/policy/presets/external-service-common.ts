@@ -96,6 +96,7 @@ export const externalServiceCommon = {
     passwordless: true, // EXT-4: a user-verified passkey (biometric or PIN on the device) is both factors at once
     userVerification: 'preferred',
     attestation: 'none',
+    attestationRoots: [],
     allowedAaguids: [],
     allowBackedUp: true, // residents' own phones sync their passkeys
     challengeTtlSeconds: 300,

@@ -103,6 +103,7 @@ export const funabashi = {
     passwordless: false, // SEC-23 names the password: staff keep it and add a passkey as the second factor
     userVerification: 'preferred', // a second factor after the password: possession is the point, UV is a bonus
     attestation: 'none', // no personal data in attestation; see allowedAaguids for device binding
+    attestationRoots: [], // with attestation 'direct': the makers' root certificates (PEM) that prove the model
     allowedAaguids: [], // SEC-6.3: list the authenticator models the city issued to bind passkeys to them
     allowBackedUp: true, // a synced passkey is still phishing resistant; set false to keep keys on issued devices
     challengeTtlSeconds: 300,

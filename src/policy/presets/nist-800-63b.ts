@@ -96,6 +96,7 @@ export const nist80063b = {
     passwordless: true, // SP 800-63B-4 §3.1.7: a multi-factor cryptographic authenticator (UV) meets AAL2 alone
     userVerification: 'preferred',
     attestation: 'none',
+    attestationRoots: [],
     allowedAaguids: [],
     allowBackedUp: true, // SP 800-63B-4 allows syncable authenticators at AAL2
     challengeTtlSeconds: 300,

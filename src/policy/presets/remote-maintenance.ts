@@ -95,6 +95,7 @@ export const remoteMaintenance = {
     passwordless: false, // maintenance staff prove the password and the issued key
     userVerification: 'required', // SEC-13: privileged work: the key's PIN or biometric as well
     attestation: 'direct', // RM-21 許可された端末: the key's model must be attested, not self-asserted
+    attestationRoots: [], // RM-21: the root certificates of those keys' makers (PEM): the model proven, not claimed
     allowedAaguids: [], // RM-21, SEC-6.3: the deployer lists the models of the keys the city issued
     allowBackedUp: false, // RM-21: a key that syncs elsewhere is no longer bound to the permitted device
     challengeTtlSeconds: 120,

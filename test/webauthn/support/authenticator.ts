@@ -4,11 +4,11 @@
  * Everything it sends is built here byte by byte, independently of `@simplewebauthn/server`, which the code under
  * test uses to check it: a test of the library against its own encoder would prove nothing.
  */
-import { type KeyObject, createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { type KeyObject, X509Certificate, createHash, createPrivateKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 
 // ─── A minimal CBOR encoder (RFC 8949): unsigned/negative ints, byte and text strings, maps ───────────────────
 
-type Cbor = number | string | Uint8Array | Map<Cbor, Cbor>;
+type Cbor = number | string | Uint8Array | Cbor[] | Map<Cbor, Cbor>;
 
 function head(major: number, value: number): Buffer {
   if (value < 24) return Buffer.from([(major << 5) | value]);
@@ -27,6 +27,7 @@ export function cbor(value: Cbor): Buffer {
     return Buffer.concat([head(3, bytes.length), bytes]);
   }
   if (value instanceof Uint8Array) return Buffer.concat([head(2, value.length), value]);
+  if (Array.isArray(value)) return Buffer.concat([head(4, value.length), ...value.map(cbor)]);
   const parts: Buffer[] = [head(5, value.size)];
   for (const [k, v] of value) parts.push(cbor(k), cbor(v));
   return Buffer.concat(parts);
@@ -51,9 +52,11 @@ export interface Bend {
   readonly type?: string;
   /**
    * The attestation statement of a registration: `none`, or `self` (W3C WebAuthn §8.2 `packed` self attestation:
-   * signed by the credential's own key, no certificate: the model it names is the authenticator's word). @default 'none'
+   * signed by the credential's own key, no certificate: the model it names is the authenticator's word), or a `packed`
+   * full attestation signed by a batch key (`key`, PEM) with its certificate chain (`chain`, PEM, batch certificate
+   * first). @default 'none'
    */
-  readonly attestation?: 'none' | 'self';
+  readonly attestation?: 'none' | 'self' | { readonly chain: readonly string[]; readonly key: string };
   /** Sign with another key than the credential's. */
   readonly wrongKey?: boolean;
 }
@@ -131,16 +134,24 @@ export class SoftAuthenticator {
     this.userHandle = options.user.id;
     const clientDataJSON = this.clientData('webauthn.create', options.challenge, bend);
     const authData = this.authData(bend, this.counter, true);
+    const how = bend.attestation ?? 'none';
+    const signed = Buffer.concat([authData, sha256(clientDataJSON)]);
     const attStmt =
-      bend.attestation === 'self'
-        ? new Map<Cbor, Cbor>([
-            ['alg', -7],
-            ['sig', sign('sha256', Buffer.concat([authData, sha256(clientDataJSON)]), this.privateKey)],
-          ])
-        : new Map<Cbor, Cbor>();
+      how === 'none'
+        ? new Map<Cbor, Cbor>()
+        : how === 'self'
+          ? new Map<Cbor, Cbor>([
+              ['alg', -7],
+              ['sig', sign('sha256', signed, this.privateKey)],
+            ])
+          : new Map<Cbor, Cbor>([
+              ['alg', -7],
+              ['sig', sign('sha256', signed, createPrivateKey(how.key))],
+              ['x5c', how.chain.map((pem) => Buffer.from(new X509Certificate(pem).raw))],
+            ]);
     const attestationObject = cbor(
       new Map<Cbor, Cbor>([
-        ['fmt', bend.attestation === 'self' ? 'packed' : 'none'],
+        ['fmt', how === 'none' ? 'none' : 'packed'],
         ['attStmt', attStmt],
         ['authData', authData],
       ]),

@@ -1,3 +1,4 @@
+import { rootSubject } from '../../../webauthn/attestation-roots.js';
 import { percent, wideFamily } from '../coverage.js';
 import { type Check, type EvidenceItem, type Finding, type Settings, item, on, unset, weak } from './evidence.js';
 
@@ -113,7 +114,15 @@ export const terminals =
 
 /** The passkey settings that bind sign-ins to authenticator models (SEC-6.3, RM-21), shown as evidence. */
 export const passkeyModels: Check = (s) =>
-  s.webauthn.enabled ? [item('webauthn.allowedAaguids', s.webauthn.allowedAaguids), item('webauthn.attestation', s.webauthn.attestation), item('webauthn.allowBackedUp', s.webauthn.allowBackedUp)] : [];
+  s.webauthn.enabled
+    ? [
+        item('webauthn.allowedAaguids', s.webauthn.allowedAaguids),
+        item('webauthn.attestation', s.webauthn.attestation),
+        // The roots by their subjects: an auditor reads who is trusted, not the PEM.
+        item('webauthn.attestationRoots', s.webauthn.attestationRoots.map(rootSubject)),
+        item('webauthn.allowBackedUp', s.webauthn.allowBackedUp),
+      ]
+    : [];
 
 /**
  * SEC-6.3: a device stage before login ID + password: a registered device or a
@@ -127,14 +136,14 @@ export const deviceStage: Check = (s) => {
   const configured = a.requireRegisteredDevice || a.requireClientCert || rulesOf(s).some((r) => r.rule.requireRegisteredDevice === true || r.rule.requireClientCert === true);
   const viaHeader = rules.some((r) => r.cert) && a.clientCert.header !== null;
   // Issue 18: passkeys bound to the authenticator models the city issued (an attested AAGUID allow-list) are a device
-  // stage too, a weak one: the attestation's certificate chain is not checked against the makers' roots (kanmon has
-  // none to check it with), so a certificate made up for the purpose can name an allowed model. An empty list binds
-  // nothing; an unattested one is the authenticator's own claim.
+  // stage too: with the makers' roots (attestationRoots) the model is proven; without, a certificate made up for the
+  // purpose can name an allowed model (a weak stage). An empty list binds nothing; an unattested one is the
+  // authenticator's own claim.
   const w = s.webauthn;
   const keyModels = w.enabled && w.allowedAaguids.length > 0;
   const keyStage = keyModels && w.attestation === 'direct';
   const models = passkeyModels(s);
-  if (!stage && keyStage) {
+  if (!stage && keyStage && w.attestationRoots.length === 0) {
     const at = models.findIndex((e) => e.path === 'webauthn.attestation');
     models[at] = item('webauthn.attestation', w.attestation, "'direct' with the makers' root certificates", weak('aaguid_unanchored', {}));
   }
