@@ -17,7 +17,7 @@ export const webauthnSchema = z.strictObject({
   passwordless: z.boolean().default(false),
   /** User verification as a second factor and for step-up (passwordless always requires it). */
   userVerification: z.enum(['required', 'preferred']).default('preferred'),
-  /** `none`: no attestation asked; `direct`: the authenticator's attestation is asked and a `none` statement refused. */
+  /** `none`: no attestation asked; `direct`: the authenticator's attestation is asked, and a `none` statement or a self attestation refused. */
   attestation: z.enum(['none', 'direct']).default('none'),
   /**
    * The makers' root certificates (PEM, CA) an attestation must lead to under `attestation: 'direct'` (SEC-6.3,

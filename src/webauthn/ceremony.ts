@@ -64,21 +64,24 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 export type Checked<T> = ({ readonly ok: true } & T) | { readonly ok: false; readonly reason: CeremonyRefusal | 'challenge' };
 
 /**
- * An attestation that names who made the authenticator: not `none`, and not a `packed` self attestation (WebAuthn
- * §8.2: signed by the new credential's own key, no certificate, so the AAGUID in it is the authenticator's word).
- * Every other format the library accepts carries a certificate (`x5c`, or SafetyNet's signed response).
+ * Under `attestation: 'direct'`, why the attestation does not prove the model, or `null`. `attestation_required`: a
+ * `none` statement, or a `packed` self attestation (WebAuthn §8.2: signed by the new credential's own key, no
+ * certificate, so the AAGUID in it is the authenticator's word); every other format the library accepts carries a
+ * certificate (`x5c`, or SafetyNet's signed response). `attestation_untrusted`: with `attestationRoots`, a chain
+ * (`x5c`) that leads to none of them (a format without one, e.g. SafetyNet's, does not).
  */
-function certified(fmt: string, attestationObject: Uint8Array<ArrayBuffer>): boolean {
-  if (fmt === 'none') return false;
-  if (fmt !== 'packed') return true;
+function attestationRefusal(
+  settings: Policy['webauthn'],
+  fmt: string,
+  attestationObject: Uint8Array<ArrayBuffer>,
+  now: number,
+): 'attestation_required' | 'attestation_untrusted' | null {
+  if (fmt === 'none') return 'attestation_required';
   const x5c = decodeAttestationObject(attestationObject).get('attStmt').get('x5c');
-  return Array.isArray(x5c) && x5c.length > 0;
-}
-
-/** The attestation's certificate chain (`x5c`) leads to one of `roots` (a format without one, e.g. SafetyNet's, does not). */
-function trusted(attestationObject: Uint8Array<ArrayBuffer>, roots: readonly string[], now: number): boolean {
-  const x5c = decodeAttestationObject(attestationObject).get('attStmt').get('x5c');
-  return Array.isArray(x5c) && anchoredChain(x5c, roots, now);
+  const chain = Array.isArray(x5c) && x5c.length > 0 ? x5c : null;
+  if (fmt === 'packed' && chain === null) return 'attestation_required';
+  if (settings.attestationRoots.length > 0 && (chain === null || !anchoredChain(chain, settings.attestationRoots, now))) return 'attestation_untrusted';
+  return null;
 }
 
 /** Verify a registration response (attestation) and the policy's model, attestation and backup rules. */
@@ -106,10 +109,8 @@ export async function verifyRegistration(
   } catch (err) {
     return { ok: false, reason: refusalOf(err) };
   }
-  if (settings.attestation === 'direct' && !certified(info.fmt, info.attestationObject)) return { ok: false, reason: 'attestation_required' };
-  if (settings.attestation === 'direct' && settings.attestationRoots.length > 0 && !trusted(info.attestationObject, settings.attestationRoots, now)) {
-    return { ok: false, reason: 'attestation_untrusted' };
-  }
+  const unproven = settings.attestation === 'direct' ? attestationRefusal(settings, info.fmt, info.attestationObject, now) : null;
+  if (unproven !== null) return { ok: false, reason: unproven };
   if (settings.allowedAaguids.length > 0 && !settings.allowedAaguids.includes(info.aaguid.toLowerCase())) return { ok: false, reason: 'aaguid_not_allowed' };
   if (!settings.allowBackedUp && info.credentialBackedUp) return { ok: false, reason: 'backup_not_allowed' };
   return {

@@ -112,17 +112,23 @@ export const terminals =
     return items;
   };
 
-/** The passkey settings that bind sign-ins to authenticator models (SEC-6.3, RM-21), shown as evidence. */
-export const passkeyModels: Check = (s) =>
+/**
+ * The passkey settings that bind sign-ins to authenticator models (SEC-6.3, RM-21), shown as evidence;
+ * `attestation` is the finding on `webauthn.attestation`, when the caller has one.
+ */
+const modelItems = (s: Settings, attestation?: Finding): EvidenceItem[] =>
   s.webauthn.enabled
     ? [
         item('webauthn.allowedAaguids', s.webauthn.allowedAaguids),
-        item('webauthn.attestation', s.webauthn.attestation),
+        attestation === undefined ? item('webauthn.attestation', s.webauthn.attestation) : item('webauthn.attestation', s.webauthn.attestation, "'direct' with the makers' root certificates", attestation),
         // The roots by their subjects: an auditor reads who is trusted, not the PEM.
         item('webauthn.attestationRoots', s.webauthn.attestationRoots.map(rootSubject)),
         item('webauthn.allowBackedUp', s.webauthn.allowBackedUp),
       ]
     : [];
+
+/** The passkey settings that bind sign-ins to authenticator models (SEC-6.3, RM-21), shown as evidence. */
+export const passkeyModels: Check = (s) => modelItems(s);
 
 /**
  * SEC-6.3: a device stage before login ID + password: a registered device or a
@@ -142,11 +148,7 @@ export const deviceStage: Check = (s) => {
   const w = s.webauthn;
   const keyModels = w.enabled && w.allowedAaguids.length > 0;
   const keyStage = keyModels && w.attestation === 'direct';
-  const models = passkeyModels(s);
-  if (!stage && keyStage && w.attestationRoots.length === 0) {
-    const at = models.findIndex((e) => e.path === 'webauthn.attestation');
-    models[at] = item('webauthn.attestation', w.attestation, "'direct' with the makers' root certificates", weak('aaguid_unanchored', {}));
-  }
+  const models = modelItems(s, !stage && keyStage && w.attestationRoots.length === 0 ? weak('aaguid_unanchored', {}) : undefined);
   return [
     item(
       'access.requireRegisteredDevice',
